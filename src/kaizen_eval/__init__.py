@@ -1,0 +1,31 @@
+"""kaizen_eval: randomized evaluations of Kaizen management training for small firms.
+
+The pipeline runs one way: survey waves (:mod:`kaizen_eval.waves`) → design
+(:mod:`kaizen_eval.design`) → estimators (:mod:`kaizen_eval.estimate`) → cost-benefit
+(:mod:`kaizen_eval.costbenefit`) → report (:mod:`kaizen_eval.report`). Synthetic trials with
+known truth live in :mod:`kaizen_eval.synthetic`.
+
+Examples
+--------
+>>> import kaizen_eval as ke
+>>> ke.cost_benefit(gain=13_890, cost=740).bcr  # doctest: +SKIP
+18.77...
+"""
+
+from kaizen_eval import costbenefit, design, estimate, scores, synthetic, waves
+from kaizen_eval._version import __version__
+from kaizen_eval.costbenefit import *  # noqa: F403
+from kaizen_eval.design import *  # noqa: F403
+from kaizen_eval.estimate import *  # noqa: F403
+from kaizen_eval.scores import *  # noqa: F403
+from kaizen_eval.waves import *  # noqa: F403
+
+__all__ = [
+    "__version__",
+    "synthetic",
+    *waves.__all__,
+    *scores.__all__,
+    *design.__all__,
+    *estimate.__all__,
+    *costbenefit.__all__,
+]

@@ -1,0 +1,82 @@
+"""Input validation shared by every stage: options declared once, columns named in errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+import pandas as pd
+
+T = TypeVar("T")
+
+
+class KaizenError(ValueError):
+    """A user mistake that the command line reports without a traceback."""
+
+
+class MissingColumnError(KaizenError, KeyError):
+    """A column that was asked for is not in the data."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+def check_option(name: str, value: T, allowed: Iterable[T]) -> T:
+    """Return ``value`` if it is one of ``allowed``, else raise a ``KaizenError`` listing them.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, as the user wrote it.
+    value : object
+        What was passed.
+    allowed : iterable
+        The accepted values.
+
+    Returns
+    -------
+    object
+        ``value`` unchanged.
+
+    Examples
+    --------
+    >>> check_option("se", "HC1", ("HC0", "HC1"))
+    'HC1'
+    """
+    allowed = tuple(allowed)
+    if value not in allowed:
+        listed = ", ".join(repr(a) for a in allowed)
+        raise KaizenError(f"`{name}` must be one of {listed}. You passed: {value!r}.")
+    return value
+
+
+def as_list(value: str | Sequence[str] | None) -> list[str]:
+    """Turn ``None``, one column name or a sequence of names into a list of names.
+
+    Examples
+    --------
+    >>> as_list("stratum"), as_list(None), as_list(("a", "b"))
+    (['stratum'], [], ['a', 'b'])
+    """
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[Any], *, where: str = "the data") -> None:
+    """Raise ``MissingColumnError`` naming every column of ``columns`` absent from ``df``.
+
+    Examples
+    --------
+    >>> require_columns(pd.DataFrame({"a": [1]}), ["a"])
+    """
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        names = ", ".join(repr(c) for c in missing)
+        plural = "s" if len(missing) > 1 else ""
+        raise MissingColumnError(
+            f"column{plural} {names} not found in {where}; available columns: "
+            f"{', '.join(map(str, df.columns[:30]))}{' ...' if len(df.columns) > 30 else ''}"
+        )

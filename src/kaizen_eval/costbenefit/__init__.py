@@ -1,0 +1,3 @@
+"""costbenefit stage of kaizen_eval."""
+
+__all__: list[str] = []

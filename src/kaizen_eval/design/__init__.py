@@ -1,0 +1,3 @@
+"""design stage of kaizen_eval."""
+
+__all__: list[str] = []

@@ -1,0 +1,259 @@
+"""The immutable result of every estimator: :class:`Estimate`.
+
+The tidy contract (``Estimate.tidy()``), one row per term:
+
+``estimate``
+    The coefficient.
+``std_error``
+    Its standard error under ``se_type``.
+``statistic``
+    ``estimate / std_error``.
+``pvalue``
+    Two-sided p-value from Student's t with ``df`` degrees of freedom (normal when ``df`` is
+    infinite).
+``ci_low``, ``ci_high``
+    The ``1 - alpha`` confidence interval, ``estimate ± q · std_error`` with ``q`` the t (or normal)
+    quantile.
+``df``
+    Degrees of freedom used for that term.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from kaizen_eval._validation import KaizenError
+
+Estimand = Literal["ITT", "LATE", "ATT", "ATE", "other"]
+
+TIDY_COLUMNS = ("estimate", "std_error", "statistic", "pvalue", "ci_low", "ci_high", "df")
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    out = np.array(a, dtype=float, copy=True)
+    out.flags.writeable = False
+    return out
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Estimate:
+    """An estimated effect with its inference; immutable.
+
+    Parameters
+    ----------
+    terms : tuple of str
+        Names of the reported terms.
+    coef : numpy.ndarray, shape (k,)
+        Coefficients of the reported terms (stored read-only; ``.params`` gives a Series).
+    vcov : numpy.ndarray, shape (k, k)
+        Their covariance matrix (read-only; ``.cov`` gives a DataFrame).
+    dof : array-like, shape (k,) or scalar
+        Degrees of freedom per term for t-based inference; ``inf`` means normal.
+    se_type : str
+        Covariance type (``"classical"``, ``"HC0"``…``"HC3"``, ``"CR1"``, ``"CR2"``, …).
+    method : str
+        ``"OLS"``, ``"2SLS"``, ``"DiD-IPW"``, … .
+    estimand : str
+        ``"ITT"``, ``"LATE"``, ``"ATT"``, … ; cost-benefit uses it to compare the gain with the
+        right cost (per invited firm for an ITT, per participant for a LATE/ATT).
+    outcome : str
+        Name of the outcome column.
+    nobs : int
+        Number of observations used.
+    n_clusters : int or None
+        Number of clusters when the covariance is clustered.
+    alpha : float
+        Level for ``ci_low``/``ci_high`` (default 0.05, a 95% interval).
+    control_mean : float or None
+        Mean outcome in the control group of the estimation sample.
+    dropped : pandas.DataFrame
+        Rows of the input that were not used, with a ``reason`` column (empty if none).
+    notes : tuple of str
+        Remarks a reader must see (e.g. "under one-sided non-compliance the LATE is the ATT").
+    extra : Mapping
+        Estimator-specific attachments (``first_stage``, …), read-only.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> e = Estimate(terms=("invited",), coef=[2.0], vcov=[[0.25]], dof=98.0,
+    ...              se_type="HC1", method="OLS",
+    ...              estimand="ITT", outcome="y", nobs=100)
+    >>> round(e.std_error, 3), round(e.pvalue, 6) < 0.001
+    (0.5, True)
+    """
+
+    terms: tuple[str, ...]
+    coef: np.ndarray
+    vcov: np.ndarray
+    dof: np.ndarray
+    se_type: str
+    method: str
+    estimand: str
+    outcome: str
+    nobs: int
+    n_clusters: int | None = None
+    alpha: float = 0.05
+    control_mean: float | None = None
+    dropped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"reason": []}))
+    notes: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        terms = tuple(str(t) for t in self.terms)
+        k = len(terms)
+        coef = _readonly(np.asarray(self.coef, dtype=float).reshape(k))
+        vcov = _readonly(np.asarray(self.vcov, dtype=float).reshape(k, k))
+        dof = _readonly(np.broadcast_to(np.asarray(self.dof, dtype=float), (k,)))
+        if np.isnan(dof).any():
+            raise KaizenError("degrees of freedom missing for some terms")
+        if not 0 < self.alpha < 1:
+            raise KaizenError(f"`alpha` must be in (0, 1). You passed: {self.alpha!r}.")
+        object.__setattr__(self, "terms", terms)
+        object.__setattr__(self, "coef", coef)
+        object.__setattr__(self, "vcov", vcov)
+        object.__setattr__(self, "dof", dof)
+        object.__setattr__(self, "dropped", self.dropped.copy())
+        object.__setattr__(self, "notes", tuple(self.notes))
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+
+    @property
+    def params(self) -> pd.Series:
+        """Coefficients as a Series indexed by term (a fresh copy)."""
+        return pd.Series(self.coef.copy(), index=list(self.terms), name="estimate")
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        """Covariance matrix as a DataFrame indexed by term (a fresh copy)."""
+        return pd.DataFrame(self.vcov.copy(), index=list(self.terms), columns=list(self.terms))
+
+    # --- tidy contract -------------------------------------------------------------------
+    def tidy(self, alpha: float | None = None) -> pd.DataFrame:
+        """Return one row per term with the columns documented in this module.
+
+        Parameters
+        ----------
+        alpha : float, optional
+            Level of the interval; defaults to the result's ``alpha``. The result is not changed.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by term; columns ``estimate, std_error, statistic, pvalue, ci_low,
+            ci_high, df``.
+        """
+        a = self.alpha if alpha is None else alpha
+        if not 0 < a < 1:
+            raise KaizenError(f"`alpha` must be in (0, 1). You passed: {a!r}.")
+        est = self.coef
+        se = np.sqrt(np.clip(np.diag(self.vcov), 0.0, None))
+        dfs = self.dof
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = est / se
+        pval = np.empty_like(est)
+        q = np.empty_like(est)
+        for i, d in enumerate(dfs):
+            dist = stats.norm if not np.isfinite(d) else stats.t(d)
+            pval[i] = 2 * dist.sf(abs(stat[i])) if np.isfinite(stat[i]) else np.nan
+            q[i] = dist.ppf(1 - a / 2)
+        out = pd.DataFrame(
+            {
+                "estimate": est,
+                "std_error": se,
+                "statistic": stat,
+                "pvalue": pval,
+                "ci_low": est - q * se,
+                "ci_high": est + q * se,
+                "df": dfs,
+            },
+            index=pd.Index(list(self.terms), name="term"),
+        )
+        return out
+
+    def _single(self, column: str) -> float:
+        if len(self.terms) != 1:
+            raise KaizenError(
+                f"this result has {len(self.terms)} terms ({', '.join(self.terms)}); use "
+                f"`.tidy()` or `.term(name)` to pick one."
+            )
+        return float(self.tidy()[column].iloc[0])
+
+    def term(self, name: str) -> pd.Series:
+        """Return the tidy row of one term."""
+        if name not in self.terms:
+            raise KeyError(f"term {name!r} not in this result; terms: {self.terms}")
+        return self.tidy().loc[name]
+
+    @property
+    def estimate(self) -> float:
+        """The coefficient (single-term results only)."""
+        return self._single("estimate")
+
+    @property
+    def std_error(self) -> float:
+        """Its standard error (single-term results only)."""
+        return self._single("std_error")
+
+    @property
+    def statistic(self) -> float:
+        """The t (or z) statistic (single-term results only)."""
+        return self._single("statistic")
+
+    @property
+    def pvalue(self) -> float:
+        """Two-sided p-value (single-term results only)."""
+        return self._single("pvalue")
+
+    @property
+    def ci_low(self) -> float:
+        """Lower end of the ``1 - alpha`` interval (single-term results only)."""
+        return self._single("ci_low")
+
+    @property
+    def ci_high(self) -> float:
+        """Upper end of the ``1 - alpha`` interval (single-term results only)."""
+        return self._single("ci_high")
+
+    @property
+    def first_stage(self) -> Any:
+        """First-stage diagnostics of an IV estimate."""
+        if "first_stage" not in self.extra:
+            raise AttributeError(f"a {self.method} estimate has no first stage")
+        return self.extra["first_stage"]
+
+    # --- display -------------------------------------------------------------------------
+    def summary(self) -> str:
+        """Return a plain-text summary table."""
+        t = self.tidy()
+        level = round(100 * (1 - self.alpha))
+        head = (
+            f"{self.estimand} ({self.method}) of {self.outcome!r}: N = {self.nobs}"
+            + (f", {self.n_clusters} clusters" if self.n_clusters else "")
+            + f", SE: {self.se_type}"
+        )
+        shown = t.rename(columns={"ci_low": f"{level}% low", "ci_high": f"{level}% high"})
+        lines = [head, shown.to_string(float_format=lambda v: f"{v:.4g}")]
+        if self.control_mean is not None:
+            lines.append(f"Control mean: {self.control_mean:.4g}")
+        if len(self.dropped):
+            counts = self.dropped["reason"].value_counts()
+            lines.append("Dropped rows: " + "; ".join(f"{n} ({r})" for r, n in counts.items()))
+        lines.extend(f"Note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Estimate {self.summary()}>"
+
+    def _repr_html_(self) -> str:
+        t = self.tidy()
+        return (
+            f"<p><b>{self.estimand}</b> ({self.method}) of <code>{self.outcome}</code>: "
+            f"N = {self.nobs}, SE: {self.se_type}</p>" + t.to_html(float_format="{:.4g}".format)
+        )

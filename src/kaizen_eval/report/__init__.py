@@ -1,0 +1,3 @@
+"""report stage of kaizen_eval."""
+
+__all__: list[str] = []

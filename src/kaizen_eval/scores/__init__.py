@@ -1,0 +1,3 @@
+"""scores stage of kaizen_eval."""
+
+__all__: list[str] = []

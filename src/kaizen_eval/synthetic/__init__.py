@@ -1,0 +1,3 @@
+"""synthetic stage of kaizen_eval."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""waves stage of kaizen_eval."""
+
+__all__: list[str] = []
