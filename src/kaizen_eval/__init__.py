@@ -12,11 +12,12 @@ Examples
 18.77...
 """
 
-from kaizen_eval import costbenefit, design, estimate, scores, synthetic, waves
+from kaizen_eval import costbenefit, design, estimate, report, scores, synthetic, waves
 from kaizen_eval._version import __version__
 from kaizen_eval.costbenefit import *  # noqa: F403
 from kaizen_eval.design import *  # noqa: F403
 from kaizen_eval.estimate import *  # noqa: F403
+from kaizen_eval.report import *  # noqa: F403
 from kaizen_eval.scores import *  # noqa: F403
 from kaizen_eval.waves import *  # noqa: F403
 
@@ -28,4 +29,5 @@ __all__ = [
     *design.__all__,
     *estimate.__all__,
     *costbenefit.__all__,
+    *report.__all__,
 ]

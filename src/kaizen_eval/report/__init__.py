@@ -1,3 +1,7 @@
-"""report stage of kaizen_eval."""
+"""Report stage: paper-style tables, figures and the self-contained HTML report."""
 
-__all__: list[str] = []
+from kaizen_eval.report.builder import Report
+from kaizen_eval.report.figures import coef_plot
+from kaizen_eval.report.tables import ResultsTable, results_table
+
+__all__ = ["Report", "ResultsTable", "coef_plot", "results_table"]

@@ -1,0 +1,218 @@
+"""The report folder: a self-contained HTML page, its Markdown twin, tables and figures.
+
+Layout written by :meth:`Report.write`::
+
+    DIR/index.html          self-contained (figures embedded as PNG data URIs)
+    DIR/report.md           the same content in Markdown, figures linked
+    DIR/tables/NAME.{csv,tex,md,html}
+    DIR/figures/NAME.{png,svg}
+    DIR/provenance.json     package version, plan hash, data hashes, creation time
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import hashlib
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from kaizen_eval._validation import KaizenError
+from kaizen_eval._version import __version__
+
+_CSS = """
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:980px;margin:2em auto;
+color:#222;line-height:1.45;padding:0 1em}
+h1{border-bottom:2px solid #1f4e79;padding-bottom:.2em}h2{color:#1f4e79;margin-top:1.8em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
+th,td{padding:.25em .7em;text-align:right;border-bottom:1px solid #ddd}
+thead th{border-bottom:2px solid #444}caption{caption-side:bottom;font-size:.8em;color:#555;
+text-align:left}
+figure{margin:1em 0}figure img{max-width:100%}figcaption{font-size:.85em;color:#555}
+.provenance{font-size:.8em;color:#555;background:#f6f6f6;padding:.6em;border-radius:4px}
+"""
+
+
+class _Tabular(Protocol):
+    def to_frame(self) -> pd.DataFrame: ...
+
+
+def sha256_file(path: str | Path) -> str:
+    """Return the SHA-256 hex digest of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_frame(df: pd.DataFrame) -> str:
+    """Return a SHA-256 of a DataFrame's content (values, index and column names)."""
+    h = hashlib.sha256()
+    h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
+    h.update("\x1f".join(map(str, df.columns)).encode())
+    return h.hexdigest()
+
+
+@dataclass
+class _Block:
+    kind: str
+    name: str
+    heading: str
+    payload: Any
+    caption: str = ""
+
+
+@dataclass
+class Report:
+    """Collects sections, tables and figures, then writes the report folder.
+
+    Parameters
+    ----------
+    title : str
+        Title of the report.
+    plan_hash : str, optional
+        SHA-256 of the analysis plan that produced it.
+    data_hashes : dict of str to str, optional
+        SHA-256 of each input data set, by name.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> rep = Report("Demo")
+    >>> rep.add_text("Design", "Invitation was randomized within strata.")
+    >>> rep.add_table("balance", pd.DataFrame({"diff": [0.1]}, index=["age"]), "Balance")
+    >>> out = rep.write(tempfile.mkdtemp())
+    >>> (out / "index.html").exists(), (out / "tables" / "balance.csv").exists()
+    (True, True)
+    """
+
+    title: str
+    plan_hash: str | None = None
+    data_hashes: dict[str, str] = field(default_factory=dict)
+    _blocks: list[_Block] = field(default_factory=list, repr=False)
+
+    def _name_free(self, name: str) -> None:
+        if not name.replace("_", "").replace("-", "").isalnum():
+            raise KaizenError(f"report item name {name!r} must be letters, digits, '-' or '_'.")
+        if any(b.name == name and b.kind != "text" for b in self._blocks):
+            raise KaizenError(f"the report already has an item named {name!r}.")
+
+    def add_text(self, heading: str, text: str) -> None:
+        """Add a section heading with a paragraph of plain text."""
+        self._blocks.append(_Block("text", heading, heading, text))
+
+    def add_table(
+        self, name: str, table: pd.DataFrame | _Tabular, caption: str = "", heading: str = ""
+    ) -> None:
+        """Add a table (a DataFrame or any object with ``to_frame()``)."""
+        self._name_free(name)
+        frame = table if isinstance(table, pd.DataFrame) else table.to_frame()
+        self._blocks.append(_Block("table", name, heading, frame, caption))
+
+    def add_figure(self, name: str, figure: Any, caption: str = "", heading: str = "") -> None:
+        """Add a matplotlib figure (written as PNG and SVG, embedded in the HTML)."""
+        self._name_free(name)
+        self._blocks.append(_Block("figure", name, heading, figure, caption))
+
+    def write(self, directory: str | Path) -> Path:
+        """Write the report folder and return its path.
+
+        Tables whose columns or index look like direct identifiers (names, phone numbers, GPS)
+        are refused: a report never contains flagged personal data.
+        """
+        out = Path(directory)
+        (out / "tables").mkdir(parents=True, exist_ok=True)
+        (out / "figures").mkdir(parents=True, exist_ok=True)
+        html_parts = [f"<h1>{html.escape(self.title)}</h1>"]
+        md_parts = [f"# {self.title}", ""]
+        for b in self._blocks:
+            if b.heading:
+                html_parts.append(f"<h2>{html.escape(b.heading)}</h2>")
+                md_parts += [f"## {b.heading}", ""]
+            if b.kind == "text":
+                html_parts.append(f"<p>{html.escape(b.payload)}</p>")
+                md_parts += [b.payload, ""]
+            elif b.kind == "table":
+                self._write_table(out, b, html_parts, md_parts)
+            else:
+                self._write_figure(out, b, html_parts, md_parts)
+        prov = self._provenance()
+        prov_lines = [f"{k}: {v}" for k, v in prov.items() if k != "data_hashes"] + [
+            f"data {k}: {v}" for k, v in prov["data_hashes"].items()
+        ]
+        html_parts.append(
+            "<h2>Provenance</h2><pre class='provenance'>"
+            + html.escape("\n".join(prov_lines))
+            + "</pre>"
+        )
+        md_parts += ["## Provenance", "", "```", *prov_lines, "```", ""]
+        page = (
+            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(self.title)}</title><style>{_CSS}</style></head><body>"
+            + "\n".join(html_parts)
+            + "</body></html>\n"
+        )
+        (out / "index.html").write_text(page, encoding="utf-8")
+        (out / "report.md").write_text("\n".join(md_parts), encoding="utf-8")
+        (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n", encoding="utf-8")
+        return out
+
+    def _provenance(self) -> dict[str, Any]:
+        return {
+            "kaizen_eval_version": __version__,
+            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "plan_sha256": self.plan_hash or "(no plan)",
+            "data_hashes": dict(self.data_hashes),
+        }
+
+    @staticmethod
+    def _write_table(out: Path, b: _Block, html_parts: list[str], md_parts: list[str]) -> None:
+        frame: pd.DataFrame = b.payload
+        _refuse_pii(b.name, frame)
+        base = out / "tables" / b.name
+        frame.to_csv(base.with_suffix(".csv"))
+        (base.with_suffix(".tex")).write_text(frame.to_latex(escape=True), encoding="utf-8")
+        (base.with_suffix(".md")).write_text(frame.to_markdown(), encoding="utf-8")
+        table_html = frame.to_html(border=0, float_format=lambda v: f"{v:,.4g}", na_rep="")
+        (base.with_suffix(".html")).write_text(table_html, encoding="utf-8")
+        cap = f"<p><em>{html.escape(b.caption)}</em></p>" if b.caption else ""
+        html_parts.append(cap + table_html)
+        md_parts += ([f"*{b.caption}*", ""] if b.caption else []) + [frame.to_markdown(), ""]
+
+    @staticmethod
+    def _write_figure(out: Path, b: _Block, html_parts: list[str], md_parts: list[str]) -> None:
+        base = out / "figures" / b.name
+        b.payload.savefig(base.with_suffix(".png"), dpi=110, bbox_inches="tight")
+        b.payload.savefig(base.with_suffix(".svg"), bbox_inches="tight")
+        data = base64.b64encode(base.with_suffix(".png").read_bytes()).decode()
+        html_parts.append(
+            f"<figure><img alt='{html.escape(b.name)}' src='data:image/png;base64,{data}'>"
+            f"<figcaption>{html.escape(b.caption)}</figcaption></figure>"
+        )
+        md_parts += [f"![{b.caption or b.name}](figures/{b.name}.png)", ""]
+        import matplotlib.pyplot as plt
+
+        plt.close(b.payload)
+
+
+_PII_WORDS = ("name", "phone", "mobile", "email", "gps", "latitude", "longitude", "lat", "lon")
+
+
+def _refuse_pii(name: str, frame: pd.DataFrame) -> None:
+    labels = [str(c).lower() for c in frame.columns]
+    bad = [
+        c
+        for c in labels
+        if any(c == w or c.startswith(w + "_") or c.endswith("_" + w) for w in _PII_WORDS)
+    ]
+    if bad:
+        raise KaizenError(
+            f"report table {name!r} has columns that look like personal data ({bad}); "
+            "de-identify the data (ke.deidentify) before reporting."
+        )
