@@ -1,0 +1,86 @@
+from pathlib import Path
+
+import pytest
+
+from kaizen_eval.pipeline import PlanError, load_plan, parse_plan
+
+GOOD = """
+title = "Ghana"
+[data]
+id = "firm_id"
+waves = { baseline = "baseline.parquet", followup = "followup.parquet" }
+codebook = "codebook.csv"
+[design]
+assignment = ["invited"]
+takeup = ["attended"]
+strata = "stratum"
+baseline_wave = "baseline"
+balance = ["educ_years", "female"]
+[[families]]
+name = "performance"
+outcomes = ["value_added", "sales_usd"]
+wave = "followup"
+ancova = true
+[estimate]
+estimands = ["itt", "late"]
+se = "HC2"
+ri_draws = 1000
+[cost_benefit]
+outcome = "value_added"
+cost = 740
+years = 3
+"""
+
+
+def test_good_plan_parses_with_paths_relative_to_base(tmp_path):
+    plan = parse_plan(GOOD, base=tmp_path)
+    assert list(plan.data.waves) == ["baseline", "followup"]
+    assert plan.data.waves["followup"] == tmp_path / "followup.parquet"
+    assert plan.design.takeup == ("attended",)
+    assert plan.families[0].ancova is True
+    assert plan.estimate.estimands == ("itt", "late") and plan.estimate.se == "HC2"
+    assert plan.cost_benefit.cost == 740.0 and plan.cost_benefit.years == 3.0
+    assert len(plan.sha256) == 64
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "match"),
+    [
+        ("[estimate]", "[estimates]", r"unknown key 'estimates'.*Did you mean 'estimate'"),
+        ('se = "HC2"', 'se = "HC9"', r"'estimate.se' must be one of"),
+        ('estimands = ["itt", "late"]', 'estimands = ["itt", "lat"]', r"Did you mean 'late'"),
+        ("strata =", "stratum =", r"unknown key 'design.stratum'.*Did you mean 'strata'"),
+        ('wave = "followup"', 'wave = "endline"', r"'families\[0\].wave' is 'endline'"),
+        ("cost = 740", 'cost = "740"', r"'cost_benefit.cost' must be a float"),
+        ('outcome = "value_added"\ncost', 'outcome = "profit"\ncost', r"no family estimates"),
+        ('takeup = ["attended"]', 'takeup = ["attended", "days"]', r"pair one take-up column"),
+        ("ri_draws = 1000", "ri_draws = -5", r"ri_draws"),
+        ("ancova = true", "ancova = 1", r"'families\[0\].ancova' must be a bool"),
+    ],
+)
+def test_bad_plans_name_the_key(old, new, match):
+    assert old in GOOD
+    with pytest.raises(PlanError, match=match):
+        parse_plan(GOOD.replace(old, new, 1))
+
+
+def test_late_without_takeup_is_refused():
+    text = GOOD.replace('takeup = ["attended"]\n', "")
+    with pytest.raises(PlanError, match="no take-up column"):
+        parse_plan(text)
+
+
+def test_invalid_toml_and_missing_file(tmp_path):
+    with pytest.raises(PlanError, match="not valid TOML"):
+        parse_plan("[data\n")
+    with pytest.raises(FileNotFoundError, match="analysis plan not found"):
+        load_plan(tmp_path / "nope.toml")
+
+
+def test_load_plan_resolves_relative_to_file(tmp_path):
+    p = tmp_path / "sub" / "plan.toml"
+    p.parent.mkdir()
+    p.write_text(GOOD)
+    plan = load_plan(p)
+    assert plan.data.waves["baseline"] == Path(p.parent.resolve(), "baseline.parquet")
+    assert plan.path == p
