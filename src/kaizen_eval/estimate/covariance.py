@@ -1,0 +1,242 @@
+"""Covariance matrices of linear estimators: one bread, many meats.
+
+Every estimator here is ``β̂ = B X̃ᵀ y`` with bread ``B = (X̃ᵀ X̃)⁻¹``: for OLS ``X̃`` is the design
+(after absorbing fixed effects and scaling rows by ``sqrt(w)``), for 2SLS it is the projected
+design ``X̂ = P_Z X``; the residuals are always ``e = y − X β̂`` with the *actual* regressors.
+A covariance type only supplies its meat and its small-sample factor:
+
+=============  =======================================================  ================
+``se_type``    covariance                                               degrees of freedom
+=============  =======================================================  ================
+``classical``  ``s² B`` with ``s² = eᵀe / (N − K)``                     ``N − K``
+``HC0``        ``B (Σ e_i² x_i x_iᵀ) B``                                ``N − K``
+``HC1``        ``HC0 · N / (N − K)`` (Stata ``robust``)                 ``N − K``
+``HC2``        ``e_i²`` divided by ``1 − h_ii``                         ``N − K``
+``HC3``        ``e_i²`` divided by ``(1 − h_ii)²``                      ``N − K``
+``CR0``        ``B (Σ_g X_gᵀ e_g e_gᵀ X_g) B``                          ``G − 1``
+``CR1``        ``CR0 · G/(G − 1) · (N − 1)/(N − K)`` (Stata cluster)    ``G − 1``
+``CR2``        ``e_g`` premultiplied by ``(I − H_gg)^{-1/2}``           Satterthwaite
+=============  =======================================================  ================
+
+``K`` counts the regressors *and* the absorbed fixed-effect levels (the rank of the dummies), as
+Stata's ``areg`` and R's ``estimatr::lm_robust(fixed_effects=)`` do. (Stata's ``reghdfe`` instead
+drops fixed effects nested within clusters from ``K``, which gives a slightly smaller CR1.)
+``h_ii`` and ``H_gg`` come from the hat matrix of the full design including the fixed effects.
+The CR2 degrees of freedom are those of Bell and McCaffrey (2002) as generalized by Pustejovsky
+and Tipton (2018) with an identity working model: for a contrast ``c``,
+``ν = tr(QᵀQ)² / ‖QᵀQ‖²_F`` with columns ``q_g = (I − H)_{·g} (I − H_gg)^{-1/2} X̃_g B c``;
+this is what ``estimatr`` reports and what ``clubSandwich::coef_test(test="Satterthwaite")``
+reports for unweighted fits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import numpy as np
+
+from kaizen_eval._validation import KaizenError, check_option
+from kaizen_eval.estimate.absorb import Absorber, factorize
+
+SEType = Literal["classical", "HC0", "HC1", "HC2", "HC3", "CR0", "CR1", "CR2"]
+SE_TYPES: tuple[str, ...] = get_args(SEType)
+CLUSTER_SE_TYPES: tuple[str, ...] = ("CR0", "CR1", "CR2")
+_EIG_TOL = 1e-12  # eigenvalues of I - H_gg below this are treated as zero (pseudo-inverse)
+
+
+@dataclass(frozen=True)
+class Covariance:
+    """A covariance matrix with its degrees of freedom.
+
+    Attributes
+    ----------
+    vcov : numpy.ndarray, shape (k, k)
+    df : numpy.ndarray, shape (k,)
+        Degrees of freedom for t-inference on each coefficient.
+    se_type : str
+    n_clusters : int or None
+    df_resid : int
+        ``N − K`` (``K`` includes absorbed fixed-effect levels).
+    """
+
+    vcov: np.ndarray
+    df: np.ndarray
+    se_type: str
+    n_clusters: int | None
+    df_resid: int
+
+
+def check_se_type(se: str | None, clustered: bool) -> str:
+    """Validate ``se`` against the clustering; ``None`` means HC1 (or CR1 with clusters).
+
+    Examples
+    --------
+    >>> check_se_type(None, clustered=True)
+    'CR1'
+    """
+    if se is None:
+        return "CR1" if clustered else "HC1"
+    allowed = CLUSTER_SE_TYPES if clustered else tuple(s for s in SE_TYPES if s[:2] != "CR")
+    if se not in allowed and se in SE_TYPES:
+        if clustered:
+            raise KaizenError(
+                f"with `cluster` the `se` must be one of {', '.join(map(repr, allowed))}. "
+                f"You passed: {se!r}."
+            )
+        raise KaizenError(f"`se={se!r}` needs a `cluster` column.")
+    return check_option("se", se, allowed)
+
+
+def sandwich(
+    x: np.ndarray,
+    resid: np.ndarray,
+    *,
+    se_type: str,
+    clusters: np.ndarray | None = None,
+    n_absorbed: int = 0,
+    absorber: Absorber | None = None,
+    bread: np.ndarray | None = None,
+) -> Covariance:
+    """Compute the covariance of ``β̂ = (X̃ᵀX̃)⁻¹ X̃ᵀ y`` for one covariance type.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (n, k)
+        ``X̃``: the regressors of the bread (OLS: the design; 2SLS: the projected design), after
+        absorbing fixed effects and multiplying rows by ``sqrt(w)``.
+    resid : numpy.ndarray, shape (n,)
+        Residuals with the actual regressors, rows multiplied by ``sqrt(w)``.
+    se_type : str
+        One of :data:`SE_TYPES`; the ``CR*`` types need ``clusters``.
+    clusters : numpy.ndarray, shape (n,), optional
+        Cluster labels.
+    n_absorbed : int
+        Rank of the absorbed fixed effects (added to ``K``).
+    absorber : Absorber, optional
+        The absorbed fixed effects, needed for the leverages of HC2, HC3 and CR2.
+    bread : numpy.ndarray, shape (k, k), optional
+        ``(X̃ᵀX̃)⁻¹`` if already computed.
+
+    Returns
+    -------
+    Covariance
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.column_stack([np.ones(50), rng.normal(size=50)])
+    >>> e = rng.normal(size=50)
+    >>> cov = sandwich(x, e, se_type="HC1")
+    >>> cov.vcov.shape, float(cov.df[0])
+    ((2, 2), 48.0)
+    """
+    x = np.asarray(x, dtype=float)
+    e = np.asarray(resid, dtype=float)
+    n, k = x.shape
+    check_option("se_type", se_type, SE_TYPES)
+    b = np.linalg.inv(x.T @ x) if bread is None else bread
+    k_total = k + n_absorbed
+    df_resid = n - k_total
+    if df_resid <= 0:
+        raise KaizenError(
+            f"no residual degrees of freedom: {n} observations for {k_total} parameters"
+        )
+    if se_type in CLUSTER_SE_TYPES:
+        if clusters is None:
+            raise KaizenError(f"`se={se_type!r}` needs cluster labels")
+        return _clustered(x, e, b, se_type, clusters, k_total, absorber)
+    if clusters is not None:
+        raise KaizenError(f"`se={se_type!r}` is not a clustered covariance type")
+    df = np.full(k, float(df_resid))
+    if se_type == "classical":
+        s2 = float(e @ e) / df_resid
+        return Covariance(_sym(s2 * b), df, se_type, None, df_resid)
+    omega = e**2
+    if se_type in ("HC2", "HC3"):
+        one_minus_h = 1.0 - _leverage(x, b, absorber)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            power = 1 if se_type == "HC2" else 2
+            # a leverage of one (a singleton fixed-effect group) has a zero residual: it adds 0
+            omega = np.where(one_minus_h > 1e-10, omega / one_minus_h**power, 0.0)
+    meat = (x * omega[:, None]).T @ x
+    v = b @ meat @ b
+    if se_type == "HC1":
+        v = v * n / df_resid
+    return Covariance(_sym(v), df, se_type, None, df_resid)
+
+
+def _sym(v: np.ndarray) -> np.ndarray:
+    return (v + v.T) / 2
+
+
+def _leverage(x: np.ndarray, b: np.ndarray, absorber: Absorber | None) -> np.ndarray:
+    h = np.einsum("ij,jk,ik->i", x, b, x)
+    if absorber is not None:
+        h = h + absorber.hat_diag()
+    return h
+
+
+def _inv_sqrt_psd(m: np.ndarray) -> np.ndarray:
+    vals, vecs = np.linalg.eigh(_sym(m))
+    inv = np.zeros_like(vals)
+    keep = vals > _EIG_TOL
+    inv[keep] = 1.0 / np.sqrt(vals[keep])
+    return (vecs * inv) @ vecs.T
+
+
+def _clustered(
+    x: np.ndarray,
+    e: np.ndarray,
+    b: np.ndarray,
+    se_type: str,
+    clusters: np.ndarray,
+    k_total: int,
+    absorber: Absorber | None,
+) -> Covariance:
+    n, k = x.shape
+    codes = factorize(np.asarray(clusters))
+    g_count = int(codes.max()) + 1
+    df_resid = n - k_total
+    if g_count < 2:
+        raise KaizenError(
+            "clustered standard errors need at least 2 clusters; the estimation sample has "
+            f"{g_count} cluster"
+        )
+    if se_type in ("CR0", "CR1"):
+        scores = np.zeros((g_count, k))
+        np.add.at(scores, codes, x * e[:, None])
+        v = b @ (scores.T @ scores) @ b
+        if se_type == "CR1":
+            v = v * g_count / (g_count - 1) * (n - 1) / df_resid
+        df = np.full(k, float(g_count - 1))
+        return Covariance(_sym(v), df, se_type, g_count, df_resid)
+    # CR2 (Bell–McCaffrey) with Pustejovsky–Tipton degrees of freedom
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(g_count + 1))
+    scores = np.zeros((g_count, k))
+    p_rows = np.zeros((n, k))  # row i in cluster g: (A_g X_g B)[i, :]
+    for g in range(g_count):
+        idx = order[bounds[g] : bounds[g + 1]]
+        xg = x[idx]
+        hgg = xg @ b @ xg.T
+        if absorber is not None:
+            hgg = hgg + absorber.hat_block(idx)
+        a_g = _inv_sqrt_psd(np.eye(len(idx)) - hgg)
+        axg = a_g @ xg
+        scores[g] = axg.T @ e[idx]
+        p_rows[idx] = axg @ b
+    v = b @ (scores.T @ scores) @ b
+    df = np.empty(k)
+    for j in range(k):
+        # P: n x G, column g holds p_g (for coefficient j) in the rows of cluster g
+        pmat = np.zeros((n, g_count))
+        pmat[np.arange(n), codes] = p_rows[:, j]
+        gram = np.diag(np.bincount(codes, weights=p_rows[:, j] ** 2, minlength=g_count))
+        w = x.T @ pmat
+        gram = gram - w.T @ b @ w
+        if absorber is not None:
+            f = absorber.factor_t(pmat)
+            gram = gram - f.T @ f
+        df[j] = np.trace(gram) ** 2 / np.sum(gram**2)
+    return Covariance(_sym(v), df, se_type, g_count, df_resid)
