@@ -1,0 +1,465 @@
+"""``ke.cost_benefit``: is the gain worth the training's cost? The result is :class:`CostBenefit`.
+
+Timing conventions (the defaults of the public API): the cost falls at ``t = 0``; the gain of
+year ``t = 1..years`` accrues at its end and is discounted by ``(1 + discount_rate)^t``; with
+``decay = d`` year ``t`` earns ``gain·(1 − d)^(t − 1)`` (see
+:mod:`kaizen_eval.costbenefit.benefits` for delay, survival and spillovers, and
+:mod:`kaizen_eval.costbenefit.metrics` for the metrics).
+
+Gain and cost must be counted per the same unit:
+
+* an ``Estimate`` with estimand ``"ITT"`` is a gain per *invited* firm; ``"LATE"``, ``"ATT"``
+  and ``"ATE"`` are gains per *participant*;
+* a plain number gain is taken per participant (``gain_basis`` changes that);
+* a plain number cost is taken per participant; ``ke.Cost(x, per="invited")`` declares a cost per
+  invited firm; a :class:`CostStructure` hands over the cost on its ``basis``.
+
+When the bases differ the cost is converted to the gain's basis through ``takeup`` (share of the
+invited firms that participated; a ``CostStructure`` with ``invited`` supplies its own); without a
+take-up rate the mismatch is refused with a ``KaizenError``. Every conversion is recorded in
+``CostBenefit.notes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kaizen_eval._validation import KaizenError, check_option
+from kaizen_eval.costbenefit.benefits import BenefitPath, check_years
+from kaizen_eval.costbenefit.costs import BASES, Basis, Cost, CostStructure, check_takeup
+from kaizen_eval.costbenefit.metrics import (
+    breakeven_gain,
+    breakeven_years,
+    internal_rate_of_return,
+    payback_years,
+    present_value,
+)
+from kaizen_eval.costbenefit.uncertainty import (
+    GainDistribution,
+    Seed,
+    from_estimate,
+    parametric_draws,
+)
+from kaizen_eval.estimate.result import Estimate
+
+ESTIMAND_BASIS: dict[str, Basis] = {
+    "ITT": "invited",
+    "LATE": "participant",
+    "ATT": "participant",
+    "ATE": "participant",
+}
+
+_BREAKEVEN_HORIZONS = (200, 2_000, 20_000)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class CostBenefit:
+    """The result of :func:`cost_benefit`; immutable.
+
+    Attributes
+    ----------
+    gain : float
+        Full annual gain (point value) on the ``basis`` unit.
+    cost : float
+        Cost at ``t = 0`` on the ``basis`` unit (after any take-up conversion).
+    basis : {"participant", "invited"}
+        Unit both are counted per.
+    estimand : str or None
+        Estimand of the gain when it came from an ``Estimate``.
+    cost_input : Cost
+        The cost as given, with its declared basis.
+    takeup : float or None
+        Take-up rate used for a conversion (``None`` when none was needed or given).
+    path : BenefitPath
+        The benefit path (horizon, decay, delay, survival, spillovers).
+    discount_rate : float
+        Annual discount rate.
+    gains : numpy.ndarray, shape (years,)
+        Net gain of each year (read-only).
+    pv_gains : float
+        Present value of the gains.
+    npv, bcr, irr : float
+        Net present value, benefit-cost ratio and internal rate of return (``nan`` with
+        ``irr_reason`` when there is none).
+    payback_years : float
+        Discounted payback within the horizon (``nan`` if not reached).
+    breakeven_years : float
+        Years the gain must last (same decay, survival, …) for BCR = 1 (``inf`` if never).
+    breakeven_gain : float
+        Full annual participant gain giving NPV = 0 over the horizon.
+    distribution : GainDistribution or None
+        Draws of the gain when it is uncertain (an ``Estimate`` or ``gain_draws``).
+    draws : pandas.DataFrame or None
+        One row per draw: ``gain``, ``pv_gains``, ``npv``, ``bcr``.
+    alpha : float
+        Level of the intervals.
+    notes : tuple of str
+        Conversions and caveats a reader must see.
+    """
+
+    gain: float
+    cost: float
+    basis: str
+    estimand: str | None
+    cost_input: Cost
+    takeup: float | None
+    path: BenefitPath
+    discount_rate: float
+    gains: np.ndarray
+    pv_gains: float
+    npv: float
+    bcr: float
+    irr: float
+    irr_reason: str | None
+    payback_years: float
+    breakeven_years: float
+    breakeven_gain: float
+    distribution: GainDistribution | None = None
+    draws: pd.DataFrame | None = None
+    alpha: float = 0.05
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def years(self) -> int:
+        """Horizon in years."""
+        return self.path.years
+
+    @property
+    def prob_bcr_above_1(self) -> float | None:
+        """Share of the gain draws with BCR > 1 (``None`` when the gain is a plain number)."""
+        if self.draws is None:
+            return None
+        return float(np.mean(self.draws["bcr"].to_numpy() > 1.0))
+
+    def _interval(self, column: str) -> tuple[float, float] | None:
+        if self.draws is None:
+            return None
+        lo, hi = np.quantile(self.draws[column].to_numpy(), [self.alpha / 2, 1 - self.alpha / 2])
+        return float(lo), float(hi)
+
+    @property
+    def bcr_interval(self) -> tuple[float, float] | None:
+        """Percentile interval of the BCR over the gain draws (level ``1 − alpha``)."""
+        return self._interval("bcr")
+
+    @property
+    def npv_interval(self) -> tuple[float, float] | None:
+        """Percentile interval of the NPV over the gain draws (level ``1 − alpha``)."""
+        return self._interval("npv")
+
+    def table(self) -> pd.DataFrame:
+        """Return the metrics as a DataFrame.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by metric (``gain, cost, pv_gains, npv, bcr, irr, payback_years,
+            breakeven_years, breakeven_gain`` and, with uncertainty, ``prob_bcr_above_1``);
+            column ``value`` and, with uncertainty, ``ci_low``/``ci_high`` for ``gain``,
+            ``pv_gains``, ``npv`` and ``bcr``.
+        """
+        names = [
+            "gain",
+            "cost",
+            "pv_gains",
+            "npv",
+            "bcr",
+            "irr",
+            "payback_years",
+            "breakeven_years",
+            "breakeven_gain",
+        ]
+        out = pd.DataFrame(
+            {"value": [float(getattr(self, n)) for n in names]},
+            index=pd.Index(names, name="metric"),
+        )
+        if self.draws is not None:
+            low = {n: np.nan for n in names}
+            high = dict(low)
+            for n in ("gain", "pv_gains", "npv", "bcr"):
+                low[n], high[n] = self._interval(n)  # type: ignore[misc]
+            out["ci_low"] = pd.Series(low)
+            out["ci_high"] = pd.Series(high)
+            out.loc["prob_bcr_above_1"] = [self.prob_bcr_above_1, np.nan, np.nan]
+        return out
+
+    def summary(self) -> str:
+        """Return a plain-text summary."""
+        p = self.path
+        head = (
+            f"Cost-benefit per {self.basis} firm"
+            + (f" (gain: {self.estimand})" if self.estimand else "")
+            + f": {p.years} year(s), discount rate {self.discount_rate:g}, decay {p.decay:g}, "
+            f"delay {p.delay:g}, survival {p.survival:g}"
+        )
+        lines = [head, self.table().to_string(float_format=lambda v: f"{v:,.4g}")]
+        if self.distribution is not None:
+            level = round(100 * (1 - self.alpha))
+            lines.append(
+                f"Intervals: {level}% percentile intervals over {len(self.draws)} "  # type: ignore[arg-type]
+                f"{self.distribution.method} draws of the gain."
+            )
+        if self.irr_reason:
+            lines.append(f"IRR: {self.irr_reason}")
+        lines.extend(f"Note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<CostBenefit {self.summary()}>"
+
+
+def _resolve_gain(
+    gain: Any, gain_basis: Basis | None, term: str | None
+) -> tuple[float, float | None, float | None, str | None, Basis, list[str]]:
+    notes: list[str] = []
+    if gain_basis is not None:
+        check_option("gain_basis", gain_basis, BASES)
+    if isinstance(gain, Estimate):
+        value, se, dof = from_estimate(gain, term)
+        estimand = str(gain.estimand)
+        implied = ESTIMAND_BASIS.get(estimand)
+        if implied is None and gain_basis is None:
+            raise KaizenError(
+                f"the gain's estimand is {estimand!r}: say what unit it is per with "
+                f"`gain_basis='participant'` or `'invited'`."
+            )
+        if implied is not None and gain_basis is not None and implied != gain_basis:
+            raise KaizenError(
+                f"the gain ({estimand}) is per {implied} firm, but `gain_basis={gain_basis!r}` "
+                f"was passed."
+            )
+        return value, se, dof, estimand, implied or gain_basis, notes  # type: ignore[return-value]
+    if isinstance(gain, bool) or not isinstance(gain, int | float | np.integer | np.floating):
+        raise KaizenError(
+            f"`gain` must be a number or an Estimate. You passed: {type(gain).__name__}."
+        )
+    if not np.isfinite(float(gain)):
+        raise KaizenError(f"`gain` must be finite. You passed: {gain!r}.")
+    basis: Basis = gain_basis or "participant"
+    if gain_basis is None:
+        notes.append("the gain is a plain number: taken as a gain per participant")
+    return float(gain), None, None, None, basis, notes
+
+
+def _resolve_cost(
+    cost: Any, basis: Basis, takeup: float | None, estimand: str | None
+) -> tuple[Cost, Cost, float | None, list[str]]:
+    notes: list[str] = []
+    if isinstance(cost, CostStructure):
+        own = cost.takeup
+        if takeup is not None and own is not None and not np.isclose(takeup, own, rtol=1e-12):
+            raise KaizenError(
+                f"`takeup={takeup!r}` contradicts the cost structure's own take-up "
+                f"({cost.participants}/{cost.invited} = {own:.6g})."
+            )
+        takeup = takeup if takeup is not None else own
+        given = cost.to_cost(takeup=takeup)
+        notes.append(
+            f"cost structure: {cost.fixed_total:,.6g} fixed + {cost.variable_total:,.6g} per "
+            f"participant over {cost.participants} participants (fixed share "
+            f"{cost.fixed_share:.3g})"
+        )
+    elif isinstance(cost, Cost):
+        given = cost
+    elif isinstance(cost, int | float | np.integer | np.floating) and not isinstance(cost, bool):
+        given = Cost(float(cost), per="participant")
+        notes.append("the cost is a plain number: taken as a cost per participant")
+    else:
+        raise KaizenError(
+            "`cost` must be a number (per participant), a ke.Cost or a ke.CostStructure. "
+            f"You passed: {type(cost).__name__}."
+        )
+    if given.per == basis:
+        return given, given, takeup, notes
+    what = f"the gain ({estimand})" if estimand else "the gain"
+    if takeup is None:
+        raise KaizenError(
+            f"{what} is a gain per {basis} firm but the cost is per {given.per} firm: comparing "
+            f"them would be wrong. Pass `takeup=` (participants / invited firms) to convert the "
+            f"cost explicitly, or give the cost per {basis} firm."
+        )
+    used = given.to(basis, takeup)
+    notes.append(
+        f"cost converted from {given.amount:,.6g} per {given.per} firm to {used.amount:,.6g} per "
+        f"{basis} firm with take-up {takeup:.6g}"
+    )
+    return given, used, takeup, notes
+
+
+def _breakeven_years(path: BenefitPath, cost: float, rate: float) -> float:
+    for horizon in _BREAKEVEN_HORIZONS:
+        out = breakeven_years(cost, path.gains(max(horizon, path.years)), rate)
+        if np.isfinite(out):
+            return out
+    return float("inf")
+
+
+def cost_benefit(
+    *,
+    gain: float | Estimate,
+    cost: float | Cost | CostStructure,
+    years: int = 1,
+    discount_rate: float = 0.0,
+    decay: float = 0.0,
+    delay: float = 0.0,
+    survival: float = 1.0,
+    spillover_gain: float = 0.0,
+    business_stealing: float = 0.0,
+    takeup: float | None = None,
+    gain_basis: Basis | None = None,
+    term: str | None = None,
+    gain_draws: np.ndarray | None = None,
+    draws: int = 10_000,
+    alpha: float = 0.05,
+    seed: Seed = 0,
+) -> CostBenefit:
+    """Compare an annual gain per firm with the training's cost: NPV, BCR, IRR, payback.
+
+    Parameters
+    ----------
+    gain : float or Estimate
+        Full annual gain per firm (e.g. USD of value added). An ``Estimate`` (one term, or pick
+        one with ``term``) brings its estimand (ITT: per invited firm; LATE/ATT/ATE: per
+        participant) and its sampling distribution. A plain number is per participant unless
+        ``gain_basis`` says otherwise.
+    cost : float, Cost or CostStructure
+        Cost at ``t = 0``. A plain number is per participant.
+    years : int
+        Horizon: number of years the gain lasts (default 1).
+    discount_rate : float
+        Annual discount rate ``r``; year ``t`` is discounted by ``(1 + r)^t``.
+    decay : float
+        Annual decay of the gain once full: year ``t`` earns ``gain·(1 − decay)^(t − 1)``.
+    delay : float
+        Years until the gain is full, built up linearly (see :class:`BenefitPath`).
+    survival : float
+        Annual survival probability of firms; year ``t`` is weighted by ``survival^t``.
+    spillover_gain, business_stealing : float
+        Annual gain / loss of non-participants per participant (both ``>= 0``), following the
+        same time profile.
+    takeup : float, optional
+        Participants / invited firms, used to convert the cost when its basis differs from the
+        gain's. Without it such a mismatch raises a ``KaizenError``.
+    gain_basis : {"participant", "invited"}, optional
+        Unit of a plain-number gain (default ``"participant"``) or of an ``Estimate`` whose
+        estimand does not imply one.
+    term : str, optional
+        Term of a multi-term ``Estimate`` that is the gain.
+    gain_draws : array-like, optional
+        Draws of the gain (e.g. bootstrap replicates from :func:`bootstrap_gain`), used instead
+        of parametric draws.
+    draws : int
+        Number of parametric draws of an ``Estimate`` gain (default 10,000).
+    alpha : float
+        Level of the percentile intervals (default 0.05).
+    seed : int or numpy.random.Generator
+        Random source of the parametric draws.
+
+    Returns
+    -------
+    CostBenefit
+        ``.npv``, ``.bcr``, ``.irr``, ``.payback_years``, ``.breakeven_years``,
+        ``.breakeven_gain``; with an uncertain gain also ``.draws``, ``.bcr_interval``,
+        ``.npv_interval`` and ``.prob_bcr_above_1``.
+
+    Notes
+    -----
+    With ``p_t`` the time profile (:func:`~kaizen_eval.costbenefit.benefits.time_profile`) and
+    ``G = gain + spillover_gain − business_stealing``::
+
+        PV = G · Σ_t p_t (1 + r)^−t,   NPV = PV − C,   BCR = PV / C
+
+    Parametric draws are ``estimate + std_error · T`` with ``T`` Student's t on the estimate's
+    degrees of freedom (normal when infinite). Since PV is linear in the gain,
+    ``P(BCR > 1) = P(gain > breakeven_gain) = 1 − F((breakeven_gain − estimate) / std_error)``;
+    ``prob_bcr_above_1`` is its Monte Carlo counterpart over the draws.
+
+    Examples
+    --------
+    >>> cb = cost_benefit(gain=13_890, cost=740)
+    >>> round(cb.bcr, 4), cb.npv
+    (18.7703, 13150.0)
+    >>> cb3 = cost_benefit(gain=4_181, cost=Cost(2_905, per="invited"), takeup=1.0,
+    ...                    years=3, discount_rate=0.1)
+    >>> round(cb3.bcr, 3)
+    3.579
+    """
+    years = check_years(years)
+    if not 0 < alpha < 1:
+        raise KaizenError(f"`alpha` must be in (0, 1). You passed: {alpha!r}.")
+    if takeup is not None:
+        takeup = check_takeup(takeup)
+    rate = float(discount_rate)
+    if not np.isfinite(rate) or rate <= -1:
+        raise KaizenError(f"`discount_rate` must be > -1. You passed: {discount_rate!r}.")
+
+    value, se, dof, estimand, basis, notes = _resolve_gain(gain, gain_basis, term)
+    given, used, takeup_used, cost_notes = _resolve_cost(cost, basis, takeup, estimand)
+    notes += cost_notes
+    c = used.amount
+    if not c > 0:
+        raise KaizenError("the cost is zero: the benefit-cost ratio is undefined.")
+
+    path = BenefitPath(
+        value,
+        years=years,
+        decay=decay,
+        delay=delay,
+        survival=survival,
+        spillover_gain=spillover_gain,
+        business_stealing=business_stealing,
+    )
+    gains = path.gains()
+    gains.flags.writeable = False
+    pv = present_value(gains, rate)
+    irr = internal_rate_of_return(c, gains)
+    offset = path.spillover_gain - path.business_stealing
+    annuity = present_value(path.profile(), rate)
+
+    distribution: GainDistribution | None = None
+    if gain_draws is not None:
+        d = np.asarray(gain_draws, dtype=float).reshape(-1).copy()
+        if d.size < 2 or not np.all(np.isfinite(d)):
+            raise KaizenError("`gain_draws` must hold at least 2 finite draws of the gain.")
+        d.flags.writeable = False
+        distribution = GainDistribution(
+            value, float(np.std(d, ddof=1)), float("nan"), d, "bootstrap"
+        )
+    elif se is not None:
+        if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 2:
+            raise KaizenError(f"`draws` must be an integer >= 2. You passed: {draws!r}.")
+        distribution = parametric_draws(value, se, dof, draws=int(draws), seed=seed)  # type: ignore[arg-type]
+    table = None
+    if distribution is not None:
+        pv_d = (distribution.draws + offset) * annuity
+        table = pd.DataFrame(
+            {"gain": distribution.draws, "pv_gains": pv_d, "npv": pv_d - c, "bcr": pv_d / c}
+        )
+
+    return CostBenefit(
+        gain=value,
+        cost=c,
+        basis=basis,
+        estimand=estimand,
+        cost_input=given,
+        takeup=takeup_used,
+        path=path,
+        discount_rate=rate,
+        gains=gains,
+        pv_gains=pv,
+        npv=pv - c,
+        bcr=pv / c,
+        irr=irr.value,
+        irr_reason=irr.reason,
+        payback_years=payback_years(c, gains, rate),
+        breakeven_years=_breakeven_years(path, c, rate),
+        breakeven_gain=breakeven_gain(c, path.profile(), rate, offset),
+        distribution=distribution,
+        draws=table,
+        alpha=float(alpha),
+        notes=tuple(notes),
+    )
