@@ -3,20 +3,38 @@
 Is the value-added gain worth the training's cost? :func:`cost_benefit` compares an annual gain
 per firm (a number or an ``Estimate``) with a cost (:class:`Cost` with its basis, or a fixed +
 variable :class:`CostStructure`) over a :class:`BenefitPath` and returns a :class:`CostBenefit`.
+:func:`one_way_sensitivity` / :func:`two_way_sensitivity` vary its parameters, and the ``wtp_*``
+functions analyse willingness to pay for training.
 """
 
 from kaizen_eval.costbenefit.analysis import CostBenefit, cost_benefit
 from kaizen_eval.costbenefit.benefits import BenefitPath, time_profile
 from kaizen_eval.costbenefit.costs import Cost, CostStructure, convert_cost
+from kaizen_eval.costbenefit.sensitivity import (
+    one_way_sensitivity,
+    plot_tornado,
+    plot_two_way,
+    two_way_sensitivity,
+)
 from kaizen_eval.costbenefit.uncertainty import bootstrap_gain
+from kaizen_eval.costbenefit.wtp import WTPChange, wtp_change, wtp_compare, wtp_demand, wtp_share
 
 __all__: list[str] = [
     "BenefitPath",
     "Cost",
     "CostBenefit",
     "CostStructure",
+    "WTPChange",
     "bootstrap_gain",
     "convert_cost",
     "cost_benefit",
+    "one_way_sensitivity",
+    "plot_tornado",
+    "plot_two_way",
     "time_profile",
+    "two_way_sensitivity",
+    "wtp_change",
+    "wtp_compare",
+    "wtp_demand",
+    "wtp_share",
 ]

@@ -1,0 +1,402 @@
+"""Sensitivity of a cost-benefit result: one-way ranges (tornado) and a two-way grid (heatmap).
+
+Each parameter is varied with everything else held at the values of the given
+:class:`~kaizen_eval.costbenefit.analysis.CostBenefit`; the gain is its point value (the sampling
+uncertainty is what ``CostBenefit.draws`` describes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from kaizen_eval._validation import KaizenError, check_option
+from kaizen_eval.costbenefit.analysis import CostBenefit, cost_benefit
+from kaizen_eval.costbenefit.costs import Cost
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+Parameter = Literal[
+    "gain",
+    "cost",
+    "years",
+    "discount_rate",
+    "decay",
+    "delay",
+    "survival",
+    "spillover_gain",
+    "business_stealing",
+    "takeup",
+]
+PARAMETERS: tuple[Parameter, ...] = (
+    "gain",
+    "cost",
+    "years",
+    "discount_rate",
+    "decay",
+    "delay",
+    "survival",
+    "spillover_gain",
+    "business_stealing",
+    "takeup",
+)
+Metric = Literal["bcr", "npv", "irr", "pv_gains", "breakeven_gain", "breakeven_years"]
+METRICS: tuple[Metric, ...] = (
+    "bcr",
+    "npv",
+    "irr",
+    "pv_gains",
+    "breakeven_gain",
+    "breakeven_years",
+)
+TORNADO_COLUMNS = (
+    "parameter",
+    "base_value",
+    "low_value",
+    "high_value",
+    "metric_low",
+    "metric_high",
+    "base_metric",
+    "swing",
+)
+
+
+def _converts(cb: CostBenefit) -> bool:
+    return cb.takeup is not None and cb.cost_input.per != cb.basis
+
+
+def base_values(cb: CostBenefit) -> dict[str, float]:
+    """Return the value of every sensitivity parameter in ``cb``.
+
+    ``cost`` is the cost on the compared basis (after any take-up conversion); ``takeup`` is
+    present only when it converts the cost.
+
+    Examples
+    --------
+    >>> from kaizen_eval import cost_benefit
+    >>> base_values(cost_benefit(gain=100.0, cost=50.0))["cost"]
+    50.0
+    """
+    p = cb.path
+    out = {
+        "gain": cb.gain,
+        "cost": cb.cost,
+        "years": float(p.years),
+        "discount_rate": cb.discount_rate,
+        "decay": p.decay,
+        "delay": p.delay,
+        "survival": p.survival,
+        "spillover_gain": p.spillover_gain,
+        "business_stealing": p.business_stealing,
+    }
+    if _converts(cb):
+        out["takeup"] = float(cb.takeup)  # type: ignore[arg-type]
+    return out
+
+
+def default_ranges(cb: CostBenefit) -> dict[str, tuple[float, float]]:
+    """Return the default one-way range (low, high) of every parameter.
+
+    Notes
+    -----
+    gain: the ``1 − alpha`` percentile interval of its draws when uncertain, else ±50%;
+    cost: ±50% (the papers argue costs fall at scale); years: 1 to max(5, 2·years);
+    discount_rate: 0 to max(10%, 2r); decay: 0 to max(0.3, 2d) (at most 1); delay: 0 to
+    delay + 1; survival: min(s, 0.8) to 1; spillover_gain and business_stealing: 0 to
+    max(2·value, 25% of the gain); takeup (when it converts the cost): ±0.2 within (0, 1].
+
+    Examples
+    --------
+    >>> from kaizen_eval import cost_benefit
+    >>> default_ranges(cost_benefit(gain=100.0, cost=50.0))["cost"]
+    (25.0, 75.0)
+    """
+    b = base_values(cb)
+    g = b["gain"]
+    if cb.draws is not None:
+        lo, hi = np.quantile(cb.draws["gain"].to_numpy(), [cb.alpha / 2, 1 - cb.alpha / 2])
+        gain_range = (float(lo), float(hi))
+    else:
+        gain_range = (0.5 * g, 1.5 * g) if g >= 0 else (1.5 * g, 0.5 * g)
+    out = {
+        "gain": gain_range,
+        "cost": (0.5 * b["cost"], 1.5 * b["cost"]),
+        "years": (1.0, float(max(5, 2 * int(b["years"])))),
+        "discount_rate": (0.0, max(0.10, 2 * b["discount_rate"])),
+        "decay": (0.0, min(1.0, max(0.3, 2 * b["decay"]))),
+        "delay": (0.0, b["delay"] + 1.0),
+        "survival": (min(b["survival"], 0.8), 1.0),
+        "spillover_gain": (0.0, max(2 * b["spillover_gain"], 0.25 * abs(g))),
+        "business_stealing": (0.0, max(2 * b["business_stealing"], 0.25 * abs(g))),
+    }
+    if "takeup" in b:
+        t = b["takeup"]
+        out["takeup"] = (max(0.05, t - 0.2), min(1.0, t + 0.2))
+    return out
+
+
+def evaluate(cb: CostBenefit, metric: Metric = "bcr", **changes: float) -> float:
+    """Recompute ``metric`` of ``cb`` with some parameters changed (point values, no draws).
+
+    Parameters
+    ----------
+    cb : CostBenefit
+        The base result.
+    metric : str
+        One of ``bcr, npv, irr, pv_gains, breakeven_gain, breakeven_years``.
+    **changes
+        New values of parameters named as in :func:`base_values`.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from kaizen_eval import cost_benefit
+    >>> evaluate(cost_benefit(gain=100.0, cost=50.0), years=3)
+    6.0
+    """
+    check_option("metric", metric, METRICS)
+    for name in changes:
+        check_option("parameter", name, PARAMETERS)
+    if "takeup" in changes and not _converts(cb):
+        raise KaizenError("`takeup` changes nothing here: the cost is already on the gain's basis.")
+    if "cost" in changes and "takeup" in changes:
+        raise KaizenError(
+            "vary `cost` (on the compared basis) or `takeup` (which converts the given cost), "
+            "not both at once."
+        )
+    p = cb.path
+    if "cost" in changes:
+        cost: Cost = Cost(changes["cost"], per=cb.basis)  # type: ignore[arg-type]
+        takeup = None
+    else:
+        cost, takeup = cb.cost_input, changes.get("takeup", cb.takeup)
+    years = changes.get("years", p.years)
+    if float(years) != int(years):
+        raise KaizenError(f"`years` must be a whole number of years. You passed: {years!r}.")
+    res = cost_benefit(
+        gain=float(changes.get("gain", cb.gain)),
+        gain_basis=cb.basis,  # type: ignore[arg-type]
+        cost=cost,
+        takeup=takeup,
+        years=int(years),
+        discount_rate=changes.get("discount_rate", cb.discount_rate),
+        decay=changes.get("decay", p.decay),
+        delay=changes.get("delay", p.delay),
+        survival=changes.get("survival", p.survival),
+        spillover_gain=changes.get("spillover_gain", p.spillover_gain),
+        business_stealing=changes.get("business_stealing", p.business_stealing),
+    )
+    return float(getattr(res, metric))
+
+
+def one_way_sensitivity(
+    cb: CostBenefit,
+    *,
+    ranges: Mapping[str, tuple[float, float]] | None = None,
+    parameters: Sequence[str] | None = None,
+    metric: Metric = "bcr",
+) -> pd.DataFrame:
+    """Vary each parameter alone over a (low, high) range: the data of a tornado chart.
+
+    Parameters
+    ----------
+    cb : CostBenefit
+        The base result.
+    ranges : dict of str to (float, float), optional
+        Ranges overriding :func:`default_ranges`.
+    parameters : sequence of str, optional
+        Parameters to vary (default: every parameter of :func:`base_values`).
+    metric : str
+        Metric reported (default ``"bcr"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per parameter, sorted by decreasing ``swing``; columns ``parameter,
+        base_value, low_value, high_value, metric_low, metric_high, base_metric, swing``
+        (``swing = |metric_high − metric_low|``).
+
+    Examples
+    --------
+    >>> from kaizen_eval import cost_benefit
+    >>> t = one_way_sensitivity(cost_benefit(gain=13_890, cost=740), parameters=["cost", "years"])
+    >>> t["parameter"].tolist()
+    ['years', 'cost']
+    """
+    check_option("metric", metric, METRICS)
+    base = base_values(cb)
+    all_ranges = default_ranges(cb)
+    for name, rng in (ranges or {}).items():
+        check_option("parameter", name, tuple(base))
+        lo, hi = rng
+        all_ranges[name] = (float(lo), float(hi))
+    names = list(base) if parameters is None else list(parameters)
+    base_metric = float(getattr(cb, metric))
+    rows = []
+    for name in names:
+        check_option("parameter", name, tuple(base))
+        lo, hi = all_ranges[name]
+        m_lo = evaluate(cb, metric, **{name: lo})
+        m_hi = evaluate(cb, metric, **{name: hi})
+        rows.append((name, base[name], lo, hi, m_lo, m_hi, base_metric, abs(m_hi - m_lo)))
+    out = pd.DataFrame(rows, columns=list(TORNADO_COLUMNS))
+    out = out.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+    out.attrs["metric"] = metric
+    return out
+
+
+def two_way_sensitivity(
+    cb: CostBenefit,
+    *,
+    rows: str = "years",
+    row_values: Sequence[float] = (1, 2, 3, 5, 10),
+    columns: str = "discount_rate",
+    column_values: Sequence[float] = (0.0, 0.03, 0.05, 0.10),
+    metric: Metric = "bcr",
+) -> pd.DataFrame:
+    """Recompute ``metric`` on a grid of two parameters (default: persistence × discount rate).
+
+    Parameters
+    ----------
+    cb : CostBenefit
+        The base result.
+    rows, columns : str
+        The two parameters (names as in :func:`base_values`).
+    row_values, column_values : sequence of float
+        Their values.
+    metric : str
+        Metric in the cells (default ``"bcr"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index named ``rows`` (its values), columns named ``columns``.
+
+    Examples
+    --------
+    >>> from kaizen_eval import cost_benefit
+    >>> g = two_way_sensitivity(cost_benefit(gain=100.0, cost=100.0), row_values=[1, 2],
+    ...                         column_values=[0.0])
+    >>> g.to_numpy().ravel().tolist()
+    [1.0, 2.0]
+    """
+    check_option("metric", metric, METRICS)
+    if rows == columns:
+        raise KaizenError(f"`rows` and `columns` must differ. You passed {rows!r} twice.")
+    check_option("rows", rows, PARAMETERS)
+    check_option("columns", columns, PARAMETERS)
+    values = np.array(
+        [
+            [evaluate(cb, metric, **{rows: float(r), columns: float(c)}) for c in column_values]
+            for r in row_values
+        ]
+    )
+    out = pd.DataFrame(
+        values,
+        index=pd.Index(list(row_values), name=rows),
+        columns=pd.Index(list(column_values), name=columns),
+    )
+    out.attrs["metric"] = metric
+    return out
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax  # type: ignore[return-value]
+    from matplotlib.figure import Figure  # lazy: no pyplot, works with any backend
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def plot_tornado(table: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
+    """Draw a tornado chart from :func:`one_way_sensitivity`'s table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`one_way_sensitivity`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure otherwise (no pyplot state is touched).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from kaizen_eval import cost_benefit
+    >>> import io
+    >>> fig = plot_tornado(one_way_sensitivity(cost_benefit(gain=13_890, cost=740)))
+    >>> fig.savefig(io.BytesIO(), format="png")
+    """
+    missing = [c for c in TORNADO_COLUMNS if c not in table.columns]
+    if missing:
+        raise KaizenError(f"not a one_way_sensitivity table: missing columns {missing}.")
+    fig, ax = _axes(ax, (7.0, 0.45 * len(table) + 1.5))
+    t = table.iloc[::-1].reset_index(drop=True)  # largest swing on top
+    base = float(t["base_metric"].iloc[0]) if len(t) else 0.0
+    y = np.arange(len(t))
+    for col, colour, label in (
+        ("metric_low", "#4C72B0", "low"),
+        ("metric_high", "#DD8452", "high"),
+    ):
+        vals = t[col].to_numpy(dtype=float)
+        ax.barh(y, vals - base, left=base, color=colour, label=f"parameter at its {label} value")
+    labels = [
+        f"{p} ({lo:.3g} – {hi:.3g})"
+        for p, lo, hi in zip(t["parameter"], t["low_value"], t["high_value"], strict=True)
+    ]
+    ax.set_yticks(y, labels)
+    ax.axvline(base, color="black", linewidth=0.8)
+    metric = table.attrs.get("metric", "bcr")
+    if metric == "bcr":
+        ax.axvline(1.0, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_xlabel(metric.upper() if metric in ("bcr", "npv", "irr") else metric)
+    ax.legend(loc="lower right", fontsize="small")
+    return fig
+
+
+def plot_two_way(grid: pd.DataFrame, *, ax: Axes | None = None, annotate: bool = True) -> Figure:
+    """Draw :func:`two_way_sensitivity`'s grid as an annotated heatmap.
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        Output of :func:`two_way_sensitivity`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure otherwise.
+    annotate : bool
+        Write each cell's value.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from kaizen_eval import cost_benefit
+    >>> fig = plot_two_way(two_way_sensitivity(cost_benefit(gain=4_181, cost=2_905)))
+    """
+    fig, ax = _axes(ax, (6.0, 4.5))
+    values = grid.to_numpy(dtype=float)
+    im = ax.imshow(values, aspect="auto", cmap="viridis", origin="lower")
+    ax.set_xticks(np.arange(grid.shape[1]), [f"{c:g}" for c in grid.columns])
+    ax.set_yticks(np.arange(grid.shape[0]), [f"{r:g}" for r in grid.index])
+    ax.set_xlabel(str(grid.columns.name))
+    ax.set_ylabel(str(grid.index.name))
+    metric: Any = grid.attrs.get("metric", "bcr")
+    fig.colorbar(im, ax=ax, label=str(metric))
+    if annotate:
+        for i in range(values.shape[0]):
+            for j in range(values.shape[1]):
+                ax.text(j, i, f"{values[i, j]:.3g}", ha="center", va="center", color="white")
+    return fig
