@@ -1,3 +1,5 @@
-"""design stage of kaizen_eval."""
+"""Design stage: reproducible assignment (with its manifest), balance, attrition and power."""
 
-__all__: list[str] = []
+from kaizen_eval.design.assignment import Assignment, Rerandomize, Stage, assign
+
+__all__ = ["Assignment", "Rerandomize", "Stage", "assign"]
