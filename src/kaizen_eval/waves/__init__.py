@@ -1,3 +1,27 @@
-"""waves stage of kaizen_eval."""
+"""Survey waves: reading, codebooks, the firm × wave panel, attrition, money, personal data.
 
-__all__: list[str] = []
+Examples
+--------
+>>> import kaizen_eval as ke
+>>> import pandas as pd
+>>> panel = ke.load_waves({"baseline": pd.DataFrame({"firm_id": ["A"], "sales": [1.0]})})
+>>> panel.waves
+('baseline',)
+"""
+
+from kaizen_eval.waves.attrition import Attrition
+from kaizen_eval.waves.codebook import read_codebook
+from kaizen_eval.waves.io import read_wave, write_table
+from kaizen_eval.waves.panel import Panel, load_waves
+from kaizen_eval.waves.pii import deidentify, detect_pii
+
+__all__: list[str] = [
+    "Attrition",
+    "Panel",
+    "deidentify",
+    "detect_pii",
+    "load_waves",
+    "read_codebook",
+    "read_wave",
+    "write_table",
+]

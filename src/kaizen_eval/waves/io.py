@@ -1,0 +1,177 @@
+"""Reading delivered survey files, and the one writer every table of the package goes through."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from kaizen_eval._validation import KaizenError
+from kaizen_eval.waves.pii import flagged_columns
+
+READ_SUFFIXES = (".parquet", ".csv", ".dta", ".xlsx", ".xls")
+WRITE_SUFFIXES = (".parquet", ".csv")
+
+
+def _where(path: Path, wave: str | None) -> str:
+    return f"wave {wave!r} ({path})" if wave is not None else str(path)
+
+
+def _read_stata(path: Path) -> pd.DataFrame:
+    with pd.io.stata.StataReader(path) as reader:
+        df = reader.read(convert_categoricals=True)
+        labels = reader.variable_labels()
+    df.attrs["variable_labels"] = {k: v for k, v in labels.items() if v}
+    return df
+
+
+def read_wave(
+    path: str | os.PathLike[str],
+    *,
+    wave: str | None = None,
+    id_col: str | None = None,
+    sheet: str | int = 0,
+) -> pd.DataFrame:
+    """Read one delivered survey wave, choosing the reader by the file's suffix.
+
+    ``.parquet`` (pyarrow), ``.csv``, Stata ``.dta`` (value labels become pandas categoricals;
+    variable labels go to ``df.attrs["variable_labels"]``) and Excel ``.xlsx``/``.xls`` (first
+    sheet unless ``sheet`` says otherwise). The file is only read, never modified.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    wave : str, optional
+        The wave's name: used in error messages and stored in ``df.attrs["wave"]``.
+    id_col : str, optional
+        The firm id column as named in the file. In a CSV it is read as text, so ids such as
+        ``"0012"`` keep their leading zeros.
+    sheet : str or int
+        Excel sheet name or position.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The delivered table, column names as in the file.
+
+    Raises
+    ------
+    KaizenError
+        If the file does not exist, its suffix is not one of ``.parquet``, ``.csv``, ``.dta``,
+        ``.xlsx``, ``.xls``, or it cannot be parsed (the message names the wave and file).
+
+    See Also
+    --------
+    load_waves : read several waves into a firm × wave panel.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "baseline.csv"
+    >>> pd.DataFrame({"firm_id": ["007"], "sales": [120.0]}).to_csv(p, index=False)
+    >>> read_wave(p, wave="baseline", id_col="firm_id")["firm_id"].tolist()
+    ['007']
+    """
+    path = Path(path)
+    where = _where(path, wave)
+    suffix = path.suffix.lower()
+    if suffix not in READ_SUFFIXES:
+        raise KaizenError(
+            f"cannot read {where}: unknown file type {path.suffix or '(no suffix)'!r}; "
+            f"read_wave reads {', '.join(READ_SUFFIXES)} files"
+        )
+    if not path.is_file():
+        raise KaizenError(f"cannot read {where}: no such file")
+    try:
+        if suffix == ".parquet":
+            df = pd.read_parquet(path)
+        elif suffix == ".csv":
+            df = pd.read_csv(path, dtype={id_col: str} if id_col else None)
+        elif suffix == ".dta":
+            df = _read_stata(path)
+        else:
+            engine = "openpyxl" if suffix == ".xlsx" else None
+            df = pd.read_excel(path, sheet_name=sheet, engine=engine)
+    except ImportError as exc:
+        raise KaizenError(f"cannot read {where}: {exc}") from exc
+    except (ValueError, OSError, KeyError) as exc:
+        raise KaizenError(f"cannot read {where}: {exc}") from exc
+    df.columns = [str(c) for c in df.columns]
+    if wave is not None:
+        df.attrs["wave"] = wave
+    return df
+
+
+def write_table(
+    df: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    allow_pii: bool | Sequence[str] = False,
+    id_col: str | None = "firm_id",
+) -> Path:
+    """Write a table to ``.parquet`` or ``.csv``, refusing columns that identify people.
+
+    Every writer in kaizen_eval goes through this function. A column is refused when
+    :func:`detect_pii` flags it now or the loader flagged it earlier (``df.attrs["pii_columns"]``).
+    Parent directories are created.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table (its index is not written).
+    path : str or path-like
+        Target file; the suffix chooses the format.
+    allow_pii : bool or sequence of str
+        ``True`` writes flagged columns anyway; a list allows just those columns.
+    id_col : str, optional
+        The firm id column, which is never flagged (hash it with :func:`deidentify`).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    KaizenError
+        If flagged identifier columns would be written (the message names them), or the suffix
+        is not ``.parquet`` or ``.csv``.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> df = pd.DataFrame({"firm_id": ["A"], "owner_phone": ["0244123456"]})
+    >>> write_table(df, d / "x.csv")
+    Traceback (most recent call last):
+    ...
+    kaizen_eval._validation.KaizenError: refusing to write ... 'owner_phone' ...
+    >>> write_table(df.drop(columns="owner_phone"), d / "x.csv").name
+    'x.csv'
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in WRITE_SUFFIXES:
+        raise KaizenError(
+            f"cannot write {path}: unknown file type {path.suffix or '(no suffix)'!r}; "
+            f"write_table writes {', '.join(WRITE_SUFFIXES)} files"
+        )
+    if allow_pii is not True:
+        allowed = set() if allow_pii is False else {str(c) for c in allow_pii}
+        refused = [c for c in flagged_columns(df, id_col=id_col) if c not in allowed]
+        if refused:
+            names = ", ".join(repr(c) for c in refused)
+            raise KaizenError(
+                f"refusing to write {path}: column(s) {names} look like direct identifiers "
+                "(personal data). Remove them with ke.deidentify(...), or pass allow_pii=True "
+                "(or a list of the columns to allow) if they are not personal data."
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    else:
+        df.to_csv(path, index=False)
+    return path

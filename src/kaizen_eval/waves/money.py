@@ -1,0 +1,379 @@
+"""Money: local currency to USD, value added, winsorizing and trimming (within arm).
+
+Accounting outcomes of small firms are noisy and skewed. These helpers never act silently:
+:func:`value_added`, :func:`winsorize` and :func:`trim` return an :class:`Adjustment` that
+carries the new data together with a summary and the list of every value they changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kaizen_eval._validation import KaizenError, as_list, require_columns
+
+#: numpy quantile methods accepted by :func:`winsorize` and :func:`trim`.
+QUANTILE_METHODS = (
+    "linear",
+    "averaged_inverted_cdf",
+    "inverted_cdf",
+    "lower",
+    "higher",
+    "midpoint",
+    "nearest",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Adjustment:
+    """A transformed table and the record of what changed.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        The new table (the input is never modified).
+    summary : pandas.DataFrame
+        Counts per column (and group): see each function.
+    changes : pandas.DataFrame
+        One row per value changed, removed or left missing, indexed like ``data``, with columns
+        ``column``, ``old``, ``new`` and ``reason``.
+    """
+
+    data: pd.DataFrame
+    summary: pd.DataFrame
+    changes: pd.DataFrame
+
+    def __repr__(self) -> str:
+        return f"<Adjustment: {len(self.changes)} value(s) changed>\n{self.summary.to_string()}"
+
+
+def _changes(rows: list[pd.DataFrame]) -> pd.DataFrame:
+    if not rows:
+        return pd.DataFrame({"column": [], "old": [], "new": [], "reason": []}, dtype=object)
+    return pd.concat(rows)
+
+
+def _rates_by_wave(rates: pd.DataFrame, currency: str | None) -> pd.DataFrame:
+    require_columns(rates, ["wave", "usd_per_unit"], where="the exchange-rate table")
+    table = rates.copy()
+    if currency is not None:
+        require_columns(table, ["currency"], where="the exchange-rate table (currency given)")
+        table = table[table["currency"] == currency]
+        if table.empty:
+            raise KaizenError(f"the exchange-rate table has no rate for currency {currency!r}")
+    key = table["wave"].astype(str)
+    dup = sorted(set(key[key.duplicated()]))
+    if dup:
+        hint = " pass `currency=` to choose one" if "currency" in table else ""
+        raise KaizenError(
+            f"the exchange-rate table has several rates for wave(s) {', '.join(map(repr, dup))};"
+            + hint
+        )
+    factor = pd.to_numeric(table["usd_per_unit"], errors="coerce")
+    if "deflator" in table:
+        deflator = pd.to_numeric(table["deflator"], errors="coerce")
+    else:
+        deflator = pd.Series(1.0, index=table.index)
+    for label, values in (("usd_per_unit", factor), ("deflator", deflator)):
+        bad = ~(np.isfinite(values) & (values > 0))
+        if bad.any():
+            raise KaizenError(
+                f"the exchange-rate table has a missing or non-positive {label} for wave(s) "
+                f"{', '.join(map(repr, key[bad]))}"
+            )
+    return pd.DataFrame({"factor": (factor / deflator).to_numpy()}, index=key.to_numpy())
+
+
+def to_usd(
+    df: pd.DataFrame,
+    columns: str | Sequence[str],
+    *,
+    rates: pd.DataFrame,
+    wave_col: str = "wave",
+    currency: str | None = None,
+    suffix: str = "_usd",
+) -> pd.DataFrame:
+    """Convert local-currency amounts to (constant) USD with a rate per wave.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Long table with a wave column (e.g. ``panel.long``). Not modified.
+    columns : str or sequence of str
+        Numeric amount columns in local currency.
+    rates : pandas.DataFrame
+        Columns ``wave`` and ``usd_per_unit``; optional ``deflator`` (price index of the wave,
+        dividing the converted amount) and ``currency``.
+    wave_col : str
+        The wave column of ``df``.
+    currency : str, optional
+        Which currency's rows of ``rates`` to use, when it lists several.
+    suffix : str
+        New columns are ``<column><suffix>``; an empty suffix replaces the columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the converted columns. Missing amounts stay missing.
+
+    Raises
+    ------
+    KaizenError
+        If a wave of ``df`` has no rate (naming it), has several, or a rate is not positive.
+
+    Notes
+    -----
+    ``amount_usd = amount × usd_per_unit / deflator`` (deflator 1 when absent).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"wave": ["baseline", "followup"], "sales": [1000.0, 1000.0]})
+    >>> rates = pd.DataFrame({"wave": ["baseline", "followup"], "usd_per_unit": [0.5, 0.4],
+    ...                       "deflator": [1.0, 1.25]})
+    >>> to_usd(df, "sales", rates=rates)["sales_usd"].tolist()
+    [500.0, 320.0]
+    """
+    cols = as_list(columns)
+    require_columns(df, [wave_col, *cols], where="the data to convert")
+    for c in cols:
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            raise KaizenError(f"column {c!r} must be numeric to convert; it is {df[c].dtype}")
+    table = _rates_by_wave(rates, currency)
+    waves = df[wave_col].astype(object)
+    if waves.isna().any():
+        raise KaizenError(f"{int(waves.isna().sum())} row(s) have no value in {wave_col!r}")
+    key = waves.astype(str)
+    unknown = [w for w in pd.unique(key) if w not in table.index]
+    if unknown:
+        raise KaizenError(
+            f"no exchange rate for wave(s) {', '.join(map(repr, unknown))}; the rate table has "
+            f"{', '.join(map(repr, table.index))}"
+        )
+    factor = key.map(table["factor"]).to_numpy(dtype=float)
+    out = df.copy()
+    for c in cols:
+        out[f"{c}{suffix}"] = df[c].to_numpy(dtype=float) * factor
+    return out
+
+
+def value_added(
+    df: pd.DataFrame, sales: str = "sales", inputs: str = "inputs", name: str = "value_added"
+) -> Adjustment:
+    """Value added = sales − intermediate inputs, only where both are known.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table (not modified).
+    sales, inputs : str
+        Numeric columns in the same currency.
+    name : str
+        The new column.
+
+    Returns
+    -------
+    Adjustment
+        ``.data`` with the new column; ``.summary`` (one row: ``rows``, ``computed``,
+        ``missing_sales``, ``missing_inputs``, ``missing_both``); ``.changes`` lists each row
+        left missing and why.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"sales": [100.0, None], "inputs": [40.0, 10.0]})
+    >>> va = value_added(df)
+    >>> va.data["value_added"].tolist(), va.summary["missing_sales"].item()
+    ([60.0, nan], 1)
+    """
+    require_columns(df, [sales, inputs], where="the data")
+    for c in (sales, inputs):
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            raise KaizenError(f"column {c!r} must be numeric for value added; it is {df[c].dtype}")
+    out = df.copy()
+    out[name] = df[sales] - df[inputs]
+    no_s, no_i = df[sales].isna(), df[inputs].isna()
+    reasons = pd.Series(
+        np.select(
+            [no_s & no_i, no_s, no_i],
+            [f"{sales} and {inputs} missing", f"{sales} missing", f"{inputs} missing"],
+            default="",
+        ),
+        index=df.index,
+    )
+    missing = reasons != ""
+    changes = pd.DataFrame(
+        {"column": name, "old": None, "new": np.nan, "reason": reasons[missing]},
+        index=df.index[missing],
+    )
+    summary = pd.DataFrame(
+        {
+            "rows": [len(df)],
+            "computed": [int((~missing).sum())],
+            "missing_sales": [int((no_s & ~no_i).sum())],
+            "missing_inputs": [int((no_i & ~no_s).sum())],
+            "missing_both": [int((no_s & no_i).sum())],
+        }
+    )
+    return Adjustment(data=out, summary=summary, changes=changes)
+
+
+def quantile_bounds(
+    values: np.ndarray, lower: float | None, upper: float | None, method: str
+) -> tuple[float, float]:
+    """Return the ``lower`` and ``upper`` quantiles of finite ``values`` (shape (n,)).
+
+    A bound that is ``None`` is returned as −inf/+inf. ``method`` is numpy's quantile method:
+    ``"linear"`` is R's type 7; ``"averaged_inverted_cdf"`` is R's type 2, Stata's ``_pctile``.
+
+    Examples
+    --------
+    >>> quantile_bounds(np.arange(11.0), 0.1, 0.9, "linear")
+    (1.0, 9.0)
+    """
+    lo = -np.inf if lower is None else float(np.quantile(values, lower, method=method))
+    hi = np.inf if upper is None else float(np.quantile(values, upper, method=method))
+    return lo, hi
+
+
+def _clip(
+    df: pd.DataFrame,
+    columns: str | Sequence[str],
+    *,
+    lower: float | None,
+    upper: float | None,
+    by: str | Sequence[str] | None,
+    method: str,
+    remove: bool,
+) -> Adjustment:
+    cols, keys = as_list(columns), as_list(by)
+    require_columns(df, [*cols, *keys], where="the data")
+    if method not in QUANTILE_METHODS:
+        raise KaizenError(f"`method` must be one of {QUANTILE_METHODS}. You passed: {method!r}.")
+    for label, q in (("lower", lower), ("upper", upper)):
+        if q is not None and not 0.0 <= q <= 1.0:
+            raise KaizenError(f"`{label}` must be a share between 0 and 1; you passed {q!r}")
+    if lower is not None and upper is not None and not lower < upper:
+        raise KaizenError(f"`lower` ({lower}) must be smaller than `upper` ({upper})")
+    for c in cols:
+        if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
+            raise KaizenError(f"column {c!r} must be numeric; it is {df[c].dtype}")
+    for k in keys:
+        if df[k].isna().any():
+            raise KaizenError(f"group column {k!r} has {int(df[k].isna().sum())} missing values")
+    verb = "set to missing" if remove else "replaced by the bound"
+    out = df.copy()
+    groups = df.groupby(keys, sort=True, observed=True) if keys else [((), df)]
+    summary, changes = [], []
+    for c in cols:
+        out[c] = df[c].astype(float)
+        for key, part in groups:
+            values = part[c].astype(float)
+            finite = values.dropna()
+            label = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+            if finite.empty:
+                lo, hi = np.nan, np.nan
+                low = high = pd.Series(False, index=values.index)
+            else:
+                lo, hi = quantile_bounds(finite.to_numpy(), lower, upper, method)
+                low, high = values < lo, values > hi
+            for mask, bound, side, q in ((low, lo, "below", lower), (high, hi, "above", upper)):
+                if not mask.any():
+                    continue
+                new = np.nan if remove else bound
+                out.loc[mask[mask].index, c] = new
+                changes.append(
+                    pd.DataFrame(
+                        {
+                            **label,
+                            "column": c,
+                            "old": values[mask],
+                            "new": new,
+                            "reason": f"{side} the {q} quantile {bound:.6g}: {verb}",
+                        },
+                        index=mask[mask].index,
+                    )
+                )
+            summary.append(
+                {
+                    **label,
+                    "column": c,
+                    "n": int(finite.size),
+                    "lower_bound": lo,
+                    "upper_bound": hi,
+                    "n_low": int(low.sum()),
+                    "n_high": int(high.sum()),
+                }
+            )
+    return Adjustment(data=out, summary=pd.DataFrame(summary), changes=_changes(changes))
+
+
+def winsorize(
+    df: pd.DataFrame,
+    columns: str | Sequence[str],
+    *,
+    lower: float | None = 0.01,
+    upper: float | None = 0.99,
+    by: str | Sequence[str] | None = None,
+    method: str = "linear",
+) -> Adjustment:
+    """Replace values beyond the ``lower``/``upper`` quantiles by those quantiles.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table (not modified).
+    columns : str or sequence of str
+        Numeric columns; each is winsorized separately, missing values left alone.
+    lower, upper : float or None
+        Quantile shares (``None``: that tail is left alone).
+    by : str or sequence of str, optional
+        Compute the quantiles within groups, e.g. within arm (``by="invited"``).
+    method : str
+        numpy quantile method: ``"linear"`` (R type 7, the default) or
+        ``"averaged_inverted_cdf"`` (R type 2, Stata ``_pctile``/``winsor2``), among others.
+
+    Returns
+    -------
+    Adjustment
+        ``.data``; ``.summary`` one row per column (× group) with ``n``, ``lower_bound``,
+        ``upper_bound``, ``n_low``, ``n_high`` (values replaced); ``.changes`` every replaced
+        value with its old and new value.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"sales": [float(v) for v in range(11)]})
+    >>> w = winsorize(df, "sales", lower=0.1, upper=0.9)
+    >>> w.data["sales"].tolist()[:2], w.summary[["n_low", "n_high"]].to_numpy().tolist()
+    ([1.0, 1.0], [[1, 1]])
+    """
+    return _clip(df, columns, lower=lower, upper=upper, by=by, method=method, remove=False)
+
+
+def trim(
+    df: pd.DataFrame,
+    columns: str | Sequence[str],
+    *,
+    lower: float | None = 0.01,
+    upper: float | None = 0.99,
+    by: str | Sequence[str] | None = None,
+    method: str = "linear",
+) -> Adjustment:
+    """Set values beyond the ``lower``/``upper`` quantiles to missing (rows are kept).
+
+    Same arguments and summary as :func:`winsorize`; ``n_low``/``n_high`` count the values
+    removed, and ``.changes`` lists each one with its old value, so nothing goes silently.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"sales": [float(v) for v in range(11)]})
+    >>> t = trim(df, "sales", lower=0.1, upper=0.9)
+    >>> t.data["sales"].isna().sum().item(), t.changes["old"].tolist()
+    (2, [0.0, 10.0])
+    """
+    return _clip(df, columns, lower=lower, upper=upper, by=by, method=method, remove=True)

@@ -1,0 +1,406 @@
+"""The firm × wave panel: :func:`load_waves` and :class:`Panel`."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+
+from kaizen_eval._validation import KaizenError, MissingColumnError, check_option, require_columns
+from kaizen_eval.waves.attrition import Attrition, attrition_table
+from kaizen_eval.waves.codebook import apply_codebook, read_codebook, source_name
+from kaizen_eval.waves.io import read_wave, write_table
+from kaizen_eval.waves.issues import issue, issues_frame
+from kaizen_eval.waves.pii import detect_pii, flagged_columns, hash_ids
+from kaizen_eval.waves.validate import (
+    ERRORS,
+    Errors,
+    _id_text,
+    check_duplicates,
+    check_missing_ids,
+    check_status,
+    drop_empty_rows,
+    harmonize_types,
+    normalize_ids,
+)
+
+WaveSource = pd.DataFrame | str | os.PathLike[str]
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Panel:
+    """Harmonized survey waves of the same firms; build it with :func:`load_waves`.
+
+    The panel is read-only: accessors return new frames, and :func:`deidentify` returns a new
+    panel.
+
+    Attributes
+    ----------
+    waves : tuple of str
+        Wave names, in order.
+    id_col : str
+        Firm id column.
+    status_col : str or None
+        Interview status column (None if no wave has it: then a firm is observed in a wave when
+        it has a row there).
+    arm_col : str or None
+        Default arm column of :meth:`attrition`.
+    pii_columns : tuple of str
+        Columns flagged as direct identifiers (names, phones, e-mails, GPS, national ids).
+    codebook : pandas.DataFrame or None
+        The checked codebook that was applied.
+    """
+
+    frames: Mapping[str, pd.DataFrame]
+    id_col: str
+    status_col: str | None
+    arm_col: str | None
+    issue_table: pd.DataFrame
+    pii_columns: tuple[str, ...] = ()
+    codebook: pd.DataFrame | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "frames", MappingProxyType(dict(self.frames)))
+
+    # -- accessors -----------------------------------------------------------------------------
+    @property
+    def waves(self) -> tuple[str, ...]:
+        """Wave names, in the order given to :func:`load_waves`."""
+        return tuple(self.frames)
+
+    @property
+    def issues(self) -> pd.DataFrame:
+        """Every dropped row, coerced value and flagged row or column (see ``waves.issues``)."""
+        return self.issue_table.copy()
+
+    def _tag(self, df: pd.DataFrame) -> pd.DataFrame:
+        df.attrs = {"pii_columns": [c for c in self.pii_columns if c in df.columns]}
+        return df
+
+    def wave(self, name: str) -> pd.DataFrame:
+        """One wave's harmonized frame (a new object; the panel is not changed).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> p = load_waves({"baseline": pd.DataFrame({"firm_id": ["A"], "sales": [1.0]})})
+        >>> p.wave("baseline").columns.tolist()
+        ['firm_id', 'sales']
+        """
+        if name not in self.frames:
+            raise KaizenError(
+                f"no wave {name!r} in this panel; its waves are {', '.join(map(repr, self.waves))}"
+            )
+        return self._tag(self.frames[name].copy())
+
+    @cached_property
+    def _long(self) -> pd.DataFrame:
+        parts = [df.assign(wave=w) for w, df in self.frames.items()]
+        long = pd.concat(parts, ignore_index=True, sort=False)
+        long["wave"] = pd.Categorical(long["wave"], categories=list(self.waves), ordered=True)
+        rest = [c for c in long.columns if c not in (self.id_col, "wave")]
+        long = long[[self.id_col, "wave", *rest]]
+        return long.sort_values([self.id_col, "wave"], kind="stable").reset_index(drop=True)
+
+    @property
+    def long(self) -> pd.DataFrame:
+        """One row per (firm, wave) with a row in that wave, sorted by firm then wave.
+
+        ``wave`` is an ordered categorical with the waves in the given order.
+        """
+        return self._tag(self._long.copy())
+
+    @cached_property
+    def _wide(self) -> pd.DataFrame:
+        variables = list(
+            dict.fromkeys(c for df in self.frames.values() for c in df.columns if c != self.id_col)
+        )
+        pieces = [df.set_index(self.id_col).add_suffix(f"_{w}") for w, df in self.frames.items()]
+        wide = pd.concat(pieces, axis=1, join="outer", sort=False)
+        if wide.columns.duplicated().any():
+            dup = wide.columns[wide.columns.duplicated()][0]
+            raise KaizenError(f"two (variable, wave) pairs give the same wide column {dup!r}")
+        order = [f"{v}_{w}" for v in variables for w in self.waves if v in self.frames[w].columns]
+        wide = wide[order].sort_index()
+        wide.index.name = self.id_col
+        return wide.reset_index()
+
+    @property
+    def wide(self) -> pd.DataFrame:
+        """One row per firm; columns ``<variable>_<wave>``, grouped by variable in wave order."""
+        return self._tag(self._wide.copy())
+
+    def attrition(self, arm: str | None = None) -> Attrition:
+        """Which firms are observed in which wave, with status counts per wave (and arm).
+
+        Parameters
+        ----------
+        arm : str, optional
+            Column to split the counts by (default: the panel's ``arm_col``). A firm's arm is
+            its first non-missing value over the waves; an arm that changes is an error.
+
+        Returns
+        -------
+        Attrition
+            ``.status`` and ``.observed`` (firm × wave) and ``.counts`` per wave (× arm). Firm
+            exit (``closed``) is counted apart from ``not_found`` and ``refused``; a firm with no
+            row in a wave counts as ``no_record``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> p = load_waves({
+        ...     "baseline": pd.DataFrame({"firm_id": ["A", "B"], "status": ["interviewed"] * 2}),
+        ...     "followup": pd.DataFrame({"firm_id": ["A", "B"],
+        ...                               "status": ["interviewed", "closed"]})})
+        >>> p.attrition().counts[["interviewed", "closed", "observed"]].to_numpy().tolist()
+        [[2, 0, 2], [1, 1, 1]]
+        """
+        arm = arm if arm is not None else self.arm_col
+        return attrition_table(self.frames, id_col=self.id_col, status_col=self.status_col, arm=arm)
+
+    def write(self, directory: str | os.PathLike[str], *, allow_pii: bool = False) -> Path:
+        """Write ``long.parquet``, ``issues.csv`` and ``panel.json`` (waves, columns) to a folder.
+
+        Writing goes through :func:`write_table`, which refuses identifier columns unless
+        ``allow_pii=True``; de-identify first with :func:`deidentify`.
+
+        Examples
+        --------
+        >>> import pandas as pd, tempfile
+        >>> p = load_waves({"baseline": pd.DataFrame({"firm_id": ["A"], "sales": [1.0]})})
+        >>> sorted(f.name for f in p.write(tempfile.mkdtemp()).iterdir())
+        ['issues.csv', 'long.parquet', 'panel.json']
+        """
+        directory = Path(directory)
+        write_table(self.long, directory / "long.parquet", allow_pii=allow_pii, id_col=self.id_col)
+        write_table(self.issues, directory / "issues.csv", allow_pii=allow_pii, id_col="firm_id")
+        meta = {
+            "waves": list(self.waves),
+            "id_col": self.id_col,
+            "status_col": self.status_col,
+            "arm_col": self.arm_col,
+            "pii_columns": list(self.pii_columns),
+        }
+        (directory / "panel.json").write_text(json.dumps(meta, indent=2) + "\n")
+        return directory
+
+    def _deidentified(self, *, salt: str, drop: Sequence[str]) -> Panel:
+        every = {c for df in self.frames.values() for c in df.columns}
+        unknown = [c for c in drop if c not in every]
+        if unknown:
+            raise MissingColumnError(
+                f"column(s) {', '.join(map(repr, unknown))} to drop are in none of the waves"
+            )
+        frames = {}
+        for w, df in self.frames.items():
+            remove = set(self.pii_columns) | set(flagged_columns(df, id_col=self.id_col))
+            remove |= set(drop)
+            out = df.drop(columns=[c for c in df.columns if c in remove])
+            out[self.id_col] = hash_ids(out[self.id_col], salt=salt)
+            frames[w] = out
+        issues = self.issue_table.copy()
+        issues["firm_id"] = hash_ids(issues["firm_id"], salt=salt)
+        return replace(self, frames=frames, issue_table=issues, pii_columns=())
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{w} ({len(df)} rows)" for w, df in self.frames.items())
+        actions = self.issue_table["action"].value_counts()
+        issues = ", ".join(f"{n} {a}" for a, n in actions.items()) or "none"
+        pii = ", ".join(self.pii_columns) or "none"
+        return f"<Panel of waves {sizes}; issues: {issues}; identifier columns: {pii}>"
+
+
+def _frame_of(name: str, source: Any, id_source: str) -> pd.DataFrame:
+    if isinstance(source, pd.DataFrame):
+        df = source.copy()
+        if id_source not in df.columns and id_source in (df.index.names or []):
+            df = df.reset_index()
+    elif isinstance(source, (str, os.PathLike)):
+        df = read_wave(source, wave=name, id_col=id_source)
+    else:
+        raise KaizenError(
+            f"wave {name!r}: expected a DataFrame or a file path, got {type(source).__name__}"
+        )
+    df.columns = [str(c) for c in df.columns]
+    if df.columns.duplicated().any():
+        dup = df.columns[df.columns.duplicated()][0]
+        raise KaizenError(f"wave {name!r} has two columns named {dup!r}")
+    return df.reset_index(drop=True)
+
+
+def load_waves(
+    waves: Mapping[str, WaveSource],
+    *,
+    id_col: str = "firm_id",
+    codebook: pd.DataFrame | str | os.PathLike[str] | None = None,
+    status_col: str | None = "status",
+    arm_col: str | None = None,
+    errors: Errors = "raise",
+) -> Panel:
+    """Read survey waves into a harmonized firm × wave :class:`Panel`.
+
+    Each wave is read (:func:`read_wave` for paths), renamed and recoded with the codebook,
+    then checked: the id column must exist, empty rows are dropped, ids are normalized (whole
+    numbers, or stripped text), rows without id and duplicate ids are errors, each column gets
+    one type across waves, interview statuses are checked and identifier columns are flagged.
+    Whatever is dropped, coerced or flagged is listed in ``panel.issues``; nothing disappears
+    silently.
+
+    Parameters
+    ----------
+    waves : dict
+        Wave name → DataFrame or file path; the dict order is the wave order.
+    id_col : str
+        Harmonized firm id column.
+    codebook : pandas.DataFrame or path, optional
+        Columns ``wave, source, name`` and optional ``recode`` (JSON object) and ``type``
+        (``"numeric"``/``"string"``); see :mod:`kaizen_eval.waves.codebook`.
+    status_col : str or None
+        Interview status column (``interviewed``, ``closed``, ``not_found``, ``refused``); if no
+        wave has it, a firm counts as observed in a wave when it has a row there.
+    arm_col : str, optional
+        Treatment-arm column used by default in :meth:`Panel.attrition`.
+    errors : {"raise", "flag"}
+        ``"raise"`` (default): rows without id, duplicate ids and text in numeric columns are
+        errors. ``"flag"``: such rows are dropped (exact repeats keep one copy; conflicting
+        duplicates are all dropped) and unparseable numbers become missing, each recorded in
+        ``panel.issues``. Types that differ across waves are always an error.
+
+    Returns
+    -------
+    Panel
+        With ``.long``, ``.wide``, ``.wave(name)``, ``.attrition()``, ``.issues``,
+        ``.pii_columns`` and ``.write(directory)``.
+
+    Raises
+    ------
+    KaizenError
+        Naming the wave, column and firms at fault (see ``errors``); ``MissingColumnError`` when
+        a wave lacks the id column.
+
+    See Also
+    --------
+    read_wave, deidentify, write_table
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> base = pd.DataFrame({"firm_id": ["A", "B"], "status": ["interviewed"] * 2,
+    ...                      "sexe": ["F", "M"], "sales": [100.0, 80.0]})
+    >>> follow = pd.DataFrame({"firm_id": ["A", "B"], "status": ["interviewed", "closed"],
+    ...                        "sales": [120.0, None]})
+    >>> cb = pd.DataFrame({"wave": ["baseline"], "source": ["sexe"], "name": ["female"],
+    ...                    "recode": ['{"F": 1, "M": 0}']})
+    >>> panel = load_waves({"baseline": base, "followup": follow}, codebook=cb)
+    >>> panel.wide.columns.tolist()
+    ['firm_id', 'status_baseline', 'status_followup', 'female_baseline', 'sales_baseline', \
+'sales_followup']
+    """
+    check_option("errors", errors, ERRORS)
+    if not isinstance(waves, Mapping) or not waves:
+        raise KaizenError("`waves` must be a non-empty dict: wave name -> DataFrame or file path")
+    names = list(waves)
+    bad = [n for n in names if not isinstance(n, str) or not n or n == "wave"]
+    if bad:
+        raise KaizenError(f"wave names must be non-empty strings other than 'wave'; got {bad!r}")
+    cb = read_codebook(codebook) if codebook is not None else None
+    if cb is not None:
+        unknown = sorted(set(cb["wave"]) - set(names))
+        if unknown:
+            raise KaizenError(
+                f"the codebook names wave(s) {', '.join(map(repr, unknown))}, which are not "
+                f"among the waves given: {', '.join(map(repr, names))}"
+            )
+
+    records: list[dict[str, Any]] = []
+    frames: dict[str, pd.DataFrame] = {}
+    declared: dict[str, dict[str, str]] = {}
+    for name in names:
+        df = _frame_of(name, waves[name], source_name(cb, name, id_col))
+        df, declared[name] = apply_codebook(df, cb, name)
+        if "wave" in df.columns:
+            raise KaizenError(
+                f"wave {name!r} has a column named 'wave', which the panel uses for the wave "
+                "name; rename it in the codebook"
+            )
+        require_columns(df, [id_col], where=f"wave {name!r} (the id column)")
+        df, found = drop_empty_rows(df, name)
+        records += found
+        df[id_col] = normalize_ids(df[id_col])
+        df, found = check_missing_ids(df, name, id_col, errors)
+        records += found
+        df, found = check_duplicates(df, name, id_col, errors)
+        records += found
+        frames[name] = df
+
+    as_text = any(not pd.api.types.is_integer_dtype(df[id_col]) for df in frames.values())
+    if as_text:
+        for name, df in frames.items():
+            ids = normalize_ids(df[id_col].map(_id_text)).astype("str")
+            frames[name] = df.assign(**{id_col: ids})
+        for r in records:
+            if r["firm_id"] is not None:
+                r["firm_id"] = _id_text(r["firm_id"])
+
+    pii: dict[str, str] = {}
+    for name, df in frames.items():
+        for column, reason in detect_pii(df, id_col=id_col).items():
+            pii.setdefault(column, reason)
+            records.append(issue(name, f"direct identifier: {reason}", "flagged", column=column))
+
+    frames, found = harmonize_types(
+        frames, id_col=id_col, declared=declared, text_columns=frozenset(pii), errors=errors
+    )
+    records += found
+
+    has_status = status_col is not None and any(status_col in df for df in frames.values())
+    if has_status:
+        for name, df in frames.items():
+            if status_col in df.columns:
+                records += check_status(df, name, id_col, status_col)
+    if arm_col is not None and not any(arm_col in df.columns for df in frames.values()):
+        raise MissingColumnError(f"arm column {arm_col!r} is in none of the waves")
+
+    first = names[0]
+    for name in names[1:]:
+        df = frames[name]
+        for i in df.index[~df[id_col].isin(frames[first][id_col])]:
+            records.append(
+                issue(
+                    name,
+                    f"firm not in the first wave {first!r}",
+                    "flagged",
+                    firm_id=df.at[i, id_col],
+                    row=int(i),
+                    column=id_col,
+                )
+            )
+
+    order = {n: k for k, n in enumerate(names)}
+    issues = issues_frame(records)
+    issues = issues.iloc[
+        sorted(
+            range(len(issues)),
+            key=lambda k: (
+                order[issues["wave"].iat[k]],
+                -1 if pd.isna(issues["row"].iat[k]) else int(issues["row"].iat[k]),
+            ),
+        )
+    ].reset_index(drop=True)
+    return Panel(
+        frames={n: df.reset_index(drop=True) for n, df in frames.items()},
+        id_col=id_col,
+        status_col=status_col if has_status else None,
+        arm_col=arm_col,
+        issue_table=issues,
+        pii_columns=tuple(pii),
+        codebook=cb,
+    )

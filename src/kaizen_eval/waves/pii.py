@@ -1,0 +1,293 @@
+"""Personal data: find columns that look like direct identifiers, and remove them.
+
+Survey files carry owners' names, phone numbers, e-mail addresses and GPS points. The loader
+flags such columns (by name and by the look of their values); :func:`deidentify` drops them and
+replaces firm ids by salted hashes; :func:`kaizen_eval.write_table` refuses to write them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pandas as pd
+
+from kaizen_eval._validation import KaizenError, as_list, require_columns
+
+if TYPE_CHECKING:
+    from kaizen_eval.waves.panel import Panel
+
+PanelOrFrame = TypeVar("PanelOrFrame", "Panel", pd.DataFrame)
+
+#: Name tokens (words of a column name split on non-alphanumerics) that mark an identifier.
+NAME_TOKENS: dict[str, str] = {
+    **dict.fromkeys(
+        ("name", "names", "fname", "lname", "surname", "firstname", "lastname", "fullname"),
+        "person name",
+    ),
+    **dict.fromkeys(
+        ("phone", "phones", "tel", "telephone", "mobile", "cellphone", "msisdn", "whatsapp"),
+        "phone number",
+    ),
+    **dict.fromkeys(("email", "mail", "emailaddress"), "e-mail address"),
+    **dict.fromkeys(
+        ("gps", "lat", "latitude", "lon", "lng", "longitude", "geo", "coords", "geopoint"),
+        "GPS location",
+    ),
+    **dict.fromkeys(
+        ("nid", "nin", "ssn", "passport", "idcard", "idno", "nationalid", "ghanacard"),
+        "national id",
+    ),
+    **dict.fromkeys(("address", "street"), "street address"),
+}
+
+#: Substrings that mark an identifier even inside a longer word (``ownerphone``).
+NAME_SUBSTRINGS: dict[str, str] = {
+    "phone": "phone number",
+    "email": "e-mail address",
+    "latitude": "GPS location",
+    "longitude": "GPS location",
+    "surname": "person name",
+    "firstname": "person name",
+    "lastname": "person name",
+    "passport": "national id",
+    "nationalid": "national id",
+}
+
+#: Words that, next to ``name``, say the column names a group rather than a person.
+NOT_A_PERSON = frozenset(
+    (
+        "stratum",
+        "strata",
+        "cluster",
+        "region",
+        "district",
+        "sector",
+        "industry",
+        "site",
+        "arm",
+        "item",
+        "wave",
+        "file",
+        "var",
+        "variable",
+        "product",
+        "country",
+    )
+)
+
+_PHONE = re.compile(r"^\+?[\d\s\-().]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+#: Share of a text column's non-missing values that must look like phone numbers or e-mail
+#: addresses for the column to be flagged by its values.
+VALUE_SHARE = 0.5
+
+
+def _looks_like_phone(text: str) -> bool:
+    text = text.strip()
+    if not _PHONE.match(text):
+        return False
+    digits = sum(ch.isdigit() for ch in text)
+    # a leading "+" or "0", or separators, tell a phone number from a plain large number
+    return 9 <= digits <= 15 and (text[0] in "+0" or any(ch in text for ch in " -()."))
+
+
+def _reason_from_name(column: str) -> str | None:
+    lowered = column.lower()
+    tokens = re.split(r"[^a-z0-9]+", lowered)
+    for token in tokens:
+        if NAME_TOKENS.get(token) == "person name" and NOT_A_PERSON.intersection(tokens):
+            continue
+        if token in NAME_TOKENS:
+            return f"column name suggests a {NAME_TOKENS[token]}"
+    compact = re.sub(r"[^a-z0-9]", "", lowered)
+    for sub, what in NAME_SUBSTRINGS.items():
+        if sub in compact:
+            return f"column name suggests a {what}"
+    return None
+
+
+def _reason_from_values(values: pd.Series) -> str | None:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return None
+    text = values.dropna()
+    text = text[[isinstance(v, str) for v in text]]
+    if text.empty:
+        return None
+    if text.map(_looks_like_phone).mean() >= VALUE_SHARE:
+        return "values look like phone numbers"
+    if text.map(lambda v: bool(_EMAIL.match(v.strip()))).mean() >= VALUE_SHARE:
+        return "values look like e-mail addresses"
+    return None
+
+
+def detect_pii(df: pd.DataFrame, *, id_col: str | None = None) -> dict[str, str]:
+    """Find columns that look like direct identifiers of a person.
+
+    A column is flagged when its name contains a word such as ``name``, ``phone``, ``email``,
+    ``gps``/``lat``/``lon`` or ``passport`` (see :data:`NAME_TOKENS`), or when at least half of
+    its non-missing text values look like phone numbers or e-mail addresses. The firm id column
+    is not flagged: :func:`deidentify` hashes it instead.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to inspect (not modified).
+    id_col : str, optional
+        The firm id column, never flagged.
+
+    Returns
+    -------
+    dict
+        Flagged column name → the reason, in column order.
+
+    See Also
+    --------
+    deidentify : drop the flagged columns and hash the firm ids.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"firm_id": ["A"], "owner": ["Ama"], "contact": ["+233 24 412 3456"]})
+    >>> detect_pii(df, id_col="firm_id")
+    {'contact': 'values look like phone numbers'}
+    """
+    found: dict[str, str] = {}
+    for column in df.columns:
+        if column == id_col:
+            continue
+        reason = _reason_from_name(str(column)) or _reason_from_values(df[column])
+        if reason is not None:
+            found[str(column)] = reason
+    return found
+
+
+def hash_ids(ids: pd.Series, *, salt: str, length: int = 16) -> pd.Series:
+    """Replace firm ids by salted SHA-256 hashes (hex, truncated to ``length`` characters).
+
+    The hash of an id is ``sha256(salt + str(id))``: the same id gets the same hash in every
+    wave and every call with the same salt. Missing ids stay missing.
+
+    Parameters
+    ----------
+    ids : pandas.Series
+        Firm ids.
+    salt : str
+        A secret string (keep it out of the shared files); must not be empty.
+    length : int
+        Number of hex characters kept (16 → 64 bits).
+
+    Returns
+    -------
+    pandas.Series
+        The hashed ids (object dtype), same index.
+
+    Raises
+    ------
+    KaizenError
+        If the salt is empty or two distinct ids collide after truncation.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> hash_ids(pd.Series(["GH0001"]), salt="s3cret").str.len().item()
+    16
+    """
+    if not isinstance(salt, str) or not salt:
+        raise KaizenError("`salt` must be a non-empty string (keep it secret and out of the data)")
+    if not 8 <= length <= 64:
+        raise KaizenError(f"`length` must be between 8 and 64 hex characters; you passed {length}")
+
+    def one(value: Any) -> Any:
+        if pd.isna(value):
+            return None
+        return hashlib.sha256((salt + str(value)).encode("utf-8")).hexdigest()[:length]
+
+    unique = pd.Series(pd.unique(ids.dropna()))
+    hashed = unique.map(one)
+    if hashed.duplicated().any():
+        raise KaizenError(f"two firm ids share a {length}-character hash; pass a larger `length`")
+    return ids.map(one).astype(object)
+
+
+def flagged_columns(df: pd.DataFrame, *, id_col: str | None = None) -> list[str]:
+    """Columns of ``df`` flagged as identifiers: detected now, or flagged by the loader earlier.
+
+    The loader records its flags in ``df.attrs["pii_columns"]``; both sources are combined.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> flagged_columns(pd.DataFrame({"owner_phone": ["0244123456"], "sales": [1.0]}))
+    ['owner_phone']
+    """
+    earlier = set(df.attrs.get("pii_columns", ()))
+    now = detect_pii(df, id_col=id_col)
+    return [str(c) for c in df.columns if c in earlier or c in now]
+
+
+def deidentify(
+    data: PanelOrFrame,
+    *,
+    salt: str,
+    id_col: str = "firm_id",
+    drop: str | Sequence[str] | None = None,
+) -> PanelOrFrame:
+    """Return a copy with identifier columns removed and firm ids replaced by salted hashes.
+
+    Parameters
+    ----------
+    data : Panel or pandas.DataFrame
+        A panel from :func:`load_waves` or one table. Not modified.
+    salt : str
+        Secret string mixed into the hash; the same salt gives the same hashed id in every wave
+        and every call, so de-identified waves still link.
+    id_col : str
+        Firm id column (for a ``Panel``, its own id column is used).
+    drop : str or sequence of str, optional
+        Further columns to remove, besides those flagged by :func:`detect_pii` (and, for a panel,
+        ``panel.pii_columns``).
+
+    Returns
+    -------
+    Panel or pandas.DataFrame
+        Same type as ``data``. A panel's ``issues`` get hashed firm ids too, and its
+        ``pii_columns`` become empty.
+
+    Raises
+    ------
+    MissingColumnError
+        If ``id_col`` or a column of ``drop`` is absent.
+
+    See Also
+    --------
+    detect_pii, write_table
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"firm_id": ["GH0001"], "owner_name": ["Ama"], "sales": [10.0]})
+    >>> out = deidentify(df, salt="s3cret")
+    >>> list(out.columns), out["firm_id"].str.len().item()
+    (['firm_id', 'sales'], 16)
+    """
+    from kaizen_eval.waves.panel import Panel
+
+    extra = as_list(drop)
+    if isinstance(data, Panel):
+        return data._deidentified(salt=salt, drop=extra)
+    if not isinstance(data, pd.DataFrame):
+        raise KaizenError(f"deidentify expects a Panel or a DataFrame, not {type(data).__name__}")
+    require_columns(data, [id_col], where="the data to de-identify")
+    require_columns(data, extra, where="the data to de-identify")
+    remove_set = set(flagged_columns(data, id_col=id_col)) | set(extra)
+    remove = [c for c in data.columns if c in remove_set]
+    out = data.drop(columns=remove)
+    out[id_col] = hash_ids(out[id_col], salt=salt)
+    out.attrs = {k: v for k, v in data.attrs.items() if k != "pii_columns"}
+    return out

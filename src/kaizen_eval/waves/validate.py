@@ -1,0 +1,288 @@
+"""Row- and column-level checks of delivered waves: ids, duplicates, types, statuses.
+
+Each check returns the cleaned frame and the issue records of what it dropped, coerced or
+flagged (see :mod:`kaizen_eval.waves.issues`), or raises a ``KaizenError`` naming the wave,
+column and firms at fault. The index of every frame is the row's position in the delivered
+table until :func:`kaizen_eval.load_waves` resets it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from kaizen_eval._validation import KaizenError
+from kaizen_eval.waves.issues import issue
+
+Errors = Literal["raise", "flag"]
+ERRORS: tuple[Errors, ...] = ("raise", "flag")
+Kind = Literal["empty", "numeric", "string", "mixed", "datetime", "other"]
+
+#: Interview outcomes the attrition table knows; firm exit (``closed``) is kept apart from
+#: firms that could not be found or refused.
+KNOWN_STATUSES = ("interviewed", "closed", "not_found", "refused")
+
+_SHOW = 5
+
+
+def _show(values: Any) -> str:
+    values = list(values)
+    text = ", ".join(repr(v) for v in values[:_SHOW])
+    return text + (f" and {len(values) - _SHOW} more" if len(values) > _SHOW else "")
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
+
+
+def drop_empty_rows(df: pd.DataFrame, wave: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Drop rows where every value is missing (blank spreadsheet lines); record each one."""
+    blank = df.apply(lambda col: col.map(lambda v: _is_missing(v) or v == "")).all(axis=1)
+    records = [
+        issue(wave, "empty row (every value missing)", "dropped", row=int(i))
+        for i in df.index[blank]
+    ]
+    return df[~blank], records
+
+
+def _id_text(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def normalize_ids(values: pd.Series) -> pd.Series:
+    """Firm ids as int64 when all are whole numbers, else as stripped text ("" → missing).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> normalize_ids(pd.Series([1.0, 2.0])).tolist(), normalize_ids(pd.Series([" A1", 7])).tolist()
+    ([1, 2], ['A1', '7'])
+    """
+    nonmissing = values.dropna()
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    numeric = nonmissing.map(
+        lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+    ).all()
+    if numeric and nonmissing.map(lambda v: float(v).is_integer()).all():
+        if values.isna().any():
+            return values.astype("Int64")
+        return values.astype("int64")
+    out = values.map(lambda v: None if _is_missing(v) else _id_text(v)).astype(object)
+    return out.where(out != "", None)
+
+
+def check_missing_ids(
+    df: pd.DataFrame, wave: str, id_col: str, errors: Errors
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Rows without a firm id: an error, or dropped and recorded when ``errors="flag"``."""
+    missing = df[id_col].isna()
+    if not missing.any():
+        return df, []
+    rows = [int(i) for i in df.index[missing]]
+    if errors == "raise":
+        raise KaizenError(
+            f"wave {wave!r}: {len(rows)} row(s) have no value in the id column {id_col!r} "
+            f"(row positions {_show(rows)}); fix the file, or pass errors='flag' to drop them "
+            "(they are then listed in panel.issues)"
+        )
+    reason = f"missing firm id in {id_col!r}"
+    return df[~missing], [issue(wave, reason, "dropped", row=r, column=id_col) for r in rows]
+
+
+def check_duplicates(
+    df: pd.DataFrame, wave: str, id_col: str, errors: Errors
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Duplicate firm ids within a wave.
+
+    With ``errors="raise"`` any duplicate is an error naming the firms. With ``"flag"``, rows
+    that repeat another row exactly are dropped (one copy kept); firms whose repeated rows
+    differ are dropped entirely, since there is no principled way to pick one. Each dropped row
+    is recorded.
+    """
+    dup = df[id_col].duplicated(keep=False)
+    if not dup.any():
+        return df, []
+    firms = list(pd.unique(df.loc[dup, id_col]))
+    if errors == "raise":
+        raise KaizenError(
+            f"wave {wave!r}: duplicate firm ids in {id_col!r}: {_show(firms)} "
+            f"({int(dup.sum())} rows); fix the file, or pass errors='flag' to drop exact "
+            "repeats and conflicting rows (listed in panel.issues)"
+        )
+    exact = df.astype(object).duplicated(keep="first")
+    conflicting = df.loc[dup & ~exact].groupby(id_col, sort=False).size()
+    conflicting_firms = set(conflicting[conflicting > 1].index)
+    drop = exact | df[id_col].isin(conflicting_firms)
+    records = []
+    for i in df.index[drop]:
+        firm = df.at[i, id_col]
+        if firm in conflicting_firms:
+            reason = "duplicate firm id with differing rows: all rows of this firm dropped"
+        else:
+            reason = "exact repeat of an earlier row of the same firm"
+        records.append(issue(wave, reason, "dropped", firm_id=firm, row=int(i), column=id_col))
+    return df[~drop], records
+
+
+def kind_of(values: pd.Series) -> Kind:
+    """Classify a column: ``empty``, ``numeric``, ``string``, ``mixed``, ``datetime``, ``other``.
+
+    Categoricals are classified by their values; ``mixed`` is an object column holding both
+    numbers and text (a numeric column with stray text, as spreadsheets deliver).
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    if values.isna().all():
+        return "empty"
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        return "numeric"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "datetime"
+    present = values.dropna()
+    is_text = present.map(lambda v: isinstance(v, str))
+    is_num = present.map(lambda v: isinstance(v, (int, float, np.number, bool)))
+    if is_text.all():
+        return "string"
+    if is_num.all():
+        return "numeric"
+    if (is_text | is_num).all():
+        return "mixed"
+    return "other"
+
+
+def _parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Numbers parsed from ``values`` (blank text is missing) and the mask of unparseable ones."""
+    obj = values.astype(object)
+    obj = obj.map(lambda v: v.strip() if isinstance(v, str) else v)
+    obj = obj.where(obj != "", None)
+    parsed = pd.to_numeric(obj, errors="coerce")
+    bad = obj.notna() & parsed.isna()
+    return parsed, bad
+
+
+def _to_text(values: pd.Series) -> pd.Series:
+    out = values.astype(object).map(lambda v: None if _is_missing(v) else _id_text(v))
+    return out.astype(object)
+
+
+def harmonize_types(
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    id_col: str,
+    declared: Mapping[str, Mapping[str, str]],
+    text_columns: frozenset[str],
+    errors: Errors,
+) -> tuple[dict[str, pd.DataFrame], list[dict[str, Any]]]:
+    """Give each harmonized column one type across waves.
+
+    A column is numeric when the codebook declares it so (``type = "numeric"``) or when it is
+    numeric in some wave (or mixes numbers and text). Text in such a column is parsed as numbers:
+    if nothing parses, the column's type differs across waves (error naming the waves and
+    types); if some values do not parse, an error names the wave, column, firms and example
+    values, or, with ``errors="flag"``, they become missing and each one is recorded as
+    ``"coerced"``. Columns in ``text_columns`` (identifiers) with conflicting types become text.
+    A column that is a date in one wave and not in another is an error.
+    """
+    out = dict(frames)
+    records: list[dict[str, Any]] = []
+    columns = list(dict.fromkeys(c for df in frames.values() for c in df.columns))
+    for column in columns:
+        if column == id_col:
+            continue
+        present = {w: df[column] for w, df in frames.items() if column in df.columns}
+        kinds = {w: kind_of(s) for w, s in present.items()}
+        wanted = {declared.get(w, {}).get(column) for w in present} - {None}
+        if len(wanted) > 1:
+            raise KaizenError(
+                f"the codebook declares column {column!r} both numeric and string in different "
+                "waves"
+            )
+        real = {w: k for w, k in kinds.items() if k != "empty"}
+        if len(set(real.values())) <= 1 and not wanted:
+            continue
+        if "datetime" in real.values() and len(set(real.values())) > 1:
+            raise KaizenError(_type_message(column, real))
+        if wanted == {"string"} or (column in text_columns and len(set(real.values())) > 1):
+            for w in present:
+                out[w] = out[w].assign(**{column: _to_text(out[w][column])})
+            continue
+        numeric = wanted == {"numeric"} or {"numeric", "mixed"} & set(real.values())
+        if not numeric:
+            continue
+        for w, series in present.items():
+            if kinds[w] == "numeric":
+                continue
+            parsed, bad = _parse_numbers(series)
+            if (
+                bad.any()
+                and (~bad & series.notna()).sum() == 0
+                and kinds[w] == "string"
+                and "numeric" in real.values()
+            ):
+                raise KaizenError(_type_message(column, real))
+            if bad.any():
+                firms = out[w].loc[bad, id_col]
+                examples = list(pd.unique(series[bad]))
+                if errors == "raise":
+                    raise KaizenError(
+                        f"wave {w!r}, column {column!r}: {int(bad.sum())} value(s) are not "
+                        f"numbers ({_show(examples)}) for firm(s) {_show(firms)}; recode them in "
+                        "the codebook, or pass errors='flag' to set them to missing (listed in "
+                        "panel.issues)"
+                    )
+                for i in series.index[bad]:
+                    records.append(
+                        issue(
+                            w,
+                            f"not a number: {series[i]!r}",
+                            "coerced",
+                            firm_id=out[w].at[i, id_col],
+                            row=int(i),
+                            column=column,
+                        )
+                    )
+            out[w] = out[w].assign(**{column: parsed})
+    return out, records
+
+
+def _type_message(column: str, kinds: Mapping[str, str]) -> str:
+    by_kind: dict[str, list[str]] = {}
+    for w, k in kinds.items():
+        by_kind.setdefault("text" if k == "string" else k, []).append(w)
+    parts = "; ".join(f"{k} in wave(s) {', '.join(map(repr, ws))}" for k, ws in by_kind.items())
+    return (
+        f"column {column!r} has a different type across waves: {parts}. Harmonize it with a "
+        "codebook recode (e.g. a JSON object mapping labels to numbers)"
+    )
+
+
+def check_status(df: pd.DataFrame, wave: str, id_col: str, status_col: str) -> list[dict[str, Any]]:
+    """Flag rows whose interview status is missing or not one of :data:`KNOWN_STATUSES`.
+
+    Raises
+    ------
+    KaizenError
+        If no row of the wave has a known status (the column needs a codebook recode).
+    """
+    status = df[status_col].astype(object)
+    known = status.isin(KNOWN_STATUSES)
+    if len(df) and not known.any():
+        raise KaizenError(
+            f"wave {wave!r}: status column {status_col!r} holds none of the expected values "
+            f"{KNOWN_STATUSES} (it has {_show(pd.unique(status.dropna()))}); recode it with "
+            "the codebook"
+        )
+    records = []
+    for i in df.index[~known]:
+        value = status[i]
+        reason = "missing status" if _is_missing(value) else f"unknown status {value!r}"
+        records.append(
+            issue(wave, reason, "flagged", firm_id=df.at[i, id_col], row=int(i), column=status_col)
+        )
+    return records
