@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 
 _DENSE_LIMIT = 60_000_000  # elements of the dense dummy matrix we accept (about 480 MB)
 
@@ -57,6 +58,9 @@ class Absorber:
             self._wsum = np.bincount(self._c, weights=self.sqrt_w**2, minlength=self.levels[0])
             self.rank = self.levels[0]
             self._basis = None
+            self._dmat = scipy.sparse.csr_matrix(
+                (self.sqrt_w, (np.arange(self.n), self._c)), shape=(self.n, self.rank)
+            )
         else:
             size = self.n * sum(self.levels)
             if size > _DENSE_LIMIT:
@@ -87,10 +91,7 @@ class Absorber:
         if self._basis is not None:
             out = self._basis.T @ v2
         else:
-            sums = np.zeros((self.rank, v2.shape[1]))
-            np.add.at(sums, self._c, v2 * self.sqrt_w[:, None])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out = np.where(self._wsum[:, None] > 0, sums / np.sqrt(self._wsum)[:, None], 0.0)
+            out = (self._dmat.T @ v2) / np.sqrt(self._wsum)[:, None]
         return out if v.ndim == 2 else out[:, 0]
 
     def project(self, v: np.ndarray) -> np.ndarray:
@@ -99,11 +100,7 @@ class Absorber:
         if self._basis is not None:
             return self._basis @ (self._basis.T @ v)
         v2 = v if v.ndim == 2 else v[:, None]
-        sums = np.zeros((self.rank, v2.shape[1]))
-        np.add.at(sums, self._c, v2 * self.sqrt_w[:, None])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            means = np.where(self._wsum[:, None] > 0, sums / self._wsum[:, None], 0.0)
-        out = means[self._c] * self.sqrt_w[:, None]
+        out = self._dmat @ ((self._dmat.T @ v2) / self._wsum[:, None])
         return out if v.ndim == 2 else out[:, 0]
 
     def residualize(self, v: np.ndarray) -> np.ndarray:

@@ -1,0 +1,110 @@
+"""From a DataFrame to the arrays of a fit: the estimation sample and what was dropped, and why."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kaizen_eval._validation import KaizenError, require_columns
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The rows used by an estimator.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        The used rows (original index), only the columns the estimator needs.
+    dropped : pandas.DataFrame
+        The rows not used (all input columns) plus a ``reason`` column.
+    """
+
+    data: pd.DataFrame
+    dropped: pd.DataFrame
+
+
+def estimation_sample(
+    df: pd.DataFrame,
+    roles: Sequence[tuple[str, Sequence[str]]],
+    *,
+    where: str,
+) -> Sample:
+    """Keep the rows where every needed column is observed; record the others with a reason.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    roles : sequence of (role, columns)
+        E.g. ``[("outcome", ["y"]), ("treatment", ["invited"]), ("covariate", ["age"])]``;
+        a dropped row's reason names the first role (in this order) and column it misses.
+    where : str
+        Name of the calling function, for error messages.
+
+    Returns
+    -------
+    Sample
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise KaizenError(f"{where} needs a pandas DataFrame; got {type(df).__name__}")
+    cols: list[str] = []
+    for _, names in roles:
+        cols.extend(c for c in names if c not in cols)
+    require_columns(df, cols, where=f"the data passed to {where}")
+    reason = pd.Series(pd.NA, index=df.index, dtype="object")
+    for role, names in roles:
+        for c in names:
+            miss = df[c].isna() & reason.isna()
+            if miss.any():
+                reason[miss] = f"missing {role} {c!r}"
+    used = reason.isna()
+    dropped = df.loc[~used].copy()
+    dropped["reason"] = reason[~used].astype(str)
+    data = df.loc[used, cols].copy()
+    if len(data) == 0:
+        counts = dropped["reason"].value_counts()
+        raise KaizenError(
+            f"{where}: no rows left to estimate on ("
+            + "; ".join(f"{n} rows {r}" for r, n in counts.items())
+            + ")"
+        )
+    return Sample(data=data, dropped=dropped)
+
+
+def numeric_column(data: pd.DataFrame, col: str, role: str) -> np.ndarray:
+    """Return a column as floats, or raise naming it if it is not numeric (or boolean)."""
+    s = data[col]
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+        return s.to_numpy(dtype=float)
+    raise KaizenError(
+        f"{role} {col!r} must be numeric (0/1 for an assignment); it has dtype {s.dtype}"
+    )
+
+
+def design_columns(data: pd.DataFrame, cols: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Numeric covariates as they are; text/categorical ones as dummies (first level dropped)."""
+    blocks: list[np.ndarray] = []
+    names: list[str] = []
+    for c in cols:
+        s = data[c]
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+            blocks.append(s.to_numpy(dtype=float)[:, None])
+            names.append(c)
+        else:
+            dummies = pd.get_dummies(s.astype("category"), prefix=c, prefix_sep="=", dtype=float)
+            dummies = dummies.loc[:, dummies.sum() > 0].iloc[:, 1:]
+            blocks.append(dummies.to_numpy())
+            names.extend(map(str, dummies.columns))
+    if not blocks:
+        return np.empty((len(data), 0)), []
+    return np.hstack(blocks), names
+
+
+def fe_codes(data: pd.DataFrame, cols: Sequence[str]) -> np.ndarray | None:
+    """Integer codes of the fixed-effect columns (``None`` if there are none)."""
+    if not cols:
+        return None
+    return np.column_stack([pd.factorize(data[c])[0] for c in cols])

@@ -1,0 +1,116 @@
+"""``ke.att``: the effect on participants, for randomized invitations."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from kaizen_eval._validation import KaizenError, as_list, require_columns
+from kaizen_eval.estimate.itt import itt
+from kaizen_eval.estimate.iv import late
+from kaizen_eval.estimate.result import Estimate
+
+
+def att(
+    df: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str | Sequence[str],
+    instrument: str | Sequence[str],
+    covariates: str | Sequence[str] = (),
+    fixed_effects: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    se: str | None = None,
+    baseline: str | None = None,
+    weights: str | None = None,
+    alpha: float = 0.05,
+) -> Estimate:
+    """Estimate the average effect on the treated (participants) in a randomized invitation design.
+
+    Under one-sided non-compliance (no firm with every assignment at 0 takes up the treatment)
+    the LATE of :func:`~kaizen_eval.estimate.iv.late` *is* the ATT; with full compliance (take-up
+    equals assignment) the ITT of :func:`~kaizen_eval.estimate.itt.itt` is. Otherwise the ATT is
+    not identified by the randomization alone and this function raises.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    outcome : str
+    treatment : str or sequence of str
+        Take-up column(s) (participation).
+    instrument : str or sequence of str
+        The random assignment column(s), in the same order as ``treatment``.
+    covariates, fixed_effects, cluster, se, baseline, weights, alpha
+        As in :func:`~kaizen_eval.estimate.itt.itt`.
+
+    Returns
+    -------
+    Estimate
+        ``estimand="ATT"``; ``method`` is ``"2SLS"`` (one-sided non-compliance) or ``"OLS"``
+        (full compliance, where the terms are named after the treatment columns); a note says
+        which identification argument was used.
+
+    Raises
+    ------
+    KaizenError
+        Take-up among units with every assignment at 0 (two-sided non-compliance).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import kaizen_eval as ke
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.integers(0, 2, 300)
+    >>> df = pd.DataFrame({"invited": z, "attended": z, "y": 2.0 * z + rng.normal(size=300)})
+    >>> r = ke.att(df, outcome="y", treatment="attended", instrument="invited")
+    >>> r.estimand, r.method
+    ('ATT', 'OLS')
+    """
+    treatments = as_list(treatment)
+    instruments = as_list(instrument)
+    require_columns(df, [*treatments, *instruments], where="the data passed to att")
+    complete = df[[*treatments, *instruments]].notna().all(axis=1)
+    sub = df.loc[complete]
+    control = (sub[instruments] == 0).all(axis=1)
+    for t in treatments:
+        takers = int((sub.loc[control, t] != 0).sum())
+        if takers:
+            raise KaizenError(
+                f"{takers} units with {' and '.join(f'{c} = 0' for c in instruments)} have "
+                f"{t!r} > 0 (two-sided non-compliance): the ATT is not identified by the "
+                f"randomization; use `late` (the effect on compliers)"
+            )
+    common = dict(
+        outcome=outcome,
+        covariates=covariates,
+        fixed_effects=fixed_effects,
+        cluster=cluster,
+        se=se,
+        baseline=baseline,
+        weights=weights,
+        alpha=alpha,
+    )
+    full = len(treatments) == len(instruments) and all(
+        np.array_equal(sub[t].to_numpy(dtype=float), sub[z].to_numpy(dtype=float))
+        for t, z in zip(treatments, instruments, strict=True)
+    )
+    if full:
+        est = itt(df, treatment=treatments, **common)
+        renamed = dict(zip(instruments, treatments, strict=True))
+        note = "full compliance (take-up equals assignment for every unit): the ITT equals the ATT"
+        return dataclasses.replace(
+            est,
+            terms=tuple(renamed.get(t, t) for t in est.terms),
+            estimand="ATT",
+            notes=(*est.notes, note),
+        )
+    est = late(df, treatment=treatments, instrument=instruments, **common)
+    note = (
+        "one-sided non-compliance (nobody with every assignment at 0 took up the treatment): "
+        "the LATE estimated by 2SLS equals the ATT"
+    )
+    kept = tuple(n for n in est.notes if not n.startswith("non-compliance is one-sided"))
+    return dataclasses.replace(est, estimand="ATT", notes=(*kept, note))

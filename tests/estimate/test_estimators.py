@@ -1,0 +1,195 @@
+"""Behaviour of the public estimators: itt, late, att."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from linearmodels.iv import IV2SLS
+
+import kaizen_eval as ke
+from kaizen_eval._validation import KaizenError, MissingColumnError
+
+
+@pytest.fixture
+def trial():
+    rng = np.random.default_rng(7)
+    n = 400
+    stratum = rng.integers(0, 4, n)
+    invited = rng.permutation(np.repeat([0, 1], n // 2))
+    attended = invited * (rng.random(n) < 0.7)
+    days = attended * rng.integers(1, 16, n)
+    onsite = rng.integers(0, 2, n)
+    age = rng.normal(10, 3, n)
+    y0 = rng.normal(5, 2, n)
+    y = 1 + 2.0 * attended + 0.5 * onsite + 0.3 * age + 0.8 * y0 + stratum + rng.normal(size=n)
+    df = pd.DataFrame(
+        {
+            "firm_id": [f"F{i:03d}" for i in range(n)],
+            "stratum": stratum,
+            "invited": invited,
+            "attended": attended,
+            "days": days,
+            "onsite": onsite,
+            "age": age,
+            "y0": y0,
+            "y": y,
+            "village": rng.integers(0, 30, n),
+        }
+    )
+    return df
+
+
+def test_itt_difference_in_means(trial):
+    r = ke.itt(trial, outcome="y", treatment="invited")
+    means = trial.groupby("invited")["y"].mean()
+    assert r.estimate == pytest.approx(means[1] - means[0], rel=1e-12)
+    assert r.control_mean == pytest.approx(means[0], rel=1e-12)
+    assert (r.estimand, r.method, r.se_type, r.nobs) == ("ITT", "OLS", "HC1", 400)
+    assert r.dof[0] == 398
+
+
+def test_itt_missing_rows_are_reported_not_silent(trial):
+    df = trial.copy()
+    df.loc[[0, 1, 2], "y"] = np.nan
+    df.loc[[3], "invited"] = np.nan
+    df.loc[[4, 5], "age"] = np.nan
+    r = ke.itt(df, outcome="y", treatment="invited", covariates="age")
+    assert r.nobs == 394
+    counts = r.dropped["reason"].value_counts()
+    assert counts["missing outcome 'y'"] == 3
+    assert counts["missing treatment 'invited'"] == 1
+    assert counts["missing covariate 'age'"] == 2
+    assert list(r.dropped["firm_id"][:3]) == ["F000", "F001", "F002"]
+
+
+def test_itt_mckenzie_baseline_dummy_keeps_every_firm(trial):
+    df = trial.copy()
+    df.loc[:9, "y0"] = np.nan
+    r = ke.itt(df, outcome="y", treatment="invited", baseline="y0")
+    assert r.nobs == 400 and len(r.dropped) == 0
+    assert "y0_missing" in r.extra["fit"].names
+    assert any("McKenzie" in n for n in r.notes)
+    filled = df.assign(y0=df["y0"].fillna(0), y0_missing=df["y0"].isna().astype(float))
+    same = ke.itt(filled, outcome="y", treatment="invited", covariates=["y0", "y0_missing"])
+    assert r.estimate == pytest.approx(same.estimate, rel=1e-12)
+    assert r.std_error == pytest.approx(same.std_error, rel=1e-12)
+
+
+def test_itt_lin_equals_arm_by_arm_predictions(trial):
+    """Lin (2013): τ̂ = difference of the arm-specific regressions evaluated at the mean of x."""
+    r = ke.itt(trial, outcome="y", treatment="invited", covariates=["age", "y0"], lin=True)
+    xbar = trial[["age", "y0"]].mean().to_numpy()
+    pred = []
+    for arm in (0, 1):
+        sub = trial[trial["invited"] == arm]
+        x = np.column_stack([np.ones(len(sub)), sub[["age", "y0"]]])
+        b = np.linalg.lstsq(x, sub["y"].to_numpy(), rcond=None)[0]
+        pred.append(b[0] + b[1:] @ xbar)
+    assert r.estimate == pytest.approx(pred[1] - pred[0], rel=1e-10)
+
+
+def test_itt_arms_and_interaction(trial):
+    r = ke.itt(trial, outcome="y", treatment=["invited", "onsite"], interaction=True)
+    assert r.terms == ("invited", "onsite", "invited:onsite")
+    cell = trial.groupby(["invited", "onsite"])["y"].mean()
+    inter = cell[1, 1] - cell[1, 0] - cell[0, 1] + cell[0, 0]
+    assert r.term("invited:onsite")["estimate"] == pytest.approx(inter, rel=1e-10)
+    with pytest.raises(KaizenError, match="exactly two treatment columns"):
+        ke.itt(trial, outcome="y", treatment="invited", interaction=True)
+
+
+def test_itt_cluster_defaults_to_cr1(trial):
+    r = ke.itt(trial, outcome="y", treatment="invited", cluster="village")
+    assert r.se_type == "CR1" and r.n_clusters == 30 and r.dof[0] == 29
+
+
+def test_itt_bad_input(trial):
+    with pytest.raises(MissingColumnError, match="'nope'"):
+        ke.itt(trial, outcome="nope", treatment="invited")
+    with pytest.raises(KaizenError, match="does not vary in the estimation sample"):
+        ke.itt(trial.assign(invited=1), outcome="y", treatment="invited")
+    by_stratum = trial.assign(invited=(trial["stratum"] < 2).astype(int))
+    with pytest.raises(KaizenError, match="does not vary within any level of the fixed effect"):
+        ke.itt(by_stratum, outcome="y", treatment="invited", fixed_effects="stratum")
+    partly = trial.assign(invited=np.where(trial["stratum"] == 0, 1, trial["invited"]))
+    with pytest.warns(UserWarning, match="does not vary within 1 of 4 levels"):
+        ke.itt(partly, outcome="y", treatment="invited", fixed_effects="stratum")
+    with pytest.raises(KaizenError, match="'age2' is a linear combination"):
+        ke.itt(
+            trial.assign(age2=2 * trial["age"]),
+            outcome="y",
+            treatment="invited",
+            covariates=["age", "age2"],
+        )
+    with pytest.raises(KaizenError, match="at least 2 clusters"):
+        ke.itt(trial.assign(one=1), outcome="y", treatment="invited", cluster="one")
+    with pytest.raises(KaizenError, match="You passed: 'HC5'"):
+        ke.itt(trial, outcome="y", treatment="invited", se="HC5")
+    with pytest.raises(KaizenError, match="no rows left"):
+        ke.itt(trial.assign(y=np.nan), outcome="y", treatment="invited")
+
+
+def test_late_point_estimates_equal_linearmodels(trial):
+    r = ke.late(
+        trial, outcome="y", treatment="attended", instrument="invited", covariates=["age"], se="HC0"
+    )
+    x = trial.assign(const=1.0)
+    ref = IV2SLS(x["y"], x[["const", "age"]], x["attended"], x["invited"]).fit(cov_type="robust")
+    assert r.estimate == pytest.approx(ref.params["attended"], rel=1e-10)
+    # linearmodels' robust covariance is HC0 without small-sample correction
+    assert r.std_error == pytest.approx(ref.std_errors["attended"], rel=1e-8)
+    assert r.estimand == "LATE" and r.method == "2SLS"
+    assert any("equals the ATT" in n for n in r.notes)
+
+
+def test_late_first_stage_and_intensity(trial):
+    r = ke.late(trial, outcome="y", treatment="days", instrument="invited", fixed_effects="stratum")
+    fs = r.first_stage
+    first = ke.itt(trial, outcome="days", treatment="invited", fixed_effects="stratum")
+    assert fs.coefficients.loc[("days", "invited"), "estimate"] == pytest.approx(first.estimate)
+    assert fs.fstat == pytest.approx(first.statistic**2, rel=1e-10)
+    assert fs.effective_f["days"] == pytest.approx(fs.fstat, rel=1e-10)  # one instrument
+    itt_y = ke.itt(trial, outcome="y", treatment="invited", fixed_effects="stratum")
+    assert r.estimate == pytest.approx(itt_y.estimate / first.estimate, rel=1e-10)  # Wald
+
+
+def test_late_two_endogenous(trial):
+    df = trial.assign(onsite_received=trial["onsite"] * (trial["age"] > 8))
+    r = ke.late(
+        df,
+        outcome="y",
+        treatment=["attended", "onsite_received"],
+        instrument=["invited", "onsite"],
+        cluster="village",
+        se="CR2",
+    )
+    assert r.terms == ("attended", "onsite_received")
+    assert isinstance(r.first_stage.fstat, pd.Series)
+    assert r.se_type == "CR2"
+
+
+def test_late_bad_input(trial):
+    with pytest.raises(KaizenError, match="need at least as many instruments"):
+        ke.late(trial, outcome="y", treatment=["attended", "days"], instrument="invited")
+    placebo = trial.assign(z=np.tile([0, 1, 1, 0], 100), d=np.tile([0, 0, 1, 1], 100))
+    with pytest.raises(KaizenError, match="no first stage"):
+        ke.late(placebo, outcome="y", treatment="d", instrument="z")
+    rng = np.random.default_rng(1)
+    weak = trial.assign(d=(rng.random(400) < 0.4 + 0.05 * trial["invited"]).astype(int))
+    with pytest.warns(UserWarning, match="weak first stage"):
+        ke.late(weak, outcome="y", treatment="d", instrument="invited")
+
+
+def test_att_labels(trial):
+    one_sided = ke.att(trial, outcome="y", treatment="attended", instrument="invited")
+    assert (one_sided.estimand, one_sided.method) == ("ATT", "2SLS")
+    assert any("equals the ATT" in n for n in one_sided.notes)
+    full = ke.att(
+        trial.assign(attended=trial["invited"]),
+        outcome="y",
+        treatment="attended",
+        instrument="invited",
+    )
+    assert (full.estimand, full.method, full.terms) == ("ATT", "OLS", ("attended",))
+    two_sided = trial.assign(attended=np.where(trial.index < 5, 1, trial["attended"]))
+    with pytest.raises(KaizenError, match="two-sided non-compliance"):
+        ke.att(two_sided, outcome="y", treatment="attended", instrument="invited")
