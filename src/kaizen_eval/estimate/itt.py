@@ -140,7 +140,7 @@ def itt(
     >>> df["y"] = 2.0 * df["invited"] + rng.normal(size=200)
     >>> r = ke.itt(df, outcome="y", treatment="invited", fixed_effects="stratum")
     >>> r.estimand, r.se_type, round(r.estimate, 1)
-    ('ITT', 'HC1', 2.0)
+    ('ITT', 'HC1', 2.3)
     """
     treatments = as_list(treatment)
     covs = as_list(covariates)
