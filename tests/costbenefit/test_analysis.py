@@ -200,3 +200,22 @@ def test_summary_and_repr():
     assert "Cost-benefit per participant firm (gain: LATE)" in text
     assert "prob_bcr_above_1" in text
     assert "percentile intervals over 10000 t draws" in text
+
+
+def test_negative_gain_has_no_irr_and_never_breaks_even():
+    cb = ke.cost_benefit(gain=-500, cost=740, years=3)
+    assert cb.bcr == pytest.approx(-1_500 / 740)
+    assert np.isnan(cb.irr) and "no year has a positive gain" in cb.irr_reason
+    assert np.isnan(cb.payback_years) and cb.breakeven_years == np.inf
+    assert "IRR: no year has a positive gain" in cb.summary()
+
+
+def test_result_is_immutable_and_renders_html():
+    import dataclasses
+
+    cb = ke.cost_benefit(gain=13_890, cost=740)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cb.bcr = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        cb.gains[0] = 0.0
+    assert "<table" in cb._repr_html_()

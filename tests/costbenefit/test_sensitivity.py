@@ -81,3 +81,27 @@ def test_plots_draw_without_pyplot():
     fig2 = ke.plot_two_way(ke.two_way_sensitivity(cb))
     assert fig2.axes[0].get_xlabel() == "discount_rate"
     fig2.savefig(io.BytesIO(), format="png")
+
+
+def test_scale_is_a_parameter_with_a_cost_structure():
+    cs = ke.CostStructure(
+        fixed={"curriculum": 4_000.0, "consultant": 16_000.0},
+        per_participant={"trainer_days": 300.0},
+        participants=40,
+    )
+    cb = ke.cost_benefit(gain=1_200.0, cost=cs, years=2)
+    t = ke.one_way_sensitivity(cb, parameters=["scale"]).iloc[0]
+    assert (t["low_value"], t["high_value"]) == (20.0, 80.0)
+    assert t["metric_high"] == pytest.approx(2 * 1_200 / (20_000 / 80 + 300), rel=1e-14)
+    grid = ke.two_way_sensitivity(
+        cb, rows="scale", row_values=[40, 400], columns="years", column_values=[1, 3]
+    )
+    assert grid.loc[400, 3] == pytest.approx(3 * 1_200 / (20_000 / 400 + 300), rel=1e-14)
+    with pytest.raises(KaizenError, match="`scale` needs a cost given as a CostStructure"):
+        ke.one_way_sensitivity(ke.cost_benefit(gain=1.0, cost=1.0), parameters=["scale"])
+
+
+def test_a_range_for_a_parameter_that_does_not_apply_is_refused():
+    cb = ke.cost_benefit(gain=4_038.0, cost=2_043.0)
+    with pytest.raises(KaizenError, match="`takeup` changes nothing here"):
+        ke.one_way_sensitivity(cb, ranges={"takeup": (0.5, 1.0)})

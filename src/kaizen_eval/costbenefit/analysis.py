@@ -91,6 +91,8 @@ class CostBenefit:
         Years the gain must last (same decay, survival, …) for BCR = 1 (``inf`` if never).
     breakeven_gain : float
         Full annual participant gain giving NPV = 0 over the horizon.
+    cost_structure : CostStructure or None
+        The cost structure when one was given (sensitivity can then vary its scale).
     distribution : GainDistribution or None
         Draws of the gain when it is uncertain (an ``Estimate`` or ``gain_draws``).
     draws : pandas.DataFrame or None
@@ -118,6 +120,7 @@ class CostBenefit:
     payback_years: float
     breakeven_years: float
     breakeven_gain: float
+    cost_structure: CostStructure | None = None
     distribution: GainDistribution | None = None
     draws: pd.DataFrame | None = None
     alpha: float = 0.05
@@ -210,6 +213,15 @@ class CostBenefit:
 
     def __repr__(self) -> str:
         return f"<CostBenefit {self.summary()}>"
+
+    def _repr_html_(self) -> str:
+        head = self.summary().split("\n", 1)[0]
+        notes = "".join(f"<li>{n}</li>" for n in self.notes)
+        return (
+            f"<p><b>{head}</b></p>"
+            + self.table().to_html(float_format="{:,.4g}".format)
+            + (f"<ul>{notes}</ul>" if notes else "")
+        )
 
 
 def _resolve_gain(
@@ -458,6 +470,7 @@ def cost_benefit(
         payback_years=payback_years(c, gains, rate),
         breakeven_years=_breakeven_years(path, c, rate),
         breakeven_gain=breakeven_gain(c, path.profile(), rate, offset),
+        cost_structure=cost if isinstance(cost, CostStructure) else None,
         distribution=distribution,
         draws=table,
         alpha=float(alpha),

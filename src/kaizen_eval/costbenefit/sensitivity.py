@@ -32,6 +32,7 @@ Parameter = Literal[
     "spillover_gain",
     "business_stealing",
     "takeup",
+    "scale",
 ]
 PARAMETERS: tuple[Parameter, ...] = (
     "gain",
@@ -44,6 +45,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     "spillover_gain",
     "business_stealing",
     "takeup",
+    "scale",
 )
 Metric = Literal["bcr", "npv", "irr", "pv_gains", "breakeven_gain", "breakeven_years"]
 METRICS: tuple[Metric, ...] = (
@@ -74,7 +76,8 @@ def base_values(cb: CostBenefit) -> dict[str, float]:
     """Return the value of every sensitivity parameter in ``cb``.
 
     ``cost`` is the cost on the compared basis (after any take-up conversion); ``takeup`` is
-    present only when it converts the cost.
+    present only when it converts the cost; ``scale`` (number of participants over which fixed
+    costs are spread) only when the cost was given as a ``CostStructure``.
 
     Examples
     --------
@@ -96,6 +99,8 @@ def base_values(cb: CostBenefit) -> dict[str, float]:
     }
     if _converts(cb):
         out["takeup"] = float(cb.takeup)  # type: ignore[arg-type]
+    if cb.cost_structure is not None:
+        out["scale"] = float(cb.cost_structure.participants)
     return out
 
 
@@ -108,7 +113,8 @@ def default_ranges(cb: CostBenefit) -> dict[str, tuple[float, float]]:
     cost: ±50% (the papers argue costs fall at scale); years: 1 to max(5, 2·years);
     discount_rate: 0 to max(10%, 2r); decay: 0 to max(0.3, 2d) (at most 1); delay: 0 to
     delay + 1; survival: min(s, 0.8) to 1; spillover_gain and business_stealing: 0 to
-    max(2·value, 25% of the gain); takeup (when it converts the cost): ±0.2 within (0, 1].
+    max(2·value, 25% of the gain); takeup (when it converts the cost): ±0.2 within (0, 1];
+    scale (with a cost structure): half to twice the recorded number of participants.
 
     Examples
     --------
@@ -137,6 +143,8 @@ def default_ranges(cb: CostBenefit) -> dict[str, tuple[float, float]]:
     if "takeup" in b:
         t = b["takeup"]
         out["takeup"] = (max(0.05, t - 0.2), min(1.0, t + 0.2))
+    if "scale" in b:
+        out["scale"] = (0.5 * b["scale"], 2.0 * b["scale"])
     return out
 
 
@@ -167,17 +175,22 @@ def evaluate(cb: CostBenefit, metric: Metric = "bcr", **changes: float) -> float
         check_option("parameter", name, PARAMETERS)
     if "takeup" in changes and not _converts(cb):
         raise KaizenError("`takeup` changes nothing here: the cost is already on the gain's basis.")
-    if "cost" in changes and "takeup" in changes:
+    if "cost" in changes and ("takeup" in changes or "scale" in changes):
         raise KaizenError(
-            "vary `cost` (on the compared basis) or `takeup` (which converts the given cost), "
-            "not both at once."
+            "vary `cost` (on the compared basis) or what it is derived from (`takeup`, "
+            "`scale`), not both at once."
         )
+    if "scale" in changes and cb.cost_structure is None:
+        raise KaizenError("`scale` needs a cost given as a CostStructure (fixed + variable).")
     p = cb.path
+    takeup = changes.get("takeup", cb.takeup)
     if "cost" in changes:
         cost: Cost = Cost(changes["cost"], per=cb.basis)  # type: ignore[arg-type]
         takeup = None
+    elif cb.cost_structure is not None:
+        cost = cb.cost_structure.to_cost(scale=changes.get("scale"), takeup=takeup)
     else:
-        cost, takeup = cb.cost_input, changes.get("takeup", cb.takeup)
+        cost = cb.cost_input
     years = changes.get("years", p.years)
     if float(years) != int(years):
         raise KaizenError(f"`years` must be a whole number of years. You passed: {years!r}.")
@@ -235,14 +248,18 @@ def one_way_sensitivity(
     base = base_values(cb)
     all_ranges = default_ranges(cb)
     for name, rng in (ranges or {}).items():
-        check_option("parameter", name, tuple(base))
+        check_option("parameter", name, PARAMETERS)
+        if name not in base:
+            evaluate(cb, metric, **{name: 1.0})  # raises, saying why it does not apply
         lo, hi = rng
         all_ranges[name] = (float(lo), float(hi))
     names = list(base) if parameters is None else list(parameters)
     base_metric = float(getattr(cb, metric))
     rows = []
     for name in names:
-        check_option("parameter", name, tuple(base))
+        check_option("parameter", name, PARAMETERS)
+        if name not in base:
+            evaluate(cb, metric, **{name: 1.0})  # raises, saying why it does not apply
         lo, hi = all_ranges[name]
         m_lo = evaluate(cb, metric, **{name: lo})
         m_hi = evaluate(cb, metric, **{name: hi})

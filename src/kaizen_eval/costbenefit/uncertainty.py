@@ -11,7 +11,7 @@ import pandas as pd
 from kaizen_eval._validation import KaizenError, require_columns
 from kaizen_eval.estimate.result import Estimate
 
-Seed = int | np.random.Generator | None
+Seed = int | np.random.Generator
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,9 @@ def bootstrap_gain(
     """Re-estimate the gain on bootstrap resamples of the data.
 
     Firms (rows, or whole clusters when ``cluster`` is given) are drawn with replacement, within
-    each stratum when ``strata`` is given, and ``estimator`` is applied to each resample.
+    each stratum when ``strata`` is given, and ``estimator`` is applied to each resample. Only the
+    point estimate of each resample is kept; a cluster drawn twice appears twice with the same
+    identifier.
 
     Parameters
     ----------
