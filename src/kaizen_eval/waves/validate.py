@@ -204,7 +204,7 @@ def harmonize_types(
                 "waves"
             )
         real = {w: k for w, k in kinds.items() if k != "empty"}
-        if len(set(real.values())) <= 1 and not wanted:
+        if len(set(real.values())) <= 1 and not wanted and "mixed" not in real.values():
             continue
         if "datetime" in real.values() and len(set(real.values())) > 1:
             raise KaizenError(_type_message(column, real))
