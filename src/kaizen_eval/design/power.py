@@ -1,0 +1,277 @@
+r"""Analytic power: minimum detectable effect (:func:`mde`) and its inverse (:func:`sample_size`).
+
+The standard error of the difference in means (ITT) with ``N`` units, a share ``P`` assigned to
+treatment, outcome standard deviation ``σ``, a share ``R²`` of the outcome variance explained by
+baseline covariates (ANCOVA), clusters of ``m`` units with intra-cluster correlation ``ρ``:
+
+.. math::
+
+    SE = σ \sqrt{\frac{(1 - R^2)\,(1 + (m - 1)ρ)}{N P (1 - P)}}
+
+``1 + (m - 1)ρ`` is the design effect of cluster randomization (Duflo, Glennerster & Kremer 2007,
+eq. 11; Stata ``power twomeans, cluster``). With ``distribution="normal"`` (default) the
+minimum detectable ITT is the closed form of Duflo, Glennerster & Kremer (2007, eq. 6) and
+Bloom (1995):
+
+.. math::
+
+    MDE_{ITT} = (z_{1-α/2} + z_{power})\, SE
+
+(``z_{1-α}`` when one-sided); it ignores the far rejection tail, whose probability at the MDE is
+below 1e-5 for power >= 0.5. With ``distribution="t"`` the power is computed exactly from the
+noncentral t distribution with ``df = N - 2`` (``J - 2`` with ``J = N / m`` clusters) and both
+rejection tails, as Stata's ``power twomeans`` does by default (unknown standard deviations,
+two-sample t test) and R's ``power.t.test(strict = TRUE)``; the MDE is found by root finding.
+The minimum detectable LATE divides the ITT MDE by the take-up gap (``compliance``: share of
+the treatment group treated minus share of the control group treated).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal, get_args
+
+from scipy import optimize, stats
+
+from kaizen_eval._validation import KaizenError, check_option
+
+Distribution = Literal["normal", "t"]
+DISTRIBUTIONS: tuple[str, ...] = get_args(Distribution)
+
+
+def _check(name: str, value: float, lo: float, hi: float, *, lo_open=True, hi_open=True) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise KaizenError(f"`{name}` must be a number. You passed: {value!r}.")
+    bad_lo = value <= lo if lo_open else value < lo
+    bad_hi = value >= hi if hi_open else value > hi
+    if bad_lo or bad_hi:
+        lb, rb = "(" if lo_open else "[", ")" if hi_open else "]"
+        raise KaizenError(f"`{name}` must be in {lb}{lo}, {hi}{rb}. You passed: {value!r}.")
+    return float(value)
+
+
+def _validate(
+    p_treat: float,
+    compliance: float,
+    r2: float,
+    icc: float,
+    cluster_size: float,
+    alpha: float,
+    power: float,
+    sd: float,
+    distribution: str,
+) -> None:
+    _check("p_treat", p_treat, 0, 1)
+    _check("compliance", compliance, 0, 1, hi_open=False)
+    _check("r2", r2, 0, 1, lo_open=False)
+    _check("icc", icc, 0, 1, lo_open=False, hi_open=False)
+    _check("cluster_size", cluster_size, 1, math.inf, lo_open=False)
+    _check("alpha", alpha, 0, 1)
+    _check("power", power, 0, 1)
+    _check("sd", sd, 0, math.inf)
+    check_option("distribution", distribution, DISTRIBUTIONS)
+
+
+def _se_unit(p_treat: float, r2: float, icc: float, cluster_size: float, sd: float) -> float:
+    """Return ``SE · sqrt(N)``: the standard error of the ITT for one unit of sample."""
+    deff = 1.0 + (cluster_size - 1.0) * icc
+    return sd * math.sqrt((1.0 - r2) * deff / (p_treat * (1.0 - p_treat)))
+
+
+def _t_power(ncp: float, df: float, alpha: float, one_sided: bool) -> float:
+    """Power of a t test with noncentrality ``ncp`` (both tails when two-sided)."""
+    if one_sided:
+        return float(stats.nct.sf(stats.t.ppf(1 - alpha, df), df, ncp))
+    crit = stats.t.ppf(1 - alpha / 2, df)
+    far = float(stats.nct.cdf(-crit, df, ncp))
+    # scipy's nct.cdf returns NaN (not 0) when the far tail underflows at very few df
+    return float(stats.nct.sf(crit, df, ncp)) + (0.0 if math.isnan(far) else far)
+
+
+def _multiplier(df: float, alpha: float, power: float, one_sided: bool, distribution: str) -> float:
+    """Return the MDE in standard errors: ``MDE / SE``."""
+    a = alpha if one_sided else alpha / 2
+    if distribution == "normal":
+        return float(stats.norm.ppf(1 - a) + stats.norm.ppf(power))
+    start = float(stats.t.ppf(1 - a, df) + stats.t.ppf(power, df))
+    high = start + 1.0
+    while _t_power(high, df, alpha, one_sided) < power:
+        high *= 2.0
+    return float(
+        optimize.brentq(
+            lambda k: _t_power(k, df, alpha, one_sided) - power,
+            1e-9,
+            high,
+            xtol=1e-14,
+            rtol=1e-15,
+        )
+    )
+
+
+def _df(n: float, cluster_size: float) -> float:
+    return n / cluster_size - 2.0
+
+
+def mde(
+    n: float,
+    *,
+    p_treat: float = 0.5,
+    compliance: float = 1.0,
+    r2: float = 0.0,
+    icc: float = 0.0,
+    cluster_size: float = 1,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    sd: float = 1.0,
+    one_sided: bool = False,
+    distribution: Distribution = "normal",
+) -> float:
+    """Minimum detectable effect of a two-arm trial (ITT, or LATE when ``compliance < 1``).
+
+    Parameters
+    ----------
+    n : float
+        Total number of units (firms), both arms, all clusters.
+    p_treat : float
+        Share of units assigned to treatment (unequal allocation allowed).
+    compliance : float
+        Take-up gap: share treated among the assigned minus among the controls. With 1 the MDE
+        is an ITT; otherwise the MDE of the LATE, ``MDE_ITT / compliance``.
+    r2 : float
+        Share of the outcome variance explained by baseline covariates (e.g. the baseline
+        outcome in an ANCOVA); the residual variance is ``sd² (1 - r2)``.
+    icc : float
+        Intra-cluster correlation of the outcome.
+    cluster_size : float
+        Units per cluster ``m``; the design effect is ``1 + (m - 1) icc``.
+    alpha : float
+        Significance level of the test.
+    power : float
+        Probability of rejecting at the MDE.
+    sd : float
+        Standard deviation of the outcome (1 gives the MDE in standard deviations).
+    one_sided : bool
+        One-sided test at level ``alpha``.
+    distribution : {"normal", "t"}
+        ``"normal"``: the closed form ``(z_{1-α/2} + z_power) · SE`` (Duflo, Glennerster &
+        Kremer 2007; Stata ``power twomeans, knownsds``). ``"t"``: exact noncentral t with
+        ``n / cluster_size - 2`` degrees of freedom, both tails (Stata ``power twomeans``
+        default; R ``power.t.test(strict = TRUE)``).
+
+    Returns
+    -------
+    float
+        The minimum detectable effect, in the units of ``sd``.
+
+    See Also
+    --------
+    sample_size : the inverse (the ``n`` that gives a target MDE).
+
+    Notes
+    -----
+    See the module docstring for the formulas:
+    ``SE = sd · sqrt((1 - r2)(1 + (m - 1) icc) / (n · p_treat (1 - p_treat)))`` and
+    ``MDE = (z_{1-α/2} + z_power) · SE / compliance``.
+
+    Examples
+    --------
+    >>> round(mde(400), 4)  # 2.8 standard errors of 0.1 (Bloom 1995)
+    0.2802
+    >>> round(mde(400, compliance=0.7), 4)  # LATE
+    0.4002
+    """
+    _validate(p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, distribution)
+    n = _check("n", n, 0, math.inf)
+    return _mde(
+        n, p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, one_sided, distribution
+    )
+
+
+def _mde(
+    n: float,
+    p_treat: float,
+    compliance: float,
+    r2: float,
+    icc: float,
+    cluster_size: float,
+    alpha: float,
+    power: float,
+    sd: float,
+    one_sided: bool,
+    distribution: str,
+) -> float:
+    """Return the MDE for validated arguments (the core of :func:`mde`)."""
+    df = _df(n, cluster_size)
+    if distribution == "t" and df <= 0:
+        raise KaizenError(
+            f"`n` = {n} gives {df:g} degrees of freedom for the t test "
+            f"(n / cluster_size - 2); it must be positive."
+        )
+    k = _multiplier(df, alpha, power, one_sided, distribution)
+    return k * _se_unit(p_treat, r2, icc, cluster_size, sd) / math.sqrt(n) / compliance
+
+
+def sample_size(
+    mde: float,
+    *,
+    p_treat: float = 0.5,
+    compliance: float = 1.0,
+    r2: float = 0.0,
+    icc: float = 0.0,
+    cluster_size: float = 1,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    sd: float = 1.0,
+    one_sided: bool = False,
+    distribution: Distribution = "normal",
+) -> float:
+    """Total number of units needed to detect an effect of size ``mde`` (inverse of :func:`mde`).
+
+    Parameters
+    ----------
+    mde : float
+        Target minimum detectable effect (of the LATE when ``compliance < 1``), units of ``sd``.
+    p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, one_sided, distribution
+        As in :func:`mde`.
+
+    Returns
+    -------
+    float
+        Total sample size ``n`` (not rounded: take ``math.ceil`` of it, or of ``n / cluster_size``
+        for the number of clusters) such that ``mde(n, ...) == mde``.
+
+    Notes
+    -----
+    Normal: ``n = ((z_{1-α/2} + z_power) · sd / (mde · compliance))² (1 - r2)(1 + (m - 1) icc) /
+    (p_treat (1 - p_treat))``. t: the ``n`` solving ``mde(n, distribution="t") = mde`` by root
+    finding (degrees of freedom change with ``n``).
+
+    Examples
+    --------
+    >>> round(sample_size(0.2), 1)
+    784.9
+    >>> round(mde(sample_size(0.2, icc=0.05, cluster_size=10)), 6) > 0.2
+    True
+    """
+    _validate(p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, distribution)
+    target = _check("mde", mde, 0, math.inf)
+    se1 = _se_unit(p_treat, r2, icc, cluster_size, sd)
+    k = _multiplier(math.inf, alpha, power, one_sided, "normal")
+    n_normal = (k * se1 / (target * compliance)) ** 2
+    if distribution == "normal":
+        return n_normal
+    args = (p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, one_sided, "t")
+
+    def gap(n: float) -> float:
+        return _mde(n, *args) - target
+
+    low = cluster_size * 3.0  # one degree of freedom
+    if gap(low) <= 0:
+        raise KaizenError(
+            f"an MDE of {target} is reached with under {low:g} units, too few for a t test; "
+            "use distribution='normal' or a smaller `mde`."
+        )
+    high = max(n_normal, low) * 2.0
+    while gap(high) > 0:
+        high *= 2.0
+    return float(optimize.brentq(gap, low, high, xtol=1e-10, rtol=1e-14))
