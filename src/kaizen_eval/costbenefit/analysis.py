@@ -88,7 +88,8 @@ class CostBenefit:
     payback_years : float
         Discounted payback within the horizon (``nan`` if not reached).
     breakeven_years : float
-        Years the gain must last (same decay, survival, …) for BCR = 1 (``inf`` if never).
+        Years the gain must last (same decay, survival, …) for BCR = 1; ``inf`` if the
+        discounted gains never reach the cost (searched up to 20,000 years).
     breakeven_gain : float
         Full annual participant gain giving NPV = 0 over the horizon.
     cost_structure : CostStructure or None
@@ -351,8 +352,9 @@ def cost_benefit(
     survival : float
         Annual survival probability of firms; year ``t`` is weighted by ``survival^t``.
     spillover_gain, business_stealing : float
-        Annual gain / loss of non-participants per participant (both ``>= 0``), following the
-        same time profile.
+        Annual gain / loss of non-participants (both ``>= 0``), counted per firm of the gain's
+        basis (per participant for a LATE/ATT, per invited firm for an ITT) and following the
+        same time profile as the gain.
     takeup : float, optional
         Participants / invited firms, used to convert the cost when its basis differs from the
         gain's. Without it such a mismatch raises a ``KaizenError``.
