@@ -219,3 +219,12 @@ def test_result_is_immutable_and_renders_html():
     with pytest.raises(ValueError, match="read-only"):
         cb.gains[0] = 0.0
     assert "<table" in cb._repr_html_()
+
+
+def test_yearly_path_reconciles_with_the_metrics():
+    cb = ke.cost_benefit(gain=4_181, cost=2_905, years=4, discount_rate=0.1, decay=0.25, delay=1)
+    y = cb.yearly()
+    assert y["cumulative_pv"].iloc[-1] == pytest.approx(cb.pv_gains, rel=1e-14)
+    assert y["balance"].iloc[-1] == pytest.approx(cb.npv, rel=1e-14)
+    np.testing.assert_allclose(y["net_gain"], cb.gains)
+    np.testing.assert_allclose(y["share"], [0.5, 1.0, 0.75, 0.5625])

@@ -155,6 +155,25 @@ class CostBenefit:
         """Percentile interval of the NPV over the gain draws (level ``1 − alpha``)."""
         return self._interval("npv")
 
+    def yearly(self) -> pd.DataFrame:
+        """Return the benefit path year by year, with discounting and the cumulative balance.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :meth:`BenefitPath.table` plus ``cumulative_pv`` (discounted gains to
+            date) and ``balance`` (``cumulative_pv − cost``).
+
+        Examples
+        --------
+        >>> cost_benefit(gain=100.0, cost=150.0, years=2).yearly()["balance"].tolist()
+        [-50.0, 50.0]
+        """
+        out = self.path.table(self.discount_rate)
+        out["cumulative_pv"] = out["present_value"].cumsum()
+        out["balance"] = out["cumulative_pv"] - self.cost
+        return out
+
     def table(self) -> pd.DataFrame:
         """Return the metrics as a DataFrame.
 
