@@ -27,6 +27,10 @@ and Tipton (2018) with an identity working model: for a contrast ``c``,
 ``ν = tr(QᵀQ)² / ‖QᵀQ‖²_F`` with columns ``q_g = (I − H)_{·g} (I − H_gg)^{-1/2} X̃_g B c``;
 this is what ``estimatr`` reports and what ``clubSandwich::coef_test(test="Satterthwaite")``
 reports for unweighted fits.
+
+For 2SLS the leverage is ``h_ii = x̂_iᵀ B x̂_i`` as in ``estimatr::iv_robust``; ``AER``'s
+``hatvalues.ivreg`` (used by ``sandwich::vcovHC``) uses ``x_iᵀ B x̂_i`` instead, so HC2/HC3 of an
+IV fit differ slightly between those two R packages (the tests check both numbers).
 """
 
 from __future__ import annotations
