@@ -12,10 +12,12 @@ Examples
 from kaizen_eval.waves.attrition import Attrition
 from kaizen_eval.waves.codebook import read_codebook
 from kaizen_eval.waves.io import read_wave, write_table
+from kaizen_eval.waves.money import Adjustment, to_usd, trim, value_added, winsorize
 from kaizen_eval.waves.panel import Panel, load_waves
 from kaizen_eval.waves.pii import deidentify, detect_pii
 
 __all__: list[str] = [
+    "Adjustment",
     "Attrition",
     "Panel",
     "deidentify",
@@ -23,5 +25,9 @@ __all__: list[str] = [
     "load_waves",
     "read_codebook",
     "read_wave",
+    "to_usd",
+    "trim",
+    "value_added",
+    "winsorize",
     "write_table",
 ]
