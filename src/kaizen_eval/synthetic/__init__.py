@@ -1,3 +1,12 @@
-"""synthetic stage of kaizen_eval."""
+"""Synthetic Kaizen trials with known truth (reached as ``ke.synthetic``).
 
-__all__: list[str] = []
+:func:`simulate_trial` draws one site's trial (waves as delivered, codebook, exchange rates,
+management items, latent firm table and the true estimands); :data:`SITES` holds the site
+calibrations. These names are not re-exported at the top level of :mod:`kaizen_eval`.
+"""
+
+from kaizen_eval.synthetic.simulate import simulate_trial
+from kaizen_eval.synthetic.sites import SITES, SiteSpec
+from kaizen_eval.synthetic.trial import Trial
+
+__all__: list[str] = ["SITES", "SiteSpec", "Trial", "simulate_trial"]

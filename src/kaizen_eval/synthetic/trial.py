@@ -1,0 +1,125 @@
+"""The frozen :class:`Trial` returned by :func:`~kaizen_eval.synthetic.simulate_trial`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import pandas as pd
+
+from kaizen_eval.waves.io import write_table
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Trial:
+    """A synthetic randomized trial with known truth.
+
+    Attributes
+    ----------
+    site : str
+        ``"ghana"``, ``"tanzania"``, ``"vietnam"`` or ``"ethiopia"``.
+    seed : int or None
+        The seed it was drawn with (``None`` when a Generator was passed).
+    n_firms : int
+        Number of sampled firms (every one appears in every wave, with a ``status``).
+    spillover : float
+        Share of each firm's own classroom effect accruing to non-participants at the follow-up.
+    waves : Mapping[str, pandas.DataFrame]
+        Wave name → the file as the survey team delivers it (local currency, delivered column
+        names; see ``codebook``), in survey order.
+    codebook : pandas.DataFrame
+        Columns ``wave``, ``source``, ``name``, ``recode`` (JSON or missing): harmonizes the waves
+        to the names of ``docs/data_schema.md``.
+    exchange_rates : pandas.DataFrame
+        Columns ``wave``, ``currency``, ``usd_per_unit``.
+    items : pandas.DataFrame
+        Management items: ``item``, ``domain``, ``source`` (``visual``/``interview``), ``label``.
+    firms : pandas.DataFrame
+        The latent firm table (potential outcomes in USD, compliance types, survival types) that
+        the truth is computed from; for tests, never for analysis.
+    truth : Mapping[str, float]
+        The true estimands; keys are documented in
+        :func:`~kaizen_eval.synthetic.simulate_trial`.
+
+    Examples
+    --------
+    >>> from kaizen_eval.synthetic import simulate_trial
+    >>> t = simulate_trial("ghana", seed=1)
+    >>> list(t.waves), t.truth["late_value_added"]
+    (['baseline', 'followup'], 13890.0)
+    """
+
+    site: str
+    seed: int | None
+    n_firms: int
+    spillover: float
+    waves: Mapping[str, pd.DataFrame]
+    codebook: pd.DataFrame
+    exchange_rates: pd.DataFrame
+    items: pd.DataFrame
+    firms: pd.DataFrame
+    truth: Mapping[str, float]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "waves", MappingProxyType(dict(self.waves)))
+        object.__setattr__(self, "truth", MappingProxyType(dict(self.truth)))
+
+    def __repr__(self) -> str:
+        waves = ", ".join(f"{w}: {len(df)} rows" for w, df in self.waves.items())
+        return f"Trial(site={self.site!r}, n_firms={self.n_firms}, seed={self.seed}, {waves})"
+
+    def write(self, directory: str | Path) -> dict[str, Path]:
+        """Write the trial as a survey team's delivery plus its truth.
+
+        Files: ``<wave>.parquet`` per wave, ``truth.json``, ``meta.json`` (site, seed, n_firms,
+        spillover, wave order), ``codebook.csv``, ``exchange_rates.csv`` and ``items.csv``. The
+        bytes are a function of the trial alone (Parquet bytes also embed the writer's version).
+
+        Parameters
+        ----------
+        directory : str or pathlib.Path
+            Created if needed; existing files of the same names are overwritten.
+
+        Returns
+        -------
+        dict
+            File name → path written.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from kaizen_eval.synthetic import simulate_trial
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     sorted(simulate_trial("ghana", n_firms=60).write(d))[:3]
+        ['baseline.parquet', 'codebook.csv', 'exchange_rates.csv']
+        """
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written: dict[str, Path] = {}
+        for wave, df in self.waves.items():
+            path = out / f"{wave}.parquet"
+            # synthetic baselines legitimately hold (fake) personal data
+            write_table(df, path, allow_pii=True)
+            written[path.name] = path
+        # the codebook's "name" column holds variable names, not people's names
+        for name, table, allow in (
+            ("codebook.csv", self.codebook, ["name"]),
+            ("exchange_rates.csv", self.exchange_rates, []),
+            ("items.csv", self.items, []),
+        ):
+            write_table(table, out / name, allow_pii=allow)
+            written[name] = out / name
+        meta = {
+            "site": self.site,
+            "seed": self.seed,
+            "n_firms": self.n_firms,
+            "spillover": self.spillover,
+            "waves": list(self.waves),
+        }
+        for name, obj in (("truth.json", dict(self.truth)), ("meta.json", meta)):
+            (out / name).write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+            written[name] = out / name
+        return written
