@@ -114,3 +114,18 @@ def test_write_table_allows_when_told(tmp_path):
 def test_write_table_unknown_suffix(tmp_path):
     with pytest.raises(KaizenError, match=r"unknown file type '\.xlsx'"):
         ke.write_table(pd.DataFrame({"a": [1]}), tmp_path / "x.xlsx")
+
+
+def test_unreadable_excel_97_file_is_a_clear_error(tmp_path):
+    # without the optional xlrd package, or with a corrupt file: either way a KaizenError
+    path = tmp_path / "old.xls"
+    path.write_bytes(b"not really a spreadsheet")
+    with pytest.raises(KaizenError, match=r"cannot read wave 'baseline'"):
+        ke.read_wave(path, wave="baseline")
+
+
+def test_corrupt_parquet_is_a_clear_error(tmp_path):
+    path = tmp_path / "w.parquet"
+    path.write_bytes(b"garbage")
+    with pytest.raises(KaizenError, match=r"cannot read wave 'survey2'"):
+        ke.read_wave(path, wave="survey2")

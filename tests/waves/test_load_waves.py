@@ -299,3 +299,21 @@ def test_inputs_are_not_modified(baseline, followup, codebook):
     ke.load_waves(_waves(baseline, followup), codebook=codebook)
     pd.testing.assert_frame_equal(baseline, before[0])
     pd.testing.assert_frame_equal(followup, before[1])
+
+
+def test_numeric_dtypes_stack_across_waves():
+    a = pd.DataFrame({"firm_id": ["A", "B"], "female": [True, False], "x": [1, None]})
+    b = pd.DataFrame(
+        {"firm_id": ["A", "B"], "female": [1, 0], "x": pd.Series([2.5, 3], dtype=object)}
+    )
+    long = ke.load_waves({"a": a, "b": b}).long
+    assert long["female"].dtype == "int64"
+    assert long["female"].tolist() == [1, 1, 0, 0]
+    assert long["x"].dtype == float
+
+
+def test_whitespace_only_rows_count_as_empty():
+    a = pd.DataFrame({"firm_id": ["A", "  ", None], "note": ["x", " ", None]})
+    panel = ke.load_waves({"a": a})
+    assert panel.issues["reason"].tolist() == ["empty row (every value missing)"] * 2
+    assert panel.issues["row"].tolist() == [1, 2]

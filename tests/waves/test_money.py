@@ -169,3 +169,11 @@ def test_winsorize_bad_input(kwargs, message):
 def test_winsorize_text_column_rejected():
     with pytest.raises(KaizenError, match="column 'y' must be numeric"):
         ke.trim(pd.DataFrame({"y": ["a", "b"]}), "y")
+
+
+def test_winsorize_with_repeated_index_labels():
+    df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0]}, index=[7, 7, 8, 8, 9])
+    w = ke.winsorize(df, "y", lower=0.25, upper=0.75)
+    assert w.data["y"].tolist() == [2.0, 2.0, 3.0, 4.0, 4.0]
+    assert w.data.index.tolist() == [7, 7, 8, 8, 9]
+    assert w.changes.index.tolist() == [7, 9]

@@ -265,36 +265,41 @@ def _clip(
         if df[k].isna().any():
             raise KaizenError(f"group column {k!r} has {int(df[k].isna().sum())} missing values")
     verb = "set to missing" if remove else "replaced by the bound"
+    if keys:
+        grouped = df.groupby(keys, sort=True, observed=True)
+        codes = grouped.ngroup().to_numpy()
+        labels = [k if isinstance(k, tuple) else (k,) for k in grouped.size().index]
+    else:
+        codes, labels = np.zeros(len(df), dtype=int), [()]
     out = df.copy()
-    groups = df.groupby(keys, sort=True, observed=True) if keys else [((), df)]
     summary, changes = [], []
     for c in cols:
-        out[c] = df[c].astype(float)
-        for key, part in groups:
-            values = part[c].astype(float)
-            finite = values.dropna()
-            label = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
-            if finite.empty:
-                lo, hi = np.nan, np.nan
-                low = high = pd.Series(False, index=values.index)
-            else:
-                lo, hi = quantile_bounds(finite.to_numpy(), lower, upper, method)
-                low, high = values < lo, values > hi
-            for mask, bound, side, q in ((low, lo, "below", lower), (high, hi, "above", upper)):
-                if not mask.any():
+        column = df[c].to_numpy(dtype=float)
+        new_column = column.copy()
+        for g, key in enumerate(labels):
+            label = dict(zip(keys, key, strict=True))
+            member = codes == g
+            finite = column[member & ~np.isnan(column)]
+            lo, hi = quantile_bounds(finite, lower, upper, method) if finite.size else (np.nan,) * 2
+            n_side = {}
+            for side, bound, q, hit in (
+                ("below", lo, lower, member & (column < lo)),
+                ("above", hi, upper, member & (column > hi)),
+            ):
+                n_side[side] = int(hit.sum())
+                if not hit.any():
                     continue
-                new = np.nan if remove else bound
-                out.loc[mask[mask].index, c] = new
+                new_column[hit] = np.nan if remove else bound
                 changes.append(
                     pd.DataFrame(
                         {
                             **label,
                             "column": c,
-                            "old": values[mask],
-                            "new": new,
+                            "old": column[hit],
+                            "new": new_column[hit],
                             "reason": f"{side} the {q} quantile {bound:.6g}: {verb}",
                         },
-                        index=mask[mask].index,
+                        index=df.index[hit],
                     )
                 )
             summary.append(
@@ -304,10 +309,11 @@ def _clip(
                     "n": int(finite.size),
                     "lower_bound": lo,
                     "upper_bound": hi,
-                    "n_low": int(low.sum()),
-                    "n_high": int(high.sum()),
+                    "n_low": n_side["below"],
+                    "n_high": n_side["above"],
                 }
             )
+        out[c] = new_column
     return Adjustment(data=out, summary=pd.DataFrame(summary), changes=_changes(changes))
 
 

@@ -40,7 +40,12 @@ def _is_missing(v: Any) -> bool:
 
 def drop_empty_rows(df: pd.DataFrame, wave: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Drop rows where every value is missing (blank spreadsheet lines); record each one."""
-    blank = df.apply(lambda col: col.map(lambda v: _is_missing(v) or v == "")).all(axis=1)
+    blank = df.isna()
+    for column in df.columns:
+        if not pd.api.types.is_numeric_dtype(df[column]):
+            text = df[column].astype(object)
+            blank[column] |= text.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+    blank = blank.all(axis=1)
     records = [
         issue(wave, "empty row (every value missing)", "dropped", row=int(i))
         for i in df.index[blank]
@@ -63,9 +68,9 @@ def normalize_ids(values: pd.Series) -> pd.Series:
     >>> normalize_ids(pd.Series([1.0, 2.0])).tolist(), normalize_ids(pd.Series([" A1", 7])).tolist()
     ([1, 2], ['A1', '7'])
     """
-    nonmissing = values.dropna()
     if isinstance(values.dtype, pd.CategoricalDtype):
         values = values.astype(object)
+    nonmissing = values.dropna()
     numeric = nonmissing.map(
         lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
     ).all()
@@ -204,6 +209,7 @@ def harmonize_types(
                 "waves"
             )
         real = {w: k for w, k in kinds.items() if k != "empty"}
+        out.update(_numeric_dtypes(out, column, [w for w, k in kinds.items() if k == "numeric"]))
         if len(set(real.values())) <= 1 and not wanted and "mixed" not in real.values():
             continue
         if "datetime" in real.values() and len(set(real.values())) > 1:
@@ -249,6 +255,29 @@ def harmonize_types(
                     )
             out[w] = out[w].assign(**{column: parsed})
     return out, records
+
+
+def _numeric_dtypes(
+    frames: Mapping[str, pd.DataFrame], column: str, waves: list[str]
+) -> dict[str, pd.DataFrame]:
+    """Give numeric columns a numeric dtype so that waves stack without falling back to objects.
+
+    Numbers held as Python objects become numeric; booleans become 0/1 integers when other
+    waves hold numbers.
+    """
+    out = {}
+    is_bool = {w: pd.api.types.is_bool_dtype(frames[w][column]) for w in waves}
+    mixed_bool = any(is_bool.values()) and not all(is_bool.values())
+    for w in waves:
+        values = frames[w][column]
+        if is_bool[w] and mixed_bool:
+            values = values.astype("Int64" if values.isna().any() else "int64")
+        elif values.dtype == object:
+            values = pd.to_numeric(values)
+        else:
+            continue
+        out[w] = frames[w].assign(**{column: values})
+    return out
 
 
 def _type_message(column: str, kinds: Mapping[str, str]) -> str:
