@@ -6,12 +6,14 @@ from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
 from kaizen_eval.estimate.linear import LinearFit, WaldTest, fit_2sls, fit_ols, wald_test
 from kaizen_eval.estimate.result import Estimate
+from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
 
 __all__ = [
     "SE_TYPES",
     "Estimate",
     "FirstStage",
     "LinearFit",
+    "RandomizationInference",
     "SEType",
     "WaldTest",
     "att",
@@ -19,5 +21,6 @@ __all__ = [
     "fit_ols",
     "itt",
     "late",
+    "randomization_inference",
     "wald_test",
 ]

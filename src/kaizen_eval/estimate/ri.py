@@ -1,0 +1,324 @@
+"""Randomization inference: re-draw the assignment as it was made and recompute the statistic.
+
+The test is Fisher's sharp null of no effect for any unit. Assignments are re-drawn by permuting
+the observed assignment within strata (complete randomization within strata) and, with
+``cluster``, by permuting whole clusters. The statistic is computed for all draws at once:
+covariates and fixed effects are partialled out of the outcome once (Frisch–Waugh–Lovell), and
+each re-drawn assignment needs only matrix products.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+import scipy.sparse
+
+from kaizen_eval._validation import KaizenError, as_list, check_option
+from kaizen_eval.estimate._frame import (
+    design_columns,
+    estimation_sample,
+    fe_codes,
+    numeric_column,
+)
+from kaizen_eval.estimate.absorb import Absorber, factorize
+from kaizen_eval.estimate.linear import check_full_rank
+
+RIStatistic = Literal["coef", "t"]
+RI_STATISTICS: tuple[str, ...] = get_args(RIStatistic)
+_CHUNK = 1000  # assignments per block of matrix products
+_TIE_RTOL = 1e-9  # |stat| within this relative distance of |observed| counts as a tie (>=)
+
+
+@dataclass(frozen=True, eq=False)
+class RandomizationInference:
+    """The result of a randomization test; immutable.
+
+    Attributes
+    ----------
+    pvalue : float
+        Two-sided p-value: the share of assignments with ``|stat| >= |observed|``. With exact
+        enumeration the share is over all distinct assignments (the observed one included); with
+        random draws it is ``(1 + #{b: |stat_b| >= |observed|}) / (1 + draws)``, counting the
+        observed assignment as one of the draws so that the test is exact at any ``draws``.
+    observed : float
+        The statistic for the actual assignment.
+    draws : numpy.ndarray
+        The statistic for each re-drawn assignment (read-only); with exact enumeration, for
+        every distinct assignment (the observed one included).
+    exact : bool
+        Whether all distinct assignments were enumerated.
+    n_assignments : int
+        Number of distinct assignments the design allows.
+    statistic : str
+        ``"coef"`` (the OLS coefficient) or ``"t"`` (studentized: HC1, or CR1 with clusters).
+    treatment, outcome : str
+    nobs : int
+    dropped : pandas.DataFrame
+        Rows not used, with a ``reason`` column.
+    """
+
+    pvalue: float
+    observed: float
+    draws: np.ndarray
+    exact: bool
+    n_assignments: int
+    statistic: str
+    treatment: str
+    outcome: str
+    nobs: int
+    dropped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"reason": []}))
+
+    def __post_init__(self) -> None:
+        d = np.array(self.draws, dtype=float, copy=True)
+        d.flags.writeable = False
+        object.__setattr__(self, "draws", d)
+
+    def __repr__(self) -> str:
+        how = "exact enumeration" if self.exact else f"{len(self.draws)} random draws"
+        return (
+            f"<RandomizationInference {self.statistic} of {self.treatment!r} on "
+            f"{self.outcome!r}: observed = {self.observed:.4g}, p = {self.pvalue:.4g} ({how} "
+            f"of {_count_text(self.n_assignments)} assignments)>"
+        )
+
+
+def _count_text(n: int) -> str:
+    return str(n) if n < 10**12 else f"{float(n):.3g}"
+
+
+def randomization_inference(
+    df: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str,
+    covariates: str | Sequence[str] = (),
+    strata: str | None = None,
+    cluster: str | None = None,
+    fixed_effects: str | Sequence[str] | None = None,
+    draws: int = 10_000,
+    seed: int | np.random.Generator = 0,
+    statistic: str = "coef",
+) -> RandomizationInference:
+    """Randomization (permutation) test of the sharp null of no effect of ``treatment``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    outcome : str
+    treatment : str
+        The randomly assigned column (binary, or several arms coded as values).
+    covariates : str or sequence of str
+        Covariates of the regression whose coefficient is the statistic.
+    strata : str, optional
+        Randomization strata: assignments are permuted within them.
+    cluster : str, optional
+        Unit of randomization: whole clusters are permuted (treatment and strata must be
+        constant within a cluster).
+    fixed_effects : str or sequence of str, optional
+        Fixed effects absorbed in the statistic's regression (often the strata).
+    draws : int
+        Number of random assignments; if the design allows at most ``draws`` distinct
+        assignments (and the treatment is binary), all of them are enumerated instead.
+    seed : int or numpy.random.Generator
+        Seed of the draws (the global NumPy RNG is never used).
+    statistic : str
+        ``"coef"`` (default; with no covariates the difference in means) or ``"t"``
+        (coefficient over its HC1 standard error, CR1 with ``cluster``).
+
+    Returns
+    -------
+    RandomizationInference
+        ``.pvalue``, ``.observed``, ``.draws``, ``.exact``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import kaizen_eval as ke
+    >>> df = pd.DataFrame({"invited": [0, 1] * 4, "y": [1.0, 3, 2, 4, 1, 5, 2, 3]})
+    >>> ri = ke.randomization_inference(df, outcome="y", treatment="invited")
+    >>> ri.exact, ri.n_assignments, float(ri.observed), round(ri.pvalue, 4)
+    (True, 70, 2.25, 0.0286)
+    """
+    check_option("statistic", statistic, RI_STATISTICS)
+    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
+        raise KaizenError(f"`draws` must be a positive integer. You passed: {draws!r}.")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    covs = as_list(covariates)
+    fes = as_list(fixed_effects)
+    sample = estimation_sample(
+        df,
+        [
+            ("outcome", [outcome]),
+            ("treatment", [treatment]),
+            ("covariate", covs),
+            ("stratum", as_list(strata)),
+            ("cluster", as_list(cluster)),
+            ("fixed effect", fes),
+        ],
+        where="randomization_inference",
+    )
+    data = sample.data
+    y = numeric_column(data, outcome, "outcome")
+    t = numeric_column(data, treatment, "treatment")
+    n = len(y)
+    unit = factorize(data[cluster].to_numpy()) if cluster else np.arange(n)
+    n_units = int(unit.max()) + 1
+    t_unit = _unit_values(t, unit, n_units, treatment, cluster)
+    s_obs = factorize(data[strata].to_numpy()) if strata else np.zeros(n, dtype=int)
+    s_unit = _unit_values(s_obs.astype(float), unit, n_units, strata or "", cluster).astype(int)
+    if np.unique(t_unit).size < 2:
+        raise KaizenError(f"treatment {treatment!r} does not vary; there is nothing to test")
+    if strata and all(np.unique(t_unit[s_unit == s]).size < 2 for s in np.unique(s_unit)):
+        raise KaizenError(
+            f"treatment {treatment!r} does not vary within any stratum of {strata!r}: every "
+            "re-drawn assignment equals the observed one"
+        )
+    stat = _Statistic(data, y, covs, fes, statistic, cluster_codes=unit if cluster else None)
+    observed = float(stat(t[:, None])[0])
+    n_assign = _count_assignments(t_unit, s_unit)
+    binary = np.unique(t_unit).size == 2
+    exact = binary and n_assign <= draws
+    chunks = _enumerate(t_unit, s_unit) if exact else _permute(t_unit, s_unit, draws, rng)
+    values = np.concatenate([stat(a[:, unit].T) for a in chunks])
+    tol = _TIE_RTOL * max(abs(observed), 1e-300)
+    extreme = np.abs(values) >= abs(observed) - tol
+    if exact:
+        pvalue = float(extreme.mean())
+    else:
+        pvalue = float((1 + extreme.sum()) / (1 + len(values)))
+    return RandomizationInference(
+        pvalue=pvalue,
+        observed=observed,
+        draws=values,
+        exact=bool(exact),
+        n_assignments=n_assign,
+        statistic=statistic,
+        treatment=treatment,
+        outcome=outcome,
+        nobs=n,
+        dropped=sample.dropped,
+    )
+
+
+def _unit_values(
+    v: np.ndarray, unit: np.ndarray, n_units: int, name: str, cluster: str | None
+) -> np.ndarray:
+    out = np.full(n_units, np.nan)
+    out[unit] = v
+    if cluster is not None:
+        bad = v != out[unit]
+        if bad.any():
+            raise KaizenError(
+                f"{name!r} is not constant within cluster {cluster!r} (e.g. the cluster of row "
+                f"{int(np.flatnonzero(bad)[0])}); whole clusters must be assigned together"
+            )
+    return out
+
+
+def _count_assignments(t_unit: np.ndarray, s_unit: np.ndarray) -> int:
+    total = 1
+    for s in np.unique(s_unit):
+        _, counts = np.unique(t_unit[s_unit == s], return_counts=True)
+        ways = math.factorial(int(counts.sum()))
+        for c in counts:
+            ways //= math.factorial(int(c))
+        total *= ways
+    return total
+
+
+def _enumerate(t_unit: np.ndarray, s_unit: np.ndarray) -> Iterator[np.ndarray]:
+    """All distinct assignments of a binary treatment, complete randomization within strata."""
+    lo, hi = np.unique(t_unit)
+    per_stratum = []
+    for s in np.unique(s_unit):
+        members = np.flatnonzero(s_unit == s)
+        n_hi = int((t_unit[members] == hi).sum())
+        combos = list(itertools.combinations(range(len(members)), n_hi))
+        block = np.full((len(combos), len(members)), lo)
+        for i, c in enumerate(combos):
+            block[i, list(c)] = hi
+        per_stratum.append((members, block))
+    sizes = [b.shape[0] for _, b in per_stratum]
+    total = math.prod(sizes)
+    for start in range(0, total, _CHUNK):
+        idx = np.arange(start, min(start + _CHUNK, total))
+        out = np.empty((len(idx), len(t_unit)))
+        rest = idx
+        for members, block in reversed(per_stratum):
+            rest, k = np.divmod(rest, block.shape[0])
+            out[:, members] = block[k]
+        yield out
+
+
+def _permute(
+    t_unit: np.ndarray, s_unit: np.ndarray, draws: int, rng: np.random.Generator
+) -> Iterator[np.ndarray]:
+    """Random within-stratum permutations of the unit-level assignment."""
+    order0 = np.argsort(s_unit, kind="stable")
+    t_sorted = t_unit[order0]
+    for start in range(0, draws, _CHUNK):
+        b = min(_CHUNK, draws - start)
+        keys = rng.random((b, len(t_unit))) + 2.0 * s_unit[None, :]
+        order = np.argsort(keys, axis=1)
+        out = np.empty((b, len(t_unit)))
+        np.put_along_axis(out, order, np.broadcast_to(t_sorted, (b, len(t_unit))), axis=1)
+        yield out
+
+
+class _Statistic:
+    """Coefficient (or t) of the treatment for many assignments at once (columns of ``T``)."""
+
+    def __init__(self, data, y, covs, fes, statistic, cluster_codes):
+        n = len(y)
+        x, names = design_columns(data, covs)
+        codes = fe_codes(data, fes)
+        self.absorber = Absorber(codes) if codes is not None else None
+        if self.absorber is None:
+            x = np.hstack([np.ones((n, 1)), x])
+            names = ["(Intercept)", *names]
+        else:
+            x = self.absorber.residualize(x)
+            y = self.absorber.residualize(y)
+        if x.shape[1]:
+            check_full_rank(x, names, what="covariates")
+            self.q = np.linalg.qr(x)[0]
+            y = y - self.q @ (self.q.T @ y)
+        else:
+            self.q = np.empty((n, 0))
+        self.y = y
+        self.statistic = statistic
+        self.n = n
+        self.k = 1 + x.shape[1] + (self.absorber.rank if self.absorber else 0)
+        self.clusters = None
+        if cluster_codes is not None:
+            g = int(cluster_codes.max()) + 1
+            self.clusters = scipy.sparse.csr_matrix(
+                (np.ones(n), (cluster_codes, np.arange(n))), shape=(g, n)
+            )
+
+    def __call__(self, tmat: np.ndarray) -> np.ndarray:
+        tt = self.absorber.residualize(tmat) if self.absorber is not None else tmat
+        tt = tt - self.q @ (self.q.T @ tt)
+        ssq = np.einsum("ij,ij->j", tt, tt)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            coef = (tt.T @ self.y) / ssq
+        if self.statistic == "coef":
+            return coef
+        e = self.y[:, None] - tt * coef[None, :]
+        n, k = self.n, self.k
+        if self.clusters is None:
+            meat = np.einsum("ij,ij->j", tt * e, tt * e)
+            factor = n / (n - k)
+        else:
+            g = self.clusters.shape[0]
+            scores = self.clusters @ (tt * e)
+            meat = np.einsum("ij,ij->j", scores, scores)
+            factor = g / (g - 1) * (n - 1) / (n - k)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return coef / np.sqrt(factor * meat / ssq**2)
