@@ -177,3 +177,12 @@ def test_winsorize_with_repeated_index_labels():
     assert w.data["y"].tolist() == [2.0, 2.0, 3.0, 4.0, 4.0]
     assert w.data.index.tolist() == [7, 7, 8, 8, 9]
     assert w.changes.index.tolist() == [7, 9]
+
+
+def test_nullable_integer_columns(rates):
+    df = pd.DataFrame({"wave": ["baseline"] * 5, "y": pd.array([1, 2, None, 4, 5], dtype="Int64")})
+    w = ke.winsorize(df, "y", lower=0.25, upper=0.75)
+    # linear quantiles of [1, 2, 4, 5]: 1.75 and 4.25
+    np.testing.assert_array_equal(w.data["y"], [1.75, 2.0, np.nan, 4.0, 4.25])
+    usd = ke.to_usd(df, "y", rates=rates, currency="GHS")
+    np.testing.assert_array_equal(usd["y_usd"], [0.5, 1.0, np.nan, 2.0, 2.5])

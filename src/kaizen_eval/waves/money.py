@@ -156,7 +156,7 @@ def to_usd(
     factor = key.map(table["factor"]).to_numpy(dtype=float)
     out = df.copy()
     for c in cols:
-        out[f"{c}{suffix}"] = df[c].to_numpy(dtype=float) * factor
+        out[f"{c}{suffix}"] = df[c].to_numpy(dtype=float, na_value=np.nan) * factor
     return out
 
 
@@ -274,7 +274,7 @@ def _clip(
     out = df.copy()
     summary, changes = [], []
     for c in cols:
-        column = df[c].to_numpy(dtype=float)
+        column = df[c].to_numpy(dtype=float, na_value=np.nan)
         new_column = column.copy()
         for g, key in enumerate(labels):
             label = dict(zip(keys, key, strict=True))
