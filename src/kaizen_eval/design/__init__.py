@@ -1,6 +1,16 @@
 """Design stage: reproducible assignment (with its manifest), balance, attrition and power."""
 
 from kaizen_eval.design.assignment import Assignment, Rerandomize, Stage, assign
+from kaizen_eval.design.balance import BalanceTable, balance
 from kaizen_eval.design.power import mde, sample_size
 
-__all__ = ["Assignment", "Rerandomize", "Stage", "assign", "mde", "sample_size"]
+__all__ = [
+    "Assignment",
+    "BalanceTable",
+    "Rerandomize",
+    "Stage",
+    "assign",
+    "balance",
+    "mde",
+    "sample_size",
+]

@@ -250,8 +250,9 @@ def sample_size(
     --------
     >>> round(sample_size(0.2), 1)
     784.9
-    >>> round(mde(sample_size(0.2, icc=0.05, cluster_size=10)), 6) > 0.2
-    True
+    >>> n = sample_size(0.2, icc=0.05, cluster_size=10)
+    >>> round(n / 10, 1), round(mde(n, icc=0.05, cluster_size=10), 10)  # clusters, MDE
+    (113.8, 0.2)
     """
     _validate(p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, distribution)
     target = _check("mde", mde, 0, math.inf)

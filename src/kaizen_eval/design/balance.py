@@ -1,0 +1,431 @@
+"""Covariate balance between arms: :func:`balance` and the :class:`BalanceTable` it returns.
+
+Per covariate, the difference between each arm and control is the coefficient of the arm's
+dummy in an OLS regression of the covariate on the arm dummies (with strata fixed effects when
+``strata`` is given, so the difference is within strata, as the design compares), with the
+chosen covariance; the joint test regresses each arm's dummy (arm vs control units) on all
+covariates (+ strata fixed effects) and tests that every covariate coefficient is zero with a
+Wald F under the same covariance. The regressions and covariances are those of
+:func:`kaizen_eval.fit_ols` and :func:`kaizen_eval.wald_test`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from kaizen_eval._validation import KaizenError, as_list, require_columns
+from kaizen_eval.estimate.covariance import check_se_type
+from kaizen_eval.estimate.linear import LinearFit, fit_ols, wald_test
+
+TABLE_COLUMNS = (
+    "n",
+    "n_missing",
+    "mean_control",
+    "mean_arm",
+    "sd_control",
+    "sd_arm",
+    "difference",
+    "std_error",
+    "pvalue",
+    "norm_diff",
+)
+JOINT_COLUMNS = ("fstat", "df1", "df2", "pvalue", "nobs", "n_dropped")
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class BalanceTable:
+    """Balance of covariates between arms; immutable.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per (covariate, arm), indexed by ``covariate`` and ``arm``, columns:
+        ``n`` (rows used: covariate observed), ``n_missing`` (rows where the covariate is
+        missing), ``mean_control``, ``mean_arm``, ``sd_control``, ``sd_arm`` (raw means and
+        standard deviations), ``difference`` (arm coefficient: within-strata difference with
+        strata), ``std_error``, ``pvalue`` (t with the regression's degrees of freedom),
+        ``norm_diff`` (``(mean_arm - mean_control) / sqrt((sd_arm² + sd_control²) / 2)``,
+        Imbens & Rubin 2015). A fresh copy on each access.
+    joint : pandas.DataFrame
+        One row per arm: ``fstat``, ``df1``, ``df2``, ``pvalue``, ``nobs`` (complete cases of
+        this arm and control), ``n_dropped`` (rows of this arm and control dropped because a
+        covariate is missing).
+    se_type : str
+        Covariance type.
+    strata : tuple of str
+        Strata columns absorbed as fixed effects.
+    notes : tuple of str
+        Remarks a reader must see (rows dropped from the joint test, ...).
+    """
+
+    _table: pd.DataFrame
+    _joint: pd.DataFrame
+    se_type: str
+    strata: tuple[str, ...] = ()
+    cluster: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Per covariate and arm statistics (a copy)."""
+        return self._table.copy()
+
+    @property
+    def joint(self) -> pd.DataFrame:
+        """Joint tests, one row per arm (a copy)."""
+        return self._joint.copy()
+
+    @property
+    def arms(self) -> tuple[str, ...]:
+        """Arm names."""
+        return tuple(self._joint.index)
+
+    def _one_or_series(self, col: str) -> float | pd.Series:
+        s = self._joint[col]
+        return float(s.iloc[0]) if len(s) == 1 else s.copy()
+
+    @property
+    def joint_f(self) -> float | pd.Series:
+        """Joint F statistic (a float with one arm; a Series by arm with several)."""
+        return self._one_or_series("fstat")
+
+    @property
+    def joint_pvalue(self) -> float | pd.Series:
+        """P-value of the joint F test (a float with one arm; a Series by arm with several)."""
+        return self._one_or_series("pvalue")
+
+    def __repr__(self) -> str:
+        return (
+            f"<BalanceTable: {self._table.index.get_level_values(0).nunique()} covariates, "
+            f"arms {list(self.arms)}, se={self.se_type}>"
+        )
+
+    # --- exports ----------------------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """Return the numbers in long form: ``table`` with ``covariate`` and ``arm`` as columns."""
+        return self._table.reset_index()
+
+    def _formatted(self, digits: int) -> pd.DataFrame:
+        t = self._table
+        fmt = f"{{:.{digits}f}}".format
+        several = len(self.arms) > 1
+        rows = []
+        for (cov, arm), r in t.iterrows():
+            rows.append(
+                {
+                    "Covariate": f"{cov} ({arm})" if several else str(cov),
+                    "Control": fmt(r["mean_control"]),
+                    "Arm": fmt(r["mean_arm"]),
+                    "Difference": fmt(r["difference"]),
+                    "Std. error": f"({fmt(r['std_error'])})",
+                    "p-value": fmt(r["pvalue"]),
+                    "Norm. diff.": fmt(r["norm_diff"]),
+                    "N": f"{int(r['n'])}",
+                }
+            )
+        out = pd.DataFrame(rows)
+        if not several:
+            out = out.rename(columns={"Arm": self.arms[0]})
+        return out
+
+    def footer(self, digits: int = 3) -> list[str]:
+        """Lines under the table: the joint test(s), covariance and notes."""
+        lines = []
+        for arm, r in self._joint.iterrows():
+            lines.append(
+                f"Joint F test ({arm} vs control): F({int(r['df1'])}, {r['df2']:g}) = "
+                f"{r['fstat']:.{digits}f}, p = {r['pvalue']:.{digits}f}, N = {int(r['nobs'])}"
+                + (
+                    f" ({int(r['n_dropped'])} rows with a missing covariate dropped)"
+                    if r["n_dropped"]
+                    else ""
+                )
+            )
+        fe = f"; strata fixed effects ({', '.join(self.strata)})" if self.strata else ""
+        cl = f"; clustered by {self.cluster}" if self.cluster else ""
+        lines.append(f"Standard errors: {self.se_type}{cl}{fe}.")
+        lines.extend(self.notes)
+        return lines
+
+    def to_markdown(self, digits: int = 3) -> str:
+        """Markdown table with the joint test(s) underneath.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"t": [0, 1] * 10, "x": range(20)})
+        >>> md = balance(df, treatment="t", covariates=["x"]).to_markdown()
+        >>> md.splitlines()[0].split("|")[1:4]
+        [' Covariate   ', '   Control ', '   t ']
+        """
+        body = self._formatted(digits).to_markdown(index=False)
+        return body + "\n\n" + "\n".join(self.footer(digits)) + "\n"
+
+    def to_latex(self, digits: int = 3) -> str:
+        """LaTeX ``tabular`` (booktabs) with the joint test(s) as table notes."""
+        body = self._formatted(digits).to_latex(index=False, escape=True)
+        notes = "\n".join(
+            r"\par\footnotesize " + _latex_escape(line) for line in self.footer(digits)
+        )
+        return body + notes + "\n"
+
+    def to_html(self, digits: int = 3) -> str:
+        """HTML table with the joint test(s) in a paragraph underneath."""
+        body = self._formatted(digits).to_html(index=False, classes="balance", border=0)
+        import html
+
+        notes = "<br>\n".join(html.escape(line) for line in self.footer(digits))
+        return f'{body}\n<p class="balance-notes">{notes}</p>\n'
+
+
+def _latex_escape(text: str) -> str:
+    for a, b in (
+        ("\\", r"\textbackslash{}"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("_", r"\_"),
+        ("#", r"\#"),
+        ("$", r"\$"),
+    ):
+        text = text.replace(a, b)
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+def _label_codes(df: pd.DataFrame, cols: Sequence[str]) -> np.ndarray | None:
+    """One integer label per row for the interaction of ``cols`` (``None`` without columns)."""
+    if not cols:
+        return None
+    codes = df.groupby(list(cols), sort=True, dropna=False).ngroup()
+    return codes.to_numpy()
+
+
+def _numeric(df: pd.DataFrame, col: str, role: str) -> np.ndarray:
+    s = df[col]
+    if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
+        raise KaizenError(f"{role} `{col}` must be numeric; it has dtype {s.dtype}.")
+    return s.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _fit(
+    y: np.ndarray,
+    d: np.ndarray,
+    names: list[str],
+    se: str,
+    clusters: np.ndarray | None,
+    fe: np.ndarray | None,
+) -> LinearFit:
+    x = d if fe is not None else np.column_stack([np.ones(len(y)), d])
+    nm = names if fe is not None else ["(Intercept)", *names]
+    return fit_ols(y, x, se=se, clusters=clusters, fixed_effects=fe, names=nm)
+
+
+def _pvalue(coef: float, se: float, df: float) -> float:
+    if not se > 0:
+        return float("nan")
+    return float(2 * stats.t.sf(abs(coef / se), df))
+
+
+def balance(
+    df: pd.DataFrame,
+    *,
+    treatment: str | Sequence[str],
+    covariates: str | Sequence[str],
+    strata: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    se: str | None = None,
+    id_col: str | None = None,
+) -> BalanceTable:
+    """Compare baseline covariates across arms: differences, their tests, a joint test.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit.
+    treatment : str or sequence of str
+        0/1 assignment column(s). Several columns are mutually exclusive arms, each compared with
+        control (all zeros); for a cross-randomized factor, call ``balance`` once per factor.
+    covariates : str or sequence of str
+        Numeric covariates; missing values are allowed and reported per covariate.
+    strata : str or sequence of str, optional
+        Randomization strata, absorbed as fixed effects (their interaction).
+    cluster : str, optional
+        Cluster column for clustered standard errors.
+    se : str, optional
+        Covariance type: ``"HC2"`` by default (``"CR2"`` with ``cluster``), as R's
+        ``estimatr::lm_robust``; any of ``classical``, ``HC0``-``HC3`` (``CR0``-``CR2`` with
+        ``cluster``).
+    id_col : str, optional
+        Unit id, used to name rows in error messages.
+
+    Returns
+    -------
+    BalanceTable
+
+    Raises
+    ------
+    KaizenError
+        Missing or non-0/1 treatment, overlapping arms, missing strata or clusters, a
+        non-numeric covariate, a covariate entirely missing.
+
+    Notes
+    -----
+    For covariate ``x`` and arms ``d_1..d_J``: ``x = α + Σ_j δ_j d_j (+ strata FE) + ε`` on the
+    rows where ``x`` is observed; ``difference`` is ``δ_j``. Joint test for arm ``j``: on the
+    rows of arm ``j`` and control with every covariate observed, ``d_j = a + x'γ (+ strata FE)
+    + u``, Wald ``F = γ̂'V̂⁻¹γ̂ / p`` on ``(p, N - K)`` degrees of freedom (``G - 1`` with
+    clusters).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"invited": np.repeat([0, 1], 50), "educ_years": rng.normal(9, 3, 100)})
+    >>> bt = balance(df, treatment="invited", covariates=["educ_years"])
+    >>> bt.table.loc[("educ_years", "invited"), "n"], 0 <= bt.joint_pvalue <= 1
+    (np.int64(100), True)
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise KaizenError(f"`df` must be a pandas DataFrame, not {type(df).__name__}.")
+    arms = as_list(treatment)
+    covs = as_list(covariates)
+    strata_cols = as_list(strata)
+    if not arms:
+        raise KaizenError("`treatment` names no column.")
+    if not covs:
+        raise KaizenError("`covariates` names no column.")
+    overlap = set(arms) & set(covs)
+    if overlap:
+        raise KaizenError(f"{sorted(overlap)} are both treatment and covariates.")
+    cols = [*arms, *covs, *strata_cols, *([cluster] if cluster else [])]
+    require_columns(df, cols + ([id_col] if id_col else []), where="the balance data")
+    se_type = check_se_type(("CR2" if cluster else "HC2") if se is None else se, bool(cluster))
+    data = df.reset_index(drop=True)
+    names = (
+        data[id_col].astype(str).to_numpy()
+        if id_col
+        else np.asarray([f"row {i}" for i in df.index], dtype=object)
+    )
+
+    def who(mask: np.ndarray) -> str:
+        vals = names[mask].tolist()
+        return ", ".join(vals[:10]) + (f" ... ({len(vals)} in all)" if len(vals) > 10 else "")
+
+    d = np.column_stack([_numeric(data, a, "treatment") for a in arms])
+    for j, a in enumerate(arms):
+        miss = np.isnan(d[:, j])
+        if miss.any():
+            raise KaizenError(f"treatment `{a}` is missing for {who(miss)}.")
+        bad = ~np.isin(d[:, j], (0.0, 1.0))
+        if bad.any():
+            raise KaizenError(f"treatment `{a}` must be 0/1; other values for {who(bad)}.")
+    both = d.sum(axis=1) > 1
+    if both.any():
+        raise KaizenError(
+            f"arms {arms} overlap ({who(both)} are in several): several treatment columns must be "
+            "mutually exclusive arms; for a cross-randomized factor call balance once per factor."
+        )
+    for c in [*strata_cols, *([cluster] if cluster else [])]:
+        miss = data[c].isna().to_numpy()
+        if miss.any():
+            raise KaizenError(f"`{c}` is missing for {who(miss)}.")
+    control = d.sum(axis=1) == 0
+    for j, a in enumerate(arms):
+        if d[:, j].sum() == 0:
+            raise KaizenError(f"no unit is in arm `{a}`.")
+    if not control.any():
+        raise KaizenError("no control unit (a row with 0 in every treatment column).")
+    x = np.column_stack([_numeric(data, c, "covariate") for c in covs])
+    fe_all = _label_codes(data, strata_cols)
+    cl_all = data[cluster].to_numpy() if cluster else None
+
+    rows = []
+    for k, c in enumerate(covs):
+        obs = ~np.isnan(x[:, k])
+        if not obs.any():
+            raise KaizenError(f"covariate `{c}` is missing for every row.")
+        fit = _fit(
+            x[obs, k],
+            d[obs],
+            arms,
+            se_type,
+            None if cl_all is None else cl_all[obs],
+            None if fe_all is None else fe_all[obs],
+        )
+        xc = x[obs & control, k]
+        for j, a in enumerate(arms):
+            xa = x[obs & (d[:, j] == 1), k]
+            i = fit.index(a)
+            coef, sei = float(fit.coef[i]), float(fit.std_error[i])
+            s0 = float(np.std(xc, ddof=1)) if len(xc) > 1 else float("nan")
+            s1 = float(np.std(xa, ddof=1)) if len(xa) > 1 else float("nan")
+            m0, m1 = float(np.mean(xc)), float(np.mean(xa))
+            pooled = np.sqrt((s0**2 + s1**2) / 2)
+            rows.append(
+                {
+                    "covariate": c,
+                    "arm": a,
+                    "n": int(obs.sum()),
+                    "n_missing": int((~obs).sum()),
+                    "mean_control": m0,
+                    "mean_arm": m1,
+                    "sd_control": s0,
+                    "sd_arm": s1,
+                    "difference": coef,
+                    "std_error": sei,
+                    "pvalue": _pvalue(coef, sei, float(fit.df[i])),
+                    "norm_diff": (m1 - m0) / pooled if pooled > 0 else float("nan"),
+                }
+            )
+    table = pd.DataFrame(rows).set_index(["covariate", "arm"])[list(TABLE_COLUMNS)]
+
+    complete = ~np.isnan(x).any(axis=1)
+    joint_rows = []
+    notes = []
+    for j, a in enumerate(arms):
+        sample = control | (d[:, j] == 1)
+        use = sample & complete
+        n_dropped = int((sample & ~complete).sum())
+        try:
+            fit = _fit(
+                d[use, j],
+                x[use],
+                covs,
+                se_type,
+                None if cl_all is None else cl_all[use],
+                None if fe_all is None else fe_all[use],
+            )
+            wt = wald_test(fit, covs)
+        except KaizenError as err:
+            raise KaizenError(f"joint balance test for `{a}`: {err}") from err
+        joint_rows.append(
+            {
+                "arm": a,
+                "fstat": wt.fstat,
+                "df1": wt.df1,
+                "df2": wt.df2,
+                "pvalue": wt.pvalue,
+                "nobs": int(use.sum()),
+                "n_dropped": n_dropped,
+            }
+        )
+        if n_dropped:
+            missing_in = [c for k, c in enumerate(covs) if np.isnan(x[sample, k]).any()]
+            notes.append(
+                f"Joint test for {a}: {n_dropped} of {int(sample.sum())} rows dropped because "
+                f"{', '.join(missing_in)} {'is' if len(missing_in) == 1 else 'are'} missing."
+            )
+    joint = pd.DataFrame(joint_rows).set_index("arm")[list(JOINT_COLUMNS)]
+    return BalanceTable(
+        table,
+        joint,
+        se_type=se_type,
+        strata=tuple(strata_cols),
+        cluster=cluster,
+        notes=tuple(notes),
+    )
