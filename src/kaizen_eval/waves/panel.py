@@ -38,8 +38,8 @@ WaveSource = pd.DataFrame | str | os.PathLike[str]
 class Panel:
     """Harmonized survey waves of the same firms; build it with :func:`load_waves`.
 
-    The panel is read-only: accessors return new frames, and :func:`deidentify` returns a new
-    panel.
+    The panel is read-only: accessors return new frames (changing them leaves the panel as it
+    was), and :func:`deidentify` returns a new panel.
 
     Attributes
     ----------
@@ -58,27 +58,27 @@ class Panel:
         The checked codebook that was applied.
     """
 
-    frames: Mapping[str, pd.DataFrame]
+    _frames: Mapping[str, pd.DataFrame]
     id_col: str
     status_col: str | None
     arm_col: str | None
-    issue_table: pd.DataFrame
+    _issues: pd.DataFrame
     pii_columns: tuple[str, ...] = ()
     codebook: pd.DataFrame | None = field(default=None)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "frames", MappingProxyType(dict(self.frames)))
+        object.__setattr__(self, "_frames", MappingProxyType(dict(self._frames)))
 
     # -- accessors -----------------------------------------------------------------------------
     @property
     def waves(self) -> tuple[str, ...]:
         """Wave names, in the order given to :func:`load_waves`."""
-        return tuple(self.frames)
+        return tuple(self._frames)
 
     @property
     def issues(self) -> pd.DataFrame:
         """Every dropped row, coerced value and flagged row or column (see ``waves.issues``)."""
-        return self.issue_table.copy()
+        return self._issues.copy()
 
     def _tag(self, df: pd.DataFrame) -> pd.DataFrame:
         df.attrs = {"pii_columns": [c for c in self.pii_columns if c in df.columns]}
@@ -94,15 +94,15 @@ class Panel:
         >>> p.wave("baseline").columns.tolist()
         ['firm_id', 'sales']
         """
-        if name not in self.frames:
+        if name not in self._frames:
             raise KaizenError(
                 f"no wave {name!r} in this panel; its waves are {', '.join(map(repr, self.waves))}"
             )
-        return self._tag(self.frames[name].copy())
+        return self._tag(self._frames[name].copy())
 
     @cached_property
     def _long(self) -> pd.DataFrame:
-        parts = [df.assign(wave=w) for w, df in self.frames.items()]
+        parts = [df.assign(wave=w) for w, df in self._frames.items()]
         long = pd.concat(parts, ignore_index=True, sort=False)
         long["wave"] = pd.Categorical(long["wave"], categories=list(self.waves), ordered=True)
         rest = [c for c in long.columns if c not in (self.id_col, "wave")]
@@ -120,14 +120,14 @@ class Panel:
     @cached_property
     def _wide(self) -> pd.DataFrame:
         variables = list(
-            dict.fromkeys(c for df in self.frames.values() for c in df.columns if c != self.id_col)
+            dict.fromkeys(c for df in self._frames.values() for c in df.columns if c != self.id_col)
         )
-        pieces = [df.set_index(self.id_col).add_suffix(f"_{w}") for w, df in self.frames.items()]
+        pieces = [df.set_index(self.id_col).add_suffix(f"_{w}") for w, df in self._frames.items()]
         wide = pd.concat(pieces, axis=1, join="outer", sort=False)
         if wide.columns.duplicated().any():
             dup = wide.columns[wide.columns.duplicated()][0]
             raise KaizenError(f"two (variable, wave) pairs give the same wide column {dup!r}")
-        order = [f"{v}_{w}" for v in variables for w in self.waves if v in self.frames[w].columns]
+        order = [f"{v}_{w}" for v in variables for w in self.waves if v in self._frames[w].columns]
         wide = wide[order].sort_index()
         wide.index.name = self.id_col
         return wide.reset_index()
@@ -164,7 +164,9 @@ class Panel:
         [[2, 0, 2], [1, 1, 1]]
         """
         arm = arm if arm is not None else self.arm_col
-        return attrition_table(self.frames, id_col=self.id_col, status_col=self.status_col, arm=arm)
+        return attrition_table(
+            self._frames, id_col=self.id_col, status_col=self.status_col, arm=arm
+        )
 
     def write(self, directory: str | os.PathLike[str], *, allow_pii: bool = False) -> Path:
         """Write ``long.parquet``, ``issues.csv`` and ``panel.json`` (waves, columns) to a folder.
@@ -193,26 +195,26 @@ class Panel:
         return directory
 
     def _deidentified(self, *, salt: str, drop: Sequence[str]) -> Panel:
-        every = {c for df in self.frames.values() for c in df.columns}
+        every = {c for df in self._frames.values() for c in df.columns}
         unknown = [c for c in drop if c not in every]
         if unknown:
             raise MissingColumnError(
                 f"column(s) {', '.join(map(repr, unknown))} to drop are in none of the waves"
             )
         frames = {}
-        for w, df in self.frames.items():
+        for w, df in self._frames.items():
             remove = set(self.pii_columns) | set(flagged_columns(df, id_col=self.id_col))
             remove |= set(drop)
             out = df.drop(columns=[c for c in df.columns if c in remove])
             out[self.id_col] = hash_ids(out[self.id_col], salt=salt)
             frames[w] = out
-        issues = self.issue_table.copy()
+        issues = self._issues.copy()
         issues["firm_id"] = hash_ids(issues["firm_id"], salt=salt)
-        return replace(self, frames=frames, issue_table=issues, pii_columns=())
+        return replace(self, _frames=frames, _issues=issues, pii_columns=())
 
     def __repr__(self) -> str:
-        sizes = ", ".join(f"{w} ({len(df)} rows)" for w, df in self.frames.items())
-        actions = self.issue_table["action"].value_counts()
+        sizes = ", ".join(f"{w} ({len(df)} rows)" for w, df in self._frames.items())
+        actions = self._issues["action"].value_counts()
         issues = ", ".join(f"{n} {a}" for a, n in actions.items()) or "none"
         pii = ", ".join(self.pii_columns) or "none"
         return f"<Panel of waves {sizes}; issues: {issues}; identifier columns: {pii}>"
@@ -384,23 +386,17 @@ def load_waves(
                 )
             )
 
-    order = {n: k for k, n in enumerate(names)}
     issues = issues_frame(records)
-    issues = issues.iloc[
-        sorted(
-            range(len(issues)),
-            key=lambda k: (
-                order[issues["wave"].iat[k]],
-                -1 if pd.isna(issues["row"].iat[k]) else int(issues["row"].iat[k]),
-            ),
-        )
-    ].reset_index(drop=True)
+    wave_order = issues["wave"].map({n: k for k, n in enumerate(names)})
+    order = pd.DataFrame({"wave": wave_order, "row": issues["row"].fillna(-1)})
+    issues = issues.loc[order.sort_values(["wave", "row"], kind="stable").index]
+    issues = issues.reset_index(drop=True)
     return Panel(
-        frames={n: df.reset_index(drop=True) for n, df in frames.items()},
+        _frames={n: df.reset_index(drop=True) for n, df in frames.items()},
         id_col=id_col,
         status_col=status_col if has_status else None,
         arm_col=arm_col,
-        issue_table=issues,
+        _issues=issues,
         pii_columns=tuple(pii),
         codebook=cb,
     )
