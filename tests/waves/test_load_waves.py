@@ -317,3 +317,17 @@ def test_whitespace_only_rows_count_as_empty():
     panel = ke.load_waves({"a": a})
     assert panel.issues["reason"].tolist() == ["empty row (every value missing)"] * 2
     assert panel.issues["row"].tolist() == [1, 2]
+
+
+def test_flag_mode_still_refuses_types_that_differ(baseline, followup):
+    followup["invited"] = ["yes", "no", "yes", "no"]
+    with pytest.raises(KaizenError, match=r"column 'invited' has a different type across waves"):
+        ke.load_waves(_waves(baseline, followup), errors="flag")
+
+
+def test_firms_absent_from_the_first_wave_are_flagged(baseline, followup):
+    followup.loc[3, "firm_id"] = "GH999"
+    panel = ke.load_waves(_waves(baseline, followup))
+    hit = panel.issues.query("reason == \"firm not in the first wave 'baseline'\"")
+    assert hit[["wave", "firm_id", "row"]].values.tolist() == [["followup", "GH999", 3]]
+    assert len(panel.wide) == 5
