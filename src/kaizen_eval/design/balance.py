@@ -231,6 +231,187 @@ def _pvalue(coef: float, se: float, df: float) -> float:
     return float(2 * stats.t.sf(abs(coef / se), df))
 
 
+@dataclass(frozen=True, eq=False)
+class PreparedArms:
+    """Validated arms of a comparison (internal to the design stage).
+
+    ``d`` (n, J) holds the 0/1 arm dummies, ``control`` (n,) the rows with 0 in every arm,
+    ``fe`` (n,) strata labels or ``None``, ``clusters`` (n,) or ``None``.
+    """
+
+    data: pd.DataFrame
+    arms: list[str]
+    d: np.ndarray
+    control: np.ndarray
+    fe: np.ndarray | None
+    clusters: np.ndarray | None
+    se_type: str
+    strata: list[str]
+
+
+def prepare_arms(
+    df: pd.DataFrame,
+    treatment: str | Sequence[str],
+    covariates: Sequence[str],
+    strata: str | Sequence[str] | None,
+    cluster: str | None,
+    se: str | None,
+    id_col: str | None,
+    *,
+    where: str,
+) -> PreparedArms:
+    """Validate the arms, strata, clusters and covariance type of a comparison between arms."""
+    arms = as_list(treatment)
+    strata_cols = as_list(strata)
+    if not arms:
+        raise KaizenError("`treatment` names no column.")
+    overlap = set(arms) & set(covariates)
+    if overlap:
+        raise KaizenError(f"{sorted(overlap)} are both treatment and compared variables.")
+    cols = [*arms, *covariates, *strata_cols, *([cluster] if cluster else [])]
+    require_columns(df, cols + ([id_col] if id_col else []), where=where)
+    se_type = check_se_type(("CR2" if cluster else "HC2") if se is None else se, bool(cluster))
+    data = df.reset_index(drop=True)
+    names = (
+        data[id_col].astype(str).to_numpy()
+        if id_col
+        else np.asarray([f"row {i}" for i in df.index], dtype=object)
+    )
+
+    def who(mask: np.ndarray) -> str:
+        vals = names[mask].tolist()
+        return ", ".join(vals[:10]) + (f" ... ({len(vals)} in all)" if len(vals) > 10 else "")
+
+    d = np.column_stack([_numeric(data, a, "treatment") for a in arms])
+    for j, a in enumerate(arms):
+        miss = np.isnan(d[:, j])
+        if miss.any():
+            raise KaizenError(f"treatment `{a}` is missing for {who(miss)}.")
+        bad = ~np.isin(d[:, j], (0.0, 1.0))
+        if bad.any():
+            raise KaizenError(f"treatment `{a}` must be 0/1; other values for {who(bad)}.")
+    both = d.sum(axis=1) > 1
+    if both.any():
+        raise KaizenError(
+            f"arms {arms} overlap ({who(both)} are in several): several treatment columns must be "
+            "mutually exclusive arms; for a cross-randomized factor use one factor at a time."
+        )
+    for c in [*strata_cols, *([cluster] if cluster else [])]:
+        miss = data[c].isna().to_numpy()
+        if miss.any():
+            raise KaizenError(f"`{c}` is missing for {who(miss)}.")
+    control = d.sum(axis=1) == 0
+    for j, a in enumerate(arms):
+        if d[:, j].sum() == 0:
+            raise KaizenError(f"no unit is in arm `{a}`.")
+    if not control.any():
+        raise KaizenError("no control unit (a row with 0 in every treatment column).")
+    return PreparedArms(
+        data=data,
+        arms=arms,
+        d=d,
+        control=control,
+        fe=_label_codes(data, strata_cols),
+        clusters=data[cluster].to_numpy() if cluster else None,
+        se_type=se_type,
+        strata=strata_cols,
+    )
+
+
+def difference_rows(x: np.ndarray, names: Sequence[str], prep: PreparedArms) -> pd.DataFrame:
+    """Per variable (columns of ``x``, shape (n, p)) and arm: means, difference, SE, p-value.
+
+    Each variable is regressed on the arm dummies (+ strata fixed effects) on the rows where it
+    is observed; returns the rows of :attr:`BalanceTable.table`.
+    """
+    d, control, arms = prep.d, prep.control, prep.arms
+    rows = []
+    for k, c in enumerate(names):
+        obs = ~np.isnan(x[:, k])
+        if not obs.any():
+            raise KaizenError(f"`{c}` is missing for every row.")
+        fit = _fit(
+            x[obs, k],
+            d[obs],
+            arms,
+            prep.se_type,
+            None if prep.clusters is None else prep.clusters[obs],
+            None if prep.fe is None else prep.fe[obs],
+        )
+        xc = x[obs & control, k]
+        for j, a in enumerate(arms):
+            xa = x[obs & (d[:, j] == 1), k]
+            i = fit.index(a)
+            coef, sei = float(fit.coef[i]), float(fit.std_error[i])
+            s0 = float(np.std(xc, ddof=1)) if len(xc) > 1 else float("nan")
+            s1 = float(np.std(xa, ddof=1)) if len(xa) > 1 else float("nan")
+            m0 = float(np.mean(xc)) if len(xc) else float("nan")
+            m1 = float(np.mean(xa)) if len(xa) else float("nan")
+            pooled = np.sqrt((s0**2 + s1**2) / 2)
+            rows.append(
+                {
+                    "covariate": c,
+                    "arm": a,
+                    "n": int(obs.sum()),
+                    "n_missing": int((~obs).sum()),
+                    "mean_control": m0,
+                    "mean_arm": m1,
+                    "sd_control": s0,
+                    "sd_arm": s1,
+                    "difference": coef,
+                    "std_error": sei,
+                    "pvalue": _pvalue(coef, sei, float(fit.df[i])),
+                    "df": float(fit.df[i]),
+                    "norm_diff": (m1 - m0) / pooled if pooled > 0 else float("nan"),
+                }
+            )
+    return pd.DataFrame(rows).set_index(["covariate", "arm"])
+
+
+def _joint_tests(
+    x: np.ndarray, covs: Sequence[str], prep: PreparedArms
+) -> tuple[pd.DataFrame, list[str]]:
+    """Per arm: regress the arm dummy on all covariates (arm and control rows, complete cases)."""
+    d, control = prep.d, prep.control
+    complete = ~np.isnan(x).any(axis=1)
+    rows = []
+    notes = []
+    for j, a in enumerate(prep.arms):
+        sample = control | (d[:, j] == 1)
+        use = sample & complete
+        n_dropped = int((sample & ~complete).sum())
+        try:
+            fit = _fit(
+                d[use, j],
+                x[use],
+                list(covs),
+                prep.se_type,
+                None if prep.clusters is None else prep.clusters[use],
+                None if prep.fe is None else prep.fe[use],
+            )
+            wt = wald_test(fit, list(covs))
+        except KaizenError as err:
+            raise KaizenError(f"joint balance test for `{a}`: {err}") from err
+        rows.append(
+            {
+                "arm": a,
+                "fstat": wt.fstat,
+                "df1": wt.df1,
+                "df2": wt.df2,
+                "pvalue": wt.pvalue,
+                "nobs": int(use.sum()),
+                "n_dropped": n_dropped,
+            }
+        )
+        if n_dropped:
+            missing_in = [c for k, c in enumerate(covs) if np.isnan(x[sample, k]).any()]
+            notes.append(
+                f"Joint test for {a}: {n_dropped} of {int(sample.sum())} rows dropped because "
+                f"{', '.join(missing_in)} {'is' if len(missing_in) == 1 else 'are'} missing."
+            )
+    return pd.DataFrame(rows).set_index("arm")[list(JOINT_COLUMNS)], notes
+
+
 def balance(
     df: pd.DataFrame,
     *,
@@ -292,140 +473,18 @@ def balance(
     """
     if not isinstance(df, pd.DataFrame):
         raise KaizenError(f"`df` must be a pandas DataFrame, not {type(df).__name__}.")
-    arms = as_list(treatment)
     covs = as_list(covariates)
-    strata_cols = as_list(strata)
-    if not arms:
-        raise KaizenError("`treatment` names no column.")
     if not covs:
         raise KaizenError("`covariates` names no column.")
-    overlap = set(arms) & set(covs)
-    if overlap:
-        raise KaizenError(f"{sorted(overlap)} are both treatment and covariates.")
-    cols = [*arms, *covs, *strata_cols, *([cluster] if cluster else [])]
-    require_columns(df, cols + ([id_col] if id_col else []), where="the balance data")
-    se_type = check_se_type(("CR2" if cluster else "HC2") if se is None else se, bool(cluster))
-    data = df.reset_index(drop=True)
-    names = (
-        data[id_col].astype(str).to_numpy()
-        if id_col
-        else np.asarray([f"row {i}" for i in df.index], dtype=object)
-    )
-
-    def who(mask: np.ndarray) -> str:
-        vals = names[mask].tolist()
-        return ", ".join(vals[:10]) + (f" ... ({len(vals)} in all)" if len(vals) > 10 else "")
-
-    d = np.column_stack([_numeric(data, a, "treatment") for a in arms])
-    for j, a in enumerate(arms):
-        miss = np.isnan(d[:, j])
-        if miss.any():
-            raise KaizenError(f"treatment `{a}` is missing for {who(miss)}.")
-        bad = ~np.isin(d[:, j], (0.0, 1.0))
-        if bad.any():
-            raise KaizenError(f"treatment `{a}` must be 0/1; other values for {who(bad)}.")
-    both = d.sum(axis=1) > 1
-    if both.any():
-        raise KaizenError(
-            f"arms {arms} overlap ({who(both)} are in several): several treatment columns must be "
-            "mutually exclusive arms; for a cross-randomized factor call balance once per factor."
-        )
-    for c in [*strata_cols, *([cluster] if cluster else [])]:
-        miss = data[c].isna().to_numpy()
-        if miss.any():
-            raise KaizenError(f"`{c}` is missing for {who(miss)}.")
-    control = d.sum(axis=1) == 0
-    for j, a in enumerate(arms):
-        if d[:, j].sum() == 0:
-            raise KaizenError(f"no unit is in arm `{a}`.")
-    if not control.any():
-        raise KaizenError("no control unit (a row with 0 in every treatment column).")
-    x = np.column_stack([_numeric(data, c, "covariate") for c in covs])
-    fe_all = _label_codes(data, strata_cols)
-    cl_all = data[cluster].to_numpy() if cluster else None
-
-    rows = []
-    for k, c in enumerate(covs):
-        obs = ~np.isnan(x[:, k])
-        if not obs.any():
-            raise KaizenError(f"covariate `{c}` is missing for every row.")
-        fit = _fit(
-            x[obs, k],
-            d[obs],
-            arms,
-            se_type,
-            None if cl_all is None else cl_all[obs],
-            None if fe_all is None else fe_all[obs],
-        )
-        xc = x[obs & control, k]
-        for j, a in enumerate(arms):
-            xa = x[obs & (d[:, j] == 1), k]
-            i = fit.index(a)
-            coef, sei = float(fit.coef[i]), float(fit.std_error[i])
-            s0 = float(np.std(xc, ddof=1)) if len(xc) > 1 else float("nan")
-            s1 = float(np.std(xa, ddof=1)) if len(xa) > 1 else float("nan")
-            m0, m1 = float(np.mean(xc)), float(np.mean(xa))
-            pooled = np.sqrt((s0**2 + s1**2) / 2)
-            rows.append(
-                {
-                    "covariate": c,
-                    "arm": a,
-                    "n": int(obs.sum()),
-                    "n_missing": int((~obs).sum()),
-                    "mean_control": m0,
-                    "mean_arm": m1,
-                    "sd_control": s0,
-                    "sd_arm": s1,
-                    "difference": coef,
-                    "std_error": sei,
-                    "pvalue": _pvalue(coef, sei, float(fit.df[i])),
-                    "norm_diff": (m1 - m0) / pooled if pooled > 0 else float("nan"),
-                }
-            )
-    table = pd.DataFrame(rows).set_index(["covariate", "arm"])[list(TABLE_COLUMNS)]
-
-    complete = ~np.isnan(x).any(axis=1)
-    joint_rows = []
-    notes = []
-    for j, a in enumerate(arms):
-        sample = control | (d[:, j] == 1)
-        use = sample & complete
-        n_dropped = int((sample & ~complete).sum())
-        try:
-            fit = _fit(
-                d[use, j],
-                x[use],
-                covs,
-                se_type,
-                None if cl_all is None else cl_all[use],
-                None if fe_all is None else fe_all[use],
-            )
-            wt = wald_test(fit, covs)
-        except KaizenError as err:
-            raise KaizenError(f"joint balance test for `{a}`: {err}") from err
-        joint_rows.append(
-            {
-                "arm": a,
-                "fstat": wt.fstat,
-                "df1": wt.df1,
-                "df2": wt.df2,
-                "pvalue": wt.pvalue,
-                "nobs": int(use.sum()),
-                "n_dropped": n_dropped,
-            }
-        )
-        if n_dropped:
-            missing_in = [c for k, c in enumerate(covs) if np.isnan(x[sample, k]).any()]
-            notes.append(
-                f"Joint test for {a}: {n_dropped} of {int(sample.sum())} rows dropped because "
-                f"{', '.join(missing_in)} {'is' if len(missing_in) == 1 else 'are'} missing."
-            )
-    joint = pd.DataFrame(joint_rows).set_index("arm")[list(JOINT_COLUMNS)]
+    prep = prepare_arms(df, treatment, covs, strata, cluster, se, id_col, where="the balance data")
+    x = np.column_stack([_numeric(prep.data, c, "covariate") for c in covs])
+    table = difference_rows(x, covs, prep)[list(TABLE_COLUMNS)]
+    joint, notes = _joint_tests(x, covs, prep)
     return BalanceTable(
         table,
         joint,
-        se_type=se_type,
-        strata=tuple(strata_cols),
+        se_type=prep.se_type,
+        strata=tuple(prep.strata),
         cluster=cluster,
         notes=tuple(notes),
     )
