@@ -105,3 +105,13 @@ def test_deidentify_hashes_issue_ids(baseline, followup):
     ids = set(clean.issues["firm_id"].dropna())
     assert ids and not ids & set(baseline["firm_id"])
     assert ids <= set(clean.long["firm_id"])
+
+
+def test_refuse_pii_is_the_rule_for_other_writers():
+    df = pd.DataFrame({"firm_id": ["A"], "owner_name": ["Ama"], "sales": [1.0]})
+    with pytest.raises(
+        KaizenError, match=r"refusing to write table\.tex: column\(s\) 'owner_name'"
+    ):
+        ke.refuse_pii(df, where="table.tex")
+    ke.refuse_pii(df, allow_pii=["owner_name"])
+    ke.refuse_pii(df.drop(columns="owner_name"))

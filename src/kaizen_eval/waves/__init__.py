@@ -14,7 +14,7 @@ from kaizen_eval.waves.codebook import read_codebook
 from kaizen_eval.waves.io import read_wave, write_table
 from kaizen_eval.waves.money import Adjustment, to_usd, trim, value_added, winsorize
 from kaizen_eval.waves.panel import Panel, load_waves
-from kaizen_eval.waves.pii import deidentify, detect_pii
+from kaizen_eval.waves.pii import deidentify, detect_pii, flagged_columns, refuse_pii
 
 __all__: list[str] = [
     "Adjustment",
@@ -22,9 +22,11 @@ __all__: list[str] = [
     "Panel",
     "deidentify",
     "detect_pii",
+    "flagged_columns",
     "load_waves",
     "read_codebook",
     "read_wave",
+    "refuse_pii",
     "to_usd",
     "trim",
     "value_added",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.waves.pii import flagged_columns
+from kaizen_eval.waves.pii import refuse_pii
 
 READ_SUFFIXES = (".parquet", ".csv", ".dta", ".xlsx", ".xls")
 WRITE_SUFFIXES = (".parquet", ".csv")
@@ -114,9 +114,9 @@ def write_table(
 ) -> Path:
     """Write a table to ``.parquet`` or ``.csv``, refusing columns that identify people.
 
-    Every writer in kaizen_eval goes through this function. A column is refused when
-    :func:`detect_pii` flags it now or the loader flagged it earlier (``df.attrs["pii_columns"]``).
-    Parent directories are created.
+    Every table writer in kaizen_eval goes through this function (writers of other formats call
+    :func:`refuse_pii`). A column is refused when :func:`detect_pii` flags it now or the loader
+    flagged it earlier (``df.attrs["pii_columns"]``). Parent directories are created.
 
     Parameters
     ----------
@@ -159,16 +159,7 @@ def write_table(
             f"cannot write {path}: unknown file type {path.suffix or '(no suffix)'!r}; "
             f"write_table writes {', '.join(WRITE_SUFFIXES)} files"
         )
-    if allow_pii is not True:
-        allowed = set() if allow_pii is False else {str(c) for c in allow_pii}
-        refused = [c for c in flagged_columns(df, id_col=id_col) if c not in allowed]
-        if refused:
-            names = ", ".join(repr(c) for c in refused)
-            raise KaizenError(
-                f"refusing to write {path}: column(s) {names} look like direct identifiers "
-                "(personal data). Remove them with ke.deidentify(...), or pass allow_pii=True "
-                "(or a list of the columns to allow) if they are not personal data."
-            )
+    refuse_pii(df, allow_pii=allow_pii, id_col=id_col, where=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".parquet":
         df.to_parquet(path, index=False)

@@ -231,6 +231,57 @@ def flagged_columns(df: pd.DataFrame, *, id_col: str | None = None) -> list[str]
     return [str(c) for c in df.columns if c in earlier or c in now]
 
 
+def refuse_pii(
+    df: pd.DataFrame,
+    *,
+    allow_pii: bool | Sequence[str] = False,
+    id_col: str | None = "firm_id",
+    where: str = "this table",
+) -> None:
+    """Raise unless ``df`` is free of identifier columns (or they are explicitly allowed).
+
+    The check behind :func:`write_table`; a writer of another format (LaTeX, HTML, a parquet
+    file with its own metadata) calls it before writing, so that every writer of the package
+    applies the same rule.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table about to be written.
+    allow_pii : bool or sequence of str
+        ``True`` allows every flagged column; a list allows just those columns.
+    id_col : str, optional
+        The firm id column, never flagged.
+    where : str
+        What is being written, for the message (e.g. the file name).
+
+    Raises
+    ------
+    KaizenError
+        Naming the flagged columns (see :func:`flagged_columns`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> refuse_pii(pd.DataFrame({"firm_id": ["A"], "sales": [1.0]}))
+    >>> refuse_pii(pd.DataFrame({"gps_lat": [5.6]}), where="map.csv")
+    Traceback (most recent call last):
+    ...
+    kaizen_eval._validation.KaizenError: refusing to write map.csv: column(s) 'gps_lat' look ...
+    """
+    if allow_pii is True:
+        return
+    allowed = set() if allow_pii is False else {str(c) for c in allow_pii}
+    refused = [c for c in flagged_columns(df, id_col=id_col) if c not in allowed]
+    if refused:
+        names = ", ".join(repr(c) for c in refused)
+        raise KaizenError(
+            f"refusing to write {where}: column(s) {names} look like direct identifiers "
+            "(personal data). Remove them with ke.deidentify(...), or pass allow_pii=True "
+            "(or a list of the columns to allow) if they are not personal data."
+        )
+
+
 def deidentify(
     data: PanelOrFrame,
     *,
