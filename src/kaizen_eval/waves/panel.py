@@ -56,6 +56,18 @@ class Panel:
         Columns flagged as direct identifiers (names, phones, e-mails, GPS, national ids).
     codebook : pandas.DataFrame or None
         The checked codebook that was applied.
+
+    See Also
+    --------
+    load_waves, deidentify
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = load_waves({"baseline": pd.DataFrame({"firm_id": ["A", "B"], "sales": [1.0, 2.0]}),
+    ...                 "followup": pd.DataFrame({"firm_id": ["A"], "sales": [3.0]})})
+    >>> p.waves, len(p.long), p.wide["sales_followup"].tolist()
+    (('baseline', 'followup'), 3, [3.0, nan])
     """
 
     _frames: Mapping[str, pd.DataFrame]

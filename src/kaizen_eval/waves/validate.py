@@ -140,6 +140,12 @@ def kind_of(values: pd.Series) -> Kind:
 
     Categoricals are classified by their values; ``mixed`` is an object column holding both
     numbers and text (a numeric column with stray text, as spreadsheets deliver).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> kind_of(pd.Series([1.0, None])), kind_of(pd.Series([3, "n/a"], dtype=object))
+    ('numeric', 'mixed')
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         values = values.astype(object)
