@@ -10,6 +10,7 @@ MODULES = [
     "kaizen_eval.waves.attrition",
     "kaizen_eval.waves.codebook",
     "kaizen_eval.waves.io",
+    "kaizen_eval.waves.issues",
     "kaizen_eval.waves.money",
     "kaizen_eval.waves.panel",
     "kaizen_eval.waves.pii",

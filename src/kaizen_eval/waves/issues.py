@@ -40,7 +40,13 @@ def issue(
     row: int | None = None,
     column: str | None = None,
 ) -> dict[str, Any]:
-    """Build one issue record (a dict with the keys of :data:`ISSUE_COLUMNS`)."""
+    """Build one issue record (a dict with the keys of :data:`ISSUE_COLUMNS`).
+
+    Examples
+    --------
+    >>> issue("baseline", "empty row", "dropped", row=7)["action"]
+    'dropped'
+    """
     return {
         "wave": wave,
         "firm_id": firm_id,
@@ -52,7 +58,13 @@ def issue(
 
 
 def issues_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Collect issue records into the documented DataFrame (empty but typed when none)."""
+    """Collect issue records into the documented DataFrame (empty but typed when none).
+
+    Examples
+    --------
+    >>> issues_frame([issue("baseline", "empty row", "dropped", row=7)]).columns.tolist()
+    ['wave', 'firm_id', 'row', 'column', 'reason', 'action']
+    """
     df = pd.DataFrame(list(records), columns=list(ISSUE_COLUMNS))
     df["row"] = df["row"].astype("Int64")
     for col in ("wave", "column", "reason", "action"):
