@@ -1,16 +1,19 @@
 """Design stage: reproducible assignment (with its manifest), balance, attrition and power."""
 
 from kaizen_eval.design.assignment import Assignment, Rerandomize, Stage, assign
+from kaizen_eval.design.attrition import AttritionTable, differential_attrition
 from kaizen_eval.design.balance import BalanceTable, balance
 from kaizen_eval.design.power import mde, sample_size
 
 __all__ = [
     "Assignment",
+    "AttritionTable",
     "BalanceTable",
     "Rerandomize",
     "Stage",
     "assign",
     "balance",
+    "differential_attrition",
     "mde",
     "sample_size",
 ]

@@ -343,6 +343,8 @@ def difference_rows(x: np.ndarray, names: Sequence[str], prep: PreparedArms) -> 
             xa = x[obs & (d[:, j] == 1), k]
             i = fit.index(a)
             coef, sei = float(fit.coef[i]), float(fit.std_error[i])
+            if np.ptp(x[obs, k]) == 0:  # a constant: rounding noise, not a difference
+                coef, sei = 0.0, 0.0
             s0 = float(np.std(xc, ddof=1)) if len(xc) > 1 else float("nan")
             s1 = float(np.std(xa, ddof=1)) if len(xa) > 1 else float("nan")
             m0 = float(np.mean(xc)) if len(xc) else float("nan")
