@@ -8,6 +8,7 @@ import pytest
 
 import kaizen_eval as ke
 from kaizen_eval._validation import KaizenError, MissingColumnError
+from kaizen_eval.design._canonical import sha256_of_frame
 from kaizen_eval.design._draw import draw_blocked, exact_shares
 
 
@@ -272,30 +273,20 @@ def test_verify_catches_tampered_result(tmp_path):
     f = make_frame()
     asg = ke.assign(f, strata="stratum", seed=3)
     path = asg.write(tmp_path / "asg.parquet")
-    # flip one firm's invitation in the file, keeping its manifest
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    t = pq.read_table(path)
-    df = t.to_pandas()
+    # flip one firm's invitation in the table, keeping its manifest
+    df = pd.read_parquet(path)
     df.loc[0, "invited"] = 1 - df.loc[0, "invited"]
-    new = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(t.schema.metadata)
-    pq.write_table(new, path)
+    df.to_parquet(path, index=False)
     with pytest.raises(KaizenError, match=r"result differs"):
         ke.Assignment.read(path).verify(f)
-    # also when the manifest's result hash is re-computed but the seed does not give it
-    forged = ke.Assignment(
-        df[["firm_id", "invited"]],
-        {
-            **asg.manifest,
-            "result_sha256": __import__(
-                "kaizen_eval.design._canonical", fromlist=["x"]
-            ).sha256_of_frame(df, ["firm_id", "invited"]),
-        },
-        asg._design,
-    )
-    with pytest.raises(KaizenError, match=r"different assignment for 1 unit"):
-        forged.verify(f)
+    # also when the manifest's result hash is updated to match the edited table: re-drawing
+    # with the recorded seed does not give it
+    mpath = tmp_path / "asg.manifest.json"
+    man = json.loads(mpath.read_text())
+    man["result_sha256"] = sha256_of_frame(df, ["firm_id", "invited"])
+    mpath.write_text(json.dumps(man))
+    with pytest.raises(KaizenError, match=r"seed/arguments differ: .* for 1 unit\(s\)"):
+        ke.Assignment.read(path).verify(f)
 
 
 # --- re-randomization -------------------------------------------------------------------------
@@ -394,5 +385,35 @@ def test_write_read_roundtrip_and_refuse_overwrite(tmp_path):
     with pytest.raises(KaizenError, match=r"already exists.*force=True"):
         asg.write(path)
     asg.write(path, force=True)
-    with pytest.raises(KaizenError, match=r"written as .parquet files"):
-        asg.write(tmp_path / "a.csv")
+    assert (tmp_path / "assignment.manifest.json").is_file()
+    with pytest.raises(KaizenError, match=r"written as .parquet or .csv files"):
+        asg.write(tmp_path / "a.xlsx")
+
+
+def test_csv_roundtrip_keeps_text_ids_and_exact_covariates(tmp_path):
+    f = make_frame().assign(firm_id=lambda d: "00" + d["firm_id"].str[1:], stratum_no=1)
+    f["stratum_no"] = f["stratum"].map({"north": 1, "south": 2, "east": 3})
+    asg = ke.assign(
+        f,
+        strata="stratum_no",
+        seed=4,
+        rerandomize=ke.Rerandomize(covariates=["educ_years"], bound=1.0),
+    )
+    path = asg.write(tmp_path / "assignment.csv")
+    back = ke.Assignment.read(path)
+    assert back.frame["firm_id"].tolist() == asg.frame["firm_id"].tolist()
+    assert back.manifest["frame_sha256"] == asg.manifest["frame_sha256"]
+    back.verify(f)
+
+
+def test_manifest_file_required_and_overwrite_refused_for_it(tmp_path):
+    asg = ke.assign(make_frame(), seed=0)
+    path = asg.write(tmp_path / "a.parquet")
+    (tmp_path / "a.parquet").unlink()
+    with pytest.raises(KaizenError, match=r"a.manifest.json' already exists"):
+        asg.write(path)
+    (tmp_path / "a.manifest.json").unlink()
+    asg.write(path)
+    (tmp_path / "a.manifest.json").unlink()
+    with pytest.raises(KaizenError, match=r"has no manifest"):
+        ke.Assignment.read(path)

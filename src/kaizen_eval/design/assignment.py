@@ -11,471 +11,33 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list, check_option, require_columns
+from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval._version import __version__
+from kaizen_eval.design import _files
 from kaizen_eval.design._canonical import canonical_column, sha256_of_frame
-from kaizen_eval.design._draw import Shares, balance_statistic, draw_blocked, exact_shares
+from kaizen_eval.design._design import (
+    Design,
+    as_rng,
+    build_design,
+    name_some,
+    relevant_columns,
+    rng_from,
+    rng_from_manifest,
+)
+from kaizen_eval.design.stages import Rerandomize, Stage, check_arms
 
-Criterion = Literal["max_abs_t", "mahalanobis"]
-CRITERIA: tuple[str, ...] = get_args(Criterion)
-
-#: Number of candidate draws made at once while re-randomizing (part of the algorithm: changing
-#: it changes which draw is accepted for a given seed).
-RERANDOMIZE_BATCH = 64
-#: Largest number of unit-draws held in memory at once by :meth:`Assignment.redraw_many`.
-_CHUNK_CELLS = 2_000_000
-_ALGORITHM = "kaizen_eval.blocked_complete/v1"
-_METADATA_KEY = b"kaizen_eval.assignment"
-
-
-# --------------------------------------------------------------------------------------------
-# Declarations
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Stage:
-    """A second randomization stage (e.g. on-site training), drawn after the first.
-
-    Parameters
-    ----------
-    arms : mapping of str to float
-        Arm name → share, as in :func:`assign` (control takes the remainder).
-    strata : str or sequence of str, optional
-        Strata of this stage. With ``among=None`` the stage is cross-randomized (factorial): it is
-        always drawn within first-stage arm × these strata, so each cell of the 2×2 is filled in
-        the declared proportions. To reuse the first stage's strata, name the same columns.
-    among : str or sequence of str, optional
-        First-stage arm(s) among which this stage is drawn (e.g. ``"invited"``); other units get
-        0 in every arm of this stage. ``None`` (default): all units (factorial design).
-
-    Examples
-    --------
-    >>> Stage(arms={"onsite": 0.5}, strata="stratum").among is None
-    True
-    """
-
-    arms: Mapping[str, float]
-    strata: str | Sequence[str] | None = None
-    among: str | Sequence[str] | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "arms", MappingProxyType(_check_arms(self.arms, "stage2.arms")))
-        object.__setattr__(self, "strata", tuple(as_list(self.strata)))
-        among = None if self.among is None else tuple(as_list(self.among))
-        object.__setattr__(self, "among", among)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready description (as stored in the manifest)."""
-        return {
-            "arms": dict(self.arms),
-            "strata": list(self.strata),
-            "among": None if self.among is None else list(self.among),
-        }
+ALGORITHM = "kaizen_eval.blocked_complete/v1"
 
 
-@dataclass(frozen=True, kw_only=True)
-class Rerandomize:
-    """Re-randomization: draw again until the covariates are balanced enough.
-
-    Parameters
-    ----------
-    covariates : sequence of str
-        Numeric columns without missing values.
-    criterion : {"max_abs_t", "mahalanobis"}
-        ``"max_abs_t"``: largest |t| (Welch) of a difference in means, over covariates and over
-        every arm-vs-control comparison of every stage. ``"mahalanobis"``: largest over those
-        comparisons of ``n1·n0/(n1+n0) · d'S⁻¹d`` (Morgan & Rubin 2012), ``S`` the covariance of
-        the covariates in the whole frame.
-    bound : float
-        A draw is accepted when the criterion is ``<= bound``.
-    max_draws : int
-        Give up (with an error) after this many draws without an acceptable one.
-
-    Notes
-    -----
-    Inference must respect re-randomization: use :meth:`Assignment.redraw_many` (randomization
-    inference), which applies the same criterion, and report ``manifest["n_draws"]``.
-
-    Examples
-    --------
-    >>> Rerandomize(covariates=["employees"], bound=1.0).criterion
-    'max_abs_t'
-    """
-
-    covariates: Sequence[str]
-    bound: float
-    criterion: Criterion = "max_abs_t"
-    max_draws: int = 10_000
-
-    def __post_init__(self) -> None:
-        covs = tuple(as_list(self.covariates))
-        if not covs:
-            raise KaizenError("`rerandomize.covariates` is empty; name at least one column.")
-        object.__setattr__(self, "covariates", covs)
-        check_option("rerandomize.criterion", self.criterion, CRITERIA)
-        if not np.isfinite(self.bound) or self.bound <= 0:
-            raise KaizenError(f"`rerandomize.bound` must be > 0. You passed: {self.bound!r}.")
-        if isinstance(self.max_draws, bool) or int(self.max_draws) != self.max_draws:
-            raise KaizenError(f"`rerandomize.max_draws` must be an integer: {self.max_draws!r}.")
-        if self.max_draws < 1:
-            raise KaizenError(f"`rerandomize.max_draws` must be >= 1: {self.max_draws!r}.")
-        object.__setattr__(self, "bound", float(self.bound))
-        object.__setattr__(self, "max_draws", int(self.max_draws))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready description (as stored in the manifest)."""
-        return {
-            "covariates": list(self.covariates),
-            "criterion": self.criterion,
-            "bound": self.bound,
-            "max_draws": self.max_draws,
-        }
-
-
-def _check_arms(arms: Mapping[str, float], name: str) -> dict[str, float]:
-    if not isinstance(arms, Mapping) or not arms:
-        raise KaizenError(f"`{name}` must be a non-empty dict of arm name -> share: {arms!r}.")
-    out: dict[str, float] = {}
-    for arm, share in arms.items():
-        if not isinstance(arm, str) or not arm:
-            raise KaizenError(f"`{name}`: arm names must be non-empty strings: {arm!r}.")
-        if isinstance(share, bool) or not isinstance(share, int | float | np.floating):
-            raise KaizenError(f"`{name}`: the share of arm {arm!r} must be a number: {share!r}.")
-        if not 0 < float(share) <= 1:
-            raise KaizenError(f"`{name}`: the share of arm {arm!r} must be in (0, 1]: {share!r}.")
-        out[arm] = float(share)
-    if exact_shares(list(out.values())).numer[0] < 0:
-        raise KaizenError(f"`{name}`: shares sum to {sum(out.values())!r} > 1.")
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# The design: everything needed to draw, derived from the frame and the arguments
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Design:
-    """How to draw; arrays are in canonical unit order (ids sorted by their text form).
-
-    ``unit_group`` (N,) maps units to randomization units (clusters, M of them); ``block1`` (M,)
-    and ``strata2`` (M,) are block codes; ``x`` (N, p) the re-randomization covariates.
-    """
-
-    arguments: Mapping[str, Any]
-    ids: np.ndarray
-    table: pd.DataFrame
-    frame_sha256: str
-    unit_group: np.ndarray
-    n_groups: int
-    block1: np.ndarray
-    n_blocks1: int
-    arms1: tuple[str, ...]
-    shares1: Shares
-    arms2: tuple[str, ...] = ()
-    shares2: Shares | None = None
-    strata2: np.ndarray | None = None
-    n_strata2: int = 0
-    among: tuple[int, ...] | None = None
-    x: np.ndarray | None = None
-    s_inv: np.ndarray | None = None
-    criterion: str = "max_abs_t"
-    bound: float = np.inf
-    max_draws: int = 1
-
-    @property
-    def arm_columns(self) -> tuple[str, ...]:
-        return self.arms1 + self.arms2
-
-    @property
-    def rerandomized(self) -> bool:
-        return self.x is not None
-
-    # --- drawing ------------------------------------------------------------------------
-    def draw_raw(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """``n`` draws without re-randomization: unit-level codes, shape (n, N) per stage."""
-        m = self.n_groups
-        g1 = draw_blocked(rng, np.broadcast_to(self.block1, (n, m)), self.n_blocks1, self.shares1)
-        g2 = None
-        if self.shares2 is not None:
-            if self.among is None:
-                blocks2 = g1.astype(np.int64) * self.n_strata2 + self.strata2[None, :]
-                n_blocks2 = len(self.arms1) * self.n_strata2 + self.n_strata2
-            else:
-                eligible = np.isin(g1, self.among)
-                blocks2 = np.where(eligible, self.strata2[None, :], -1)
-                n_blocks2 = self.n_strata2
-            g2 = draw_blocked(rng, blocks2, n_blocks2, self.shares2)
-            g2 = g2[:, self.unit_group]
-        return g1[:, self.unit_group], g2
-
-    def acceptable(self, c1: np.ndarray, c2: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Criterion value of each draw and whether it is within the bound."""
-        stat = balance_statistic(c1, self.x, len(self.arms1), self.criterion, self.s_inv)
-        if c2 is not None:
-            stat2 = balance_statistic(c2, self.x, len(self.arms2), self.criterion, self.s_inv)
-            stat = np.maximum(stat, stat2)
-        return stat, stat <= self.bound
-
-    def draw_one(
-        self, rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray | None, int, float]:
-        """One assignment as :func:`assign` draws it: codes, number of draws, criterion value."""
-        if not self.rerandomized:
-            c1, c2 = self.draw_raw(rng, 1)
-            return c1[0], None if c2 is None else c2[0], 1, float("nan")
-        done = 0
-        while done < self.max_draws:
-            c1, c2 = self.draw_raw(rng, RERANDOMIZE_BATCH)
-            stat, ok = self.acceptable(c1, c2)
-            ok[max(0, self.max_draws - done) :] = False
-            hits = np.flatnonzero(ok)
-            if hits.size:
-                i = int(hits[0])
-                return c1[i], None if c2 is None else c2[i], done + i + 1, float(stat[i])
-            done += RERANDOMIZE_BATCH
-        raise KaizenError(
-            f"re-randomization found no draw with {self.criterion} <= {self.bound} in "
-            f"{self.max_draws} draws; raise `bound` or `max_draws`."
-        )
-
-    def draw_many(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """``n`` independent assignments (accepted draws only), codes of shape (n, N)."""
-        n_units = len(self.ids)
-        chunk = max(1, _CHUNK_CELLS // max(n_units, 1))
-        parts1: list[np.ndarray] = []
-        parts2: list[np.ndarray] = []
-        got = tried = 0
-        while got < n:
-            size = min(chunk, n - got) if not self.rerandomized else chunk
-            c1, c2 = self.draw_raw(rng, size)
-            tried += size
-            if self.rerandomized:
-                keep = self.acceptable(c1, c2)[1]
-                c1 = c1[keep]
-                c2 = None if c2 is None else c2[keep]
-                if got == 0 and c1.shape[0] == 0 and tried >= self.max_draws:
-                    raise KaizenError(
-                        f"re-randomization found no draw with {self.criterion} <= {self.bound} "
-                        f"in {tried} draws."
-                    )
-            take = min(c1.shape[0], n - got)
-            parts1.append(c1[:take])
-            if c2 is not None:
-                parts2.append(c2[:take])
-            got += take
-        c1 = np.concatenate(parts1) if parts1 else np.empty((0, n_units), np.int8)
-        c2 = np.concatenate(parts2) if parts2 else None
-        return c1, c2
-
-    def to_frame(self, c1: np.ndarray, c2: np.ndarray | None) -> pd.DataFrame:
-        """Build the id + int 0/1 arm columns from the codes of one draw, shape (N,)."""
-        id_col = self.arguments["id_col"]
-        data: dict[str, Any] = {id_col: self.table[id_col].to_numpy()}
-        for j, arm in enumerate(self.arms1, start=1):
-            data[arm] = (c1 == j).astype(np.int64)
-        for j, arm in enumerate(self.arms2, start=1):
-            data[arm] = (c2 == j).astype(np.int64)
-        return pd.DataFrame(data)
-
-
-def _relevant_columns(arguments: Mapping[str, Any]) -> list[str]:
-    cols = [arguments["id_col"], *arguments["strata"]]
-    if arguments["cluster"] is not None:
-        cols.append(arguments["cluster"])
-    if arguments["stage2"] is not None:
-        cols.extend(arguments["stage2"]["strata"])
-    if arguments["rerandomize"] is not None:
-        cols.extend(arguments["rerandomize"]["covariates"])
-    return list(dict.fromkeys(cols))
-
-
-def _name_some(values: Sequence[Any], k: int = 10) -> str:
-    vals = [str(v) for v in values]
-    return ", ".join(vals[:k]) + (f" ... ({len(vals)} in all)" if len(vals) > k else "")
-
-
-def _codes(texts: pd.DataFrame) -> tuple[np.ndarray, int]:
-    """Codes of the combined text key of ``texts``'s columns, ordered by that key."""
-    if texts.shape[1] == 0:
-        return np.zeros(len(texts), dtype=np.int64), 1
-    key = [json.dumps(list(row)) for row in texts.itertuples(index=False, name=None)]
-    codes, uniques = pd.factorize(pd.Series(key, dtype=object), sort=True)
-    return codes.astype(np.int64), len(uniques)
-
-
-def _build_design(frame: pd.DataFrame, arguments: Mapping[str, Any]) -> _Design:
-    """Validate ``frame`` for ``arguments`` and derive the design (no randomness)."""
-    id_col = arguments["id_col"]
-    cols = _relevant_columns(arguments)
-    require_columns(frame, cols, where="the assignment frame")
-    if frame.shape[0] == 0:
-        raise KaizenError("the assignment frame has no rows.")
-    arm_names = list(arguments["arms"]) + (
-        list(arguments["stage2"]["arms"]) if arguments["stage2"] is not None else []
-    )
-    clash = [a for a in arm_names if a in cols]
-    if clash:
-        raise KaizenError(f"arm name(s) {clash} are also used as id/strata/cluster/covariates.")
-    if len(set(arm_names)) != len(arm_names):
-        raise KaizenError(f"arm names must be distinct across stages: {arm_names}.")
-
-    ids_text = pd.Series(canonical_column(frame[id_col]), index=frame.index, dtype=object)
-    missing = ids_text.isna()
-    if missing.any():
-        raise KaizenError(
-            f"`{id_col}` is missing in {int(missing.sum())} row(s) (index "
-            f"{_name_some(frame.index[missing.to_numpy()].tolist())}); every unit needs an id."
-        )
-    dup = ids_text.duplicated(keep=False)
-    if dup.any():
-        raise KaizenError(
-            f"`{id_col}` has duplicate ids: {_name_some(sorted(set(ids_text[dup])))}; "
-            "assignment needs one row per unit."
-        )
-    order = np.argsort(ids_text.to_numpy(dtype=str), kind="stable")
-    table = frame.loc[frame.index[order], cols].reset_index(drop=True)
-    ids = table[id_col].to_numpy(dtype=object)
-    id_text = np.asarray(canonical_column(table[id_col]), dtype=object)
-    texts = pd.DataFrame({c: canonical_column(table[c]) for c in cols}, dtype=object)
-
-    def check_complete(columns: Sequence[str], what: str) -> None:
-        for c in columns:
-            bad = texts[c].isna().to_numpy()
-            if bad.any():
-                raise KaizenError(
-                    f"{what} column `{c}` is missing for {int(bad.sum())} unit(s): "
-                    f"{_name_some(id_text[bad].tolist())}."
-                )
-
-    strata = list(arguments["strata"])
-    check_complete(strata, "strata")
-    cluster = arguments["cluster"]
-    stage2 = arguments["stage2"]
-    strata2 = list(stage2["strata"]) if stage2 is not None else []
-    check_complete(strata2, "stage2 strata")
-
-    if cluster is None:
-        unit_group = np.arange(len(table), dtype=np.int64)
-        n_groups = len(table)
-        first = unit_group
-    else:
-        check_complete([cluster], "cluster")
-        unit_group, n_groups = _codes(texts[[cluster]])
-        # one row per cluster: the first unit of each cluster in canonical order
-        first = np.unique(unit_group, return_index=True)[1]
-        for cols_, what in ((strata, "strata"), (strata2, "stage2 strata")):
-            if not cols_:
-                continue
-            per_cluster = texts[[cluster, *cols_]].drop_duplicates()
-            spans = per_cluster[cluster][per_cluster[cluster].duplicated()].unique()
-            if len(spans):
-                c0 = spans[0]
-                found = per_cluster.loc[per_cluster[cluster] == c0, cols_].to_numpy().tolist()
-                raise KaizenError(
-                    f"cluster(s) {_name_some(list(spans))} span several {what}: cluster "
-                    f"{c0!r} is in {found}. Whole clusters are assigned, so {what} must be "
-                    "constant within a cluster."
-                )
-
-    block_unit, n_blocks1 = _codes(texts[strata])
-    arms1 = tuple(arguments["arms"])
-    kwargs: dict[str, Any] = {}
-    if stage2 is not None:
-        s2_unit, n_s2 = _codes(texts[strata2])
-        among = None
-        if stage2["among"] is not None:
-            unknown = [a for a in stage2["among"] if a not in arms1]
-            if unknown:
-                raise KaizenError(
-                    f"`stage2.among` names {unknown}, which are not first-stage arms "
-                    f"({list(arms1)})."
-                )
-            among = tuple(arms1.index(a) + 1 for a in stage2["among"])
-        kwargs.update(
-            arms2=tuple(stage2["arms"]),
-            shares2=exact_shares(list(stage2["arms"].values())),
-            strata2=s2_unit[first],
-            n_strata2=n_s2,
-            among=among,
-        )
-    rr = arguments["rerandomize"]
-    if rr is not None:
-        covs = list(rr["covariates"])
-        x_cols = []
-        for c in covs:
-            col = table[c]
-            if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
-                raise KaizenError(f"re-randomization covariate `{c}` is not numeric.")
-            x_cols.append(col.to_numpy(dtype=float, na_value=np.nan))
-        x = np.column_stack(x_cols)
-        bad = np.isnan(x).any(axis=1)
-        if bad.any():
-            which = [c for j, c in enumerate(covs) if np.isnan(x[:, j]).any()]
-            raise KaizenError(
-                f"re-randomization covariate(s) {which} missing for {int(bad.sum())} unit(s): "
-                f"{_name_some(id_text[bad].tolist())}."
-            )
-        s = np.atleast_2d(np.cov(x, rowvar=False))
-        kwargs.update(
-            x=x,
-            s_inv=np.linalg.pinv(s),
-            criterion=rr["criterion"],
-            bound=float(rr["bound"]),
-            max_draws=int(rr["max_draws"]),
-        )
-    return _Design(
-        arguments=MappingProxyType(copy.deepcopy(dict(arguments))),
-        ids=ids,
-        table=table,
-        frame_sha256=sha256_of_frame(table, cols),
-        unit_group=unit_group,
-        n_groups=n_groups,
-        block1=block_unit[first],
-        n_blocks1=n_blocks1,
-        arms1=arms1,
-        shares1=exact_shares(list(arguments["arms"].values())),
-        **kwargs,
-    )
-
-
-def _rng_from(seed: int | np.random.Generator) -> tuple[np.random.Generator, dict[str, Any]]:
-    """Return a generator and what the manifest must record to recreate it."""
-    if isinstance(seed, np.random.Generator):
-        state = seed.bit_generator.state
-        return seed, {"seed": None, "rng_state": copy.deepcopy(state)}
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise KaizenError(
-            f"`seed` must be a non-negative int or a numpy.random.Generator. You passed: {seed!r}."
-        )
-    return np.random.default_rng(int(seed)), {"seed": int(seed), "rng_state": None}
-
-
-def _rng_from_manifest(manifest: Mapping[str, Any]) -> np.random.Generator:
-    if manifest.get("seed") is not None:
-        return np.random.default_rng(int(manifest["seed"]))
-    state = manifest["rng_state"]
-    bitgen = getattr(np.random, state["bit_generator"])()
-    bitgen.state = copy.deepcopy(state)
-    return np.random.Generator(bitgen)
-
-
-def _as_rng(rng: int | np.random.Generator) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    return _rng_from(rng)[0]
-
-
-# --------------------------------------------------------------------------------------------
-# The result
-# --------------------------------------------------------------------------------------------
 @dataclass(frozen=True, repr=False, eq=False)
 class Assignment:
     """A drawn assignment that knows how it was drawn; immutable.
@@ -497,7 +59,7 @@ class Assignment:
 
     _frame: pd.DataFrame
     _manifest: Mapping[str, Any]
-    _design: _Design = field(repr=False)
+    _design: Design = field(repr=False)
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -541,7 +103,7 @@ class Assignment:
         >>> asg.redraw(1).equals(asg.frame)
         True
         """
-        c1, c2, _, _ = self._design.draw_one(_as_rng(rng))
+        c1, c2, _, _ = self._design.draw_one(as_rng(rng))
         return self._design.to_frame(c1, c2)
 
     def redraw_many(self, n: int, seed: int | np.random.Generator) -> dict[str, np.ndarray]:
@@ -569,7 +131,7 @@ class Assignment:
         """
         if isinstance(n, bool) or int(n) != n or n < 0:
             raise KaizenError(f"`n` must be a non-negative integer. You passed: {n!r}.")
-        c1, c2 = self._design.draw_many(_as_rng(seed), int(n))
+        c1, c2 = self._design.draw_many(as_rng(seed), int(n))
         out: dict[str, np.ndarray] = {}
         for j, arm in enumerate(self._design.arms1, start=1):
             out[arm] = (c1 == j).astype(np.int8)
@@ -652,7 +214,7 @@ class Assignment:
             )
         args = dict(man["arguments"])
         try:
-            design = _build_design(frame, args)
+            design = build_design(frame, args)
         except KaizenError as err:
             raise KaizenError(f"frame differs: {err}") from err
         if design.frame_sha256 != man["frame_sha256"]:
@@ -662,7 +224,7 @@ class Assignment:
                 f"seed/arguments differ: you passed seed={seed!r} but the assignment was drawn "
                 f"with seed={man.get('seed')!r}."
             )
-        c1, c2, _, _ = design.draw_one(_rng_from_manifest(man))
+        c1, c2, _, _ = design.draw_one(rng_from_manifest(man))
         again = design.to_frame(c1, c2)
         if sha256_of_frame(again, [self.id_col, *self.arms]) != man["result_sha256"]:
             n_diff = int((again[list(self.arms)] != self._frame[list(self.arms)]).any(axis=1).sum())
@@ -679,51 +241,48 @@ class Assignment:
 
     # --- files ----------------------------------------------------------------------------
     def write(self, path: str | Path, *, force: bool = False) -> Path:
-        """Write the assignment, its design columns and manifest to a parquet file.
+        """Write the assignment and its design columns to a table, and its manifest beside it.
 
-        The file holds ``frame`` plus the design columns (strata, cluster, covariates) it was
-        drawn from, and the manifest as JSON in the parquet metadata, so that
-        :meth:`Assignment.read` gives back an assignment that can be verified and re-drawn.
+        The table (``.parquet`` or ``.csv``, written by :func:`kaizen_eval.write_table`, which
+        refuses columns that identify people) holds ``frame`` plus the design columns (strata,
+        cluster, re-randomization covariates) it was drawn from; the manifest goes to
+        ``<name>.manifest.json`` next to it. :meth:`Assignment.read` gives back an assignment
+        that can be verified and re-drawn. In a CSV the id, strata and cluster columns are
+        stored in their canonical text form (so ``"007"`` stays ``"007"``).
 
         Parameters
         ----------
         path : str or pathlib.Path
-            Destination, ending in ``.parquet``.
+            Destination, ending in ``.parquet`` (recommended) or ``.csv``.
         force : bool
-            Overwrite an existing file. Default ``False``: an existing file is an error, so a
-            drawn assignment is never silently replaced.
+            Overwrite existing files. Default ``False``: an existing table or manifest is an
+            error, so a drawn assignment is never silently replaced.
 
         Returns
         -------
         pathlib.Path
-            The path written.
-        """
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+            The path of the table.
 
-        path = Path(path)
-        if path.suffix != ".parquet":
-            raise KaizenError(f"assignments are written as .parquet files; got {path.name!r}.")
-        if path.exists() and not force:
-            raise KaizenError(
-                f"{str(path)!r} already exists; an assignment is never overwritten silently. "
-                "Pass force=True to replace it."
-            )
-        design_cols = [c for c in self._design.table.columns if c != self.id_col]
-        table = pd.concat([self._frame, self._design.table[design_cols]], axis=1)
-        arrow = pa.Table.from_pandas(table, preserve_index=False)
-        meta = dict(arrow.schema.metadata or {})
-        meta[_METADATA_KEY] = json.dumps(self.manifest).encode("utf-8")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(arrow.replace_schema_metadata(meta), path)
-        return path
+        Raises
+        ------
+        KaizenError
+            The file exists (without ``force``), or the suffix is neither ``.parquet`` nor
+            ``.csv``.
+        """
+        return _files.write_assignment(
+            Path(path),
+            self._frame,
+            self._design.table,
+            self.manifest,
+            force=force,
+        )
 
     @classmethod
     def read(cls, path: str | Path) -> Assignment:
         """Read an assignment written by :meth:`write`.
 
         The design columns stored in the file must still hash to the manifest's
-        ``frame_sha256``; the result is not re-checked here (call :meth:`verify`).
+        ``frame_sha256``; the result itself is checked by :meth:`verify`.
 
         Examples
         --------
@@ -733,31 +292,21 @@ class Assignment:
         >>> Assignment.read(p).frame.equals(asg.frame)
         True
         """
-        import pyarrow.parquet as pq
-
         path = Path(path)
-        if not path.exists():
-            raise KaizenError(f"no assignment file at {str(path)!r}.")
-        arrow = pq.read_table(path)
-        meta = arrow.schema.metadata or {}
-        if _METADATA_KEY not in meta:
-            raise KaizenError(f"{str(path)!r} has no kaizen_eval assignment manifest.")
-        manifest = json.loads(meta[_METADATA_KEY].decode("utf-8"))
-        table = arrow.to_pandas()
+        table, manifest = _files.read_assignment(path)
         args = manifest["arguments"]
-        design = _build_design(table, args)
+        design = build_design(table, args)
         if design.frame_sha256 != manifest["frame_sha256"]:
             raise KaizenError(
                 f"{str(path)!r}: the design columns no longer match the manifest's frame hash."
             )
         arm_cols = list(design.arm_columns)
-        require_columns(table, arm_cols, where=str(path))
         order = np.argsort(np.asarray(canonical_column(table[args["id_col"]]), dtype=str))
         result = table.iloc[order][[args["id_col"], *arm_cols]].reset_index(drop=True)
         return cls(result, MappingProxyType(manifest), design)
 
 
-def _describe_difference(old: _Design, new: _Design) -> str:
+def _describe_difference(old: Design, new: Design) -> str:
     """Which ids and columns differ between two design tables."""
     id_col = old.arguments["id_col"]
     a = pd.DataFrame({c: canonical_column(old.table[c]) for c in old.table}, dtype=object)
@@ -766,9 +315,9 @@ def _describe_difference(old: _Design, new: _Design) -> str:
     only_new = sorted(set(b[id_col]) - set(a[id_col]))
     parts = []
     if only_old:
-        parts.append(f"ids no longer in the frame: {_name_some(only_old)}")
+        parts.append(f"ids no longer in the frame: {name_some(only_old)}")
     if only_new:
-        parts.append(f"ids not in the assignment: {_name_some(only_new)}")
+        parts.append(f"ids not in the assignment: {name_some(only_new)}")
     common = a.merge(b, on=id_col, suffixes=("_old", "_new"))
     for c in a.columns:
         if c == id_col:
@@ -776,7 +325,7 @@ def _describe_difference(old: _Design, new: _Design) -> str:
         x, y = common[f"{c}_old"], common[f"{c}_new"]
         changed = ~((x == y) | (x.isna() & y.isna()))
         if changed.any():
-            parts.append(f"column `{c}` changed for {_name_some(common.loc[changed, id_col])}")
+            parts.append(f"column `{c}` changed for {name_some(common.loc[changed, id_col])}")
     detail = "; ".join(parts) or "the relevant columns changed"
     return f"the input frame does not match the recorded frame hash ({detail})."
 
@@ -862,22 +411,22 @@ def assign(
         raise KaizenError("`rerandomize` must be a kaizen_eval.Rerandomize(covariates=..., ...).")
     arguments = {
         "id_col": id_col,
-        "arms": _check_arms({"invited": 0.5} if arms is None else arms, "arms"),
+        "arms": check_arms({"invited": 0.5} if arms is None else arms, "arms"),
         "strata": as_list(strata),
         "cluster": cluster,
         "stage2": None if stage2 is None else stage2.to_dict(),
         "rerandomize": None if rerandomize is None else rerandomize.to_dict(),
     }
-    rng, seed_record = _rng_from(seed)
-    design = _build_design(frame, arguments)
+    rng, seed_record = rng_from(seed)
+    design = build_design(frame, arguments)
     c1, c2, n_draws, crit = design.draw_one(rng)
     result = design.to_frame(c1, c2)
     manifest = {
         **seed_record,
         "package_version": __version__,
-        "algorithm": _ALGORITHM,
+        "algorithm": ALGORITHM,
         "arguments": copy.deepcopy(arguments),
-        "frame_columns": _relevant_columns(arguments),
+        "frame_columns": relevant_columns(arguments),
         "frame_sha256": design.frame_sha256,
         "result_sha256": sha256_of_frame(result, [id_col, *design.arm_columns]),
         "n_units": len(design.ids),
