@@ -54,16 +54,15 @@ def estimation_sample(
     for _, names in roles:
         cols.extend(c for c in names if c not in cols)
     require_columns(df, cols, where=f"the data passed to {where}")
-    reason = pd.Series(pd.NA, index=df.index, dtype="object")
-    for role, names in roles:
-        for c in names:
-            miss = df[c].isna() & reason.isna()
-            if miss.any():
-                reason[miss] = f"missing {role} {c!r}"
-    used = reason.isna()
+    flat = [(role, c) for role, names in roles for c in names]
+    missing = df[[c for _, c in flat]].isna().to_numpy()
+    used = ~missing.any(axis=1)
+    # the reason of a dropped row names the first role and column (in `roles` order) it misses
+    first = missing.argmax(axis=1)
+    labels = np.array([f"missing {role} {c!r}" for role, c in flat], dtype=object)
     dropped = df.loc[~used].copy()
-    dropped["reason"] = reason[~used].astype(str)
-    data = df.loc[used, cols].copy()
+    dropped["reason"] = labels[first[~used]] if len(flat) else []
+    data = df.loc[used, cols].copy() if not used.all() else df[cols].copy()
     if len(data) == 0:
         counts = dropped["reason"].value_counts()
         raise KaizenError(

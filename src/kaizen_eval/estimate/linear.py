@@ -199,7 +199,7 @@ def fit_ols(
     check_full_rank(xt, names)
     q, r = np.linalg.qr(xt)
     coef = scipy.linalg.solve_triangular(r, q.T @ yt)
-    rinv = scipy.linalg.solve_triangular(r, np.eye(k))
+    rinv = np.linalg.inv(r)  # (scipy solve_triangular with an identity rhs is very slow)
     bread = rinv @ rinv.T
     resid_t = yt - xt @ coef
     n_abs = absorber.rank if absorber is not None else 0
