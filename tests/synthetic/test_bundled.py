@@ -73,3 +73,9 @@ def test_bundled_pii_only_in_baseline():
             cols = set(pq.read_schema(path).names)
             has_pii = {"owner_name", "owner_phone", "gps_lat", "gps_lon"} & cols
             assert bool(has_pii) == (path.stem == "baseline"), path
+
+
+def test_command_line_usage(capsys):
+    assert main(["--help"]) == 0
+    assert "usage: python -m kaizen_eval.synthetic" in capsys.readouterr().out
+    assert main(["a", "b"]) == 2

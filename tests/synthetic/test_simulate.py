@@ -2,6 +2,8 @@
 
 import itertools
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -291,3 +293,12 @@ def test_write_round_trips(tmp_path):
     }
     cb = pd.read_csv(tmp_path / "codebook.csv")
     assert cb["recode"].notna().sum() == 1
+
+
+def test_item_table_is_documented_in_the_data_schema():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "data_schema.md").read_text()
+    rows = re.findall(r"\| `(mp_\d\d)` \| (\w+) \| (\w+) \| (.+?) \|", doc)
+    items = simulate_trial("ghana", n_firms=40).items
+    assert rows == list(
+        items[["item", "domain", "source", "label"]].itertuples(index=False, name=None)
+    )
