@@ -93,7 +93,12 @@ class AttritionTable:
     def to_markdown(self, digits: int = 3) -> str:
         """Markdown table (standard errors under ``se_type``)."""
         note = f"\n\nStandard errors: {self.se_type}.\n"
-        return self._formatted(digits).to_markdown(index=False) + note
+        return (
+            self._formatted(digits).to_markdown(
+                index=False, disable_numparse=True, colalign=("left", "left", *["right"] * 6)
+            )
+            + note
+        )
 
     def to_latex(self, digits: int = 3) -> str:
         """LaTeX ``tabular``."""
@@ -219,14 +224,20 @@ def differential_attrition(
         parts.append(part)
         if covs:
             kept = g[g[observed].astype(float) == 1]
-            retained[wave] = balance(
-                kept,
-                treatment=treatment,
-                covariates=covs,
-                strata=strata,
-                cluster=cluster,
-                se=se,
-                id_col=id_col,
-            )
+            try:
+                retained[wave] = balance(
+                    kept,
+                    treatment=treatment,
+                    covariates=covs,
+                    strata=strata,
+                    cluster=cluster,
+                    se=se,
+                    id_col=id_col,
+                )
+            except KaizenError as err:
+                raise KaizenError(
+                    f"balance on the firms retained in wave {wave!r}: {err} (baseline "
+                    "covariates must be on every wave's rows: merge them from the baseline)"
+                ) from err
     table = pd.concat(parts)[list(ATTRITION_COLUMNS)]
     return AttritionTable(table, se_type=str(se_type), retained_balance=MappingProxyType(retained))

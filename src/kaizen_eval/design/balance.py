@@ -163,7 +163,9 @@ class BalanceTable:
         >>> md.splitlines()[0].split("|")[1:4]
         [' Covariate   ', '   Control ', '   t ']
         """
-        body = self._formatted(digits).to_markdown(index=False)
+        body = self._formatted(digits).to_markdown(
+            index=False, disable_numparse=True, colalign=("left", *["right"] * 7)
+        )
         return body + "\n\n" + "\n".join(self.footer(digits)) + "\n"
 
     def to_latex(self, digits: int = 3) -> str:
