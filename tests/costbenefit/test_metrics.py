@@ -122,3 +122,14 @@ def test_bad_inputs_are_refused():
         m.present_value([1.0], -1.0)
     with pytest.raises(ValueError, match="non-empty 1-d"):
         m.npv(1.0, [])
+
+
+def test_irr_on_random_cash_flows_matches_polynomial_roots():
+    rng = np.random.default_rng(2024)
+    for _ in range(50):
+        T = int(rng.integers(1, 12))
+        gains = rng.uniform(0, 5_000, size=T)
+        cost = float(rng.uniform(100, 20_000))
+        expected = ref_irr([-cost, *gains])
+        assert m.irr(cost, gains) == pytest.approx(expected, rel=1e-9, abs=1e-11)
+        assert m.npv(cost, gains, m.irr(cost, gains)) == pytest.approx(0.0, abs=1e-6 * cost)

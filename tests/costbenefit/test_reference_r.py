@@ -32,5 +32,5 @@ def test_matches_r(i):
         assert np.isnan(cb.payback_years)
     else:
         assert cb.payback_years == pytest.approx(s["payback"], rel=1e-12)
-    # R's polyroot (Jenkins-Traub) is accurate to ~1e-10 relative, brentq to ~1e-14
-    assert cb.irr == pytest.approx(s["irr"], rel=1e-9, abs=1e-12)
+    # polyroot (Jenkins-Traub) vs brentq: observed agreement 2e-14; 1e-11 leaves root-finder slack
+    assert cb.irr == pytest.approx(s["irr"], rel=1e-11, abs=1e-13)

@@ -83,3 +83,22 @@ def test_compare_with_benefit_and_cost(waves):
     itt = ke.cost_benefit(gain=1_000, cost=ke.Cost(500, per="invited"), gain_basis="invited")
     with pytest.raises(KaizenError, match="per invited firm"):
         ke.wtp_compare(after, benefit=itt)
+
+
+def test_synthetic_tanzania_wtp_by_invitation():
+    trial = ke.synthetic.simulate_trial("tanzania", seed=0)
+    long = ke.load_waves(trial.waves, id_col="firm_id", codebook=trial.codebook).long
+    before, after = long[long["wave"] == "baseline"], long[long["wave"] == "followup"]
+    with pytest.raises(KaizenError, match="have no 'wtp' answer"):
+        ke.wtp_change(before, after, arm="invited")
+    res = ke.wtp_change(before, after, arm="invited", dropna=True)
+    answered = after["wtp"].notna()
+    assert res.table["n"].sum() == answered.sum()
+    assert res.table["n_unpaired"].sum() == (~answered).sum()
+    for arm, row in res.table.set_index("invited").iterrows():
+        ids = after.loc[answered & (after["invited"] == arm), "firm_id"]
+        b = before.set_index("firm_id").loc[ids, "wtp"].to_numpy()
+        a = after.set_index("firm_id").loc[ids, "wtp"].to_numpy()
+        assert row["mean_change"] == pytest.approx(np.mean(a - b), rel=1e-12)
+    curve = ke.wtp_demand(after, by="invited", prices=[400], dropna=True)
+    assert curve["n_missing"].sum() == (~answered).sum()
