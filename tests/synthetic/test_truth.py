@@ -213,3 +213,23 @@ def test_vietnam_survey2_and_followup(vietnam):
         _wald(y, fu["onsite"].to_numpy(), fu["onsite_received"].to_numpy()),
         t["late_onsite_value_added"],
     )
+
+
+def test_many_small_ghana_trials_center_on_the_truth():
+    """At the default n = 180, Wald errors across 300 seeds average to zero.
+
+    The truth is the realized-sample complier average, so the usual standard error (which also
+    ignores the strata) is conservative for it: the spread of the z-scores is below one.
+    """
+    z = []
+    for seed in range(300):
+        trial = simulate_trial("ghana", seed=10_000 + seed)
+        fu = trial.waves["followup"]
+        est, se = _wald(
+            _value_added_usd(trial, "followup"), fu["invited"].to_numpy(), fu["attended"].to_numpy()
+        )
+        z.append((est - trial.truth["late_value_added"]) / se)
+    z = np.array(z)
+    assert abs(z.mean()) < 3 * z.std(ddof=1) / np.sqrt(z.size)
+    assert 0.7 < z.std(ddof=1) < 1.05
+    assert 0.93 <= np.mean(np.abs(z) < 1.96) <= 0.995
