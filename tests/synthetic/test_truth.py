@@ -233,3 +233,25 @@ def test_many_small_ghana_trials_center_on_the_truth():
     assert abs(z.mean()) < 3 * z.std(ddof=1) / np.sqrt(z.size)
     assert 0.7 < z.std(ddof=1) < 1.05
     assert 0.93 <= np.mean(np.abs(z) < 1.96) <= 0.995
+
+
+def test_classroom_effect_on_record_keeping_rises_with_schooling(ghana):
+    fu = ghana.waves["followup"]
+    educ = ghana.waves["baseline"]["educ_years"].to_numpy()
+    y = _score(ghana, "followup", "record_keeping")
+    z, d = fu["invited"].to_numpy(), fu["attended"].to_numpy()
+    low = _wald(np.where(educ <= 8, y, np.nan), z, d)
+    high = _wald(np.where(educ >= 11, y, np.nan), z, d)
+    gap = high[0] - low[0]
+    assert gap > 3 * np.hypot(high[1], low[1])
+
+
+def test_onsite_effect_on_kaizen_does_not_depend_on_schooling(tanzania):
+    fu = tanzania.waves["followup"]
+    educ = tanzania.waves["baseline"]["educ_years"].to_numpy()
+    y = _score(tanzania, "followup", "kaizen_5s")
+    z, d = fu["onsite"].to_numpy(), fu["onsite_received"].to_numpy()
+    low = _wald(np.where(educ <= 8, y, np.nan), z, d)
+    high = _wald(np.where(educ >= 11, y, np.nan), z, d)
+    assert abs(high[0] - low[0]) < 3 * np.hypot(high[1], low[1])
+    assert low[0] > 0.1 and high[0] > 0.1
