@@ -255,3 +255,16 @@ def test_onsite_effect_on_kaizen_does_not_depend_on_schooling(tanzania):
     high = _wald(np.where(educ >= 11, y, np.nan), z, d)
     assert abs(high[0] - low[0]) < 3 * np.hypot(high[1], low[1])
     assert low[0] > 0.1 and high[0] > 0.1
+
+
+def test_wald_recovers_the_effect_on_willingness_to_pay(tanzania):
+    fu = tanzania.waves["followup"]
+    _check(
+        _wald(fu["wtp"].to_numpy(dtype=float), fu["invited"].to_numpy(), fu["attended"].to_numpy()),
+        tanzania.truth["late_wtp"],
+    )
+    assert tanzania.truth["wtp_hearsay_effect"] > 10
+    # the latent willingness to pay of the firm table gives the delivered price-list answers
+    base = tanzania.waves["baseline"]["wtp"].to_numpy()
+    latent = tanzania.firms["wtp_baseline_latent"].to_numpy()
+    assert (base <= latent).all()

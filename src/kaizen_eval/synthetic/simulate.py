@@ -16,6 +16,8 @@ from kaizen_eval.synthetic.trial import Trial
 
 #: Prices (USD) of the willingness-to-pay price list; ``wtp`` is the highest accepted.
 WTP_PRICES = np.array([0.0, 25.0, 50.0, 100.0, 200.0, 300.0, 400.0, 600.0, 800.0])
+#: Rise (USD) of a participant's latent willingness to pay after the training.
+WTP_PARTICIPANT_GAIN = 100.0
 #: Delivered name of ``sales`` in the last wave (the survey instrument changed).
 LAST_WAVE_SALES_NAME = "total_sales"
 #: Share of the classroom effect on value added already realized at survey 2.
@@ -157,6 +159,14 @@ def simulate_trial(
     ``late_management_<domain>``
         effect of classroom training alone (on-site held at none), ``M(1,0) - M(0,0)``,
         averaged over classroom compliers / attendees; per domain for the LATE.
+    ``late_wtp``
+        mean over compliers of the effect of attending on the price-list answer ``wtp`` at the
+        last wave, against the answer they would give as non-participants (who hear about the
+        training: Tanzania and Vietnam add ``wtp_hearsay`` USD to a non-participant's latent
+        willingness to pay); latent willingness to pay rises by 100 USD with attendance.
+    ``wtp_hearsay_effect``
+        mean over non-participants of the rise of their answer due to hearsay alone (0 in Ghana
+        and Ethiopia).
     Factorial sites also have ``late_onsite_value_added``, ``att_onsite_value_added`` (Tanzania:
     exactly 4,038), ``itt_onsite_value_added``, ``takeup_onsite_assigned``,
     ``takeup_onsite_control``, ``onsite_complier_share``, ``late_onsite_management_score``,
@@ -314,8 +324,8 @@ def _simulate(
 
     # --- willingness to pay (USD) ----------------------------------------------------------------
     wtp_latent = rng.lognormal(np.log(90.0), 0.9, n)
-    wtp_last = wtp_latent * rng.lognormal(0.0, 0.2, n) + 100.0 * attended
-    wtp_last = wtp_last + spec.wtp_hearsay * (1 - attended)
+    wtp_drift = wtp_latent * rng.lognormal(0.0, 0.2, n)
+    wtp_last = wtp_drift + WTP_PARTICIPANT_GAIN * attended + spec.wtp_hearsay * (1 - attended)
 
     # --- input shares (inputs / sales) -----------------------------------------------------------
     ids = fake_identifiers(spec.name, n, rng, centre=spec.centre, phone_prefix=spec.phone_prefix)
@@ -408,6 +418,8 @@ def _simulate(
             **{f"va_{w}_usd": va_obs[w] for w in waves},
             **{f"status_{w}": pd.array(status[w], dtype="str") for w in later},
             **{f"mscore_{c}{o}": score[(c, o)] for c in (0, 1) for o in (0, 1)},
+            "wtp_baseline_latent": wtp_latent,
+            "wtp_last_latent": wtp_last,
         }
     )
 
@@ -438,6 +450,14 @@ def _simulate(
         "exit_rate": float(np.mean(status[last] == "closed")),
         "late_management_score": _mean(m_c, complier_c),
         "att_management_score": _mean(m_c, att_c),
+        "late_wtp": _mean(
+            _price_list(wtp_drift + WTP_PARTICIPANT_GAIN)
+            - _price_list(wtp_drift + spec.wtp_hearsay),
+            complier_c,
+        ),
+        "wtp_hearsay_effect": _mean(
+            _price_list(wtp_drift + spec.wtp_hearsay) - _price_list(wtp_drift), ~att_c
+        ),
     }
     domains = items["domain"].to_numpy()
     for dom in DOMAINS:
