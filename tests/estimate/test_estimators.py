@@ -193,3 +193,40 @@ def test_att_labels(trial):
     two_sided = trial.assign(attended=np.where(trial.index < 5, 1, trial["attended"]))
     with pytest.raises(KaizenError, match="two-sided non-compliance"):
         ke.att(two_sided, outcome="y", treatment="attended", instrument="invited")
+
+
+def test_itt_by_group_effects_and_equality_test(trial):
+    r = ke.itt(trial, outcome="y", treatment="invited", by="onsite")
+    assert r.terms == ("invited[onsite=0]", "invited[onsite=1]")
+    for level in (0, 1):
+        sub = trial[trial["onsite"] == level]
+        diff = sub.groupby("invited")["y"].mean()
+        term = r.term(f"invited[onsite={level}]")
+        assert term["estimate"] == pytest.approx(diff[1] - diff[0], rel=1e-10)
+    test = r.extra["equality"]["invited"]
+    b = r.coef
+    expected = (b[0] - b[1]) ** 2 / (r.vcov[0, 0] + r.vcov[1, 1] - 2 * r.vcov[0, 1])
+    assert test.fstat == pytest.approx(expected, rel=1e-10)
+    assert any("equal across levels of 'onsite'" in n for n in r.notes)
+    with pytest.raises(KaizenError, match="cannot be combined"):
+        ke.itt(trial, outcome="y", treatment="invited", by="onsite", lin=True)
+    with pytest.raises(KaizenError, match="does not vary within onsite = 1"):
+        ke.itt(
+            trial.assign(invited=trial["onsite"] * 0 + trial["invited"] * (1 - trial["onsite"])),
+            outcome="y",
+            treatment="invited",
+            by="onsite",
+        )
+
+
+def test_weighted_cr2_with_absorbed_fixed_effects_is_refused(trial):
+    with pytest.raises(KaizenError, match="CR2 with both weights and absorbed fixed effects"):
+        ke.itt(
+            trial.assign(w=1.0 + trial["age"] / 100),
+            outcome="y",
+            treatment="invited",
+            weights="w",
+            fixed_effects="stratum",
+            cluster="village",
+            se="CR2",
+        )

@@ -47,11 +47,33 @@ def _fit(case: str) -> ke.Estimate:
         return ke.itt(df, treatment=["invited", "onsite"], interaction=True, **common)
     if model == "itt_weighted":
         return ke.itt(df, treatment="invited", covariates="age", weights="w", **common)
+    if model == "itt_weighted_fe":
+        return ke.itt(
+            df,
+            treatment="invited",
+            covariates="age",
+            weights="w",
+            fixed_effects="stratum",
+            **common,
+        )
+    if model == "itt_by_female":
+        return ke.itt(df, treatment="invited", by="female", **common)
+    if model == "itt_by_wave":
+        return ke.itt(
+            df,
+            treatment="invited",
+            covariates="age",
+            by="wave",
+            fixed_effects=["stratum", "wave"],
+            **common,
+        )
     iv = {"treatment": "attended", "instrument": "invited", "covariates": "age"}
     if model in ("late", "first_stage"):
         return ke.late(df, **iv, **common)
     if model == "late_fe":
         return ke.late(df, **iv, fixed_effects="stratum", **common)
+    if model == "late_weighted":
+        return ke.late(df, **iv, weights="w", **common)
     if model == "late_days":
         return ke.late(df, treatment="days", instrument="invited", covariates="age", **common)
     if model == "late_two":
@@ -64,9 +86,18 @@ def _fit(case: str) -> ke.Estimate:
     raise AssertionError(f"unknown reference case {case}")
 
 
+R_TERMS = {  # R's names of per-group effects -> ours
+    "invited:factor(female)0": "invited[female=0]",
+    "invited:factor(female)1": "invited[female=1]",
+    "invited:wavew1": "invited[wave=w1]",
+    "invited:wavew2": "invited[wave=w2]",
+}
+
+
 def _row(est: ke.Estimate, term: str) -> dict:
     """Tidy numbers of any coefficient of the fit (covariates included)."""
     fit = est.extra["fit"]
+    term = R_TERMS.get(term, term)
     j = fit.index(term)
     b, se, df = fit.coef[j], float(np.sqrt(fit.vcov[j, j])), fit.df[j]
     return {"estimate": b, "std_error": se, "df": df, "pvalue": 2 * stats.t(df).sf(abs(b / se))}
@@ -93,6 +124,12 @@ def test_matches_r(case):
     ref = REF[REF["case"] == case]
     assert len(ref) > 0
     for _, r in ref.iterrows():
+        if r["term"] == "equality_F":
+            test = est.extra["equality"]["invited"]
+            assert test.fstat == pytest.approx(r["estimate"], rel=RTOL)
+            assert test.pvalue == pytest.approx(r["pvalue"], rel=RTOL)
+            assert test.df2 == r["df"]
+            continue
         if r["term"] == "F":
             assert est.first_stage.fstat == pytest.approx(r["estimate"], rel=RTOL)
             assert est.first_stage.df[1] == r["df"]

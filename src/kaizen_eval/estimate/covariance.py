@@ -101,6 +101,7 @@ def sandwich(
     n_absorbed: int = 0,
     absorber: Absorber | None = None,
     bread: np.ndarray | None = None,
+    sqrt_w: np.ndarray | None = None,
 ) -> Covariance:
     """Compute the covariance of ``β̂ = (X̃ᵀX̃)⁻¹ X̃ᵀ y`` for one covariance type.
 
@@ -121,6 +122,10 @@ def sandwich(
         The absorbed fixed effects, needed for the leverages of HC2, HC3 and CR2.
     bread : numpy.ndarray, shape (k, k), optional
         ``(X̃ᵀX̃)⁻¹`` if already computed.
+    sqrt_w : numpy.ndarray, shape (n,), optional
+        Square roots of the regression weights by which ``x`` and ``resid`` were scaled. Only
+        CR2 needs them (its working model is independence on the original scale, as in
+        clubSandwich and estimatr); weighted CR2 with absorbed fixed effects is not supported.
 
     Returns
     -------
@@ -149,6 +154,13 @@ def sandwich(
     if se_type in CLUSTER_SE_TYPES:
         if clusters is None:
             raise KaizenError(f"`se={se_type!r}` needs cluster labels")
+        if se_type == "CR2" and sqrt_w is not None:
+            if absorber is not None:
+                raise KaizenError(
+                    "CR2 with both weights and absorbed fixed effects is not supported; add the "
+                    "fixed effects as dummy covariates, or use se='CR1'"
+                )
+            return _cr2_weighted(x, e, b, clusters, k_total, np.asarray(sqrt_w, dtype=float))
         return _clustered(x, e, b, se_type, clusters, k_total, absorber)
     if clusters is not None:
         raise KaizenError(f"`se={se_type!r}` is not a clustered covariance type")
@@ -244,3 +256,55 @@ def _clustered(
             gram = gram - f.T @ f
         df[j] = np.trace(gram) ** 2 / np.sum(gram**2)
     return Covariance(_sym(v), df, se_type, g_count, df_resid)
+
+
+def _cluster_blocks(clusters: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    codes = factorize(np.asarray(clusters))
+    g_count = int(codes.max()) + 1
+    if g_count < 2:
+        raise KaizenError(
+            "clustered standard errors need at least 2 clusters; the estimation sample has "
+            f"{g_count} cluster"
+        )
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(g_count + 1))
+    return codes, [order[bounds[g] : bounds[g + 1]] for g in range(g_count)]
+
+
+def _cr2_weighted(
+    x: np.ndarray, e: np.ndarray, b: np.ndarray, clusters: np.ndarray, k_total: int, s: np.ndarray
+) -> Covariance:
+    """CR2 of a weighted fit, working model ``Φ = I`` on the original scale.
+
+    With ``S = diag(sqrt(w))`` and ``H*`` the hat matrix of the scaled design ``x``, the
+    residual maker on the original scale is ``I − H_X = S⁻¹ (I − H*) S``; the adjustment is
+    ``A_g = [(I − H_X)_g (I − H_X)_gᵀ]^{-1/2}`` and the meat term ``X_gᵀ W_g A_g e_g``.
+    """
+    n, k = x.shape
+    codes, blocks = _cluster_blocks(clusters)
+    g_count = len(blocks)
+    xs2 = x.T @ (x * (s**2)[:, None])  # X*ᵀ S² X*
+    mid = b @ xs2 @ b
+    scores = np.zeros((g_count, k))
+    r_rows = np.zeros((n, k))  # S_g⁻¹ A_g S_g X*_g B, stacked by cluster rows
+    for g, idx in enumerate(blocks):
+        xg, sg = x[idx], s[idx]
+        h = xg @ b @ xg.T
+        s2 = sg**2
+        inner = np.diag(s2) - h * s2[None, :] - s2[:, None] * h + xg @ mid @ xg.T
+        bg = inner / np.outer(sg, sg)
+        a_g = _inv_sqrt_psd(bg)
+        # meat term X_gᵀ W_g A_g e_g = X*_gᵀ S_g A_g S_g⁻¹ e*_g
+        scores[g] = (xg.T * sg[None, :]) @ a_g @ (e[idx] / sg)
+        r_rows[idx] = ((a_g @ (xg * sg[:, None])) @ b) / sg[:, None]
+    v = b @ (scores.T @ scores) @ b
+    df = np.empty(k)
+    for j in range(k):
+        # q_g = (I − H_X)_gᵀ p_g with p_g = A_g S_g X*_g B c; in scaled terms the Gram matrix
+        # is Fᵀ S² F with F = (I − H*) R and R holding S_g⁻¹ p_g in the rows of cluster g
+        rmat = np.zeros((n, g_count))
+        rmat[np.arange(n), codes] = r_rows[:, j]
+        f = rmat - x @ (b @ (x.T @ rmat))
+        gram = f.T @ (f * (s**2)[:, None])
+        df[j] = np.trace(gram) ** 2 / np.sum(gram**2)
+    return Covariance(_sym(v), df, "CR2", g_count, n - k_total)

@@ -16,7 +16,7 @@ from kaizen_eval.estimate._frame import (
     numeric_column,
 )
 from kaizen_eval.estimate.covariance import check_se_type
-from kaizen_eval.estimate.linear import fit_ols
+from kaizen_eval.estimate.linear import fit_ols, wald_test
 from kaizen_eval.estimate.result import Estimate
 
 
@@ -68,6 +68,7 @@ def itt(
     baseline: str | None = None,
     weights: str | None = None,
     interaction: bool = False,
+    by: str | None = None,
     alpha: float = 0.05,
 ) -> Estimate:
     """Estimate the intention-to-treat effect of assignment by OLS.
@@ -102,6 +103,11 @@ def itt(
         Column of positive regression weights.
     interaction : bool
         With two treatment columns, add their product (a 2×2 factorial's interaction).
+    by : str, optional
+        Estimate one effect per level of this column (per survey wave, or by gender,
+        education group, …): terms ``"<treatment>[<by>=<level>]"``. The group means enter as
+        dummies unless ``by`` is one of ``fixed_effects``. ``extra["equality"]`` holds, per
+        treatment, the Wald test that the effects are equal across levels (also in the notes).
     alpha : float
         Level of the reported confidence intervals.
 
@@ -151,12 +157,15 @@ def itt(
         raise KaizenError(
             f"`interaction=True` needs exactly two treatment columns; got {len(treatments)}"
         )
+    if by is not None and (lin or interaction):
+        raise KaizenError("`by` cannot be combined with `lin` or `interaction`")
     se_type = check_se_type(se, cluster is not None)
     sample = estimation_sample(
         df,
         [
             ("outcome", [outcome]),
             ("treatment", treatments),
+            ("subgroup", as_list(by)),
             ("covariate", covs),
             ("fixed effect", fes),
             ("cluster", as_list(cluster)),
@@ -179,6 +188,10 @@ def itt(
     x, x_names, bnotes = covariate_block(df, data, covs, baseline)
     notes.extend(bnotes)
     w = numeric_column(data, weights, "weight") if weights else None
+    equality_terms: dict[str, list[str]] = {}
+    if by is not None:
+        t, t_names, equality_terms, gx, gnames = _split_by(data, t, t_names, by, fes)
+        x, x_names = np.hstack([x, gx]), [*x_names, *gnames]
     blocks = [t, x]
     names = [*t_names, *x_names]
     if lin and x.shape[1]:
@@ -203,8 +216,20 @@ def itt(
         weights=w,
         names=names,
     )
-    control = np.all(t[:, : len(treatments)] == 0, axis=1)
+    control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
     control_mean = weighted_mean(y[control], w[control] if w is not None else None)
+    equality = {}
+    for tn, terms in equality_terms.items():
+        pos = [fit.index(c) for c in terms]
+        rmat = np.zeros((len(pos) - 1, len(fit.coef)))
+        for i in range(len(pos) - 1):
+            rmat[i, pos[i]], rmat[i, pos[i + 1]] = 1.0, -1.0
+        equality[tn] = wald_test(fit, rmat)
+        notes.append(
+            f"test that the effect of {tn!r} is equal across levels of {by!r}: "
+            f"F({equality[tn].df1}, {equality[tn].df2:g}) = {equality[tn].fstat:.4g}, "
+            f"p = {equality[tn].pvalue:.4g}"
+        )
     return wrap(
         fit,
         t_names,
@@ -214,5 +239,38 @@ def itt(
         notes=notes,
         control_mean=control_mean if control.any() else None,
         alpha=alpha,
-        extra={"covariates": tuple(x_names), "fixed_effects": tuple(fes), "lin": lin},
+        extra={
+            "covariates": tuple(x_names),
+            "fixed_effects": tuple(fes),
+            "lin": lin,
+            "equality": equality,
+        },
     )
+
+
+def _split_by(
+    data: pd.DataFrame, t: np.ndarray, t_names: list[str], by: str, fes: list[str]
+) -> tuple[np.ndarray, list[str], dict[str, list[str]], np.ndarray, list[str]]:
+    """One treatment column per level of ``by``, and the level dummies (unless absorbed)."""
+    codes, levels = pd.factorize(data[by], sort=True)
+    if len(levels) < 2:
+        raise KaizenError(f"`by={by!r}` has a single level ({levels[0]!r}) in the sample")
+    cols, names, groups = [], [], {}
+    for j, tn in enumerate(t_names):
+        groups[tn] = []
+        for g, level in enumerate(levels):
+            inside = codes == g
+            if np.unique(t[inside, j]).size < 2:
+                raise KaizenError(
+                    f"treatment {tn!r} does not vary within {by} = {level!r}; its effect there "
+                    "cannot be estimated"
+                )
+            cols.append(t[:, j] * inside)
+            names.append(f"{tn}[{by}={level}]")
+            groups[tn].append(names[-1])
+    if by in fes:
+        gx, gnames = np.empty((len(codes), 0)), []
+    else:
+        gx = (codes[:, None] == np.arange(1, len(levels))).astype(float)
+        gnames = [f"{by}={level}" for level in levels[1:]]
+    return np.column_stack(cols), names, groups, gx, gnames

@@ -195,7 +195,7 @@ def fit_ols(
         x = x[:, None]
     n, k = x.shape
     names = _names(names, k)
-    (yt, xt), absorber, _ = _prepare([y, x], fixed_effects, weights)
+    (yt, xt), absorber, sw = _prepare([y, x], fixed_effects, weights)
     check_full_rank(xt, names)
     q, r = np.linalg.qr(xt)
     coef = scipy.linalg.solve_triangular(r, q.T @ yt)
@@ -211,6 +211,7 @@ def fit_ols(
         n_absorbed=n_abs,
         absorber=absorber,
         bread=bread,
+        sqrt_w=sw,
     )
     resid = _unweighted_resid(y, x, coef, fixed_effects, weights, absorber, resid_t)
     return LinearFit(
@@ -304,7 +305,7 @@ def fit_2sls(
             f"{k2} endogenous regressors ({', '.join(dn)}) need at least as many instruments; "
             f"got {n_inst} ({', '.join(zn)})"
         )
-    (yt, et, dt, zt), absorber, _ = _prepare([y, exog, endog, instruments], fixed_effects, weights)
+    (yt, et, dt, zt), absorber, sw = _prepare([y, exog, endog, instruments], fixed_effects, weights)
     check_full_rank(np.hstack([et, zt]), (*xn, *zn), what="instruments and exogenous regressors")
     check_full_rank(np.hstack([et, dt]), (*xn, *dn))
     res = IV2SLS(yt, et if k1 else None, dt, zt).fit(cov_type="unadjusted")
@@ -324,6 +325,7 @@ def fit_2sls(
         n_absorbed=n_abs,
         absorber=absorber,
         bread=bread,
+        sqrt_w=sw,
     )
     x = np.hstack([exog, endog])
     resid = _unweighted_resid(y, x, coef, fixed_effects, weights, absorber, resid_t)

@@ -125,9 +125,36 @@ for (d in c("firms", "small")) {
   add_estimatr(paste(d, "itt_factorial", "HC1", sep = ":"),
                lm_robust(y ~ invited * onsite, data = dat, se_type = "HC1"),
                c("invited", "onsite", "invited:onsite"))
-  add_estimatr(paste(d, "itt_weighted", "HC1", sep = ":"),
-               lm_robust(y ~ invited + age, data = dat, weights = w, se_type = "HC1"),
+  for (se in c("HC1", "HC2", "HC3")) {
+    add_estimatr(paste(d, "itt_weighted", se, sep = ":"),
+                 lm_robust(y ~ invited + age, data = dat, weights = w, se_type = se),
+                 c("invited", "age"))
+  }
+  for (se in c("stata", "CR2")) {
+    add_estimatr(paste(d, "itt_weighted", se, sep = ":"),
+                 lm_robust(y ~ invited + age, data = dat, weights = w, clusters = village,
+                           se_type = se),
+                 c("invited", "age"))
+  }
+  add_estimatr(paste(d, "itt_weighted_fe", "HC2", sep = ":"),
+               lm_robust(y ~ invited + age, data = dat, weights = w, fixed_effects = ~stratum,
+                         se_type = "HC2"),
                c("invited", "age"))
+  m <- lm(y ~ invited + age, data = dat, weights = w)
+  add_club(paste(d, "itt_weighted", "club_CR2", sep = ":"),
+           coef_test(m, vcov = "CR2", cluster = dat$village, test = "Satterthwaite"),
+           c("invited", "age"))
+  # heterogeneity: one effect per gender, and the Wald test that they are equal
+  het <- lm_robust(y ~ invited:factor(female) + factor(female), data = dat, clusters = village,
+                   se_type = "stata")
+  het_terms <- c("invited:factor(female)0", "invited:factor(female)1")
+  add_estimatr(paste(d, "itt_by_female", "stata", sep = ":"), het, het_terms)
+  diff <- het$coefficients[[het_terms[1]]] - het$coefficients[[het_terms[2]]]
+  vd <- het$vcov[het_terms[1], het_terms[1]] + het$vcov[het_terms[2], het_terms[2]] -
+    2 * het$vcov[het_terms[1], het_terms[2]]
+  G <- length(unique(dat$village))
+  add(paste(d, "itt_by_female", "stata", sep = ":"), "equality_F", diff^2 / vd, NA, G - 1,
+      pf(diff^2 / vd, 1, G - 1, lower.tail = FALSE))
 }
 
 # panel: two fixed effects (stratum, wave), clustered by firm (strata nested in firms)
@@ -140,6 +167,13 @@ for (se in c("HC1", "HC2", "stata", "CR2")) {
               clusters = firm_id, se_type = se)
   }
   add_estimatr(paste("panel", "itt_fe2", se, sep = ":"), fit, c("invited", "age"))
+}
+# per-wave effects with stratum and wave fixed effects
+for (se in c("stata", "CR2")) {
+  add_estimatr(paste("panel", "itt_by_wave", se, sep = ":"),
+               lm_robust(y ~ invited:wave + age, data = panel_cc,
+                         fixed_effects = ~ stratum + wave, clusters = firm_id, se_type = se),
+               c("invited:wavew1", "invited:wavew2"))
 }
 m <- lm(y ~ invited + age + factor(stratum) + factor(wave), data = panel_cc)
 add_club("panel:itt_fe2:club_CR2",
@@ -179,6 +213,14 @@ for (d in c("firms", "small")) {
            vcovCL(iv, cluster = ~village, type = "HC1"), length(unique(dat$village)) - 1,
            c("attended", "age"))
   # intensity of take-up and two endogenous treatments
+  add_estimatr(paste(d, "late_weighted", "HC1", sep = ":"),
+               iv_robust(y ~ attended + age | invited + age, data = dat, weights = w,
+                         se_type = "HC1"),
+               c("attended", "age"))
+  add_estimatr(paste(d, "late_weighted", "CR2", sep = ":"),
+               iv_robust(y ~ attended + age | invited + age, data = dat, weights = w,
+                         clusters = village, se_type = "CR2"),
+               c("attended", "age"))
   add_estimatr(paste(d, "late_days", "HC1", sep = ":"),
                iv_robust(y ~ days + age | invited + age, data = dat, se_type = "HC1"), "days")
   add_estimatr(paste(d, "late_two", "CR2", sep = ":"),
