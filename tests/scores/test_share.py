@@ -156,3 +156,21 @@ def test_bad_option():
     df = pd.DataFrame({"firm_id": ["A"], "q1": [1]})
     with pytest.raises(KaizenError, match=r"`overall` must be one of 'items', 'domains'"):
         ke.management_score(df, {"q1": "a"}, overall="mean")
+
+
+def test_min_answered(answers):
+    s = ke.management_score(answers, ITEMS, min_answered=2)
+    t = s.table
+    # A answered 1 record-keeping item: below the minimum; B answered 2
+    np.testing.assert_array_equal(t["score_record_keeping"], [np.nan, 0.0, np.nan])
+    np.testing.assert_array_equal(t["score_kaizen_5s"], [0.5, np.nan, np.nan])
+    np.testing.assert_array_equal(t["score_overall"], [2 / 3, 0.0, np.nan])
+    reasons = s.unscored.set_index(["firm_id", "domain"])["reason"]
+    assert reasons[("A", "record_keeping")] == "fewer than 2 answered items"
+    assert reasons[("C", "record_keeping")] == "no answered items"
+    d = ke.management_score(answers, ITEMS, overall="domains", min_answered=2)
+    assert d.unscored.set_index(["firm_id", "domain"]).loc[("C", "overall"), "reason"] == (
+        "no domain scored"
+    )
+    with pytest.raises(KaizenError, match=r"`min_answered` must be an integer of at least 1"):
+        ke.management_score(answers, ITEMS, min_answered=0)

@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import check_option
+from kaizen_eval._validation import KaizenError, check_option
 from kaizen_eval.scores._answers import binary_answers, check_keys, item_domains
 
 Overall = Literal["items", "domains"]
@@ -32,7 +32,7 @@ class ShareCore:
     answered: np.ndarray
 
 
-def share_core(answers: np.ndarray, groups: list[np.ndarray]) -> ShareCore:
+def share_core(answers: np.ndarray, groups: list[np.ndarray], min_answered: int = 1) -> ShareCore:
     """Share of 1s among the non-missing answers of each group of columns.
 
     Parameters
@@ -41,6 +41,8 @@ def share_core(answers: np.ndarray, groups: list[np.ndarray]) -> ShareCore:
         0/1 answers, NaN where missing.
     groups : list of numpy.ndarray
         Column indices of each group.
+    min_answered : int, default 1
+        Fewest answered items for a share to be computed (NaN below).
 
     Returns
     -------
@@ -61,7 +63,7 @@ def share_core(answers: np.ndarray, groups: list[np.ndarray]) -> ShareCore:
         seen = ~np.isnan(block)
         count = seen.sum(axis=1)
         total = np.where(seen, block, 0.0).sum(axis=1)
-        ok = count > 0
+        ok = count >= max(min_answered, 1)
         share[ok, g] = total[ok] / count[ok]
         answered[:, g] = count
     return ShareCore(share=share, answered=answered)
@@ -106,6 +108,7 @@ def management_score(
     id_col: str = "firm_id",
     wave_col: str | None = None,
     overall: Overall = "items",
+    min_answered: int = 1,
 ) -> ManagementScores:
     r"""Turn 0/1 practice items into the share of practices adopted, per domain and overall.
 
@@ -124,6 +127,10 @@ def management_score(
     overall : {"items", "domains"}, default "items"
         ``"items"``: the overall score is the share of all answered items adopted;
         ``"domains"``: the mean of the available domain scores (each domain weighs the same).
+    min_answered : int, default 1
+        A domain score needs at least this many answered items of the domain (the overall score
+        with ``overall="items"``, this many answered items in all); otherwise it is NaN and the
+        firm is listed in ``.unscored``.
 
     Returns
     -------
@@ -163,6 +170,10 @@ def management_score(
     0       B  records  no answered items
     """
     check_option("overall", overall, OVERALL)
+    if isinstance(min_answered, bool) or not isinstance(min_answered, int) or min_answered < 1:
+        raise KaizenError(
+            f"`min_answered` must be an integer of at least 1. You passed: {min_answered!r}."
+        )
     table = item_domains(items)
     check_keys(df, id_col, wave_col)
     names = table["item"].tolist()
@@ -170,8 +181,8 @@ def management_score(
     domains = list(dict.fromkeys(table["domain"]))
     dom = table["domain"].to_numpy()
     groups = [np.flatnonzero(dom == d) for d in domains]
-    per_domain = share_core(answers, groups)
-    pooled = share_core(answers, [np.arange(len(names))])
+    per_domain = share_core(answers, groups, min_answered)
+    pooled = share_core(answers, [np.arange(len(names))], min_answered)
     if overall == "items":
         overall_score = pooled.share[:, 0]
     else:
@@ -191,14 +202,20 @@ def management_score(
         out[f"n_answered_{d}"] = per_domain.answered[:, g]
 
     rows = []
-    for label, score in [("overall", overall_score)] + [
-        (d, per_domain.share[:, g]) for g, d in enumerate(domains)
+    for label, score, count in [("overall", overall_score, pooled.answered[:, 0])] + [
+        (d, per_domain.share[:, g], per_domain.answered[:, g]) for g, d in enumerate(domains)
     ]:
         gone = np.flatnonzero(np.isnan(score))
         if gone.size:
             part = out.loc[gone, keys].copy()
             part["domain"] = label
-            part["reason"] = "no answered items"
+            part["reason"] = np.where(
+                count[gone] == 0,
+                "no answered items",
+                f"fewer than {min_answered} answered items",
+            )
+            if label == "overall" and overall == "domains":
+                part["reason"] = "no domain scored"
             rows.append(part)
     columns = [*keys, "domain", "reason"]
     unscored = (pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns))[
