@@ -13,6 +13,7 @@ MODULES = [
     "kaizen_eval.design.power",
     "kaizen_eval.design.balance",
     "kaizen_eval.design.attrition",
+    "kaizen_eval.design.simulate",
 ]
 
 

@@ -4,16 +4,19 @@ from kaizen_eval.design.assignment import Assignment, Rerandomize, Stage, assign
 from kaizen_eval.design.attrition import AttritionTable, differential_attrition
 from kaizen_eval.design.balance import BalanceTable, balance
 from kaizen_eval.design.power import mde, sample_size
+from kaizen_eval.design.simulate import SimulatedPower, simulate_power
 
 __all__ = [
     "Assignment",
     "AttritionTable",
     "BalanceTable",
     "Rerandomize",
+    "SimulatedPower",
     "Stage",
     "assign",
     "balance",
     "differential_attrition",
     "mde",
     "sample_size",
+    "simulate_power",
 ]
