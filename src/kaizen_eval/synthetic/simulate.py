@@ -54,6 +54,11 @@ def _price_list(latent: np.ndarray) -> np.ndarray:
     return WTP_PRICES[np.clip(idx, 0, None)]
 
 
+def _masked_int8(values: np.ndarray, keep: np.ndarray) -> pd.arrays.IntegerArray:
+    """0/1 floats (NaN = missing) as a nullable Int8 array, missing where ``keep`` is False."""
+    return pd.array(np.where(keep, values, np.nan), dtype="Int8")
+
+
 def _mean(x: np.ndarray, mask: np.ndarray) -> float:
     if not mask.any():
         return float("nan")
@@ -368,12 +373,9 @@ def _simulate(
             sales_name = LAST_WAVE_SALES_NAME if w == last else "sales"
             cols[sales_name] = np.where(ok & (recv == 0), sales_local, np.nan)
             cols["inputs"] = np.where(ok, inputs_local, np.nan)
-            cols["receivables_pending"] = pd.array(np.where(ok, recv, -1), dtype="Int8")
-            cols["receivables_pending"][~ok] = pd.NA
+            cols["receivables_pending"] = _masked_int8(recv.astype(float), ok)
         for j, item in enumerate(items["item"]):
-            vals = pd.array(answers[w][:, j], dtype="Int8")
-            vals[~ok] = pd.NA
-            cols[item] = vals
+            cols[item] = _masked_int8(answers[w][:, j], ok)
         if w == waves[0]:
             cols["wtp"] = _price_list(wtp_latent)
         elif w == last:
