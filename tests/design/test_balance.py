@@ -108,3 +108,15 @@ def test_default_se_is_hc2_or_cr2():
     assert ke.balance(DATA, treatment="invited", covariates=COVS).se_type == "HC2"
     bt = ke.balance(DATA, treatment="invited_cl", covariates=COVS, cluster="cluster")
     assert bt.se_type == "CR2"
+
+
+def test_constant_covariate_is_reported_not_fatal():
+    d = DATA.assign(region=1.0)
+    bt = ke.balance(d, treatment="invited", covariates=[*COVS, "region"], strata="stratum")
+    row = bt.table.loc[("region", "invited")]
+    assert row["difference"] == 0 and row["std_error"] == 0 and np.isnan(row["pvalue"])
+    assert np.isnan(row["norm_diff"])
+    assert any("region left out (no variation among the 223 rows used)" in n for n in bt.notes)
+    ref = REF["cases"]["hc2_strata"]["joint"]["invited"]
+    assert bt.joint_f == pytest.approx(ref["fstat"], rel=1e-9)
+    assert bt.joint.loc["invited", "df1"] == 4

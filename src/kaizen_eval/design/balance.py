@@ -384,16 +384,26 @@ def _joint_tests(
         sample = control | (d[:, j] == 1)
         use = sample & complete
         n_dropped = int((sample & ~complete).sum())
+        varies = [k for k in range(len(covs)) if np.ptp(x[use, k]) > 0] if use.any() else []
+        constant = [c for k, c in enumerate(covs) if k not in varies]
+        if constant:
+            notes.append(
+                f"Joint test for {a}: {', '.join(constant)} left out (no variation among the "
+                f"{int(use.sum())} rows used)."
+            )
+        if not varies:
+            raise KaizenError(f"joint balance test for `{a}`: no covariate varies.")
+        tested = [covs[k] for k in varies]
         try:
             fit = _fit(
                 d[use, j],
-                x[use],
-                list(covs),
+                x[use][:, varies],
+                tested,
                 prep.se_type,
                 None if prep.clusters is None else prep.clusters[use],
                 None if prep.fe is None else prep.fe[use],
             )
-            wt = wald_test(fit, list(covs))
+            wt = wald_test(fit, tested)
         except KaizenError as err:
             raise KaizenError(f"joint balance test for `{a}`: {err}") from err
         rows.append(
