@@ -136,3 +136,13 @@ def test_bad_arguments(kwargs, message):
 def test_t_needs_degrees_of_freedom():
     with pytest.raises(KaizenError, match=r"gives -1 degrees of freedom"):
         ke.mde(10, cluster_size=10, distribution="t")
+
+
+def test_stata_sampsi_and_sampclus():
+    # Stata's `sampsi 12 16, sd(5) power(0.8)` gives n1 = n2 = 25 (normal approximation) and
+    # `sampclus, obsclus(10) rho(0.3)` then 19 clusters in all: Stata output recorded in the
+    # tests of the pwrcalc R package (vikjam/pwrcalc, tests/testthat/test_twomeans_results.r and
+    # test_clustered_results.r). Stata rounds each group up to a whole firm/cluster.
+    assert math.ceil(ke.sample_size(4, sd=5) / 2) == 25
+    assert ke.sample_size(4, sd=5) / 2 == pytest.approx(24.53, abs=0.005)
+    assert math.ceil(ke.sample_size(4, sd=5, icc=0.3, cluster_size=10) / 10) == 19
