@@ -230,3 +230,46 @@ def test_weighted_cr2_with_absorbed_fixed_effects_is_refused(trial):
             cluster="village",
             se="CR2",
         )
+
+
+def test_att_needs_the_assignment(trial):
+    with pytest.raises(KaizenError, match="att needs `instrument`"):
+        ke.att(trial, outcome="y", treatment="attended")
+
+
+@pytest.mark.filterwarnings("ignore:weak first stage")
+@pytest.mark.parametrize(("strength", "se"), [(0.7, "HC1"), (0.08, "CR2"), (0.02, "HC3")])
+def test_anderson_rubin_set_equals_grid_inversion(trial, strength, se):
+    rng = np.random.default_rng(12)
+    d = (rng.random(len(trial)) < 0.1 + strength * trial["invited"]).astype(float)
+    df = trial.assign(d=d, y=trial["y"] + 1.5 * d)
+    cluster = "village" if se.startswith("CR") else None
+    r = ke.late(
+        df,
+        outcome="y",
+        treatment="d",
+        instrument="invited",
+        covariates="age",
+        fixed_effects="stratum",
+        cluster=cluster,
+        se=se,
+    )
+    ar = r.extra["anderson_rubin"]
+    x = df[["invited", "age"]].to_numpy(dtype=float)
+    for b in np.linspace(-40, 40, 161):
+        fit = ke.fit_ols(
+            df["y"].to_numpy() - b * d,
+            x,
+            se=se,
+            fixed_effects=df["stratum"],
+            clusters=df[cluster].to_numpy() if cluster else None,
+        )
+        t2 = fit.coef[0] ** 2 / fit.vcov[0, 0]
+        from scipy import stats
+
+        accept = t2 <= stats.f.ppf(0.95, 1, fit.df[0])
+        assert accept == (b in ar), (b, ar)
+    if strength == 0.7:
+        assert ar.kind == "interval" and ar.low < r.estimate < ar.high
+    if strength == 0.02:
+        assert not ar.bounded and any("Anderson-Rubin" in n for n in r.notes)

@@ -19,7 +19,7 @@ def att(
     *,
     outcome: str,
     treatment: str | Sequence[str],
-    instrument: str | Sequence[str],
+    instrument: str | Sequence[str] | None = None,
     covariates: str | Sequence[str] = (),
     fixed_effects: str | Sequence[str] | None = None,
     cluster: str | None = None,
@@ -42,7 +42,7 @@ def att(
     treatment : str or sequence of str
         Take-up column(s) (participation).
     instrument : str or sequence of str
-        The random assignment column(s), in the same order as ``treatment``.
+        The random assignment column(s), in the same order as ``treatment`` (required).
     covariates, fixed_effects, cluster, se, baseline, weights, alpha
         As in :func:`~kaizen_eval.estimate.itt.itt`.
 
@@ -71,6 +71,12 @@ def att(
     """
     treatments = as_list(treatment)
     instruments = as_list(instrument)
+    if not instruments:
+        raise KaizenError(
+            "att needs `instrument`: the random assignment column(s) behind the take-up "
+            f"{', '.join(map(repr, treatments))} (the ATT of a non-randomized site is not "
+            "implemented)"
+        )
     require_columns(df, [*treatments, *instruments], where="the data passed to att")
     complete = df[[*treatments, *instruments]].notna().all(axis=1)
     sub = df.loc[complete]

@@ -16,6 +16,7 @@ from kaizen_eval.estimate.covariance import check_se_type
 from kaizen_eval.estimate.itt import covariate_block
 from kaizen_eval.estimate.linear import fit_2sls, fit_ols, wald_test
 from kaizen_eval.estimate.result import Estimate
+from kaizen_eval.estimate.weakiv import anderson_rubin_set
 
 WEAK_F = 10.0  # rule-of-thumb threshold (Staiger–Stock) below which we warn
 
@@ -98,7 +99,10 @@ def late(
     Estimate
         Terms: the treatment columns; ``estimand="LATE"``, ``method="2SLS"``;
         ``.first_stage`` is a :class:`FirstStage` (coefficients, robust F, effective F);
-        ``control_mean`` is the mean outcome where all instruments are 0.
+        ``control_mean`` is the mean outcome where all instruments are 0. With one treatment and
+        one instrument, ``extra["anderson_rubin"]`` is the weak-instrument-robust
+        :class:`~kaizen_eval.estimate.weakiv.AndersonRubinSet` (a note says when it is
+        unbounded).
 
     Raises
     ------
@@ -184,6 +188,22 @@ def late(
         endog_names=treatments,
         instrument_names=instruments,
     )
+    extra_ar = {}
+    if d.shape[1] == 1 and z.shape[1] == 1:
+        ar = anderson_rubin_set(
+            y,
+            d[:, 0],
+            z[:, 0],
+            x,
+            se=se_type,
+            clusters=clusters,
+            fixed_effects=codes,
+            weights=w,
+            alpha=alpha,
+        )
+        extra_ar["anderson_rubin"] = ar
+        if not ar.bounded:
+            notes.append(f"{ar}: the 2SLS confidence interval is not reliable")
     control = np.all(z == 0, axis=1)
     for j, t in enumerate(treatments):
         if control.any() and np.all(d[control, j] == 0):
@@ -206,6 +226,7 @@ def late(
             "instruments": tuple(instruments),
             "covariates": tuple(x_names),
             "fixed_effects": tuple(fes),
+            **extra_ar,
         },
     )
 
