@@ -36,8 +36,9 @@ def test_per_covariate_matches_estimatr(name):
     for row in case["table"]:
         got = table.loc[(row["covariate"], row["arm"])]
         assert got["n"] == row["n"] and got["n_missing"] == row["n_missing"]
-        for col in ("mean_control", "mean_arm", "sd_control", "sd_arm", "norm_diff"):
+        for col in ("mean_control", "mean_arm", "sd_control", "sd_arm"):
             assert got[col] == pytest.approx(row[col], rel=1e-12, abs=1e-13), col
+        assert got["normalized_diff"] == pytest.approx(row["norm_diff"], rel=1e-12)
         # estimatr's numbers are printed with 15 significant digits
         for col in ("difference", "std_error", "pvalue"):
             assert got[col] == pytest.approx(row[col], rel=1e-9, abs=1e-13), col
@@ -75,7 +76,7 @@ def test_exports():
     html = bt.to_html()
     assert "<table" in html and "Joint F test (classroom vs control)" in html
     long = bt.to_frame()
-    assert {"covariate", "arm", "difference", "norm_diff"} <= set(long.columns)
+    assert {"covariate", "arm", "difference", "normalized_diff"} <= set(long.columns)
     assert len(long) == 8
 
 
@@ -115,7 +116,7 @@ def test_constant_covariate_is_reported_not_fatal():
     bt = ke.balance(d, treatment="invited", covariates=[*COVS, "region"], strata="stratum")
     row = bt.table.loc[("region", "invited")]
     assert row["difference"] == 0 and row["std_error"] == 0 and np.isnan(row["pvalue"])
-    assert np.isnan(row["norm_diff"])
+    assert np.isnan(row["normalized_diff"])
     assert any("region left out (no variation among the 223 rows used)" in n for n in bt.notes)
     ref = REF["cases"]["hc2_strata"]["joint"]["invited"]
     assert bt.joint_f == pytest.approx(ref["fstat"], rel=1e-9)

@@ -32,7 +32,7 @@ TABLE_COLUMNS = (
     "difference",
     "std_error",
     "pvalue",
-    "norm_diff",
+    "normalized_diff",
 )
 JOINT_COLUMNS = ("fstat", "df1", "df2", "pvalue", "nobs", "n_dropped")
 
@@ -49,7 +49,7 @@ class BalanceTable:
         missing), ``mean_control``, ``mean_arm``, ``sd_control``, ``sd_arm`` (raw means and
         standard deviations), ``difference`` (arm coefficient: within-strata difference with
         strata), ``std_error``, ``pvalue`` (t with the regression's degrees of freedom),
-        ``norm_diff`` (``(mean_arm - mean_control) / sqrt((sd_arm² + sd_control²) / 2)``,
+        ``normalized_diff`` (``(mean_arm - mean_control) / sqrt((sd_arm² + sd_control²) / 2)``,
         Imbens & Rubin 2015). A fresh copy on each access.
     joint : pandas.DataFrame
         One row per arm: ``fstat``, ``df1``, ``df2``, ``pvalue``, ``nobs`` (complete cases of
@@ -124,7 +124,7 @@ class BalanceTable:
                     "Difference": fmt(r["difference"]),
                     "Std. error": f"({fmt(r['std_error'])})",
                     "p-value": fmt(r["pvalue"]),
-                    "Norm. diff.": fmt(r["norm_diff"]),
+                    "Norm. diff.": fmt(r["normalized_diff"]),
                     "N": f"{int(r['n'])}",
                 }
             )
@@ -366,7 +366,7 @@ def difference_rows(x: np.ndarray, names: Sequence[str], prep: PreparedArms) -> 
                     "std_error": sei,
                     "pvalue": _pvalue(coef, sei, float(fit.df[i])),
                     "df": float(fit.df[i]),
-                    "norm_diff": (m1 - m0) / pooled if pooled > 0 else float("nan"),
+                    "normalized_diff": (m1 - m0) / pooled if pooled > 0 else float("nan"),
                 }
             )
     return pd.DataFrame(rows).set_index(["covariate", "arm"])
