@@ -417,3 +417,15 @@ def test_manifest_file_required_and_overwrite_refused_for_it(tmp_path):
     (tmp_path / "a.manifest.json").unlink()
     with pytest.raises(KaizenError, match=r"has no manifest"):
         ke.Assignment.read(path)
+
+
+def test_counts_per_stratum_and_cell():
+    f = pd.DataFrame(
+        {"firm_id": range(48), "cl": np.repeat(np.arange(24), 2), "s": np.repeat(["a", "b"], 24)}
+    )
+    asg = ke.assign(
+        f, strata="s", cluster="cl", seed=1, stage2=ke.Stage(arms={"onsite": 0.5}, strata="s")
+    )
+    c = asg.counts()
+    assert list(c.columns) == ["s", "invited", "onsite", "count"]
+    assert c["count"].tolist() == [3] * 8  # 12 clusters per stratum, 3 per 2x2 cell

@@ -139,6 +139,33 @@ class Assignment:
             out[arm] = (c2 == j).astype(np.int8)
         return out
 
+    def counts(self) -> pd.DataFrame:
+        """Count units (clusters, in a clustered design) per stratum and assignment cell.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per first-stage stratum (and second-stage stratum) × combination of the arm
+            columns, with a ``count`` column.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> f = pd.DataFrame({"firm_id": range(8), "s": ["a"] * 4 + ["b"] * 4})
+        >>> assign(f, strata="s", seed=0).counts()["count"].tolist()
+        [2, 2, 2, 2]
+        """
+        d = self._design
+        args = d.arguments
+        strata = list(args["strata"])
+        if args["stage2"] is not None:
+            strata += [c for c in args["stage2"]["strata"] if c not in strata]
+        table = pd.concat([self._frame, d.table[strata]], axis=1)
+        if args["cluster"] is not None:
+            table = table.assign(_cluster=d.unit_group).drop_duplicates("_cluster")
+        keys = [*strata, *self.arms]
+        return table.groupby(keys, sort=True).size().rename("count").reset_index()
+
     def probabilities(self, *, draws: int = 2_000, seed: int = 0) -> pd.DataFrame:
         """Probability that each unit is assigned to each arm.
 
