@@ -1,15 +1,19 @@
 """Estimators (ITT, LATE, ATT) and their inference."""
 
 from kaizen_eval.estimate.att import att
+from kaizen_eval.estimate.compliance import Compliance, compliance
 from kaizen_eval.estimate.covariance import SE_TYPES, SEType
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
 from kaizen_eval.estimate.linear import LinearFit, WaldTest, fit_2sls, fit_ols, wald_test
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
+from kaizen_eval.estimate.weakiv import AndersonRubinSet
 
 __all__ = [
     "SE_TYPES",
+    "AndersonRubinSet",
+    "Compliance",
     "Estimate",
     "FirstStage",
     "LinearFit",
@@ -17,6 +21,7 @@ __all__ = [
     "SEType",
     "WaldTest",
     "att",
+    "compliance",
     "fit_2sls",
     "fit_ols",
     "itt",
