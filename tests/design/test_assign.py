@@ -429,3 +429,13 @@ def test_counts_per_stratum_and_cell():
     c = asg.counts()
     assert list(c.columns) == ["s", "invited", "onsite", "count"]
     assert c["count"].tolist() == [3] * 8  # 12 clusters per stratum, 3 per 2x2 cell
+
+
+def test_write_refuses_personal_data_unless_allowed(tmp_path):
+    rng = np.random.default_rng(0)
+    f = make_frame(n=40).assign(gps_lat=rng.uniform(-7, -6, 40))
+    asg = ke.assign(f, seed=0, rerandomize=ke.Rerandomize(covariates=["gps_lat"], bound=2.0))
+    with pytest.raises(KaizenError, match=r"refusing to write .*'gps_lat'"):
+        asg.write(tmp_path / "a.parquet")
+    path = asg.write(tmp_path / "a.parquet", allow_pii=["gps_lat"])
+    ke.Assignment.read(path).verify(f)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ def write_assignment(
     manifest: dict[str, Any],
     *,
     force: bool,
+    allow_pii: bool | Sequence[str] = False,
 ) -> Path:
     """Write ``frame`` + the design columns to ``path`` and ``manifest`` beside it."""
     suffix = path.suffix.lower()
@@ -57,7 +59,7 @@ def write_assignment(
         table = table.assign(
             **{c: pd.Series(canonical_column(table[c]), dtype=object) for c in text}
         )
-    written = write_table(table, path, id_col=id_col)
+    written = write_table(table, path, id_col=id_col, allow_pii=allow_pii)
     mpath.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return written
 

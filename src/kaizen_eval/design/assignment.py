@@ -267,7 +267,9 @@ class Assignment:
             )
 
     # --- files ----------------------------------------------------------------------------
-    def write(self, path: str | Path, *, force: bool = False) -> Path:
+    def write(
+        self, path: str | Path, *, force: bool = False, allow_pii: bool | Sequence[str] = False
+    ) -> Path:
         """Write the assignment and its design columns to a table, and its manifest beside it.
 
         The table (``.parquet`` or ``.csv``, written by :func:`kaizen_eval.write_table`, which
@@ -284,6 +286,9 @@ class Assignment:
         force : bool
             Overwrite existing files. Default ``False``: an existing table or manifest is an
             error, so a drawn assignment is never silently replaced.
+        allow_pii : bool or sequence of str
+            Passed to :func:`kaizen_eval.write_table`: design columns that look like personal
+            data (e.g. GPS coordinates used for re-randomization) are refused unless allowed.
 
         Returns
         -------
@@ -302,6 +307,7 @@ class Assignment:
             self._design.table,
             self.manifest,
             force=force,
+            allow_pii=allow_pii,
         )
 
     @classmethod
