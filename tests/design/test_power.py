@@ -13,6 +13,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
 
@@ -146,3 +147,12 @@ def test_stata_sampsi_and_sampclus():
     assert math.ceil(ke.sample_size(4, sd=5) / 2) == 25
     assert ke.sample_size(4, sd=5) / 2 == pytest.approx(24.53, abs=0.005)
     assert math.ceil(ke.sample_size(4, sd=5, icc=0.3, cluster_size=10) / 10) == 19
+
+
+def test_arrays_and_numpy_scalars():
+    ns = np.array([100, 250, 1000])
+    out = ke.mde(ns, distribution="t")
+    assert out.shape == (3,)
+    assert out.tolist() == [ke.mde(int(v), distribution="t") for v in ns]
+    assert ke.mde(np.int64(400)) == ke.mde(400)
+    assert ke.sample_size(np.float64(0.2)) == ke.sample_size(0.2)

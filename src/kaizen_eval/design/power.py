@@ -29,8 +29,10 @@ the treatment group treated minus share of the control group treated).
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Literal, get_args
 
+import numpy as np
 from scipy import optimize, stats
 
 from kaizen_eval._validation import KaizenError, check_option
@@ -40,7 +42,7 @@ DISTRIBUTIONS: tuple[str, ...] = get_args(Distribution)
 
 
 def _check(name: str, value: float, lo: float, hi: float, *, lo_open=True, hi_open=True) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+    if isinstance(value, bool | np.bool_) or not isinstance(value, Real) or math.isnan(value):
         raise KaizenError(f"`{name}` must be a number. You passed: {value!r}.")
     bad_lo = value <= lo if lo_open else value < lo
     bad_hi = value >= hi if hi_open else value > hi
@@ -113,7 +115,7 @@ def _df(n: float, cluster_size: float) -> float:
 
 
 def mde(
-    n: float,
+    n: float | np.ndarray,
     *,
     p_treat: float = 0.5,
     compliance: float = 1.0,
@@ -125,13 +127,14 @@ def mde(
     sd: float = 1.0,
     one_sided: bool = False,
     distribution: Distribution = "normal",
-) -> float:
+) -> float | np.ndarray:
     """Minimum detectable effect of a two-arm trial (ITT, or LATE when ``compliance < 1``).
 
     Parameters
     ----------
-    n : float
-        Total number of units (firms), both arms, all clusters.
+    n : float or array-like
+        Total number of units (firms), both arms, all clusters; an array gives an array of MDEs
+        (a power curve).
     p_treat : float
         Share of units assigned to treatment (unequal allocation allowed).
     compliance : float
@@ -160,8 +163,8 @@ def mde(
 
     Returns
     -------
-    float
-        The minimum detectable effect, in the units of ``sd``.
+    float or numpy.ndarray
+        The minimum detectable effect, in the units of ``sd`` (an array when ``n`` is one).
 
     See Also
     --------
@@ -179,8 +182,15 @@ def mde(
     0.2802
     >>> round(mde(400, compliance=0.7), 4)  # LATE
     0.4002
+    >>> mde([100, 400]).round(3).tolist()
+    [0.56, 0.28]
     """
     _validate(p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, distribution)
+    if np.ndim(n) > 0:
+        args = (p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, one_sided)
+        values = [_check("n", v, 0, math.inf) for v in np.asarray(n, dtype=float).ravel()]
+        out = [_mde(v, *args, distribution) for v in values]
+        return np.asarray(out).reshape(np.shape(n))
     n = _check("n", n, 0, math.inf)
     return _mde(
         n, p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, one_sided, distribution
