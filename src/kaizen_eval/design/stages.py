@@ -30,7 +30,9 @@ class Stage:
         the declared proportions. To reuse the first stage's strata, name the same columns.
     among : str or sequence of str, optional
         First-stage arm(s) among which this stage is drawn (e.g. ``"invited"``); other units get
-        0 in every arm of this stage. ``None`` (default): all units (factorial design).
+        0 in every arm of this stage. ``None`` (default): all units (factorial design). A
+        stage drawn among firms known only later (e.g. those that attended) is its own
+        :func:`~kaizen_eval.assign` on those firms.
 
     Examples
     --------
