@@ -3,6 +3,7 @@
 from kaizen_eval.estimate.att import att
 from kaizen_eval.estimate.compliance import Compliance, compliance
 from kaizen_eval.estimate.covariance import SE_TYPES, SEType
+from kaizen_eval.estimate.did import att_did
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
 from kaizen_eval.estimate.linear import LinearFit, WaldTest, fit_2sls, fit_ols, wald_test
@@ -21,6 +22,7 @@ __all__ = [
     "SEType",
     "WaldTest",
     "att",
+    "att_did",
     "compliance",
     "fit_2sls",
     "fit_ols",

@@ -74,8 +74,8 @@ def att(
     if not instruments:
         raise KaizenError(
             "att needs `instrument`: the random assignment column(s) behind the take-up "
-            f"{', '.join(map(repr, treatments))} (the ATT of a non-randomized site is not "
-            "implemented)"
+            f"{', '.join(map(repr, treatments))}; for a non-randomized site use `att_did` "
+            "(difference-in-differences with propensity-score weights)"
         )
     require_columns(df, [*treatments, *instruments], where="the data passed to att")
     complete = df[[*treatments, *instruments]].notna().all(axis=1)
