@@ -439,3 +439,40 @@ def test_write_refuses_personal_data_unless_allowed(tmp_path):
         asg.write(tmp_path / "a.parquet")
     path = asg.write(tmp_path / "a.parquet", allow_pii=["gps_lat"])
     ke.Assignment.read(path).verify(f)
+
+
+# --- the algorithm is a contract -------------------------------------------------------------
+# Assignments must be re-derivable years later from the manifest. These values were produced by
+# this implementation (algorithm "kaizen_eval.blocked_complete/v1", numpy's PCG64 via
+# default_rng) and pin it: if a change to the drawing code makes them fail, past assignments
+# would no longer verify, so the change must come with a new algorithm tag (and the old one
+# kept), not with new numbers here.
+def test_pinned_assignments_of_algorithm_v1():
+    f = pd.DataFrame(
+        {
+            "firm_id": [f"TZ{i:03d}" for i in range(24)],
+            "stratum": np.repeat(["a", "b", "c"], 8),
+            "x": np.arange(24) * 1.5,
+        }
+    )
+    a = ke.assign(
+        f, strata="stratum", seed=20131, stage2=ke.Stage(arms={"onsite": 0.5}, strata="stratum")
+    )
+    assert a.manifest["algorithm"] == "kaizen_eval.blocked_complete/v1"
+    assert "".join(map(str, a.frame["invited"])) == "010101010101100101011001"
+    assert "".join(map(str, a.frame["onsite"])) == "001101100000111100001111"
+    assert a.manifest["frame_sha256"] == (
+        "91877d2c12ee30a7992f44f033b4b4e79800851aa612880be5ec7e5b6f81561e"
+    )
+    assert a.manifest["result_sha256"] == (
+        "72a12d8faf321c9ad001e8e0a497d532fa4c3279411cff291e946aa323e4c80f"
+    )
+    b = ke.assign(
+        f,
+        arms={"c": 1 / 3, "o": 1 / 3},
+        seed=7,
+        rerandomize=ke.Rerandomize(covariates=["x"], bound=0.5),
+    )
+    assert b.manifest["n_draws"] == 17
+    assert "".join(map(str, b.frame["c"])) == "000100101100100100010010"
+    assert "".join(map(str, b.frame["o"])) == "001011010000001001000101"
