@@ -21,7 +21,9 @@ The rule, per block of size ``m`` (a stratum, or a stratum × first-stage arm ce
    the next ``c_1`` to arm 1, and so on.
 
 Random numbers are consumed in a fixed order per call: ``keys`` (shape ``(n, M)``) then ``u``
-(shape ``(n, n_blocks)``), so a draw is a pure function of the generator's state.
+(shape ``(n, n_blocks)``), so a draw is a pure function of the generator's state. Only
+``Generator.random`` is used, whose stream depends on the bit generator (PCG64) alone, not on
+the sampling algorithms NumPy may improve between versions.
 """
 
 from __future__ import annotations

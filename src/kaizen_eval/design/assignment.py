@@ -51,6 +51,7 @@ class Assignment:
         the id's text form (a fresh copy on each access).
     manifest : dict
         ``seed`` (or ``rng_state`` when a Generator was passed), ``package_version``,
+        ``numpy_version``,
         ``arguments``, ``frame_sha256`` (input frame in canonical form: relevant columns, rows
         sorted by id), ``result_sha256`` (``frame`` in canonical form), ``n_draws`` (draws made
         until re-randomization accepted one; 1 without it), ``criterion_value``, ``n_units``,
@@ -256,9 +257,14 @@ class Assignment:
         if sha256_of_frame(again, [self.id_col, *self.arms]) != man["result_sha256"]:
             n_diff = int((again[list(self.arms)] != self._frame[list(self.arms)]).any(axis=1).sum())
             version = ""
-            if man.get("package_version") != __version__:
+            if man.get("package_version") != __version__ or man.get("numpy_version") not in (
+                None,
+                np.__version__,
+            ):
                 version = (
-                    f" (drawn with kaizen_eval {man.get('package_version')}, this is {__version__})"
+                    f" (drawn with kaizen_eval {man.get('package_version')} and numpy "
+                    f"{man.get('numpy_version')}; this is kaizen_eval {__version__}, numpy "
+                    f"{np.__version__})"
                 )
             raise KaizenError(
                 f"seed/arguments differ: drawing again with seed={man.get('seed')!r} and the "
@@ -457,6 +463,7 @@ def assign(
     manifest = {
         **seed_record,
         "package_version": __version__,
+        "numpy_version": np.__version__,
         "algorithm": ALGORITHM,
         "arguments": copy.deepcopy(arguments),
         "frame_columns": relevant_columns(arguments),
