@@ -11,6 +11,7 @@ Wald F under the same covariance. The regressions and covariances are those of
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -179,8 +180,6 @@ class BalanceTable:
     def to_html(self, digits: int = 3) -> str:
         """HTML table with the joint test(s) in a paragraph underneath."""
         body = self._formatted(digits).to_html(index=False, classes="balance", border=0)
-        import html
-
         notes = "<br>\n".join(html.escape(line) for line in self.footer(digits))
         return f'{body}\n<p class="balance-notes">{notes}</p>\n'
 
