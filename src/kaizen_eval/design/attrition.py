@@ -21,6 +21,7 @@ from kaizen_eval.design.balance import (
     _fit,
     _numeric,
     balance,
+    cell,
     difference_rows,
     prepare_arms,
 )
@@ -55,11 +56,17 @@ class AttritionTable:
         ``covariates``).
     se_type : str
         Covariance type.
+    strata : tuple of str
+        Strata absorbed as fixed effects.
+    cluster : str or None
+        Cluster column of the covariance.
     """
 
     _table: pd.DataFrame
     se_type: str
     retained_balance: Mapping[str, BalanceTable] = field(default_factory=dict)
+    strata: tuple[str, ...] = ()
+    cluster: str | None = None
 
     @property
     def table(self) -> pd.DataFrame:
@@ -72,19 +79,22 @@ class AttritionTable:
 
     def _formatted(self, digits: int) -> pd.DataFrame:
         t = self._table.reset_index()
-        out = pd.DataFrame(
+
+        def fmt(col: str, parentheses: bool = False) -> list[str]:
+            return [cell(v, digits, parentheses=parentheses) for v in t[col]]
+
+        return pd.DataFrame(
             {
                 "Wave": t["wave"].astype(str),
                 "Arm": t["arm"].astype(str),
-                "Observed (control)": t["observed_control"].map(f"{{:.{digits}f}}".format),
-                "Observed (arm)": t["observed_arm"].map(f"{{:.{digits}f}}".format),
-                "Difference": t["difference"].map(f"{{:.{digits}f}}".format),
-                "Std. error": t["std_error"].map(f"({{:.{digits}f}})".format),
-                "p-value": t["pvalue"].map(f"{{:.{digits}f}}".format),
+                "Observed (control)": fmt("observed_control"),
+                "Observed (arm)": fmt("observed_arm"),
+                "Difference": fmt("difference"),
+                "Std. error": fmt("std_error", parentheses=True),
+                "p-value": fmt("pvalue"),
                 "N": t["n"].astype(int).astype(str),
             }
         )
-        return out
 
     def to_frame(self) -> pd.DataFrame:
         """Return the numbers in long form (``wave`` and ``arm`` as columns)."""
@@ -92,7 +102,9 @@ class AttritionTable:
 
     def to_markdown(self, digits: int = 3) -> str:
         """Markdown table (standard errors under ``se_type``)."""
-        note = f"\n\nStandard errors: {self.se_type}.\n"
+        fe = f"; strata fixed effects ({', '.join(self.strata)})" if self.strata else ""
+        cl = f"; clustered by {self.cluster}" if self.cluster else ""
+        note = f"\n\nStandard errors: {self.se_type}{cl}{fe}.\n"
         return (
             self._formatted(digits).to_markdown(
                 index=False, disable_numparse=True, colalign=("left", "left", *["right"] * 6)
@@ -240,4 +252,10 @@ def differential_attrition(
                     "covariates must be on every wave's rows: merge them from the baseline)"
                 ) from err
     table = pd.concat(parts)[list(ATTRITION_COLUMNS)]
-    return AttritionTable(table, se_type=str(se_type), retained_balance=MappingProxyType(retained))
+    return AttritionTable(
+        table,
+        se_type=str(se_type),
+        retained_balance=MappingProxyType(retained),
+        strata=tuple(as_list(strata)),
+        cluster=cluster,
+    )

@@ -113,7 +113,10 @@ class BalanceTable:
 
     def _formatted(self, digits: int) -> pd.DataFrame:
         t = self._table
-        fmt = f"{{:.{digits}f}}".format
+
+        def fmt(v: float) -> str:
+            return cell(v, digits)
+
         several = len(self.arms) > 1
         rows = []
         for (cov, arm), r in t.iterrows():
@@ -123,7 +126,7 @@ class BalanceTable:
                     "Control": fmt(r["mean_control"]),
                     "Arm": fmt(r["mean_arm"]),
                     "Difference": fmt(r["difference"]),
-                    "Std. error": f"({fmt(r['std_error'])})",
+                    "Std. error": cell(r["std_error"], digits, parentheses=True),
                     "p-value": fmt(r["pvalue"]),
                     "Norm. diff.": fmt(r["normalized_diff"]),
                     "N": f"{int(r['n'])}",
@@ -182,6 +185,14 @@ class BalanceTable:
         body = self._formatted(digits).to_html(index=False, classes="balance", border=0)
         notes = "<br>\n".join(html.escape(line) for line in self.footer(digits))
         return f'{body}\n<p class="balance-notes">{notes}</p>\n'
+
+
+def cell(value: float, digits: int, *, parentheses: bool = False) -> str:
+    """Format a number for a table cell: fixed digits, empty when missing (NaN)."""
+    if value is None or not np.isfinite(value):
+        return ""
+    text = f"{value:.{digits}f}"
+    return f"({text})" if parentheses else text
 
 
 def _latex_escape(text: str) -> str:
