@@ -7,6 +7,7 @@ from kaizen_eval.estimate.did import att_did
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
 from kaizen_eval.estimate.linear import LinearFit, WaldTest, fit_2sls, fit_ols, wald_test
+from kaizen_eval.estimate.multiple import romano_wolf, sharpened_qvalues
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
 from kaizen_eval.estimate.weakiv import AndersonRubinSet
@@ -29,5 +30,7 @@ __all__ = [
     "itt",
     "late",
     "randomization_inference",
+    "romano_wolf",
+    "sharpened_qvalues",
     "wald_test",
 ]
