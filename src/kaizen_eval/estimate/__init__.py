@@ -11,6 +11,7 @@ from kaizen_eval.estimate.multiple import romano_wolf, sharpened_qvalues
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
 from kaizen_eval.estimate.weakiv import AndersonRubinSet
+from kaizen_eval.estimate.wild import WildBootstrap, wild_cluster_bootstrap
 
 __all__ = [
     "SE_TYPES",
@@ -22,6 +23,7 @@ __all__ = [
     "RandomizationInference",
     "SEType",
     "WaldTest",
+    "WildBootstrap",
     "att",
     "att_did",
     "compliance",
@@ -33,4 +35,5 @@ __all__ = [
     "romano_wolf",
     "sharpened_qvalues",
     "wald_test",
+    "wild_cluster_bootstrap",
 ]
