@@ -116,3 +116,40 @@ def test_bad_input(clustered):
     df.loc[:4, "y"] = np.nan
     ri = ke.randomization_inference(df, outcome="y", treatment="t", draws=10)
     assert ri.nobs == 295 and (ri.dropped["reason"] == "missing outcome 'y'").sum() == 5
+
+
+@pytest.fixture
+def assigned():
+    frame = pd.DataFrame(
+        {"firm_id": [f"F{i:03d}" for i in range(90)], "stratum": np.arange(90) % 3}
+    )
+    asg = ke.assign(frame, id_col="firm_id", arms={"invited": 0.5}, strata="stratum", seed=5)
+    rng = np.random.default_rng(1)
+    df = frame.merge(asg.frame, on="firm_id").sample(frac=1.0, random_state=2)  # any row order
+    df["y"] = 0.4 * df["invited"] + rng.normal(size=90)
+    return asg, df
+
+
+def test_draws_from_an_assignment_object_follow_its_redraws(assigned):
+    asg, df = assigned
+    ri = ke.randomization_inference(
+        df, outcome="y", treatment="invited", assignment=asg, draws=300, seed=4
+    )
+    redrawn = asg.redraw_many(300, np.random.default_rng(4))["invited"]
+    pos = asg.frame.reset_index(drop=True).reset_index().set_index("firm_id").loc[df["firm_id"]]
+    arms = redrawn[:, pos["index"].to_numpy()]
+    y = df["y"].to_numpy()
+    expected = [y[a == 1].mean() - y[a == 0].mean() for a in arms]
+    np.testing.assert_allclose(ri.draws, expected, rtol=1e-10)
+    assert not ri.exact and "300 random draws" in repr(ri)
+
+
+def test_assignment_mismatch_is_an_error(assigned):
+    asg, df = assigned
+    flipped = df.assign(invited=1 - df["invited"])
+    with pytest.raises(KaizenError, match="differs from the assignment"):
+        ke.randomization_inference(flipped, outcome="y", treatment="invited", assignment=asg)
+    with pytest.raises(KaizenError, match="give either `assignment` or `strata`"):
+        ke.randomization_inference(
+            df, outcome="y", treatment="invited", assignment=asg, strata="stratum"
+        )

@@ -13,7 +13,7 @@ import itertools
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -54,7 +54,8 @@ class RandomizationInference:
     exact : bool
         Whether all distinct assignments were enumerated.
     n_assignments : int
-        Number of distinct assignments the design allows.
+        Number of distinct assignments the design allows (``-1`` when the draws come from an
+        ``Assignment`` object, whose count is not computed).
     statistic : str
         ``"coef"`` (the OLS coefficient) or ``"t"`` (studentized: HC1, or CR1 with clusters).
     treatment, outcome : str
@@ -81,10 +82,11 @@ class RandomizationInference:
 
     def __repr__(self) -> str:
         how = "exact enumeration" if self.exact else f"{len(self.draws)} random draws"
+        of = f" of {_count_text(self.n_assignments)} assignments" if self.n_assignments > 0 else ""
         return (
             f"<RandomizationInference {self.statistic} of {self.treatment!r} on "
-            f"{self.outcome!r}: observed = {self.observed:.4g}, p = {self.pvalue:.4g} ({how} "
-            f"of {_count_text(self.n_assignments)} assignments)>"
+            f"{self.outcome!r}: observed = {self.observed:.4g}, p = {self.pvalue:.4g} ({how}"
+            f"{of})>"
         )
 
 
@@ -104,6 +106,7 @@ def randomization_inference(
     draws: int = 10_000,
     seed: int | np.random.Generator = 0,
     statistic: str = "coef",
+    assignment: Any = None,
 ) -> RandomizationInference:
     """Randomization (permutation) test of the sharp null of no effect of ``treatment``.
 
@@ -130,6 +133,11 @@ def randomization_inference(
     statistic : str
         ``"coef"`` (default; with no covariates the difference in means) or ``"t"``
         (coefficient over its HC1 standard error, CR1 with ``cluster``).
+    assignment : kaizen_eval.design.Assignment, optional
+        The assignment object that produced ``treatment``: the draws then come from its
+        ``redraw_many`` (both stages, strata, clusters and re-randomization exactly as drawn),
+        rows are matched on its id column, and ``strata``/``cluster`` must not be given (the
+        ``cluster`` of the studentized statistic excepted).
 
     Returns
     -------
@@ -151,6 +159,9 @@ def randomization_inference(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     covs = as_list(covariates)
     fes = as_list(fixed_effects)
+    if assignment is not None and strata is not None:
+        raise KaizenError("give either `assignment` or `strata`: the assignment knows its strata")
+    id_col = [assignment.id_col] if assignment is not None else []
     sample = estimation_sample(
         df,
         [
@@ -160,6 +171,7 @@ def randomization_inference(
             ("stratum", as_list(strata)),
             ("cluster", as_list(cluster)),
             ("fixed effect", fes),
+            ("id", id_col),
         ],
         where="randomization_inference",
     )
@@ -167,6 +179,22 @@ def randomization_inference(
     y = numeric_column(data, outcome, "outcome")
     t = numeric_column(data, treatment, "treatment")
     n = len(y)
+    if assignment is not None:
+        return _from_assignment(
+            assignment,
+            data,
+            y,
+            t,
+            covs,
+            fes,
+            cluster,
+            statistic,
+            draws,
+            rng,
+            sample,
+            outcome,
+            treatment,
+        )
     unit = factorize(data[cluster].to_numpy()) if cluster else np.arange(n)
     n_units = int(unit.max()) + 1
     t_unit = _unit_values(t, unit, n_units, treatment, cluster)
@@ -202,6 +230,60 @@ def randomization_inference(
         treatment=treatment,
         outcome=outcome,
         nobs=n,
+        dropped=sample.dropped,
+    )
+
+
+def _from_assignment(
+    assignment, data, y, t, covs, fes, cluster, statistic, draws, rng, sample, outcome, treatment
+):
+    frame = assignment.frame
+    if treatment not in frame.columns:
+        raise KaizenError(
+            f"treatment {treatment!r} is not an arm of the assignment (arms: "
+            f"{', '.join(assignment.arms)})"
+        )
+    ids = frame[assignment.id_col].astype(str)
+    position = pd.Series(np.arange(len(ids)), index=pd.Index(ids))
+    if not position.index.is_unique:
+        raise KaizenError(f"the assignment's {assignment.id_col!r} is not unique")
+    keys = data[assignment.id_col].astype(str)
+    unknown = ~keys.isin(position.index)
+    if unknown.any():
+        raise KaizenError(
+            f"{int(unknown.sum())} rows have a {assignment.id_col!r} the assignment does not "
+            f"know (e.g. {keys[unknown].iloc[0]!r})"
+        )
+    pos = position[keys].to_numpy()
+    drawn = frame[treatment].to_numpy(dtype=float)[pos]
+    differ = drawn != t
+    if differ.any():
+        raise KaizenError(
+            f"{int(differ.sum())} rows have a {treatment!r} that differs from the assignment "
+            f"(e.g. {assignment.id_col} = {keys[differ].iloc[0]!r}); randomization inference "
+            "needs the assignment as it was made"
+        )
+    codes = factorize(data[cluster].to_numpy()) if cluster else None
+    stat = _Statistic(data, y, covs, fes, statistic, cluster_codes=codes)
+    observed = float(stat(t[:, None])[0])
+    values = []
+    for start in range(0, draws, _CHUNK):
+        b = min(_CHUNK, draws - start)
+        arm = assignment.redraw_many(b, rng)[treatment][:, pos].astype(float)
+        values.append(stat(arm.T))
+    values = np.concatenate(values)
+    tol = _TIE_RTOL * max(abs(observed), 1e-300)
+    extreme = np.abs(values) >= abs(observed) - tol
+    return RandomizationInference(
+        pvalue=float((1 + extreme.sum()) / (1 + len(values))),
+        observed=observed,
+        draws=values,
+        exact=False,
+        n_assignments=-1,
+        statistic=statistic,
+        treatment=treatment,
+        outcome=outcome,
+        nobs=len(y),
         dropped=sample.dropped,
     )
 
