@@ -1,6 +1,7 @@
 """Estimators (ITT, LATE, ATT) and their inference."""
 
 from kaizen_eval.estimate.att import att
+from kaizen_eval.estimate.bounds import LeeBounds, lee_bounds
 from kaizen_eval.estimate.compliance import Compliance, compliance
 from kaizen_eval.estimate.covariance import SE_TYPES, SEType
 from kaizen_eval.estimate.did import att_did
@@ -19,6 +20,7 @@ __all__ = [
     "Compliance",
     "Estimate",
     "FirstStage",
+    "LeeBounds",
     "LinearFit",
     "RandomizationInference",
     "SEType",
@@ -31,6 +33,7 @@ __all__ = [
     "fit_ols",
     "itt",
     "late",
+    "lee_bounds",
     "randomization_inference",
     "romano_wolf",
     "sharpened_qvalues",
