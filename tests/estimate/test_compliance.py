@@ -30,3 +30,9 @@ def test_compliance_needs_binary_columns():
     df = pd.DataFrame({"z": [0, 1, 0, 1], "days": [0, 3, 0, 5]})
     with pytest.raises(KaizenError, match="needs a 0/1 column; 'days'"):
         ke.compliance(df, treatment="days", instrument="z")
+
+
+def test_compliance_all_missing_covariate_is_named():
+    df = pd.DataFrame({"z": [0, 1, 0, 1], "d": [0, 1, 0, 0], "educ": [np.nan] * 4})
+    with pytest.raises(KaizenError, match="'educ' is missing in every row"):
+        ke.compliance(df, treatment="d", instrument="z", covariates="educ")

@@ -120,6 +120,8 @@ def compliance(
             raise KaizenError(f"covariate {c!r} must be numeric; it has dtype {x.dtype}")
         x = x.to_numpy(dtype=float, na_value=np.nan)
         ok = ~np.isnan(x)
+        if not ok.any():
+            raise KaizenError(f"covariate {c!r} is missing in every row of the sample")
         at = ok & (z == 0) & (d == 1)
         nt = ok & (z == 1) & (d == 0)
         rows[c] = {
