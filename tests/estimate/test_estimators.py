@@ -273,3 +273,16 @@ def test_anderson_rubin_set_equals_grid_inversion(trial, strength, se):
         assert ar.kind == "interval" and ar.low < r.estimate < ar.high
     if strength == 0.02:
         assert not ar.bounded and any("Anderson-Rubin" in n for n in r.notes)
+
+
+def test_covariate_constant_within_fixed_effects_is_named_even_at_large_scale(trial):
+    # a stratum-level covariate in local currency: absorbing strata leaves only rounding noise
+    level = trial.assign(stratum_sales=1e9 * (1 + trial["stratum"] / 7))
+    with pytest.raises(KaizenError, match="'stratum_sales' has no variation left"):
+        ke.itt(
+            level,
+            outcome="y",
+            treatment="invited",
+            covariates="stratum_sales",
+            fixed_effects="stratum",
+        )

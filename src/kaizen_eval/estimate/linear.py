@@ -93,8 +93,16 @@ def _names(names: Sequence[str] | None, k: int, prefix: str = "x") -> tuple[str,
     return names
 
 
-def check_full_rank(x: np.ndarray, names: Sequence[str], what: str = "regressors") -> None:
+def check_full_rank(
+    x: np.ndarray,
+    names: Sequence[str],
+    what: str = "regressors",
+    reference: np.ndarray | None = None,
+) -> None:
     """Raise a ``KaizenError`` naming the columns of ``x`` that are linear combinations of others.
+
+    ``reference`` holds the columns before fixed effects were absorbed: a column whose absorbed
+    version is negligible relative to it (norm ratio below 1e-9) has no variation left.
 
     Examples
     --------
@@ -107,7 +115,12 @@ def check_full_rank(x: np.ndarray, names: Sequence[str], what: str = "regressors
     n, k = x.shape
     if k == 0:
         return
-    zero = [names[j] for j in range(k) if not np.any(np.abs(x[:, j]) > 1e-12 * max(1.0, n))]
+    norms = np.linalg.norm(x, axis=0)
+    if reference is not None:
+        ref = np.linalg.norm(np.asarray(reference, dtype=float), axis=0)
+        zero = [names[j] for j in range(k) if not norms[j] > 1e-9 * ref[j]]
+    else:
+        zero = [names[j] for j in range(k) if not np.any(np.abs(x[:, j]) > 1e-12 * max(1.0, n))]
     if zero:
         raise KaizenError(
             f"{', '.join(map(repr, zero))} {'has' if len(zero) == 1 else 'have'} no variation "
@@ -196,7 +209,7 @@ def fit_ols(
     n, k = x.shape
     names = _names(names, k)
     (yt, xt), absorber, sw = _prepare([y, x], fixed_effects, weights)
-    check_full_rank(xt, names)
+    check_full_rank(xt, names, reference=x)
     q, r = np.linalg.qr(xt)
     coef = scipy.linalg.solve_triangular(r, q.T @ yt)
     rinv = np.linalg.inv(r)  # (scipy solve_triangular with an identity rhs is very slow)
@@ -306,8 +319,13 @@ def fit_2sls(
             f"got {n_inst} ({', '.join(zn)})"
         )
     (yt, et, dt, zt), absorber, sw = _prepare([y, exog, endog, instruments], fixed_effects, weights)
-    check_full_rank(np.hstack([et, zt]), (*xn, *zn), what="instruments and exogenous regressors")
-    check_full_rank(np.hstack([et, dt]), (*xn, *dn))
+    check_full_rank(
+        np.hstack([et, zt]),
+        (*xn, *zn),
+        what="instruments and exogenous regressors",
+        reference=np.hstack([exog, instruments]),
+    )
+    check_full_rank(np.hstack([et, dt]), (*xn, *dn), reference=np.hstack([exog, endog]))
     res = IV2SLS(yt, et if k1 else None, dt, zt).fit(cov_type="unadjusted")
     coef = np.asarray(res.params, dtype=float)
     xt = np.hstack([et, dt])

@@ -364,11 +364,12 @@ class _Statistic:
         if self.absorber is None:
             x = np.hstack([np.ones((n, 1)), x])
             names = ["(Intercept)", *names]
-        else:
+        raw = x
+        if self.absorber is not None:
             x = self.absorber.residualize(x)
             y = self.absorber.residualize(y)
         if x.shape[1]:
-            check_full_rank(x, names, what="covariates")
+            check_full_rank(x, names, what="covariates", reference=raw)
             self.q = np.linalg.qr(x)[0]
             y = y - self.q @ (self.q.T @ y)
         else:

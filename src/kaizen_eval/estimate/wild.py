@@ -215,11 +215,9 @@ def wild_cluster_bootstrap(
     if not fes:
         x, names = np.hstack([np.ones((len(y), 1)), x]), ["(Intercept)", *names]
     codes = fe_codes(data, fes)
+    tx = np.column_stack([t, x])
     check_full_rank(
-        np.column_stack([t, x])
-        if codes is None
-        else Absorber(codes).residualize(np.column_stack([t, x])),
-        [treatment, *names],
+        tx if codes is None else Absorber(codes).residualize(tx), [treatment, *names], reference=tx
     )
     g = int(data[cluster].nunique())
     if g < 2:
