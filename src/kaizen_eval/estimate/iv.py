@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -25,43 +26,61 @@ WEAK_F = 10.0  # rule-of-thumb threshold (Staiger–Stock) below which we warn
 class FirstStage:
     """First-stage regressions of each endogenous treatment on the excluded instruments.
 
+    The tables are returned as copies, so the result cannot be changed in place.
+
     Attributes
     ----------
-    coefficients : pandas.DataFrame
-        Tidy rows (``estimate, std_error, …``) of the excluded instruments, indexed by
-        (``endogenous``, ``term``).
-    fstats : pandas.Series
-        Wald F of the excluded instruments per endogenous variable, with the same (robust or
-        cluster-robust) covariance as the second stage.
-    pvalues : pandas.Series
-        Their p-values.
-    effective_f : pandas.Series
-        Montiel Olea–Pflueger (2013) effective F per endogenous variable (with the same
-        covariance type), ``π̂ᵀZ̃ᵀZ̃π̂ / tr(V̂(π̂) Z̃ᵀZ̃)``; equals the robust F with one instrument.
     df : tuple of (int, float)
         ``(df1, df2)`` of the F tests.
     estimates : Mapping[str, Estimate]
         The full first-stage results, one per endogenous variable.
     """
 
-    coefficients: pd.DataFrame
-    fstats: pd.Series
-    pvalues: pd.Series
-    effective_f: pd.Series
+    _coefficients: pd.DataFrame
+    _fstats: pd.Series
+    _pvalues: pd.Series
+    _effective_f: pd.Series
     df: tuple[int, float]
     estimates: Mapping[str, Estimate]
 
     @property
+    def coefficients(self) -> pd.DataFrame:
+        """Tidy rows of the excluded instruments, indexed by (``endogenous``, ``term``)."""
+        return self._coefficients.copy()
+
+    @property
+    def fstats(self) -> pd.Series:
+        """Wald F of the excluded instruments per endogenous variable.
+
+        Computed with the same (robust or cluster-robust) covariance as the second stage.
+        """
+        return self._fstats.copy()
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """p-values of :attr:`fstats`."""
+        return self._pvalues.copy()
+
+    @property
+    def effective_f(self) -> pd.Series:
+        """Montiel Olea–Pflueger (2013) effective F per endogenous variable.
+
+        ``π̂ᵀZ̃ᵀZ̃π̂ / tr(V̂(π̂) Z̃ᵀZ̃)`` with the second stage's covariance type; it equals the
+        robust F with one instrument.
+        """
+        return self._effective_f.copy()
+
+    @property
     def fstat(self) -> float | pd.Series:
         """The first-stage F: a float with one endogenous variable, else a Series (one each)."""
-        return float(self.fstats.iloc[0]) if len(self.fstats) == 1 else self.fstats.copy()
+        return float(self._fstats.iloc[0]) if len(self._fstats) == 1 else self._fstats.copy()
 
     def __repr__(self) -> str:
         return (
             "<FirstStage F: "
-            + ", ".join(f"{k} = {v:.4g}" for k, v in self.fstats.items())
+            + ", ".join(f"{k} = {v:.4g}" for k, v in self._fstats.items())
             + ">\n"
-            + self.coefficients.to_string(float_format=lambda v: f"{v:.4g}")
+            + self._coefficients.to_string(float_format=lambda v: f"{v:.4g}")
         )
 
 
@@ -286,12 +305,12 @@ def _first_stage(d, z, x, treatments, instruments, x_names, se_type, clusters, c
                 stacklevel=3,
             )
     return FirstStage(
-        coefficients=pd.concat(rows),
-        fstats=pd.Series(fstats, name="F"),
-        pvalues=pd.Series(pvals, name="pvalue"),
-        effective_f=pd.Series(eff, name="effective_F"),
+        _coefficients=pd.concat(rows),
+        _fstats=pd.Series(fstats, name="F"),
+        _pvalues=pd.Series(pvals, name="pvalue"),
+        _effective_f=pd.Series(eff, name="effective_F"),
         df=df_pair,
-        estimates=ests,
+        estimates=MappingProxyType(ests),
     )
 
 
