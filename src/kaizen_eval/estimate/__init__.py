@@ -11,6 +11,7 @@ from kaizen_eval.estimate.linear import LinearFit, WaldTest, fit_2sls, fit_ols, 
 from kaizen_eval.estimate.multiple import romano_wolf, sharpened_qvalues
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
+from kaizen_eval.estimate.ri_ci import RandomizationCI, randomization_ci
 from kaizen_eval.estimate.weakiv import AndersonRubinSet
 from kaizen_eval.estimate.wild import WildBootstrap, wild_cluster_bootstrap
 
@@ -22,6 +23,7 @@ __all__ = [
     "FirstStage",
     "LeeBounds",
     "LinearFit",
+    "RandomizationCI",
     "RandomizationInference",
     "SEType",
     "WaldTest",
@@ -34,6 +36,7 @@ __all__ = [
     "itt",
     "late",
     "lee_bounds",
+    "randomization_ci",
     "randomization_inference",
     "romano_wolf",
     "sharpened_qvalues",

@@ -195,18 +195,7 @@ def randomization_inference(
             outcome,
             treatment,
         )
-    unit = factorize(data[cluster].to_numpy()) if cluster else np.arange(n)
-    n_units = int(unit.max()) + 1
-    t_unit = _unit_values(t, unit, n_units, treatment, cluster)
-    s_obs = factorize(data[strata].to_numpy()) if strata else np.zeros(n, dtype=int)
-    s_unit = _unit_values(s_obs.astype(float), unit, n_units, strata or "", cluster).astype(int)
-    if np.unique(t_unit).size < 2:
-        raise KaizenError(f"treatment {treatment!r} does not vary; there is nothing to test")
-    if strata and all(np.unique(t_unit[s_unit == s]).size < 2 for s in np.unique(s_unit)):
-        raise KaizenError(
-            f"treatment {treatment!r} does not vary within any stratum of {strata!r}: every "
-            "re-drawn assignment equals the observed one"
-        )
+    unit, t_unit, s_unit = design_units(data, t, treatment, strata, cluster)
     stat = _Statistic(data, y, covs, fes, statistic, cluster_codes=unit if cluster else None)
     observed = float(stat(t[:, None])[0])
     n_assign = _count_assignments(t_unit, s_unit)
@@ -286,6 +275,26 @@ def _from_assignment(
         nobs=len(y),
         dropped=sample.dropped,
     )
+
+
+def design_units(
+    data: pd.DataFrame, t: np.ndarray, treatment: str, strata: str | None, cluster: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Units of randomization (rows or clusters), their assignment and their stratum codes."""
+    n = len(t)
+    unit = factorize(data[cluster].to_numpy()) if cluster else np.arange(n)
+    n_units = int(unit.max()) + 1
+    t_unit = _unit_values(t, unit, n_units, treatment, cluster)
+    s_obs = factorize(data[strata].to_numpy()) if strata else np.zeros(n, dtype=int)
+    s_unit = _unit_values(s_obs.astype(float), unit, n_units, strata or "", cluster).astype(int)
+    if np.unique(t_unit).size < 2:
+        raise KaizenError(f"treatment {treatment!r} does not vary; there is nothing to test")
+    if strata and all(np.unique(t_unit[s_unit == s]).size < 2 for s in np.unique(s_unit)):
+        raise KaizenError(
+            f"treatment {treatment!r} does not vary within any stratum of {strata!r}: every "
+            "re-drawn assignment equals the observed one"
+        )
+    return unit, t_unit, s_unit
 
 
 def _unit_values(
@@ -385,9 +394,23 @@ class _Statistic:
                 (np.ones(n), (cluster_codes, np.arange(n))), shape=(g, n)
             )
 
+    def partial(self, m: np.ndarray) -> np.ndarray:
+        """Residualize columns on the fixed effects and covariates."""
+        m = self.absorber.residualize(m) if self.absorber is not None else m
+        return m - self.q @ (self.q.T @ m)
+
+    def coef_and_slope(self, tmat: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coefficients on ``y`` and on ``d`` of the assignments in ``tmat`` (columns).
+
+        The coefficient on ``y − τ d`` is then ``a − τ c``, linear in ``τ``.
+        """
+        tt = self.partial(tmat)
+        ssq = np.einsum("ij,ij->j", tt, tt)
+        dd = self.partial(d)
+        return (tt.T @ self.y) / ssq, (tt.T @ dd) / ssq
+
     def __call__(self, tmat: np.ndarray) -> np.ndarray:
-        tt = self.absorber.residualize(tmat) if self.absorber is not None else tmat
-        tt = tt - self.q @ (self.q.T @ tt)
+        tt = self.partial(tmat)
         ssq = np.einsum("ij,ij->j", tt, tt)
         with np.errstate(divide="ignore", invalid="ignore"):
             coef = (tt.T @ self.y) / ssq
