@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 NB_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
-EXPECTED = {"01_quickstart_ghana.ipynb"}
+EXPECTED = {"01_quickstart_ghana.ipynb", "02_tanzania_factorial.ipynb"}
 
 
 @pytest.fixture(scope="module")
