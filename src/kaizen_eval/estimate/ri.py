@@ -107,6 +107,7 @@ def randomization_inference(
     seed: int | np.random.Generator = 0,
     statistic: str = "coef",
     assignment: Any = None,
+    baseline: str | None = None,
 ) -> RandomizationInference:
     """Randomization (permutation) test of the sharp null of no effect of ``treatment``.
 
@@ -138,6 +139,9 @@ def randomization_inference(
         ``redraw_many`` (both stages, strata, clusters and re-randomization exactly as drawn),
         rows are matched on its id column, and ``strata``/``cluster`` must not be given (the
         ``cluster`` of the studentized statistic excepted).
+    baseline : str, optional
+        Baseline value of the outcome, a covariate of the statistic's regression (ANCOVA) with
+        McKenzie's dummy for missing values, exactly as in :func:`~kaizen_eval.estimate.itt.itt`.
 
     Returns
     -------
@@ -179,6 +183,7 @@ def randomization_inference(
     y = numeric_column(data, outcome, "outcome")
     t = numeric_column(data, treatment, "treatment")
     n = len(y)
+    extra = baseline_columns(df, data, baseline, where="randomization_inference")
     if assignment is not None:
         return _from_assignment(
             assignment,
@@ -194,9 +199,12 @@ def randomization_inference(
             sample,
             outcome,
             treatment,
+            extra,
         )
     unit, t_unit, s_unit = design_units(data, t, treatment, strata, cluster)
-    stat = _Statistic(data, y, covs, fes, statistic, cluster_codes=unit if cluster else None)
+    stat = _Statistic(
+        data, y, covs, fes, statistic, cluster_codes=unit if cluster else None, extra=extra
+    )
     observed = float(stat(t[:, None])[0])
     n_assign = _count_assignments(t_unit, s_unit)
     binary = np.unique(t_unit).size == 2
@@ -223,8 +231,35 @@ def randomization_inference(
     )
 
 
+def baseline_columns(
+    df: pd.DataFrame, data: pd.DataFrame, baseline: str | None, *, where: str
+) -> tuple[np.ndarray, list[str]] | None:
+    """Return the baseline outcome (and McKenzie's missing dummy) as covariate columns."""
+    if baseline is None:
+        return None
+    from kaizen_eval._validation import require_columns
+    from kaizen_eval.estimate.itt import covariate_block
+
+    require_columns(df, [baseline], where=f"the data passed to {where}")
+    x, names, _ = covariate_block(df, data, [], baseline)
+    return x, names
+
+
 def _from_assignment(
-    assignment, data, y, t, covs, fes, cluster, statistic, draws, rng, sample, outcome, treatment
+    assignment,
+    data,
+    y,
+    t,
+    covs,
+    fes,
+    cluster,
+    statistic,
+    draws,
+    rng,
+    sample,
+    outcome,
+    treatment,
+    extra=None,
 ):
     frame = assignment.frame
     if treatment not in frame.columns:
@@ -253,7 +288,7 @@ def _from_assignment(
             "needs the assignment as it was made"
         )
     codes = factorize(data[cluster].to_numpy()) if cluster else None
-    stat = _Statistic(data, y, covs, fes, statistic, cluster_codes=codes)
+    stat = _Statistic(data, y, covs, fes, statistic, cluster_codes=codes, extra=extra)
     observed = float(stat(t[:, None])[0])
     values = []
     for start in range(0, draws, _CHUNK):
@@ -365,9 +400,11 @@ def _permute(
 class _Statistic:
     """Coefficient (or t) of the treatment for many assignments at once (columns of ``T``)."""
 
-    def __init__(self, data, y, covs, fes, statistic, cluster_codes):
+    def __init__(self, data, y, covs, fes, statistic, cluster_codes, extra=None):
         n = len(y)
         x, names = design_columns(data, covs)
+        if extra is not None and extra[0].shape[1]:
+            x, names = np.hstack([x, extra[0]]), [*names, *extra[1]]
         codes = fe_codes(data, fes)
         self.absorber = Absorber(codes) if codes is not None else None
         if self.absorber is None:

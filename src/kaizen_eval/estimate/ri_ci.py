@@ -16,6 +16,7 @@ from kaizen_eval.estimate.ri import (
     _enumerate,
     _permute,
     _Statistic,
+    baseline_columns,
     design_units,
 )
 
@@ -67,6 +68,7 @@ def randomization_ci(
     draws: int = 2_000,
     seed: int | np.random.Generator = 0,
     alpha: float = 0.05,
+    baseline: str | None = None,
 ) -> RandomizationCI:
     """Invert randomization tests of ``H0: effect = τ`` under a constant additive effect.
 
@@ -91,6 +93,8 @@ def randomization_ci(
     covariates, strata, cluster, fixed_effects, draws, seed
         As in :func:`~kaizen_eval.estimate.ri.randomization_inference`.
     alpha : float
+    baseline : str, optional
+        Baseline outcome as a covariate (McKenzie's dummy for missing values).
 
     Returns
     -------
@@ -132,7 +136,8 @@ def randomization_ci(
     d = numeric_column(data, treatment, "treatment")
     z = numeric_column(data, randomized, "instrument" if instrument else "treatment")
     unit, t_unit, s_unit = design_units(data, z, randomized, strata, cluster)
-    stat = _Statistic(data, y, covs, fes, "coef", cluster_codes=None)
+    extra = baseline_columns(df, data, baseline, where="randomization_ci")
+    stat = _Statistic(data, y, covs, fes, "coef", cluster_codes=None, extra=extra)
     a0, c0 = (float(v[0]) for v in stat.coef_and_slope(z[:, None], d))
     if abs(c0) < 1e-12:
         raise KaizenError(
