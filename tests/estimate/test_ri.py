@@ -153,3 +153,16 @@ def test_assignment_mismatch_is_an_error(assigned):
         ke.randomization_inference(
             df, outcome="y", treatment="invited", assignment=asg, strata="stratum"
         )
+
+
+def test_baseline_enters_the_statistic_like_itt(clustered):
+    df = clustered.assign(y0=clustered["x"] + 0.1)
+    df.loc[:9, "y0"] = np.nan
+    ri = ke.randomization_inference(
+        df, outcome="y", treatment="t", baseline="y0", statistic="t", draws=20
+    )
+    e = ke.itt(df, outcome="y", treatment="t", baseline="y0")
+    assert ri.observed == pytest.approx(e.statistic, rel=1e-10)
+    assert ri.nobs == 300
+    ci = ke.randomization_ci(df, outcome="y", treatment="t", baseline="y0", draws=200)
+    assert ci.estimate == pytest.approx(e.estimate, rel=1e-10)
