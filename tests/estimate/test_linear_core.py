@@ -129,3 +129,33 @@ def test_se_type_validation():
         check_se_type("HC1", clustered=True)
     with pytest.raises(KaizenError, match="You passed: 'HC9'"):
         check_se_type("HC9", clustered=False)
+
+
+@pytest.mark.parametrize("se", ["HC1", "CR1"])
+def test_iterative_absorption_equals_the_exact_one(data, se, monkeypatch):
+    import kaizen_eval.estimate.absorb as absorb
+
+    y, x, cl, fe = data
+    rng = np.random.default_rng(9)
+    fe2 = rng.integers(0, 6, len(y))
+    fe3 = rng.integers(0, 3, len(y))
+    codes = np.column_stack([fe, fe2, fe3])
+    exact = fit_ols(y, x[:, 1:], se=se, clusters=cl, fixed_effects=codes)
+    monkeypatch.setattr(absorb, "_DENSE_LIMIT", 10)
+    iterative = fit_ols(y, x[:, 1:], se=se, clusters=cl, fixed_effects=codes)
+    assert iterative.n_absorbed == exact.n_absorbed == 5 + 5 + 2
+    np.testing.assert_allclose(iterative.coef, exact.coef, rtol=1e-9)
+    np.testing.assert_allclose(iterative.vcov, exact.vcov, rtol=1e-8)
+    with pytest.raises(KaizenError, match="use HC1 or CR1"):
+        fit_ols(y, x[:, 1:], se="HC2", fixed_effects=codes)
+
+
+def test_rank_of_two_disconnected_fixed_effects(monkeypatch):
+    import kaizen_eval.estimate.absorb as absorb
+
+    # firms 0-2 only in waves 0-1, firms 3-4 only in waves 2-3: two connected components
+    f = np.array([0, 0, 1, 1, 2, 2, 3, 3, 4, 4])
+    w = np.array([0, 1, 0, 1, 0, 1, 2, 3, 2, 3])
+    exact = absorb.Absorber(np.column_stack([f, w])).rank
+    monkeypatch.setattr(absorb, "_DENSE_LIMIT", 10)
+    assert absorb.Absorber(np.column_stack([f, w])).rank == exact == 5 + 4 - 2

@@ -7,9 +7,11 @@ hat matrix of the *full* design, which splits as ``H = H_X̃ + H_D`` because ``M
 :class:`Absorber` supplies ``M_D`` and ``H_D = C Cᵀ`` through a factor ``C`` (``n × r``,
 orthonormal columns, ``r`` = rank of ``D``) without forming ``n × n`` matrices.
 
-One fixed effect is handled in closed form (group means); several are handled through a dense
-orthonormal basis of the dummy matrix (a pivoted QR), which is exact and fine for the strata ×
-waves (× firms) designs of a trial.
+One fixed effect is handled in closed form (group means); several through a dense orthonormal
+basis of the dummy matrix (a pivoted QR), exact and fine for the strata × waves (× firms) designs
+of a trial. When that matrix would be too large, several fixed effects are projected out by
+alternating projections (to a relative tolerance of 1e-14); HC2, HC3 and CR2 are then refused,
+since they need the fixed effects' leverages.
 """
 
 from __future__ import annotations
@@ -63,14 +65,21 @@ class Absorber:
             )
         else:
             size = self.n * sum(self.levels)
+            self._c = None
             if size > _DENSE_LIMIT:
-                from kaizen_eval._validation import KaizenError
-
-                raise KaizenError(
-                    f"{len(self.levels)} fixed-effect variables with {sum(self.levels)} levels in "
-                    f"total on {self.n} rows are too many to absorb exactly; absorb one of them "
-                    "(e.g. the firm) and add the others as dummy covariates"
-                )
+                # too large for a dense basis: alternating projections (method of alternating
+                # projections, as reghdfe/pyfixest do), exact to a tight tolerance
+                self._basis = None
+                self._dmats = [
+                    scipy.sparse.csr_matrix(
+                        (self.sqrt_w, (np.arange(self.n), self.codes[:, j])),
+                        shape=(self.n, n_lev),
+                    )
+                    for j, n_lev in enumerate(self.levels)
+                ]
+                self._wsums = [np.asarray(dm.power(2).sum(axis=0)).ravel() for dm in self._dmats]
+                self.rank = _fe_rank(self.codes, self.levels)
+                return
             blocks = []
             for j, n_lev in enumerate(self.levels):
                 d = np.zeros((self.n, n_lev))
@@ -83,9 +92,42 @@ class Absorber:
             self.rank = int((diag > tol).sum())
             self._basis = q[:, : self.rank]
 
+    @property
+    def iterative(self) -> bool:
+        """Whether the fixed effects are projected out iteratively (no hat-matrix pieces)."""
+        return self._basis is None and self._c is None
+
+    def _need_exact(self) -> None:
+        if self.iterative:
+            from kaizen_eval._validation import KaizenError
+
+            raise KaizenError(
+                "HC2, HC3 and CR2 need the leverages of the absorbed fixed effects, which are "
+                f"too many here ({sum(self.levels)} levels on {self.n} rows); use HC1 or CR1"
+            )
+
+    def _map(self, v: np.ndarray, tol: float = 1e-14, maxiter: int = 100_000) -> np.ndarray:
+        """Residualize on several fixed effects by alternating projections."""
+        r = np.array(v, dtype=float, copy=True)
+        scale = max(float(np.abs(r).max()), 1e-300)
+        for _ in range(maxiter):
+            biggest = 0.0
+            for dm, ws in zip(self._dmats, self._wsums, strict=True):
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    means = np.where(ws[:, None] > 0, (dm.T @ r) / ws[:, None], 0.0)
+                step = dm @ means
+                r = r - step
+                biggest = max(biggest, float(np.abs(step).max()))
+            if biggest <= tol * scale:
+                return r
+        from kaizen_eval._validation import KaizenError
+
+        raise KaizenError("absorbing the fixed effects did not converge")
+
     # --- H_D = C C' -----------------------------------------------------------------------
     def factor_t(self, v: np.ndarray) -> np.ndarray:
         """Return ``Cᵀ v`` (shape ``(r, m)`` for ``v`` of shape ``(n, m)``)."""
+        self._need_exact()
         v = np.asarray(v, dtype=float)
         v2 = v if v.ndim == 2 else v[:, None]
         if self._basis is not None:
@@ -97,6 +139,10 @@ class Absorber:
     def project(self, v: np.ndarray) -> np.ndarray:
         """Return ``H_D v``, the fitted values of regressing ``v`` on the fixed effects."""
         v = np.asarray(v, dtype=float)
+        if self.iterative:
+            v2 = v if v.ndim == 2 else v[:, None]
+            out = v2 - self._map(v2)
+            return out if v.ndim == 2 else out[:, 0]
         if self._basis is not None:
             return self._basis @ (self._basis.T @ v)
         v2 = v if v.ndim == 2 else v[:, None]
@@ -110,12 +156,14 @@ class Absorber:
 
     def hat_diag(self) -> np.ndarray:
         """Return the diagonal of ``H_D``."""
+        self._need_exact()
         if self._basis is not None:
             return np.einsum("ij,ij->i", self._basis, self._basis)
         return self.sqrt_w**2 / self._wsum[self._c]
 
     def hat_block(self, rows: np.ndarray) -> np.ndarray:
         """Return ``H_D[rows][:, rows]``."""
+        self._need_exact()
         if self._basis is not None:
             b = self._basis[rows]
             return b @ b.T
@@ -123,3 +171,20 @@ class Absorber:
         s = self.sqrt_w[rows]
         same = c[:, None] == c[None, :]
         return np.where(same, np.outer(s, s) / self._wsum[c][:, None], 0.0)
+
+
+def _fe_rank(codes: np.ndarray, levels: tuple[int, ...]) -> int:
+    """Rank of the dummies of several fixed effects.
+
+    Exact for two (levels minus connected components of the bipartite graph of levels); with
+    more, each further fixed effect is assumed to lose one level to the intercept (as reghdfe
+    does by default), which is exact unless some of its levels are nested in the others.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    l1, l2 = levels[0], levels[1]
+    edges = scipy.sparse.coo_matrix(
+        (np.ones(len(codes)), (codes[:, 0], l1 + codes[:, 1])), shape=(l1 + l2, l1 + l2)
+    )
+    n_comp = connected_components(edges, directed=False)[0]
+    return l1 + l2 - n_comp + sum(lev - 1 for lev in levels[2:])
