@@ -1,4 +1,15 @@
-"""Estimators (ITT, LATE, ATT) and their inference."""
+"""Estimators (ITT, LATE, ATT) and their inference.
+
+Effects: :func:`itt` (OLS on assignment; arms, factorial, Lin, ANCOVA with McKenzie's dummy,
+fixed effects, effects by subgroup), :func:`late` (2SLS through linearmodels, first stage, effective
+F, Anderson–Rubin set), :func:`att` (randomized sites), :func:`att_did` (non-randomized sites),
+:func:`compliance`, :func:`lee_bounds`.
+
+Inference: every covariance type in :mod:`~kaizen_eval.estimate.covariance` (classical, HC0–HC3,
+CR0, CR1, CR2 with Pustejovsky–Tipton df) through :func:`fit_ols`/:func:`fit_2sls` and
+:func:`wald_test`; :func:`randomization_inference` and :func:`randomization_ci`;
+:func:`wild_cluster_bootstrap`; :func:`romano_wolf` and :func:`sharpened_qvalues` across families.
+"""
 
 from kaizen_eval.estimate.att import att
 from kaizen_eval.estimate.bounds import LeeBounds, lee_bounds

@@ -111,6 +111,10 @@ def randomization_inference(
 ) -> RandomizationInference:
     """Randomization (permutation) test of the sharp null of no effect of ``treatment``.
 
+    For a LATE, the sharp null that take-up has no effect is tested by passing the random
+    assignment (the instrument) as ``treatment``: the reduced form carries the test. Confidence
+    intervals by test inversion are :func:`~kaizen_eval.estimate.ri_ci.randomization_ci`.
+
     Parameters
     ----------
     df : pandas.DataFrame
