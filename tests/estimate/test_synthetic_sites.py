@@ -52,3 +52,20 @@ def test_factorial_sites_two_treatments_cover_the_truth(site):
     assert truth["att_classroom_value_added"] <= t.loc["attended", "ci_high"]
     assert t.loc["onsite_received", "ci_low"] <= truth["att_onsite_value_added"]
     assert truth["att_onsite_value_added"] <= t.loc["onsite_received", "ci_high"]
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_survival_is_an_outcome_too(site):
+    trial = ke.synthetic.simulate_trial(site, seed=0)
+    panel = ke.load_waves(trial.waves, id_col="firm_id", codebook=trial.codebook)
+    last = panel.long[panel.long["wave"] == panel.waves[-1]]
+    df = last.assign(
+        survived=(last["status"] != "closed").astype(int), stratum=last["stratum"].astype(str)
+    )
+    itt = ke.itt(df, outcome="survived", treatment="invited", fixed_effects="stratum")
+    late = ke.late(
+        df, outcome="survived", treatment="attended", instrument="invited", fixed_effects="stratum"
+    )
+    assert itt.nobs == len(df)  # every firm has a survival status: none is dropped
+    assert itt.ci_low <= trial.truth["itt_survival"] <= itt.ci_high
+    assert late.ci_low <= trial.truth["late_survival"] <= late.ci_high
