@@ -5,6 +5,8 @@ value added in USD, then ITT / LATE / ATT with strata fixed effects and the base
 (McKenzie's missing-baseline dummy keeps firms without a baseline).
 """
 
+from functools import cache
+
 import pytest
 
 import kaizen_eval as ke
@@ -12,9 +14,15 @@ import kaizen_eval as ke
 SITES = ("ghana", "tanzania", "vietnam", "ethiopia")
 
 
-def _followup(site):
+@cache
+def _loaded(site):
+    """Simulate and load each site once for this module (the tests only read them)."""
     trial = ke.synthetic.simulate_trial(site, seed=0)
-    panel = ke.load_waves(trial.waves, id_col="firm_id", codebook=trial.codebook)
+    return trial, ke.load_waves(trial.waves, id_col="firm_id", codebook=trial.codebook)
+
+
+def _followup(site):
+    trial, panel = _loaded(site)
     long = panel.long.assign(va=lambda d: d["sales"] - d["inputs"])
     long = ke.to_usd(long, "va", rates=trial.exchange_rates)
     base = long[long["wave"] == panel.waves[0]][["firm_id", "va_usd"]]
@@ -56,8 +64,7 @@ def test_factorial_sites_two_treatments_cover_the_truth(site):
 
 @pytest.mark.parametrize("site", SITES)
 def test_survival_is_an_outcome_too(site):
-    trial = ke.synthetic.simulate_trial(site, seed=0)
-    panel = ke.load_waves(trial.waves, id_col="firm_id", codebook=trial.codebook)
+    trial, panel = _loaded(site)
     last = panel.long[panel.long["wave"] == panel.waves[-1]]
     df = last.assign(
         survived=(last["status"] != "closed").astype(int), stratum=last["stratum"].astype(str)
