@@ -15,15 +15,17 @@ practices adopted), and estimates on the last survey wave
   Ghana, Vietnam and Ethiopia, the ATT in Tanzania (take-up ≈ 96%; with one-sided
   non-compliance the 2SLS estimate is the effect on participants),
 
-each with randomization-strata fixed effects, ANCOVA on the baseline value of the outcome
-(McKenzie's dummy for a missing baseline) and HC1 (Stata ``robust``) standard errors. In the
-factorial sites (2×2: classroom invitation × on-site training) both arms enter together, and
-``attended`` and ``onsite_received`` are instrumented by ``invited`` and ``onsite``.
+on value added, the management score and survival (``operating``: 1 if the firm still operates,
+0 if it closed, missing if it was not found), each with randomization-strata fixed effects, HC1
+(Stata ``robust``) standard errors and, for value added and the score, ANCOVA on the baseline
+value of the outcome (McKenzie's dummy for a missing baseline). In the factorial sites (2×2:
+classroom invitation × on-site training) both arms enter together, and ``attended`` and
+``onsite_received`` are instrumented by ``invited`` and ``onsite``.
 
 Outputs in the ``--out`` folder: ``<site>_results.{md,tex,csv}`` (the paper-style table with
-control mean and N; the CSV holds the same numbers at full precision) and ``<site>_truth.csv`` (each
-estimate next to the synthetic truth and whether its 95% confidence interval covers it). Both
-tables are also printed.
+control mean and N; the CSV holds the same numbers at full precision) and ``<site>_truth.csv``
+(each estimate next to the synthetic truth and whether its 95% confidence interval covers it).
+Both tables are also printed.
 """
 
 from __future__ import annotations
@@ -40,7 +42,15 @@ import pandas as pd
 import kaizen_eval as ke
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "synthetic"
-OUTCOMES = {"value_added": "Value added (USD)", "score_overall": "Management score"}
+OUTCOMES = {
+    "value_added": "Value added (USD)",
+    "score_overall": "Management score",
+    "operating": "Survival",
+}
+#: Outcomes with a baseline value (ANCOVA); every firm operated at baseline.
+ANCOVA = ("value_added", "score_overall")
+#: 1 if the firm still operates, 0 if it closed; unknown (missing) for firms not found.
+OPERATING = {"interviewed": 1.0, "refused": 1.0, "closed": 0.0}
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,9 @@ class Site:
 
 
 def _factorial(prefix: str, classroom: str) -> dict[tuple[str, str, str], str]:
-    return {
+    survival = {(prefix, "operating", "attended"): "late_survival"} if prefix == "late" else {}
+    return survival | {
+        ("itt", "operating", "invited"): "itt_survival",
         ("itt", "value_added", "invited"): "itt_value_added",
         ("itt", "value_added", "onsite"): "itt_onsite_value_added",
         (prefix, "value_added", "attended"): f"{prefix}_{classroom}value_added",
@@ -74,6 +86,8 @@ SITES: dict[str, Site] = {
             ("itt", "value_added", "invited"): "itt_value_added",
             ("late", "value_added", "attended"): "late_value_added",
             ("late", "score_overall", "attended"): "late_management_score",
+            ("itt", "operating", "invited"): "itt_survival",
+            ("late", "operating", "attended"): "late_survival",
         },
     ),
     "tanzania": Site(
@@ -115,9 +129,10 @@ def load_site(site: str, data: Path = DATA) -> tuple[pd.DataFrame, dict[str, flo
     ).table
     long = long.merge(scores[["firm_id", "wave", "score_overall"]], on=["firm_id", "wave"])
     first, last = meta["waves"][0], meta["waves"][-1]
-    base = long.loc[long["wave"] == first, ["firm_id", *OUTCOMES]]
+    long = long.assign(operating=long["status"].map(OPERATING))
+    base = long.loc[long["wave"] == first, ["firm_id", *ANCOVA]]
     frame = long[long["wave"] == last].merge(
-        base.rename(columns={o: f"{o}_baseline" for o in OUTCOMES}), on="firm_id", how="left"
+        base.rename(columns={o: f"{o}_baseline" for o in ANCOVA}), on="firm_id", how="left"
     )
     return frame.reset_index(drop=True), truth
 
@@ -129,7 +144,7 @@ def estimate_site(frame: pd.DataFrame, site: Site) -> dict[tuple[str, str], ke.E
         spec = {
             "outcome": outcome,
             "fixed_effects": "stratum",
-            "baseline": f"{outcome}_baseline",
+            "baseline": f"{outcome}_baseline" if outcome in ANCOVA else None,
             "se": "HC1",
         }
         out["itt", outcome] = ke.itt(frame, treatment=list(site.assignment), **spec)
@@ -185,6 +200,10 @@ def truth_table(
     return pd.DataFrame(rows)
 
 
+def _number(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.4f}"
+
+
 def replicate(site: str, out: Path | None = None, data: Path = DATA) -> dict[str, object]:
     """Estimate one site, print its tables and write them to ``out`` (if given)."""
     frame, truth = load_site(site, data)
@@ -194,7 +213,7 @@ def replicate(site: str, out: Path | None = None, data: Path = DATA) -> dict[str
     print(f"## {site.capitalize()}: ITT and {SITES[site].estimand.upper()} at the last wave\n")
     print(table.to_markdown())
     print("Estimates vs the synthetic truth:")
-    print(vs_truth.drop(columns="truth_key").to_string(index=False, float_format="{:,.4g}".format))
+    print(vs_truth.drop(columns="truth_key").to_string(index=False, float_format=_number))
     print()
     if out is not None:
         out = Path(out)

@@ -7,8 +7,9 @@
 #
 # Specification of each cell: outcome at the last wave on the assignment(s) (ITT, OLS) or on the
 # take-up(s) instrumented by the assignment(s) (2SLS), the baseline value of the outcome as a
-# control (no firm has a missing baseline, so McKenzie's missing dummy is not needed), strata
-# fixed effects, HC1 standard errors; firms without the outcome are left out.
+# control for value added and the management score (no firm has a missing baseline, so
+# McKenzie's missing dummy is not needed; survival, `operating`, has no baseline), strata fixed
+# effects, HC1 standard errors; firms without the outcome are left out.
 suppressPackageStartupMessages({
   library(estimatr)
   library(jsonlite)
@@ -37,9 +38,9 @@ for (site in names(sites)) {
   s <- sites[[site]]
   df <- read.csv(file.path(dir, "frames", paste0(site, ".csv")), stringsAsFactors = FALSE)
   df$stratum <- factor(df$stratum)
-  for (y in c("value_added", "score_overall")) {
-    bl <- paste0(y, "_baseline")
-    if (any(is.na(df[[bl]]))) stop(site, ": missing baseline ", bl, "; add the dummy")
+  for (y in c("value_added", "score_overall", "operating")) {
+    bl <- if (y == "operating") character(0) else paste0(y, "_baseline")
+    if (length(bl) && any(is.na(df[[bl]]))) stop(site, ": missing baseline ", bl, "; add the dummy")
     d <- df[!is.na(df[[y]]), ]
     f_itt <- as.formula(paste(y, "~", paste(c(s$z, bl), collapse = " + ")))
     f_iv <- as.formula(paste(

@@ -23,6 +23,7 @@ COLUMNS = [
     "value_added_baseline",
     "score_overall",
     "score_overall_baseline",
+    "operating",
 ]
 
 
