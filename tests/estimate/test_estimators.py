@@ -308,3 +308,23 @@ def test_first_stage_wald_matches_linearmodels_with_two_instruments():
         ref.first_stage.diagnostics.loc["d", "f.stat"], rel=1e-10
     )
     assert r.estimate == pytest.approx(ref.params["d"], rel=1e-10)
+
+
+def test_duplicate_index_labels_do_not_misalign_rows(trial):
+    """Stacked waves often keep duplicate index labels; nothing may be looked up by label."""
+    df = trial.copy()
+    df.loc[:9, "y0"] = np.nan
+    stacked = pd.concat([df.iloc[:200], df.iloc[200:]]).set_axis(list(range(200)) * 2)
+    a = ke.itt(stacked, outcome="y", treatment="invited", baseline="y0")
+    b = ke.itt(df, outcome="y", treatment="invited", baseline="y0")
+    assert a.estimate == pytest.approx(b.estimate, rel=1e-12)
+    c = ke.compliance(stacked, treatment="attended", instrument="invited", covariates="y0")
+    d = ke.compliance(df, treatment="attended", instrument="invited", covariates="y0")
+    assert c.characteristics.equals(d.characteristics)
+    lee = ke.lee_bounds(
+        stacked.assign(y=stacked["y"].where(stacked["y0"].notna())),
+        outcome="y",
+        treatment="invited",
+        draws=5,
+    )
+    assert lee.nobs == 400

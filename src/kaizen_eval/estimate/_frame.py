@@ -32,6 +32,7 @@ def estimation_sample(
     roles: Sequence[tuple[str, Sequence[str]]],
     *,
     where: str,
+    keep: Sequence[str] = (),
 ) -> Sample:
     """Keep the rows where every needed column is observed; record the others with a reason.
 
@@ -43,6 +44,8 @@ def estimation_sample(
         a dropped row's reason names the first role (in this order) and column it misses.
     where : str
         Name of the calling function, for error messages.
+    keep : sequence of str
+        Further columns carried into ``data`` that may be missing (e.g. a baseline outcome).
 
     Returns
     -------
@@ -53,7 +56,7 @@ def estimation_sample(
     cols: list[str] = []
     for _, names in roles:
         cols.extend(c for c in names if c not in cols)
-    require_columns(df, cols, where=f"the data passed to {where}")
+    require_columns(df, [*cols, *keep], where=f"the data passed to {where}")
     flat = [(role, c) for role, names in roles for c in names]
     missing = df[[c for _, c in flat]].isna().to_numpy()
     used = ~missing.any(axis=1)
@@ -62,7 +65,8 @@ def estimation_sample(
     labels = np.array([f"missing {role} {c!r}" for role, c in flat], dtype=object)
     dropped = df.loc[~used].copy()
     dropped["reason"] = labels[first[~used]] if len(flat) else []
-    data = df.loc[used, cols].copy() if not used.all() else df[cols].copy()
+    take = cols + [c for c in dict.fromkeys(keep) if c not in cols]
+    data = df.loc[used, take].copy() if not used.all() else df[take].copy()
     if len(data) == 0:
         counts = dropped["reason"].value_counts()
         raise KaizenError(

@@ -125,12 +125,12 @@ def lee_bounds(
         raise KaizenError(f"`draws` must be an integer >= 2. You passed: {draws!r}.")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     roles = [("treatment", [treatment])] + ([("observed", [observed])] if observed else [])
-    sample = estimation_sample(df, roles, where="lee_bounds")
+    sample = estimation_sample(df, roles, where="lee_bounds", keep=[outcome])
     data = sample.data
     z = numeric_column(data, treatment, "treatment")
     if not np.isin(z, (0.0, 1.0)).all() or z.min() == z.max():
         raise KaizenError(f"treatment {treatment!r} must be a 0/1 assignment with both arms")
-    y_raw = df.loc[data.index, outcome]
+    y_raw = data[outcome]
     s = data[observed].to_numpy(dtype=float) == 1 if observed else y_raw.notna().to_numpy()
     y = y_raw.to_numpy(dtype=float, na_value=np.nan)
     if np.isnan(y[s]).any():

@@ -96,6 +96,7 @@ def compliance(
         df,
         [("treatment", [treatment]), ("instrument", [instrument]), ("by", as_list(by))],
         where="compliance",
+        keep=covs,
     )
     data = sample.data
     d = numeric_column(data, treatment, "treatment")
@@ -115,7 +116,7 @@ def compliance(
     kappa = 1 - d * (1 - z) / (1 - p) - (1 - d) * z / p
     rows = {}
     for c in covs:
-        x = df.loc[data.index, c]
+        x = data[c]
         if not (pd.api.types.is_numeric_dtype(x) or pd.api.types.is_bool_dtype(x)):
             raise KaizenError(f"covariate {c!r} must be numeric; it has dtype {x.dtype}")
         x = x.to_numpy(dtype=float, na_value=np.nan)

@@ -21,7 +21,6 @@ from kaizen_eval.estimate.result import Estimate
 
 
 def covariate_block(
-    df: pd.DataFrame,
     data: pd.DataFrame,
     covariates: Sequence[str],
     baseline: str | None,
@@ -34,7 +33,7 @@ def covariate_block(
     x, names = design_columns(data, covariates)
     notes: list[str] = []
     if baseline is not None:
-        b = df.loc[data.index, baseline]
+        b = data[baseline]
         if not (pd.api.types.is_numeric_dtype(b) or pd.api.types.is_bool_dtype(b)):
             raise KaizenError(f"baseline {baseline!r} must be numeric; it has dtype {b.dtype}")
         miss = b.isna().to_numpy()
@@ -172,12 +171,9 @@ def itt(
             ("weight", as_list(weights)),
         ],
         where="itt",
+        keep=as_list(baseline),
     )
     data = sample.data
-    if baseline is not None:
-        from kaizen_eval._validation import require_columns
-
-        require_columns(df, [baseline], where="the data passed to itt")
     notes = check_varies(data, treatments, fes, "treatment")
     y = numeric_column(data, outcome, "outcome")
     t = np.column_stack([numeric_column(data, c, "treatment") for c in treatments])
@@ -185,7 +181,7 @@ def itt(
     if interaction:
         t = np.column_stack([t, t[:, 0] * t[:, 1]])
         t_names.append(f"{treatments[0]}:{treatments[1]}")
-    x, x_names, bnotes = covariate_block(df, data, covs, baseline)
+    x, x_names, bnotes = covariate_block(data, covs, baseline)
     notes.extend(bnotes)
     w = numeric_column(data, weights, "weight") if weights else None
     equality_terms: dict[str, list[str]] = {}

@@ -10,7 +10,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list, require_columns
+from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._build import check_varies, weighted_mean, wrap
 from kaizen_eval.estimate._frame import estimation_sample, fe_codes, numeric_column
 from kaizen_eval.estimate.covariance import check_se_type
@@ -176,16 +176,15 @@ def late(
             ("weight", as_list(weights)),
         ],
         where="late",
+        keep=as_list(baseline),
     )
     data = sample.data
-    if baseline is not None:
-        require_columns(df, [baseline], where="the data passed to late")
     notes = check_varies(data, instruments, fes, "instrument")
     check_varies(data, treatments, (), "treatment")
     y = numeric_column(data, outcome, "outcome")
     d = np.column_stack([numeric_column(data, c, "treatment") for c in treatments])
     z = np.column_stack([numeric_column(data, c, "instrument") for c in instruments])
-    x, x_names, bnotes = covariate_block(df, data, covs, baseline)
+    x, x_names, bnotes = covariate_block(data, covs, baseline)
     notes.extend(bnotes)
     w = numeric_column(data, weights, "weight") if weights else None
     if not fes:

@@ -140,11 +140,9 @@ def romano_wolf(
             ("fixed effect", fes),
         ],
         where="romano_wolf",
+        keep=outs,
     )
-    from kaizen_eval._validation import require_columns
-
-    require_columns(df, outs, where="the data passed to romano_wolf")
-    data = sample.data.join(df.loc[sample.data.index, [c for c in outs if c not in sample.data]])
+    data = sample.data
     t = numeric_column(data, treatment, "treatment")
     n = len(t)
     unit = factorize(data[cluster].to_numpy()) if cluster else np.arange(n)

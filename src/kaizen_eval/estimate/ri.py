@@ -182,12 +182,13 @@ def randomization_inference(
             ("id", id_col),
         ],
         where="randomization_inference",
+        keep=as_list(baseline),
     )
     data = sample.data
     y = numeric_column(data, outcome, "outcome")
     t = numeric_column(data, treatment, "treatment")
     n = len(y)
-    extra = baseline_columns(df, data, baseline, where="randomization_inference")
+    extra = baseline_columns(data, baseline)
     if assignment is not None:
         return _from_assignment(
             assignment,
@@ -236,16 +237,14 @@ def randomization_inference(
 
 
 def baseline_columns(
-    df: pd.DataFrame, data: pd.DataFrame, baseline: str | None, *, where: str
+    data: pd.DataFrame, baseline: str | None
 ) -> tuple[np.ndarray, list[str]] | None:
     """Return the baseline outcome (and McKenzie's missing dummy) as covariate columns."""
     if baseline is None:
         return None
-    from kaizen_eval._validation import require_columns
     from kaizen_eval.estimate.itt import covariate_block
 
-    require_columns(df, [baseline], where=f"the data passed to {where}")
-    x, names, _ = covariate_block(df, data, [], baseline)
+    x, names, _ = covariate_block(data, [], baseline)
     return x, names
 
 

@@ -130,13 +130,14 @@ def randomization_ci(
             ("fixed effect", fes),
         ],
         where="randomization_ci",
+        keep=as_list(baseline),
     )
     data = sample.data
     y = numeric_column(data, outcome, "outcome")
     d = numeric_column(data, treatment, "treatment")
     z = numeric_column(data, randomized, "instrument" if instrument else "treatment")
     unit, t_unit, s_unit = design_units(data, z, randomized, strata, cluster)
-    extra = baseline_columns(df, data, baseline, where="randomization_ci")
+    extra = baseline_columns(data, baseline)
     stat = _Statistic(data, y, covs, fes, "coef", cluster_codes=None, extra=extra)
     a0, c0 = (float(v[0]) for v in stat.coef_and_slope(z[:, None], d))
     if abs(c0) < 1e-12:
