@@ -39,7 +39,7 @@ def test_good_plan_parses_with_paths_relative_to_base(tmp_path):
     assert plan.design.takeup == ("attended",)
     assert plan.families[0].ancova is True
     assert plan.estimate.estimands == ("itt", "late") and plan.estimate.se == "HC2"
-    assert plan.cost_benefit.cost == 740.0 and plan.cost_benefit.years == 3.0
+    assert plan.cost_benefit[0].cost == 740.0 and plan.cost_benefit[0].years == 3.0
     assert len(plan.sha256) == 64
 
 
@@ -52,6 +52,7 @@ def test_good_plan_parses_with_paths_relative_to_base(tmp_path):
         ("strata =", "stratum =", r"unknown key 'design.stratum'.*Did you mean 'strata'"),
         ('wave = "followup"', 'wave = "endline"', r"'families\[0\].wave' is 'endline'"),
         ("cost = 740", 'cost = "740"', r"'cost_benefit.cost' must be a float"),
+        ("cost = 740", "cost = 740\nbasis = 1", r"unknown key 'cost_benefit.basis'"),
         ('outcome = "value_added"\ncost', 'outcome = "profit"\ncost', r"no family estimates"),
         ('takeup = ["attended"]', 'takeup = ["attended", "days"]', r"pair one take-up column"),
         ("ri_draws = 1000", "ri_draws = -5", r"ri_draws"),
@@ -84,3 +85,15 @@ def test_load_plan_resolves_relative_to_file(tmp_path):
     plan = load_plan(p)
     assert plan.data.waves["baseline"] == Path(p.parent.resolve(), "baseline.parquet")
     assert plan.path == p
+
+
+def test_several_cost_benefit_comparisons():
+    text = GOOD.replace("[cost_benefit]", "[[cost_benefit]]") + (
+        '[[cost_benefit]]\noutcome = "value_added"\ncost = 2043\nterm = "onsite"\n'
+        'label = "onsite"\ncost_basis = "invited"\n'
+    )
+    plan = parse_plan(text)
+    assert [c.label for c in plan.cost_benefit] == ["cost_benefit", "onsite"]
+    assert plan.cost_benefit[1].term == "onsite" and plan.cost_benefit[1].cost_basis == "invited"
+    with pytest.raises(PlanError, match=r"'cost_benefit\[1\].cost_basis' must be one of"):
+        parse_plan(text.replace('cost_basis = "invited"', 'cost_basis = "firm"'))

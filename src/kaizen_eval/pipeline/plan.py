@@ -15,6 +15,9 @@ Example plan::
     waves = { baseline = "baseline.parquet", followup = "followup.parquet" }
     codebook = "codebook.csv"
     exchange_rates = "exchange_rates.csv"
+    currency_columns = ["sales", "inputs"]     # converted to USD: sales_usd, inputs_usd
+    value_added = true                         # value_added = sales_usd - inputs_usd
+    items = "items.csv"                        # management-practice items -> score_* columns
 
     [design]
     assignment = ["invited"]
@@ -126,6 +129,9 @@ class DataSpec:
     codebook: Path | None = None
     exchange_rates: Path | None = None
     status: str | None = "status"
+    items: Path | None = None
+    currency_columns: tuple[str, ...] = ()
+    value_added: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,8 @@ class CostBenefitSpec:
     years: float = 1.0
     discount_rate: float = 0.0
     decay: float = 0.0
+    term: str | None = None
+    label: str = "cost_benefit"
 
 
 @dataclass(frozen=True)
@@ -184,17 +192,26 @@ class Plan:
     design: DesignSpec
     families: tuple[Family, ...]
     estimate: EstimateSpec = field(default_factory=EstimateSpec)
-    cost_benefit: CostBenefitSpec | None = None
+    cost_benefit: tuple[CostBenefitSpec, ...] = ()
     sha256: str = ""
     path: Path | None = None
 
 
 _TOP = ["title", "data", "design", "families", "estimate", "cost_benefit"]
-_DATA = ["id", "waves", "codebook", "exchange_rates", "status"]
+_DATA = [
+    "id",
+    "waves",
+    "codebook",
+    "exchange_rates",
+    "status",
+    "items",
+    "currency_columns",
+    "value_added",
+]
 _DESIGN = ["assignment", "takeup", "strata", "cluster", "baseline_wave", "balance"]
 _FAMILY = ["name", "outcomes", "wave", "controls", "ancova"]
 _ESTIMATE = ["estimands", "se", "ri_draws", "multiple_testing", "heterogeneity", "seed"]
-_CB = ["outcome", "cost", "cost_basis", "years", "discount_rate", "decay"]
+_CB = ["label", "outcome", "term", "cost", "cost_basis", "years", "discount_rate", "decay"]
 
 
 def _table(raw: Mapping[str, Any], key: str, required: bool = True) -> dict[str, Any]:
@@ -261,7 +278,15 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
         codebook=opt_path("codebook"),
         exchange_rates=opt_path("exchange_rates"),
         status=_get(d, "status", str, "data.", "status") or None,
+        items=opt_path("items"),
+        currency_columns=_str_list(d, "currency_columns", "data.", ()),
+        value_added=_get(d, "value_added", bool, "data.", False),
     )
+    if data.currency_columns and data.exchange_rates is None:
+        raise PlanError(
+            "plan key 'data.currency_columns' needs 'data.exchange_rates' (a table of "
+            "USD per local-currency unit by wave)."
+        )
 
     g = _table(raw, "design")
     _check_keys(g, _DESIGN, "design.")
@@ -334,35 +359,40 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
     if estimate.ri_draws < 0:
         raise PlanError("plan key 'estimate.ri_draws' must be 0 (off) or a positive count.")
 
-    cb = None
-    if "cost_benefit" in raw:
-        c = _table(raw, "cost_benefit")
-        _check_keys(c, _CB, "cost_benefit.")
-        cb = CostBenefitSpec(
-            outcome=_get(c, "outcome", str, "cost_benefit."),
-            cost=_get(c, "cost", float, "cost_benefit."),
+    cb_raw = _get(raw, "cost_benefit", (dict, list), "", [])
+    cb_tables = [cb_raw] if isinstance(cb_raw, dict) else cb_raw
+    outcomes = {o for fam in families for o in fam.outcomes}
+    cbs = []
+    for i, c in enumerate(cb_tables):
+        where = "cost_benefit." if isinstance(cb_raw, dict) else f"cost_benefit[{i}]."
+        if not isinstance(c, dict):
+            raise PlanError(f"plan key '{where[:-1]}' must be a table.")
+        _check_keys(c, _CB, where)
+        spec = CostBenefitSpec(
+            outcome=_get(c, "outcome", str, where),
+            cost=_get(c, "cost", float, where),
             cost_basis=_choice(
-                _get(c, "cost_basis", str, "cost_benefit.", "participant"),
-                CostBasis,
-                "cost_benefit.cost_basis",
+                _get(c, "cost_basis", str, where, "participant"), CostBasis, where + "cost_basis"
             ),
-            years=_get(c, "years", float, "cost_benefit.", 1.0),
-            discount_rate=_get(c, "discount_rate", float, "cost_benefit.", 0.0),
-            decay=_get(c, "decay", float, "cost_benefit.", 0.0),
+            years=_get(c, "years", float, where, 1.0),
+            discount_rate=_get(c, "discount_rate", float, where, 0.0),
+            decay=_get(c, "decay", float, where, 0.0),
+            term=_get(c, "term", str, where, None),
+            label=_get(c, "label", str, where, f"cost_benefit_{i + 1}" if i else "cost_benefit"),
         )
-        outcomes = {o for fam in families for o in fam.outcomes}
-        if cb.outcome not in outcomes:
+        if spec.outcome not in outcomes:
             raise PlanError(
-                f"plan key 'cost_benefit.outcome' is {cb.outcome!r}, which no family estimates "
+                f"plan key '{where}outcome' is {spec.outcome!r}, which no family estimates "
                 f"(outcomes: {', '.join(sorted(outcomes))})."
             )
+        cbs.append(spec)
     return Plan(
         title=_get(raw, "title", str, "", "Kaizen training evaluation"),
         data=data,
         design=design,
         families=tuple(families),
         estimate=estimate,
-        cost_benefit=cb,
+        cost_benefit=tuple(cbs),
         sha256=hashlib.sha256(text.encode()).hexdigest(),
     )
 

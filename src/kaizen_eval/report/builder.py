@@ -24,6 +24,7 @@ import pandas as pd
 
 from kaizen_eval._validation import KaizenError
 from kaizen_eval._version import __version__
+from kaizen_eval.waves import refuse_pii
 
 _CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:980px;margin:2em auto;
@@ -174,7 +175,7 @@ class Report:
     @staticmethod
     def _write_table(out: Path, b: _Block, html_parts: list[str], md_parts: list[str]) -> None:
         frame: pd.DataFrame = b.payload
-        _refuse_pii(b.name, frame)
+        refuse_pii(frame.reset_index(), where=f"report table {b.name!r}")
         base = out / "tables" / b.name
         frame.to_csv(base.with_suffix(".csv"))
         (base.with_suffix(".tex")).write_text(frame.to_latex(escape=True), encoding="utf-8")
@@ -199,20 +200,3 @@ class Report:
         import matplotlib.pyplot as plt
 
         plt.close(b.payload)
-
-
-_PII_WORDS = ("name", "phone", "mobile", "email", "gps", "latitude", "longitude", "lat", "lon")
-
-
-def _refuse_pii(name: str, frame: pd.DataFrame) -> None:
-    labels = [str(c).lower() for c in frame.columns]
-    bad = [
-        c
-        for c in labels
-        if any(c == w or c.startswith(w + "_") or c.endswith("_" + w) for w in _PII_WORDS)
-    ]
-    if bad:
-        raise KaizenError(
-            f"report table {name!r} has columns that look like personal data ({bad}); "
-            "de-identify the data (ke.deidentify) before reporting."
-        )

@@ -1,0 +1,372 @@
+"""Run an analysis plan end to end through the public API and write its report.
+
+Steps, in the order of the pipeline: load the waves (codebook, validation, ``panel.issues``),
+convert money to USD and compute value added, score management practices, check balance and
+attrition on the design, estimate every family's outcomes (ITT, LATE, ATT; heterogeneity;
+randomization inference), then compare the gain with the cost. Every table and figure goes into
+one :class:`~kaizen_eval.report.Report`.
+
+Conventions the runner applies (stated in the report too):
+
+- Controls and heterogeneity variables are taken from the baseline wave (``design.baseline_wave``),
+  so a follow-up value that the training may have changed is never used as a control.
+- With ``ancova = true`` the baseline value of the outcome enters as a control, with McKenzie's
+  dummy for a missing baseline value (no firm is dropped for it).
+- ``operating`` (1 if the firm still operates, 0 if it closed, missing if it was not found) is
+  derived from the status column, so survival can be an outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import kaizen_eval as ke
+from kaizen_eval._validation import KaizenError
+from kaizen_eval.pipeline.plan import Family, Plan, load_plan
+from kaizen_eval.report import Report
+from kaizen_eval.report.builder import sha256_file
+
+_STATUS_OPERATING = {"interviewed": 1.0, "refused": 1.0, "closed": 0.0}
+
+
+@dataclass
+class PlanResults:
+    """What a plan produced: the panel, the analysis frame and every estimate, by name."""
+
+    plan: Plan
+    panel: Any
+    data: pd.DataFrame
+    estimates: dict[str, Any] = field(default_factory=dict)
+    cost_benefit: dict[str, Any] = field(default_factory=dict)
+    balance: dict[str, Any] = field(default_factory=dict)
+
+    def headline(self) -> str:
+        """One line per estimate of the cost-benefit outcome (and the BCR when computed)."""
+        wanted = {f":{c.outcome}" for c in self.plan.cost_benefit}
+        lines = []
+        for key, est in self.estimates.items():
+            if any(key.endswith(w) for w in wanted) and "_by_" not in key:
+                for term, t in est.tidy().iterrows():
+                    lines.append(
+                        f"  {key} [{term}]: {t['estimate']:,.0f} (SE {t['std_error']:,.0f}, "
+                        f"p = {t['pvalue']:.3f})"
+                    )
+        for label, cb in self.cost_benefit.items():
+            lines.append(f"  {label}: benefit-cost ratio {cb.bcr:.2f}")
+        return "\n".join(lines)
+
+
+def _prepare(plan: Plan) -> tuple[Any, pd.DataFrame, list[str]]:
+    """Load the waves and derive USD money, value added, scores and survival."""
+    d = plan.data
+    panel = ke.load_waves(
+        {w: str(p) for w, p in d.waves.items()},
+        id_col=d.id,
+        codebook=None if d.codebook is None else str(d.codebook),
+        status_col=d.status,
+    )
+    long = panel.long
+    notes: list[str] = []
+    if d.currency_columns:
+        rates = ke.read_wave(str(d.exchange_rates))
+        long = ke.to_usd(long, list(d.currency_columns), rates=rates)
+        notes.append(
+            f"Converted to USD with the exchange rates of each wave: "
+            f"{', '.join(d.currency_columns)}."
+        )
+    if d.value_added:
+        sales, inputs = (
+            ("sales_usd", "inputs_usd") if "sales_usd" in long.columns else ("sales", "inputs")
+        )
+        va = ke.value_added(long, sales=sales, inputs=inputs)
+        long = va.data
+        notes.append(f"value_added = {sales} − {inputs}.")
+    if d.items is not None:
+        items = ke.read_wave(str(d.items))
+        scores = ke.management_score(long, items, id_col=d.id, wave_col="wave").table
+        score_cols = [c for c in scores.columns if c.startswith("score_")]
+        long = long.merge(scores[[d.id, "wave", *score_cols]], on=[d.id, "wave"], how="left")
+        notes.append(
+            "Management scores: share of practices adopted (" + ", ".join(score_cols) + ")."
+        )
+    if d.status and d.status in long.columns:
+        long = long.assign(operating=long[d.status].map(_STATUS_OPERATING).astype(float))
+    return panel, long, notes
+
+
+def _baseline_columns(
+    plan: Plan, long: pd.DataFrame, wave: str, columns: list[str]
+) -> pd.DataFrame:
+    """Rows of ``wave`` with ``columns`` replaced by their baseline values (by firm)."""
+    frame = long[long["wave"] == wave].copy()
+    base_wave = plan.design.baseline_wave
+    if base_wave is None or not columns:
+        return frame
+    ident = plan.data.id
+    base = long.loc[long["wave"] == base_wave, [ident, *columns]]
+    frame = frame.drop(columns=[c for c in columns if c in frame.columns])
+    return frame.merge(base, on=ident, how="left")
+
+
+def _estimate_family(
+    plan: Plan,
+    fam: Family,
+    long: pd.DataFrame,
+    report: Report,
+    prefix: str,
+    section: str,
+    out: PlanResults,
+) -> None:
+    des, est = plan.design, plan.estimate
+    missing = [o for o in fam.outcomes if o not in long.columns]
+    if missing:
+        raise KaizenError(
+            f"family {fam.name!r} of the plan names outcome(s) {missing} that the data do not have "
+            f"(columns after loading: {', '.join(map(str, long.columns))})."
+        )
+    extra = list(dict.fromkeys([*fam.controls, *est.heterogeneity]))
+    frame = _baseline_columns(plan, long, fam.wave, extra)
+    fe = des.strata
+    estimators: dict[str, Callable[..., Any]] = {
+        "itt": lambda **kw: ke.itt(frame, treatment=list(des.assignment), **kw),
+        "late": lambda **kw: ke.late(
+            frame, treatment=list(des.takeup), instrument=list(des.assignment), **kw
+        ),
+        "att": lambda **kw: ke.att(
+            frame, treatment=list(des.takeup), instrument=list(des.assignment), **kw
+        ),
+    }
+    specs: dict[str, dict[str, Any]] = {}
+    for outcome in fam.outcomes:
+        specs[outcome] = {
+            "outcome": outcome,
+            "covariates": list(fam.controls),
+            "fixed_effects": fe,
+            "cluster": des.cluster,
+            "se": est.se,
+        }
+        if fam.ancova and des.baseline_wave is not None:
+            bl = f"{outcome}__baseline"
+            base = long.loc[long["wave"] == des.baseline_wave, [plan.data.id, outcome]]
+            frame[bl] = frame[plan.data.id].map(base.set_index(plan.data.id)[outcome]).astype(float)
+            specs[outcome]["baseline"] = bl
+    for estimand in est.estimands:
+        results = {}
+        for outcome in fam.outcomes:
+            r = estimators[estimand](**specs[outcome])
+            results[outcome] = r
+            out.estimates[f"{fam.name}:{estimand}:{outcome}"] = r
+        label = f"{prefix}{fam.name}_{estimand}"
+        report.add_table(
+            label,
+            ke.results_table(results, stars=True),
+            caption=f"{estimand.upper()} on the {fam.name} family, wave {fam.wave!r}"
+            + (", ANCOVA" if fam.ancova else "")
+            + (f", strata fixed effects ({fe})" if fe else ""),
+            heading=f"{section}{fam.name}: {estimand.upper()}",
+        )
+        notes = sorted({n for r in results.values() for n in r.notes})
+        if notes:
+            report.add_text("", " ".join(notes))
+        report.add_figure(
+            f"{label}_coefplot",
+            ke.coef_plot(results, title=f"{estimand.upper()}: {fam.name}"),
+            caption=f"{estimand.upper()} estimates with 95% confidence intervals.",
+        )
+    for var in est.heterogeneity:
+        rows = []
+        for outcome in fam.outcomes:
+            r = ke.itt(frame, treatment=list(des.assignment), by=var, **specs[outcome])
+            t = r.tidy().reset_index()
+            t.insert(0, "outcome", outcome)
+            rows.append(t)
+            out.estimates[f"{fam.name}:itt_by_{var}:{outcome}"] = r
+        report.add_table(
+            f"{prefix}{fam.name}_by_{var}",
+            pd.concat(rows, ignore_index=True).set_index(["outcome", "term"]),
+            caption=f"ITT by {var} (baseline value); the notes of each estimate carry the "
+            "test that the effects are equal.",
+            heading=f"{section}{fam.name}: heterogeneity by {var}",
+        )
+    if est.ri_draws:
+        rows = []
+        for outcome in fam.outcomes:
+            for arm in des.assignment:
+                others = [a for a in des.assignment if a != arm]
+                spec = specs[outcome]
+                ri = ke.randomization_inference(
+                    frame,
+                    outcome=outcome,
+                    treatment=arm,
+                    covariates=[*spec["covariates"], *others],
+                    baseline=spec.get("baseline"),
+                    strata=des.strata,
+                    cluster=des.cluster,
+                    fixed_effects=fe,
+                    draws=est.ri_draws,
+                    seed=est.seed,
+                )
+                rows.append(
+                    {
+                        "outcome": outcome,
+                        "treatment": arm,
+                        "observed": float(ri.observed),
+                        "ri_pvalue": ri.pvalue,
+                        "assignments": len(ri.draws),
+                        "exact": ri.exact,
+                    }
+                )
+        report.add_table(
+            f"{prefix}{fam.name}_ri",
+            pd.DataFrame(rows).set_index(["outcome", "treatment"]),
+            caption=f"Randomization inference ({est.ri_draws} draws within strata; statistic: "
+            "the ITT coefficient of the family's specification, other arms held fixed).",
+            heading=f"{section}{fam.name}: randomization inference",
+        )
+
+
+def analyse(plan: Plan, report: Report, *, prefix: str = "", section: str = "") -> PlanResults:
+    """Run every step of ``plan`` and add its tables and figures to ``report``.
+
+    Parameters
+    ----------
+    plan : Plan
+        A validated plan (see :func:`~kaizen_eval.pipeline.load_plan`).
+    report : Report
+        The report to add sections to.
+    prefix : str
+        Prefix of the table and figure file names (several plans in one report).
+    section : str
+        Prefix of the section headings, e.g. ``"Ghana: "``.
+
+    Returns
+    -------
+    PlanResults
+    """
+    panel, long, notes = _prepare(plan)
+    res = PlanResults(plan=plan, panel=panel, data=long)
+    des = plan.design
+    for w, p in plan.data.waves.items():
+        report.data_hashes[f"{prefix}{w}"] = sha256_file(p)
+    report.add_text(
+        f"{section}Data",
+        f"{len(plan.data.waves)} waves ({', '.join(plan.data.waves)}), "
+        f"{long[plan.data.id].nunique()} firms, {len(long)} firm-waves; the loader flagged or "
+        f"dropped {len(panel.issues)} row(s) (see the issues table). " + " ".join(notes),
+    )
+    if len(panel.issues):
+        summary = (
+            panel.issues.groupby(["wave", "action", "reason"], observed=True)
+            .size()
+            .rename("rows")
+            .to_frame()
+        )
+        report.add_table(f"{prefix}loader_issues", summary, "Rows flagged or dropped by the loader")
+    arm = des.assignment[0]
+    attr = panel.attrition(arm=arm if arm in long.columns else None)
+    report.add_table(
+        f"{prefix}attrition",
+        attr.counts,
+        caption=f"Survey status by wave and {arm}: closed firms are kept apart from firms not "
+        "found.",
+        heading=f"{section}Attrition",
+    )
+    if des.baseline_wave is not None and des.balance:
+        base = long[long["wave"] == des.baseline_wave]
+        for a in des.assignment:
+            bt = ke.balance(
+                base,
+                treatment=a,
+                covariates=list(des.balance),
+                strata=des.strata,
+                cluster=des.cluster,
+            )
+            res.balance[a] = bt
+            report.add_table(
+                f"{prefix}balance_{a}",
+                bt.table,
+                caption=f"Baseline balance by {a}: joint F = {bt.joint_f:.3f}, "
+                f"p = {bt.joint_pvalue:.3f}. " + " ".join(bt.notes),
+                heading=f"{section}Balance on {a}",
+            )
+    for fam in plan.families:
+        _estimate_family(plan, fam, long, report, prefix, section, res)
+    for cb_spec in plan.cost_benefit:
+        estimand = next(e for e in ("att", "late", "itt") if e in plan.estimate.estimands)
+        fam = next(f for f in plan.families if cb_spec.outcome in f.outcomes)
+        gain = res.estimates[f"{fam.name}:{estimand}:{cb_spec.outcome}"]
+        term = cb_spec.term or gain.terms[0]
+        if term not in gain.terms:
+            raise KaizenError(
+                f"cost-benefit {cb_spec.label!r} of the plan asks for term {term!r}; the "
+                f"{estimand.upper()} of {cb_spec.outcome!r} has terms {list(gain.terms)}."
+            )
+        arm = gain.terms.index(term)
+        cb = ke.cost_benefit(
+            gain=gain,
+            term=term,
+            cost=ke.Cost(cb_spec.cost, per=cb_spec.cost_basis),
+            years=int(cb_spec.years),
+            discount_rate=cb_spec.discount_rate,
+            decay=cb_spec.decay,
+            takeup=_takeup(long, plan, fam.wave, arm) if cb_spec.cost_basis == "invited" else None,
+            seed=plan.estimate.seed,
+        )
+        res.cost_benefit[cb_spec.label] = cb
+        report.add_table(
+            f"{prefix}{cb_spec.label}",
+            cb.table(),
+            caption=cb.summary().splitlines()[0] + f" (term {term!r}).",
+            heading=f"{section}Cost-benefit: {cb_spec.label}",
+        )
+        if cb.notes:
+            report.add_text("", " ".join(cb.notes))
+        report.add_figure(
+            f"{prefix}{cb_spec.label}_tornado",
+            ke.plot_tornado(ke.one_way_sensitivity(cb)),
+            caption="One-way sensitivity of the benefit-cost ratio.",
+        )
+    return res
+
+
+def _takeup(frame: pd.DataFrame, plan: Plan, wave: str, arm: int) -> float | None:
+    """Take-up of arm ``arm`` among the firms assigned to it in ``wave``."""
+    des = plan.design
+    if not des.takeup:
+        return None
+    rows = frame[(frame["wave"] == wave) & (frame[des.assignment[arm]] == 1)]
+    share = rows[des.takeup[arm]].mean()
+    return None if pd.isna(share) else float(share)
+
+
+def run_plan(plan: Plan | str | Path, out: str | Path) -> PlanResults:
+    """Run a plan (or a plan file) and write its report into ``out``.
+
+    Parameters
+    ----------
+    plan : Plan or path
+        The analysis plan.
+    out : path
+        Report folder (created if needed).
+
+    Returns
+    -------
+    PlanResults
+        The estimates, with ``report_path`` set.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> res = run_plan("plan.toml", tempfile.mkdtemp())  # doctest: +SKIP
+    """
+    if not isinstance(plan, Plan):
+        plan = load_plan(plan)
+    report = Report(plan.title, plan_hash=plan.sha256)
+    res = analyse(plan, report)
+    report.write(out)
+    return res
