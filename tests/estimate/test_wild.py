@@ -88,3 +88,15 @@ def test_bad_input():
         ke.wild_cluster_bootstrap(df, outcome="y", treatment="t", cluster="cl", weights="mammen")
     with pytest.raises(KaizenError, match="at least 2 clusters"):
         ke.wild_cluster_bootstrap(df.assign(cl=1), outcome="y", treatment="t", cluster="cl")
+
+
+def test_confidence_interval_inverts_the_test():
+    df = _data(5, effect=1.0)
+    kw = {"outcome": "y", "treatment": "t", "cluster": "cl", "covariates": "x"}
+    wb = ke.wild_cluster_bootstrap(df, ci=True, **kw)
+    assert wb.ci_low < wb.estimate < wb.ci_high
+    width = wb.ci_high - wb.ci_low
+    for end, outward in ((wb.ci_low, -1), (wb.ci_high, 1)):
+        inside = ke.wild_cluster_bootstrap(df, null=end - outward * 1e-3 * width, **kw)
+        outside = ke.wild_cluster_bootstrap(df, null=end + outward * 1e-3 * width, **kw)
+        assert inside.pvalue > 0.05 >= outside.pvalue

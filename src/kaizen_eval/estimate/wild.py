@@ -45,6 +45,11 @@ class WildBootstrap:
     exact : bool
     weights : str
     n_clusters : int
+    null : float
+    ci_low, ci_high : float
+        With ``ci=True``, the ``1 − alpha`` interval obtained by inverting the test (the same
+        cluster weights for every hypothesized value); ``nan`` otherwise, ``±inf`` if the test
+        never rejects within 50 standard errors on that side.
     """
 
     pvalue: float
@@ -55,6 +60,8 @@ class WildBootstrap:
     weights: str
     n_clusters: int
     null: float
+    ci_low: float = float("nan")
+    ci_high: float = float("nan")
 
     def __post_init__(self) -> None:
         d = np.array(self.draws, dtype=float, copy=True)
@@ -150,6 +157,8 @@ def wild_cluster_bootstrap(
     draws: int = 9_999,
     weights: str = "rademacher",
     seed: int | np.random.Generator = 0,
+    ci: bool = False,
+    alpha: float = 0.05,
 ) -> WildBootstrap:
     """Test ``H0: β_treatment = null`` by the wild cluster restricted bootstrap.
 
@@ -173,6 +182,9 @@ def wild_cluster_bootstrap(
     weights : str
         ``"rademacher"`` (±1) or ``"webb"`` (six-point, better with fewer than about 12 clusters).
     seed : int or numpy.random.Generator
+    ci : bool
+        Also invert the test into a ``1 − alpha`` confidence interval (bisection on each end).
+    alpha : float
 
     Returns
     -------
@@ -229,19 +241,49 @@ def wild_cluster_bootstrap(
         v = rng.choice(np.array([-1.0, 1.0]), size=(draws, g))
     else:
         v = rng.choice(_WEBB, size=(draws, g))
-    observed, boot = wcr_tstats(
-        y, t, x, data[cluster].to_numpy(), v, null=null, fixed_effects=codes
-    )
-    tol = 1e-9 * max(abs(observed), 1e-300)
-    pvalue = float(np.mean(np.abs(boot) >= abs(observed) - tol))
-    p = _Partialled(y, t, x, data[cluster].to_numpy(), codes)
+    clusters = data[cluster].to_numpy()
+
+    def test(value: float) -> tuple[float, float, np.ndarray]:
+        obs, bt = wcr_tstats(y, t, x, clusters, v, null=value, fixed_effects=codes)
+        tol = 1e-9 * max(abs(obs), 1e-300)
+        return float(np.mean(np.abs(bt) >= abs(obs) - tol)), obs, bt
+
+    pvalue, observed, boot = test(null)
+    p = _Partialled(y, t, x, clusters, codes)
+    estimate = float(p.t @ p.y / p.ss)
+    lo = hi = float("nan")
+    if ci:
+        se = abs((estimate - null) / observed) if observed != 0 else float(np.std(boot))
+        lo, hi = (_invert(lambda b: test(b)[0], estimate, d * se, alpha) for d in (-1.0, 1.0))
     return WildBootstrap(
         pvalue=pvalue,
         statistic=observed,
-        estimate=float(p.t @ p.y / p.ss),
+        estimate=estimate,
         draws=boot,
         exact=bool(exact),
         weights=weights,
         n_clusters=g,
         null=float(null),
+        ci_low=lo,
+        ci_high=hi,
     )
+
+
+def _invert(pvalue, start: float, step: float, alpha: float, max_steps: int = 50) -> float:
+    """Walk from ``start`` by ``step`` until the test rejects, then bisect to the boundary."""
+    inside = start
+    for k in range(1, max_steps + 1):
+        value = start + k * step
+        if pvalue(value) <= alpha:
+            outside = value
+            break
+        inside = value
+    else:
+        return float(np.sign(step) * np.inf)
+    for _ in range(50):
+        mid = (inside + outside) / 2
+        if pvalue(mid) > alpha:
+            inside = mid
+        else:
+            outside = mid
+    return float(inside)
