@@ -22,10 +22,14 @@ value of the outcome (McKenzie's dummy for a missing baseline). In the factorial
 classroom invitation × on-site training) both arms enter together, and ``attended`` and
 ``onsite_received`` are instrumented by ``invited`` and ``onsite``.
 
+Where the site has a "survey 2" between the classroom and the on-site training (Vietnam,
+Ethiopia), the classroom ITT and LATE on value added and the score are also estimated there
+(on-site training had not started; its truth is half the classroom effect on value added).
+
 Outputs in the ``--out`` folder: ``<site>_results.{md,tex,csv}`` (the paper-style table with
 control mean and N; the CSV holds the same numbers at full precision) and ``<site>_truth.csv``
 (each estimate next to the synthetic truth and whether its 95% confidence interval covers it).
-Both tables are also printed.
+``<site>_survey2_*`` files hold the survey-2 tables. Everything is also printed.
 """
 
 from __future__ import annotations
@@ -111,13 +115,34 @@ SITES: dict[str, Site] = {
 }
 
 
-def load_site(site: str, data: Path = DATA) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Last-wave analysis frame (with ``<outcome>_baseline`` columns) and the truth of a site."""
+def site_waves(site: str, data: Path = DATA) -> list[str]:
+    """The survey waves of a site, in order."""
+    meta = json.loads((Path(data) / site / "meta.json").read_text(encoding="utf-8"))
+    return list(meta["waves"])
+
+
+#: Survey 2 (Vietnam, Ethiopia): after the classroom training, before on-site training started.
+SURVEY2 = Site(
+    assignment=("invited",),
+    takeup=("attended",),
+    estimand="late",
+    truth={
+        ("late", "value_added", "attended"): "late_value_added_survey2",
+        ("late", "score_overall", "attended"): "late_management_score_survey2",
+    },
+)
+
+
+def load_site(
+    site: str, data: Path = DATA, wave: str | None = None
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Analysis frame of ``wave`` (default: the last) with ``<outcome>_baseline`` columns, and the
+    truth of a site."""
     folder = Path(data) / site
-    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    waves = site_waves(site, data)
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
     panel = ke.load_waves(
-        {w: folder / f"{w}.parquet" for w in meta["waves"]},
+        {w: folder / f"{w}.parquet" for w in waves},
         id_col="firm_id",
         codebook=folder / "codebook.csv",
     )
@@ -128,7 +153,7 @@ def load_site(site: str, data: Path = DATA) -> tuple[pd.DataFrame, dict[str, flo
         long, ke.read_wave(folder / "items.csv"), id_col="firm_id", wave_col="wave"
     ).table
     long = long.merge(scores[["firm_id", "wave", "score_overall"]], on=["firm_id", "wave"])
-    first, last = meta["waves"][0], meta["waves"][-1]
+    first, last = waves[0], wave or waves[-1]
     long = long.assign(operating=long["status"].map(OPERATING))
     base = long.loc[long["wave"] == first, ["firm_id", *ANCOVA]]
     frame = long[long["wave"] == last].merge(
@@ -137,10 +162,12 @@ def load_site(site: str, data: Path = DATA) -> tuple[pd.DataFrame, dict[str, flo
     return frame.reset_index(drop=True), truth
 
 
-def estimate_site(frame: pd.DataFrame, site: Site) -> dict[tuple[str, str], ke.Estimate]:
+def estimate_site(
+    frame: pd.DataFrame, site: Site, outcomes: Sequence[str] = tuple(OUTCOMES)
+) -> dict[tuple[str, str], ke.Estimate]:
     """ITT and LATE/ATT of each outcome: ``(estimand, outcome) -> Estimate``."""
     out = {}
-    for outcome in OUTCOMES:
+    for outcome in outcomes:
         spec = {
             "outcome": outcome,
             "fixed_effects": "stratum",
@@ -204,13 +231,21 @@ def _number(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.4f}"
 
 
-def replicate(site: str, out: Path | None = None, data: Path = DATA) -> dict[str, object]:
-    """Estimate one site, print its tables and write them to ``out`` (if given)."""
-    frame, truth = load_site(site, data)
-    estimates = estimate_site(frame, SITES[site])
+def _analyse(
+    site: str,
+    config: Site,
+    wave: str | None,
+    outcomes: Sequence[str],
+    name: str,
+    out: Path | None,
+    data: Path,
+) -> dict[str, object]:
+    frame, truth = load_site(site, data, wave)
+    estimates = estimate_site(frame, config, outcomes)
     table = results_table(estimates)
-    vs_truth = truth_table(estimates, SITES[site], truth)
-    print(f"## {site.capitalize()}: ITT and {SITES[site].estimand.upper()} at the last wave\n")
+    vs_truth = truth_table(estimates, config, truth)
+    title = "the last wave" if wave is None else wave
+    print(f"## {site.capitalize()}: ITT and {config.estimand.upper()} at {title}\n")
     print(table.to_markdown())
     print("Estimates vs the synthetic truth:")
     print(vs_truth.drop(columns="truth_key").to_string(index=False, float_format=_number))
@@ -218,11 +253,24 @@ def replicate(site: str, out: Path | None = None, data: Path = DATA) -> dict[str
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        (out / f"{site}_results.md").write_text(table.to_markdown(), encoding="utf-8")
-        (out / f"{site}_results.tex").write_text(table.to_latex(), encoding="utf-8")
-        numbers_table(estimates).to_csv(out / f"{site}_results.csv", index=False)
-        vs_truth.to_csv(out / f"{site}_truth.csv", index=False)
+        (out / f"{name}_results.md").write_text(table.to_markdown(), encoding="utf-8")
+        (out / f"{name}_results.tex").write_text(table.to_latex(), encoding="utf-8")
+        numbers_table(estimates).to_csv(out / f"{name}_results.csv", index=False)
+        vs_truth.to_csv(out / f"{name}_truth.csv", index=False)
     return {"frame": frame, "estimates": estimates, "table": table, "truth": vs_truth}
+
+
+def replicate(site: str, out: Path | None = None, data: Path = DATA) -> dict[str, object]:
+    """Estimate one site, print its tables and write them to ``out`` (if given).
+
+    Returns the last wave's ``frame``, ``estimates``, ``table`` and ``truth`` (estimates vs
+    truth), and under ``"survey2"`` the same for survey 2 when the site has it (else ``None``).
+    """
+    res = _analyse(site, SITES[site], None, tuple(OUTCOMES), site, out, data)
+    res["survey2"] = None
+    if "survey2" in site_waves(site, data):
+        res["survey2"] = _analyse(site, SURVEY2, "survey2", ANCOVA, f"{site}_survey2", out, data)
+    return res
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,21 +35,35 @@ rep = frames.load_script()
 R = json.loads((REF / "site_tables.json").read_text())
 
 
-@pytest.mark.parametrize("site", SITES)
-def test_reference_frames_are_what_the_loader_produces(site):
-    stored = pd.read_csv(REF / "frames" / f"{site}.csv").reset_index(drop=True)
-    now = frames.frame(site).reset_index(drop=True)
+# (site, wave): the last wave of every site, and survey 2 where there is one
+ANALYSES = [(s, None) for s in SITES] + [("vietnam", "survey2"), ("ethiopia", "survey2")]
+
+
+def _name(site, wave):
+    return site if wave is None else f"{site}_{wave}"
+
+
+@pytest.mark.parametrize(("site", "wave"), ANALYSES, ids=lambda v: str(v))
+def test_reference_frames_are_what_the_loader_produces(site, wave):
+    stored = pd.read_csv(REF / "frames" / f"{_name(site, wave)}.csv").reset_index(drop=True)
+    now = frames.frame(site, wave).reset_index(drop=True)
     assert list(stored.columns) == list(now.columns)
     pd.testing.assert_frame_equal(stored, now, check_dtype=False, rtol=1e-13)
 
 
-@pytest.mark.parametrize("site", SITES)
-def test_estimates_match_estimatr(site):
-    frame, _ = rep.load_site(site)
-    estimates = rep.estimate_site(frame, rep.SITES[site])
-    iv_name = rep.SITES[site].estimand
+@pytest.mark.parametrize(("site", "wave"), ANALYSES, ids=lambda v: str(v))
+def test_estimates_match_estimatr(site, wave):
+    frame, _ = rep.load_site(site, wave=wave)
+    if wave is None:
+        design, outcomes = rep.SITES[site], tuple(rep.OUTCOMES)
+    else:
+        design, outcomes = rep.SURVEY2, rep.ANCOVA
+    estimates = rep.estimate_site(frame, design, outcomes)
+    iv_name = design.estimand
+    reference = R[_name(site, wave)]
+    assert len(reference) == len(estimates)
     for (estimand, outcome), est in estimates.items():
-        ref = R[site][f"{'itt' if estimand == 'itt' else 'iv'}:{outcome}"]
+        ref = reference[f"{'itt' if estimand == 'itt' else 'iv'}:{outcome}"]
         assert estimand in ("itt", iv_name)
         assert list(est.terms) == list(np.atleast_1d(ref["terms"]))
         tidy = est.tidy()

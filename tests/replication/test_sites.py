@@ -61,12 +61,28 @@ def test_writes_markdown_latex_and_csv(results, site):
         assert (got["nobs"] == est.nobs).all()
 
 
+def _analyses(res, site):
+    """(results, design) of the last wave and, where the site has it, of survey 2."""
+    yield res[site], rep.SITES[site]
+    if res[site]["survey2"] is not None:
+        yield res[site]["survey2"], rep.SURVEY2
+
+
+def test_survey2_where_the_site_has_it(results):
+    _, res = results
+    assert [s for s in SITES if res[s]["survey2"] is not None] == ["vietnam", "ethiopia"]
+
+
 @pytest.mark.parametrize("site", SITES)
 def test_truth_inside_every_confidence_interval(results, site):
     _, res = results
-    table = res[site]["truth"]
-    # every truth key of the site is in the table (nothing silently skipped)
-    assert len(table) == len(rep.SITES[site].truth)
+    for analysis, design in _analyses(res, site):
+        _check_truth(site, analysis["truth"], design)
+
+
+def _check_truth(site, table, design):
+    # every truth key of the design is in the table (nothing silently skipped)
+    assert len(table) == len(design.truth)
     assert table["truth"].notna().all()
     bad = table[~table["covered"]]
     assert bad.empty, f"{site}: truth outside the 95% CI:\n{bad.to_string()}"
@@ -79,13 +95,14 @@ def test_truth_inside_every_confidence_interval(results, site):
 @pytest.mark.parametrize("site", SITES)
 def test_n_and_control_mean_recomputed_independently(results, site):
     _, res = results
-    frame = res[site]["frame"]
-    arms = list(rep.SITES[site].assignment)
-    control = (frame[arms] == 0).all(axis=1)
-    for (_, outcome), est in res[site]["estimates"].items():
-        observed = frame[outcome].notna()
-        assert est.nobs == observed.sum()
-        assert est.control_mean == pytest.approx(frame.loc[control & observed, outcome].mean())
+    for analysis, design in _analyses(res, site):
+        frame = analysis["frame"]
+        control = (frame[list(design.assignment)] == 0).all(axis=1)
+        for (_, outcome), est in analysis["estimates"].items():
+            observed = frame[outcome].notna()
+            assert est.nobs == observed.sum()
+            mean = frame.loc[control & observed, outcome].mean()
+            assert est.control_mean == pytest.approx(mean, rel=1e-12)
 
 
 def test_ghana_published_scale_late():
@@ -105,6 +122,8 @@ def test_command_line_writes_every_site(tmp_path):
     assert proc.returncode == 0, proc.stderr
     for site in SITES:
         assert (tmp_path / site / f"{site}_truth.csv").is_file()
+        survey2 = (tmp_path / site / f"{site}_survey2_results.tex").is_file()
+        assert survey2 == (site in ("vietnam", "ethiopia"))
         assert f"## {site.capitalize()}" in proc.stdout
     assert "False" not in proc.stdout  # no estimate misses its truth
 

@@ -16,11 +16,18 @@ suppressPackageStartupMessages({
 })
 
 dir <- file.path("tests", "replication", "reference")
+all_outcomes <- c("value_added", "score_overall", "operating")
+factorial <- list(z = c("invited", "onsite"), d = c("attended", "onsite_received"),
+                  y = all_outcomes)
+# survey 2 (before on-site training): the classroom arm only, value added and the score
+survey2 <- list(z = "invited", d = "attended", y = c("value_added", "score_overall"))
 sites <- list(
-  ghana = list(z = "invited", d = "attended"),
-  tanzania = list(z = c("invited", "onsite"), d = c("attended", "onsite_received")),
-  vietnam = list(z = c("invited", "onsite"), d = c("attended", "onsite_received")),
-  ethiopia = list(z = c("invited", "onsite"), d = c("attended", "onsite_received"))
+  ghana = list(z = "invited", d = "attended", y = all_outcomes),
+  tanzania = factorial,
+  vietnam = factorial,
+  ethiopia = factorial,
+  vietnam_survey2 = survey2,
+  ethiopia_survey2 = survey2
 )
 
 cell <- function(fit, terms) {
@@ -38,7 +45,7 @@ for (site in names(sites)) {
   s <- sites[[site]]
   df <- read.csv(file.path(dir, "frames", paste0(site, ".csv")), stringsAsFactors = FALSE)
   df$stratum <- factor(df$stratum)
-  for (y in c("value_added", "score_overall", "operating")) {
+  for (y in s$y) {
     bl <- if (y == "operating") character(0) else paste0(y, "_baseline")
     if (length(bl) && any(is.na(df[[bl]]))) stop(site, ": missing baseline ", bl, "; add the dummy")
     d <- df[!is.na(df[[y]]), ]

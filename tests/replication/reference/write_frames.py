@@ -35,13 +35,15 @@ def load_script():
     return module
 
 
-def frame(site):
-    """The columns of the site's analysis frame that the estimates use."""
+def frame(site, wave=None):
+    """The columns of the site's analysis frame (of ``wave``; default the last) used."""
     rep = load_script()
-    df, _ = rep.load_site(site)
+    df, _ = rep.load_site(site, wave=wave)
     return df[[c for c in COLUMNS if c in df.columns]].sort_values("firm_id")
 
 
 if __name__ == "__main__":
     for site in ("ghana", "tanzania", "vietnam", "ethiopia"):
         frame(site).to_csv(HERE / "frames" / f"{site}.csv", index=False)
+    for site in ("vietnam", "ethiopia"):
+        frame(site, "survey2").to_csv(HERE / "frames" / f"{site}_survey2.csv", index=False)
