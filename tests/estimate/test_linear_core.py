@@ -159,3 +159,13 @@ def test_rank_of_two_disconnected_fixed_effects(monkeypatch):
     exact = absorb.Absorber(np.column_stack([f, w])).rank
     monkeypatch.setattr(absorb, "_DENSE_LIMIT", 10)
     assert absorb.Absorber(np.column_stack([f, w])).rank == exact == 5 + 4 - 2
+
+
+def test_htz_with_one_restriction_is_the_satterthwaite_t_test(data):
+    y, x, cl, _ = data
+    fit = fit_ols(y, x, se="CR2", clusters=cl)
+    one = wald_test(fit, [1], test="HTZ")
+    assert one.df2 == pytest.approx(fit.df[1], rel=1e-10)
+    assert one.fstat == pytest.approx(fit.coef[1] ** 2 / fit.vcov[1, 1], rel=1e-10)
+    with pytest.raises(KaizenError, match="test='HTZ' needs a CR2 fit"):
+        wald_test(fit_ols(y, x, se="CR1", clusters=cl), [1, 2], test="HTZ")

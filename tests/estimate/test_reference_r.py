@@ -19,7 +19,7 @@ REF = pd.read_csv(REF_DIR / "reference.csv", na_values="NA")
 DATA = {name: pd.read_csv(REF_DIR / f"{name}.csv") for name in ("firms", "small", "panel")}
 RTOL = 1e-8  # the algebra is exact; R writes 17 significant digits
 
-SE_MAP = {"stata": "CR1", "club_CR2": "CR2"}
+SE_MAP = {"stata": "CR1", "club_CR2": "CR2", "club_HTZ": "CR2"}
 CLUSTER = {"firms": "village", "small": "village", "panel": "firm_id"}
 
 
@@ -114,7 +114,8 @@ AER_CASES = sorted(c for c in REF["case"].unique() if c.endswith(AER_LEVERAGE))
 def test_reference_covers_every_model_and_covariance_type():
     assert len(CASES) >= 80
     labels = {c.split(":")[2] for c in CASES}
-    assert {"classical", "HC0", "HC1", "HC2", "HC3", "CR0", "stata", "CR2", "club_CR2"} <= labels
+    expected = {"classical", "HC0", "HC1", "HC2", "HC3", "CR0", "stata", "CR2", "club_CR2"}
+    assert expected | {"club_HTZ"} <= labels
 
 
 @pytest.mark.filterwarnings("ignore:weak first stage")
@@ -124,6 +125,12 @@ def test_matches_r(case):
     ref = REF[REF["case"] == case]
     assert len(ref) > 0
     for _, r in ref.iterrows():
+        if r["term"] == "HTZ_F":
+            test = ke.wald_test(est.extra["fit"], ["invited", "age"], test="HTZ")
+            assert test.fstat == pytest.approx(r["estimate"], rel=RTOL)
+            assert test.df2 == pytest.approx(r["df"], rel=RTOL)
+            assert test.pvalue == pytest.approx(r["pvalue"], rel=RTOL)
+            continue
         if r["term"] == "equality_F":
             test = est.extra["equality"]["invited"]
             assert test.fstat == pytest.approx(r["estimate"], rel=RTOL)

@@ -35,7 +35,8 @@ IV fit differ slightly between those two R packages (the tests check both number
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 import numpy as np
@@ -62,6 +63,9 @@ class Covariance:
     n_clusters : int or None
     df_resid : int
         ``N − K`` (``K`` includes absorbed fixed-effect levels).
+    cr2_gram : callable or None
+        For CR2: ``cr2_gram(u, v)`` is the ``G × G`` matrix ``[q_g(u)ᵀ q_h(v)]`` of the
+        Satterthwaite/HTZ approximations for contrasts ``u`` and ``v`` (see module notes).
     """
 
     vcov: np.ndarray
@@ -69,6 +73,9 @@ class Covariance:
     se_type: str
     n_clusters: int | None
     df_resid: int
+    cr2_gram: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = field(
+        default=None, repr=False, compare=False
+    )
 
 
 def check_se_type(se: str | None, clustered: bool) -> str:
@@ -243,19 +250,27 @@ def _clustered(
         scores[g] = axg.T @ e[idx]
         p_rows[idx] = axg @ b
     v = b @ (scores.T @ scores) @ b
-    df = np.empty(k)
-    for j in range(k):
-        # P: n x G, column g holds p_g (for coefficient j) in the rows of cluster g
+
+    def embed(c: np.ndarray) -> np.ndarray:
+        # n x G: column g holds p_g(c) = A_g X_g B c in the rows of cluster g
         pmat = np.zeros((n, g_count))
-        pmat[np.arange(n), codes] = p_rows[:, j]
-        gram = np.diag(np.bincount(codes, weights=p_rows[:, j] ** 2, minlength=g_count))
-        w = x.T @ pmat
-        gram = gram - w.T @ b @ w
+        pmat[np.arange(n), codes] = p_rows @ c
+        return pmat
+
+    def gram(u: np.ndarray, w: np.ndarray) -> np.ndarray:
+        # [p_g(u)ᵀ (I − H)_{gh} p_h(w)] = δ_gh p_g(u)ᵀp_g(w) − p_g(u)ᵀ H_gh p_h(w)
+        pu, pw = embed(u), embed(w)
+        out = np.diag(np.einsum("ij,ij->j", pu, pw)) - (x.T @ pu).T @ b @ (x.T @ pw)
         if absorber is not None:
-            f = absorber.factor_t(pmat)
-            gram = gram - f.T @ f
-        df[j] = np.trace(gram) ** 2 / np.sum(gram**2)
-    return Covariance(_sym(v), df, se_type, g_count, df_resid)
+            out = out - absorber.factor_t(pu).T @ absorber.factor_t(pw)
+        return out
+
+    df = np.array([_satterthwaite(gram(c, c)) for c in np.eye(k)])
+    return Covariance(_sym(v), df, se_type, g_count, df_resid, cr2_gram=gram)
+
+
+def _satterthwaite(gram: np.ndarray) -> float:
+    return float(np.trace(gram) ** 2 / np.sum(gram**2))
 
 
 def _cluster_blocks(clusters: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -298,13 +313,16 @@ def _cr2_weighted(
         scores[g] = (xg.T * sg[None, :]) @ a_g @ (e[idx] / sg)
         r_rows[idx] = ((a_g @ (xg * sg[:, None])) @ b) / sg[:, None]
     v = b @ (scores.T @ scores) @ b
-    df = np.empty(k)
-    for j in range(k):
+
+    def embed(c: np.ndarray) -> np.ndarray:
+        rmat = np.zeros((n, g_count))
+        rmat[np.arange(n), codes] = r_rows @ c
+        return rmat - x @ (b @ (x.T @ rmat))  # F = (I − H*) R
+
+    def gram(u: np.ndarray, w: np.ndarray) -> np.ndarray:
         # q_g = (I − H_X)_gᵀ p_g with p_g = A_g S_g X*_g B c; in scaled terms the Gram matrix
         # is Fᵀ S² F with F = (I − H*) R and R holding S_g⁻¹ p_g in the rows of cluster g
-        rmat = np.zeros((n, g_count))
-        rmat[np.arange(n), codes] = r_rows[:, j]
-        f = rmat - x @ (b @ (x.T @ rmat))
-        gram = f.T @ (f * (s**2)[:, None])
-        df[j] = np.trace(gram) ** 2 / np.sum(gram**2)
-    return Covariance(_sym(v), df, "CR2", g_count, n - k_total)
+        return embed(u).T @ (embed(w) * (s**2)[:, None])
+
+    df = np.array([_satterthwaite(gram(c, c)) for c in np.eye(k)])
+    return Covariance(_sym(v), df, "CR2", g_count, n - k_total, cr2_gram=gram)

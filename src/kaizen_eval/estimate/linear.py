@@ -7,15 +7,15 @@ covariance type comes from the one sandwich in :mod:`kaizen_eval.estimate.covari
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, NamedTuple
 
 import numpy as np
 import scipy.linalg
 from scipy import stats
 
-from kaizen_eval._validation import KaizenError
+from kaizen_eval._validation import KaizenError, check_option
 from kaizen_eval.estimate.absorb import Absorber
 from kaizen_eval.estimate.covariance import CLUSTER_SE_TYPES, sandwich
 
@@ -48,6 +48,9 @@ class LinearFit:
         Rank of the absorbed fixed effects.
     method : str
         ``"OLS"`` or ``"2SLS"``.
+    cr2_gram : callable or None
+        CR2 only: the Gram matrices behind the small-sample approximations (used by
+        :func:`wald_test` with ``test="HTZ"``).
     """
 
     coef: np.ndarray
@@ -61,6 +64,9 @@ class LinearFit:
     df_resid: int
     n_absorbed: int = 0
     method: str = "OLS"
+    cr2_gram: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = field(
+        default=None, repr=False
+    )
 
     @property
     def std_error(self) -> np.ndarray:
@@ -239,6 +245,7 @@ def fit_ols(
         df_resid=cov.df_resid,
         n_absorbed=n_abs,
         method="OLS",
+        cr2_gram=cov.cr2_gram,
     )
 
 
@@ -359,6 +366,7 @@ def fit_2sls(
         df_resid=cov.df_resid,
         n_absorbed=n_abs,
         method="2SLS",
+        cr2_gram=cov.cr2_gram,
     )
 
 
@@ -366,13 +374,21 @@ def wald_test(
     fit: LinearFit,
     restrictions: np.ndarray | Sequence[int] | Sequence[str],
     value: np.ndarray | None = None,
+    *,
+    test: Literal["F", "HTZ"] = "F",
 ) -> WaldTest:
     """Joint Wald test of ``R β = r`` with an F reference distribution.
 
     ``F = (Rβ̂ − r)ᵀ (R V Rᵀ)⁻¹ (Rβ̂ − r) / q`` on ``(q, df2)`` degrees of freedom, ``df2 = N − K``
     for heteroskedasticity-robust and classical covariances and ``G − 1`` for clustered ones
-    (as Stata's ``test`` and ``estimatr``'s F statistic do; for CR2 this is the simple ``G − 1``
-    reference, not clubSandwich's Hotelling-T² (HTZ) approximation).
+    (as Stata's ``test`` and ``estimatr``'s F statistic do).
+
+    With ``test="HTZ"`` (CR2 fits only) the statistic is Pustejovsky and Tipton's (2018)
+    Hotelling-T² approximation, as ``clubSandwich::Wald_test(test="HTZ")``: ``R V Rᵀ`` is matched
+    to a Wishart with ``η`` degrees of freedom, ``η = q(q+1) / Σ_st Var(D_st)`` for
+    ``D = Ω^{-1/2} R V Rᵀ Ω^{-1/2}`` under the working model, and
+    ``F = (η − q + 1)/(η q) · Q`` on ``(q, η − q + 1)`` degrees of freedom. With one restriction
+    it is the Satterthwaite t-test.
 
     Parameters
     ----------
@@ -416,6 +432,34 @@ def wald_test(
             "the restrictions are not jointly testable: their covariance matrix is singular "
             "(too few clusters or redundant restrictions)"
         )
-    fstat = float(diff @ np.linalg.solve(middle, diff)) / q
+    check_option("test", test, ("F", "HTZ"))
+    wald = float(diff @ np.linalg.solve(middle, diff))
+    if test == "HTZ":
+        if fit.cr2_gram is None:
+            raise KaizenError(f"test='HTZ' needs a CR2 fit; this one has se_type={fit.se_type!r}")
+        eta = _htz_eta(fit.cr2_gram, rmat)
+        df2 = eta - q + 1
+        fstat = (eta - q + 1) / (eta * q) * wald
+        return WaldTest(fstat, float(stats.f.sf(fstat, q, df2)), q, float(df2))
+    fstat = wald / q
     df2 = float(fit.n_clusters - 1) if fit.n_clusters is not None else float(fit.df_resid)
     return WaldTest(fstat, float(stats.f.sf(fstat, q, df2)), q, df2)
+
+
+def _htz_eta(gram: Callable[[np.ndarray, np.ndarray], np.ndarray], rmat: np.ndarray) -> float:
+    q = rmat.shape[0]
+    grams = [[gram(rmat[s], rmat[t]) for t in range(q)] for s in range(q)]
+    omega = np.array([[np.trace(grams[s][t]) for t in range(q)] for s in range(q)])
+    vals, vecs = np.linalg.eigh((omega + omega.T) / 2)
+    root = (vecs / np.sqrt(vals)) @ vecs.T  # Ω^{-1/2}
+    std = [
+        [
+            sum(root[s, a] * root[t, c] * grams[a][c] for a in range(q) for c in range(q))
+            for t in range(q)
+        ]
+        for s in range(q)
+    ]
+    total = sum(
+        np.sum(std[s][s] * std[t][t] + std[s][t] * std[t][s]) for s in range(q) for t in range(q)
+    )
+    return float(q * (q + 1) / total)

@@ -118,6 +118,14 @@ for (d in c("firms", "small")) {
   add_club(paste(d, "itt_fe", "club_CR2", sep = ":"),
            coef_test(m, vcov = "CR2", cluster = dat$village, test = "Satterthwaite"),
            c("invited", "age"))
+  # joint test of (invited, age) with the HTZ approximation
+  for (model in c("itt_cov", "itt_fe")) {
+    m <- if (model == "itt_cov") lm(y ~ invited + age + educ, data = dat) else
+      lm(y ~ invited + age + factor(stratum), data = dat)
+    w <- Wald_test(m, constraints = constrain_zero(c("invited", "age")), vcov = "CR2",
+                   cluster = dat$village, test = "HTZ")
+    add(paste(d, model, "club_HTZ", sep = ":"), "HTZ_F", w$Fstat, NA, w$df_denom, w$p_val)
+  }
   # Lin (2013) and factorial arms with interaction
   add_estimatr(paste(d, "itt_lin", "HC2", sep = ":"),
                lm_lin(y ~ invited, covariates = ~ age + educ, data = dat, se_type = "HC2"),
@@ -179,6 +187,9 @@ m <- lm(y ~ invited + age + factor(stratum) + factor(wave), data = panel_cc)
 add_club("panel:itt_fe2:club_CR2",
          coef_test(m, vcov = "CR2", cluster = panel_cc$firm_id, test = "Satterthwaite"),
          c("invited", "age"))
+w <- Wald_test(m, constraints = constrain_zero(c("invited", "age")), vcov = "CR2",
+               cluster = panel_cc$firm_id, test = "HTZ")
+add("panel:itt_fe2:club_HTZ", "HTZ_F", w$Fstat, NA, w$df_denom, w$p_val)
 
 # ---- 2SLS / LATE ------------------------------------------------------------------------------
 for (d in c("firms", "small")) {
