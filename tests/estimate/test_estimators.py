@@ -328,3 +328,18 @@ def test_duplicate_index_labels_do_not_misalign_rows(trial):
         draws=5,
     )
     assert lee.nobs == 400
+
+
+def test_results_can_be_pickled_and_stay_immutable(trial):
+    import pickle
+
+    r = ke.late(
+        trial, outcome="y", treatment="attended", instrument="invited", cluster="village", se="CR2"
+    )
+    back = pickle.loads(pickle.dumps(r))
+    assert back.estimate == r.estimate and back.std_error == r.std_error
+    assert back.first_stage.fstat == pytest.approx(r.first_stage.fstat)
+    with pytest.raises(ValueError):
+        back.coef[0] = 1.0
+    with pytest.raises(TypeError):
+        back.extra["x"] = 1

@@ -43,6 +43,16 @@ class FirstStage:
     df: tuple[int, float]
     estimates: Mapping[str, Estimate]
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["estimates"] = dict(self.estimates)  # a mappingproxy cannot be pickled
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state["estimates"] = MappingProxyType(dict(state["estimates"]))
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     @property
     def coefficients(self) -> pd.DataFrame:
         """Tidy rows of the excluded instruments, indexed by (``endogenous``, ``term``)."""

@@ -68,6 +68,15 @@ class LinearFit:
         default=None, repr=False
     )
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["cr2_gram"] = None  # a closure over the fit's arrays: not pickled (HTZ needs a refit)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     @property
     def std_error(self) -> np.ndarray:
         """Standard errors, shape ``(k,)``."""

@@ -124,6 +124,18 @@ class Estimate:
         object.__setattr__(self, "notes", tuple(self.notes))
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["extra"] = dict(self.extra)  # a mappingproxy cannot be pickled
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in ("coef", "vcov", "dof"):
+            state[name] = _readonly(state[name])
+        state["extra"] = MappingProxyType(dict(state["extra"]))
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     @property
     def params(self) -> pd.Series:
         """Coefficients as a Series indexed by term (a fresh copy)."""
