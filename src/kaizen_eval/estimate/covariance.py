@@ -28,6 +28,11 @@ and Tipton (2018) with an identity working model: for a contrast ``c``,
 this is what ``estimatr`` reports and what ``clubSandwich::coef_test(test="Satterthwaite")``
 reports for unweighted fits.
 
+Joint tests with CR2 can use the Hotelling-T² (HTZ) approximation of Pustejovsky and Tipton
+(:func:`~kaizen_eval.estimate.linear.wald_test` with ``test="HTZ"``), built from the same Gram
+matrices as the degrees of freedom. Weighted CR2 takes independence on the original scale as its
+working model (as clubSandwich and estimatr do).
+
 For 2SLS the leverage is ``h_ii = x̂_iᵀ B x̂_i`` as in ``estimatr::iv_robust``; ``AER``'s
 ``hatvalues.ivreg`` (used by ``sandwich::vcovHC``) uses ``x_iᵀ B x̂_i`` instead, so HC2/HC3 of an
 IV fit differ slightly between those two R packages (the tests check both numbers).
