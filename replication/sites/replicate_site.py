@@ -53,8 +53,6 @@ OUTCOMES = {
 }
 #: Outcomes with a baseline value (ANCOVA); every firm operated at baseline.
 ANCOVA = ("value_added", "score_overall")
-#: 1 if the firm still operates, 0 if it closed; unknown (missing) for firms not found.
-OPERATING = {"interviewed": 1.0, "refused": 1.0, "closed": 0.0}
 
 
 @dataclass(frozen=True)
@@ -154,7 +152,7 @@ def load_site(
     ).table
     long = long.merge(scores[["firm_id", "wave", "score_overall"]], on=["firm_id", "wave"])
     first, last = waves[0], wave or waves[-1]
-    long = long.assign(operating=long["status"].map(OPERATING))
+    long = long.assign(operating=ke.operating(long))
     base = long.loc[long["wave"] == first, ["firm_id", *ANCOVA]]
     frame = long[long["wave"] == last].merge(
         base.rename(columns={o: f"{o}_baseline" for o in ANCOVA}), on="firm_id", how="left"

@@ -31,8 +31,6 @@ from kaizen_eval.pipeline.plan import Family, Plan, load_plan
 from kaizen_eval.report import Report
 from kaizen_eval.report.builder import sha256_file
 
-_STATUS_OPERATING = {"interviewed": 1.0, "refused": 1.0, "closed": 0.0}
-
 
 @dataclass
 class PlanResults:
@@ -95,7 +93,7 @@ def _prepare(plan: Plan) -> tuple[Any, pd.DataFrame, list[str]]:
             "Management scores: share of practices adopted (" + ", ".join(score_cols) + ")."
         )
     if d.status and d.status in long.columns:
-        long = long.assign(operating=long[d.status].map(_STATUS_OPERATING).astype(float))
+        long = long.assign(operating=ke.operating(long, d.status))
     return panel, long, notes
 
 

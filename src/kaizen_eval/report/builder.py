@@ -197,6 +197,3 @@ class Report:
             f"<figcaption>{html.escape(b.caption)}</figcaption></figure>"
         )
         md_parts += [f"![{b.caption or b.name}](figures/{b.name}.png)", ""]
-        import matplotlib.pyplot as plt
-
-        plt.close(b.payload)

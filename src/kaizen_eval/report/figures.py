@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -12,16 +12,6 @@ from kaizen_eval.estimate.result import Estimate
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    if matplotlib.get_backend().lower() not in {"agg", "module://matplotlib_inline.backend_inline"}:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def coef_plot(
@@ -75,8 +65,12 @@ def coef_plot(
             name = label if len(tidy) == 1 else f"{label}: {term}"
             rows.append((name, row["estimate"], row["ci_low"], row["ci_high"]))
     data = pd.DataFrame(rows, columns=["label", "estimate", "low", "high"])
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 0.5 * len(data) + 1.2))
+    from matplotlib.figure import Figure
+
+    # A bare Figure (no pyplot): nothing is registered globally, it renders on any backend, and
+    # a notebook shows it once (as the returned value).
+    fig = Figure(figsize=(6.4, 0.5 * len(data) + 1.2))
+    ax = fig.subplots()
     y = list(range(len(data)))[::-1]
     ax.errorbar(
         data["estimate"],

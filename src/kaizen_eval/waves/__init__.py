@@ -9,7 +9,7 @@ Examples
 ('baseline',)
 """
 
-from kaizen_eval.waves.attrition import Attrition
+from kaizen_eval.waves.attrition import Attrition, operating
 from kaizen_eval.waves.codebook import read_codebook
 from kaizen_eval.waves.io import read_wave, write_table
 from kaizen_eval.waves.money import Adjustment, to_usd, trim, value_added, winsorize
@@ -24,6 +24,7 @@ __all__: list[str] = [
     "detect_pii",
     "flagged_columns",
     "load_waves",
+    "operating",
     "read_codebook",
     "read_wave",
     "refuse_pii",

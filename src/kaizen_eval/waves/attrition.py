@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError
+from kaizen_eval._validation import KaizenError, require_columns
 from kaizen_eval.waves.validate import KNOWN_STATUSES
 
 #: Status of a firm that has no row at all in a wave's delivered file.
@@ -116,3 +117,47 @@ def attrition_table(
     if arm is not None:
         counts = counts[counts["firms"] > 0]
     return Attrition(status=status, observed=observed, counts=counts, arm=arm)
+
+
+#: Interview status → firm still operating (1), closed (0); ``not_found`` is unknown (missing).
+OPERATING_BY_STATUS = {"interviewed": 1.0, "refused": 1.0, "closed": 0.0, "not_found": np.nan}
+
+
+def operating(df: pd.DataFrame, status: str = "status") -> pd.Series:
+    """Survival as an outcome: 1 if the firm still operates, 0 if it closed, missing if unknown.
+
+    A firm that refused the interview is known to operate; a firm that was not found may have
+    closed or moved, so its survival is missing (it is attrition, not exit).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows of a wave (or of the long panel) with an interview status column.
+    status : str
+        The status column (values as in ``KNOWN_STATUSES``).
+
+    Returns
+    -------
+    pandas.Series
+        Float 1.0 / 0.0 / NaN, aligned with ``df``, named ``"operating"``.
+
+    Raises
+    ------
+    MissingColumnError
+        If ``status`` is not a column; KaizenError if it holds an unknown status.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> operating(pd.DataFrame({"status": ["interviewed", "closed", "not_found"]})).tolist()
+    [1.0, 0.0, nan]
+    """
+    require_columns(df, [status], where="the data")
+    values = df[status].astype("string")
+    unknown = sorted(set(values.dropna()) - set(OPERATING_BY_STATUS))
+    if unknown:
+        raise KaizenError(
+            f"column {status!r} holds unknown status value(s) {unknown}; known: "
+            f"{', '.join(OPERATING_BY_STATUS)}."
+        )
+    return values.map(OPERATING_BY_STATUS).astype(float).rename("operating")
