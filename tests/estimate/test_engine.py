@@ -1,0 +1,117 @@
+"""The resampling engine equals refitting draw by draw and does not depend on the block size."""
+
+import numpy as np
+import pytest
+
+from kaizen_eval._validation import KaizenError
+from kaizen_eval.estimate.engine import ResamplingEngine
+from kaizen_eval.estimate.linear import fit_2sls, fit_ols
+
+N = 120
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(11)
+    stratum = np.arange(N) % 6
+    wave = (np.arange(N) // 6) % 3
+    cluster = np.arange(N) // 4
+    x = rng.normal(size=(N, 2))
+    t = (rng.random(N) < 0.5).astype(float)
+    d = t * (rng.random(N) < 0.7) + (1 - t) * (rng.random(N) < 0.1)
+    y = np.column_stack([d + x @ [0.5, -0.3] + rng.normal(size=N) * (1 + t) for _ in range(2)])
+    draws = np.array([rng.permutation(t) for _ in range(4)])
+    return {
+        "stratum": stratum,
+        "wave": wave,
+        "cluster": cluster,
+        "x": x,
+        "d": d,
+        "y": y,
+        "draws": draws,
+    }
+
+
+def _refit(data, row, k, se, fe, iv):
+    clusters = data["cluster"] if se.startswith("CR") else None
+    x = data["x"] if fe is not None else np.column_stack([np.ones(N), data["x"]])
+    if iv:
+        fit = fit_2sls(
+            data["y"][:, k],
+            x,
+            data["d"][:, None],
+            row[:, None],
+            se=se,
+            clusters=clusters,
+            fixed_effects=fe,
+        )
+        j = x.shape[1]
+    else:
+        fit = fit_ols(
+            data["y"][:, k], np.column_stack([row, x]), se=se, clusters=clusters, fixed_effects=fe
+        )
+        j = 0
+    return fit.coef[j], fit.std_error[j]
+
+
+@pytest.mark.parametrize("iv", [False, True], ids=["ols", "2sls"])
+@pytest.mark.parametrize("fe_kind", ["none", "strata", "strata+wave"])
+@pytest.mark.parametrize("se", ["HC0", "HC1", "HC2", "HC3", "CR0", "CR1"])
+def test_engine_equals_refitting_each_draw(data, se, fe_kind, iv):
+    fe = {
+        "none": None,
+        "strata": data["stratum"],
+        "strata+wave": np.column_stack([data["stratum"], data["wave"]]),
+    }[fe_kind]
+    x = data["x"] if fe is not None else np.column_stack([np.ones(N), data["x"]])
+    eng = ResamplingEngine(
+        data["y"],
+        covariates=x,
+        fixed_effects=fe,
+        se_type=se,
+        clusters=data["cluster"] if se.startswith("CR") else None,
+        endogenous=data["d"] if iv else None,
+    )
+    got = eng.statistics(data["draws"])
+    for b, row in enumerate(data["draws"]):
+        for k in range(2):
+            coef, se_ref = _refit(data, row, k, se, fe, iv)
+            np.testing.assert_allclose(got.coef[b, k], coef, rtol=1e-10, atol=0)
+            np.testing.assert_allclose(got.std_error[b, k], se_ref, rtol=1e-10, atol=0)
+
+
+@pytest.mark.parametrize("se", ["HC2", "CR1"])
+@pytest.mark.parametrize("iv", [False, True], ids=["ols", "2sls"])
+@pytest.mark.parametrize("fe_kind", ["strata", "strata+wave"])
+def test_results_are_bit_identical_whatever_the_block_size(data, se, iv, fe_kind):
+    rng = np.random.default_rng(5)
+    t = data["draws"][0]
+    draws = np.array([rng.permutation(t) for _ in range(50)])
+    fe = (
+        data["stratum"] if fe_kind == "strata" else np.column_stack([data["stratum"], data["wave"]])
+    )
+    eng = ResamplingEngine(
+        data["y"],
+        covariates=data["x"],
+        fixed_effects=fe,
+        se_type=se,
+        clusters=data["cluster"] if se == "CR1" else None,
+        endogenous=data["d"] if iv else None,
+    )
+    whole = eng.statistics(draws)
+    for size in (1, 2, 3, 17):
+        parts = eng.run(draws[i : i + size] for i in range(0, len(draws), size))
+        assert np.array_equal(parts.coef, whole.coef)
+        assert np.array_equal(parts.std_error, whole.std_error)
+
+
+def test_engine_refuses_what_it_cannot_do(data):
+    with pytest.raises(KaizenError, match="se_type"):
+        ResamplingEngine(data["y"], se_type="CR2", clusters=data["cluster"])
+    with pytest.raises(KaizenError, match="needs cluster labels"):
+        ResamplingEngine(data["y"], se_type="CR1")
+    with pytest.raises(KaizenError, match="not a clustered covariance type"):
+        ResamplingEngine(data["y"], se_type="HC1", clusters=data["cluster"])
+    eng = ResamplingEngine(data["y"], covariates=np.ones((N, 1)))
+    with pytest.raises(KaizenError, match=r"draws must have shape \(B, 120\)"):
+        eng.statistics(np.ones((3, N - 1)))
