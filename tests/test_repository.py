@@ -47,3 +47,12 @@ def test_ruff_is_clean():
 def test_changelog_has_unreleased_section():
     text = (ROOT / "CHANGELOG.md").read_text()
     assert "## [Unreleased]" in text
+
+
+def test_readme_python_example_runs():
+    text = (ROOT / "README.md").read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["late"].estimand in {"LATE", "ATT"}
+    assert namespace["cb"].bcr > 0
