@@ -97,3 +97,29 @@ def test_several_cost_benefit_comparisons():
     assert plan.cost_benefit[1].term == "onsite" and plan.cost_benefit[1].cost_basis == "invited"
     with pytest.raises(PlanError, match=r"'cost_benefit\[1\].cost_basis' must be one of"):
         parse_plan(text.replace('cost_basis = "invited"', 'cost_basis = "firm"'))
+
+
+def test_cost_structure_and_exactly_one_cost():
+    structure = (
+        "[cost_benefit.structure]\nparticipants = 50\ninvited = 60\n"
+        "fixed = { curriculum = 6000, venue = 4000 }\nper_participant = { trainer_days = 300 }\n"
+    )
+    plan = parse_plan(GOOD.replace("cost = 740\n", "") + structure)
+    st = plan.cost_benefit[0].structure
+    assert plan.cost_benefit[0].cost is None
+    assert st.participants == 50 and st.fixed == {"curriculum": 6000.0, "venue": 4000.0}
+    with pytest.raises(PlanError, match="exactly one of 'cost'"):
+        parse_plan(GOOD + structure)
+    with pytest.raises(PlanError, match="exactly one of 'cost'"):
+        parse_plan(GOOD.replace("cost = 740\n", ""))
+    with pytest.raises(PlanError, match=r"'cost_benefit.structure.fixed.venue' must be a float"):
+        parse_plan(GOOD.replace("cost = 740\n", "") + structure.replace("4000", '"4k"'))
+
+
+def test_romano_wolf_needs_draws_and_no_ancova():
+    rw = GOOD.replace("ri_draws = 1000", 'ri_draws = 1000\nmultiple_testing = "romano-wolf"')
+    with pytest.raises(PlanError, match="does not yet take each outcome's baseline"):
+        parse_plan(rw)
+    assert parse_plan(rw.replace("ancova = true", "ancova = false")).estimate.multiple_testing
+    with pytest.raises(PlanError, match=r"set 'estimate\.ri_draws'"):
+        parse_plan(rw.replace("ri_draws = 1000", "ri_draws = 0"))

@@ -12,6 +12,7 @@ from kaizen_eval.costbenefit.benefits import BenefitPath, time_profile
 from kaizen_eval.costbenefit.costs import Cost, CostStructure, convert_cost
 from kaizen_eval.costbenefit.sensitivity import (
     one_way_sensitivity,
+    plot_bcr_distribution,
     plot_tornado,
     plot_two_way,
     two_way_sensitivity,
@@ -29,6 +30,7 @@ __all__: list[str] = [
     "convert_cost",
     "cost_benefit",
     "one_way_sensitivity",
+    "plot_bcr_distribution",
     "plot_tornado",
     "plot_two_way",
     "time_profile",

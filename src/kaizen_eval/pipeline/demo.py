@@ -69,6 +69,7 @@ wave = "followup"
 estimands = ["itt", "late"]
 se = "HC1"
 ri_draws = 2000
+multiple_testing = "sharpened-q"
 heterogeneity = ["female"]
 
 [[cost_benefit]]
@@ -95,6 +96,7 @@ balance = ["educ_years", "female", "firm_age", "employees", "value_added", "scor
 estimands = ["itt", "att"]
 se = "HC1"
 ri_draws = 2000
+multiple_testing = "sharpened-q"
 heterogeneity = ["female"]
 
 [[cost_benefit]]

@@ -170,17 +170,28 @@ class EstimateSpec:
 
 
 @dataclass(frozen=True)
+class CostStructureSpec:
+    """Fixed costs and variable costs per participant of a programme of a given size."""
+
+    participants: int
+    fixed: dict[str, float] = field(default_factory=dict)
+    per_participant: dict[str, float] = field(default_factory=dict)
+    invited: int | None = None
+
+
+@dataclass(frozen=True)
 class CostBenefitSpec:
     """Cost-benefit parameters; ``cost_basis`` says whether ``cost`` is per participant."""
 
     outcome: str
-    cost: float
+    cost: float | None
     cost_basis: str = "participant"
     years: float = 1.0
     discount_rate: float = 0.0
     decay: float = 0.0
     term: str | None = None
     label: str = "cost_benefit"
+    structure: CostStructureSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -211,7 +222,40 @@ _DATA = [
 _DESIGN = ["assignment", "takeup", "strata", "cluster", "baseline_wave", "balance"]
 _FAMILY = ["name", "outcomes", "wave", "controls", "ancova"]
 _ESTIMATE = ["estimands", "se", "ri_draws", "multiple_testing", "heterogeneity", "seed"]
-_CB = ["label", "outcome", "term", "cost", "cost_basis", "years", "discount_rate", "decay"]
+_CB = [
+    "label",
+    "outcome",
+    "term",
+    "cost",
+    "structure",
+    "cost_basis",
+    "years",
+    "discount_rate",
+    "decay",
+]
+_STRUCTURE = ["fixed", "per_participant", "participants", "invited"]
+
+
+def _amounts(table: Mapping[str, Any], key: str, where: str) -> dict[str, float]:
+    raw = _get(table, key, dict, where, {})
+    return {str(k): _get(raw, k, float, f"{where}{key}.") for k in raw}
+
+
+def _structure(c: Mapping[str, Any], where: str) -> CostStructureSpec | None:
+    if "structure" not in c:
+        return None
+    t = _get(c, "structure", dict, where)
+    w = f"{where}structure."
+    _check_keys(t, _STRUCTURE, w)
+    spec = CostStructureSpec(
+        participants=_get(t, "participants", int, w),
+        fixed=_amounts(t, "fixed", w),
+        per_participant=_amounts(t, "per_participant", w),
+        invited=_get(t, "invited", int, w, None),
+    )
+    if not spec.fixed and not spec.per_participant:
+        raise PlanError(f"plan key '{w[:-1]}' needs 'fixed' and/or 'per_participant' costs.")
+    return spec
 
 
 def _table(raw: Mapping[str, Any], key: str, required: bool = True) -> dict[str, Any]:
@@ -356,6 +400,19 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
         heterogeneity=_str_list(e, "heterogeneity", "estimate.", ()),
         seed=_get(e, "seed", int, "estimate.", 0),
     )
+    if estimate.multiple_testing == "romano-wolf":
+        if estimate.ri_draws < 1:
+            raise PlanError(
+                "plan key 'estimate.multiple_testing' is 'romano-wolf', which re-draws the "
+                "assignment: set 'estimate.ri_draws' to the number of draws."
+            )
+        ancova = [f.name for f in families if f.ancova]
+        if ancova:
+            raise PlanError(
+                "plan key 'estimate.multiple_testing' is 'romano-wolf', which does not yet take "
+                f"each outcome's baseline (ANCOVA) into its statistic; families {ancova} use "
+                "'ancova = true'. Use 'sharpened-q' or turn ANCOVA off for them."
+            )
     if estimate.ri_draws < 0:
         raise PlanError("plan key 'estimate.ri_draws' must be 0 (off) or a positive count.")
 
@@ -370,7 +427,7 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
         _check_keys(c, _CB, where)
         spec = CostBenefitSpec(
             outcome=_get(c, "outcome", str, where),
-            cost=_get(c, "cost", float, where),
+            cost=_get(c, "cost", float, where, None),
             cost_basis=_choice(
                 _get(c, "cost_basis", str, where, "participant"), CostBasis, where + "cost_basis"
             ),
@@ -379,7 +436,13 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
             decay=_get(c, "decay", float, where, 0.0),
             term=_get(c, "term", str, where, None),
             label=_get(c, "label", str, where, f"cost_benefit_{i + 1}" if i else "cost_benefit"),
+            structure=_structure(c, where),
         )
+        if (spec.cost is None) == (spec.structure is None):
+            raise PlanError(
+                f"plan table '{where[:-1]}' needs exactly one of 'cost' (a number) or "
+                "'structure' (fixed and per-participant costs)."
+            )
         if spec.outcome not in outcomes:
             raise PlanError(
                 f"plan key '{where}outcome' is {spec.outcome!r}, which no family estimates "

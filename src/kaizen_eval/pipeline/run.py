@@ -27,7 +27,7 @@ import pandas as pd
 
 import kaizen_eval as ke
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.pipeline.plan import Family, Plan, load_plan
+from kaizen_eval.pipeline.plan import CostBenefitSpec, Family, Plan, load_plan
 from kaizen_eval.report import Report
 from kaizen_eval.report.builder import sha256_file
 
@@ -226,6 +226,81 @@ def _estimate_family(
             "the ITT coefficient of the family's specification, other arms held fixed).",
             heading=f"{section}{fam.name}: randomization inference",
         )
+    if est.multiple_testing != "none":
+        _multiple_testing(plan, fam, frame, specs, report, prefix, section)
+
+
+def _compliance(plan: Plan, long: pd.DataFrame, report: Report, prefix: str, section: str) -> None:
+    """Take-up by arm and wave, complier share and complier characteristics (Abadie's kappa)."""
+    des = plan.design
+    waves = list(dict.fromkeys(f.wave for f in plan.families))
+    for arm, takeup in zip(des.assignment, des.takeup, strict=True):
+        frame = _baseline_columns(plan, long, waves[-1], list(des.balance))
+        known = frame.dropna(subset=[takeup, arm])
+        c = ke.compliance(known, treatment=takeup, instrument=arm, covariates=list(des.balance))
+        unknown = len(frame) - len(known)
+        report.add_table(
+            f"{prefix}compliance_{takeup}",
+            c.take_up,
+            caption=f"Take-up of {takeup} by {arm} (wave {waves[-1]!r})"
+            + (
+                f"; {unknown} firm(s) with unknown take-up or assignment left out."
+                if unknown
+                else "."
+            ),
+            heading=f"{section}Compliance: {takeup}",
+        )
+        report.add_table(
+            f"{prefix}compliers_{takeup}",
+            c.characteristics,
+            caption="Mean baseline characteristics by compliance type (Abadie's kappa).",
+        )
+
+
+def _multiple_testing(
+    plan: Plan,
+    fam: Family,
+    frame: pd.DataFrame,
+    specs: dict[str, dict[str, Any]],
+    report: Report,
+    prefix: str,
+    section: str,
+) -> None:
+    """Family-wise (Romano–Wolf) or false-discovery (sharpened q) corrections of the ITTs."""
+    des, est = plan.design, plan.estimate
+    tables = []
+    for arm in des.assignment:
+        others = [a for a in des.assignment if a != arm]
+        if est.multiple_testing == "romano-wolf":
+            t = ke.romano_wolf(
+                frame,
+                outcomes=list(fam.outcomes),
+                treatment=arm,
+                covariates=[*fam.controls, *others],
+                strata=des.strata,
+                cluster=des.cluster,
+                fixed_effects=des.strata,
+                draws=est.ri_draws,
+                seed=est.seed,
+            )
+            method = f"Romano–Wolf step-down over {est.ri_draws} re-randomizations"
+        else:
+            p = [
+                ke.itt(frame, treatment=list(des.assignment), **specs[o]).term(arm)["pvalue"]
+                for o in fam.outcomes
+            ]
+            t = pd.DataFrame(
+                {"pvalue": p, "qvalue_sharpened": ke.sharpened_qvalues(p)},
+                index=pd.Index(list(fam.outcomes), name="outcome"),
+            )
+            method = "Anderson (2008) sharpened q-values of the ITT p-values"
+        tables.append(t.assign(treatment=arm).reset_index().set_index(["outcome", "treatment"]))
+    report.add_table(
+        f"{prefix}{fam.name}_multiple_testing",
+        pd.concat(tables),
+        caption=f"Multiple testing across the {fam.name} family: {method}.",
+        heading=f"{section}{fam.name}: multiple testing",
+    )
 
 
 def analyse(plan: Plan, report: Report, *, prefix: str = "", section: str = "") -> PlanResults:
@@ -292,6 +367,8 @@ def analyse(plan: Plan, report: Report, *, prefix: str = "", section: str = "") 
                 f"p = {bt.joint_pvalue:.3f}. " + " ".join(bt.notes),
                 heading=f"{section}Balance on {a}",
             )
+    if des.takeup:
+        _compliance(plan, long, report, prefix, section)
     for fam in plan.families:
         _estimate_family(plan, fam, long, report, prefix, section, res)
     for cb_spec in plan.cost_benefit:
@@ -308,7 +385,7 @@ def analyse(plan: Plan, report: Report, *, prefix: str = "", section: str = "") 
         cb = ke.cost_benefit(
             gain=gain,
             term=term,
-            cost=ke.Cost(cb_spec.cost, per=cb_spec.cost_basis),
+            cost=_cost(cb_spec),
             years=int(cb_spec.years),
             discount_rate=cb_spec.discount_rate,
             decay=cb_spec.decay,
@@ -325,11 +402,43 @@ def analyse(plan: Plan, report: Report, *, prefix: str = "", section: str = "") 
         if cb.notes:
             report.add_text("", " ".join(cb.notes))
         report.add_figure(
+            f"{prefix}{cb_spec.label}_bcr",
+            ke.plot_bcr_distribution(cb),
+            caption="Distribution of the benefit-cost ratio over draws of the estimated gain "
+            "from its sampling distribution.",
+        )
+        report.add_figure(
             f"{prefix}{cb_spec.label}_tornado",
             ke.plot_tornado(ke.one_way_sensitivity(cb)),
             caption="One-way sensitivity of the benefit-cost ratio.",
         )
+        grid = ke.two_way_sensitivity(cb)
+        report.add_table(
+            f"{prefix}{cb_spec.label}_grid",
+            grid,
+            caption="Benefit-cost ratio by persistence of the gain (years, rows) and discount "
+            "rate (columns).",
+        )
+        report.add_figure(
+            f"{prefix}{cb_spec.label}_grid_heatmap",
+            ke.plot_two_way(grid),
+            caption="Benefit-cost ratio by persistence and discount rate.",
+        )
     return res
+
+
+def _cost(spec: CostBenefitSpec) -> Any:
+    """Return the plan's cost as a ``ke.Cost`` (a number) or a ``ke.CostStructure``."""
+    if spec.structure is None:
+        return ke.Cost(spec.cost, per=spec.cost_basis)
+    st = spec.structure
+    return ke.CostStructure(
+        fixed=st.fixed,
+        per_participant=st.per_participant,
+        participants=st.participants,
+        invited=st.invited,
+        basis=spec.cost_basis,
+    )
 
 
 def _takeup(frame: pd.DataFrame, plan: Plan, wave: str, arm: int) -> float | None:

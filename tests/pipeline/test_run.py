@@ -1,0 +1,49 @@
+"""The plan runner, in process, on the bundled Ghana trial with non-default options."""
+
+import pandas as pd
+import pytest
+
+import kaizen_eval as ke
+from kaizen_eval.pipeline.demo import write_demo_inputs
+from kaizen_eval.pipeline.run import run_plan
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    return write_demo_inputs(tmp_path_factory.mktemp("inputs"))
+
+
+def test_romano_wolf_and_cost_structure(inputs, tmp_path):
+    text = inputs["ghana"].read_text()
+    text = text.replace("ancova = true", "ancova = false")
+    text = text.replace('multiple_testing = "sharpened-q"', 'multiple_testing = "romano-wolf"')
+    text = text.replace("ri_draws = 2000", "ri_draws = 199")
+    text = text.replace(
+        "cost = 740\n",
+        "structure = { participants = 60, invited = 90, fixed = { curriculum = 20000 }, "
+        "per_participant = { trainers = 400 } }\n",
+    )
+    plan = inputs["ghana"].with_name("plan_rw.toml")
+    plan.write_text(text)
+    res = run_plan(plan, tmp_path / "r")
+    mt = pd.read_csv(tmp_path / "r" / "tables" / "management_multiple_testing.csv")
+    assert {"pvalue", "pvalue_romano_wolf"} <= set(mt.columns)
+    assert (mt["pvalue_romano_wolf"] >= mt["pvalue"] - 1e-12).all()  # step-down never lowers p
+    cb = res.cost_benefit["classroom"]
+    late = res.estimates["performance:late:value_added"]
+    # 20000 / 60 + 400 per participant, compared with the LATE
+    assert cb.bcr == pytest.approx(late.estimate / (20000 / 60 + 400), rel=1e-12)
+    for name in ["compliance_attended.csv", "compliers_attended.csv", "classroom_grid.csv"]:
+        assert (tmp_path / "r" / "tables" / name).exists(), name
+    assert (tmp_path / "r" / "figures" / "classroom_bcr.png").exists()
+
+
+def test_sharpened_q_and_compliance_in_default_plan(inputs, tmp_path):
+    res = run_plan(inputs["ghana"], tmp_path / "r")
+    mt = pd.read_csv(tmp_path / "r" / "tables" / "management_multiple_testing.csv")
+    expected = ke.sharpened_qvalues(mt["pvalue"].to_numpy())
+    assert mt["qvalue_sharpened"].to_numpy() == pytest.approx(expected)
+    p = [res.estimates[f"management:itt:{o}"].pvalue for o in mt["outcome"]]
+    assert mt["pvalue"].to_numpy() == pytest.approx(p, rel=1e-12)
+    take_up = pd.read_csv(tmp_path / "r" / "tables" / "compliance_attended.csv")
+    assert len(take_up) >= 2
