@@ -1,11 +1,16 @@
 """The resampling engine equals refitting draw by draw and does not depend on the block size."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
+import kaizen_eval as ke
 from kaizen_eval._validation import KaizenError
+from kaizen_eval.estimate import multiple as multiple_module
+from kaizen_eval.estimate import ri as ri_module
 from kaizen_eval.estimate.engine import ResamplingEngine
 from kaizen_eval.estimate.linear import fit_2sls, fit_ols
+from kaizen_eval.estimate.ri import _permute
 
 N = 120
 
@@ -115,3 +120,41 @@ def test_engine_refuses_what_it_cannot_do(data):
     eng = ResamplingEngine(data["y"], covariates=np.ones((N, 1)))
     with pytest.raises(KaizenError, match=r"draws must have shape \(B, 120\)"):
         eng.statistics(np.ones((3, N - 1)))
+
+
+@pytest.fixture(scope="module")
+def trial():
+    rng = np.random.default_rng(3)
+    n = 90
+    df = pd.DataFrame({"stratum": np.arange(n) % 3, "x": rng.normal(size=n)})
+    df["t"] = 0.0
+    for s in range(3):
+        members = np.flatnonzero(df["stratum"] == s)
+        df.loc[rng.permutation(members)[:15], "t"] = 1.0
+    df["y"] = 0.3 * df["t"] + df["x"] + rng.normal(size=n)
+    df["y2"] = rng.normal(size=n)
+    return df
+
+
+@pytest.mark.parametrize("fe", [None, "stratum"])
+def test_ri_draws_equal_refitting_itt_on_each_redrawn_assignment(trial, fe):
+    kw = {"outcome": "y", "treatment": "t", "covariates": "x", "fixed_effects": fe}
+    ri = ke.randomization_inference(trial, **kw, strata="stratum", draws=6, seed=2, statistic="t")
+    redrawn = next(
+        _permute(trial["t"].to_numpy(), trial["stratum"].to_numpy(), 6, np.random.default_rng(2))
+    )
+    for b in range(6):
+        e = ke.itt(trial.assign(t=redrawn[b]), **kw)  # HC1, as the studentized RI statistic
+        assert ri.draws[b] == pytest.approx(e.statistic, rel=1e-10)
+
+
+def test_ri_and_romano_wolf_do_not_depend_on_the_block_size(trial, monkeypatch):
+    kw = {"treatment": "t", "covariates": "x", "strata": "stratum", "draws": 50, "seed": 1}
+    ri = ke.randomization_inference(trial, outcome="y", statistic="t", **kw)
+    rw = ke.romano_wolf(trial, outcomes=["y", "y2"], **kw)
+    for size in (1, 7):
+        monkeypatch.setattr(ri_module, "block_rows", lambda n, size=size: size)
+        monkeypatch.setattr(multiple_module, "block_rows", lambda n, size=size: size)
+        again = ke.randomization_inference(trial, outcome="y", statistic="t", **kw)
+        assert np.array_equal(again.draws, ri.draws)
+        pd.testing.assert_frame_equal(ke.romano_wolf(trial, outcomes=["y", "y2"], **kw), rw)

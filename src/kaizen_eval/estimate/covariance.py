@@ -53,6 +53,43 @@ SEType = Literal["classical", "HC0", "HC1", "HC2", "HC3", "CR0", "CR1", "CR2"]
 SE_TYPES: tuple[str, ...] = get_args(SEType)
 CLUSTER_SE_TYPES: tuple[str, ...] = ("CR0", "CR1", "CR2")
 _EIG_TOL = 1e-12  # eigenvalues of I - H_gg below this are treated as zero (pseudo-inverse)
+_LEVERAGE_ONE = 1e-10  # 1 − h_ii below this: a leverage of one, whose residual is zero
+
+
+def small_sample_factor(se_type: str, n: int, k_total: int, n_clusters: int | None) -> float:
+    """Small-sample factor ``c`` of the covariance ``c · B meat B`` (see the module table).
+
+    ``N/(N − K)`` for HC1, ``G/(G − 1) · (N − 1)/(N − K)`` for CR1, 1 otherwise (the classical
+    ``s²`` carries its own ``N − K``).
+
+    Examples
+    --------
+    >>> small_sample_factor("HC1", 100, 4, None)
+    1.0416666666666667
+    """
+    if se_type == "HC1":
+        return n / (n - k_total)
+    if se_type == "CR1":
+        return n_clusters / (n_clusters - 1) * (n - 1) / (n - k_total)
+    return 1.0
+
+
+def leverage_adjusted(omega: np.ndarray, one_minus_h: np.ndarray, se_type: str) -> np.ndarray:
+    """Divide meat weights by ``(1 − h_ii)`` (HC2) or ``(1 − h_ii)²`` (HC3); others unchanged.
+
+    A leverage of one (a singleton fixed-effect group) has a zero residual: its weight is 0.
+    Works elementwise on arrays of any (matching) shape.
+
+    Examples
+    --------
+    >>> leverage_adjusted(np.array([1.0, 1.0]), np.array([0.5, 0.0]), "HC3").tolist()
+    [4.0, 0.0]
+    """
+    power = {"HC2": 1, "HC3": 2}.get(se_type, 0)
+    if not power:
+        return omega
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(one_minus_h > _LEVERAGE_ONE, omega / one_minus_h**power, 0.0)
 
 
 @dataclass(frozen=True)
@@ -182,15 +219,9 @@ def sandwich(
         return Covariance(_sym(s2 * b), df, se_type, None, df_resid)
     omega = e**2
     if se_type in ("HC2", "HC3"):
-        one_minus_h = 1.0 - _leverage(x, b, absorber)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            power = 1 if se_type == "HC2" else 2
-            # a leverage of one (a singleton fixed-effect group) has a zero residual: it adds 0
-            omega = np.where(one_minus_h > 1e-10, omega / one_minus_h**power, 0.0)
+        omega = leverage_adjusted(omega, 1.0 - _leverage(x, b, absorber), se_type)
     meat = (x * omega[:, None]).T @ x
-    v = b @ meat @ b
-    if se_type == "HC1":
-        v = v * n / df_resid
+    v = b @ meat @ b * small_sample_factor(se_type, n, k_total, None)
     return Covariance(_sym(v), df, se_type, None, df_resid)
 
 
@@ -234,9 +265,7 @@ def _clustered(
     if se_type in ("CR0", "CR1"):
         scores = np.zeros((g_count, k))
         np.add.at(scores, codes, x * e[:, None])
-        v = b @ (scores.T @ scores) @ b
-        if se_type == "CR1":
-            v = v * g_count / (g_count - 1) * (n - 1) / df_resid
+        v = b @ (scores.T @ scores) @ b * small_sample_factor(se_type, n, k_total, g_count)
         df = np.full(k, float(g_count - 1))
         return Covariance(_sym(v), df, se_type, g_count, df_resid)
     # CR2 (Bell–McCaffrey) with Pustejovsky–Tipton degrees of freedom

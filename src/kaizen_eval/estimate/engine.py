@@ -47,30 +47,9 @@ import scipy.sparse
 
 from kaizen_eval._validation import KaizenError, check_option
 from kaizen_eval.estimate.absorb import Absorber, factorize
+from kaizen_eval.estimate.covariance import leverage_adjusted, small_sample_factor
 
 ENGINE_SE_TYPES: tuple[str, ...] = ("HC0", "HC1", "HC2", "HC3", "CR0", "CR1")
-_LEVERAGE_ONE = 1e-10  # 1 − h below this: a leverage of one (zero residual), contributes 0
-
-
-def small_sample_factor(se_type: str, n: int, k_total: int, n_clusters: int | None) -> float:
-    """Small-sample factor ``c`` of a sandwich ``c · B meat B``.
-
-    Examples
-    --------
-    >>> small_sample_factor("HC1", 100, 4, None)
-    1.0416666666666667
-    """
-    if se_type == "HC1":
-        return n / (n - k_total)
-    if se_type == "CR1":
-        g = n_clusters
-        return g / (g - 1) * (n - 1) / (n - k_total)
-    return 1.0
-
-
-def leverage_power(se_type: str) -> int:
-    """Power ``p`` of ``(1 − h_ii)`` dividing the squared residuals (HC2: 1, HC3: 2, else 0)."""
-    return {"HC2": 1, "HC3": 2}.get(se_type, 0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,7 +142,8 @@ class ResamplingEngine:
         xr = ab.residualize(x) if ab is not None and x.shape[1] else x
         q = np.linalg.qr(xr)[0] if xr.shape[1] else np.empty((n, 0))
         # basis of everything partialled out by row-wise products (covariates; dense FE basis)
-        self._q = np.ascontiguousarray(np.hstack([q, self._fe_basis]))
+        self._q = np.hstack([q, self._fe_basis])
+        self._qt = np.ascontiguousarray(self._q.T)  # rows: basis vectors (contiguous sums)
         self._one_fe = ab is not None and ab._c is not None
         if self._one_fe:
             self._codes = ab._c
@@ -173,6 +153,8 @@ class ResamplingEngine:
             self._group_size = ab._wsum
         y2 = y[:, None] if y.ndim == 1 else y
         self.y = self._partial_columns(y2)  # ỹ, (n, K)
+        self._yt = np.ascontiguousarray(self.y.T)  # (K, n): contiguous row-wise sums
+        self._yyt = self._yt * self._yt
         self.k_total = 1 + x.shape[1] + (ab.rank if ab is not None else 0)
         if n - self.k_total <= 0:
             raise KaizenError(
@@ -183,8 +165,7 @@ class ResamplingEngine:
             if endogenous is None
             else self._partial_columns(np.asarray(endogenous, dtype=float).reshape(n, 1))[:, 0]
         )
-        self.power = leverage_power(se_type)
-        if self.power:
+        if se_type in ("HC2", "HC3"):
             if ab is not None and ab.iterative:
                 ab.hat_diag()  # raises: the leverages of iteratively absorbed FE are unknown
             self._h0 = np.einsum("ij,ij->i", q, q) + (ab.hat_diag() if ab is not None else 0.0)
@@ -203,10 +184,9 @@ class ResamplingEngine:
         elif clusters is not None:
             raise KaizenError(f"`se_type={se_type!r}` is not a clustered covariance type")
         self.factor = small_sample_factor(se_type, n, self.k_total, self.n_clusters)
-        a = self.d if self.d is not None else None
-        if a is not None:
-            self._ya = self.y * a[:, None]  # d̃ ∘ ỹ
-            self._aa = a * a
+        if self.d is not None:
+            self._yat = self._yt * self.d[None, :]  # d̃ ∘ ỹ, (K, n)
+            self._aa = self.d * self.d
 
     # --- partialling ------------------------------------------------------------------------
     def _partial_columns(self, m: np.ndarray) -> np.ndarray:
@@ -226,11 +206,27 @@ class ResamplingEngine:
         elif ab is not None and ab.iterative:
             m = np.ascontiguousarray(ab.residualize(m.T).T)
         if self._q.shape[1]:
-            c = np.einsum("bn,nr->br", rows if ab is None else m, self._q)
-            m -= np.einsum("br,nr->bn", c, self._q)
+            c = np.einsum("bn,rn->br", m, self._qt)
+            m -= np.einsum("br,rn->bn", c, self._qt)
         return m
 
     # --- statistics -------------------------------------------------------------------------
+    def _check(self, draws: np.ndarray) -> np.ndarray:
+        draws = np.asarray(draws, dtype=float)
+        if draws.ndim != 2 or draws.shape[1] != self.n:
+            raise KaizenError(f"draws must have shape (B, {self.n}); got {draws.shape}")
+        return draws
+
+    def coefficients(self, draws: np.ndarray) -> np.ndarray:
+        """Coefficients only (no standard errors) for each draw: shape ``(B, K)``."""
+        draws = self._check(draws)
+        if draws.shape[0] == 1:  # see statistics()
+            return self.coefficients(np.vstack([draws, draws]))[:1]
+        z = self.partial(draws)
+        den = np.einsum("bn,bn->b", z, z if self.d is None else np.broadcast_to(self.d, z.shape))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.einsum("bn,kn->bk", z, self._yt) / den[:, None]
+
     def statistics(self, draws: np.ndarray) -> DrawStatistics:
         """Coefficients and standard errors for each draw (row) of the tested regressor.
 
@@ -244,49 +240,81 @@ class ResamplingEngine:
         DrawStatistics
             Arrays of shape ``(B, K)``.
         """
-        draws = np.asarray(draws, dtype=float)
-        if draws.ndim != 2 or draws.shape[1] != self.n:
-            raise KaizenError(f"draws must have shape (B, {self.n}); got {draws.shape}")
+        draws = self._check(draws)
         if draws.shape[0] == 1:
             # numpy's einsum reduces a lone row through a BLAS dot, whose summation order
             # differs from its own loops: compute it as a two-row block
             both = self.statistics(np.vstack([draws, draws]))
             return DrawStatistics(both.coef[:1], both.std_error[:1])
-        z = self.partial(draws)
+        return self._studentize(self.partial(draws), self._yt)
+
+    def outcome_statistics(self, regressor: np.ndarray, outcomes: np.ndarray) -> DrawStatistics:
+        """Statistics of one fixed regressor for many already-partialled outcome columns.
+
+        The wild bootstrap's case: the regressor stays, the outcomes are re-drawn.
+
+        Parameters
+        ----------
+        regressor : numpy.ndarray, shape (n,)
+        outcomes : numpy.ndarray, shape (n, K)
+            Outcomes with the covariates and fixed effects already partialled out
+            (:meth:`partial_columns`).
+
+        Returns
+        -------
+        DrawStatistics
+            Arrays of shape ``(1, K)``.
+        """
+        if self.d is not None:
+            raise KaizenError("outcome_statistics is for OLS statistics (no `endogenous`)")
+        z = self.partial(self._check(np.asarray(regressor, dtype=float)[None, :]))
+        return self._studentize(z, np.ascontiguousarray(np.asarray(outcomes, dtype=float).T))
+
+    def partial_columns(self, m: np.ndarray) -> np.ndarray:
+        """``M m`` for columns of ``m`` (shape ``(n, m)``), e.g. re-drawn outcomes."""
+        return self._partial_columns(np.asarray(m, dtype=float))
+
+    def _studentize(self, z: np.ndarray, yt: np.ndarray) -> DrawStatistics:
+        """Coefficients and standard errors of partialled regressors and outcomes (rows)."""
         zz = np.einsum("bn,bn->b", z, z)
-        num = np.einsum("bn,nk->bk", z, self.y)
+        num = np.einsum("bn,kn->bk", z, yt)
         den = zz if self.d is None else np.einsum("bn,n->b", z, self.d)
         with np.errstate(divide="ignore", invalid="ignore"):
             beta = num / den[:, None]
             if self.n_clusters is None:
-                meat = self._hc_meat(z, zz, beta)
+                meat = self._hc_meat(z, zz, beta, yt)
             else:
-                meat = self._cr_meat(z, beta)
+                meat = self._cr_meat(z, beta, yt)
             var = self.factor * np.maximum(meat, 0.0) / (den**2)[:, None]
         return DrawStatistics(beta, np.sqrt(var))
 
-    def _hc_meat(self, z: np.ndarray, zz: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    def _hc_meat(self, z: np.ndarray, zz: np.ndarray, beta: np.ndarray, yt: np.ndarray):
+        # Σ w (ỹ − β a)² = Σ w ỹ² − 2β Σ w a ỹ + β² Σ w a², w = z̃² (÷ (1 − h)^p)
         w = z * z
-        if self.power:
+        if self.se_type in ("HC2", "HC3"):
             with np.errstate(divide="ignore", invalid="ignore"):
-                one_minus_h = 1.0 - self._h0[None, :] - w / zz[:, None]
-                w = np.where(one_minus_h > _LEVERAGE_ONE, w / one_minus_h**self.power, 0.0)
-        s_yy = np.einsum("bn,nk->bk", w, self.y * self.y)
+                w = leverage_adjusted(w, 1.0 - self._h0[None, :] - w / zz[:, None], self.se_type)
+        s_yy = np.einsum("bn,kn->bk", w, self._yyt if yt is self._yt else yt * yt)
         if self.d is None:  # a = z̃
             wa = w * z
-            s_ya = np.einsum("bn,nk->bk", wa, self.y)
+            s_ya = np.einsum("bn,kn->bk", wa, yt)
             s_aa = np.einsum("bn,bn->b", wa, z)
         else:  # a = d̃
-            s_ya = np.einsum("bn,nk->bk", w, self._ya)
+            s_ya = np.einsum("bn,kn->bk", w, self._yat)
             s_aa = np.einsum("bn,n->b", w, self._aa)
         return s_yy - 2.0 * beta * s_ya + beta**2 * s_aa[:, None]
 
-    def _cr_meat(self, z: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    def _cr_meat(self, z: np.ndarray, beta: np.ndarray, yt: np.ndarray) -> np.ndarray:
+        # Σ_g (Σ_{i∈g} z̃ ỹ − β Σ_{i∈g} z̃ a)²
         a = z if self.d is None else self.d[None, :]
-        r = (self._csum.T @ (z * a).T).T  # (B, G): Σ_g z̃ a
+        r = (self._csum.T @ (z * a).T).T  # (B, G)
+        if z.shape[0] == 1:  # one regressor, many outcomes: all at once
+            p = (self._csum.T @ (yt * z).T).T  # (K, G)
+            s = p - beta[0][:, None] * r
+            return np.einsum("kg,kg->k", s, s)[None, :]
         meat = np.empty_like(beta)
-        for k in range(self.y.shape[1]):
-            p = (self._csum.T @ (z * self.y[:, k]).T).T  # (B, G): Σ_g z̃ ỹ
+        for k in range(yt.shape[0]):
+            p = (self._csum.T @ (z * yt[k]).T).T  # (B, G)
             s = p - beta[:, k : k + 1] * r
             meat[:, k] = np.einsum("bg,bg->b", s, s)
         return meat
@@ -294,3 +322,17 @@ class ResamplingEngine:
     def run(self, blocks: Iterable[np.ndarray]) -> DrawStatistics:
         """Statistics of every draw of an iterable of blocks, stacked."""
         return DrawStatistics.concat(self.statistics(b) for b in blocks)
+
+
+def block_rows(n: int, budget_bytes: int = 2**25, most: int = 1000) -> int:
+    """Rows per block of draws so that one ``(rows, n)`` float array stays within the budget.
+
+    The engine holds a few such arrays at a time (the draws, the partialled draws, the weights),
+    so the default (32 MiB each) keeps a block's memory around 100–200 MiB whatever ``n``.
+
+    Examples
+    --------
+    >>> block_rows(400), block_rows(1_000_000)
+    (1000, 4)
+    """
+    return int(max(1, min(most, budget_bytes // (8 * max(n, 1)))))

@@ -10,6 +10,7 @@ import pandas as pd
 from kaizen_eval._validation import KaizenError, as_list, check_option
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
 from kaizen_eval.estimate.absorb import factorize
+from kaizen_eval.estimate.engine import block_rows
 from kaizen_eval.estimate.ri import (
     _TIE_RTOL,
     RI_STATISTICS,
@@ -152,27 +153,39 @@ def romano_wolf(
     s_unit = _unit_values(s_obs.astype(float), unit, n_units, strata or "", cluster).astype(int)
     if np.unique(t_unit).size < 2:
         raise KaizenError(f"treatment {treatment!r} does not vary; there is nothing to test")
-    stats_, rows, observed, nobs = [], [], [], []
-    for c in outs:
+    # outcomes observed in the same rows share one engine (and all per-draw work)
+    groups: dict[bytes, tuple[np.ndarray, list[int]]] = {}
+    for j, c in enumerate(outs):
         ok = data[c].notna().to_numpy()
         if ok.sum() < 3:
             raise KaizenError(f"outcome {c!r} is observed in fewer than 3 rows")
+        groups.setdefault(ok.tobytes(), (ok, []))[1].append(j)
+    stats_ = []
+    observed, nobs = np.empty(len(outs)), np.empty(len(outs), dtype=int)
+    for ok, idx in groups.values():
         sub = data.loc[ok]
+        ys = np.column_stack([numeric_column(sub, outs[j], "outcome") for j in idx])
         codes = factorize(unit[ok]) if cluster else None
-        s = _Statistic(sub, numeric_column(sub, c, "outcome"), covs, fes, statistic, codes)
-        stats_.append(s)
-        rows.append(ok)
-        observed.append(float(s(t[ok, None])[0]))
-        nobs.append(int(ok.sum()))
+        s = _Statistic(sub, ys, covs, fes, statistic, codes)
+        stats_.append((s, ok, idx))
+        observed[idx] = s(t[ok, None])[0]
+        nobs[idx] = int(ok.sum())
     n_assign = _count_assignments(t_unit, s_unit)
     exact = np.unique(t_unit).size == 2 and n_assign <= draws
-    chunks = _enumerate(t_unit, s_unit) if exact else _permute(t_unit, s_unit, draws, rng)
+    block = block_rows(n)
+    if exact:
+        chunks = _enumerate(t_unit, s_unit, block)
+    else:
+        chunks = _permute(t_unit, s_unit, draws, rng, block)
     dist = []
     for a in chunks:
         tmat = a[:, unit].T
-        dist.append(np.column_stack([s(tmat[ok]) for s, ok in zip(stats_, rows, strict=True)]))
+        values = np.empty((a.shape[0], len(outs)))
+        for s, ok, idx in stats_:
+            values[:, idx] = s(tmat if ok.all() else tmat[ok])
+        dist.append(values)
     null = np.abs(np.vstack(dist))  # draws x outcomes
-    obs = np.abs(np.array(observed))
+    obs = np.abs(observed)
     thresh = obs * (1 - _TIE_RTOL)
     b = null.shape[0]
 

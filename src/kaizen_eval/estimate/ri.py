@@ -17,7 +17,6 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
-import scipy.sparse
 
 from kaizen_eval._validation import KaizenError, as_list, check_option
 from kaizen_eval.estimate._frame import (
@@ -27,11 +26,12 @@ from kaizen_eval.estimate._frame import (
     numeric_column,
 )
 from kaizen_eval.estimate.absorb import Absorber, factorize
+from kaizen_eval.estimate.engine import ResamplingEngine, block_rows
 from kaizen_eval.estimate.linear import check_full_rank
 
 RIStatistic = Literal["coef", "t"]
 RI_STATISTICS: tuple[str, ...] = get_args(RIStatistic)
-_CHUNK = 1000  # assignments per block of matrix products
+_CHUNK = 1000  # assignments per block at most (fewer for large N: engine.block_rows)
 _TIE_RTOL = 1e-9  # |stat| within this relative distance of |observed| counts as a tie (>=)
 
 
@@ -214,7 +214,11 @@ def randomization_inference(
     n_assign = _count_assignments(t_unit, s_unit)
     binary = np.unique(t_unit).size == 2
     exact = binary and n_assign <= draws
-    chunks = _enumerate(t_unit, s_unit) if exact else _permute(t_unit, s_unit, draws, rng)
+    block = block_rows(n)
+    if exact:
+        chunks = _enumerate(t_unit, s_unit, block)
+    else:
+        chunks = _permute(t_unit, s_unit, draws, rng, block)
     values = np.concatenate([stat(a[:, unit].T) for a in chunks])
     tol = _TIE_RTOL * max(abs(observed), 1e-300)
     extreme = np.abs(values) >= abs(observed) - tol
@@ -294,8 +298,9 @@ def _from_assignment(
     stat = _Statistic(data, y, covs, fes, statistic, cluster_codes=codes, extra=extra)
     observed = float(stat(t[:, None])[0])
     values = []
-    for start in range(0, draws, _CHUNK):
-        b = min(_CHUNK, draws - start)
+    block = block_rows(len(y))
+    for start in range(0, draws, block):
+        b = min(block, draws - start)
         arm = assignment.redraw_many(b, rng)[treatment][:, pos].astype(float)
         values.append(stat(arm.T))
     values = np.concatenate(values)
@@ -361,7 +366,7 @@ def _count_assignments(t_unit: np.ndarray, s_unit: np.ndarray) -> int:
     return total
 
 
-def _enumerate(t_unit: np.ndarray, s_unit: np.ndarray) -> Iterator[np.ndarray]:
+def _enumerate(t_unit: np.ndarray, s_unit: np.ndarray, size: int = _CHUNK) -> Iterator[np.ndarray]:
     """All distinct assignments of a binary treatment, complete randomization within strata."""
     lo, hi = np.unique(t_unit)
     per_stratum = []
@@ -375,8 +380,8 @@ def _enumerate(t_unit: np.ndarray, s_unit: np.ndarray) -> Iterator[np.ndarray]:
         per_stratum.append((members, block))
     sizes = [b.shape[0] for _, b in per_stratum]
     total = math.prod(sizes)
-    for start in range(0, total, _CHUNK):
-        idx = np.arange(start, min(start + _CHUNK, total))
+    for start in range(0, total, size):
+        idx = np.arange(start, min(start + size, total))
         out = np.empty((len(idx), len(t_unit)))
         rest = idx
         for members, block in reversed(per_stratum):
@@ -386,13 +391,21 @@ def _enumerate(t_unit: np.ndarray, s_unit: np.ndarray) -> Iterator[np.ndarray]:
 
 
 def _permute(
-    t_unit: np.ndarray, s_unit: np.ndarray, draws: int, rng: np.random.Generator
+    t_unit: np.ndarray,
+    s_unit: np.ndarray,
+    draws: int,
+    rng: np.random.Generator,
+    block: int = _CHUNK,
 ) -> Iterator[np.ndarray]:
-    """Random within-stratum permutations of the unit-level assignment."""
+    """Random within-stratum permutations of the unit-level assignment, ``block`` at a time.
+
+    The uniform keys are taken from ``rng`` in draw order, so the draws do not depend on
+    ``block``.
+    """
     order0 = np.argsort(s_unit, kind="stable")
     t_sorted = t_unit[order0]
-    for start in range(0, draws, _CHUNK):
-        b = min(_CHUNK, draws - start)
+    for start in range(0, draws, block):
+        b = min(block, draws - start)
         keys = rng.random((b, len(t_unit))) + 2.0 * s_unit[None, :]
         order = np.argsort(keys, axis=1)
         out = np.empty((b, len(t_unit)))
@@ -401,7 +414,11 @@ def _permute(
 
 
 class _Statistic:
-    """Coefficient (or t) of the treatment for many assignments at once (columns of ``T``)."""
+    """Coefficient (or t) of the treatment for many assignments at once (columns of ``T``).
+
+    A thin adapter of :class:`~kaizen_eval.estimate.engine.ResamplingEngine` (the studentized
+    statistic is HC1, or CR1 with ``cluster_codes``); ``y`` may hold several outcomes (columns).
+    """
 
     def __init__(self, data, y, covs, fes, statistic, cluster_codes, extra=None):
         n = len(y)
@@ -409,62 +426,41 @@ class _Statistic:
         if extra is not None and extra[0].shape[1]:
             x, names = np.hstack([x, extra[0]]), [*names, *extra[1]]
         codes = fe_codes(data, fes)
-        self.absorber = Absorber(codes) if codes is not None else None
-        if self.absorber is None:
+        absorber = Absorber(codes) if codes is not None else None
+        if absorber is None:
             x = np.hstack([np.ones((n, 1)), x])
             names = ["(Intercept)", *names]
-        raw = x
-        if self.absorber is not None:
-            x = self.absorber.residualize(x)
-            y = self.absorber.residualize(y)
         if x.shape[1]:
-            check_full_rank(x, names, what="covariates", reference=raw)
-            self.q = np.linalg.qr(x)[0]
-            y = y - self.q @ (self.q.T @ y)
-        else:
-            self.q = np.empty((n, 0))
-        self.y = y
+            absorbed = absorber.residualize(x) if absorber is not None else x
+            check_full_rank(absorbed, names, what="covariates", reference=x)
         self.statistic = statistic
-        self.n = n
-        self.k = 1 + x.shape[1] + (self.absorber.rank if self.absorber else 0)
-        self.clusters = None
-        if cluster_codes is not None:
-            g = int(cluster_codes.max()) + 1
-            self.clusters = scipy.sparse.csr_matrix(
-                (np.ones(n), (cluster_codes, np.arange(n))), shape=(g, n)
-            )
+        self.several = np.ndim(y) == 2
+        self.engine = ResamplingEngine(
+            y,
+            covariates=x,
+            fixed_effects=absorber,
+            clusters=cluster_codes,
+            se_type="CR1" if cluster_codes is not None else "HC1",
+        )
 
     def partial(self, m: np.ndarray) -> np.ndarray:
         """Residualize columns on the fixed effects and covariates."""
-        m = self.absorber.residualize(m) if self.absorber is not None else m
-        return m - self.q @ (self.q.T @ m)
+        return self.engine.partial(np.asarray(m, dtype=float).T).T
 
     def coef_and_slope(self, tmat: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Coefficients on ``y`` and on ``d`` of the assignments in ``tmat`` (columns).
 
         The coefficient on ``y − τ d`` is then ``a − τ c``, linear in ``τ``.
         """
-        tt = self.partial(tmat)
-        ssq = np.einsum("ij,ij->j", tt, tt)
-        dd = self.partial(d)
-        return (tt.T @ self.y) / ssq, (tt.T @ dd) / ssq
+        tt = self.engine.partial(np.asarray(tmat, dtype=float).T)
+        ssq = np.einsum("bn,bn->b", tt, tt)
+        dd = self.engine.partial_columns(np.asarray(d, dtype=float)[:, None])[:, 0]
+        return (tt @ self.engine.y[:, 0]) / ssq, (tt @ dd) / ssq
 
     def __call__(self, tmat: np.ndarray) -> np.ndarray:
-        tt = self.partial(tmat)
-        ssq = np.einsum("ij,ij->j", tt, tt)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            coef = (tt.T @ self.y) / ssq
+        draws = np.asarray(tmat, dtype=float).T  # (B, n): a view of the (B, n) draws
         if self.statistic == "coef":
-            return coef
-        e = self.y[:, None] - tt * coef[None, :]
-        n, k = self.n, self.k
-        if self.clusters is None:
-            meat = np.einsum("ij,ij->j", tt * e, tt * e)
-            factor = n / (n - k)
+            out = self.engine.coefficients(draws)
         else:
-            g = self.clusters.shape[0]
-            scores = self.clusters @ (tt * e)
-            meat = np.einsum("ij,ij->j", scores, scores)
-            factor = g / (g - 1) * (n - 1) / (n - k)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return coef / np.sqrt(factor * meat / ssq**2)
+            out = self.engine.statistics(draws).t
+        return out if self.several else out[:, 0]

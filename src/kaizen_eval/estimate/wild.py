@@ -14,11 +14,11 @@ from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
-import scipy.sparse
 
 from kaizen_eval._validation import KaizenError, as_list, check_option
 from kaizen_eval.estimate._frame import design_columns, estimation_sample, fe_codes, numeric_column
 from kaizen_eval.estimate.absorb import Absorber, factorize
+from kaizen_eval.estimate.engine import ResamplingEngine
 from kaizen_eval.estimate.linear import check_full_rank
 
 WildWeights = Literal["rademacher", "webb"]
@@ -70,38 +70,31 @@ class WildBootstrap:
 
 
 class _Partialled:
-    """y, t and the cluster structure after absorbing fixed effects and covariates."""
+    """y, t and the cluster structure after absorbing fixed effects and covariates.
+
+    The CR1 statistics come from :class:`~kaizen_eval.estimate.engine.ResamplingEngine`, which
+    partials the covariates and fixed effects out once.
+    """
 
     def __init__(self, y, t, x, clusters, fixed_effects):
-        self.absorber = Absorber(fixed_effects) if fixed_effects is not None else None
-        if self.absorber is not None:
-            y, t, x = (self.absorber.residualize(a) for a in (y, t, x))
-        self.q = np.linalg.qr(x)[0] if x.shape[1] else np.empty((len(y), 0))
-        self.y = y - self.q @ (self.q.T @ y)
-        self.t = t - self.q @ (self.q.T @ t)
+        self.engine = ResamplingEngine(
+            y, covariates=x, fixed_effects=fixed_effects, clusters=clusters, se_type="CR1"
+        )
+        self.t_raw = np.asarray(t, dtype=float)
+        self.t = self.engine.partial_columns(self.t_raw)
+        self.y = self.engine.y[:, 0]
         self.ss = float(self.t @ self.t)
         self.codes = factorize(np.asarray(clusters))
-        self.g = int(self.codes.max()) + 1
-        n = len(y)
-        self.csum = scipy.sparse.csr_matrix(
-            (np.ones(n), (self.codes, np.arange(n))), shape=(self.g, n)
-        )
-        k = 1 + x.shape[1] + (self.absorber.rank if self.absorber is not None else 0)
-        self.factor = self.g / (self.g - 1) * (n - 1) / (n - k)
+        self.g = self.engine.n_clusters
 
     def residualize(self, m: np.ndarray) -> np.ndarray:
-        if self.absorber is not None:
-            m = self.absorber.residualize(m)
-        return m - self.q @ (self.q.T @ m)
+        return self.engine.partial_columns(m)
 
     def tstat(self, ycols: np.ndarray, null: float) -> np.ndarray:
         """CR1 t statistics of ``β − null`` for partialled outcomes (columns of ``ycols``)."""
-        beta = (self.t @ ycols) / self.ss
-        e = ycols - np.outer(self.t, beta)
-        scores = self.csum @ (self.t[:, None] * e)
-        var = self.factor * np.einsum("ij,ij->j", scores, scores) / self.ss**2
+        st = self.engine.outcome_statistics(self.t_raw, ycols)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (beta - null) / np.sqrt(var)
+            return (st.coef[0] - null) / st.std_error[0]
 
 
 def wcr_tstats(
