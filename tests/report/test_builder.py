@@ -50,3 +50,17 @@ def test_report_refuses_personal_data_and_duplicate_names(tmp_path):
         rep.write(tmp_path)
     with pytest.raises(KaizenError, match="already has"):
         rep.add_table("firms", pd.DataFrame({"a": [1]}))
+
+
+def test_extend_and_table_of_contents(tmp_path):
+    a, b = Report("A"), Report("B", data_hashes={"w": "h"})
+    for i in range(4):
+        b.add_table(f"t{i}", pd.DataFrame({"x": [i]}), heading=f"Section {i}")
+    a.add_text("Summary", "first")
+    a.extend(b)
+    assert a.data_hashes == {"w": "h"}
+    page = (a.write(tmp_path) / "index.html").read_text()
+    assert page.index("Contents") < page.index("id='s0'>Summary")
+    assert "<a href='#s4'>Section 3</a>" in page
+    with pytest.raises(KaizenError, match="already has"):
+        a.extend(b)

@@ -205,10 +205,11 @@ def run_demo(out: Path, *, seed: int | None = None, progress: bool = True) -> di
     )
     truth_rows = []
     headline = []
+    sites = Report(report.title)
     for site, path in plan_paths.items():
         say(f"analysing {site} ({path})")
         plan = load_plan(path)
-        res = analyse(plan, report, prefix=f"{site}_", section=f"{site.capitalize()}: ")
+        res = analyse(plan, sites, prefix=f"{site}_", section=f"{site.capitalize()}: ")
         truth = json.loads((path.parent / "truth.json").read_text(encoding="utf-8"))
         for (s, key, term), tkey in _TRUTH_KEYS.items():
             if s != site:
@@ -240,6 +241,7 @@ def run_demo(out: Path, *, seed: int | None = None, progress: bool = True) -> di
         "The published one-year comparisons (DOMAIN.md), reproduced",
         heading="Published cost-benefit comparisons",
     )
+    report.extend(sites)
     say("writing the report")
     report.write(out)
     seconds = time.perf_counter() - start

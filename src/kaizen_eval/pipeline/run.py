@@ -329,8 +329,9 @@ def analyse(plan: Plan, report: Report, *, prefix: str = "", section: str = "") 
     report.add_text(
         f"{section}Data",
         f"{len(plan.data.waves)} waves ({', '.join(plan.data.waves)}), "
-        f"{long[plan.data.id].nunique()} firms, {len(long)} firm-waves; the loader flagged or "
-        f"dropped {len(panel.issues)} row(s) (see the issues table). " + " ".join(notes),
+        f"{long[plan.data.id].nunique()} firms, {len(long)} firm-waves; the loader recorded "
+        f"{len(panel.issues)} issue(s), each flagged or dropped (see the issues table). "
+        + " ".join(notes),
     )
     if len(panel.issues):
         summary = (

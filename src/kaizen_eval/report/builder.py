@@ -36,7 +36,14 @@ thead th{border-bottom:2px solid #444}caption{caption-side:bottom;font-size:.8em
 text-align:left}
 figure{margin:1em 0}figure img{max-width:100%}figcaption{font-size:.85em;color:#555}
 .provenance{font-size:.8em;color:#555;background:#f6f6f6;padding:.6em;border-radius:4px}
+.toc{font-size:.85em;columns:2;background:#f6f8fb;padding:.6em 1em;border-radius:4px}
+.toc ol{margin:.3em 0}
 """
+
+
+def _number(v: float) -> str:
+    """Format a table number: thousands separators, no scientific notation for money."""
+    return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:,.4g}"
 
 
 class _Tabular(Protocol):
@@ -121,6 +128,14 @@ class Report:
         self._name_free(name)
         self._blocks.append(_Block("figure", name, heading, figure, caption))
 
+    def extend(self, other: Report) -> None:
+        """Append every section, table and figure of ``other`` (and its data hashes)."""
+        for b in other._blocks:
+            if b.kind != "text":
+                self._name_free(b.name)
+        self._blocks.extend(other._blocks)
+        self.data_hashes.update(other.data_hashes)
+
     def write(self, directory: str | Path) -> Path:
         """Write the report folder and return its path.
 
@@ -130,12 +145,21 @@ class Report:
         out = Path(directory)
         (out / "tables").mkdir(parents=True, exist_ok=True)
         (out / "figures").mkdir(parents=True, exist_ok=True)
-        html_parts = [f"<h1>{html.escape(self.title)}</h1>"]
+        headings = [b.heading for b in self._blocks if b.heading]
+        toc = "".join(
+            f"<li><a href='#s{i}'>{html.escape(h)}</a></li>" for i, h in enumerate(headings)
+        )
+        html_parts = [
+            f"<h1>{html.escape(self.title)}</h1>",
+            f"<nav class='toc'><b>Contents</b><ol>{toc}</ol></nav>" if len(headings) > 3 else "",
+        ]
         md_parts = [f"# {self.title}", ""]
+        section = 0
         for b in self._blocks:
             if b.heading:
-                html_parts.append(f"<h2>{html.escape(b.heading)}</h2>")
+                html_parts.append(f"<h2 id='s{section}'>{html.escape(b.heading)}</h2>")
                 md_parts += [f"## {b.heading}", ""]
+                section += 1
             if b.kind == "text":
                 html_parts.append(f"<p>{html.escape(b.payload)}</p>")
                 md_parts += [b.payload, ""]
@@ -180,7 +204,7 @@ class Report:
         frame.to_csv(base.with_suffix(".csv"))
         (base.with_suffix(".tex")).write_text(frame.to_latex(escape=True), encoding="utf-8")
         (base.with_suffix(".md")).write_text(frame.to_markdown(), encoding="utf-8")
-        table_html = frame.to_html(border=0, float_format=lambda v: f"{v:,.4g}", na_rep="")
+        table_html = frame.to_html(border=0, float_format=_number, na_rep="")
         (base.with_suffix(".html")).write_text(table_html, encoding="utf-8")
         cap = f"<p><em>{html.escape(b.caption)}</em></p>" if b.caption else ""
         html_parts.append(cap + table_html)
