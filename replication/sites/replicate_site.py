@@ -44,6 +44,7 @@ from pathlib import Path
 import pandas as pd
 
 import kaizen_eval as ke
+from kaizen_eval.synthetic.frame import ANCOVA_OUTCOMES, analysis_frame
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "synthetic"
 OUTCOMES = {
@@ -52,7 +53,7 @@ OUTCOMES = {
     "operating": "Survival",
 }
 #: Outcomes with a baseline value (ANCOVA); every firm operated at baseline.
-ANCOVA = ("value_added", "score_overall")
+ANCOVA = ANCOVA_OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -139,25 +140,14 @@ def load_site(
     folder = Path(data) / site
     waves = site_waves(site, data)
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
-    panel = ke.load_waves(
+    frame = analysis_frame(
         {w: folder / f"{w}.parquet" for w in waves},
-        id_col="firm_id",
         codebook=folder / "codebook.csv",
+        exchange_rates=ke.read_wave(folder / "exchange_rates.csv"),
+        items=ke.read_wave(folder / "items.csv"),
+        wave=wave,
     )
-    rates = ke.read_wave(folder / "exchange_rates.csv")
-    long = ke.to_usd(panel.long, ["sales", "inputs"], rates=rates)
-    long = ke.value_added(long, sales="sales_usd", inputs="inputs_usd").data
-    scores = ke.management_score(
-        long, ke.read_wave(folder / "items.csv"), id_col="firm_id", wave_col="wave"
-    ).table
-    long = long.merge(scores[["firm_id", "wave", "score_overall"]], on=["firm_id", "wave"])
-    first, last = waves[0], wave or waves[-1]
-    long = long.assign(operating=ke.operating(long))
-    base = long.loc[long["wave"] == first, ["firm_id", *ANCOVA]]
-    frame = long[long["wave"] == last].merge(
-        base.rename(columns={o: f"{o}_baseline" for o in ANCOVA}), on="firm_id", how="left"
-    )
-    return frame.reset_index(drop=True), truth
+    return frame, truth
 
 
 def estimate_site(

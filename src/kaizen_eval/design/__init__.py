@@ -5,6 +5,7 @@ from kaizen_eval.design.attrition import AttritionTable, differential_attrition
 from kaizen_eval.design.balance import BalanceTable, balance
 from kaizen_eval.design.power import mde, sample_size
 from kaizen_eval.design.simulate import SimulatedPower, simulate_power
+from kaizen_eval.design.trial_power import TrialPower, simulate_trial_power
 
 __all__ = [
     "Assignment",
@@ -13,10 +14,12 @@ __all__ = [
     "Rerandomize",
     "SimulatedPower",
     "Stage",
+    "TrialPower",
     "assign",
     "balance",
     "differential_attrition",
     "mde",
     "sample_size",
     "simulate_power",
+    "simulate_trial_power",
 ]

@@ -71,6 +71,28 @@ class Trial:
         waves = ", ".join(f"{w}: {len(df)} rows" for w, df in self.waves.items())
         return f"Trial(site={self.site!r}, n_firms={self.n_firms}, seed={self.seed}, {waves})"
 
+    def analysis_frame(self, wave: str | None = None) -> pd.DataFrame:
+        """Return one row per firm of ``wave`` (default: the last), ready for the estimators.
+
+        See :func:`~kaizen_eval.synthetic.frame.analysis_frame` for the steps and columns.
+
+        Examples
+        --------
+        >>> from kaizen_eval.synthetic import simulate_trial
+        >>> df = simulate_trial("tanzania", seed=2).analysis_frame()
+        >>> {"value_added", "value_added_baseline", "operating", "onsite"} <= set(df.columns)
+        True
+        """
+        from kaizen_eval.synthetic.frame import analysis_frame
+
+        return analysis_frame(
+            self.waves,
+            codebook=self.codebook,
+            exchange_rates=self.exchange_rates,
+            items=self.items,
+            wave=wave,
+        )
+
     def write(self, directory: str | Path) -> dict[str, Path]:
         """Write the trial as a survey team's delivery plus its truth.
 
