@@ -1,8 +1,8 @@
 """Estimators (ITT, LATE, ATT) and their inference.
 
 Effects: :func:`itt` (OLS on assignment; arms, factorial, Lin, ANCOVA with McKenzie's dummy,
-fixed effects, effects by subgroup), :func:`late` (2SLS through linearmodels, first stage, effective
-F, Anderson–Rubin set), :func:`att` (randomized sites), :func:`att_did` (non-randomized sites),
+fixed effects, effects by subgroup), :func:`late` (2SLS, first stage, effective F,
+Anderson–Rubin set), :func:`att` (randomized sites), :func:`att_did` (non-randomized sites),
 :func:`compliance`, :func:`lee_bounds`.
 
 Inference: every covariance type in :mod:`~kaizen_eval.estimate.covariance` (classical, HC0–HC3,

@@ -17,6 +17,7 @@ since they need the fixed effects' leverages.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import scipy.linalg
 import scipy.sparse
 
@@ -31,9 +32,8 @@ def factorize(values: np.ndarray) -> np.ndarray:
     >>> factorize(np.array(["b", "a", "b"])).tolist()
     [0, 1, 0]
     """
-    _, first, inv = np.unique(values, return_index=True, return_inverse=True)
-    order = np.argsort(np.argsort(first))
-    return order[inv.reshape(-1)]
+    codes, _ = pd.factorize(np.asarray(values).reshape(-1), use_na_sentinel=False)
+    return codes.astype(np.intp, copy=False)
 
 
 class Absorber:

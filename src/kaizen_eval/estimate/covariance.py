@@ -263,8 +263,10 @@ def _clustered(
             f"{g_count} cluster"
         )
     if se_type in ("CR0", "CR1"):
-        scores = np.zeros((g_count, k))
-        np.add.at(scores, codes, x * e[:, None])
+        xe = x * e[:, None]
+        scores = np.column_stack(
+            [np.bincount(codes, weights=xe[:, j], minlength=g_count) for j in range(k)]
+        ).reshape(g_count, k)
         v = b @ (scores.T @ scores) @ b * small_sample_factor(se_type, n, k_total, g_count)
         df = np.full(k, float(g_count - 1))
         return Covariance(_sym(v), df, se_type, g_count, df_resid)

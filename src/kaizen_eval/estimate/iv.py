@@ -141,10 +141,11 @@ def late(
 
     Notes
     -----
-    The point estimates are those of :class:`linearmodels.iv.IV2SLS` (on the data after
-    absorbing the fixed effects); the covariance is the shared sandwich with bread
-    ``(X̂ᵀX̂)⁻¹`` and residuals ``y − Xβ̂`` (as in ``estimatr::iv_robust``). When nobody with all
-    instruments at 0 takes up the treatment (one-sided non-compliance), the LATE equals the
+    The point estimates are ``(X̂ᵀX̂)⁻¹X̂ᵀy`` with ``X̂ = P_Z X`` on the data after absorbing the
+    fixed effects (equal to :class:`linearmodels.iv.IV2SLS`'s, as the tests check); the
+    covariance is the shared sandwich with bread ``(X̂ᵀX̂)⁻¹`` and residuals ``y − Xβ̂`` (as in
+    ``estimatr::iv_robust``). When nobody with all instruments at 0 takes up the treatment
+    (one-sided non-compliance), the LATE equals the
     effect on the treated (ATT), and a note says so.
 
     Examples

@@ -108,6 +108,10 @@ def _names(names: Sequence[str] | None, k: int, prefix: str = "x") -> tuple[str,
     return names
 
 
+def _column_norms(x: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.einsum("ij,ij->j", x, x))
+
+
 def check_full_rank(
     x: np.ndarray,
     names: Sequence[str],
@@ -130,9 +134,9 @@ def check_full_rank(
     n, k = x.shape
     if k == 0:
         return
-    norms = np.linalg.norm(x, axis=0)
+    norms = _column_norms(x)
     if reference is not None:
-        ref = np.linalg.norm(np.asarray(reference, dtype=float), axis=0)
+        ref = _column_norms(np.asarray(reference, dtype=float))
         zero = [names[j] for j in range(k) if not norms[j] > 1e-9 * ref[j]]
     else:
         zero = [names[j] for j in range(k) if not np.any(np.abs(x[:, j]) > 1e-12 * max(1.0, n))]
@@ -141,7 +145,7 @@ def check_full_rank(
             f"{', '.join(map(repr, zero))} {'has' if len(zero) == 1 else 'have'} no variation "
             f"left in the estimation sample (after absorbing fixed effects, if any)"
         )
-    scale = np.linalg.norm(x, axis=0)
+    scale = norms
     _, r, piv = scipy.linalg.qr(x / scale, mode="economic", pivoting=True)
     diag = np.abs(np.diag(r))
     tol = max(n, k) * np.finfo(float).eps * 1e3 * (diag[0] if diag.size else 1.0)
@@ -285,7 +289,8 @@ def fit_2sls(
 ) -> LinearFit:
     """Fit ``y = X β + ε`` by two-stage least squares, ``X = [exog, endog]`` instrumented by ``Z``.
 
-    The point estimates come from :class:`linearmodels.iv.IV2SLS`; the covariance uses the
+    The point estimates are ``β̂ = (X̂ᵀX̂)⁻¹ X̂ᵀ y`` (by QR; the tests check them against
+    :class:`linearmodels.iv.IV2SLS` and R's ``estimatr``/``AER``); the covariance uses the
     shared sandwich with bread ``(X̂ᵀX̂)⁻¹``, ``X̂ = P_Z X``, ``Z = [exog, instruments]``, and
     residuals ``y − Xβ̂`` with the actual ``X`` (as ``estimatr::iv_robust`` and
     ``AER::ivreg`` with ``sandwich`` do).
@@ -318,8 +323,6 @@ def fit_2sls(
     >>> fit.method, abs(float(fit.coef[1]) - 3.0) < 0.5
     ('2SLS', True)
     """
-    from linearmodels.iv import IV2SLS
-
     y = np.asarray(y, dtype=float)
     exog = np.asarray(exog, dtype=float).reshape(len(y), -1)
     endog = np.asarray(endog, dtype=float).reshape(len(y), -1)
@@ -342,13 +345,16 @@ def fit_2sls(
         reference=np.hstack([exog, instruments]),
     )
     check_full_rank(np.hstack([et, dt]), (*xn, *dn), reference=np.hstack([exog, endog]))
-    res = IV2SLS(yt, et if k1 else None, dt, zt).fit(cov_type="unadjusted")
-    coef = np.asarray(res.params, dtype=float)
     xt = np.hstack([et, dt])
     zfull = np.hstack([et, zt])
-    xhat = zfull @ np.linalg.lstsq(zfull, xt, rcond=None)[0]
+    qz = np.linalg.qr(zfull)[0]  # Z has full column rank (checked above)
+    xhat = qz @ (qz.T @ xt)  # X̂ = P_Z X
     check_full_rank(xhat, (*xn, *dn), what="regressors after projecting on the instruments")
-    bread = np.linalg.inv(xhat.T @ xhat)
+    # β̂ = (X̂ᵀX̂)⁻¹ X̂ᵀ y (X̂ᵀX = X̂ᵀX̂), by QR as in fit_ols
+    q, r = np.linalg.qr(xhat)
+    coef = scipy.linalg.solve_triangular(r, q.T @ yt)
+    rinv = np.linalg.inv(r)
+    bread = rinv @ rinv.T
     resid_t = yt - xt @ coef
     n_abs = absorber.rank if absorber is not None else 0
     cov = sandwich(
