@@ -241,7 +241,7 @@ def bare_products(df: pd.DataFrame, draws: int) -> float:
 
     With the draws ``T`` (N x draws, 0/1) and the residual maker ``M`` of covariates and strata
     (N x N) already in memory: ``T~ = M T`` and ``Y~' T~`` (outcomes x draws). The draws and
-    ``M`` are built outside the timing; best of three.
+    ``M`` are built outside the timing; best of five.
     """
     w = np.column_stack([np.ones(len(df)), df[list(COVARIATES)].to_numpy(), _dummies(df)])
     m = np.eye(len(df)) - w @ np.linalg.solve(w.T @ w, w.T)
@@ -254,7 +254,7 @@ def bare_products(df: pd.DataFrame, draws: int) -> float:
         tt = m @ tmat
         return ytil.T @ tt
 
-    return _clock(run, repeat=3)[0]
+    return _clock(run, repeat=5)[0]
 
 
 def ri_iv_linearmodels(df: pd.DataFrame, draws: int) -> float:
@@ -280,6 +280,7 @@ KE_RI = "ke.randomization_inference x outcomes"
 KE_RW = "ke.romano_wolf (whole family)"
 SM = "statsmodels OLS refit loop"
 RITEST = "pyfixest ritest"
+KE_ENGINE_IV = "kaizen_eval engine, 2SLS t (all outcomes)"
 
 
 def _supports_iv() -> bool:
@@ -288,27 +289,31 @@ def _supports_iv() -> bool:
     return "endogenous" in inspect.signature(ke.randomization_inference).parameters
 
 
-def ri_kaizen_iv(df: pd.DataFrame, draws: int) -> tuple[float, pd.Series]:
-    """Time ``ke.randomization_inference`` of the 2SLS t statistic, once per outcome."""
+def ri_engine_iv(df: pd.DataFrame, draws: int) -> tuple[float, np.ndarray]:
+    """Time the resampling engine's 2SLS HC1 t for all outcomes (draws generated inside).
+
+    ``ke.randomization_inference`` has no public 2SLS statistic: with the instrument re-drawn and
+    take-up held at its observed values the test is not exact (take-up depends on assignment),
+    so the sharp null is tested through the reduced form. This times the engine behind it
+    (``kaizen_eval.estimate.engine.ResamplingEngine(endogenous=...)``), the computation peers
+    such as Stata's ``ritest ... : ivregress`` perform.
+    """
+    from kaizen_eval.estimate.engine import ResamplingEngine, block_rows
+    from kaizen_eval.estimate.ri import _permute
+
+    t = df["invited"].to_numpy()
+    strata = df["stratum"].to_numpy()
 
     def run():
-        return pd.Series(
-            {
-                y: ke.randomization_inference(
-                    df,
-                    outcome=y,
-                    treatment="invited",
-                    endogenous="attended",
-                    covariates=list(COVARIATES),
-                    strata="stratum",
-                    fixed_effects="stratum",
-                    draws=draws,
-                    statistic="t",
-                    seed=k,
-                ).pvalue
-                for k, y in enumerate(outcomes_of(df))
-            }
+        eng = ResamplingEngine(
+            df[outcomes_of(df)].to_numpy(),
+            covariates=df[list(COVARIATES)].to_numpy(),
+            fixed_effects=strata,
+            se_type="HC1",
+            endogenous=df["attended"].to_numpy(),
         )
+        blocks = _permute(t, strata, draws, np.random.default_rng(0), block_rows(len(df)))
+        return eng.run(blocks).t
 
     return _clock(run)
 
@@ -364,14 +369,14 @@ def section_ri_iv(df: pd.DataFrame, draws: int, lm_draws: int) -> dict:
     fits = draws * n_out
     print(f"\n2. RI p-values, 2SLS (LATE) HC1 t: same data, {n_out} outcomes, {draws} draws")
     rows = []
-    if _supports_iv():
-        t_iv, _ = ri_kaizen_iv(df, draws)
-        rows.append(Timing(KE_RI, t_iv, f"({t_iv / fits * 1e3:.4f} ms per draw and outcome)"))
-    else:
+    t_iv, _ = ri_engine_iv(df, draws)
+    note = f"({t_iv / fits * 1e3:.4f} ms per draw and outcome; one pass for all outcomes)"
+    rows.append(Timing(KE_ENGINE_IV, t_iv, note))
+    if not _supports_iv():
         print(
-            "  kaizen_eval: ke.randomization_inference has no 2SLS statistic (no `endogenous`);"
-            " the sharp null of no take-up effect is tested through the reduced form, which is"
-            " section 1's computation"
+            "  ke.randomization_inference has no 2SLS statistic (the sharp null of no take-up"
+            " effect is tested exactly through the reduced form, section 1); timed here: the"
+            " resampling engine's 2SLS t, instrument re-drawn, take-up held as observed"
         )
     per_lm = ri_iv_linearmodels(df, lm_draws)
     note = f"(extrapolated from {lm_draws} draws: {per_lm * 1e3:.3f} ms/fit)"
@@ -379,7 +384,7 @@ def section_ri_iv(df: pd.DataFrame, draws: int, lm_draws: int) -> dict:
     print("  pyfixest ritest: not available for IV models (NotImplementedError in pyfixest)")
     rows.append(Timing(BARE, bare_products(df, draws), "(as in section 1)"))
     _report(rows, rows[0].label)
-    _targets(rows, [KE_RI], "linearmodels IV2SLS refit loop", None)
+    _targets(rows, [KE_ENGINE_IV], "linearmodels IV2SLS refit loop", None)
     return {"rows": rows}
 
 
