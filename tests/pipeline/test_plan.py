@@ -116,10 +116,8 @@ def test_cost_structure_and_exactly_one_cost():
         parse_plan(GOOD.replace("cost = 740\n", "") + structure.replace("4000", '"4k"'))
 
 
-def test_romano_wolf_needs_draws_and_no_ancova():
+def test_romano_wolf_needs_draws():
     rw = GOOD.replace("ri_draws = 1000", 'ri_draws = 1000\nmultiple_testing = "romano-wolf"')
-    with pytest.raises(PlanError, match="does not yet take each outcome's baseline"):
-        parse_plan(rw)
-    assert parse_plan(rw.replace("ancova = true", "ancova = false")).estimate.multiple_testing
+    assert parse_plan(rw).estimate.multiple_testing == "romano-wolf"
     with pytest.raises(PlanError, match=r"set 'estimate\.ri_draws'"):
         parse_plan(rw.replace("ri_draws = 1000", "ri_draws = 0"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ from kaizen_eval.estimate.ri import (
     _permute,
     _Statistic,
     _unit_values,
+    baseline_columns,
 )
 
 
@@ -82,6 +83,7 @@ def romano_wolf(
     draws: int = 1_000,
     seed: int | np.random.Generator = 0,
     statistic: str = "t",
+    baseline: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Romano–Wolf step-down p-values for the effect of one assignment on several outcomes.
 
@@ -105,6 +107,9 @@ def romano_wolf(
         As in :func:`~kaizen_eval.estimate.ri.randomization_inference`.
     statistic : str
         ``"t"`` (default; studentized statistics are comparable across outcomes) or ``"coef"``.
+    baseline : mapping of outcome to column, optional
+        ANCOVA: each listed outcome's statistic controls for its own baseline value, with
+        McKenzie's dummy for a missing baseline, exactly as ``itt(..., baseline=...)`` does.
 
     Returns
     -------
@@ -131,6 +136,10 @@ def romano_wolf(
         raise KaizenError(f"`draws` must be a positive integer. You passed: {draws!r}.")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     covs, fes = as_list(covariates), as_list(fixed_effects)
+    baselines = dict(baseline or {})
+    unknown = sorted(set(baselines) - set(outs))
+    if unknown:
+        raise KaizenError(f"`baseline` names outcomes {unknown} that are not in `outcomes` {outs}")
     sample = estimation_sample(
         df,
         [
@@ -141,7 +150,7 @@ def romano_wolf(
             ("fixed effect", fes),
         ],
         where="romano_wolf",
-        keep=outs,
+        keep=[*outs, *dict.fromkeys(baselines.values())],
     )
     data = sample.data
     t = numeric_column(data, treatment, "treatment")
@@ -153,20 +162,21 @@ def romano_wolf(
     s_unit = _unit_values(s_obs.astype(float), unit, n_units, strata or "", cluster).astype(int)
     if np.unique(t_unit).size < 2:
         raise KaizenError(f"treatment {treatment!r} does not vary; there is nothing to test")
-    # outcomes observed in the same rows share one engine (and all per-draw work)
-    groups: dict[bytes, tuple[np.ndarray, list[int]]] = {}
+    # outcomes observed in the same rows (with the same baseline control) share one engine
+    groups: dict[tuple[bytes, str | None], tuple[np.ndarray, list[int]]] = {}
     for j, c in enumerate(outs):
         ok = data[c].notna().to_numpy()
         if ok.sum() < 3:
             raise KaizenError(f"outcome {c!r} is observed in fewer than 3 rows")
-        groups.setdefault(ok.tobytes(), (ok, []))[1].append(j)
+        groups.setdefault((ok.tobytes(), baselines.get(c)), (ok, []))[1].append(j)
     stats_ = []
     observed, nobs = np.empty(len(outs)), np.empty(len(outs), dtype=int)
-    for ok, idx in groups.values():
+    for (_, base), (ok, idx) in groups.items():
         sub = data.loc[ok]
         ys = np.column_stack([numeric_column(sub, outs[j], "outcome") for j in idx])
         codes = factorize(unit[ok]) if cluster else None
-        s = _Statistic(sub, ys, covs, fes, statistic, codes)
+        extra = baseline_columns(sub, base)
+        s = _Statistic(sub, ys, covs, fes, statistic, codes, extra=extra)
         stats_.append((s, ok, idx))
         observed[idx] = s(t[ok, None])[0]
         nobs[idx] = int(ok.sum())

@@ -400,19 +400,11 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
         heterogeneity=_str_list(e, "heterogeneity", "estimate.", ()),
         seed=_get(e, "seed", int, "estimate.", 0),
     )
-    if estimate.multiple_testing == "romano-wolf":
-        if estimate.ri_draws < 1:
-            raise PlanError(
-                "plan key 'estimate.multiple_testing' is 'romano-wolf', which re-draws the "
-                "assignment: set 'estimate.ri_draws' to the number of draws."
-            )
-        ancova = [f.name for f in families if f.ancova]
-        if ancova:
-            raise PlanError(
-                "plan key 'estimate.multiple_testing' is 'romano-wolf', which does not yet take "
-                f"each outcome's baseline (ANCOVA) into its statistic; families {ancova} use "
-                "'ancova = true'. Use 'sharpened-q' or turn ANCOVA off for them."
-            )
+    if estimate.multiple_testing == "romano-wolf" and estimate.ri_draws < 1:
+        raise PlanError(
+            "plan key 'estimate.multiple_testing' is 'romano-wolf', which re-draws the "
+            "assignment: set 'estimate.ri_draws' to the number of draws."
+        )
     if estimate.ri_draws < 0:
         raise PlanError("plan key 'estimate.ri_draws' must be 0 (off) or a positive count.")
 

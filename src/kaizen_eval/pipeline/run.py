@@ -282,6 +282,7 @@ def _multiple_testing(
                 fixed_effects=des.strata,
                 draws=est.ri_draws,
                 seed=est.seed,
+                baseline={o: sp["baseline"] for o, sp in specs.items() if "baseline" in sp},
             )
             method = f"Romano–Wolf step-down over {est.ri_draws} re-randomizations"
         else:
