@@ -54,3 +54,19 @@ def test_no_first_stage_is_an_error():
     df = pd.DataFrame({"z": [0, 1] * 10, "d": [1] * 20, "y": np.arange(20.0)})
     with pytest.raises(KaizenError, match="does not move 'd'"):
         ke.randomization_ci(df, outcome="y", treatment="d", instrument="z")
+
+
+def test_pvalue_of_no_effect_for_the_late_is_the_reduced_form_test():
+    import numpy as np
+    import pandas as pd
+
+    import kaizen_eval as ke
+
+    rng = np.random.default_rng(4)
+    z = np.repeat([0, 1], 60)
+    d = z * (rng.uniform(size=120) < 0.7)
+    df = pd.DataFrame({"z": z, "d": d, "y": 0.5 * d + rng.normal(size=120)})
+    ci = ke.randomization_ci(df, outcome="y", treatment="d", instrument="z", draws=999, seed=3)
+    ri = ke.randomization_inference(df, outcome="y", treatment="z", draws=999, seed=3)
+    assert ci.pvalue == ri.pvalue
+    assert ci.low < ci.estimate < ci.high

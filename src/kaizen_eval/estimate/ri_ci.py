@@ -40,6 +40,10 @@ class RandomizationCI:
         Whether all assignments were enumerated.
     draws : int
         Number of assignments used.
+    pvalue : float
+        Randomization p-value of ``H0: effect = 0`` from the same tests (for a LATE: the
+        randomization test of the 2SLS estimate, Imbens and Rosenbaum 2005; it equals the
+        reduced-form test, since ``y − 0·treatment = y``).
     """
 
     low: float
@@ -48,6 +52,7 @@ class RandomizationCI:
     alpha: float
     exact: bool
     draws: int
+    pvalue: float
 
     @property
     def bounded(self) -> bool:
@@ -184,4 +189,5 @@ def randomization_ci(
         alpha=alpha,
         exact=bool(exact),
         draws=b,
+        pvalue=float(pvalue(0.0)),
     )
