@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 import textwrap
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from kaizen_eval.pipeline.run import run_plan
 
     plan = load_plan(args.plan)
-    res = run_plan(plan, Path(args.out))
+    start = time.perf_counter()
+
+    def log(message: str) -> None:
+        if not args.quiet:
+            print(f"[{time.perf_counter() - start:5.1f}s] {message}", file=sys.stderr, flush=True)
+
+    res = run_plan(plan, Path(args.out), log=log)
     payload = {
         "report": str(Path(args.out) / "index.html"),
         "plan_sha256": plan.sha256,
@@ -259,11 +266,13 @@ def _parser() -> argparse.ArgumentParser:
     r = add("run", "run an analysis plan (TOML) and write its report")
     r.add_argument("plan", help="analysis plan file")
     r.add_argument("--out", required=True, help="report folder")
+    r.add_argument("--quiet", action="store_true", help="no progress messages")
     r.set_defaults(handler=_cmd_run)
 
     rp = add("report", "write the report of an analysis plan (the same as `run`)")
     rp.add_argument("plan", help="analysis plan file")
     rp.add_argument("--out", required=True, help="report folder")
+    rp.add_argument("--quiet", action="store_true", help="no progress messages")
     rp.set_defaults(handler=_cmd_run)
 
     a = add("assign", "draw a reproducible stratified random assignment and write it")

@@ -9,6 +9,7 @@ estimates next to the known truth, and the published cost-benefit comparisons of
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -179,7 +180,7 @@ def run_demo(out: Path, *, seed: int | None = None, progress: bool = True) -> di
     seed : int, optional
         Seed of the synthetic trials (default: the bundled seeds).
     progress : bool
-        Print one line per step.
+        Print one line per step (on standard error, so ``--json`` output stays clean).
 
     Returns
     -------
@@ -192,7 +193,7 @@ def run_demo(out: Path, *, seed: int | None = None, progress: bool = True) -> di
 
     def say(msg: str) -> None:
         if progress:
-            print(f"[{time.perf_counter() - start:5.1f}s] {msg}", flush=True)
+            print(f"[{time.perf_counter() - start:5.1f}s] {msg}", file=sys.stderr, flush=True)
 
     say("writing the bundled synthetic trials and their analysis plans")
     plan_paths = write_demo_inputs(out / "data", seed)
@@ -209,7 +210,7 @@ def run_demo(out: Path, *, seed: int | None = None, progress: bool = True) -> di
     for site, path in plan_paths.items():
         say(f"analysing {site} ({path})")
         plan = load_plan(path)
-        res = analyse(plan, sites, prefix=f"{site}_", section=f"{site.capitalize()}: ")
+        res = analyse(plan, sites, prefix=f"{site}_", section=f"{site.capitalize()}: ", log=say)
         truth = json.loads((path.parent / "truth.json").read_text(encoding="utf-8"))
         for (s, key, term), tkey in _TRUTH_KEYS.items():
             if s != site:

@@ -304,7 +304,14 @@ def _multiple_testing(
     )
 
 
-def analyse(plan: Plan, report: Report, *, prefix: str = "", section: str = "") -> PlanResults:
+def analyse(
+    plan: Plan,
+    report: Report,
+    *,
+    prefix: str = "",
+    section: str = "",
+    log: Callable[[str], None] | None = None,
+) -> PlanResults:
     """Run every step of ``plan`` and add its tables and figures to ``report``.
 
     Parameters
@@ -317,11 +324,19 @@ def analyse(plan: Plan, report: Report, *, prefix: str = "", section: str = "") 
         Prefix of the table and figure file names (several plans in one report).
     section : str
         Prefix of the section headings, e.g. ``"Ghana: "``.
+    log : callable, optional
+        Called with a short message as each step starts (progress on the command line).
 
     Returns
     -------
     PlanResults
     """
+
+    def say(message: str) -> None:
+        if log is not None:
+            log(message)
+
+    say(f"{section}loading {len(plan.data.waves)} waves")
     panel, long, notes = _prepare(plan)
     res = PlanResults(plan=plan, panel=panel, data=long)
     des = plan.design
@@ -372,8 +387,13 @@ def analyse(plan: Plan, report: Report, *, prefix: str = "", section: str = "") 
     if des.takeup:
         _compliance(plan, long, report, prefix, section)
     for fam in plan.families:
+        say(
+            f"{section}{fam.name}: {', '.join(plan.estimate.estimands)}"
+            + (f", RI with {plan.estimate.ri_draws} draws" if plan.estimate.ri_draws else "")
+        )
         _estimate_family(plan, fam, long, report, prefix, section, res)
     for cb_spec in plan.cost_benefit:
+        say(f"{section}cost-benefit {cb_spec.label}")
         estimand = next(e for e in ("att", "late", "itt") if e in plan.estimate.estimands)
         fam = next(f for f in plan.families if cb_spec.outcome in f.outcomes)
         gain = res.estimates[f"{fam.name}:{estimand}:{cb_spec.outcome}"]
@@ -453,7 +473,9 @@ def _takeup(frame: pd.DataFrame, plan: Plan, wave: str, arm: int) -> float | Non
     return None if pd.isna(share) else float(share)
 
 
-def run_plan(plan: Plan | str | Path, out: str | Path) -> PlanResults:
+def run_plan(
+    plan: Plan | str | Path, out: str | Path, *, log: Callable[[str], None] | None = None
+) -> PlanResults:
     """Run a plan (or a plan file) and write its report into ``out``.
 
     Parameters
@@ -462,6 +484,8 @@ def run_plan(plan: Plan | str | Path, out: str | Path) -> PlanResults:
         The analysis plan.
     out : path
         Report folder (created if needed).
+    log : callable, optional
+        Progress messages, as in :func:`analyse`.
 
     Returns
     -------
@@ -476,6 +500,6 @@ def run_plan(plan: Plan | str | Path, out: str | Path) -> PlanResults:
     if not isinstance(plan, Plan):
         plan = load_plan(plan)
     report = Report(plan.title, plan_hash=plan.sha256)
-    res = analyse(plan, report)
+    res = analyse(plan, report, log=log)
     report.write(out)
     return res
