@@ -189,7 +189,7 @@ def romano_wolf(
         chunks = _permute(t_unit, s_unit, draws, rng, block)
     dist = []
     for a in chunks:
-        tmat = a[:, unit].T
+        tmat = (a[:, unit] if cluster else a).T  # rows are the units without clusters
         values = np.empty((a.shape[0], len(outs)))
         for s, ok, idx in stats_:
             values[:, idx] = s(tmat if ok.all() else tmat[ok])

@@ -219,7 +219,7 @@ def randomization_inference(
         chunks = _enumerate(t_unit, s_unit, block)
     else:
         chunks = _permute(t_unit, s_unit, draws, rng, block)
-    values = np.concatenate([stat(a[:, unit].T) for a in chunks])
+    values = np.concatenate([stat((a[:, unit] if cluster else a).T) for a in chunks])
     tol = _TIE_RTOL * max(abs(observed), 1e-300)
     extreme = np.abs(values) >= abs(observed) - tol
     if exact:

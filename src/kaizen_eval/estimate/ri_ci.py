@@ -151,7 +151,7 @@ def randomization_ci(
         )
     exact = np.unique(t_unit).size == 2 and _count_assignments(t_unit, s_unit) <= draws
     chunks = _enumerate(t_unit, s_unit) if exact else _permute(t_unit, s_unit, draws, rng)
-    pairs = [stat.coef_and_slope(a[:, unit].T, d) for a in chunks]
+    pairs = [stat.coef_and_slope((a[:, unit] if cluster else a).T, d) for a in chunks]
     a = np.concatenate([p[0] for p in pairs])
     c = np.concatenate([p[1] for p in pairs])
     b = len(a)
