@@ -50,3 +50,13 @@ def test_sharpened_q_and_compliance_in_default_plan(inputs, tmp_path):
     assert mt["pvalue"].to_numpy() == pytest.approx(p, rel=1e-12)
     take_up = pd.read_csv(tmp_path / "r" / "tables" / "compliance_attended.csv")
     assert len(take_up) >= 2
+
+
+def test_design_summary_counts_every_cell(inputs, tmp_path):
+    run_plan(inputs["tanzania"], tmp_path / "r")
+    cells = pd.read_csv(tmp_path / "r" / "tables" / "design.csv", index_col="cell")
+    base = pd.read_parquet(inputs["tanzania"].parent / "baseline.parquet")
+    expected = base.groupby(["invited", "onsite"]).size()
+    assert cells.loc["invited=1, onsite=0", "firms"] == expected.loc[(1, 0)]
+    assert cells["firms"].sum() == len(base)
+    assert cells["share"].sum() == pytest.approx(1.0)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import kaizen_eval as ke
@@ -230,6 +231,44 @@ def _estimate_family(
         _multiple_testing(plan, fam, frame, specs, report, prefix, section)
 
 
+def _design_summary(
+    plan: Plan, long: pd.DataFrame, report: Report, prefix: str, section: str
+) -> None:
+    """Firms per assignment cell (first wave) and the strata/cluster structure."""
+    des = plan.design
+    missing = [c for c in des.assignment if c not in long.columns]
+    if missing:
+        raise KaizenError(
+            f"'design.assignment' of the plan names column(s) {missing} that the data do not have."
+        )
+    first = long[long["wave"] == long["wave"].cat.categories[0]]
+    cells = first.groupby(list(des.assignment), observed=True).size().rename("firms").to_frame()
+    cells["share"] = cells["firms"] / cells["firms"].sum()
+    cells.index = pd.Index(
+        [
+            ", ".join(f"{a}={v}" for a, v in zip(des.assignment, np.atleast_1d(key), strict=True))
+            for key in cells.index
+        ],
+        name="cell",
+    )
+    n_strata = first[des.strata].nunique() if des.strata else 1
+    n_clusters = first[des.cluster].nunique() if des.cluster else None
+    report.add_table(
+        f"{prefix}design",
+        cells,
+        caption=(
+            f"Firms per assignment cell at the first wave; randomized within {n_strata} "
+            f"strata ({des.strata})"
+            if des.strata
+            else "Firms per assignment cell at the first wave"
+        )
+        + (f", {n_clusters} clusters ({des.cluster})" if n_clusters else "")
+        + (f"; take-up: {', '.join(des.takeup)}" if des.takeup else "")
+        + ".",
+        heading=f"{section}Design",
+    )
+
+
 def _compliance(plan: Plan, long: pd.DataFrame, report: Report, prefix: str, section: str) -> None:
     """Take-up by arm and wave, complier share and complier characteristics (Abadie's kappa)."""
     des = plan.design
@@ -357,6 +396,7 @@ def analyse(
             .to_frame()
         )
         report.add_table(f"{prefix}loader_issues", summary, "Rows flagged or dropped by the loader")
+    _design_summary(plan, long, report, prefix, section)
     arm = des.assignment[0]
     attr = panel.attrition(arm=arm if arm in long.columns else None)
     report.add_table(
