@@ -121,3 +121,13 @@ def test_romano_wolf_needs_draws():
     assert parse_plan(rw).estimate.multiple_testing == "romano-wolf"
     with pytest.raises(PlanError, match=r"set 'estimate\.ri_draws'"):
         parse_plan(rw.replace("ri_draws = 1000", "ri_draws = 0"))
+
+
+def test_the_documented_plan_is_valid():
+    import re
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "plans.md").read_text()
+    text = re.search(r"```toml\n(.*?)```", doc, re.S).group(1)
+    plan = parse_plan(text)
+    assert plan.estimate.multiple_testing == "romano-wolf"
+    assert plan.cost_benefit[1].structure.fixed == {"consultant": 120000.0}
