@@ -1,11 +1,12 @@
 r"""Resampling engine: the statistic of one re-drawn regressor for thousands of draws at once.
 
-Randomization inference, Romano–Wolf and simulation-based power all need the coefficient (or its
-studentized t) of one column ``t`` — the assignment — in a regression with the same outcomes,
-covariates and fixed effects, for many re-drawn versions of ``t``. Refitting per draw repeats
-the same work; here the covariates ``X`` and the absorbed fixed effects ``D`` are partialled out
-once (Frisch–Waugh–Lovell), and each block of draws (rows of a ``B × N`` array) needs only
-row-wise products.
+Randomization inference and Romano–Wolf need the coefficient (or its studentized t) of one
+column ``t`` — the assignment — in a regression with the same outcomes, covariates and fixed
+effects, for many re-drawn versions of ``t``; the wild cluster bootstrap needs it for many
+re-drawn outcomes (:meth:`ResamplingEngine.outcome_statistics`). Refitting per draw repeats the
+same work; here the covariates ``X`` and the absorbed fixed effects ``D`` are partialled out once
+(Frisch–Waugh–Lovell), and each block of draws (rows of a ``B × N`` array) needs only row-wise
+products.
 
 With ``W = [X, D]``, ``M = I − H_W``, ``ỹ = M y`` and ``t̃ = M t`` (one row of the block):
 

@@ -455,7 +455,8 @@ class _Statistic:
         tt = self.engine.partial(np.asarray(tmat, dtype=float).T)
         ssq = np.einsum("bn,bn->b", tt, tt)
         dd = self.engine.partial_columns(np.asarray(d, dtype=float)[:, None])[:, 0]
-        return (tt @ self.engine.y[:, 0]) / ssq, (tt @ dd) / ssq
+        y = self.engine.y[:, 0]
+        return np.einsum("bn,n->b", tt, y) / ssq, np.einsum("bn,n->b", tt, dd) / ssq
 
     def __call__(self, tmat: np.ndarray) -> np.ndarray:
         draws = np.asarray(tmat, dtype=float).T  # (B, n): a view of the (B, n) draws
