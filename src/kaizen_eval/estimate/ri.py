@@ -402,14 +402,23 @@ def _permute(
     The uniform keys are taken from ``rng`` in draw order, so the draws do not depend on
     ``block``.
     """
+    n = len(t_unit)
     order0 = np.argsort(s_unit, kind="stable")
     t_sorted = t_unit[order0]
+    values = np.unique(t_sorted)
+    offset = 2.0 * s_unit
     for start in range(0, draws, block):
         b = min(block, draws - start)
-        keys = rng.random((b, len(t_unit))) + 2.0 * s_unit[None, :]
+        keys = rng.random((b, n))
+        keys += offset
         order = np.argsort(keys, axis=1)
-        out = np.empty((b, len(t_unit)))
-        np.put_along_axis(out, order, np.broadcast_to(t_sorted, (b, len(t_unit))), axis=1)
+        if values.size == 2:  # binary: fill with one value, scatter the other
+            out = np.full((b, n), values[0])
+            hi = np.flatnonzero(t_sorted == values[1])
+            out[np.arange(b)[:, None], order[:, hi]] = values[1]
+        else:
+            out = np.empty((b, n))
+            np.put_along_axis(out, order, np.broadcast_to(t_sorted, (b, n)), axis=1)
         yield out
 
 
