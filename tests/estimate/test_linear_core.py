@@ -169,3 +169,24 @@ def test_htz_with_one_restriction_is_the_satterthwaite_t_test(data):
     assert one.fstat == pytest.approx(fit.coef[1] ** 2 / fit.vcov[1, 1], rel=1e-10)
     with pytest.raises(KaizenError, match="test='HTZ' needs a CR2 fit"):
         wald_test(fit_ols(y, x, se="CR1", clusters=cl), [1, 2], test="HTZ")
+
+
+def test_2sls_point_estimates_from_linearmodels_and_the_large_data_path_agree(monkeypatch):
+    import numpy as np
+
+    from kaizen_eval.estimate import linear
+
+    rng = np.random.default_rng(8)
+    n = 3_000
+    z = rng.integers(0, 2, (n, 2)).astype(float)
+    d = np.column_stack([z[:, 0] * (rng.random(n) < 0.7), z[:, 1] * (rng.random(n) < 0.9)])
+    x = rng.normal(size=(n, 2))
+    fe = rng.integers(0, 12, n)
+    y = d @ [2.0, -1.0] + x @ [0.5, 0.3] + fe * 0.1 + rng.normal(size=n)
+    args = (y, x, d, z)
+    kw = {"se": "CR1", "clusters": rng.integers(0, 60, n), "fixed_effects": fe}
+    via_linearmodels = linear.fit_2sls(*args, **kw)
+    monkeypatch.setattr(linear, "LINEARMODELS_MAX_ROWS", 0)
+    via_qr = linear.fit_2sls(*args, **kw)
+    np.testing.assert_allclose(via_qr.coef, via_linearmodels.coef, rtol=1e-10, atol=0)
+    np.testing.assert_allclose(via_qr.vcov, via_linearmodels.vcov, rtol=1e-9, atol=0)
