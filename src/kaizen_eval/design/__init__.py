@@ -4,6 +4,7 @@ from kaizen_eval.design.assignment import Assignment, Rerandomize, Stage, assign
 from kaizen_eval.design.attrition import AttritionTable, differential_attrition
 from kaizen_eval.design.balance import BalanceTable, balance
 from kaizen_eval.design.power import mde, sample_size
+from kaizen_eval.design.power_grid import PowerGrid, power_grid
 from kaizen_eval.design.simulate import SimulatedPower, simulate_power
 from kaizen_eval.design.trial_power import TrialPower, simulate_trial_power
 
@@ -11,6 +12,7 @@ __all__ = [
     "Assignment",
     "AttritionTable",
     "BalanceTable",
+    "PowerGrid",
     "Rerandomize",
     "SimulatedPower",
     "Stage",
@@ -19,6 +21,7 @@ __all__ = [
     "balance",
     "differential_attrition",
     "mde",
+    "power_grid",
     "sample_size",
     "simulate_power",
     "simulate_trial_power",

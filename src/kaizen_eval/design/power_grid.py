@@ -1,0 +1,490 @@
+"""Simulated power over a grid of designs (sample size × take-up × effect × ICC), in parallel.
+
+Every grid point is an independent task: it draws ``sims`` assignments of its design (complete
+randomization of ``invited`` within strata, whole clusters, and with ``design="factorial"`` a
+factorial second stage ``onsite`` drawn within first-stage arm: :func:`kaizen_eval.assign`,
+:meth:`Assignment.redraw_many`), simulates take-up and an outcome with a known effect, and
+estimates it as an analyst would. Each task gets its own child of
+``numpy.random.SeedSequence(seed).spawn(n_points)``, so the results do not depend on the
+backend (``"serial"``, ``"processes"``, ``"dask"``), the number of workers or the order in which
+tasks finish: they are identical bit for bit.
+
+The model, for unit ``i`` in cluster ``c`` (``σ = sd``, ``τ = effect``, ``π = takeup``):
+
+``T_i = Z_i · B_i`` with ``B_i ~ Bernoulli(π)`` (one-sided non-compliance: only invited units
+take up), ``y_i = τ T_i + b x_i + u_c + e_i``, ``x_i ~ N(0, 1)`` with ``b = σ sqrt(r2)``,
+``u_c ~ N(0, icc (1 - r2) σ²)``, ``e_i ~ N(0, (1 - icc)(1 - r2) σ²)``. The second-stage arm
+``onsite`` of the factorial design has no effect; it is in the regression, as in the analysis
+of the factorial trials. With ``π = 1`` the estimand is the ITT (``= τ``), estimated by OLS;
+with ``π < 1`` it is the LATE (``= τ``), estimated by 2SLS with ``T`` instrumented by ``Z``
+(:func:`kaizen_eval.estimate.linear.fit_2sls`). Both regressions include the covariate ``x``
+when ``r2 > 0`` (ANCOVA) and strata fixed effects when ``strata > 1``; the covariance is HC2
+(CR1 by cluster when ``cluster_size > 1``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from kaizen_eval._validation import KaizenError, check_option
+from kaizen_eval.design.assignment import assign
+from kaizen_eval.design.simulate import _progress
+from kaizen_eval.design.stages import Stage
+from kaizen_eval.estimate.linear import fit_2sls, fit_ols
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+GridDesign = Literal["single", "factorial"]
+GRID_DESIGNS: tuple[str, ...] = get_args(GridDesign)
+Backend = Literal["processes", "serial", "dask"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
+
+GRID_COLUMNS = (
+    "n",
+    "takeup",
+    "effect",
+    "icc",
+    "estimand",
+    "power",
+    "power_mc_se",
+    "bias",
+    "coverage",
+    "mean_estimate",
+    "mean_std_error",
+    "sims",
+)
+
+
+@dataclass(frozen=True)
+class _Point:
+    """One grid point's design: everything a task needs besides its seed (picklable)."""
+
+    n: int
+    takeup: float
+    effect: float
+    icc: float
+    cluster_size: int
+    design: str
+    strata: int
+    sims: int
+    alpha: float
+    sd: float
+    r2: float
+
+
+def _simulate_point(point: _Point, seed: np.random.SeedSequence) -> dict[str, float]:
+    """Simulate one grid point; a pure function of ``(point, seed)``.
+
+    Returns the mean estimate, bias, mean standard error, power and coverage of the effect of
+    take-up (ITT when ``takeup == 1``, else LATE).
+    """
+    n, m = point.n, point.cluster_size
+    n_clusters = n // m
+    cluster = np.repeat(np.arange(n_clusters), m)
+    stratum = cluster % point.strata  # constant within clusters, strata of equal size
+    frame = pd.DataFrame(
+        {"firm_id": [f"F{i:07d}" for i in range(n)], "stratum": stratum, "cluster": cluster}
+    )  # zero-padded ids: the assignment's row order is this frame's
+    asg = assign(
+        frame,
+        strata="stratum" if point.strata > 1 else None,
+        cluster="cluster" if m > 1 else None,
+        stage2=Stage(arms={"onsite": 0.5}) if point.design == "factorial" else None,
+        seed=0,  # only its re-draws below are used
+    )
+    ss_assign, ss_outcome = seed.spawn(2)
+    draws = asg.redraw_many(point.sims, np.random.default_rng(ss_assign))
+    rng = np.random.default_rng(ss_outcome)
+
+    clustered = m > 1
+    se_type = "CR1" if clustered else "HC2"
+    clusters = cluster if clustered else None
+    fe = stratum if point.strata > 1 else None
+    b = point.sd * math.sqrt(point.r2)
+    s_u = point.sd * math.sqrt(point.icc * (1 - point.r2))
+    s_e = point.sd * math.sqrt((1 - point.icc) * (1 - point.r2))
+    late = point.takeup < 1
+
+    est = np.empty(point.sims)
+    ses = np.empty(point.sims)
+    dfs = np.empty(point.sims)
+    for s in range(point.sims):
+        z = draws["invited"][s].astype(float)
+        took = z * (rng.random(n) < point.takeup) if late else z
+        x = rng.standard_normal(n)
+        u = rng.standard_normal(n_clusters)[cluster] * s_u
+        e = rng.standard_normal(n) * s_e
+        y = point.effect * took + b * x + u + e
+        exog = [] if fe is not None else [np.ones(n)]
+        if "onsite" in draws:
+            exog.append(draws["onsite"][s].astype(float))
+        if point.r2 > 0:
+            exog.append(x)
+        exog_x = np.column_stack(exog) if exog else np.empty((n, 0))
+        if late:
+            fit = fit_2sls(
+                y,
+                exog_x,
+                took[:, None],
+                z[:, None],
+                se=se_type,
+                clusters=clusters,
+                fixed_effects=fe,
+            )
+        else:
+            fit = fit_ols(
+                y, np.column_stack([z, exog_x]), se=se_type, clusters=clusters, fixed_effects=fe
+            )
+        j = exog_x.shape[1] if late else 0  # 2SLS orders exog then endog
+        est[s] = fit.coef[j]
+        ses[s] = fit.std_error[j]
+        dfs[s] = fit.df[j]
+    q = stats.t.ppf(1 - point.alpha / 2, dfs)
+    pvals = 2 * stats.t.sf(np.abs(est / ses), dfs)
+    return {
+        "power": float((pvals < point.alpha).mean()),
+        "bias": float(est.mean() - point.effect),
+        "coverage": float((np.abs(est - point.effect) <= q * ses).mean()),
+        "mean_estimate": float(est.mean()),
+        "mean_std_error": float(ses.mean()),
+    }
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class PowerGrid:
+    """Simulated power over a grid of designs; immutable.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per grid point (a copy on access): ``n``, ``takeup``, ``effect``, ``icc`` (the
+        grid), ``estimand`` (``"ITT"`` when take-up is 1, else ``"LATE"``), ``power`` (share of
+        replications with p-value < ``alpha``), ``power_mc_se`` (its Monte Carlo standard
+        error ``sqrt(p(1 - p) / sims)``), ``bias`` (mean estimate minus the true effect),
+        ``coverage`` (share of ``1 - alpha`` intervals containing the true effect),
+        ``mean_estimate``, ``mean_std_error``, ``sims``.
+    sims : int
+        Replications per grid point.
+    alpha : float
+        Test level.
+    design : str
+        ``"single"`` or ``"factorial"``.
+    cluster_size : int
+        Units per cluster (1: no clustering).
+    strata : int
+        Number of strata.
+    """
+
+    _table: pd.DataFrame
+    sims: int
+    alpha: float
+    design: str
+    cluster_size: int
+    strata: int
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per grid point (a copy)."""
+        return self._table.copy()
+
+    def __repr__(self) -> str:
+        return (
+            f"<PowerGrid: {len(self._table)} grid points × {self.sims} replications, "
+            f"{self.design} design>"
+        )
+
+    def plot(self, ax: Axes | None = None) -> Figure:
+        """Power curves: power against sample size, one line per (effect, take-up, ICC).
+
+        Error bars are ±2 Monte Carlo standard errors; dotted lines mark ``alpha`` and 0.8.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Draw on this axes; by default on a new :class:`matplotlib.figure.Figure` (no pyplot).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        if ax is None:
+            from matplotlib.figure import Figure
+
+            fig = Figure(figsize=(6.4, 4.2), layout="constrained")
+            ax = fig.subplots()
+        else:
+            fig = ax.figure
+        t = self._table
+        keys = ["effect", "takeup", "icc"]
+        varying = [k for k in keys if t[k].nunique() > 1]
+        for values, part in t.groupby(keys, sort=True):
+            part = part.sort_values("n")
+            shown = dict(zip(keys, values, strict=True))
+            label = ", ".join(f"{k}={shown[k]:g}" for k in (varying or ["effect"]))
+            ax.errorbar(
+                part["n"],
+                part["power"],
+                yerr=2 * part["power_mc_se"],
+                marker="o",
+                capsize=2,
+                label=label,
+            )
+        ax.axhline(self.alpha, color="grey", linestyle=":", linewidth=0.8)
+        ax.axhline(0.8, color="grey", linestyle=":", linewidth=0.8)
+        ax.set_xlabel("sample size (firms)")
+        ax.set_ylabel("power")
+        ax.set_ylim(0, 1.02)
+        ax.set_title(f"Simulated power ({self.design} design, {self.sims} replications)")
+        ax.legend(loc="best", fontsize="small", frameon=False)
+        return fig
+
+
+def _grid_values(name: str, values: Any, lo: float, hi: float, *, lo_open: bool, hi_open: bool):
+    vals = list(values) if isinstance(values, Sequence | np.ndarray) else [values]
+    if not vals:
+        raise KaizenError(f"`{name}` must have at least one value.")
+    out = []
+    for v in vals:
+        if isinstance(v, bool | np.bool_) or not isinstance(v, Real) or math.isnan(v):
+            raise KaizenError(f"`{name}` values must be numbers. You passed: {v!r}.")
+        if (v <= lo if lo_open else v < lo) or (v >= hi if hi_open else v > hi):
+            lb, rb = "(" if lo_open else "[", ")" if hi_open else "]"
+            raise KaizenError(f"`{name}` values must be in {lb}{lo}, {hi}{rb}. You passed: {v!r}.")
+        out.append(float(v))
+    if len(set(out)) != len(out):
+        raise KaizenError(f"`{name}` has repeated values: {vals!r}.")
+    return out
+
+
+def _count(name: str, value: Any, least: int) -> int:
+    if isinstance(value, bool | np.bool_) or not isinstance(value, Integral) or value < least:
+        raise KaizenError(f"`{name}` must be an integer >= {least}. You passed: {value!r}.")
+    return int(value)
+
+
+def _run(
+    points: list[_Point],
+    seeds: list[np.random.SeedSequence],
+    backend: str,
+    client: Any,
+    max_workers: int | None,
+    progress: bool,
+) -> list[dict[str, float]]:
+    """Run every task on the backend; results in the order of ``points``."""
+    total = len(points)
+    out: list[dict[str, float] | None] = [None] * total
+    if backend == "serial":
+        for i in _progress(range(total), total, progress):
+            out[i] = _simulate_point(points[i], seeds[i])
+    elif backend == "processes":
+        with ProcessPoolExecutor(max_workers=max_workers or os.cpu_count()) as pool:
+            futures = {
+                pool.submit(_simulate_point, p, s): i
+                for i, (p, s) in enumerate(zip(points, seeds, strict=True))
+            }
+            done = as_completed(futures)
+            for _ in _progress(range(total), total, progress):
+                fut = next(done)
+                out[futures[fut]] = fut.result()
+    else:
+        from distributed import as_completed as dask_as_completed
+
+        futures = client.map(_simulate_point, points, seeds, pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        done_iter: Iterator[Any] = iter(dask_as_completed(futures))
+        for _ in _progress(range(total), total, progress):
+            fut = next(done_iter)
+            out[index[fut.key]] = fut.result()
+    return [r for r in out if r is not None]
+
+
+def _dask_client(client: Any) -> Any:
+    try:
+        import distributed
+    except ImportError as err:
+        raise KaizenError(
+            'backend="dask" needs dask.distributed: pip install "kaizen-eval[dask]".'
+        ) from err
+    if client is not None:
+        if not isinstance(client, distributed.Client):
+            raise KaizenError(
+                f"`client` must be a distributed.Client, not {type(client).__name__}."
+            )
+        return client
+    try:
+        return distributed.get_client()
+    except ValueError as err:
+        raise KaizenError(
+            'backend="dask" needs a cluster: pass client=distributed.Client(...) or create one '
+            "first (e.g. distributed.Client(distributed.LocalCluster()))."
+        ) from err
+
+
+def power_grid(
+    *,
+    n: Sequence[int] | int,
+    takeup: Sequence[float] | float = 1.0,
+    effect: Sequence[float] | float,
+    icc: Sequence[float] | float = 0.0,
+    cluster_size: int = 1,
+    design: GridDesign = "factorial",
+    strata: int = 1,
+    sims: int = 500,
+    alpha: float = 0.05,
+    sd: float = 1.0,
+    r2: float = 0.0,
+    seed: int | np.random.Generator = 0,
+    backend: Backend = "processes",
+    client: Any = None,
+    max_workers: int | None = None,
+    progress: bool = False,
+) -> PowerGrid:
+    """Simulate power, bias and coverage over every combination of the grid, in parallel.
+
+    Parameters
+    ----------
+    n : int or sequence of int
+        Sample sizes (firms), each a multiple of ``cluster_size``.
+    takeup : float or sequence of float
+        Share of invited firms that take up, in (0, 1] (nobody else can: one-sided
+        non-compliance). 1 gives the ITT (OLS); below 1 the LATE (2SLS).
+    effect : float or sequence of float
+        True effect of take-up, in units of the outcome (``sd`` = 1: standard deviations).
+    icc : float or sequence of float
+        Intra-cluster correlation of the outcome, in [0, 1); above 0 needs ``cluster_size > 1``.
+    cluster_size : int
+        Firms per cluster; whole clusters are assigned and standard errors are clustered (CR1).
+    design : {"factorial", "single"}
+        ``"factorial"``: ``invited`` (half the units) crossed with a second-stage ``onsite``
+        arm (half of each first-stage arm) that has no effect and is in the regression;
+        ``"single"``: ``invited`` only.
+    strata : int
+        Number of strata of equal size (assignment blocked within them, strata fixed effects).
+    sims : int
+        Replications per grid point.
+    alpha : float
+        Test level; intervals are ``1 - alpha``.
+    sd : float
+        Standard deviation of the outcome given take-up.
+    r2 : float
+        Share of the outcome variance explained by a baseline covariate in the regression.
+    seed : int or numpy.random.Generator
+        Randomness: grid point ``k`` (in the row order of ``table``) uses child ``k`` of
+        ``numpy.random.SeedSequence(seed).spawn(n_points)``.
+    backend : {"processes", "serial", "dask"}
+        ``"processes"``: a :class:`concurrent.futures.ProcessPoolExecutor` on the local cores;
+        ``"serial"``: in this process; ``"dask"``: ``client.map`` on a ``dask.distributed``
+        cluster (needs ``pip install "kaizen-eval[dask]"``). All give identical results.
+    client : distributed.Client, optional
+        The dask client (default: the current one, :func:`distributed.get_client`).
+    max_workers : int, optional
+        Processes of the ``"processes"`` backend (default :func:`os.cpu_count`).
+    progress : bool
+        Show a progress bar over grid points (tqdm when installed, else a counter on stderr).
+
+    Returns
+    -------
+    PowerGrid
+        ``table`` (one row per grid point) and ``plot()``.
+
+    Raises
+    ------
+    KaizenError
+        Bad grid values or options; ``backend="dask"`` without dask installed or without a
+        cluster.
+
+    See Also
+    --------
+    kaizen_eval.mde : the analytic minimum detectable effect.
+    kaizen_eval.simulate_power : simulated power of one given assignment, any terms.
+
+    Notes
+    -----
+    See the module docstring for the model. Grid points are ordered as
+    ``itertools.product(n, takeup, effect, icc)``.
+
+    Examples
+    --------
+    >>> import kaizen_eval as ke
+    >>> grid = ke.power_grid(n=[100, 300], effect=[0.0, 0.4], design="single", sims=100,
+    ...                      seed=1, backend="serial")
+    >>> print(grid.table[["n", "effect", "power", "power_mc_se"]].round(3).to_string(index=False))
+      n  effect  power  power_mc_se
+    100     0.0   0.05        0.022
+    100     0.4   0.49        0.050
+    300     0.0   0.06        0.024
+    300     0.4   0.93        0.026
+    >>> fig = grid.plot()
+    """
+    check_option("design", design, GRID_DESIGNS)
+    check_option("backend", backend, BACKENDS)
+    cluster_size = _count("cluster_size", cluster_size, 1)
+    strata = _count("strata", strata, 1)
+    sims = _count("sims", sims, 2)
+    ns = [_count("n", v, 2) for v in (list(n) if isinstance(n, Sequence | np.ndarray) else [n])]
+    if not ns or len(set(ns)) != len(ns):
+        raise KaizenError(f"`n` must have at least one value and no repeats. You passed: {n!r}.")
+    takeups = _grid_values("takeup", takeup, 0, 1, lo_open=True, hi_open=False)
+    effects = _grid_values("effect", effect, -math.inf, math.inf, lo_open=True, hi_open=True)
+    iccs = _grid_values("icc", icc, 0, 1, lo_open=False, hi_open=True)
+    if cluster_size == 1 and any(v > 0 for v in iccs):
+        raise KaizenError(
+            "`icc` > 0 needs clusters: set cluster_size > 1 (with one firm per cluster the "
+            "intra-cluster correlation has no meaning)."
+        )
+    if not 0 < alpha < 1 or not sd > 0 or not 0 <= r2 < 1:
+        raise KaizenError("need 0 < alpha < 1, sd > 0 and 0 <= r2 < 1.")
+    per_stratum = 4 if design == "factorial" else 2
+    for v in ns:
+        if v % cluster_size:
+            raise KaizenError(f"n={v} is not a multiple of cluster_size={cluster_size}.")
+        if v // cluster_size < per_stratum * strata:
+            raise KaizenError(
+                f"n={v} gives {v // cluster_size} clusters for {strata} strata: the {design} "
+                f"design needs at least {per_stratum} clusters (units) per stratum."
+            )
+    if max_workers is not None:
+        max_workers = _count("max_workers", max_workers, 1)
+    if backend == "dask":
+        client = _dask_client(client)
+    elif client is not None:
+        raise KaizenError(f'`client` is only used with backend="dask", not {backend!r}.')
+
+    points = [
+        _Point(
+            nv, tv, ev, iv, cluster_size, design, strata, sims, float(alpha), float(sd), float(r2)
+        )
+        for nv, tv, ev, iv in itertools.product(ns, takeups, effects, iccs)
+    ]
+    root = np.random.SeedSequence(
+        seed.integers(2**63) if isinstance(seed, np.random.Generator) else seed
+    )
+    seeds = root.spawn(len(points))
+    results = _run(points, seeds, backend, client, max_workers, progress)
+    table = pd.DataFrame(
+        {
+            "n": [p.n for p in points],
+            "takeup": [p.takeup for p in points],
+            "effect": [p.effect for p in points],
+            "icc": [p.icc for p in points],
+            "estimand": ["ITT" if p.takeup == 1 else "LATE" for p in points],
+        }
+    )
+    for col in ("power", "bias", "coverage", "mean_estimate", "mean_std_error"):
+        table[col] = [r[col] for r in results]
+    table["power_mc_se"] = np.sqrt(table["power"] * (1 - table["power"]) / sims)
+    table["sims"] = sims
+    return PowerGrid(table[list(GRID_COLUMNS)], sims, float(alpha), design, cluster_size, strata)

@@ -1,0 +1,191 @@
+"""Power over a grid of designs: identical on every backend, and right where theory says."""
+
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kaizen_eval as ke
+from kaizen_eval._validation import KaizenError
+from kaizen_eval.design.power_grid import GRID_COLUMNS
+
+# A small grid with clusters, strata, the factorial second stage and both estimands (ITT, LATE).
+SMALL = dict(
+    n=[60, 120],
+    takeup=[1.0, 0.7],
+    effect=[0.0, 0.5],
+    icc=[0.0, 0.2],
+    cluster_size=2,
+    strata=2,
+    design="factorial",
+    sims=12,
+    seed=2026,
+)
+
+
+@pytest.fixture(scope="module")
+def serial_grid():
+    return ke.power_grid(**SMALL, backend="serial")
+
+
+def test_table_has_one_row_per_grid_point_in_product_order(serial_grid):
+    t = serial_grid.table
+    assert list(t.columns) == list(GRID_COLUMNS)
+    assert len(t) == 16
+    expected = pd.MultiIndex.from_product([[60, 120], [1.0, 0.7], [0.0, 0.5], [0.0, 0.2]])
+    assert pd.MultiIndex.from_frame(t[["n", "takeup", "effect", "icc"]]).equals(expected)
+    assert (t["estimand"] == np.where(t["takeup"] == 1, "ITT", "LATE")).all()
+    assert (t["sims"] == 12).all()
+    p = t["power"]
+    np.testing.assert_allclose(t["power_mc_se"], np.sqrt(p * (1 - p) / 12), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(t["bias"], t["mean_estimate"] - t["effect"], rtol=0, atol=1e-15)
+
+
+def test_processes_give_the_serial_results_bit_for_bit(serial_grid):
+    two = ke.power_grid(**SMALL, backend="processes", max_workers=2)
+    pd.testing.assert_frame_equal(two.table, serial_grid.table, check_exact=True)
+    one = ke.power_grid(**SMALL, backend="processes", max_workers=1)
+    pd.testing.assert_frame_equal(one.table, serial_grid.table, check_exact=True)
+
+
+def test_dask_gives_the_serial_results_bit_for_bit(serial_grid):
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = ke.power_grid(**SMALL, backend="dask", client=client)
+        current = ke.power_grid(**SMALL, backend="dask")  # the current client by default
+    pd.testing.assert_frame_equal(on_dask.table, serial_grid.table, check_exact=True)
+    pd.testing.assert_frame_equal(current.table, serial_grid.table, check_exact=True)
+
+
+def test_seed_matters_and_a_generator_is_accepted(serial_grid):
+    other = ke.power_grid(**{**SMALL, "seed": 7}, backend="serial")
+    assert not other.table["mean_estimate"].equals(serial_grid.table["mean_estimate"])
+    a = ke.power_grid(**{**SMALL, "seed": np.random.default_rng(3)}, backend="serial")
+    b = ke.power_grid(**{**SMALL, "seed": np.random.default_rng(3)}, backend="serial")
+    pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
+
+
+def test_size_is_alpha_and_power_grows_with_n_and_effect():
+    g = ke.power_grid(
+        n=[100, 400],
+        effect=[0.0, 0.2, 0.4],
+        design="single",
+        sims=400,
+        seed=11,
+        backend="processes",
+        max_workers=2,
+    )
+    t = g.table.set_index(["n", "effect"])["power"]
+    mc_se0 = np.sqrt(0.05 * 0.95 / 400)  # ≈ 0.011
+    assert abs(t[(100, 0.0)] - 0.05) < 4 * mc_se0
+    assert abs(t[(400, 0.0)] - 0.05) < 4 * mc_se0
+    # gaps of at least 0.2 in true power, against Monte Carlo SEs of at most 0.025
+    assert t[(100, 0.2)] < t[(400, 0.2)]
+    assert t[(100, 0.4)] < t[(400, 0.4)]
+    assert t[(100, 0.0)] < t[(100, 0.2)] < t[(100, 0.4)]
+    assert t[(400, 0.0)] < t[(400, 0.2)] < t[(400, 0.4)]
+
+
+def test_power_at_the_analytic_mde_is_80_percent():
+    effect = float(ke.mde(400, distribution="t"))
+    fac = float(ke.mde(400, r2=0.3, icc=0.1, cluster_size=5, distribution="t"))
+    single = ke.power_grid(
+        n=400, effect=effect, design="single", sims=800, seed=5, backend="serial"
+    ).table.iloc[0]
+    factorial = ke.power_grid(
+        n=400, effect=fac, icc=0.1, cluster_size=5, r2=0.3, strata=4, sims=800, seed=6,
+        backend="serial",
+    ).table.iloc[0]  # fmt: skip
+    mc_se = np.sqrt(0.8 * 0.2 / 800)  # ≈ 0.014
+    assert abs(single["power"] - 0.8) < 4 * mc_se
+    # CR1 with G - 1 df, strata fixed effects and the onsite arm cost a few df: same tolerance
+    assert abs(factorial["power"] - 0.8) < 4 * mc_se
+    for row in (single, factorial):
+        assert abs(row["coverage"] - 0.95) < 4 * np.sqrt(0.95 * 0.05 / 800)
+        assert abs(row["bias"]) < 4 * row["mean_std_error"] / np.sqrt(800)
+
+
+def test_late_by_2sls_is_unbiased_with_nominal_size_and_coverage():
+    g = ke.power_grid(
+        n=400, takeup=0.6, effect=[0.0, 0.5], design="single", sims=300, seed=9, backend="serial"
+    )
+    t = g.table.set_index("effect")
+    assert (t["estimand"] == "LATE").all()
+    se = np.sqrt(0.05 * 0.95 / 300)  # ≈ 0.0126
+    assert abs(t.loc[0.0, "power"] - 0.05) < 4 * se
+    assert (abs(t["coverage"] - 0.95) < 4 * se).all()
+    # the mean of 300 estimates has SE ≈ mean_std_error / sqrt(300)
+    assert (abs(t["bias"]) < 4 * t["mean_std_error"] / np.sqrt(300)).all()
+    # the LATE's standard error is about the ITT's divided by the take-up (0.1 / 0.6)
+    assert t.loc[0.0, "mean_std_error"] == pytest.approx(0.1 / 0.6, rel=0.1)
+
+
+def test_plot_draws_one_curve_per_effect_takeup_icc(serial_grid):
+    from matplotlib.figure import Figure
+
+    fig = serial_grid.plot()
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(labels) == 8
+    assert "effect=0.5, takeup=0.7, icc=0.2" in labels
+    assert ax.get_xlabel() == "sample size (firms)"
+
+
+def test_result_is_immutable(serial_grid):
+    t = serial_grid.table
+    t.loc[0, "power"] = 99.0
+    assert serial_grid.table.loc[0, "power"] != 99.0
+    with pytest.raises(AttributeError):
+        serial_grid.sims = 3
+    assert "16 grid points" in repr(serial_grid)
+
+
+def test_progress_reports_on_stderr(capsys):
+    ke.power_grid(n=40, effect=[0.0, 0.3], design="single", sims=3, backend="serial", progress=True)
+    assert "2/2" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"design": "crossed"}, r"`design` must be one of 'single', 'factorial'. You passed"),
+        ({"backend": "mpi"}, r"`backend` must be one of 'processes', 'serial', 'dask'"),
+        ({"icc": 0.1}, r"`icc` > 0 needs clusters: set cluster_size > 1"),
+        ({"n": 101, "cluster_size": 2}, r"n=101 is not a multiple of cluster_size=2"),
+        ({"n": 12, "strata": 4}, r"n=12 gives 12 clusters for 4 strata"),
+        ({"takeup": 0.0}, r"`takeup` values must be in \(0, 1\]. You passed: 0.0"),
+        ({"effect": []}, r"`effect` must have at least one value"),
+        ({"n": [100, 100]}, r"`n` must have at least one value and no repeats"),
+        ({"n": 100.5}, r"`n` must be an integer >= 2. You passed: 100.5"),
+        ({"sims": 1}, r"`sims` must be an integer >= 2"),
+        ({"client": object()}, r'`client` is only used with backend="dask"'),
+        ({"max_workers": 0}, r"`max_workers` must be an integer >= 1"),
+    ],
+)
+def test_bad_input_is_named(kwargs, match):
+    args = {"n": 100, "effect": 0.2, "sims": 5, "backend": "serial", **kwargs}
+    with pytest.raises(KaizenError, match=match):
+        ke.power_grid(**args)
+
+
+def test_dask_backend_without_dask_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    with pytest.raises(KaizenError, match=r'pip install "kaizen-eval\[dask\]"'):
+        ke.power_grid(n=100, effect=0.2, sims=5, backend="dask")
+
+
+def test_dask_backend_without_a_cluster_says_so():
+    distributed = pytest.importorskip("distributed")
+    with pytest.raises(ValueError):  # make sure no client is left over from another test
+        distributed.get_client()
+    with pytest.raises(KaizenError, match=r'backend="dask" needs a cluster: pass client='):
+        ke.power_grid(n=100, effect=0.2, sims=5, backend="dask")
+    with pytest.raises(KaizenError, match=r"`client` must be a distributed.Client, not str"):
+        ke.power_grid(n=100, effect=0.2, sims=5, backend="dask", client="tcp://x:8786")
