@@ -189,3 +189,10 @@ def test_dask_backend_without_a_cluster_says_so():
         ke.power_grid(n=100, effect=0.2, sims=5, backend="dask")
     with pytest.raises(KaizenError, match=r"`client` must be a distributed.Client, not str"):
         ke.power_grid(n=100, effect=0.2, sims=5, backend="dask", client="tcp://x:8786")
+
+
+@pytest.mark.parametrize("backend", ["serial", "processes"])
+def test_a_failing_replication_names_its_grid_point(backend):
+    # 10 invited firms with take-up 0.01: nobody takes up in most replications, 2SLS cannot fit
+    with pytest.raises(KaizenError, match=r"grid point n=20, takeup=0.01, effect=0.3, icc=0"):
+        ke.power_grid(n=20, takeup=0.01, effect=0.3, design="single", sims=5, backend=backend)

@@ -134,20 +134,30 @@ def _simulate_point(point: _Point, seed: np.random.SeedSequence) -> dict[str, fl
         if point.r2 > 0:
             exog.append(x)
         exog_x = np.column_stack(exog) if exog else np.empty((n, 0))
-        if late:
-            fit = fit_2sls(
-                y,
-                exog_x,
-                took[:, None],
-                z[:, None],
-                se=se_type,
-                clusters=clusters,
-                fixed_effects=fe,
-            )
-        else:
-            fit = fit_ols(
-                y, np.column_stack([z, exog_x]), se=se_type, clusters=clusters, fixed_effects=fe
-            )
+        try:
+            if late:
+                fit = fit_2sls(
+                    y,
+                    exog_x,
+                    took[:, None],
+                    z[:, None],
+                    se=se_type,
+                    clusters=clusters,
+                    fixed_effects=fe,
+                )
+            else:
+                fit = fit_ols(
+                    y,
+                    np.column_stack([z, exog_x]),
+                    se=se_type,
+                    clusters=clusters,
+                    fixed_effects=fe,
+                )
+        except KaizenError as err:  # e.g. nobody took up in a tiny sample: say where
+            raise KaizenError(
+                f"grid point n={n}, takeup={point.takeup:g}, effect={point.effect:g}, "
+                f"icc={point.icc:g}, replication {s}: {err}"
+            ) from err
         j = exog_x.shape[1] if late else 0  # 2SLS orders exog then endog
         est[s] = fit.coef[j]
         ses[s] = fit.std_error[j]
@@ -308,7 +318,10 @@ def _run(
         for _ in _progress(range(total), total, progress):
             fut = next(done_iter)
             out[index[fut.key]] = fut.result()
-    return [r for r in out if r is not None]
+    missing = [i for i, r in enumerate(out) if r is None]
+    if missing:  # cannot happen unless a backend loses a task: never return a short table
+        raise RuntimeError(f"grid points {missing} returned no result")
+    return out  # type: ignore[return-value]
 
 
 def _dask_client(client: Any) -> Any:
@@ -414,7 +427,10 @@ def power_grid(
     Notes
     -----
     See the module docstring for the model. Grid points are ordered as
-    ``itertools.product(n, takeup, effect, icc)``.
+    ``itertools.product(n, takeup, effect, icc)``. The ``"processes"`` backend uses the
+    platform's default start method; where that is ``spawn`` or ``forkserver`` (Windows,
+    macOS, Python >= 3.14) a script must call this under ``if __name__ == "__main__":``, as
+    for any :class:`~concurrent.futures.ProcessPoolExecutor`.
 
     Examples
     --------
