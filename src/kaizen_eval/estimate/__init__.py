@@ -23,7 +23,7 @@ from kaizen_eval.estimate.multiple import romano_wolf, sharpened_qvalues
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
 from kaizen_eval.estimate.ri_ci import RandomizationCI, randomization_ci
-from kaizen_eval.estimate.weakiv import AndersonRubinSet
+from kaizen_eval.estimate.weakiv import AndersonRubinSet, anderson_rubin
 from kaizen_eval.estimate.wild import WildBootstrap, wild_cluster_bootstrap
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "SEType",
     "WaldTest",
     "WildBootstrap",
+    "anderson_rubin",
     "att",
     "att_did",
     "compliance",

@@ -128,10 +128,11 @@ def late(
     Estimate
         Terms: the treatment columns; ``estimand="LATE"``, ``method="2SLS"``;
         ``.first_stage`` is a :class:`FirstStage` (coefficients, robust F, effective F);
-        ``control_mean`` is the mean outcome where all instruments are 0. With one treatment and
-        one instrument, ``extra["anderson_rubin"]`` is the weak-instrument-robust
-        :class:`~kaizen_eval.estimate.weakiv.AndersonRubinSet` (a note says when it is
-        unbounded).
+        ``control_mean`` is the mean outcome where all instruments are 0. With one treatment
+        (and any number of instruments), ``extra["anderson_rubin"]`` is the
+        weak-instrument-robust :class:`~kaizen_eval.estimate.weakiv.AndersonRubinSet` (a note
+        says when it is unbounded or empty); for two treatments see
+        :func:`~kaizen_eval.estimate.weakiv.anderson_rubin`.
 
     Raises
     ------
@@ -218,11 +219,11 @@ def late(
         instrument_names=instruments,
     )
     extra_ar = {}
-    if d.shape[1] == 1 and z.shape[1] == 1:
+    if d.shape[1] == 1:
         ar = anderson_rubin_set(
             y,
             d[:, 0],
-            z[:, 0],
+            z,
             x,
             se=se_type,
             clusters=clusters,
@@ -233,6 +234,8 @@ def late(
         extra_ar["anderson_rubin"] = ar
         if not ar.bounded:
             notes.append(f"{ar}: the 2SLS confidence interval is not reliable")
+        elif ar.kind == "empty":
+            notes.append(f"{ar}: no constant effect fits all instruments")
     control = np.all(z == 0, axis=1)
     for j, t in enumerate(treatments):
         if control.any() and np.all(d[control, j] == 0):

@@ -1,56 +1,255 @@
-"""Inference on a LATE that stays valid when the first stage is weak: the Anderson–Rubin set."""
+"""Inference on a LATE that stays valid when the first stage is weak: Anderson–Rubin sets.
+
+The core (:func:`reduced_form`, :func:`anderson_rubin_set`, :func:`solve_line`,
+:func:`projection_set`) takes arrays and returns frozen dataclasses; :func:`anderson_rubin` is the
+public wrapper for a data frame.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
+import pandas as pd
+import scipy.linalg
 from scipy import stats
 
+from kaizen_eval._validation import KaizenError, as_list
+from kaizen_eval.estimate._build import check_varies
+from kaizen_eval.estimate._frame import estimation_sample, fe_codes, numeric_column
+from kaizen_eval.estimate.covariance import check_se_type
+from kaizen_eval.estimate.itt import covariate_block
 from kaizen_eval.estimate.linear import fit_ols
+
+Pieces = tuple[tuple[float, float], ...]
 
 
 @dataclass(frozen=True)
 class AndersonRubinSet:
-    """The ``1 − alpha`` Anderson–Rubin confidence set for one endogenous treatment.
+    """A ``1 − alpha`` Anderson–Rubin confidence set for one coefficient.
 
     Attributes
     ----------
     kind : str
-        ``"interval"`` (``[low, high]``), ``"two rays"`` (``(−∞, low] ∪ [high, ∞)``) or
-        ``"real line"`` (unbounded: the data are uninformative about the LATE).
+        ``"interval"`` (``[low, high]``), ``"two rays"`` (``(−∞, low] ∪ [high, ∞)``),
+        ``"real line"`` (unbounded: the data are uninformative about the LATE), ``"empty"``
+        (every value is rejected: with several instruments, the overidentifying restrictions
+        fail) or ``"union"`` (any other union of the intervals in ``pieces``).
     low, high : float
-        Ends as described by ``kind`` (``-inf``/``inf`` for the real line).
+        Ends as described by ``kind``; for ``"union"`` the smallest and largest end
+        (``-inf``/``inf`` when unbounded); ``nan`` for ``"empty"``.
     alpha : float
+    pieces : tuple of (float, float)
+        The set as a union of disjoint closed intervals, in increasing order (ends may be
+        infinite).
+    resolution : float
+        0 when the ends are exact (up to floating point); otherwise the absolute accuracy of the
+        ends of a grid-based projection.
     """
 
     kind: str
     low: float
     high: float
     alpha: float
+    pieces: Pieces = ()
+    resolution: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.pieces and self.kind != "empty":
+            pieces = {
+                "interval": ((self.low, self.high),),
+                "two rays": ((-np.inf, self.low), (self.high, np.inf)),
+                "real line": ((-np.inf, np.inf),),
+            }[self.kind]
+            object.__setattr__(self, "pieces", pieces)
 
     @property
     def bounded(self) -> bool:
-        """Whether the set is a finite interval."""
-        return self.kind == "interval"
+        """Whether the set is bounded (no infinite end; an empty set counts as bounded)."""
+        return all(np.isfinite(e) for p in self.pieces for e in p)
 
     def __contains__(self, value: float) -> bool:
-        if self.kind == "interval":
-            return self.low <= value <= self.high
-        if self.kind == "two rays":
-            return value <= self.low or value >= self.high
-        return True
+        return any(lo <= value <= hi for lo, hi in self.pieces)
 
     def __str__(self) -> str:
         level = f"{100 * (1 - self.alpha):g}%"
+        approx = "" if self.resolution == 0 else f" (ends to within {self.resolution:.2g})"
         if self.kind == "interval":
-            return f"{level} Anderson-Rubin set: [{self.low:.4g}, {self.high:.4g}]"
+            return f"{level} Anderson-Rubin set: [{self.low:.4g}, {self.high:.4g}]{approx}"
         if self.kind == "two rays":
             return (
                 f"{level} Anderson-Rubin set: (-inf, {self.low:.4g}] U [{self.high:.4g}, inf) "
-                "(unbounded: weak first stage)"
+                f"(unbounded: weak first stage){approx}"
             )
-        return f"{level} Anderson-Rubin set: the whole real line (unbounded: weak first stage)"
+        if self.kind == "real line":
+            return f"{level} Anderson-Rubin set: the whole real line (unbounded: weak first stage)"
+        if self.kind == "empty":
+            return f"{level} Anderson-Rubin set: empty (the overidentifying restrictions fail)"
+        body = " U ".join(f"[{lo:.4g}, {hi:.4g}]" for lo, hi in self.pieces)
+        tail = "" if self.bounded else " (unbounded: weak first stage)"
+        return f"{level} Anderson-Rubin set: {body}{tail}{approx}"
+
+
+@dataclass(frozen=True, eq=False)
+class ReducedForm:
+    """Coefficients of the outcome and treatments on the instruments, with their covariance.
+
+    Attributes
+    ----------
+    pi : numpy.ndarray, shape (k, m + 1)
+        Column 0: outcome on the ``k`` instruments (reduced form); column ``j``: treatment ``j``
+        (first stage); all with the exogenous regressors and absorbed fixed effects.
+    v : numpy.ndarray, shape (m + 1, m + 1, k, k)
+        ``v[j, l]`` is the symmetrized covariance ``(Cov(π̂_j, π̂_l) + Cov(π̂_l, π̂_j)) / 2`` of
+        the chosen type (by polarization from the shared sandwich: every covariance type is a
+        quadratic form in the residuals).
+    df : float
+        Denominator degrees of freedom of the F test (as :func:`~.linear.wald_test`; with one
+        instrument the coefficient's own df, so CR2 uses Satterthwaite's).
+    """
+
+    pi: np.ndarray
+    v: np.ndarray
+    df: float
+
+    @property
+    def k(self) -> int:
+        """Number of instruments."""
+        return self.pi.shape[0]
+
+    def critical(self, alpha: float) -> float:
+        """``k · F_{1−alpha}(k, df)`` (``χ²_k`` quantile if ``df`` is infinite)."""
+        if np.isfinite(self.df):
+            return self.k * float(stats.f.ppf(1 - alpha, self.k, self.df))
+        return float(stats.chi2.ppf(1 - alpha, self.k))
+
+    def wald(self, u: np.ndarray) -> float:
+        """Wald statistic that ``π̂ u = 0``: ``(π̂u)ᵀ [Σ_jl u_j u_l v_jl]⁻¹ (π̂u)``."""
+        u = np.asarray(u, dtype=float)
+        r = self.pi @ u
+        s = np.einsum("j,l,jlab->ab", u, u, self.v)
+        return float(r @ np.linalg.solve(s, r))
+
+    def pvalue(self, u: np.ndarray) -> float:
+        """p-value of the AR test ``F = W/k`` on ``(k, df)`` degrees of freedom."""
+        f = self.wald(u) / self.k
+        if np.isfinite(self.df):
+            return float(stats.f.sf(f, self.k, self.df))
+        return float(stats.chi2.sf(f * self.k, self.k))
+
+
+def reduced_form(
+    y: np.ndarray,
+    d: np.ndarray,
+    z: np.ndarray,
+    x: np.ndarray,
+    *,
+    se: str,
+    clusters: np.ndarray | None = None,
+    fixed_effects: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+) -> ReducedForm:
+    """Regress the outcome and each treatment on ``[z, x]`` with the shared sandwich.
+
+    Parameters
+    ----------
+    y : numpy.ndarray, shape (n,)
+    d : numpy.ndarray, shape (n,) or (n, m)
+    z : numpy.ndarray, shape (n,) or (n, k)
+    x : numpy.ndarray, shape (n, p)
+        Exogenous regressors (with a constant unless fixed effects are absorbed).
+    se, clusters, fixed_effects, weights
+        As in :func:`~kaizen_eval.estimate.linear.fit_ols`.
+
+    Returns
+    -------
+    ReducedForm
+    """
+    d = np.asarray(d, dtype=float).reshape(len(y), -1)
+    z = np.asarray(z, dtype=float).reshape(len(y), -1)
+    cols = [np.asarray(y, dtype=float), *d.T]
+    k = z.shape[1]
+    design = np.column_stack([z, x])
+    kw = {"se": se, "clusters": clusters, "fixed_effects": fixed_effects, "weights": weights}
+    fits = [fit_ols(c, design, **kw) for c in cols]
+    m1 = len(cols)
+    v = np.empty((m1, m1, k, k))
+    for j in range(m1):
+        v[j, j] = fits[j].vcov[:k, :k]
+    for j in range(m1):
+        for i in range(j + 1, m1):
+            both = fit_ols(cols[j] + cols[i], design, **kw).vcov[:k, :k]
+            v[j, i] = v[i, j] = (both - v[j, j] - v[i, i]) / 2
+    f0 = fits[0]
+    if k == 1:
+        df = float(f0.df[0])
+    else:
+        df = float(f0.n_clusters - 1) if f0.n_clusters is not None else float(f0.df_resid)
+    pi = np.column_stack([f.coef[:k] for f in fits])
+    return ReducedForm(pi=pi, v=v, df=df)
+
+
+def solve_line(rf: ReducedForm, u0: np.ndarray, e: np.ndarray, crit: float) -> Pieces:
+    """Solve ``{b : W(u0 + b e) ≤ crit}`` exactly, as a union of closed intervals.
+
+    With ``r(b) = π̂(u0 + be)`` and ``S(b) = Σ_jl (u0 + be)_j (u0 + be)_l v_jl`` positive
+    definite, ``W ≤ crit`` iff ``det(crit·S(b) − r(b)r(b)ᵀ) ≥ 0`` (matrix determinant lemma), a
+    polynomial of degree ``2k`` in ``b``. Its real roots are the finite eigenvalues of the
+    quadratic matrix pencil ``M0 + bM1 + b²M2`` (companion linearization, solved by
+    :func:`scipy.linalg.eigvals`); the sign between consecutive roots is read off ``W`` itself.
+    """
+    u0 = np.asarray(u0, dtype=float)
+    e = np.asarray(e, dtype=float)
+    r0, r1 = rf.pi @ u0, rf.pi @ e
+    s00 = np.einsum("j,l,jlab->ab", u0, u0, rf.v)
+    s01 = np.einsum("j,l,jlab->ab", u0, e, rf.v)
+    s11 = np.einsum("j,l,jlab->ab", e, e, rf.v)
+    m0 = crit * s00 - np.outer(r0, r0)
+    m1 = 2 * crit * s01 - np.outer(r0, r1) - np.outer(r1, r0)
+    m2 = crit * s11 - np.outer(r1, r1)
+    k = rf.k
+    eye, zero = np.eye(k), np.zeros((k, k))
+    a = np.block([[zero, eye], [-m0, -m1]])
+    b = np.block([[eye, zero], [zero, m2]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ev = scipy.linalg.eigvals(a, b)
+    ok = np.isfinite(ev) & (np.abs(ev.imag) <= 1e-7 * (1 + np.abs(ev.real)))
+    roots = np.unique(ev.real[ok])
+    edges = np.concatenate([[-np.inf], roots, [np.inf]])
+    pieces: list[list[float]] = []
+    for lo, hi in itertools.pairwise(edges):
+        if np.isfinite(lo) and np.isfinite(hi):
+            mid = (lo + hi) / 2
+        elif np.isfinite(lo):
+            mid = lo + max(1.0, abs(lo))
+        elif np.isfinite(hi):
+            mid = hi - max(1.0, abs(hi))
+        else:
+            mid = 0.0
+        if rf.wald(u0 + mid * e) <= crit:
+            if pieces and pieces[-1][1] == lo:
+                pieces[-1][1] = hi
+            else:
+                pieces.append([lo, hi])
+    return tuple((float(lo), float(hi)) for lo, hi in pieces)
+
+
+def _as_set(pieces: Pieces, alpha: float, resolution: float = 0.0) -> AndersonRubinSet:
+    if not pieces:
+        return AndersonRubinSet("empty", np.nan, np.nan, alpha, (), resolution)
+    lo, hi = pieces[0][0], pieces[-1][1]
+    if len(pieces) == 1 and np.isinf(lo) and np.isinf(hi):
+        kind = "real line"
+    elif len(pieces) == 1 and np.isfinite(lo) and np.isfinite(hi):
+        kind = "interval"
+    elif len(pieces) == 2 and np.isinf(lo) and np.isinf(hi):
+        kind, lo, hi = "two rays", pieces[0][1], pieces[1][0]
+    else:
+        kind = "union"
+    return AndersonRubinSet(kind, lo, hi, alpha, pieces, resolution)
 
 
 def anderson_rubin_set(
@@ -65,20 +264,22 @@ def anderson_rubin_set(
     weights: np.ndarray | None = None,
     alpha: float = 0.05,
 ) -> AndersonRubinSet:
-    """Invert the Anderson–Rubin test of ``H0: β = b`` for one treatment and one instrument.
+    """Invert the Anderson–Rubin test of ``H0: β = b`` for one treatment and ``k`` instruments.
 
-    The test regresses ``y − b·d`` on the instrument and the exogenous regressors and rejects
-    when the instrument's squared t statistic (same covariance type as the estimate) exceeds the
-    ``F(1, df)`` critical value. Because every covariance type here is quadratic in the
-    residuals, the variance of ``π̂_y − b π̂_d`` is ``V_y − 2bC + b²V_d`` with ``C`` obtained by
-    polarization, and the set ``{b : (π̂_y − bπ̂_d)² ≤ q (V_y − 2bC + b²V_d)}`` solves a
-    quadratic inequality exactly.
+    The test regresses ``y − b·d`` on the instruments and the exogenous regressors and rejects
+    when the Wald statistic that all instrument coefficients are zero (same covariance type as
+    the estimate) exceeds ``k·F_{1−alpha}(k, df)``. Because every covariance type here is
+    quadratic in the residuals, the statistic is
+    ``W(b) = (a − bc)ᵀ [V_aa − 2b V_ac + b² V_cc]⁻¹ (a − bc)`` with ``a``, ``c`` the
+    reduced-form and first-stage coefficients on the instruments, and the set is found exactly.
 
     Parameters
     ----------
-    y, d, z : numpy.ndarray, shape (n,)
-        Outcome, treatment, instrument.
-    x : numpy.ndarray, shape (n, k)
+    y, d : numpy.ndarray, shape (n,)
+        Outcome, treatment.
+    z : numpy.ndarray, shape (n,) or (n, k)
+        Instrument(s).
+    x : numpy.ndarray, shape (n, p)
         Exogenous regressors (with a constant unless fixed effects are absorbed).
     se, clusters, fixed_effects, weights
         As in :func:`~kaizen_eval.estimate.linear.fit_ols`.
@@ -87,6 +288,16 @@ def anderson_rubin_set(
     Returns
     -------
     AndersonRubinSet
+        An interval, two rays, the real line, the empty set (``k > 1`` only) or a union.
+
+    Notes
+    -----
+    With one instrument the inequality ``(a − bc)² ≤ q (V_aa − 2bV_ac + b²V_cc)`` is a
+    quadratic in ``b``, solved in closed form (``q = F_{1−alpha}(1, df)``, ``df`` the
+    instrument coefficient's). With ``k > 1`` the roots of ``det(kF·S(b) − r(b)r(b)ᵀ)``, a
+    polynomial of degree ``2k``, split the line; see :func:`solve_line`. The ``df`` are those
+    of :func:`~kaizen_eval.estimate.linear.wald_test` (``N − K``, or ``G − 1`` when clustered),
+    as Stata's ``weakiv``.
 
     Examples
     --------
@@ -98,19 +309,22 @@ def anderson_rubin_set(
     >>> ar.kind, 2.0 in ar
     ('interval', True)
     """
-    design = np.column_stack([z, x])
-    kw = {"se": se, "clusters": clusters, "fixed_effects": fixed_effects, "weights": weights}
-    fy = fit_ols(y, design, **kw)
-    fd = fit_ols(d, design, **kw)
-    fs = fit_ols(y + d, design, **kw)
-    py, pd_ = fy.coef[0], fd.coef[0]
-    vy, vd = fy.vcov[0, 0], fd.vcov[0, 0]
-    c = (fs.vcov[0, 0] - vy - vd) / 2
-    q = (
-        stats.f.ppf(1 - alpha, 1, fd.df[0])
-        if np.isfinite(fd.df[0])
-        else stats.chi2.ppf(1 - alpha, 1)
+    rf = reduced_form(
+        y, d, z, x, se=se, clusters=clusters, fixed_effects=fixed_effects, weights=weights
     )
+    if rf.pi.shape[1] != 2:
+        raise KaizenError("anderson_rubin_set takes one treatment; use anderson_rubin for two")
+    if rf.k == 1:
+        return _quadratic_set(rf, alpha)
+    pieces = solve_line(rf, np.array([1.0, 0.0]), np.array([0.0, -1.0]), rf.critical(alpha))
+    return _as_set(pieces, alpha)
+
+
+def _quadratic_set(rf: ReducedForm, alpha: float) -> AndersonRubinSet:
+    """One instrument: ``(π_y − bπ_d)² ≤ q (V_y − 2bC + b²V_d)`` solved in closed form."""
+    py, pd_ = rf.pi[0]
+    vy, c, vd = rf.v[0, 0, 0, 0], rf.v[0, 1, 0, 0], rf.v[1, 1, 0, 0]
+    q = rf.critical(alpha)
     a2 = pd_**2 - q * vd
     a1 = -2 * (py * pd_ - q * c)
     a0 = py**2 - q * vy
@@ -123,3 +337,335 @@ def anderson_rubin_set(
         lo, hi = sorted(((-a1 - r) / (2 * a2), (-a1 + r) / (2 * a2)))
         return AndersonRubinSet("two rays", lo, hi, alpha)
     return AndersonRubinSet("real line", -np.inf, np.inf, alpha)
+
+
+def projection_set(
+    rf: ReducedForm,
+    j: int,
+    alpha: float,
+    *,
+    grid: int | np.ndarray = 401,
+    tol: float | None = None,
+) -> AndersonRubinSet:
+    """Project the joint AR set of two treatments onto treatment ``j`` (0 or 1).
+
+    ``β_j`` belongs to the projection iff some ``β_o`` (the other treatment) is not rejected,
+    i.e. iff the exact one-dimensional set of :func:`solve_line` in ``β_o`` at that ``β_j`` is
+    non-empty, at the joint critical value ``k·F_{1−alpha}(k, df)``. Unboundedness is decided
+    exactly: the projection is unbounded (on both sides) iff some ``β_o``-direction at infinity
+    is accepted, i.e. iff ``{s : W(0, −e_j − s e_o) ≤ crit}`` is non-empty. The bounded part is
+    found on a grid (``grid`` points, widened by doubling around the minimum-distance estimate
+    until its ends are rejected, or the given values), and each change of status between two
+    grid points is refined by bisection to ``tol`` (default: grid step / 1000), which is the
+    reported ``resolution``. Pieces narrower than the grid step, or outside the grid, can be
+    missed.
+
+    Parameters
+    ----------
+    rf : ReducedForm
+        With two treatments (``rf.pi.shape[1] == 3``).
+    j : int
+    alpha : float
+    grid : int or numpy.ndarray
+        Number of grid points, or the grid itself (increasing).
+    tol : float, optional
+
+    Returns
+    -------
+    AndersonRubinSet
+        With ``resolution > 0``.
+    """
+    if rf.pi.shape[1] != 3:
+        raise KaizenError("projection_set needs exactly two treatments")
+    crit = rf.critical(alpha)
+    jj, oo = 1 + j, 2 - j
+    ej, eo = np.eye(3)[jj], np.eye(3)[oo]
+    unbounded = bool(solve_line(rf, -ej, -eo, crit))
+
+    def accepted(t: float) -> bool:
+        return bool(solve_line(rf, np.eye(3)[0] - t * ej, -eo, crit))
+
+    if isinstance(grid, (int, np.integer)):
+        if grid < 11:
+            raise KaizenError(f"`grid` needs at least 11 points; got {grid}")
+        center, scale = _md_estimate(rf)
+        h = 8 * scale[j] if np.isfinite(scale[j]) and scale[j] > 0 else 1.0 + abs(center[j])
+        for _ in range(60):
+            pts = np.linspace(center[j] - h, center[j] + h, int(grid))
+            ends = (accepted(pts[0]), accepted(pts[-1]))
+            if all(ends) if unbounded else not any(ends):
+                break
+            h *= 2
+    else:
+        pts = np.asarray(grid, dtype=float)
+        if pts.ndim != 1 or len(pts) < 2 or np.any(np.diff(pts) <= 0):
+            raise KaizenError("`grid` must be a number of points or an increasing 1-D array")
+    if unbounded and not (accepted(pts[0]) and accepted(pts[-1])):
+        raise KaizenError(
+            f"the projection for treatment {j} is unbounded but the grid "
+            f"[{pts[0]:.4g}, {pts[-1]:.4g}] is too narrow to reach its rays: widen `grid`"
+        )
+    step = float(np.min(np.diff(pts)))
+    tol = step / 1000 if tol is None else float(tol)
+    acc = np.array([accepted(t) for t in pts])
+    pieces: list[list[float]] = []
+    for i, a in enumerate(acc):
+        if not a:
+            continue
+        if i == 0 or not acc[i - 1]:
+            lo = -np.inf if i == 0 and unbounded else pts[i]
+            if i > 0:
+                lo = _bisect(accepted, pts[i - 1], pts[i], tol)
+            pieces.append([lo, pts[i]])
+        if i == len(acc) - 1:
+            pieces[-1][1] = np.inf if unbounded else pts[i]
+        elif not acc[i + 1]:
+            pieces[-1][1] = _bisect(accepted, pts[i + 1], pts[i], tol)
+        else:
+            pieces[-1][1] = pts[i + 1]
+    return _as_set(tuple((float(a), float(b)) for a, b in pieces), alpha, resolution=tol)
+
+
+def _bisect(accepted, out: float, inn: float, tol: float) -> float:
+    """Boundary between a rejected point ``out`` and an accepted point ``inn``."""
+    while abs(inn - out) > tol:
+        mid = (inn + out) / 2
+        if accepted(mid):
+            inn = mid
+        else:
+            out = mid
+    return (inn + out) / 2
+
+
+def _md_estimate(rf: ReducedForm) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum-distance (2SLS-like) estimate of β from ``π_y = Π_d β`` and its Wald SE."""
+    pd_ = rf.pi[:, 1:]
+    beta = np.linalg.lstsq(pd_, rf.pi[:, 0], rcond=None)[0]
+    u = np.concatenate([[1.0], -beta])
+    s = np.einsum("j,l,jlab->ab", u, u, rf.v)
+    with np.errstate(all="ignore"):
+        try:
+            cov = np.linalg.inv(pd_.T @ np.linalg.solve(s, pd_))
+            scale = np.sqrt(np.abs(np.diag(cov)))
+        except np.linalg.LinAlgError:
+            scale = np.full(len(beta), np.nan)
+    return beta, scale
+
+
+@dataclass(frozen=True, eq=False)
+class AndersonRubin:
+    """Anderson–Rubin inference on the LATE of one or two treatments.
+
+    Attributes
+    ----------
+    treatments, instruments : tuple of str
+    alpha : float
+    sets : Mapping[str, AndersonRubinSet]
+        Per treatment: with one treatment, the exact ``1 − alpha`` AR set; with two, the
+        projection of the joint set (grid-based: its ``resolution`` says how precise its ends
+        are; unboundedness is decided exactly).
+    reduced_form : ReducedForm
+        The coefficients and covariance behind every statistic.
+    nobs : int
+    se_type : str
+    """
+
+    treatments: tuple[str, ...]
+    instruments: tuple[str, ...]
+    alpha: float
+    sets: Mapping[str, AndersonRubinSet]
+    reduced_form: ReducedForm = field(repr=False)
+    nobs: int
+    se_type: str
+
+    @property
+    def df(self) -> tuple[int, float]:
+        """``(k, df)`` of the F reference distribution."""
+        return (self.reduced_form.k, self.reduced_form.df)
+
+    @property
+    def critical_value(self) -> float:
+        """The F critical value: a point is in the joint set iff its F ≤ this."""
+        return self.reduced_form.critical(self.alpha) / self.reduced_form.k
+
+    def _u(self, beta: float | Sequence[float]) -> np.ndarray:
+        b = np.atleast_1d(np.asarray(beta, dtype=float))
+        if b.shape != (len(self.treatments),):
+            raise KaizenError(
+                f"`beta` needs {len(self.treatments)} value(s), one per treatment "
+                f"({', '.join(self.treatments)}); got {b.tolist()}"
+            )
+        return np.concatenate([[1.0], -b])
+
+    def statistic(self, beta: float | Sequence[float]) -> float:
+        """AR F statistic ``W(β)/k`` of ``H0: β = beta`` (one value per treatment)."""
+        return self.reduced_form.wald(self._u(beta)) / self.reduced_form.k
+
+    def pvalue(self, beta: float | Sequence[float]) -> float:
+        """Joint AR p-value of ``H0: β = beta``."""
+        return self.reduced_form.pvalue(self._u(beta))
+
+    def __contains__(self, beta: float | Sequence[float]) -> bool:
+        return self.statistic(beta) <= self.critical_value
+
+    def __repr__(self) -> str:
+        lines = [f"<AndersonRubin k={self.reduced_form.k}, df={self.reduced_form.df:g}>"]
+        lines += [f"  {t}: {s}" for t, s in self.sets.items()]
+        return "\n".join(lines)
+
+
+def anderson_rubin(
+    df: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str | Sequence[str],
+    instrument: str | Sequence[str],
+    covariates: str | Sequence[str] = (),
+    fixed_effects: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    se: str | None = None,
+    weights: str | None = None,
+    alpha: float = 0.05,
+    grid: int | Sequence[float] | Mapping[str, Sequence[float]] = 401,
+) -> AndersonRubin:
+    """Anderson–Rubin confidence sets for the LATE, valid however weak the first stage.
+
+    The AR test of ``H0: β = β0`` regresses ``y − Dβ0`` on the instruments and the exogenous
+    regressors (same fixed effects) and tests that all instrument coefficients are zero with the
+    Wald F of the chosen covariance (``F = W/k`` on ``(k, df)``, ``df = N − K`` or ``G − 1``
+    when clustered, as Stata's ``weakiv``/``ivreg2`` robust AR). Its size does not depend on
+    the strength of the first stage, so the set it inverts may be unbounded: then the data
+    cannot rule out arbitrarily large effects, and the string of the set says so.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    outcome : str
+    treatment : str or sequence of str
+        One or two endogenous take-up columns.
+    instrument : str or sequence of str
+        At least as many instruments as treatments.
+    covariates, fixed_effects, cluster, se, weights, alpha
+        As in :func:`~kaizen_eval.estimate.iv.late`.
+    grid : int, sequence of float, or mapping of treatment to sequence of float
+        Two treatments only: the number of grid points for each projection (widened
+        automatically), or the grid(s) itself. Ignored with one treatment (exact set).
+
+    Returns
+    -------
+    AndersonRubin
+        ``.sets[treatment]`` (exact with one treatment; the projection of the joint set with
+        two, ends to within ``.resolution``), ``.pvalue(beta)`` and ``.statistic(beta)`` at any
+        point, ``beta in result`` for the joint set.
+
+    Raises
+    ------
+    KaizenError
+        For no or overlapping columns, more than two treatments, fewer instruments than
+        treatments, a non-numeric column, or an unknown ``se``.
+
+    See Also
+    --------
+    late : the 2SLS estimate; with one treatment it carries the same set in
+        ``extra["anderson_rubin"]``.
+
+    Notes
+    -----
+    With reduced-form and first-stage coefficients ``Π = [π_y, π_1, …]`` on the instruments
+    and their joint covariance (by polarization of the shared sandwich, exact for every type),
+    ``W(β) = (Πu)ᵀ [Σ_jl u_j u_l V_jl]⁻¹ (Πu)`` with ``u = (1, −β)``. With one treatment the
+    set ``{β : W ≤ k F_crit}`` is solved exactly (see :func:`anderson_rubin_set`); it can be an
+    interval, two rays, the whole line, empty (overidentifying restrictions rejected) or a union
+    of intervals. With two the joint set is 2-D; each treatment's interval is its projection
+    (conservative for one coefficient: it covers it with at least ``1 − alpha``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import kaizen_eval as ke
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.integers(0, 2, (400, 2))
+    >>> d = z * (rng.random((400, 2)) < 0.6)
+    >>> y = 2.0 * d[:, 0] + 1.0 * d[:, 1] + rng.normal(size=400)
+    >>> df = pd.DataFrame({"inv": z[:, 0], "ons": z[:, 1], "att": d[:, 0], "rec": d[:, 1],
+    ...                    "y": y})
+    >>> ar = ke.anderson_rubin(df, outcome="y", treatment=["att", "rec"],
+    ...                        instrument=["inv", "ons"], grid=101)
+    >>> ar.sets["att"].kind, [2.0, 1.0] in ar
+    ('interval', True)
+    """
+    treatments = as_list(treatment)
+    instruments = as_list(instrument)
+    covs = as_list(covariates)
+    fes = as_list(fixed_effects)
+    if not treatments or not instruments:
+        raise KaizenError("`treatment` and `instrument` must each name at least one column")
+    if len(treatments) > 2:
+        raise KaizenError(
+            f"anderson_rubin handles one or two treatments; got {len(treatments)} "
+            f"({', '.join(treatments)})"
+        )
+    overlap = set(treatments) & set(instruments)
+    if overlap:
+        raise KaizenError(f"{sorted(overlap)} cannot be both treatment and instrument")
+    if len(instruments) < len(treatments):
+        raise KaizenError(
+            f"{len(treatments)} treatments ({', '.join(treatments)}) need at least as many "
+            f"instruments; got {len(instruments)} ({', '.join(instruments)})"
+        )
+    if not 0 < alpha < 1:
+        raise KaizenError(f"`alpha` must be between 0 and 1; got {alpha}")
+    se_type = check_se_type(se, cluster is not None)
+    sample = estimation_sample(
+        df,
+        [
+            ("outcome", [outcome]),
+            ("treatment", treatments),
+            ("instrument", instruments),
+            ("covariate", covs),
+            ("fixed effect", fes),
+            ("cluster", as_list(cluster)),
+            ("weight", as_list(weights)),
+        ],
+        where="anderson_rubin",
+    )
+    data = sample.data
+    check_varies(data, instruments, fes, "instrument")
+    y = numeric_column(data, outcome, "outcome")
+    d = np.column_stack([numeric_column(data, c, "treatment") for c in treatments])
+    z = np.column_stack([numeric_column(data, c, "instrument") for c in instruments])
+    x, _, _ = covariate_block(data, covs, None)
+    if not fes:
+        x = np.hstack([np.ones((len(y), 1)), x])
+    w = numeric_column(data, weights, "weight") if weights else None
+    rf = reduced_form(
+        y,
+        d,
+        z,
+        x,
+        se=se_type,
+        clusters=data[cluster].to_numpy() if cluster else None,
+        fixed_effects=fe_codes(data, fes),
+        weights=w,
+    )
+    sets: dict[str, AndersonRubinSet] = {}
+    if len(treatments) == 1:
+        if rf.k == 1:
+            sets[treatments[0]] = _quadratic_set(rf, alpha)
+        else:
+            u0, e = np.array([1.0, 0.0]), np.array([0.0, -1.0])
+            sets[treatments[0]] = _as_set(solve_line(rf, u0, e, rf.critical(alpha)), alpha)
+    else:
+        for j, t in enumerate(treatments):
+            g = grid[t] if isinstance(grid, Mapping) else grid
+            g = g if isinstance(g, (int, np.integer)) else np.asarray(g, dtype=float)
+            sets[t] = projection_set(rf, j, alpha, grid=g)
+    return AndersonRubin(
+        treatments=tuple(treatments),
+        instruments=tuple(instruments),
+        alpha=alpha,
+        sets=MappingProxyType(sets),
+        reduced_form=rf,
+        nobs=len(y),
+        se_type=se_type,
+    )
