@@ -309,11 +309,11 @@ def anderson_rubin_set(
     >>> ar.kind, 2.0 in ar
     ('interval', True)
     """
+    if np.ndim(d) > 1 and np.shape(d)[1] != 1:
+        raise KaizenError("anderson_rubin_set takes one treatment; use anderson_rubin for two")
     rf = reduced_form(
         y, d, z, x, se=se, clusters=clusters, fixed_effects=fixed_effects, weights=weights
     )
-    if rf.pi.shape[1] != 2:
-        raise KaizenError("anderson_rubin_set takes one treatment; use anderson_rubin for two")
     if rf.k == 1:
         return _quadratic_set(rf, alpha)
     pieces = solve_line(rf, np.array([1.0, 0.0]), np.array([0.0, -1.0]), rf.critical(alpha))
