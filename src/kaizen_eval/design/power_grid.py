@@ -2,9 +2,9 @@
 
 Every grid point is an independent task: it draws ``sims`` assignments of its design (complete
 randomization of ``invited`` within strata, whole clusters, and with ``design="factorial"`` a
-factorial second stage ``onsite`` drawn within first-stage arm: :func:`kaizen_eval.assign`,
-:meth:`Assignment.redraw_many`), simulates take-up and an outcome with a known effect, and
-estimates it as an analyst would. Each task gets its own child of
+factorial second stage ``onsite`` drawn within first-stage arm × stratum:
+:func:`kaizen_eval.assign`, :meth:`Assignment.redraw_many`), simulates take-up and an outcome
+with a known effect, and estimates it as an analyst would. Each task gets its own child of
 ``numpy.random.SeedSequence(seed).spawn(n_points)``, so the results do not depend on the
 backend (``"serial"``, ``"processes"``, ``"dask"``), the number of workers or the order in which
 tasks finish: they are identical bit for bit.
@@ -102,7 +102,11 @@ def _simulate_point(point: _Point, seed: np.random.SeedSequence) -> dict[str, fl
         frame,
         strata="stratum" if point.strata > 1 else None,
         cluster="cluster" if m > 1 else None,
-        stage2=Stage(arms={"onsite": 0.5}) if point.design == "factorial" else None,
+        stage2=(
+            Stage(arms={"onsite": 0.5}, strata="stratum" if point.strata > 1 else None)
+            if point.design == "factorial"
+            else None
+        ),
         seed=0,  # only its re-draws below are used
     )
     ss_assign, ss_outcome = seed.spawn(2)
@@ -306,18 +310,25 @@ def _run(
                 for i, (p, s) in enumerate(zip(points, seeds, strict=True))
             }
             done = as_completed(futures)
-            for _ in _progress(range(total), total, progress):
-                fut = next(done)
-                out[futures[fut]] = fut.result()
+            try:
+                for _ in _progress(range(total), total, progress):
+                    fut = next(done)
+                    out[futures[fut]] = fut.result()
+            except BaseException:  # a failed task (or Ctrl-C): do not run the rest
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     else:
         from distributed import as_completed as dask_as_completed
 
         futures = client.map(_simulate_point, points, seeds, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         done_iter: Iterator[Any] = iter(dask_as_completed(futures))
-        for _ in _progress(range(total), total, progress):
-            fut = next(done_iter)
-            out[index[fut.key]] = fut.result()
+        try:
+            for _ in _progress(range(total), total, progress):
+                fut = next(done_iter)
+                out[index[fut.key]] = fut.result()
+        finally:
+            client.cancel(futures)  # nothing left to run after an error; frees the results
     missing = [i for i, r in enumerate(out) if r is None]
     if missing:  # cannot happen unless a backend loses a task: never return a short table
         raise RuntimeError(f"grid points {missing} returned no result")
@@ -382,8 +393,8 @@ def power_grid(
         Firms per cluster; whole clusters are assigned and standard errors are clustered (CR1).
     design : {"factorial", "single"}
         ``"factorial"``: ``invited`` (half the units) crossed with a second-stage ``onsite``
-        arm (half of each first-stage arm) that has no effect and is in the regression;
-        ``"single"``: ``invited`` only.
+        arm (half of each first-stage arm × stratum) that has no effect and is in the
+        regression; ``"single"``: ``invited`` only.
     strata : int
         Number of strata of equal size (assignment blocked within them, strata fixed effects).
     sims : int
