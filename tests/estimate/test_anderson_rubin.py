@@ -269,6 +269,8 @@ def test_grid_can_be_given_and_must_be_increasing():
         assert ar.sets[t].high == pytest.approx(auto.sets[t].high, abs=tol)
     with pytest.raises(KaizenError, match="increasing 1-D array"):
         ke.anderson_rubin(FIRMS, grid=[3.0, 1.0, 2.0], **TWO)
+    with pytest.raises(KaizenError, match="reaches the end of the grid"):
+        ke.anderson_rubin(FIRMS, grid=np.linspace(2, 3, 21), **TWO)  # inside the set
     with pytest.raises(KaizenError, match="at least 11 points"):
         ke.anderson_rubin(FIRMS, grid=5, **TWO)
 
@@ -299,3 +301,31 @@ def test_bad_input_errors():
         anderson_rubin_set(
             np.zeros(5), np.zeros((5, 2)), np.zeros((5, 2)), np.ones((5, 1)), se="HC1"
         )
+
+
+def test_tanzania_joint_set_covers_the_true_effects():
+    # the whole chain on the synthetic Tanzania trial (seed 0): classroom and on-site training,
+    # each instrumented by its own random invitation
+    trial = ke.synthetic.simulate_trial("tanzania", seed=0)
+    panel = ke.load_waves(trial.waves, id_col="firm_id", codebook=trial.codebook)
+    long = panel.long.assign(va=lambda d: d["sales"] - d["inputs"])
+    long = ke.to_usd(long, "va", rates=trial.exchange_rates)
+    base = long[long["wave"] == panel.waves[0]][["firm_id", "va_usd"]]
+    last = long[long["wave"] == panel.waves[-1]]
+    df = last.merge(base.rename(columns={"va_usd": "va0"}), on="firm_id", how="left")
+    kw = dict(
+        outcome="va_usd",
+        treatment=["attended", "onsite_received"],
+        instrument=["invited", "onsite"],
+        fixed_effects="stratum",
+        baseline="va0",
+    )
+    ar = ke.anderson_rubin(df, **kw)
+    late = ke.late(df, **kw)
+    truth = (trial.truth["late_classroom_value_added"], trial.truth["late_onsite_value_added"])
+    assert truth in ar
+    assert ar.nobs == late.nobs
+    assert ar.statistic(late.params.to_numpy()) == pytest.approx(0.0, abs=1e-12)  # just-identified
+    for t, b in zip(kw["treatment"], truth, strict=True):
+        assert ar.sets[t].bounded and b in ar.sets[t]
+        assert late.params[t] in ar.sets[t]

@@ -358,7 +358,8 @@ def projection_set(
     until its ends are rejected, or the given values), and each change of status between two
     grid points is refined by bisection to ``tol`` (default: grid step / 1000), which is the
     reported ``resolution``. Pieces narrower than the grid step, or outside the grid, can be
-    missed.
+    missed. A grid whose ends are inside a bounded projection (or outside an unbounded one) is
+    an error, never a silently truncated set.
 
     Parameters
     ----------
@@ -408,6 +409,11 @@ def projection_set(
     step = float(np.min(np.diff(pts)))
     tol = step / 1000 if tol is None else float(tol)
     acc = np.array([accepted(t) for t in pts])
+    if not unbounded and (acc[0] or acc[-1]):
+        raise KaizenError(
+            f"the projection for treatment {j} is bounded but reaches the end of the grid "
+            f"[{pts[0]:.4g}, {pts[-1]:.4g}]: widen `grid`"
+        )
     pieces: list[list[float]] = []
     for i, a in enumerate(acc):
         if not a:
@@ -524,6 +530,7 @@ def anderson_rubin(
     fixed_effects: str | Sequence[str] | None = None,
     cluster: str | None = None,
     se: str | None = None,
+    baseline: str | None = None,
     weights: str | None = None,
     alpha: float = 0.05,
     grid: int | Sequence[float] | Mapping[str, Sequence[float]] = 401,
@@ -545,8 +552,9 @@ def anderson_rubin(
         One or two endogenous take-up columns.
     instrument : str or sequence of str
         At least as many instruments as treatments.
-    covariates, fixed_effects, cluster, se, weights, alpha
-        As in :func:`~kaizen_eval.estimate.iv.late`.
+    covariates, fixed_effects, cluster, se, baseline, weights, alpha
+        As in :func:`~kaizen_eval.estimate.iv.late` (``baseline`` with McKenzie's dummy for a
+        missing value).
     grid : int, sequence of float, or mapping of treatment to sequence of float
         Two treatments only: the number of grid points for each projection (widened
         automatically), or the grid(s) itself. Ignored with one treatment (exact set).
@@ -628,13 +636,14 @@ def anderson_rubin(
             ("weight", as_list(weights)),
         ],
         where="anderson_rubin",
+        keep=as_list(baseline),
     )
     data = sample.data
     check_varies(data, instruments, fes, "instrument")
     y = numeric_column(data, outcome, "outcome")
     d = np.column_stack([numeric_column(data, c, "treatment") for c in treatments])
     z = np.column_stack([numeric_column(data, c, "instrument") for c in instruments])
-    x, _, _ = covariate_block(data, covs, None)
+    x, _, _ = covariate_block(data, covs, baseline)
     if not fes:
         x = np.hstack([np.ones((len(y), 1)), x])
     w = numeric_column(data, weights, "weight") if weights else None
