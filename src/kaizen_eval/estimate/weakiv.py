@@ -484,6 +484,16 @@ class AndersonRubin:
     nobs: int
     se_type: str
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["sets"] = dict(self.sets)  # a mappingproxy cannot be pickled
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state["sets"] = MappingProxyType(dict(state["sets"]))
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     @property
     def df(self) -> tuple[int, float]:
         """``(k, df)`` of the F reference distribution."""
