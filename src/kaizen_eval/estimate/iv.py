@@ -12,9 +12,7 @@ import pandas as pd
 
 from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._build import check_varies, weighted_mean, wrap
-from kaizen_eval.estimate._frame import estimation_sample, fe_codes, numeric_column
-from kaizen_eval.estimate.covariance import check_se_type
-from kaizen_eval.estimate.itt import covariate_block
+from kaizen_eval.estimate._ivdata import iv_data
 from kaizen_eval.estimate.linear import fit_2sls, fit_ols, wald_test
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.weakiv import anderson_rubin_set
@@ -163,47 +161,24 @@ def late(
     """
     treatments = as_list(treatment)
     instruments = as_list(instrument)
-    covs = as_list(covariates)
     fes = as_list(fixed_effects)
-    if not treatments or not instruments:
-        raise KaizenError("`treatment` and `instrument` must each name at least one column")
-    overlap = set(treatments) & set(instruments)
-    if overlap:
-        raise KaizenError(f"{sorted(overlap)} cannot be both treatment and instrument")
-    if len(instruments) < len(treatments):
-        raise KaizenError(
-            f"{len(treatments)} treatments ({', '.join(treatments)}) need at least as many "
-            f"instruments; got {len(instruments)} ({', '.join(instruments)})"
-        )
-    se_type = check_se_type(se, cluster is not None)
-    sample = estimation_sample(
+    iv = iv_data(
         df,
-        [
-            ("outcome", [outcome]),
-            ("treatment", treatments),
-            ("instrument", instruments),
-            ("covariate", covs),
-            ("fixed effect", fes),
-            ("cluster", as_list(cluster)),
-            ("weight", as_list(weights)),
-        ],
+        outcome=outcome,
+        treatments=treatments,
+        instruments=instruments,
+        covariates=as_list(covariates),
+        fixed_effects=fes,
+        cluster=cluster,
+        se=se,
+        baseline=baseline,
+        weights=weights,
         where="late",
-        keep=as_list(baseline),
     )
-    data = sample.data
-    notes = check_varies(data, instruments, fes, "instrument")
-    check_varies(data, treatments, (), "treatment")
-    y = numeric_column(data, outcome, "outcome")
-    d = np.column_stack([numeric_column(data, c, "treatment") for c in treatments])
-    z = np.column_stack([numeric_column(data, c, "instrument") for c in instruments])
-    x, x_names, bnotes = covariate_block(data, covs, baseline)
-    notes.extend(bnotes)
-    w = numeric_column(data, weights, "weight") if weights else None
-    if not fes:
-        x = np.hstack([np.ones((len(y), 1)), x])
-        x_names = ["(Intercept)", *x_names]
-    clusters = data[cluster].to_numpy() if cluster else None
-    codes = fe_codes(data, fes)
+    check_varies(iv.data, treatments, (), "treatment")
+    sample, notes, se_type = iv.sample, iv.notes, iv.se_type
+    y, d, z, x, x_names = iv.y, iv.d, iv.z, iv.x, iv.x_names
+    w, clusters, codes = iv.weights, iv.clusters, iv.codes
     first = _first_stage(d, z, x, treatments, instruments, x_names, se_type, clusters, codes, w)
     fit = fit_2sls(
         y,

@@ -18,10 +18,7 @@ import scipy.linalg
 from scipy import stats
 
 from kaizen_eval._validation import KaizenError, as_list
-from kaizen_eval.estimate._build import check_varies
-from kaizen_eval.estimate._frame import estimation_sample, fe_codes, numeric_column
-from kaizen_eval.estimate.covariance import check_se_type
-from kaizen_eval.estimate.itt import covariate_block
+from kaizen_eval.estimate._ivdata import iv_data
 from kaizen_eval.estimate.linear import fit_ols
 
 Pieces = tuple[tuple[float, float], ...]
@@ -614,57 +611,35 @@ def anderson_rubin(
     """
     treatments = as_list(treatment)
     instruments = as_list(instrument)
-    covs = as_list(covariates)
-    fes = as_list(fixed_effects)
-    if not treatments or not instruments:
-        raise KaizenError("`treatment` and `instrument` must each name at least one column")
     if len(treatments) > 2:
         raise KaizenError(
             f"anderson_rubin handles one or two treatments; got {len(treatments)} "
             f"({', '.join(treatments)})"
         )
-    overlap = set(treatments) & set(instruments)
-    if overlap:
-        raise KaizenError(f"{sorted(overlap)} cannot be both treatment and instrument")
-    if len(instruments) < len(treatments):
-        raise KaizenError(
-            f"{len(treatments)} treatments ({', '.join(treatments)}) need at least as many "
-            f"instruments; got {len(instruments)} ({', '.join(instruments)})"
-        )
     if not 0 < alpha < 1:
         raise KaizenError(f"`alpha` must be between 0 and 1; got {alpha}")
-    se_type = check_se_type(se, cluster is not None)
-    sample = estimation_sample(
+    iv = iv_data(
         df,
-        [
-            ("outcome", [outcome]),
-            ("treatment", treatments),
-            ("instrument", instruments),
-            ("covariate", covs),
-            ("fixed effect", fes),
-            ("cluster", as_list(cluster)),
-            ("weight", as_list(weights)),
-        ],
+        outcome=outcome,
+        treatments=treatments,
+        instruments=instruments,
+        covariates=as_list(covariates),
+        fixed_effects=as_list(fixed_effects),
+        cluster=cluster,
+        se=se,
+        baseline=baseline,
+        weights=weights,
         where="anderson_rubin",
-        keep=as_list(baseline),
     )
-    data = sample.data
-    check_varies(data, instruments, fes, "instrument")
-    y = numeric_column(data, outcome, "outcome")
-    d = np.column_stack([numeric_column(data, c, "treatment") for c in treatments])
-    z = np.column_stack([numeric_column(data, c, "instrument") for c in instruments])
-    x, _, _ = covariate_block(data, covs, baseline)
-    if not fes:
-        x = np.hstack([np.ones((len(y), 1)), x])
-    w = numeric_column(data, weights, "weight") if weights else None
+    y, d, z, x, w, se_type = iv.y, iv.d, iv.z, iv.x, iv.weights, iv.se_type
     rf = reduced_form(
         y,
         d,
         z,
         x,
         se=se_type,
-        clusters=data[cluster].to_numpy() if cluster else None,
-        fixed_effects=fe_codes(data, fes),
+        clusters=iv.clusters,
+        fixed_effects=iv.codes,
         weights=w,
     )
     sets: dict[str, AndersonRubinSet] = {}
