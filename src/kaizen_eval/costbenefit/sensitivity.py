@@ -8,7 +8,7 @@ uncertainty is what ``CostBenefit.draws`` describes).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -34,19 +34,7 @@ Parameter = Literal[
     "takeup",
     "scale",
 ]
-PARAMETERS: tuple[Parameter, ...] = (
-    "gain",
-    "cost",
-    "years",
-    "discount_rate",
-    "decay",
-    "delay",
-    "survival",
-    "spillover_gain",
-    "business_stealing",
-    "takeup",
-    "scale",
-)
+PARAMETERS: tuple[Parameter, ...] = get_args(Parameter)
 Metric = Literal["bcr", "npv", "irr", "pv_gains", "breakeven_gain", "breakeven_years"]
 METRICS: tuple[Metric, ...] = (
     "bcr",
