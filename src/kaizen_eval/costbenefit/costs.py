@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,7 @@ import pandas as pd
 from kaizen_eval._validation import KaizenError, check_option
 
 Basis = Literal["participant", "invited"]
-BASES: tuple[Basis, ...] = ("participant", "invited")
+BASES: tuple[Basis, ...] = get_args(Basis)
 
 
 def _finite(name: str, value: object) -> float:

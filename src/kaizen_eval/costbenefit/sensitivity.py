@@ -36,14 +36,7 @@ Parameter = Literal[
 ]
 PARAMETERS: tuple[Parameter, ...] = get_args(Parameter)
 Metric = Literal["bcr", "npv", "irr", "pv_gains", "breakeven_gain", "breakeven_years"]
-METRICS: tuple[Metric, ...] = (
-    "bcr",
-    "npv",
-    "irr",
-    "pv_gains",
-    "breakeven_gain",
-    "breakeven_years",
-)
+METRICS: tuple[Metric, ...] = get_args(Metric)
 TORNADO_COLUMNS = (
     "parameter",
     "base_value",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,7 @@ from kaizen_eval._validation import KaizenError, check_option
 from kaizen_eval.scores._answers import binary_answers, check_keys, item_domains
 
 Overall = Literal["items", "domains"]
-OVERALL: tuple[Overall, ...] = ("items", "domains")
+OVERALL: tuple[Overall, ...] = get_args(Overall)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from kaizen_eval._validation import KaizenError, check_option, require_columns
 from kaizen_eval.scores._answers import check_keys, component_names, numeric_column
 
 Missing = Literal["available", "group_mean"]
-MISSING: tuple[Missing, ...] = ("available", "group_mean")
+MISSING: tuple[Missing, ...] = get_args(Missing)
 
 
 @dataclass(frozen=True)
