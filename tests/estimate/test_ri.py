@@ -166,3 +166,21 @@ def test_baseline_enters_the_statistic_like_itt(clustered):
     assert ri.nobs == 300
     ci = ke.randomization_ci(df, outcome="y", treatment="t", baseline="y0", draws=200)
     assert ci.estimate == pytest.approx(e.estimate, rel=1e-10)
+
+
+def test_progress_bar_on_stderr_and_same_result(capsys):
+    import numpy as np
+    import pandas as pd
+
+    import kaizen_eval as ke
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"t": np.repeat([0, 1], 30), "y": rng.normal(size=60)})
+    quiet = ke.randomization_inference(df, outcome="y", treatment="t", draws=2500, seed=1)
+    loud = ke.randomization_inference(
+        df, outcome="y", treatment="t", draws=2500, seed=1, progress=True
+    )
+    err = capsys.readouterr().err
+    assert "randomization draws" in err and "3/3" in err  # 2,500 draws in blocks of 1,000
+    assert loud.pvalue == quiet.pvalue
+    np.testing.assert_array_equal(loud.draws, quiet.draws)

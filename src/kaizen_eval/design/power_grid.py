@@ -37,9 +37,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError, check_option
 from kaizen_eval.design.assignment import assign
-from kaizen_eval.design.simulate import _progress
 from kaizen_eval.design.stages import Stage
 from kaizen_eval.estimate.linear import fit_2sls, fit_ols
 
@@ -301,7 +301,9 @@ def _run(
     total = len(points)
     out: list[dict[str, float] | None] = [None] * total
     if backend == "serial":
-        for i in _progress(range(total), total, progress):
+        for i in progress_bar(
+            range(total), total=total, show=progress, desc="power grid", unit="point"
+        ):
             out[i] = _simulate_point(points[i], seeds[i])
     elif backend == "processes":
         with ProcessPoolExecutor(max_workers=max_workers or os.cpu_count()) as pool:
@@ -311,7 +313,9 @@ def _run(
             }
             done = as_completed(futures)
             try:
-                for _ in _progress(range(total), total, progress):
+                for _ in progress_bar(
+                    range(total), total=total, show=progress, desc="power grid", unit="point"
+                ):
                     fut = next(done)
                     out[futures[fut]] = fut.result()
             except BaseException:  # a failed task (or Ctrl-C): do not run the rest
@@ -324,7 +328,9 @@ def _run(
         index = {f.key: i for i, f in enumerate(futures)}
         done_iter: Iterator[Any] = iter(dask_as_completed(futures))
         try:
-            for _ in _progress(range(total), total, progress):
+            for _ in progress_bar(
+                range(total), total=total, show=progress, desc="power grid", unit="point"
+            ):
                 fut = next(done_iter)
                 out[index[fut.key]] = fut.result()
         finally:

@@ -18,14 +18,14 @@ baseline covariate, included in the regression: ANCOVA), ``u_c ~ N(0, icc·(1 - 
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.design.assignment import Assignment
 from kaizen_eval.estimate.covariance import check_se_type
@@ -79,25 +79,6 @@ class SimulatedPower:
         """Monte Carlo standard error of a share (``power`` or ``coverage``): sqrt(p(1-p)/sims)."""
         p = self._table[column]
         return np.sqrt(p * (1 - p) / self.sims)
-
-
-def _progress(iterable: Iterable[int], total: int, show: bool) -> Iterable[int]:
-    if not show:
-        return iterable
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # a plain counter on stderr
-
-        def counter() -> Iterable[int]:
-            step = max(1, total // 20)
-            for i in iterable:
-                if i % step == 0 or i == total - 1:
-                    print(f"\rsimulating: {i + 1}/{total}", end="", file=sys.stderr)
-                yield i
-            print(file=sys.stderr)
-
-        return counter()
-    return tqdm(iterable, total=total, desc="simulating", unit="rep")
 
 
 def simulate_power(
@@ -210,7 +191,9 @@ def simulate_power(
     est = np.empty((sims, len(terms)))
     ses = np.empty((sims, len(terms)))
     dfs = np.empty((sims, len(terms)))
-    for s in _progress(range(int(sims)), int(sims), progress):
+    for s in progress_bar(
+        range(int(sims)), total=int(sims), show=progress, desc="simulating", unit="trial"
+    ):
         d = np.column_stack(
             [np.prod([draws[a][s] for a in arms], axis=0).astype(float) for arms in parts]
         )

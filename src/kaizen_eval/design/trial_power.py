@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.design.simulate import _progress
 
 #: Per site: assignment arms, their take-up, and truth keys of (estimand, term).
 _SITE_DESIGN: dict[str, dict[str, Any]] = {
@@ -147,7 +147,9 @@ def simulate_trial_power(
         "alpha": alpha,
     }
     rows = []
-    for r in _progress(range(int(reps)), int(reps), progress):
+    for r in progress_bar(
+        range(int(reps)), total=int(reps), show=progress, desc=site, unit="trial"
+    ):
         trial = ke.synthetic.simulate_trial(site, n_firms=n_firms, seed=int(seeds[r]))
         df = trial.analysis_frame()
         fits = {"ITT": ke.itt(df, treatment=design["arms"], **spec)}

@@ -14,11 +14,9 @@ from kaizen_eval.estimate.engine import block_rows
 from kaizen_eval.estimate.ri import (
     _TIE_RTOL,
     RI_STATISTICS,
-    _count_assignments,
-    _enumerate,
-    _permute,
     _Statistic,
     _unit_values,
+    assignment_blocks,
     baseline_columns,
 )
 
@@ -84,6 +82,7 @@ def romano_wolf(
     seed: int | np.random.Generator = 0,
     statistic: str = "t",
     baseline: Mapping[str, str] | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Romano–Wolf step-down p-values for the effect of one assignment on several outcomes.
 
@@ -180,13 +179,7 @@ def romano_wolf(
         stats_.append((s, ok, idx))
         observed[idx] = s(t[ok, None])[0]
         nobs[idx] = int(ok.sum())
-    n_assign = _count_assignments(t_unit, s_unit)
-    exact = np.unique(t_unit).size == 2 and n_assign <= draws
-    block = block_rows(n)
-    if exact:
-        chunks = _enumerate(t_unit, s_unit, block)
-    else:
-        chunks = _permute(t_unit, s_unit, draws, rng, block)
+    exact, _, chunks = assignment_blocks(t_unit, s_unit, draws, rng, block_rows(n), show=progress)
     dist = []
     for a in chunks:
         tmat = (a[:, unit] if cluster else a).T  # rows are the units without clusters

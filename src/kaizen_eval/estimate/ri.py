@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError, as_list, check_option
 from kaizen_eval.estimate._frame import (
     design_columns,
@@ -108,6 +109,7 @@ def randomization_inference(
     statistic: str = "coef",
     assignment: Any = None,
     baseline: str | None = None,
+    progress: bool = False,
 ) -> RandomizationInference:
     """Randomization (permutation) test of the sharp null of no effect of ``treatment``.
 
@@ -146,6 +148,8 @@ def randomization_inference(
     baseline : str, optional
         Baseline value of the outcome, a covariate of the statistic's regression (ANCOVA) with
         McKenzie's dummy for missing values, exactly as in :func:`~kaizen_eval.estimate.itt.itt`.
+    progress : bool
+        Show a progress bar over the blocks of draws (on standard error).
 
     Returns
     -------
@@ -211,14 +215,9 @@ def randomization_inference(
         data, y, covs, fes, statistic, cluster_codes=unit if cluster else None, extra=extra
     )
     observed = float(stat(t[:, None])[0])
-    n_assign = _count_assignments(t_unit, s_unit)
-    binary = np.unique(t_unit).size == 2
-    exact = binary and n_assign <= draws
-    block = block_rows(n)
-    if exact:
-        chunks = _enumerate(t_unit, s_unit, block)
-    else:
-        chunks = _permute(t_unit, s_unit, draws, rng, block)
+    exact, n_assign, chunks = assignment_blocks(
+        t_unit, s_unit, draws, rng, block_rows(n), show=progress
+    )
     values = np.concatenate([stat((a[:, unit] if cluster else a).T) for a in chunks])
     tol = _TIE_RTOL * max(abs(observed), 1e-300)
     extreme = np.abs(values) >= abs(observed) - tol
@@ -364,6 +363,36 @@ def _count_assignments(t_unit: np.ndarray, s_unit: np.ndarray) -> int:
             ways //= math.factorial(int(c))
         total *= ways
     return total
+
+
+def assignment_blocks(
+    t_unit: np.ndarray,
+    s_unit: np.ndarray,
+    draws: int,
+    rng: np.random.Generator,
+    block: int = _CHUNK,
+    *,
+    show: bool = False,
+) -> tuple[bool, int, Iterable[np.ndarray]]:
+    """Re-drawn unit-level assignments, in blocks: all of them when few enough, else ``draws``.
+
+    Returns ``(exact, n_assignments, blocks)``: with a binary assignment whose number of distinct
+    within-stratum permutations is at most ``draws``, every one is enumerated (``exact``);
+    otherwise ``draws`` random within-stratum permutations. Each block holds at most ``block``
+    assignments (rows); ``show`` draws a progress bar over the blocks.
+    """
+    n_assign = _count_assignments(t_unit, s_unit)
+    exact = bool(np.unique(t_unit).size == 2 and n_assign <= draws)
+    if exact:
+        chunks = _enumerate(t_unit, s_unit, block)
+    else:
+        chunks = _permute(t_unit, s_unit, draws, rng, block)
+    total = -(-(n_assign if exact else draws) // block)
+    return (
+        exact,
+        n_assign,
+        progress_bar(chunks, total=total, show=show, desc="randomization draws", unit="block"),
+    )
 
 
 def _enumerate(t_unit: np.ndarray, s_unit: np.ndarray, size: int = _CHUNK) -> Iterator[np.ndarray]:

@@ -12,10 +12,8 @@ from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
 from kaizen_eval.estimate.ri import (
     _TIE_RTOL,
-    _count_assignments,
-    _enumerate,
-    _permute,
     _Statistic,
+    assignment_blocks,
     baseline_columns,
     design_units,
 )
@@ -74,6 +72,7 @@ def randomization_ci(
     seed: int | np.random.Generator = 0,
     alpha: float = 0.05,
     baseline: str | None = None,
+    progress: bool = False,
 ) -> RandomizationCI:
     """Invert randomization tests of ``H0: effect = τ`` under a constant additive effect.
 
@@ -100,6 +99,8 @@ def randomization_ci(
     alpha : float
     baseline : str, optional
         Baseline outcome as a covariate (McKenzie's dummy for missing values).
+    progress : bool
+        Show a progress bar over the blocks of draws (on standard error).
 
     Returns
     -------
@@ -149,8 +150,7 @@ def randomization_ci(
         raise KaizenError(
             f"{randomized!r} does not move {treatment!r} at all: the effect is not identified"
         )
-    exact = np.unique(t_unit).size == 2 and _count_assignments(t_unit, s_unit) <= draws
-    chunks = _enumerate(t_unit, s_unit) if exact else _permute(t_unit, s_unit, draws, rng)
+    exact, _, chunks = assignment_blocks(t_unit, s_unit, draws, rng, show=progress)
     pairs = [stat.coef_and_slope((a[:, unit] if cluster else a).T, d) for a in chunks]
     a = np.concatenate([p[0] for p in pairs])
     c = np.concatenate([p[1] for p in pairs])
