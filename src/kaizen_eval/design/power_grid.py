@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -300,10 +300,14 @@ def _run(
     """Run every task on the backend; results in the order of ``points``."""
     total = len(points)
     out: list[dict[str, float] | None] = [None] * total
-    if backend == "serial":
-        for i in progress_bar(
+
+    def ticks() -> Iterable[int]:
+        return progress_bar(
             range(total), total=total, show=progress, desc="power grid", unit="point"
-        ):
+        )
+
+    if backend == "serial":
+        for i in ticks():
             out[i] = _simulate_point(points[i], seeds[i])
     elif backend == "processes":
         with ProcessPoolExecutor(max_workers=max_workers or os.cpu_count()) as pool:
@@ -313,9 +317,7 @@ def _run(
             }
             done = as_completed(futures)
             try:
-                for _ in progress_bar(
-                    range(total), total=total, show=progress, desc="power grid", unit="point"
-                ):
+                for _ in ticks():
                     fut = next(done)
                     out[futures[fut]] = fut.result()
             except BaseException:  # a failed task (or Ctrl-C): do not run the rest
@@ -328,9 +330,7 @@ def _run(
         index = {f.key: i for i, f in enumerate(futures)}
         done_iter: Iterator[Any] = iter(dask_as_completed(futures))
         try:
-            for _ in progress_bar(
-                range(total), total=total, show=progress, desc="power grid", unit="point"
-            ):
+            for _ in ticks():
                 fut = next(done_iter)
                 out[index[fut.key]] = fut.result()
         finally:
