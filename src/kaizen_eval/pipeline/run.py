@@ -98,18 +98,22 @@ def _prepare(plan: Plan) -> tuple[Any, pd.DataFrame, list[str]]:
     return panel, long, notes
 
 
+def _at_baseline(plan: Plan, long: pd.DataFrame, frame: pd.DataFrame, column: str) -> pd.Series:
+    """Return the baseline-wave value of ``column`` for each firm (row) of ``frame``."""
+    ident = plan.data.id
+    base = long.loc[long["wave"] == plan.design.baseline_wave].set_index(ident)[column]
+    return frame[ident].map(base)
+
+
 def _baseline_columns(
     plan: Plan, long: pd.DataFrame, wave: str, columns: list[str]
 ) -> pd.DataFrame:
     """Rows of ``wave`` with ``columns`` replaced by their baseline values (by firm)."""
     frame = long[long["wave"] == wave].copy()
-    base_wave = plan.design.baseline_wave
-    if base_wave is None or not columns:
-        return frame
-    ident = plan.data.id
-    base = long.loc[long["wave"] == base_wave, [ident, *columns]]
-    frame = frame.drop(columns=[c for c in columns if c in frame.columns])
-    return frame.merge(base, on=ident, how="left")
+    if plan.design.baseline_wave is not None:
+        for c in columns:
+            frame[c] = _at_baseline(plan, long, frame, c)
+    return frame
 
 
 def _estimate_family(
@@ -151,8 +155,7 @@ def _estimate_family(
         }
         if fam.ancova and des.baseline_wave is not None:
             bl = f"{outcome}__baseline"
-            base = long.loc[long["wave"] == des.baseline_wave, [plan.data.id, outcome]]
-            frame[bl] = frame[plan.data.id].map(base.set_index(plan.data.id)[outcome]).astype(float)
+            frame[bl] = _at_baseline(plan, long, frame, outcome).astype(float)
             specs[outcome]["baseline"] = bl
     for estimand in est.estimands:
         results = {}
