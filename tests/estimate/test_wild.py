@@ -100,3 +100,20 @@ def test_confidence_interval_inverts_the_test():
         inside = ke.wild_cluster_bootstrap(df, null=end - outward * 1e-3 * width, **kw)
         outside = ke.wild_cluster_bootstrap(df, null=end + outward * 1e-3 * width, **kw)
         assert inside.pvalue > 0.05 >= outside.pvalue
+
+
+def test_progress_bar_counts_the_bootstrap_draws(capsys):
+    rng = np.random.default_rng(4)
+    g = np.repeat(np.arange(14), 10)
+    df = pd.DataFrame({"g": g, "t": (g % 2).astype(float)})
+    df["y"] = 0.3 * df["t"] + rng.normal(size=14)[g] + rng.normal(size=140)
+    kw = {"outcome": "y", "treatment": "t", "cluster": "g", "draws": 2_500, "seed": 3}
+    quiet = ke.wild_cluster_bootstrap(df, **kw)
+    loud = ke.wild_cluster_bootstrap(df, **kw, progress=True)
+    err = capsys.readouterr().err
+    assert "wild bootstrap" in err and "2500/2500" in err
+    assert loud.pvalue == quiet.pvalue
+    np.testing.assert_array_equal(loud.draws, quiet.draws)
+    with_ci = ke.wild_cluster_bootstrap(df, **kw, ci=True, progress=True)
+    err = capsys.readouterr().err
+    assert "wild bootstrap" in err and with_ci.ci_low < with_ci.estimate < with_ci.ci_high

@@ -8,13 +8,14 @@ coefficient and cluster score is a matrix product with the draws of cluster weig
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._progress import counter
 from kaizen_eval._validation import KaizenError, as_list, check_option
 from kaizen_eval.estimate._frame import design_columns, estimation_sample, fe_codes, numeric_column
 from kaizen_eval.estimate.absorb import Absorber, factorize
@@ -106,6 +107,7 @@ def wcr_tstats(
     *,
     null: float = 0.0,
     fixed_effects: np.ndarray | None = None,
+    on_block: Callable[[int], object] | None = None,
 ) -> tuple[float, np.ndarray]:
     """Observed and bootstrap CR1 t statistics of the WCR bootstrap for given cluster weights.
 
@@ -122,6 +124,8 @@ def wcr_tstats(
         The value of the coefficient imposed by the restricted model.
     fixed_effects : numpy.ndarray, optional
         Codes of fixed effects to absorb.
+    on_block : callable, optional
+        Called with the number of draws of each block once it is done (progress bars).
 
     Returns
     -------
@@ -135,6 +139,8 @@ def wcr_tstats(
         vb = v[start : start + _CHUNK]
         ystar = p.residualize(restricted[:, None] * vb.T[p.codes]) + null * p.t[:, None]
         out.append(p.tstat(ystar, null))
+        if on_block is not None:
+            on_block(vb.shape[0])
     return observed, np.concatenate(out) if out else np.empty(0)
 
 
@@ -152,6 +158,7 @@ def wild_cluster_bootstrap(
     seed: int | np.random.Generator = 0,
     ci: bool = False,
     alpha: float = 0.05,
+    progress: bool = False,
 ) -> WildBootstrap:
     """Test ``H0: β_treatment = null`` by the wild cluster restricted bootstrap.
 
@@ -178,6 +185,9 @@ def wild_cluster_bootstrap(
     ci : bool
         Also invert the test into a ``1 − alpha`` confidence interval (bisection on each end).
     alpha : float
+    progress : bool
+        Show a progress bar of the bootstrap draws on standard error (with ``ci``, of the draws
+        of every test of the inversion, whose number is not known in advance).
 
     Returns
     -------
@@ -236,8 +246,14 @@ def wild_cluster_bootstrap(
         v = rng.choice(_WEBB, size=(draws, g))
     clusters = data[cluster].to_numpy()
 
+    bar = counter(
+        total=None if ci else v.shape[0], show=progress, desc="wild bootstrap", unit="draw"
+    )
+
     def test(value: float) -> tuple[float, float, np.ndarray]:
-        obs, bt = wcr_tstats(y, t, x, clusters, v, null=value, fixed_effects=codes)
+        obs, bt = wcr_tstats(
+            y, t, x, clusters, v, null=value, fixed_effects=codes, on_block=bar.update
+        )
         tol = 1e-9 * max(abs(obs), 1e-300)
         return float(np.mean(np.abs(bt) >= abs(obs) - tol)), obs, bt
 
@@ -248,6 +264,7 @@ def wild_cluster_bootstrap(
     if ci:
         se = abs((estimate - null) / observed) if observed != 0 else float(np.std(boot))
         lo, hi = (_invert(lambda b: test(b)[0], estimate, d * se, alpha) for d in (-1.0, 1.0))
+    bar.close()
     return WildBootstrap(
         pvalue=pvalue,
         statistic=observed,
