@@ -6,8 +6,8 @@ import pytest
 
 import kaizen_eval as ke
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.estimate import multiple as multiple_module
 from kaizen_eval.estimate import ri as ri_module
+from kaizen_eval.estimate import ri_family as family_module
 from kaizen_eval.estimate.engine import ResamplingEngine
 from kaizen_eval.estimate.linear import fit_2sls, fit_ols
 from kaizen_eval.estimate.ri import _permute
@@ -112,6 +112,40 @@ def test_results_are_bit_identical_whatever_the_block_size(data, se, iv, fe_kind
         assert np.array_equal(parts.std_error, whole.std_error)
 
 
+@pytest.mark.parametrize("se", ["HC1", "HC3", "CR1"])
+def test_chunks_of_fixed_shape_make_results_independent_of_position(data, se):
+    # more draws than one chunk, cut into blocks that straddle the chunk boundaries: a draw's
+    # statistics are bit-identical wherever it falls in a block or chunk
+    rng = np.random.default_rng(8)
+    t = data["draws"][0]
+    eng = ResamplingEngine(
+        data["y"],
+        covariates=data["x"],
+        fixed_effects=data["stratum"],
+        se_type=se,
+        clusters=data["cluster"] if se == "CR1" else None,
+    )
+    draws = np.array([rng.permutation(t) for _ in range(2 * eng.chunk + 37)])
+    whole = eng.statistics(draws)
+    for size in (eng.chunk - 1, eng.chunk + 5, 100):
+        parts = eng.run(draws[i : i + size] for i in range(0, len(draws), size))
+        assert np.array_equal(parts.coef, whole.coef)
+        assert np.array_equal(parts.std_error, whole.std_error)
+    shifted = eng.statistics(draws[13:])
+    assert np.array_equal(shifted.std_error, whole.std_error[13:])
+    assert np.array_equal(eng.coefficients(draws[5:9]), eng.coefficients(draws)[5:9])
+    # and they are the refits' numbers
+    fit = fit_ols(
+        data["y"][:, 1],
+        np.column_stack([draws[300], data["x"]]),
+        se=se,
+        clusters=data["cluster"] if se == "CR1" else None,
+        fixed_effects=data["stratum"],
+    )
+    np.testing.assert_allclose(whole.coef[300, 1], fit.coef[0], rtol=1e-10)
+    np.testing.assert_allclose(whole.std_error[300, 1], fit.std_error[0], rtol=1e-10)
+
+
 def test_engine_refuses_what_it_cannot_do(data):
     with pytest.raises(KaizenError, match="se_type"):
         ResamplingEngine(data["y"], se_type="CR2", clusters=data["cluster"])
@@ -156,7 +190,7 @@ def test_ri_and_romano_wolf_do_not_depend_on_the_block_size(trial, monkeypatch):
     rw = ke.romano_wolf(trial, outcomes=["y", "y2"], **kw)
     for size in (1, 7):
         monkeypatch.setattr(ri_module, "block_rows", lambda n, size=size: size)
-        monkeypatch.setattr(multiple_module, "block_rows", lambda n, size=size: size)
+        monkeypatch.setattr(family_module, "block_rows", lambda n, size=size: size)
         again = ke.randomization_inference(trial, outcome="y", statistic="t", **kw)
         assert np.array_equal(again.draws, ri.draws)
         pd.testing.assert_frame_equal(ke.romano_wolf(trial, outcomes=["y", "y2"], **kw), rw)

@@ -30,12 +30,15 @@ exactly what refitting with :func:`~kaizen_eval.estimate.linear.fit_ols` or
 meat is expanded as ``Σ w ỹ² − 2β Σ w a ỹ + β² Σ w a²`` (``w = z̃²/(1 − h)^p``, ``a = t̃`` or
 ``d̃``), so that all outcomes share the per-draw work.
 
-Every quantity of a draw is computed from its own row only, by reductions whose order does not
-depend on how many rows the block has (``numpy.einsum`` without BLAS, sparse sums), so results
-are bit-identical whatever the block size (BLAS matrix products are not: their summation order
-changes with the shape). Fixed effects absorbed iteratively (very large ones, see
-:class:`~kaizen_eval.estimate.absorb.Absorber`) are the exception: their convergence check spans
-the block.
+Every quantity of a draw is computed from its own row only, and always inside a block of the
+same shape: draws are processed in chunks of :func:`chunk_rows` rows (the last one padded with
+zero rows that are discarded), so that the BLAS matrix products, whose summation order depends on
+the shapes of their operands (and differs in the last bits between, say, a 3-row and a 256-row
+product), see exactly the same shapes whatever the caller's blocks; outcomes likewise enter
+the products in blocks of a fixed number of columns. Results are therefore bit-identical whatever
+the block size, and an outcome's results are the same alone or in a family. Fixed effects
+absorbed iteratively (very large ones, see :class:`~kaizen_eval.estimate.absorb.Absorber`) are
+the exception: their convergence check spans the chunk.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ from kaizen_eval.estimate.absorb import Absorber, factorize
 from kaizen_eval.estimate.covariance import leverage_adjusted, small_sample_factor
 
 ENGINE_SE_TYPES: tuple[str, ...] = ("HC0", "HC1", "HC2", "HC3", "CR0", "CR1")
+_OUTCOME_BLOCK = 8  # outcomes per matrix product (fixed, so results do not depend on K)
+_DENSE_FE_CELLS = 2**22  # one fixed effect is partialled densely up to n × levels = 4M cells
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,6 +143,10 @@ class ResamplingEngine:
             self._fe_basis = np.empty((n, 0))
         elif ab is not None and ab._basis is not None:
             self._fe_basis = ab._basis  # several fixed effects: their orthonormal basis
+        elif ab is not None and n * ab.rank <= _DENSE_FE_CELLS:
+            # one fixed effect with few levels: its orthonormal basis (scaled indicators), so
+            # that the draws are partialled by two BLAS products
+            self._fe_basis = ab._dmat.toarray() / np.sqrt(ab._wsum)[None, :]
         else:
             self._fe_basis = np.empty((n, 0))
         xr = ab.residualize(x) if ab is not None and x.shape[1] else x
@@ -145,7 +154,7 @@ class ResamplingEngine:
         # basis of everything partialled out by row-wise products (covariates; dense FE basis)
         self._q = np.hstack([q, self._fe_basis])
         self._qt = np.ascontiguousarray(self._q.T)  # rows: basis vectors (contiguous sums)
-        self._one_fe = ab is not None and ab._c is not None
+        self._one_fe = ab is not None and ab._c is not None and not self._fe_basis.shape[1]
         if self._one_fe:
             self._codes = ab._c
             self._group_sum = scipy.sparse.csr_matrix(
@@ -156,6 +165,9 @@ class ResamplingEngine:
         self.y = self._partial_columns(y2)  # ỹ, (n, K)
         self._yt = np.ascontiguousarray(self.y.T)  # (K, n): contiguous row-wise sums
         self._yyt = self._yt * self._yt
+        self.chunk = chunk_rows(n)
+        self._y_cols = _column_blocks(self.y)  # ỹ in fixed-width column blocks (see _times)
+        self._yy_cols = _column_blocks(self.y * self.y)
         self.k_total = 1 + x.shape[1] + (ab.rank if ab is not None else 0)
         if n - self.k_total <= 0:
             raise KaizenError(
@@ -187,18 +199,35 @@ class ResamplingEngine:
         self.factor = small_sample_factor(se_type, n, self.k_total, self.n_clusters)
         if self.d is not None:
             self._yat = self._yt * self.d[None, :]  # d̃ ∘ ỹ, (K, n)
+            self._ya_cols = _column_blocks(self.y * self.d[:, None])
             self._aa = self.d * self.d
 
     # --- partialling ------------------------------------------------------------------------
     def _partial_columns(self, m: np.ndarray) -> np.ndarray:
-        """``M m`` for fixed columns (done once; ordinary matrix products)."""
-        if self.absorber is not None:
-            m = self.absorber.residualize(m)
+        """``M m`` for columns of ``m``, in fixed-width column blocks.
+
+        A column's result does not depend on how many columns come with it.
+        """
+        if m.ndim == 1:
+            return self._partial_columns(m[:, None])[:, 0]
         q = self._q[:, : self._q.shape[1] - self._fe_basis.shape[1]]
-        return m - q @ (q.T @ m)
+        qt = np.ascontiguousarray(q.T)
+        out = []
+        for blk in _column_blocks(m):
+            if self.absorber is not None:
+                blk = self.absorber.residualize(blk)
+            out.append(blk - q @ (qt @ blk))
+        return np.hstack(out)[:, : m.shape[1]]
 
     def partial(self, rows: np.ndarray) -> np.ndarray:
-        """``M t`` for each row ``t`` of a ``(B, n)`` block, row by row (block-size invariant)."""
+        """``M t`` for each row ``t`` of a ``(B, n)`` block (bit-identical whatever ``B``)."""
+        return self._over_chunks(rows, lambda c: (self._partial_chunk(c),))[0]
+
+    def _partial_chunk(self, rows: np.ndarray) -> np.ndarray:
+        """``M t`` for the rows of one chunk (always :attr:`chunk` rows: fixed BLAS shapes)."""
+        if self.absorber is None or not (self._one_fe or self.absorber.iterative):
+            # everything partialled out is in the orthonormal basis ``Q``: t − (t Q) Qᵀ
+            return rows - (rows @ self._q) @ self._qt if self._q.shape[1] else rows.copy()
         m = np.array(rows, dtype=float, order="C", copy=True)
         ab = self.absorber
         if ab is not None and self._one_fe:
@@ -207,9 +236,30 @@ class ResamplingEngine:
         elif ab is not None and ab.iterative:
             m = np.ascontiguousarray(ab.residualize(m.T).T)
         if self._q.shape[1]:
-            c = np.einsum("bn,rn->br", m, self._qt)
-            m -= np.einsum("br,rn->bn", c, self._qt)
+            m -= (m @ self._q) @ self._qt
         return m
+
+    # --- fixed-shape chunks -------------------------------------------------------------------
+    def _over_chunks(self, rows: np.ndarray, fn) -> tuple[np.ndarray, ...]:
+        """Apply ``fn`` to fixed-shape chunks of ``rows`` and stack its outputs' rows.
+
+        Every chunk has exactly :attr:`chunk` rows (the last is padded with zero rows, whose
+        results are discarded), so every matrix product sees the same shapes.
+        """
+        b, c = rows.shape[0], self.chunk
+        outs: list[list[np.ndarray]] = []
+        for start in range(0, b, c):
+            part = rows[start : start + c]
+            if part.shape[0] < c:
+                padded = np.zeros((c, self.n))
+                padded[: part.shape[0]] = part
+                part = padded
+            with np.errstate(divide="ignore", invalid="ignore"):
+                res = fn(part)
+            outs.append([r[: min(c, b - start)] for r in res])
+        if not outs:
+            return tuple(np.empty((0, *r.shape[1:])) for r in fn(np.zeros((c, self.n))))
+        return tuple(np.concatenate(parts) for parts in zip(*outs, strict=True))
 
     # --- statistics -------------------------------------------------------------------------
     def _check(self, draws: np.ndarray) -> np.ndarray:
@@ -220,13 +270,21 @@ class ResamplingEngine:
 
     def coefficients(self, draws: np.ndarray) -> np.ndarray:
         """Coefficients only (no standard errors) for each draw: shape ``(B, K)``."""
-        draws = self._check(draws)
-        if draws.shape[0] == 1:  # see statistics()
-            return self.coefficients(np.vstack([draws, draws]))[:1]
-        z = self.partial(draws)
-        den = np.einsum("bn,bn->b", z, z if self.d is None else np.broadcast_to(self.d, z.shape))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.einsum("bn,kn->bk", z, self._yt) / den[:, None]
+        return self._over_chunks(self._check(draws), lambda c: (self._coef_chunk(c),))[0]
+
+    def _coef_chunk(self, rows: np.ndarray) -> np.ndarray:
+        z = self._partial_chunk(rows)
+        den = np.einsum("bn,bn->b", z, z) if self.d is None else z @ self.d
+        return self._times(z, self._y_cols) / den[:, None]
+
+    def _times(self, a: np.ndarray, blocks: list[np.ndarray]) -> np.ndarray:
+        """Multiply ``a`` by an outcome-side matrix held as fixed-width column blocks.
+
+        Each product has :data:`_OUTCOME_BLOCK` columns whatever the number of outcomes, so an
+        outcome's statistics are bit-identical whether it is tested alone or in a family.
+        """
+        out = np.hstack([a @ blk for blk in blocks])
+        return out[:, : self.y.shape[1]]
 
     def statistics(self, draws: np.ndarray) -> DrawStatistics:
         """Coefficients and standard errors for each draw (row) of the tested regressor.
@@ -241,13 +299,30 @@ class ResamplingEngine:
         DrawStatistics
             Arrays of shape ``(B, K)``.
         """
-        draws = self._check(draws)
-        if draws.shape[0] == 1:
-            # numpy's einsum reduces a lone row through a BLAS dot, whose summation order
-            # differs from its own loops: compute it as a two-row block
-            both = self.statistics(np.vstack([draws, draws]))
-            return DrawStatistics(both.coef[:1], both.std_error[:1])
-        return self._studentize(self.partial(draws), self._yt)
+        coef, se = self._over_chunks(
+            self._check(draws), lambda c: self._stat_chunk(self._partial_chunk(c))
+        )
+        return DrawStatistics(coef, se)
+
+    def _stat_chunk(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coefficients and standard errors of the partialled draws of one chunk (BLAS)."""
+        zz = np.einsum("bn,bn->b", z, z)
+        num = self._times(z, self._y_cols)
+        den = zz if self.d is None else z @ self.d
+        beta = num / den[:, None]
+        if self.n_clusters is None:
+            w = self._hc_weights(z, zz)
+            s_yy = self._times(w, self._yy_cols)
+            if self.d is None:  # a = z̃
+                wa = w * z
+                s_ya, s_aa = self._times(wa, self._y_cols), np.einsum("bn,bn->b", wa, z)
+            else:  # a = d̃
+                s_ya, s_aa = self._times(w, self._ya_cols), w @ self._aa
+            meat = s_yy - 2.0 * beta * s_ya + beta**2 * s_aa[:, None]
+        else:
+            meat = self._cr_meat(z, beta, self._yt)
+        var = self.factor * np.maximum(meat, 0.0) / (den**2)[:, None]
+        return beta, np.sqrt(var)
 
     def outcome_statistics(self, regressor: np.ndarray, outcomes: np.ndarray) -> DrawStatistics:
         """Statistics of one fixed regressor for many already-partialled outcome columns.
@@ -272,7 +347,7 @@ class ResamplingEngine:
         return self._studentize(z, np.ascontiguousarray(np.asarray(outcomes, dtype=float).T))
 
     def partial_columns(self, m: np.ndarray) -> np.ndarray:
-        """``M m`` for columns of ``m`` (shape ``(n, m)``), e.g. re-drawn outcomes."""
+        """``M m`` for columns of ``m`` (shape ``(n, m)``, or one column ``(n,)``)."""
         return self._partial_columns(np.asarray(m, dtype=float))
 
     def _studentize(self, z: np.ndarray, yt: np.ndarray) -> DrawStatistics:
@@ -291,10 +366,7 @@ class ResamplingEngine:
 
     def _hc_meat(self, z: np.ndarray, zz: np.ndarray, beta: np.ndarray, yt: np.ndarray):
         # Σ w (ỹ − β a)² = Σ w ỹ² − 2β Σ w a ỹ + β² Σ w a², w = z̃² (÷ (1 − h)^p)
-        w = z * z
-        if self.se_type in ("HC2", "HC3"):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                w = leverage_adjusted(w, 1.0 - self._h0[None, :] - w / zz[:, None], self.se_type)
+        w = self._hc_weights(z, zz)
         s_yy = np.einsum("bn,kn->bk", w, self._yyt if yt is self._yt else yt * yt)
         if self.d is None:  # a = z̃
             wa = w * z
@@ -304,6 +376,14 @@ class ResamplingEngine:
             s_ya = np.einsum("bn,kn->bk", w, self._yat)
             s_aa = np.einsum("bn,n->b", w, self._aa)
         return s_yy - 2.0 * beta * s_ya + beta**2 * s_aa[:, None]
+
+    def _hc_weights(self, z: np.ndarray, zz: np.ndarray) -> np.ndarray:
+        """``w = z̃² / (1 − h)^p`` of the HC meat (``p`` = 0 for HC0/HC1, 1 for HC2, 2 for HC3)."""
+        w = z * z
+        if self.se_type in ("HC2", "HC3"):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                w = leverage_adjusted(w, 1.0 - self._h0[None, :] - w / zz[:, None], self.se_type)
+        return w
 
     def _cr_meat(self, z: np.ndarray, beta: np.ndarray, yt: np.ndarray) -> np.ndarray:
         # Σ_g (Σ_{i∈g} z̃ ỹ − β Σ_{i∈g} z̃ a)²
@@ -323,6 +403,32 @@ class ResamplingEngine:
     def run(self, blocks: Iterable[np.ndarray]) -> DrawStatistics:
         """Statistics of every draw of an iterable of blocks, stacked."""
         return DrawStatistics.concat(self.statistics(b) for b in blocks)
+
+
+def _column_blocks(m: np.ndarray) -> list[np.ndarray]:
+    """Split ``(n, K)`` into C-contiguous ``(n, _OUTCOME_BLOCK)`` blocks, zero-padding the last."""
+    k = m.shape[1]
+    width = -(-k // _OUTCOME_BLOCK) * _OUTCOME_BLOCK
+    padded = np.zeros((m.shape[0], width))
+    padded[:, :k] = m
+    return [
+        np.ascontiguousarray(padded[:, j : j + _OUTCOME_BLOCK])
+        for j in range(0, width, _OUTCOME_BLOCK)
+    ]
+
+
+def chunk_rows(n: int) -> int:
+    """Rows of the engine's fixed-shape chunks for ``n`` observations.
+
+    At most 256 (a multiple of 8 when possible), and about 16 MiB per ``(rows, n)`` array.
+
+    Examples
+    --------
+    >>> chunk_rows(400), chunk_rows(100_000), chunk_rows(10_000_000)
+    (256, 16, 1)
+    """
+    rows = max(1, min(256, 2**21 // max(n, 1)))
+    return rows - rows % 8 if rows >= 8 else rows
 
 
 def block_rows(n: int, budget_bytes: int = 2**25, most: int = 1000) -> int:

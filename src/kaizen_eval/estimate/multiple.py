@@ -8,17 +8,8 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError, as_list, check_option
-from kaizen_eval.estimate._frame import estimation_sample, numeric_column
-from kaizen_eval.estimate.absorb import factorize
-from kaizen_eval.estimate.engine import block_rows
-from kaizen_eval.estimate.ri import (
-    _TIE_RTOL,
-    RI_STATISTICS,
-    _Statistic,
-    _unit_values,
-    assignment_blocks,
-    baseline_columns,
-)
+from kaizen_eval.estimate.ri import RI_STATISTICS
+from kaizen_eval.estimate.ri_family import family_null
 
 
 def sharpened_qvalues(pvalues: Sequence[float] | np.ndarray, step: float = 0.001) -> np.ndarray:
@@ -128,81 +119,35 @@ def romano_wolf(
     (True, ['statistic', 'nobs', 'pvalue', 'pvalue_romano_wolf'])
     """
     check_option("statistic", statistic, RI_STATISTICS)
-    outs = as_list(outcomes)
-    if len(outs) < 1 or len(set(outs)) != len(outs):
-        raise KaizenError("`outcomes` must name distinct columns")
     if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
         raise KaizenError(f"`draws` must be a positive integer. You passed: {draws!r}.")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    covs, fes = as_list(covariates), as_list(fixed_effects)
-    baselines = dict(baseline or {})
-    unknown = sorted(set(baselines) - set(outs))
-    if unknown:
-        raise KaizenError(f"`baseline` names outcomes {unknown} that are not in `outcomes` {outs}")
-    sample = estimation_sample(
+    fam = family_null(
         df,
-        [
-            ("treatment", [treatment]),
-            ("covariate", covs),
-            ("stratum", as_list(strata)),
-            ("cluster", as_list(cluster)),
-            ("fixed effect", fes),
-        ],
+        outcomes=as_list(outcomes),
+        treatment=treatment,
+        covariates=as_list(covariates),
+        strata=strata,
+        cluster=cluster,
+        fixed_effects=as_list(fixed_effects),
+        draws=draws,
+        rng=rng,
+        statistic=statistic,
+        baselines=dict(baseline or {}),
+        progress=progress,
         where="romano_wolf",
-        keep=[*outs, *dict.fromkeys(baselines.values())],
     )
-    data = sample.data
-    t = numeric_column(data, treatment, "treatment")
-    n = len(t)
-    unit = factorize(data[cluster].to_numpy()) if cluster else np.arange(n)
-    n_units = int(unit.max()) + 1
-    t_unit = _unit_values(t, unit, n_units, treatment, cluster)
-    s_obs = factorize(data[strata].to_numpy()) if strata else np.zeros(n, dtype=int)
-    s_unit = _unit_values(s_obs.astype(float), unit, n_units, strata or "", cluster).astype(int)
-    if np.unique(t_unit).size < 2:
-        raise KaizenError(f"treatment {treatment!r} does not vary; there is nothing to test")
-    # outcomes observed in the same rows (with the same baseline control) share one engine
-    groups: dict[tuple[bytes, str | None], tuple[np.ndarray, list[int]]] = {}
-    for j, c in enumerate(outs):
-        ok = data[c].notna().to_numpy()
-        if ok.sum() < 3:
-            raise KaizenError(f"outcome {c!r} is observed in fewer than 3 rows")
-        groups.setdefault((ok.tobytes(), baselines.get(c)), (ok, []))[1].append(j)
-    stats_ = []
-    observed, nobs = np.empty(len(outs)), np.empty(len(outs), dtype=int)
-    for (_, base), (ok, idx) in groups.items():
-        sub = data.loc[ok]
-        ys = np.column_stack([numeric_column(sub, outs[j], "outcome") for j in idx])
-        codes = factorize(unit[ok]) if cluster else None
-        extra = baseline_columns(sub, base)
-        s = _Statistic(sub, ys, covs, fes, statistic, codes, extra=extra)
-        stats_.append((s, ok, idx))
-        observed[idx] = s(t[ok, None])[0]
-        nobs[idx] = int(ok.sum())
-    exact, _, chunks = assignment_blocks(t_unit, s_unit, draws, rng, block_rows(n), show=progress)
-    dist = []
-    for a in chunks:
-        tmat = (a[:, unit] if cluster else a).T  # rows are the units without clusters
-        values = np.empty((a.shape[0], len(outs)))
-        for s, ok, idx in stats_:
-            values[:, idx] = s(tmat if ok.all() else tmat[ok])
-        dist.append(values)
-    null = np.abs(np.vstack(dist))  # draws x outcomes
-    obs = np.abs(observed)
-    thresh = obs * (1 - _TIE_RTOL)
-    b = null.shape[0]
-
-    def share(count: np.ndarray | int) -> np.ndarray:
-        return np.asarray(count / b if exact else (1 + count) / (1 + b), dtype=float)
-
-    single = share((null >= thresh[None, :]).sum(axis=0))
-    order = np.argsort(-obs, kind="stable")
+    outs, observed, nobs = fam.outcomes, fam.observed, fam.nobs
+    null = np.abs(fam.null)  # draws x outcomes
+    thresh = fam.thresholds()
+    single = fam.pvalues()
+    order = np.argsort(-np.abs(observed), kind="stable")
     adjusted = np.empty(len(outs))
     running = 0.0
     for r, j in enumerate(order):
         rest = order[r:]
         maxstat = null[:, rest].max(axis=1)
-        running = max(running, float(share(int(np.sum(maxstat >= thresh[j])))))
+        running = max(running, float(fam.shares(int(np.sum(maxstat >= thresh[j])))))
         adjusted[j] = running
     return pd.DataFrame(
         {

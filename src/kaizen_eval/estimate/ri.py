@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,9 @@ from kaizen_eval.estimate._frame import (
 from kaizen_eval.estimate.absorb import Absorber, factorize
 from kaizen_eval.estimate.engine import ResamplingEngine, block_rows
 from kaizen_eval.estimate.linear import check_full_rank
+
+if TYPE_CHECKING:
+    from kaizen_eval.estimate.ri_family import RandomizationFamily
 
 RIStatistic = Literal["coef", "t"]
 RI_STATISTICS: tuple[str, ...] = get_args(RIStatistic)
@@ -98,7 +101,7 @@ def _count_text(n: int) -> str:
 def randomization_inference(
     df: pd.DataFrame,
     *,
-    outcome: str,
+    outcome: str | Sequence[str],
     treatment: str,
     covariates: str | Sequence[str] = (),
     strata: str | None = None,
@@ -108,9 +111,9 @@ def randomization_inference(
     seed: int | np.random.Generator = 0,
     statistic: str = "coef",
     assignment: Any = None,
-    baseline: str | None = None,
+    baseline: str | Mapping[str, str] | None = None,
     progress: bool = False,
-) -> RandomizationInference:
+) -> RandomizationInference | RandomizationFamily:
     """Randomization (permutation) test of the sharp null of no effect of ``treatment``.
 
     For a LATE, the sharp null that take-up has no effect is tested by passing the random
@@ -120,7 +123,13 @@ def randomization_inference(
     Parameters
     ----------
     df : pandas.DataFrame
-    outcome : str
+    outcome : str or sequence of str
+        The outcome; or several, tested on the same re-drawn assignments in one pass (a
+        :class:`~kaizen_eval.estimate.ri_family.RandomizationFamily`). With several outcomes the
+        assignment is re-drawn over every row with the design columns and each outcome's
+        statistic uses its own observed rows (as in
+        :func:`~kaizen_eval.estimate.multiple.romano_wolf`); when no outcome is missing, each
+        p-value equals the one-outcome call's with the same ``seed``.
     treatment : str
         The randomly assigned column (binary, or several arms coded as values).
     covariates : str or sequence of str
@@ -145,16 +154,18 @@ def randomization_inference(
         ``redraw_many`` (both stages, strata, clusters and re-randomization exactly as drawn),
         rows are matched on its id column, and ``strata``/``cluster`` must not be given (the
         ``cluster`` of the studentized statistic excepted).
-    baseline : str, optional
+    baseline : str or mapping of outcome to column, optional
         Baseline value of the outcome, a covariate of the statistic's regression (ANCOVA) with
         McKenzie's dummy for missing values, exactly as in :func:`~kaizen_eval.estimate.itt.itt`.
+        With several outcomes, a mapping from each outcome to its own baseline column.
     progress : bool
         Show a progress bar over the blocks of draws (on standard error).
 
     Returns
     -------
-    RandomizationInference
-        ``.pvalue``, ``.observed``, ``.draws``, ``.exact``.
+    RandomizationInference or RandomizationFamily
+        ``.pvalue``, ``.observed``, ``.draws``, ``.exact`` (for several outcomes: Series indexed
+        by outcome, draws as a DataFrame, and ``family[outcome]`` for one outcome's test).
 
     Examples
     --------
@@ -171,6 +182,36 @@ def randomization_inference(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     covs = as_list(covariates)
     fes = as_list(fixed_effects)
+    if not isinstance(outcome, str):
+        from kaizen_eval.estimate.ri_family import RandomizationFamily, family_null
+
+        outs = as_list(outcome)
+        if isinstance(baseline, str):
+            if len(outs) != 1:
+                raise KaizenError(
+                    "with several outcomes, `baseline` maps each outcome to its baseline "
+                    f"column, e.g. {{{outs[0]!r}: 'baseline_{outs[0]}'}}"
+                )
+            baseline = {outs[0]: baseline}
+        null = family_null(
+            df,
+            outcomes=outs,
+            treatment=treatment,
+            covariates=covs,
+            strata=strata,
+            cluster=cluster,
+            fixed_effects=fes,
+            draws=draws,
+            rng=rng,
+            statistic=statistic,
+            baselines=dict(baseline or {}),
+            progress=progress,
+            where="randomization_inference",
+            assignment=assignment,
+        )
+        return RandomizationFamily(null, statistic=statistic, treatment=treatment)
+    if baseline is not None and not isinstance(baseline, str):
+        raise KaizenError("`baseline` is a column name for one outcome (a mapping for several)")
     if assignment is not None and strata is not None:
         raise KaizenError("give either `assignment` or `strata`: the assignment knows its strata")
     id_col = [assignment.id_col] if assignment is not None else []
@@ -209,6 +250,7 @@ def randomization_inference(
             outcome,
             treatment,
             extra,
+            progress,
         )
     unit, t_unit, s_unit = design_units(data, t, treatment, strata, cluster)
     stat = _Statistic(
@@ -251,22 +293,10 @@ def baseline_columns(
     return x, names
 
 
-def _from_assignment(
-    assignment,
-    data,
-    y,
-    t,
-    covs,
-    fes,
-    cluster,
-    statistic,
-    draws,
-    rng,
-    sample,
-    outcome,
-    treatment,
-    extra=None,
-):
+def assignment_positions(
+    assignment: Any, data: pd.DataFrame, treatment: str, t: np.ndarray
+) -> np.ndarray:
+    """Row of the assignment's frame of each row of ``data``, checked against ``treatment``."""
     frame = assignment.frame
     if treatment not in frame.columns:
         raise KaizenError(
@@ -293,16 +323,37 @@ def _from_assignment(
             f"(e.g. {assignment.id_col} = {keys[differ].iloc[0]!r}); randomization inference "
             "needs the assignment as it was made"
         )
+    return pos
+
+
+def _from_assignment(
+    assignment,
+    data,
+    y,
+    t,
+    covs,
+    fes,
+    cluster,
+    statistic,
+    draws,
+    rng,
+    sample,
+    outcome,
+    treatment,
+    extra=None,
+    progress=False,
+):
+    pos = assignment_positions(assignment, data, treatment, t)
     codes = factorize(data[cluster].to_numpy()) if cluster else None
     stat = _Statistic(data, y, covs, fes, statistic, cluster_codes=codes, extra=extra)
     observed = float(stat(t[:, None])[0])
-    values = []
-    block = block_rows(len(y))
-    for start in range(0, draws, block):
-        b = min(block, draws - start)
-        arm = assignment.redraw_many(b, rng)[treatment][:, pos].astype(float)
-        values.append(stat(arm.T))
-    values = np.concatenate(values)
+    blocks, total = assignment_row_blocks(
+        assignment, treatment, pos, draws, rng, block_rows(len(y))
+    )
+    shown = progress_bar(
+        blocks, total=total, show=progress, desc="randomization draws", unit="block"
+    )
+    values = np.concatenate([stat(arm.T) for arm in shown])
     tol = _TIE_RTOL * max(abs(observed), 1e-300)
     extreme = np.abs(values) >= abs(observed) - tol
     return RandomizationInference(
@@ -317,6 +368,27 @@ def _from_assignment(
         nobs=len(y),
         dropped=sample.dropped,
     )
+
+
+def assignment_row_blocks(
+    assignment: Any,
+    treatment: str,
+    pos: np.ndarray,
+    draws: int,
+    rng: np.random.Generator,
+    block: int,
+) -> tuple[Iterator[np.ndarray], int]:
+    """Row-level re-drawn assignments from ``Assignment.redraw_many`` in blocks, and their count.
+
+    ``pos`` maps each row to the assignment frame's row (:func:`assignment_positions`).
+    """
+
+    def blocks() -> Iterator[np.ndarray]:
+        for start in range(0, draws, block):
+            b = min(block, draws - start)
+            yield assignment.redraw_many(b, rng)[treatment][:, pos].astype(float)
+
+    return blocks(), -(-draws // block)
 
 
 def design_units(
@@ -428,24 +500,45 @@ def _permute(
 ) -> Iterator[np.ndarray]:
     """Random within-stratum permutations of the unit-level assignment, ``block`` at a time.
 
-    The uniform keys are taken from ``rng`` in draw order, so the draws do not depend on
-    ``block``.
+    Each draw takes one uniform key per unit from ``rng``, in draw order, so the draws do not
+    depend on ``block``. Keys are offset by ``2 × stratum`` so that one sort per draw orders the
+    units within each stratum. A binary assignment gives the higher value to the ``n_s`` units
+    with the smallest keys of stratum ``s`` (a uniformly random subset of the stratum's size):
+    the ``n_s``-th smallest key is the threshold, so no index scatter is needed; a draw whose
+    keys tie at a threshold (probability about ``2⁻⁴⁵``) is redone by a stable ``argsort``, which
+    keeps every stratum's count exact. Other assignments are permuted by ``argsort``.
     """
     n = len(t_unit)
     order0 = np.argsort(s_unit, kind="stable")
     t_sorted = t_unit[order0]
     values = np.unique(t_sorted)
     offset = 2.0 * s_unit
-    for start in range(0, draws, block):
-        b = min(block, draws - start)
+    binary = values.size == 2
+    if binary:
+        codes, start = np.unique(s_unit[order0], return_index=True)
+        n_hi = np.array([np.sum(t_unit[s_unit == c] == values[1]) for c in codes])
+        stratum = np.searchsorted(codes, s_unit)
+        last = start + n_hi - 1  # sorted position of the stratum's n_s-th smallest key
+        total_hi = int(n_hi.sum())
+    for start_row in range(0, draws, block):
+        b = min(block, draws - start_row)
         keys = rng.random((b, n))
         keys += offset
-        order = np.argsort(keys, axis=1)
-        if values.size == 2:  # binary: fill with one value, scatter the other
-            out = np.full((b, n), values[0])
-            hi = np.flatnonzero(t_sorted == values[1])
-            out[np.arange(b)[:, None], order[:, hi]] = values[1]
+        if binary:
+            thresholds = np.sort(keys, axis=1)[:, np.maximum(last, 0)]
+            thresholds[:, n_hi == 0] = -np.inf
+            mask = keys <= thresholds[:, stratum]
+            tied = np.flatnonzero(np.count_nonzero(mask, axis=1) != total_hi)
+            for r in tied:  # a key equal to its stratum's threshold: exact ranks instead
+                rank = np.empty(n, dtype=np.int64)
+                rank[np.argsort(keys[r], kind="stable")] = np.arange(n)
+                mask[r] = rank <= last[stratum]
+            out = mask.astype(float)  # 0/1; other codings are rescaled
+            if (values[0], values[1]) != (0.0, 1.0):
+                out *= values[1] - values[0]
+                out += values[0]
         else:
+            order = np.argsort(keys, axis=1)
             out = np.empty((b, n))
             np.put_along_axis(out, order, np.broadcast_to(t_sorted, (b, n)), axis=1)
         yield out
