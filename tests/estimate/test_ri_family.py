@@ -7,7 +7,7 @@ from scipy import stats
 
 import kaizen_eval as ke
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.estimate.ri import _permute
+from kaizen_eval.estimate.ri import _BinaryDraws, _permute
 from kaizen_eval.estimate.ri_family import RandomizationFamily
 
 
@@ -124,6 +124,11 @@ def test_family_errors(trial):
         ke.randomization_inference(trial, outcome="a", baseline={"a": "y0"}, **kw)
     with pytest.raises(KaizenError, match="'nope'"):
         ke.randomization_inference(trial, outcome=["a", "nope"], **kw)
+    by_stratum = trial.assign(t=(trial["stratum"] == 0).astype(int))
+    with pytest.raises(KaizenError, match="does not vary within any stratum of 'stratum'"):
+        ke.randomization_inference(by_stratum, outcome=["a", "b"], strata="stratum", **kw)
+    with pytest.raises(KaizenError, match="does not vary; there is nothing to test"):
+        ke.randomization_inference(trial.assign(t=1), outcome=["a", "b"], **kw)
     fam = ke.randomization_inference(trial, outcome=["a", "b"], **kw)
     with pytest.raises(KeyError, match="no outcome 'z'"):
         fam["z"]
@@ -148,22 +153,47 @@ def test_binary_draws_keep_stratum_counts_and_are_uniform():
     assert np.array_equal(draws, again)
 
 
-def test_draws_with_tied_keys_still_have_exact_counts():
-    class Coarse:
-        """A generator whose keys tie often (quarters), to exercise the tie path."""
+class _CoarseBits:
+    """A bit generator stand-in whose 32-bit keys take four values: most draws tie."""
 
-        def __init__(self):
-            self.rng = np.random.default_rng(1)
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
 
-        def random(self, size):
-            return np.floor(self.rng.random(size) * 4) / 4
+    def random_raw(self, size):
+        v = self.rng.integers(0, 4, size=(*np.atleast_1d(size), 2), dtype=np.uint64)
+        return (v[..., 0] << np.uint64(20)) | (v[..., 1] << np.uint64(52))
 
-    strata = np.repeat([0, 1], [10, 12])
-    tb = np.r_[np.repeat([5.0, 2.0], [4, 6]), np.repeat([2.0, 5.0], [5, 7])]  # coded 2/5
-    draws = np.vstack(list(_permute(tb, strata, 500, Coarse(), 100)))
+
+class _Coarse:
+    def __init__(self, seed=1):
+        self.bit_generator = _CoarseBits(seed)
+
+
+def test_draws_stay_exactly_uniform_when_keys_tie_across_thresholds():
+    # with four key values nearly every draw ties across a threshold and is redrawn from a
+    # fresh stream; the draws kept (no tie) are uniform by exchangeability: together still
+    # uniform over the 20 subsets, with exact counts
+    strata = np.repeat([0, 1], [6, 7])
+    t = np.r_[np.repeat([5.0, 2.0], [3, 3]), np.repeat([2.0, 5.0], [5, 2])]  # coded 2/5
+    draws = np.vstack(list(_permute(t, strata, 20_000, _Coarse(), 1000)))
     assert set(np.unique(draws)) == {2.0, 5.0}
-    for s in (0, 1):
-        members = strata == s
-        assert (draws[:, members] == 5.0).sum(axis=1).tolist() == [
-            int((tb[members] == 5.0).sum())
-        ] * 500
+    for s, k in ((0, 3), (1, 2)):
+        assert ((draws[:, strata == s] == 5.0).sum(axis=1) == k).all()
+    codes = (draws[:, strata == 0] == 5.0) @ (2 ** np.arange(6))
+    counts = np.unique(codes, return_counts=True)[1]
+    assert len(counts) == 20 and stats.chisquare(counts).pvalue > 0.001
+    again = np.vstack(list(_permute(t, strata, 20_000, _Coarse(), 7)))
+    assert np.array_equal(draws, again)  # the redraws do not depend on the block either
+
+
+def test_floating_point_keys_for_very_many_strata():
+    strata = np.repeat(np.arange(3), 6)
+    t = np.tile([1.0, 1.0, 0.0, 0.0, 0.0, 1.0], 3)
+    sampler = _BinaryDraws(t, strata)
+    assert sampler.integer
+    sampler.integer = False  # the path taken with more than 2**16 strata
+    mask = sampler.draw(np.random.default_rng(2), 30_000)
+    assert (mask.reshape(-1, 3, 6).sum(axis=2) == 3).all()
+    codes = mask[:, :6] @ (2 ** np.arange(6))
+    counts = np.unique(codes, return_counts=True)[1]
+    assert len(counts) == 20 and stats.chisquare(counts).pvalue > 0.001

@@ -54,7 +54,7 @@ from kaizen_eval.estimate.absorb import Absorber, factorize
 from kaizen_eval.estimate.covariance import leverage_adjusted, small_sample_factor
 
 ENGINE_SE_TYPES: tuple[str, ...] = ("HC0", "HC1", "HC2", "HC3", "CR0", "CR1")
-_OUTCOME_BLOCK = 8  # outcomes per matrix product (fixed, so results do not depend on K)
+_OUTCOME_BLOCK = 16  # outcomes per matrix product (fixed, so results do not depend on K)
 _DENSE_FE_CELLS = 2**22  # one fixed effect is partialled densely up to n × levels = 4M cells
 
 
@@ -166,6 +166,7 @@ class ResamplingEngine:
         self._yt = np.ascontiguousarray(self.y.T)  # (K, n): contiguous row-wise sums
         self._yyt = self._yt * self._yt
         self.chunk = chunk_rows(n)
+        self._work: dict[str, np.ndarray] = {}  # scratch buffers of one chunk (_buffer)
         self._y_cols = _column_blocks(self.y)  # ỹ in fixed-width column blocks (see _times)
         self._yy_cols = _column_blocks(self.y * self.y)
         self.k_total = 1 + x.shape[1] + (ab.rank if ab is not None else 0)
@@ -223,11 +224,30 @@ class ResamplingEngine:
         """``M t`` for each row ``t`` of a ``(B, n)`` block (bit-identical whatever ``B``)."""
         return self._over_chunks(rows, lambda c: (self._partial_chunk(c),))[0]
 
-    def _partial_chunk(self, rows: np.ndarray) -> np.ndarray:
-        """``M t`` for the rows of one chunk (always :attr:`chunk` rows: fixed BLAS shapes)."""
+    def _buffer(self, name: str) -> np.ndarray:
+        """Return the ``(chunk, n)`` scratch array ``name``, reused from chunk to chunk.
+
+        Scratch arrays hold intermediate results only and are never handed to callers (an
+        engine is therefore not safe to share between threads). Writing into the same memory
+        instead of fresh arrays saves the page faults of allocating them, which cost more than
+        the arithmetic at these sizes.
+        """
+        buf = self._work.get(name)
+        if buf is None:
+            buf = self._work[name] = np.empty((self.chunk, self.n))
+        return buf
+
+    def _partial_chunk(self, rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``M t`` for the rows of one chunk (always :attr:`chunk` rows: fixed BLAS shapes).
+
+        The result is written to ``out`` when given (a scratch buffer), else to a new array.
+        """
         if self.absorber is None or not (self._one_fe or self.absorber.iterative):
             # everything partialled out is in the orthonormal basis ``Q``: t − (t Q) Qᵀ
-            return rows - (rows @ self._q) @ self._qt if self._q.shape[1] else rows.copy()
+            if not self._q.shape[1]:
+                return rows.copy()
+            proj = np.matmul(rows @ self._q, self._qt, out=self._buffer("projection"))
+            return np.subtract(rows, proj, out=out)
         m = np.array(rows, dtype=float, order="C", copy=True)
         ab = self.absorber
         if ab is not None and self._one_fe:
@@ -273,7 +293,7 @@ class ResamplingEngine:
         return self._over_chunks(self._check(draws), lambda c: (self._coef_chunk(c),))[0]
 
     def _coef_chunk(self, rows: np.ndarray) -> np.ndarray:
-        z = self._partial_chunk(rows)
+        z = self._partial_chunk(rows, out=self._buffer("z"))
         den = np.einsum("bn,bn->b", z, z) if self.d is None else z @ self.d
         return self._times(z, self._y_cols) / den[:, None]
 
@@ -300,7 +320,8 @@ class ResamplingEngine:
             Arrays of shape ``(B, K)``.
         """
         coef, se = self._over_chunks(
-            self._check(draws), lambda c: self._stat_chunk(self._partial_chunk(c))
+            self._check(draws),
+            lambda c: self._stat_chunk(self._partial_chunk(c, out=self._buffer("z"))),
         )
         return DrawStatistics(coef, se)
 
@@ -311,10 +332,10 @@ class ResamplingEngine:
         den = zz if self.d is None else z @ self.d
         beta = num / den[:, None]
         if self.n_clusters is None:
-            w = self._hc_weights(z, zz)
+            w = self._hc_weights(z, zz, out=self._buffer("w"))
             s_yy = self._times(w, self._yy_cols)
             if self.d is None:  # a = z̃
-                wa = w * z
+                wa = np.multiply(w, z, out=self._buffer("wa"))
                 s_ya, s_aa = self._times(wa, self._y_cols), np.einsum("bn,bn->b", wa, z)
             else:  # a = d̃
                 s_ya, s_aa = self._times(w, self._ya_cols), w @ self._aa
@@ -377,9 +398,11 @@ class ResamplingEngine:
             s_aa = np.einsum("bn,n->b", w, self._aa)
         return s_yy - 2.0 * beta * s_ya + beta**2 * s_aa[:, None]
 
-    def _hc_weights(self, z: np.ndarray, zz: np.ndarray) -> np.ndarray:
+    def _hc_weights(
+        self, z: np.ndarray, zz: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
         """``w = z̃² / (1 − h)^p`` of the HC meat (``p`` = 0 for HC0/HC1, 1 for HC2, 2 for HC3)."""
-        w = z * z
+        w = np.multiply(z, z, out=out)
         if self.se_type in ("HC2", "HC3"):
             with np.errstate(divide="ignore", invalid="ignore"):
                 w = leverage_adjusted(w, 1.0 - self._h0[None, :] - w / zz[:, None], self.se_type)

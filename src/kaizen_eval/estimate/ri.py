@@ -9,6 +9,7 @@ each re-drawn assignment needs only matrix products.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -500,48 +501,103 @@ def _permute(
 ) -> Iterator[np.ndarray]:
     """Random within-stratum permutations of the unit-level assignment, ``block`` at a time.
 
-    Each draw takes one uniform key per unit from ``rng``, in draw order, so the draws do not
-    depend on ``block``. Keys are offset by ``2 × stratum`` so that one sort per draw orders the
-    units within each stratum. A binary assignment gives the higher value to the ``n_s`` units
-    with the smallest keys of stratum ``s`` (a uniformly random subset of the stratum's size):
-    the ``n_s``-th smallest key is the threshold, so no index scatter is needed; a draw whose
-    keys tie at a threshold (probability about ``2⁻⁴⁵``) is redone by a stable ``argsort``, which
-    keeps every stratum's count exact. Other assignments are permuted by ``argsort``.
+    Every draw consumes the same amount of ``rng``'s stream, in draw order, so the draws do not
+    depend on ``block``. A binary assignment is re-drawn by :class:`_BinaryDraws` (the ``n_s``
+    units with the smallest random keys of stratum ``s`` get the higher value); other
+    assignments are permuted within strata by an ``argsort`` of keys offset by stratum.
     """
     n = len(t_unit)
     order0 = np.argsort(s_unit, kind="stable")
     t_sorted = t_unit[order0]
     values = np.unique(t_sorted)
-    offset = 2.0 * s_unit
-    binary = values.size == 2
-    if binary:
-        codes, start = np.unique(s_unit[order0], return_index=True)
-        n_hi = np.array([np.sum(t_unit[s_unit == c] == values[1]) for c in codes])
-        stratum = np.searchsorted(codes, s_unit)
-        last = start + n_hi - 1  # sorted position of the stratum's n_s-th smallest key
-        total_hi = int(n_hi.sum())
+    binary = _BinaryDraws(t_unit, s_unit) if values.size == 2 else None
     for start_row in range(0, draws, block):
         b = min(block, draws - start_row)
-        keys = rng.random((b, n))
-        keys += offset
-        if binary:
-            thresholds = np.sort(keys, axis=1)[:, np.maximum(last, 0)]
-            thresholds[:, n_hi == 0] = -np.inf
-            mask = keys <= thresholds[:, stratum]
-            tied = np.flatnonzero(np.count_nonzero(mask, axis=1) != total_hi)
-            for r in tied:  # a key equal to its stratum's threshold: exact ranks instead
-                rank = np.empty(n, dtype=np.int64)
-                rank[np.argsort(keys[r], kind="stable")] = np.arange(n)
-                mask[r] = rank <= last[stratum]
-            out = mask.astype(float)  # 0/1; other codings are rescaled
+        if binary is not None:
+            out = binary.draw(rng, b).astype(float)  # 0/1; other codings are rescaled
             if (values[0], values[1]) != (0.0, 1.0):
                 out *= values[1] - values[0]
                 out += values[0]
         else:
+            keys = rng.random((b, n))
+            keys += 2.0 * s_unit
             order = np.argsort(keys, axis=1)
             out = np.empty((b, n))
             np.put_along_axis(out, order, np.broadcast_to(t_sorted, (b, n)), axis=1)
         yield out
+
+
+class _BinaryDraws:
+    """Uniformly random subsets of fixed size per stratum, for many draws at once.
+
+    Each unit gets a random key; in each stratum ``s`` the ``n_s`` units with the smallest keys
+    are drawn (a uniformly random subset of size ``n_s``). Keys are 32-bit integers with the
+    stratum in the high bits and random bits below (two keys per 64-bit word of the bit
+    generator, ``ceil(n / 2)`` words per draw), so one sort per draw orders every stratum; the
+    ``n_s``-th smallest key of a stratum is its threshold, and a comparison gives the draw
+    without an index scatter. A draw whose keys tie across a threshold (the stratum would get
+    too many units; probability about ``n_s · 2⁻ʳ`` per stratum with ``r`` random bits) is
+    drawn again from a fresh stream seeded by a hash of its keys: the draws kept are uniform by
+    exchangeability (the event "no tie across a threshold" is symmetric in a stratum's units)
+    and the redrawn ones are uniform, so every subset stays exactly equally likely. With more
+    than 2¹⁶ strata, 64-bit floating-point keys offset by stratum are used instead.
+    """
+
+    def __init__(self, t_unit: np.ndarray, s_unit: np.ndarray) -> None:
+        values = np.unique(t_unit)
+        codes, stratum = np.unique(s_unit, return_inverse=True)
+        self.n = len(t_unit)
+        self.stratum = stratum.astype(np.int64)
+        size = np.bincount(self.stratum, minlength=len(codes))
+        self.n_hi = np.bincount(
+            self.stratum, weights=(t_unit == values[1]).astype(float), minlength=len(codes)
+        ).astype(np.int64)
+        start = np.cumsum(size) - size
+        self.last = start + self.n_hi - 1  # sorted position of each stratum's n_s-th key
+        self.total = int(self.n_hi.sum())
+        self.none = np.flatnonzero(self.n_hi[self.stratum] == 0)  # units of strata with n_s = 0
+        sbits = int(np.ceil(np.log2(len(codes)))) if len(codes) > 1 else 0
+        self.integer = sbits <= 16
+        self.sbits = sbits
+        self.high = (self.stratum.astype(np.uint32) << np.uint32(32 - sbits)) if sbits else None
+
+    def keys(self, rng: np.random.Generator, b: int) -> np.ndarray:
+        """Keys of ``b`` draws, shape ``(b, n)``: stratum-major, random within stratum."""
+        if not self.integer:
+            keys = rng.random((b, self.n))
+            keys += 2.0 * self.stratum
+            return keys
+        words = -(-self.n // 2)
+        keys = rng.bit_generator.random_raw((b, words)).view(np.uint32)[:, : self.n]
+        keys = np.ascontiguousarray(keys)
+        if self.high is not None:
+            keys >>= np.uint32(self.sbits)
+            keys |= self.high
+        return keys
+
+    def select(self, keys: np.ndarray) -> np.ndarray:
+        """Return the drawn units, boolean ``(b, n)`` (rows tied across a threshold overdraw)."""
+        thresholds = np.sort(keys, axis=1)[:, np.maximum(self.last, 0)]
+        mask = keys <= thresholds[:, self.stratum]
+        if self.none.size:
+            mask[:, self.none] = False
+        return mask
+
+    def draw(self, rng: np.random.Generator, b: int) -> np.ndarray:
+        """``b`` draws as a boolean ``(b, n)`` array (``True``: the higher value)."""
+        keys = self.keys(rng, b)
+        mask = self.select(keys)
+        for r in np.flatnonzero(np.count_nonzero(mask, axis=1) != self.total):
+            mask[r] = self._redraw(keys[r])
+        return mask
+
+    def _redraw(self, tied: np.ndarray) -> np.ndarray:
+        """Draw again, from a stream seeded by a hash of the tied keys, with exact ranks."""
+        seed = int.from_bytes(hashlib.sha256(tied.tobytes()).digest(), "little")
+        keys = np.random.default_rng(seed).random(self.n) + 2.0 * self.stratum
+        rank = np.empty(self.n, dtype=np.int64)
+        rank[np.argsort(keys, kind="stable")] = np.arange(self.n)
+        return rank <= self.last[self.stratum]
 
 
 class _Statistic:

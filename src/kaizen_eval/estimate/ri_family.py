@@ -25,11 +25,11 @@ from kaizen_eval.estimate.ri import (
     _TIE_RTOL,
     RandomizationInference,
     _Statistic,
-    _unit_values,
     assignment_blocks,
     assignment_positions,
     assignment_row_blocks,
     baseline_columns,
+    design_units,
 )
 
 
@@ -51,7 +51,8 @@ class FamilyNull:
     dropped : pandas.DataFrame
         Rows without the design columns, with a ``reason``.
     missing : dict of str to pandas.DataFrame
-        For each outcome, the rows used by the design where it is missing (with a ``reason``).
+        For each outcome missing in some rows used by the design, those rows (with a
+        ``reason``); outcomes observed in every row are absent.
     """
 
     outcomes: list[str]
@@ -129,23 +130,17 @@ def family_null(
         pos = assignment_positions(assignment, data, treatment, t)
         unit = factorize(data[cluster].to_numpy()) if cluster else np.arange(n)
     else:
-        unit = factorize(data[cluster].to_numpy()) if cluster else np.arange(n)
-        n_units = int(unit.max()) + 1
-        t_unit = _unit_values(t, unit, n_units, treatment, cluster)
-        s_obs = factorize(data[strata].to_numpy()) if strata else np.zeros(n, dtype=int)
-        s_unit = _unit_values(s_obs.astype(float), unit, n_units, strata or "", cluster)
-        s_unit = s_unit.astype(int)
-        if np.unique(t_unit).size < 2:
-            raise KaizenError(f"treatment {treatment!r} does not vary; there is nothing to test")
+        unit, t_unit, s_unit = design_units(data, t, treatment, strata, cluster)
     groups: dict[tuple[bytes, str | None], tuple[np.ndarray, list[int]]] = {}
     missing: dict[str, pd.DataFrame] = {}
     for j, c in enumerate(outs):
         ok = data[c].notna().to_numpy()
         if ok.sum() < 3:
             raise KaizenError(f"outcome {c!r} is observed in fewer than 3 rows")
-        lost = df.iloc[rows[~ok]].copy()
-        lost["reason"] = f"missing outcome {c!r}"
-        missing[c] = lost
+        if not ok.all():
+            lost = df.iloc[rows[~ok]].copy()
+            lost["reason"] = f"missing outcome {c!r}"
+            missing[c] = lost
         groups.setdefault((ok.tobytes(), baselines.get(c)), (ok, []))[1].append(j)
     stats_ = []
     observed, nobs = np.empty(len(outs)), np.empty(len(outs), dtype=int)
@@ -220,7 +215,7 @@ class RandomizationFamily:
     >>> df["b"] = df["a"] + df["t"]
     >>> fam = ke.randomization_inference(df, outcome=["a", "b"], treatment="t", draws=999)
     >>> fam.pvalue.round(3).to_dict()
-    {'a': 0.098, 'b': 0.001}
+    {'a': 0.1, 'b': 0.001}
     >>> fam["b"].pvalue, fam["b"].nobs
     (0.001, 60)
     """
@@ -289,7 +284,11 @@ class RandomizationFamily:
             treatment=self.treatment,
             outcome=outcome,
             nobs=int(null.nobs[k]),
-            dropped=pd.concat([null.dropped, null.missing[outcome]]),
+            dropped=(
+                pd.concat([null.dropped, null.missing[outcome]])
+                if outcome in null.missing
+                else null.dropped
+            ),
         )
 
     def __iter__(self):
