@@ -37,6 +37,7 @@ def test_sections_run_at_tiny_sizes(bench, capsys):
     ri = bench.section_ri(df, draws=40, sm_draws=2, ritest_reps=2)
     labels = [r.label for r in ri["rows"]]
     assert bench.KE_RI in labels and bench.SM in labels and bench.BARE in labels
+    assert bench.KE_ONE in labels and bench.KE_RW in labels
     assert all(r.seconds > 0 for r in ri["rows"])
     assert ((ri["pvalues"] > 0) & (ri["pvalues"] <= 1)).all()
     iv = bench.section_ri_iv(df, draws=40, lm_draws=2)

@@ -194,3 +194,21 @@ def test_ri_and_romano_wolf_do_not_depend_on_the_block_size(trial, monkeypatch):
         again = ke.randomization_inference(trial, outcome="y", statistic="t", **kw)
         assert np.array_equal(again.draws, ri.draws)
         pd.testing.assert_frame_equal(ke.romano_wolf(trial, outcomes=["y", "y2"], **kw), rw)
+
+
+@pytest.mark.parametrize("iv", [False, True], ids=["ols", "2sls"])
+def test_an_outcome_gives_the_same_bits_alone_or_in_a_family(data, iv):
+    # more outcomes than one column block of the products: each one's statistics do not depend
+    # on which other outcomes are computed with it
+    rng = np.random.default_rng(12)
+    ys = data["y"][:, :1] + rng.normal(size=(N, 21))
+    kw = {
+        "covariates": data["x"],
+        "fixed_effects": data["stratum"],
+        "endogenous": data["d"] if iv else None,
+    }
+    family = ResamplingEngine(ys, **kw).statistics(data["draws"])
+    for k in (0, 7, 16, 20):
+        alone = ResamplingEngine(ys[:, k], **kw).statistics(data["draws"])
+        assert np.array_equal(alone.coef[:, 0], family.coef[:, k])
+        assert np.array_equal(alone.std_error[:, 0], family.std_error[:, k])
