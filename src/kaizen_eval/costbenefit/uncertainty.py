@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError, require_columns
 from kaizen_eval.estimate.result import Estimate
 
@@ -111,6 +112,7 @@ def bootstrap_gain(
     strata: str | None = None,
     term: str | None = None,
     seed: Seed = 0,
+    progress: bool = False,
 ) -> np.ndarray:
     """Re-estimate the gain on bootstrap resamples of the data.
 
@@ -133,6 +135,8 @@ def bootstrap_gain(
         Term of a multi-term Estimate to keep.
     seed : int or numpy.random.Generator
         Random source.
+    progress : bool
+        Show a progress bar of the replicates on standard error.
 
     Returns
     -------
@@ -165,7 +169,10 @@ def bootstrap_gain(
         groups[None] = units.unique()
     rows_of = {u: np.flatnonzero(units.to_numpy() == u) for g in groups.values() for u in g}
     out = np.empty(int(draws))
-    for b in range(int(draws)):
+    replicates = progress_bar(
+        range(int(draws)), total=int(draws), show=progress, desc="bootstrap", unit="draw"
+    )
+    for b in replicates:
         idx = np.concatenate(
             [
                 np.concatenate([rows_of[u] for u in rng.choice(g, size=g.size, replace=True)])

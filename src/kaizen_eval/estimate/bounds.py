@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
 
@@ -86,6 +87,7 @@ def lee_bounds(
     draws: int = 500,
     seed: int | np.random.Generator = 0,
     alpha: float = 0.05,
+    progress: bool = False,
 ) -> LeeBounds:
     """Lee (2009) trimming bounds on the effect of a random assignment under attrition.
 
@@ -107,6 +109,8 @@ def lee_bounds(
         Bootstrap draws for the standard errors of the bounds.
     seed : int or numpy.random.Generator
     alpha : float
+    progress : bool
+        Show a progress bar of the bootstrap draws on standard error.
 
     Returns
     -------
@@ -141,7 +145,9 @@ def lee_bounds(
     lo, hi, p, arm = _bounds(y, s, z)
     n = len(z)
     boot = []
-    for _ in range(draws):
+    for _ in progress_bar(
+        range(draws), total=draws, show=progress, desc="Lee bounds bootstrap", unit="draw"
+    ):
         idx = rng.integers(0, n, n)
         zb, sb = z[idx], s[idx]
         if zb.min() == zb.max() or not sb[zb == 0].any() or not sb[zb == 1].any():

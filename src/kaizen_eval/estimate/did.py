@@ -11,6 +11,7 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
+from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._frame import design_columns, estimation_sample, numeric_column
 from kaizen_eval.estimate.absorb import factorize
@@ -89,6 +90,7 @@ def att_did(
     draws: int = 999,
     seed: int | np.random.Generator = 0,
     alpha: float = 0.05,
+    progress: bool = False,
 ) -> Estimate:
     """ATT of participation at a non-randomized site: DiD with propensity-score weights.
 
@@ -116,6 +118,8 @@ def att_did(
         Bootstrap replications.
     seed : int or numpy.random.Generator
     alpha : float
+    progress : bool
+        Show a progress bar of the bootstrap draws on standard error.
 
     Returns
     -------
@@ -180,7 +184,9 @@ def att_did(
     members = [np.flatnonzero(units == u) for u in range(n_units)] if cluster else None
     boot = []
     failed = 0
-    for _ in range(draws):
+    for _ in progress_bar(
+        range(draws), total=draws, show=progress, desc="DiD bootstrap", unit="draw"
+    ):
         pick = rng.integers(0, n_units, n_units)
         idx = np.concatenate([members[u] for u in pick]) if members is not None else pick
         db = d[idx]
