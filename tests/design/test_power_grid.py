@@ -1,14 +1,18 @@
 """Power over a grid of designs: identical on every backend, and right where theory says."""
 
+import importlib
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import kaizen_eval as ke
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.design.power_grid import GRID_COLUMNS
+from kaizen_eval.estimate.linear import fit_2sls, fit_ols
 
 # A small grid with clusters, strata, the factorial second stage and both estimands (ITT, LATE).
 SMALL = dict(
@@ -196,3 +200,200 @@ def test_a_failing_replication_names_its_grid_point(backend):
     # 10 invited firms with take-up 0.01: nobody takes up in most replications, 2SLS cannot fit
     with pytest.raises(KaizenError, match=r"grid point n=20, takeup=0.01, effect=0.3, icc=0"):
         ke.power_grid(n=20, takeup=0.01, effect=0.3, design="single", sims=5, backend=backend)
+
+
+# --- the fits of a block of replications at once (issue 7) ----------------------------------
+
+grid_module = importlib.import_module("kaizen_eval.design.power_grid")
+
+
+def _point(*, n=80, takeup=1.0, effect=0.3, icc=0.0, cluster_size=1, design="single",
+           strata=1, sims=30, r2=0.0):  # fmt: skip
+    return grid_module._Point(
+        n, takeup, effect, icc, cluster_size, design, strata, sims, 0.05, 1.0, r2
+    )
+
+
+def _per_replication_loop(point, seed):
+    """The grid point as it was fitted before the batches: one fit per replication.
+
+    A copy of the former loop of ``_simulate_point`` (same streams, same error wrapping);
+    returns the estimate, standard error and df of every replication.
+    """
+    n, m = point.n, point.cluster_size
+    n_clusters = n // m
+    cluster = np.repeat(np.arange(n_clusters), m)
+    stratum = cluster % point.strata
+    frame = pd.DataFrame(
+        {"firm_id": [f"F{i:07d}" for i in range(n)], "stratum": stratum, "cluster": cluster}
+    )
+    asg = ke.assign(
+        frame,
+        strata="stratum" if point.strata > 1 else None,
+        cluster="cluster" if m > 1 else None,
+        stage2=(
+            ke.Stage(arms={"onsite": 0.5}, strata="stratum" if point.strata > 1 else None)
+            if point.design == "factorial"
+            else None
+        ),
+        seed=0,
+    )
+    ss_assign, ss_outcome = seed.spawn(2)
+    draws = asg.redraw_many(point.sims, np.random.default_rng(ss_assign))
+    rng = np.random.default_rng(ss_outcome)
+    clustered = m > 1
+    se_type = "CR1" if clustered else "HC2"
+    clusters = cluster if clustered else None
+    fe = stratum if point.strata > 1 else None
+    b = point.sd * np.sqrt(point.r2)
+    s_u = point.sd * np.sqrt(point.icc * (1 - point.r2))
+    s_e = point.sd * np.sqrt((1 - point.icc) * (1 - point.r2))
+    late = point.takeup < 1
+    est, ses, dfs = (np.empty(point.sims) for _ in range(3))
+    for s in range(point.sims):
+        z = draws["invited"][s].astype(float)
+        took = z * (rng.random(n) < point.takeup) if late else z
+        x = rng.standard_normal(n)
+        u = rng.standard_normal(n_clusters)[cluster] * s_u
+        e = rng.standard_normal(n) * s_e
+        y = point.effect * took + b * x + u + e
+        exog = [] if fe is not None else [np.ones(n)]
+        if "onsite" in draws:
+            exog.append(draws["onsite"][s].astype(float))
+        if point.r2 > 0:
+            exog.append(x)
+        exog_x = np.column_stack(exog) if exog else np.empty((n, 0))
+        try:
+            if late:
+                fit = fit_2sls(
+                    y, exog_x, took[:, None], z[:, None], se=se_type, clusters=clusters,
+                    fixed_effects=fe,
+                )  # fmt: skip
+            else:
+                fit = fit_ols(
+                    y, np.column_stack([z, exog_x]), se=se_type, clusters=clusters,
+                    fixed_effects=fe,
+                )  # fmt: skip
+        except KaizenError as err:
+            raise KaizenError(
+                f"grid point n={n}, takeup={point.takeup:g}, effect={point.effect:g}, "
+                f"icc={point.icc:g}, replication {s}: {err}"
+            ) from err
+        j = exog_x.shape[1] if late else 0
+        est[s], ses[s], dfs[s] = fit.coef[j], fit.std_error[j], fit.df[j]
+    return est, ses, dfs
+
+
+def _summary(point, est, ses, dfs):
+    """The former summary of a grid point's replications."""
+    q = stats.t.ppf(1 - point.alpha / 2, dfs)
+    pvals = 2 * stats.t.sf(np.abs(est / ses), dfs)
+    return {
+        "power": float((pvals < point.alpha).mean()),
+        "bias": float(est.mean() - point.effect),
+        "coverage": float((np.abs(est - point.effect) <= q * ses).mean()),
+        "mean_estimate": float(est.mean()),
+        "mean_std_error": float(ses.mean()),
+    }
+
+
+@pytest.fixture
+def refits(monkeypatch):
+    """Count the one-replication fits the grid makes."""
+    calls = []
+    for name in ("fit_ols", "fit_2sls"):
+        fit = getattr(grid_module, name)
+
+        def counting(*args, _fit=fit, **kwargs):
+            calls.append(1)
+            return _fit(*args, **kwargs)
+
+        monkeypatch.setattr(grid_module, name, counting)
+    return calls
+
+
+def _assert_equal_to_loop(got, loop):
+    # normal equations here, QR (and linearmodels for 2SLS) there: equal up to rounding
+    for a, b in zip(got[:2], loop[:2], strict=True):
+        assert np.abs(a - b).max() < 1e-10
+    assert (got[2] == loop[2]).all()
+
+
+@pytest.mark.parametrize("takeup", [1.0, 0.6])
+@pytest.mark.parametrize("design", ["single", "factorial"])
+@pytest.mark.parametrize(("cluster_size", "icc"), [(1, 0.0), (4, 0.2)])
+@pytest.mark.parametrize(("strata", "r2"), [(1, 0.0), (2, 0.3)])
+def test_batched_point_equals_one_fit_per_replication(
+    takeup, design, cluster_size, icc, strata, r2, refits
+):
+    point = _point(
+        takeup=takeup, design=design, cluster_size=cluster_size, icc=icc, strata=strata, r2=r2
+    )
+    seed = np.random.SeedSequence(42)
+    got = grid_module._replications(point, seed)
+    assert not refits  # every replication went through the batch
+    loop = _per_replication_loop(point, np.random.SeedSequence(42))
+    _assert_equal_to_loop(got, loop)
+    summary = grid_module._simulate_point(point, np.random.SeedSequence(42))
+    expected = _summary(point, *loop)
+    assert summary["power"] == expected["power"]  # shares: no p-value within 1e-10 of alpha
+    assert summary["coverage"] == expected["coverage"]
+    for key in ("bias", "mean_estimate", "mean_std_error"):
+        assert abs(summary[key] - expected[key]) < 1e-10
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        _point(takeup=0.7, design="factorial", cluster_size=2, icc=0.2, strata=2, sims=23),
+        _point(takeup=1.0, design="factorial", strata=2, r2=0.3, sims=23),
+        _point(takeup=0.5, r2=0.3, sims=23),
+    ],
+)
+def test_results_do_not_depend_on_the_block_size(point):
+    whole = grid_module._replications(point, np.random.SeedSequence(5))
+    for block in (1, 2, 3, 7, 22):
+        parts = grid_module._replications(point, np.random.SeedSequence(5), block=block)
+        for a, b in zip(parts, whole, strict=True):
+            assert (a == b).all(), block
+
+
+@pytest.mark.parametrize("takeup", [1.0, 0.6])
+def test_flagged_replications_are_refitted_in_place(takeup, refits, monkeypatch):
+    # nothing in a regular design is flagged: flag every third replication, and check that the
+    # refits land where they belong (the right outcome, take-up, invitation and covariates)
+    point = _point(takeup=takeup, design="factorial", strata=2, r2=0.3, sims=20)
+    cls = "Batch2SLS" if takeup < 1 else "BatchOLS"
+    batch_cls = getattr(grid_module, cls)
+
+    class Flagging(batch_cls):
+        def fit(self, y, *rows):
+            fit = super().fit(y, *rows)
+            suspect = fit.suspect.copy()
+            suspect[::3] = True
+            return replace(fit, suspect=suspect)
+
+    monkeypatch.setattr(grid_module, cls, Flagging)
+    got = grid_module._replications(point, np.random.SeedSequence(8), block=7)
+    assert len(refits) == 3 + 3 + 2  # blocks of 7, 7 and 6
+    _assert_equal_to_loop(got, _per_replication_loop(point, np.random.SeedSequence(8)))
+
+
+@pytest.mark.parametrize(
+    ("point", "seed"),
+    [
+        (_point(n=20, takeup=0.01, sims=5), 3),  # nobody takes up at once: 2SLS cannot fit
+        # nobody takes up at a later replication, after some that fit in the same blocks
+        (_point(n=20, takeup=0.2, design="factorial", strata=2, r2=0.3, sims=40), 2),
+        (_point(n=2, sims=3), 3),  # two firms, two parameters: no residual degrees of freedom
+        (_point(n=2, takeup=0.5, sims=3), 3),
+    ],
+)
+@pytest.mark.parametrize("block", [None, 4])
+def test_a_replication_that_cannot_be_fitted_fails_as_before(point, seed, block):
+    pattern = r"grid point n=\d+, .* replication (\d+): "
+    with pytest.raises(KaizenError, match=pattern) as old:
+        _per_replication_loop(point, np.random.SeedSequence(seed))
+    with pytest.raises(KaizenError, match=pattern) as new:
+        grid_module._replications(point, np.random.SeedSequence(seed), block=block)
+    assert str(new.value) == str(old.value)

@@ -18,6 +18,10 @@ replications is handled as ``(B, K, N)`` arrays:
   ``x̃_i e_i`` by a sparse product). CR2 needs a matrix square root per cluster and replication
   and is not done here.
 
+The sandwich step (meat, ``c · diag(P meat Pᵀ)``, degenerate variances) is shared with the
+just-identified 2SLS of :class:`~kaizen_eval.design._batch_iv.Batch2SLS`, whose ``P`` is
+``(Z̃ᵀX̃)⁻¹`` and whose meat has the instruments' rows.
+
 A replication whose design may be rank deficient (a column with no variation left, or scaled
 ``X̃ᵀX̃`` with an eigenvalue below 1e-8, far above what
 :func:`~kaizen_eval.estimate.linear.check_full_rank` rejects), and one with a variance that is
@@ -189,13 +193,7 @@ class BatchOLS:
             var = s2[:, None] * np.einsum("bii->bi", bread)
             degenerate = ~(var > 0)
         else:
-            meat = self._meat(xt, e, bread)
-            half = np.einsum("bij,bjl->bil", bread, meat)
-            var = self.factor * np.einsum("bil,bli->bi", half, bread)
-            # var_j <= c·tr(meat)·|b_j|² (Cauchy–Schwarz, b_j a row of the bread); far below
-            # that bound rounding decides even its sign: a degenerate fit, refit by the caller
-            bound = np.einsum("bii->b", meat)[:, None] * np.einsum("bij,bij->bi", bread, bread)
-            degenerate = ~(var > _DEGENERATE * self.factor * bound)
+            var, degenerate = self._sandwich(xt, e, bread, bread, bread)
         suspect |= degenerate.any(axis=1)
         var[suspect] = np.nan
         return BatchFit(coef, np.sqrt(var), self.df, suspect)
@@ -211,8 +209,29 @@ class BatchOLS:
             suspect[ok] = ~(np.linalg.eigvalsh(scaled)[:, 0] >= _MIN_EIGEN)
         return suspect
 
+    def _sandwich(
+        self, w: np.ndarray, e: np.ndarray, p: np.ndarray, p_t: np.ndarray, lev: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Variances ``c · diag(P meat Pᵀ)`` of the robust types, and the degenerate ones.
+
+        ``w`` (shape ``(B, K, n)``) holds the rows of the meat (OLS: ``x̃_i``; just-identified
+        2SLS: ``z̃_i``), whose leverages are ``h_i = w_iᵀ lev w_i`` (plus the strata's), ``p``
+        is ``P`` (OLS: the bread) and ``p_t`` its transpose, C-contiguous (OLS: the symmetric
+        bread itself). Returns the variances, shape ``(B, K)``, and where they are zero up to
+        rounding, far below their bound ``var_j <= c·tr(meat)·‖p_j‖²`` (Cauchy–Schwarz,
+        ``p_j`` a row of ``P``): rounding decides even their sign, a degenerate fit to refit.
+        """
+        meat = self._meat(w, e, lev)
+        half = np.einsum("bij,bjl->bil", p, meat)
+        var = self.factor * np.einsum("bil,bli->bi", half, p_t)
+        bound = np.einsum("bii->b", meat)[:, None] * np.einsum("bij,bij->bi", p, p)
+        return var, ~(var > _DEGENERATE * self.factor * bound)
+
     def _meat(self, xt: np.ndarray, e: np.ndarray, bread: np.ndarray) -> np.ndarray:
-        """``Σ_i ω_i x̃_i x̃_iᵀ`` (HC) or ``Σ_g s_g s_gᵀ`` (CR), shape ``(B, K, K)``."""
+        """``Σ_i ω_i x̃_i x̃_iᵀ`` (HC) or ``Σ_g s_g s_gᵀ`` (CR), shape ``(B, K, K)``.
+
+        HC2/HC3 weigh by the leverage ``h_i = x̃_iᵀ bread x̃_i`` (plus ``1/N_s`` of the strata).
+        """
         b_count, k, n = xt.shape
         if self.n_clusters is not None:
             xe = (xt * e[:, None, :]).reshape(b_count * k, n)

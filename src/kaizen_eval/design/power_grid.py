@@ -20,6 +20,14 @@ with ``π < 1`` it is the LATE (``= τ``), estimated by 2SLS with ``T`` instrume
 (:func:`kaizen_eval.estimate.linear.fit_2sls`). Both regressions include the covariate ``x``
 when ``r2 > 0`` (ANCOVA) and strata fixed effects when ``strata > 1``; the covariance is HC2
 (CR1 by cluster when ``cluster_size > 1``).
+
+The replications of a grid point are fitted in blocks, OLS by
+:class:`~kaizen_eval.design._batch_ols.BatchOLS` and the just-identified 2SLS by
+:class:`~kaizen_eval.design._batch_iv.Batch2SLS` (batched normal equations and sandwiches),
+equal to one ``fit_ols`` / ``fit_2sls`` per replication up to rounding (tested to 1e-10) and
+identical whatever the block size. A replication the batch flags (nobody took up, a collinear
+draw) is refitted with ``fit_ols`` / ``fit_2sls``, so one that cannot be fitted raises their
+error, naming the grid point and the replication.
 """
 
 from __future__ import annotations
@@ -39,7 +47,10 @@ from scipy import stats
 
 from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError, check_option
+from kaizen_eval.design._batch_iv import Batch2SLS
+from kaizen_eval.design._batch_ols import BatchOLS
 from kaizen_eval.design.assignment import assign
+from kaizen_eval.design.simulate import _block_size
 from kaizen_eval.design.stages import Stage
 from kaizen_eval.estimate.linear import fit_2sls, fit_ols
 
@@ -91,6 +102,34 @@ def _simulate_point(point: _Point, seed: np.random.SeedSequence) -> dict[str, fl
     Returns the mean estimate, bias, mean standard error, power and coverage of the effect of
     take-up (ITT when ``takeup == 1``, else LATE).
     """
+    est, ses, dfs = _replications(point, seed)
+    q = stats.t.ppf(1 - point.alpha / 2, dfs)
+    pvals = 2 * stats.t.sf(np.abs(est / ses), dfs)
+    return {
+        "power": float((pvals < point.alpha).mean()),
+        "bias": float(est.mean() - point.effect),
+        "coverage": float((np.abs(est - point.effect) <= q * ses).mean()),
+        "mean_estimate": float(est.mean()),
+        "mean_std_error": float(ses.mean()),
+    }
+
+
+def _replications(
+    point: _Point, seed: np.random.SeedSequence, block: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Estimate, standard error and df of the effect in every replication of a grid point.
+
+    Blocks of ``block`` replications (default
+    :func:`~kaizen_eval.design.simulate._block_size`) are fitted at once: the ITT by
+    :class:`~kaizen_eval.design._batch_ols.BatchOLS`, the LATE by
+    :class:`~kaizen_eval.design._batch_iv.Batch2SLS`, equal to one ``fit_ols`` / ``fit_2sls``
+    per replication up to rounding and identical whatever the block size. Replications the
+    batch flags (nobody took up, a collinear draw, a degenerate variance) are refitted one by
+    one with ``fit_ols`` / ``fit_2sls``, so they fit, or fail with their error, as before. The
+    random streams are those of the former one-fit-per-replication loop: the assignments come
+    from one :meth:`Assignment.redraw_many`, then the outcome generator draws take-up (LATE
+    only), ``x``, ``u``, ``e`` replication after replication.
+    """
     n, m = point.n, point.cluster_size
     n_clusters = n // m
     cluster = np.repeat(np.arange(n_clusters), m)
@@ -121,23 +160,22 @@ def _simulate_point(point: _Point, seed: np.random.SeedSequence) -> dict[str, fl
     s_u = point.sd * math.sqrt(point.icc * (1 - point.r2))
     s_e = point.sd * math.sqrt((1 - point.icc) * (1 - point.r2))
     late = point.takeup < 1
+    factorial = "onsite" in draws
+    # exogenous rows of every replication: constant (without strata FE), onsite, x (ANCOVA)
+    k_exog = int(fe is None) + int(factorial) + int(point.r2 > 0)
+    k = k_exog + 1  # and the invitation (ITT) or take-up instrumented by it (LATE)
+    j = k_exog if late else 0  # the effect's position: 2SLS orders exog then endog
+    batch: BatchOLS | Batch2SLS | None = None
+    try:
+        batch = (Batch2SLS if late else BatchOLS)(
+            n, k, se_type=se_type, fixed_effects=fe, clusters=clusters
+        )
+    except KaizenError:
+        pass  # e.g. no residual df: fit_ols / fit_2sls report it at replication 0, with its point
+    size = int(block) if block is not None else _block_size(n, 2 * k if late else k)
 
-    est = np.empty(point.sims)
-    ses = np.empty(point.sims)
-    dfs = np.empty(point.sims)
-    for s in range(point.sims):
-        z = draws["invited"][s].astype(float)
-        took = z * (rng.random(n) < point.takeup) if late else z
-        x = rng.standard_normal(n)
-        u = rng.standard_normal(n_clusters)[cluster] * s_u
-        e = rng.standard_normal(n) * s_e
-        y = point.effect * took + b * x + u + e
-        exog = [] if fe is not None else [np.ones(n)]
-        if "onsite" in draws:
-            exog.append(draws["onsite"][s].astype(float))
-        if point.r2 > 0:
-            exog.append(x)
-        exog_x = np.column_stack(exog) if exog else np.empty((n, 0))
+    def refit_one(s: int, y: np.ndarray, exog: np.ndarray, z: np.ndarray, took: np.ndarray):
+        exog_x = np.ascontiguousarray(exog.T)  # (n, k_exog), as the former column_stack
         try:
             if late:
                 fit = fit_2sls(
@@ -162,19 +200,52 @@ def _simulate_point(point: _Point, seed: np.random.SeedSequence) -> dict[str, fl
                 f"grid point n={n}, takeup={point.takeup:g}, effect={point.effect:g}, "
                 f"icc={point.icc:g}, replication {s}: {err}"
             ) from err
-        j = exog_x.shape[1] if late else 0  # 2SLS orders exog then endog
-        est[s] = fit.coef[j]
-        ses[s] = fit.std_error[j]
-        dfs[s] = fit.df[j]
-    q = stats.t.ppf(1 - point.alpha / 2, dfs)
-    pvals = 2 * stats.t.sf(np.abs(est / ses), dfs)
-    return {
-        "power": float((pvals < point.alpha).mean()),
-        "bias": float(est.mean() - point.effect),
-        "coverage": float((np.abs(est - point.effect) <= q * ses).mean()),
-        "mean_estimate": float(est.mean()),
-        "mean_std_error": float(ses.mean()),
-    }
+        return fit.coef[j], fit.std_error[j], fit.df[j]
+
+    est = np.empty(point.sims)
+    ses = np.empty(point.sims)
+    dfs = np.empty(point.sims)
+    for start in range(0, point.sims, size):
+        stop = min(start + size, point.sims)
+        rows = stop - start
+        z = draws["invited"][start:stop].astype(float)
+        took = np.empty_like(z) if late else z
+        y = np.empty((rows, n))
+        exog = np.empty((rows, k_exog, n))
+        if fe is None:
+            exog[:, 0] = 1.0
+        if factorial:
+            exog[:, int(fe is None)] = draws["onsite"][start:stop]
+        for i in range(rows):  # the outcome stream, replication after replication
+            if late:
+                took[i] = z[i] * (rng.random(n) < point.takeup)
+            x = rng.standard_normal(n)
+            u = rng.standard_normal(n_clusters)[cluster] * s_u
+            e = rng.standard_normal(n) * s_e
+            y[i] = point.effect * took[i] + b * x + u + e
+            if point.r2 > 0:
+                exog[i, -1] = x
+        if batch is None:
+            for i in range(rows):
+                est[start + i], ses[start + i], dfs[start + i] = refit_one(
+                    start + i, y[i], exog[i], z[i], took[i]
+                )
+            continue
+        if late:
+            fit = batch.fit(
+                y,
+                np.concatenate([exog, took[:, None]], axis=1),
+                np.concatenate([exog, z[:, None]], axis=1),
+            )
+        else:
+            fit = batch.fit(y, np.concatenate([z[:, None], exog], axis=1))
+        est[start:stop] = fit.coef[:, j]
+        ses[start:stop] = fit.std_error[:, j]
+        dfs[start:stop] = fit.df
+        for i in np.flatnonzero(fit.suspect):  # in order: the first failure is the loop's
+            s = start + int(i)
+            est[s], ses[s], dfs[s] = refit_one(s, y[i], exog[i], z[i], took[i])
+    return est, ses, dfs
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -434,7 +505,8 @@ def power_grid(
     ------
     KaizenError
         Bad grid values or options; ``backend="dask"`` without dask installed or without a
-        cluster.
+        cluster; a replication that cannot be fitted (e.g. nobody takes up in a tiny sample),
+        naming its grid point and replication.
 
     See Also
     --------
