@@ -11,6 +11,8 @@ Measures, in one run and on the same data, kaizen_eval against its peers and pri
    against pyfixest ``feols`` and linearmodels ``IV2SLS`` with strata dummies (estimates and
    standard errors compared with linearmodels).
 4. ``ke.simulate_power`` of a Tanzania-like 2x2 factorial design: time and peak memory.
+5. ``ke.power_grid`` over 8 design points (ITT and LATE, clustered), serially and on the local
+   cores: time and peak memory.
 
 Peers that are not installed (pyfixest is not a dependency) are skipped with a message.
 Run ``python benchmarks/bench_resampling.py`` (about 10 minutes) or add ``--quick``.
@@ -601,6 +603,41 @@ def section_power(sims: int) -> dict:
     return {"seconds": seconds, "peak_mib": peak / 2**20, "table": sp.table}
 
 
+def section_grid(sims: int) -> dict:
+    """Section 5: ``ke.power_grid`` over 8 design points, serially and on the local cores."""
+    kw = {
+        "n": [200, 400],
+        "takeup": [1.0, 0.6],
+        "effect": 0.2,
+        "icc": [0.0, 0.1],
+        "cluster_size": 10,
+        "strata": 4,
+        "r2": 0.3,
+        "sims": sims,
+        "seed": 1,
+    }
+    print(
+        "\n5. power_grid, 2x2 factorial, n = 200/400 x take-up 1/0.6 (ITT by OLS, LATE by 2SLS) "
+        f"x ICC 0/0.1, clusters of 10, 4 strata, {sims} simulations per point"
+    )
+    out = {}
+    for backend in ("serial", "processes"):
+        seconds, grid = _clock(lambda b=backend: ke.power_grid(**kw, backend=b), repeat=3)
+        out[backend] = seconds
+        print(
+            f"  backend={backend!r}: {seconds:.2f} s ({seconds / (8 * sims) * 1e3:.3f} ms a trial)"
+        )
+    peak = _peak_mib(lambda: ke.power_grid(**kw, backend="serial"))
+    print(f"  peak traced memory (serial): {peak:.1f} MiB")
+    print(
+        "  "
+        + grid.table[["n", "takeup", "icc", "power", "coverage"]]
+        .to_string(index=False)
+        .replace("\n", "\n  ")
+    )
+    return {**out, "peak_mib": peak, "table": grid.table}
+
+
 # --------------------------------------------------------------------------------------------
 def machine() -> str:
     """CPU model, cores, RAM and library versions."""
@@ -630,10 +667,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
     parser.add_argument(
-        "--only", choices=["ri", "iv", "fits", "power"], action="append", help="run some sections"
+        "--only",
+        choices=["ri", "iv", "fits", "power", "grid"],
+        action="append",
+        help="run some sections",
     )
     args = parser.parse_args(argv)
-    sections = args.only or ["ri", "iv", "fits", "power"]
+    sections = args.only or ["ri", "iv", "fits", "power", "grid"]
     if args.quick:
         draws, sm_draws, rt_reps, lm_draws, sizes, sims = 1_000, 20, 10, 10, [10_000], 100
     else:
@@ -655,6 +695,8 @@ def main(argv: list[str] | None = None) -> None:
         section_fits(sizes)
     if "power" in sections:
         section_power(sims)
+    if "grid" in sections:
+        section_grid(max(sims // 2, 50))
 
 
 if __name__ == "__main__":

@@ -52,13 +52,17 @@ def test_sections_run_at_tiny_sizes(bench, capsys):
         "onsite",
         "invited:onsite",
     ]
+    grid = bench.section_grid(sims=4)
+    assert grid["serial"] > 0 and len(grid["table"]) == 8
     out = capsys.readouterr().out
     assert "targets:" in out and "observed t, kaizen_eval vs statsmodels" in out
 
 
 def test_main_quick_parses_sections(bench, monkeypatch):
     called = []
-    for name in ("section_ri", "section_ri_iv", "section_fits", "section_power"):
+    for name in ("section_ri", "section_ri_iv", "section_fits", "section_power", "section_grid"):
         monkeypatch.setattr(bench, name, lambda *a, _n=name, **k: called.append(_n))
     bench.main(["--quick", "--only", "fits", "--only", "power"])
     assert called == ["section_fits", "section_power"]
+    bench.main(["--quick", "--only", "grid"])
+    assert called[-1] == "section_grid"
