@@ -147,23 +147,25 @@ def _report(rows: list[Timing], reference: str) -> None:
 # --------------------------------------------------------------------------------------------
 # 1 and 2: randomization inference
 # --------------------------------------------------------------------------------------------
+def _ri_design(draws: int) -> dict:
+    """The test every RI timing runs: HC1 t, ANCOVA, strata fixed effects, within-strata draws."""
+    return {
+        "treatment": "invited",
+        "covariates": list(COVARIATES),
+        "strata": "stratum",
+        "fixed_effects": "stratum",
+        "draws": draws,
+        "statistic": "t",
+    }
+
+
 def ri_kaizen(df: pd.DataFrame, draws: int) -> tuple[float, pd.Series]:
     """Time ``ke.randomization_inference`` (HC1 t) once per outcome (best of 3); p-values."""
 
     def run():
         return pd.Series(
             {
-                y: ke.randomization_inference(
-                    df,
-                    outcome=y,
-                    treatment="invited",
-                    covariates=list(COVARIATES),
-                    strata="stratum",
-                    fixed_effects="stratum",
-                    draws=draws,
-                    statistic="t",
-                    seed=k,
-                ).pvalue
+                y: ke.randomization_inference(df, outcome=y, seed=k, **_ri_design(draws)).pvalue
                 for k, y in enumerate(outcomes_of(df))
             }
         )
@@ -177,22 +179,11 @@ def ri_kaizen_one_call(df: pd.DataFrame, draws: int) -> tuple[float, pd.Series]:
     One set of draws and one engine pass serve every outcome (each outcome's p-value is the one
     its own call with the same seed gives).
     """
-    return _clock(
-        lambda: (
-            ke.randomization_inference(
-                df,
-                outcome=outcomes_of(df),
-                treatment="invited",
-                covariates=list(COVARIATES),
-                strata="stratum",
-                fixed_effects="stratum",
-                draws=draws,
-                statistic="t",
-                seed=0,
-            ).pvalue
-        ),
-        repeat=5,
-    )
+    return _clock(lambda: _ri_one_call(df, draws).pvalue, repeat=5)
+
+
+def _ri_one_call(df: pd.DataFrame, draws: int):
+    return ke.randomization_inference(df, outcome=outcomes_of(df), seed=0, **_ri_design(draws))
 
 
 def ri_breakdown(df: pd.DataFrame, draws: int) -> dict[str, float]:
@@ -219,17 +210,7 @@ def ri_breakdown(df: pd.DataFrame, draws: int) -> dict[str, float]:
 def ri_kaizen_family(df: pd.DataFrame, draws: int) -> tuple[float, pd.DataFrame]:
     """Time ``ke.romano_wolf`` over the family (one set of draws for all outcomes; best of 5)."""
     return _clock(
-        lambda: ke.romano_wolf(
-            df,
-            outcomes=outcomes_of(df),
-            treatment="invited",
-            covariates=list(COVARIATES),
-            strata="stratum",
-            fixed_effects="stratum",
-            draws=draws,
-            statistic="t",
-            seed=0,
-        ),
+        lambda: ke.romano_wolf(df, outcomes=outcomes_of(df), seed=0, **_ri_design(draws)),
         repeat=5,
     )
 
@@ -406,19 +387,7 @@ def section_ri(df: pd.DataFrame, draws: int, sm_draws: int, ritest_reps: int) ->
     rows.append(Timing(BARE, bare_products(df, draws), "(draws and M built outside the timing)"))
     _report(rows, KE_RI)
     _targets(rows, [KE_RI, KE_ONE, KE_RW], SM, RITEST)
-    peak = _peak_mib(
-        lambda: ke.randomization_inference(
-            df,
-            outcome=outcomes_of(df),
-            treatment="invited",
-            covariates=list(COVARIATES),
-            strata="stratum",
-            fixed_effects="stratum",
-            draws=draws,
-            statistic="t",
-            seed=0,
-        )
-    )
+    peak = _peak_mib(lambda: _ri_one_call(df, draws))
     print(f"  one family call: peak traced memory {peak:.1f} MiB (tracemalloc)")
     parts = ri_breakdown(df, draws)
     bare = {r.label: r.seconds for r in rows}[BARE]
