@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 T = TypeVar("T")
@@ -48,6 +49,22 @@ def check_option(name: str, value: T, allowed: Iterable[T]) -> T:
         listed = ", ".join(repr(a) for a in allowed)
         raise KaizenError(f"`{name}` must be one of {listed}. You passed: {value!r}.")
     return value
+
+
+def check_count(name: str, value: Any, least: int = 1) -> int:
+    """Return ``value`` as an ``int`` if it is an integer ``>= least``, else raise naming it.
+
+    Booleans are refused (``True`` is not a number of draws).
+
+    Examples
+    --------
+    >>> check_count("draws", 999), check_count("reps", 2, least=2)
+    (999, 2)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+        what = "a positive integer" if least == 1 else f"an integer >= {least}"
+        raise KaizenError(f"`{name}` must be {what}. You passed: {value!r}.")
+    return int(value)
 
 
 def as_list(value: str | Sequence[str] | None) -> list[str]:

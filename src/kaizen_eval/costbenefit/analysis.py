@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, check_option
+from kaizen_eval._validation import KaizenError, check_count, check_option
 from kaizen_eval.costbenefit.benefits import BenefitPath, check_years
 from kaizen_eval.costbenefit.costs import BASES, Basis, Cost, CostStructure, check_takeup
 from kaizen_eval.costbenefit.metrics import (
@@ -463,8 +463,7 @@ def cost_benefit(
             value, float(np.std(d, ddof=1)), float("nan"), d, "bootstrap"
         )
     elif se is not None:
-        if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 2:
-            raise KaizenError(f"`draws` must be an integer >= 2. You passed: {draws!r}.")
+        check_count("draws", draws, least=2)
         distribution = parametric_draws(value, se, dof, draws=int(draws), seed=seed)  # type: ignore[arg-type]
     table = None
     if distribution is not None:

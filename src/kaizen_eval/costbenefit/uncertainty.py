@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._progress import progress as progress_bar
-from kaizen_eval._validation import KaizenError, require_columns
+from kaizen_eval._validation import KaizenError, check_count, require_columns
 from kaizen_eval.estimate.result import Estimate
 
 Seed = int | np.random.Generator
@@ -149,8 +149,7 @@ def bootstrap_gain(
     >>> bootstrap_gain(df, lambda d: d["y"].mean(), draws=3, seed=0).shape
     (3,)
     """
-    if not isinstance(draws, int | np.integer) or draws < 2:
-        raise KaizenError(f"`draws` must be an integer >= 2. You passed: {draws!r}.")
+    check_count("draws", draws, least=2)
     require_columns(data, [c for c in (cluster, strata) if c is not None], where="the data")
     rng = np.random.default_rng(seed)
     units = (

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._progress import progress as progress_bar
-from kaizen_eval._validation import KaizenError
+from kaizen_eval._validation import KaizenError, check_count
 
 #: Per site: assignment arms, their take-up, and truth keys of (estimand, term).
 _SITE_DESIGN: dict[str, dict[str, Any]] = {
@@ -135,8 +135,7 @@ def simulate_trial_power(
             f"`outcome` must be 'value_added' (the outcome whose truth the simulator calibrates "
             f"per arm). You passed: {outcome!r}."
         )
-    if isinstance(reps, bool) or not isinstance(reps, int | np.integer) or reps < 2:
-        raise KaizenError(f"`reps` must be an integer >= 2. You passed: {reps!r}.")
+    check_count("reps", reps, least=2)
     design = _SITE_DESIGN[site]
     seeds = np.random.SeedSequence(seed).generate_state(int(reps))
     spec = {

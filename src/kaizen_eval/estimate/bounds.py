@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from kaizen_eval._progress import progress as progress_bar
-from kaizen_eval._validation import KaizenError
+from kaizen_eval._validation import KaizenError, check_count
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
 
 
@@ -125,8 +125,7 @@ def lee_bounds(
     >>> b.trim_share, b.lower, b.upper
     (0.5, 0.0, 2.0)
     """
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 2:
-        raise KaizenError(f"`draws` must be an integer >= 2. You passed: {draws!r}.")
+    check_count("draws", draws, least=2)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     roles = [("treatment", [treatment])] + ([("observed", [observed])] if observed else [])
     sample = estimation_sample(df, roles, where="lee_bounds", keep=[outcome])

@@ -12,7 +12,7 @@ import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
 from kaizen_eval._progress import progress as progress_bar
-from kaizen_eval._validation import KaizenError, as_list
+from kaizen_eval._validation import KaizenError, as_list, check_count
 from kaizen_eval.estimate._frame import design_columns, estimation_sample, numeric_column
 from kaizen_eval.estimate.absorb import factorize
 from kaizen_eval.estimate.result import Estimate
@@ -142,8 +142,7 @@ def att_did(
     ('DiD-IPW', True)
     """
     covs = as_list(covariates)
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 2:
-        raise KaizenError(f"`draws` must be an integer >= 2. You passed: {draws!r}.")
+    check_count("draws", draws, least=2)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     sample = estimation_sample(
         df,

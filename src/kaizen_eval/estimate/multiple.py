@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list, check_option
+from kaizen_eval._validation import KaizenError, as_list, check_count, check_option
 from kaizen_eval.estimate.ri import RI_STATISTICS
 from kaizen_eval.estimate.ri_family import family_null
 
@@ -119,8 +119,7 @@ def romano_wolf(
     (True, ['statistic', 'nobs', 'pvalue', 'pvalue_romano_wolf'])
     """
     check_option("statistic", statistic, RI_STATISTICS)
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
-        raise KaizenError(f"`draws` must be a positive integer. You passed: {draws!r}.")
+    check_count("draws", draws)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     fam = family_null(
         df,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._progress import progress as progress_bar
-from kaizen_eval._validation import KaizenError, as_list, check_option
+from kaizen_eval._validation import KaizenError, as_list, check_count, check_option
 from kaizen_eval.estimate._frame import (
     design_columns,
     estimation_sample,
@@ -178,8 +178,7 @@ def randomization_inference(
     (True, 70, 2.25, 0.0286)
     """
     check_option("statistic", statistic, RI_STATISTICS)
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
-        raise KaizenError(f"`draws` must be a positive integer. You passed: {draws!r}.")
+    check_count("draws", draws)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     covs = as_list(covariates)
     fes = as_list(fixed_effects)

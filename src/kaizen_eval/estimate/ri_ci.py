@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list
+from kaizen_eval._validation import KaizenError, as_list, check_count
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
 from kaizen_eval.estimate.ri import (
     _TIE_RTOL,
@@ -117,8 +117,7 @@ def randomization_ci(
     >>> ci.low < 1.0 < ci.high, ci.bounded
     (True, True)
     """
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
-        raise KaizenError(f"`draws` must be a positive integer. You passed: {draws!r}.")
+    check_count("draws", draws)
     if not 0 < alpha < 1:
         raise KaizenError(f"`alpha` must be in (0, 1). You passed: {alpha!r}.")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)

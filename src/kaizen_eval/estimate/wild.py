@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._progress import counter
-from kaizen_eval._validation import KaizenError, as_list, check_option
+from kaizen_eval._validation import KaizenError, as_list, check_count, check_option
 from kaizen_eval.estimate._frame import design_columns, estimation_sample, fe_codes, numeric_column
 from kaizen_eval.estimate.absorb import Absorber, factorize
 from kaizen_eval.estimate.engine import ResamplingEngine
@@ -206,8 +206,7 @@ def wild_cluster_bootstrap(
     (True, 1024)
     """
     check_option("weights", weights, WILD_WEIGHTS)
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
-        raise KaizenError(f"`draws` must be a positive integer. You passed: {draws!r}.")
+    check_count("draws", draws)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     covs, fes = as_list(covariates), as_list(fixed_effects)
     sample = estimation_sample(
