@@ -234,44 +234,19 @@ def randomization_inference(
     t = numeric_column(data, treatment, "treatment")
     n = len(y)
     extra = baseline_columns(data, baseline)
-    if assignment is not None:
-        return _from_assignment(
-            assignment,
-            data,
-            y,
-            t,
-            covs,
-            fes,
-            cluster,
-            statistic,
-            draws,
-            rng,
-            sample,
-            outcome,
-            treatment,
-            extra,
-            progress,
-        )
-    unit, t_unit, s_unit = design_units(data, t, treatment, strata, cluster)
+    redrawn = redraws(data, t, treatment, strata, cluster, assignment, draws, rng, progress)
     stat = _Statistic(
-        data, y, covs, fes, statistic, cluster_codes=unit if cluster else None, extra=extra
+        data, y, covs, fes, statistic, cluster_codes=redrawn.cluster_codes, extra=extra
     )
     observed = float(stat(t[:, None])[0])
-    exact, n_assign, chunks = assignment_blocks(
-        t_unit, s_unit, draws, rng, block_rows(n), show=progress
-    )
-    values = np.concatenate([stat((a[:, unit] if cluster else a).T) for a in chunks])
-    tol = _TIE_RTOL * max(abs(observed), 1e-300)
-    extreme = np.abs(values) >= abs(observed) - tol
-    if exact:
-        pvalue = float(extreme.mean())
-    else:
-        pvalue = float((1 + extreme.sum()) / (1 + len(values)))
+    values = np.concatenate([stat(a.T) for a in redrawn.blocks])
+    exact, n_assign = redrawn.exact, redrawn.n_assignments
+    pvalue = float(randomization_pvalues(values[:, None], np.array([observed]), exact)[0])
     return RandomizationInference(
         pvalue=pvalue,
         observed=observed,
         draws=values,
-        exact=bool(exact),
+        exact=exact,
         n_assignments=n_assign,
         statistic=statistic,
         treatment=treatment,
@@ -326,69 +301,96 @@ def assignment_positions(
     return pos
 
 
-def _from_assignment(
-    assignment,
-    data,
-    y,
-    t,
-    covs,
-    fes,
-    cluster,
-    statistic,
-    draws,
-    rng,
-    sample,
-    outcome,
-    treatment,
-    extra=None,
-    progress=False,
-):
-    pos = assignment_positions(assignment, data, treatment, t)
-    codes = factorize(data[cluster].to_numpy()) if cluster else None
-    stat = _Statistic(data, y, covs, fes, statistic, cluster_codes=codes, extra=extra)
-    observed = float(stat(t[:, None])[0])
-    blocks, total = assignment_row_blocks(
-        assignment, treatment, pos, draws, rng, block_rows(len(y))
-    )
-    shown = progress_bar(
-        blocks, total=total, show=progress, desc="randomization draws", unit="block"
-    )
-    values = np.concatenate([stat(arm.T) for arm in shown])
-    tol = _TIE_RTOL * max(abs(observed), 1e-300)
-    extreme = np.abs(values) >= abs(observed) - tol
-    return RandomizationInference(
-        pvalue=float((1 + extreme.sum()) / (1 + len(values))),
-        observed=observed,
-        draws=values,
-        exact=False,
-        n_assignments=-1,
-        statistic=statistic,
-        treatment=treatment,
-        outcome=outcome,
-        nobs=len(y),
-        dropped=sample.dropped,
-    )
+@dataclass(frozen=True, eq=False)
+class Redraws:
+    """Re-drawn assignments of the rows of an estimation sample, in blocks.
 
-
-def assignment_row_blocks(
-    assignment: Any,
-    treatment: str,
-    pos: np.ndarray,
-    draws: int,
-    rng: np.random.Generator,
-    block: int,
-) -> tuple[Iterator[np.ndarray], int]:
-    """Row-level re-drawn assignments from ``Assignment.redraw_many`` in blocks, and their count.
-
-    ``pos`` maps each row to the assignment frame's row (:func:`assignment_positions`).
+    Attributes
+    ----------
+    blocks : iterable of numpy.ndarray
+        Row-level assignments, ``(draws in the block, rows)`` each (consumed once).
+    exact : bool
+        Whether every distinct assignment is enumerated.
+    n_assignments : int
+        Distinct assignments of the design (``-1`` for draws from an ``Assignment``).
+    unit : numpy.ndarray
+        Each row's unit of randomization (cluster code, or the row itself).
+    cluster_codes : numpy.ndarray or None
+        ``unit`` when randomization is by cluster (the clusters of the studentized statistic).
     """
 
-    def blocks() -> Iterator[np.ndarray]:
-        for start in range(0, draws, block):
-            b = min(block, draws - start)
-            yield assignment.redraw_many(b, rng)[treatment][:, pos].astype(float)
+    blocks: Iterable[np.ndarray]
+    exact: bool
+    n_assignments: int
+    unit: np.ndarray
+    cluster_codes: np.ndarray | None
 
-    return blocks(), -(-draws // block)
+
+def redraws(
+    data: pd.DataFrame,
+    t: np.ndarray,
+    treatment: str,
+    strata: str | None,
+    cluster: str | None,
+    assignment: Any,
+    draws: int,
+    rng: np.random.Generator,
+    progress: bool,
+) -> Redraws:
+    """Re-draw the assignment of ``data``'s rows as it was made, ``draws`` times.
+
+    From an ``Assignment`` (its ``redraw_many``: both stages, strata, clusters and
+    re-randomization exactly as drawn; rows matched on its id column), else by permuting the
+    observed assignment within strata (whole clusters), every distinct assignment when there
+    are at most ``draws`` (:func:`assignment_blocks`).
+    """
+    n = len(t)
+    block = block_rows(n)
+    if assignment is not None:
+        pos = assignment_positions(assignment, data, treatment, t)
+        unit = factorize(data[cluster].to_numpy()) if cluster else np.arange(n)
+
+        def rows() -> Iterator[np.ndarray]:
+            for start in range(0, draws, block):
+                b = min(block, draws - start)
+                yield assignment.redraw_many(b, rng)[treatment][:, pos].astype(float)
+
+        shown = progress_bar(
+            rows(),
+            total=-(-draws // block),
+            show=progress,
+            desc="randomization draws",
+            unit="block",
+        )
+        exact, n_assign = False, -1
+    else:
+        unit, t_unit, s_unit = design_units(data, t, treatment, strata, cluster)
+        exact, n_assign, unit_blocks = assignment_blocks(
+            t_unit, s_unit, draws, rng, block, show=progress
+        )
+        shown = (a[:, unit] if cluster else a for a in unit_blocks)
+    return Redraws(shown, exact, n_assign, unit, unit if cluster else None)
+
+
+def randomization_pvalues(null: np.ndarray, observed: np.ndarray, exact: bool) -> np.ndarray:
+    """Two-sided randomization p-values of several statistics (columns of ``null``).
+
+    The share of draws with ``|stat| >= |observed|`` (ties within a relative ``1e-9``); with
+    random draws the observed assignment counts as one of them, ``(1 + count) / (1 + draws)``,
+    so that the test is exact at any number of draws.
+    """
+    count = (np.abs(null) >= randomization_thresholds(observed)[None, :]).sum(axis=0)
+    return randomization_shares(count, null.shape[0], exact)
+
+
+def randomization_thresholds(observed: np.ndarray) -> np.ndarray:
+    """``|observed|`` less the tie tolerance: draws at or above it count as extreme."""
+    return np.abs(observed) * (1 - _TIE_RTOL)
+
+
+def randomization_shares(count: Any, draws: int, exact: bool) -> np.ndarray:
+    """Turn counts of extreme draws into p-values: ``c / B`` if exact, else ``(1 + c)/(1 + B)``."""
+    return np.asarray(count / draws if exact else (1 + count) / (1 + draws), dtype=float)
 
 
 def design_units(

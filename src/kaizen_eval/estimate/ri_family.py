@@ -16,20 +16,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
 from kaizen_eval.estimate.absorb import factorize
-from kaizen_eval.estimate.engine import block_rows
 from kaizen_eval.estimate.ri import (
-    _TIE_RTOL,
     RandomizationInference,
     _Statistic,
-    assignment_blocks,
-    assignment_positions,
-    assignment_row_blocks,
     baseline_columns,
-    design_units,
+    randomization_pvalues,
+    randomization_shares,
+    randomization_thresholds,
+    redraws,
 )
 
 
@@ -66,16 +63,15 @@ class FamilyNull:
 
     def shares(self, count: np.ndarray) -> np.ndarray:
         """Turn counts of draws at least as extreme into p-values (exact or ``(1 + c)/(1 + B)``)."""
-        b = self.null.shape[0]
-        return np.asarray(count / b if self.exact else (1 + count) / (1 + b), dtype=float)
+        return randomization_shares(count, self.null.shape[0], self.exact)
 
     def pvalues(self) -> np.ndarray:
         """Each outcome's own two-sided randomization p-value, shape ``(K,)``."""
-        return self.shares((np.abs(self.null) >= self.thresholds()[None, :]).sum(axis=0))
+        return randomization_pvalues(self.null, self.observed, self.exact)
 
     def thresholds(self) -> np.ndarray:
         """``|observed|`` less the tie tolerance: draws at or above it count as extreme."""
-        return np.abs(self.observed) * (1 - _TIE_RTOL)
+        return randomization_thresholds(self.observed)
 
 
 def family_null(
@@ -125,12 +121,7 @@ def family_null(
     design_cols = list(dict.fromkeys(c for _, cols in roles for c in cols))
     rows = np.flatnonzero(df[design_cols].notna().all(axis=1).to_numpy())  # data's rows in df
     t = numeric_column(data, treatment, "treatment")
-    n = len(t)
-    if assignment is not None:
-        pos = assignment_positions(assignment, data, treatment, t)
-        unit = factorize(data[cluster].to_numpy()) if cluster else np.arange(n)
-    else:
-        unit, t_unit, s_unit = design_units(data, t, treatment, strata, cluster)
+    redrawn = redraws(data, t, treatment, strata, cluster, assignment, draws, rng, progress)
     groups: dict[tuple[bytes, str | None], tuple[np.ndarray, list[int]]] = {}
     missing: dict[str, pd.DataFrame] = {}
     for j, c in enumerate(outs):
@@ -147,27 +138,14 @@ def family_null(
     for (_, base), (ok, idx) in groups.items():
         sub = data.loc[ok]
         ys = np.column_stack([numeric_column(sub, outs[j], "outcome") for j in idx])
-        codes = factorize(unit[ok]) if cluster else None
+        codes = factorize(redrawn.unit[ok]) if cluster else None
         extra = baseline_columns(sub, base)
         s = _Statistic(sub, ys, covariates, fixed_effects, statistic, codes, extra=extra)
         stats_.append((s, ok, idx))
         observed[idx] = s(t[ok, None])[0]
         nobs[idx] = int(ok.sum())
-    if assignment is not None:
-        exact, n_assign = False, -1
-        row_blocks, total = assignment_row_blocks(
-            assignment, treatment, pos, draws, rng, block_rows(n)
-        )
-        chunks = progress_bar(
-            row_blocks, total=total, show=progress, desc="randomization draws", unit="block"
-        )
-    else:
-        exact, n_assign, unit_chunks = assignment_blocks(
-            t_unit, s_unit, draws, rng, block_rows(n), show=progress
-        )
-        chunks = (a[:, unit] if cluster else a for a in unit_chunks)
     dist = []
-    for a in chunks:
+    for a in redrawn.blocks:
         tmat = a.T  # (rows, draws)
         values = np.empty((a.shape[0], len(outs)))
         for s, ok, idx in stats_:
@@ -178,8 +156,8 @@ def family_null(
         observed=observed,
         nobs=nobs,
         null=np.vstack(dist),
-        exact=bool(exact),
-        n_assignments=int(n_assign),
+        exact=redrawn.exact,
+        n_assignments=redrawn.n_assignments,
         dropped=sample.dropped,
         missing=missing,
     )
