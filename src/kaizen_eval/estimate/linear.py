@@ -225,18 +225,45 @@ def fit_ols(
     x = np.asarray(x, dtype=float)
     if x.ndim == 1:
         x = x[:, None]
-    n, k = x.shape
-    names = _names(names, k)
+    names = _names(names, x.shape[1])
     (yt, xt), absorber, sw = _prepare([y, x], fixed_effects, weights)
     check_full_rank(xt, names, reference=x)
     q, r = np.linalg.qr(xt)
     coef = scipy.linalg.solve_triangular(r, q.T @ yt)
+    return _linear_fit(
+        coef, r, y, x, yt, xt, xt, se, clusters, fixed_effects, weights, absorber, sw, names, "OLS"
+    )
+
+
+def _linear_fit(
+    coef: np.ndarray,
+    r: np.ndarray,
+    y: np.ndarray,
+    x: np.ndarray,
+    yt: np.ndarray,
+    xt: np.ndarray,
+    meat_x: np.ndarray,
+    se: str,
+    clusters: np.ndarray | None,
+    fixed_effects: np.ndarray | None,
+    weights: np.ndarray | None,
+    absorber: Absorber | None,
+    sw: np.ndarray | None,
+    names: Sequence[str],
+    method: str,
+) -> LinearFit:
+    """Build the covariance and result of OLS and 2SLS alike, from the coefficients.
+
+    ``r`` is the triangular factor of the regressors of the bread (``X`` for OLS, ``X̂`` for
+    2SLS: bread ``(RᵀR)⁻¹``), ``meat_x`` the regressors of the meat (the same); residuals use
+    the actual regressors ``xt`` (transformed: absorbed and weighted) and ``x`` (raw).
+    """
     rinv = np.linalg.inv(r)  # (scipy solve_triangular with an identity rhs is very slow)
     bread = rinv @ rinv.T
     resid_t = yt - xt @ coef
     n_abs = absorber.rank if absorber is not None else 0
     cov = sandwich(
-        xt,
+        meat_x,
         resid_t,
         se_type=se,
         clusters=clusters if se in CLUSTER_SE_TYPES else None,
@@ -245,19 +272,18 @@ def fit_ols(
         bread=bread,
         sqrt_w=sw,
     )
-    resid = _unweighted_resid(y, x, coef, fixed_effects, weights, absorber, resid_t)
     return LinearFit(
         coef=coef,
         vcov=cov.vcov,
         df=cov.df,
-        resid=resid,
-        nobs=n,
+        resid=_unweighted_resid(y, x, coef, fixed_effects, weights, absorber, resid_t),
+        nobs=len(y),
         n_clusters=cov.n_clusters,
         se_type=se,
-        names=names,
+        names=tuple(names),
         df_resid=cov.df_resid,
         n_absorbed=n_abs,
-        method="OLS",
+        method=method,
         cr2_gram=cov.cr2_gram,
     )
 
@@ -366,35 +392,23 @@ def fit_2sls(
         )
     else:  # β̂ = (X̂ᵀX̂)⁻¹ X̂ᵀ y (X̂ᵀX = X̂ᵀX̂) by QR: linearmodels' data layer costs ~5 s at 1e6 rows
         coef = scipy.linalg.solve_triangular(r, q.T @ yt)
-    rinv = np.linalg.inv(r)
-    bread = rinv @ rinv.T
-    resid_t = yt - xt @ coef
-    n_abs = absorber.rank if absorber is not None else 0
-    cov = sandwich(
-        xhat,
-        resid_t,
-        se_type=se,
-        clusters=clusters if se in CLUSTER_SE_TYPES else None,
-        n_absorbed=n_abs,
-        absorber=absorber,
-        bread=bread,
-        sqrt_w=sw,
-    )
     x = np.hstack([exog, endog])
-    resid = _unweighted_resid(y, x, coef, fixed_effects, weights, absorber, resid_t)
-    return LinearFit(
-        coef=coef,
-        vcov=cov.vcov,
-        df=cov.df,
-        resid=resid,
-        nobs=n,
-        n_clusters=cov.n_clusters,
-        se_type=se,
-        names=(*xn, *dn),
-        df_resid=cov.df_resid,
-        n_absorbed=n_abs,
-        method="2SLS",
-        cr2_gram=cov.cr2_gram,
+    return _linear_fit(
+        coef,
+        r,
+        y,
+        x,
+        yt,
+        xt,
+        xhat,
+        se,
+        clusters,
+        fixed_effects,
+        weights,
+        absorber,
+        sw,
+        (*xn, *dn),
+        "2SLS",
     )
 
 
