@@ -126,7 +126,7 @@ def lee_bounds(
     (0.5, 0.0, 2.0)
     """
     check_count("draws", draws, least=2)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # a Generator is used as it is
     roles = [("treatment", [treatment])] + ([("observed", [observed])] if observed else [])
     sample = estimation_sample(df, roles, where="lee_bounds", keep=[outcome])
     data = sample.data

@@ -143,7 +143,7 @@ def att_did(
     """
     covs = as_list(covariates)
     check_count("draws", draws, least=2)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # a Generator is used as it is
     sample = estimation_sample(
         df,
         [

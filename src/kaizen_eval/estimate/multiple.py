@@ -120,7 +120,7 @@ def romano_wolf(
     """
     check_option("statistic", statistic, RI_STATISTICS)
     check_count("draws", draws)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # a Generator is used as it is
     fam = family_null(
         df,
         outcomes=as_list(outcomes),

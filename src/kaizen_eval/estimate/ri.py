@@ -179,7 +179,7 @@ def randomization_inference(
     """
     check_option("statistic", statistic, RI_STATISTICS)
     check_count("draws", draws)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # a Generator is used as it is
     covs = as_list(covariates)
     fes = as_list(fixed_effects)
     if not isinstance(outcome, str):

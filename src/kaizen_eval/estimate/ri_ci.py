@@ -120,7 +120,7 @@ def randomization_ci(
     check_count("draws", draws)
     if not 0 < alpha < 1:
         raise KaizenError(f"`alpha` must be in (0, 1). You passed: {alpha!r}.")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # a Generator is used as it is
     covs, fes = as_list(covariates), as_list(fixed_effects)
     randomized = instrument if instrument is not None else treatment
     sample = estimation_sample(

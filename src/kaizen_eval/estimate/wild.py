@@ -207,7 +207,7 @@ def wild_cluster_bootstrap(
     """
     check_option("weights", weights, WILD_WEIGHTS)
     check_count("draws", draws)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # a Generator is used as it is
     covs, fes = as_list(covariates), as_list(fixed_effects)
     sample = estimation_sample(
         df,
