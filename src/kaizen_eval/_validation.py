@@ -97,3 +97,41 @@ def require_columns(df: pd.DataFrame, columns: Iterable[Any], *, where: str = "t
             f"column{plural} {names} not found in {where}; available columns: "
             f"{', '.join(map(str, df.columns[:30]))}{' ...' if len(df.columns) > 30 else ''}"
         )
+
+
+def check_seed(name: str, value: Any, *, generator: bool = True) -> Any:
+    """Return ``value`` if it can seed NumPy's random generator, else raise naming it.
+
+    Accepted: a non-negative integer (NumPy or Python, not a boolean), ``None`` only where the
+    caller allows it by passing it through, and — when ``generator`` is true — a
+    ``numpy.random.Generator`` or ``numpy.random.SeedSequence``, returned unaltered.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, as the user wrote it.
+    value : object
+        What was passed.
+    generator : bool, default True
+        Whether a ``Generator`` or ``SeedSequence`` is accepted (a manifest needs an integer).
+
+    Returns
+    -------
+    int or numpy.random.Generator or numpy.random.SeedSequence
+        ``value`` (integers as a Python ``int``).
+
+    Examples
+    --------
+    >>> check_seed("seed", 20131)
+    20131
+    >>> check_seed("seed", "abc")
+    Traceback (most recent call last):
+    ...
+    kaizen_eval._validation.KaizenError: `seed` must be a non-negative integer or a numpy.random.Generator. You passed: 'abc'.
+    """  # noqa: E501
+    if generator and isinstance(value, np.random.Generator | np.random.SeedSequence):
+        return value
+    if not isinstance(value, bool) and isinstance(value, int | np.integer) and value >= 0:
+        return int(value)
+    what = "a non-negative integer" + (" or a numpy.random.Generator" if generator else "")
+    raise KaizenError(f"`{name}` must be {what}. You passed: {value!r}.")
