@@ -6,10 +6,10 @@ import pytest
 
 import kaizen_eval as ke
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.estimate import ri as ri_module
+from kaizen_eval.estimate import ri_draws as ri_module
 from kaizen_eval.estimate.engine import ResamplingEngine
 from kaizen_eval.estimate.linear import fit_2sls, fit_ols
-from kaizen_eval.estimate.ri import _permute
+from kaizen_eval.estimate.ri_draws import permute as _permute
 
 N = 120
 
@@ -188,7 +188,7 @@ def test_ri_and_romano_wolf_do_not_depend_on_the_block_size(trial, monkeypatch):
     ri = ke.randomization_inference(trial, outcome="y", statistic="t", **kw)
     rw = ke.romano_wolf(trial, outcomes=["y", "y2"], **kw)
     for size in (1, 7):
-        # one draw source (ri.redraws) serves the single test and the family behind Romano-Wolf
+        # one draw source (ri_draws.redraws) serves the single test and the Romano-Wolf family
         monkeypatch.setattr(ri_module, "block_rows", lambda n, size=size: size)
         again = ke.randomization_inference(trial, outcome="y", statistic="t", **kw)
         assert np.array_equal(again.draws, ri.draws)

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError, as_list, check_count, check_option
-from kaizen_eval.estimate.ri import RI_STATISTICS
 from kaizen_eval.estimate.ri_family import family_null
+from kaizen_eval.estimate.ri_statistic import RI_STATISTICS
 
 
 def sharpened_qvalues(pvalues: Sequence[float] | np.ndarray, step: float = 0.001) -> np.ndarray:

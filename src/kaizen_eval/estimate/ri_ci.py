@@ -10,13 +10,9 @@ import pandas as pd
 
 from kaizen_eval._validation import KaizenError, as_list, check_count
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
-from kaizen_eval.estimate.ri import (
-    _TIE_RTOL,
-    _Statistic,
-    assignment_blocks,
-    baseline_columns,
-    design_units,
-)
+from kaizen_eval.estimate.ri_draws import assignment_blocks, design_units
+from kaizen_eval.estimate.ri_pvalues import TIE_RTOL
+from kaizen_eval.estimate.ri_statistic import StatisticAdapter, baseline_columns
 
 _MAX_STEPS = 200  # search up to this many null standard errors on each side
 _BISECT = 60
@@ -143,7 +139,7 @@ def randomization_ci(
     z = numeric_column(data, randomized, "instrument" if instrument else "treatment")
     unit, t_unit, s_unit = design_units(data, z, randomized, strata, cluster)
     extra = baseline_columns(data, baseline)
-    stat = _Statistic(data, y, covs, fes, "coef", cluster_codes=None, extra=extra)
+    stat = StatisticAdapter(data, y, covs, fes, "coef", cluster_codes=None, extra=extra)
     a0, c0 = (float(v[0]) for v in stat.coef_and_slope(z[:, None], d))
     if abs(c0) < 1e-12:
         raise KaizenError(
@@ -157,7 +153,7 @@ def randomization_ci(
 
     def pvalue(tau: float) -> float:
         obs = abs(a0 - tau * c0)
-        hits = int(np.sum(np.abs(a - tau * c) >= obs - _TIE_RTOL * max(obs, 1e-300)))
+        hits = int(np.sum(np.abs(a - tau * c) >= obs - TIE_RTOL * max(obs, 1e-300)))
         return hits / b if exact else (1 + hits) / (1 + b)
 
     estimate = a0 / c0

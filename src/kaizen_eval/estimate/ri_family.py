@@ -19,15 +19,14 @@ import pandas as pd
 from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
 from kaizen_eval.estimate.absorb import factorize
-from kaizen_eval.estimate.ri import (
-    RandomizationInference,
-    _Statistic,
-    baseline_columns,
+from kaizen_eval.estimate.ri_draws import redraws
+from kaizen_eval.estimate.ri_pvalues import (
     randomization_pvalues,
     randomization_shares,
     randomization_thresholds,
-    redraws,
 )
+from kaizen_eval.estimate.ri_result import RandomizationInference
+from kaizen_eval.estimate.ri_statistic import StatisticAdapter, baseline_columns
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,7 +139,7 @@ def family_null(
         ys = np.column_stack([numeric_column(sub, outs[j], "outcome") for j in idx])
         codes = factorize(redrawn.unit[ok]) if cluster else None
         extra = baseline_columns(sub, base)
-        s = _Statistic(sub, ys, covariates, fixed_effects, statistic, codes, extra=extra)
+        s = StatisticAdapter(sub, ys, covariates, fixed_effects, statistic, codes, extra=extra)
         stats_.append((s, ok, idx))
         observed[idx] = s(t[ok, None])[0]
         nobs[idx] = int(ok.sum())

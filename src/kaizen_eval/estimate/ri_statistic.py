@@ -1,0 +1,83 @@
+"""The statistic of randomization inference for many assignments at once (an engine adapter)."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from kaizen_eval.estimate._frame import design_columns, fe_codes
+from kaizen_eval.estimate.absorb import Absorber
+from kaizen_eval.estimate.engine import ResamplingEngine
+from kaizen_eval.estimate.linear import check_full_rank
+
+RIStatistic = Literal["coef", "t"]
+RI_STATISTICS: tuple[str, ...] = get_args(RIStatistic)
+
+
+def baseline_columns(
+    data: pd.DataFrame, baseline: str | None
+) -> tuple[np.ndarray, list[str]] | None:
+    """Return the baseline outcome (and McKenzie's missing dummy) as covariate columns."""
+    if baseline is None:
+        return None
+    from kaizen_eval.estimate.itt import covariate_block
+
+    x, names, _ = covariate_block(data, [], baseline)
+    return x, names
+
+
+class StatisticAdapter:
+    """Coefficient (or t) of the treatment for many assignments at once (columns of ``T``).
+
+    A thin adapter of :class:`~kaizen_eval.estimate.engine.ResamplingEngine` (the studentized
+    statistic is HC1, or CR1 with ``cluster_codes``); ``y`` may hold several outcomes (columns).
+    """
+
+    def __init__(self, data, y, covs, fes, statistic, cluster_codes, extra=None):
+        n = len(y)
+        x, names = design_columns(data, covs)
+        if extra is not None and extra[0].shape[1]:
+            x, names = np.hstack([x, extra[0]]), [*names, *extra[1]]
+        codes = fe_codes(data, fes)
+        absorber = Absorber(codes) if codes is not None else None
+        if absorber is None:
+            x = np.hstack([np.ones((n, 1)), x])
+            names = ["(Intercept)", *names]
+        if x.shape[1]:
+            absorbed = absorber.residualize(x) if absorber is not None else x
+            check_full_rank(absorbed, names, what="covariates", reference=x)
+        self.statistic = statistic
+        self.several = np.ndim(y) == 2
+        self.engine = ResamplingEngine(
+            y,
+            covariates=x,
+            fixed_effects=absorber,
+            clusters=cluster_codes,
+            se_type="CR1" if cluster_codes is not None else "HC1",
+        )
+
+    def partial(self, m: np.ndarray) -> np.ndarray:
+        """Residualize columns on the fixed effects and covariates."""
+        return self.engine.partial(np.asarray(m, dtype=float).T).T
+
+    def coef_and_slope(self, tmat: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coefficients on ``y`` and on ``d`` of the assignments in ``tmat`` (columns).
+
+        The coefficient on ``y − τ d`` is then ``a − τ c``, linear in ``τ``.
+        """
+        tt = self.engine.partial(np.asarray(tmat, dtype=float).T)
+        ssq = np.einsum("bn,bn->b", tt, tt)
+        dd = self.engine.partial_columns(np.asarray(d, dtype=float)[:, None])[:, 0]
+        y = self.engine.y[:, 0]
+        return np.einsum("bn,n->b", tt, y) / ssq, np.einsum("bn,n->b", tt, dd) / ssq
+
+    def __call__(self, tmat: np.ndarray) -> np.ndarray:
+        """Return the statistic of each assignment (columns of ``tmat``, shape ``(n, B)``)."""
+        draws = np.asarray(tmat, dtype=float).T  # (B, n): a view of the (B, n) draws
+        if self.statistic == "coef":
+            out = self.engine.coefficients(draws)
+        else:
+            out = self.engine.statistics(draws).t
+        return out if self.several else out[:, 0]
