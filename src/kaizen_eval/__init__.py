@@ -13,7 +13,7 @@ Examples
 """
 
 from kaizen_eval import costbenefit, design, estimate, report, scores, synthetic, waves
-from kaizen_eval._validation import KaizenError, MissingColumnError
+from kaizen_eval._validation import KaizenError, KaizenWarning, MissingColumnError
 from kaizen_eval._version import __version__
 from kaizen_eval.costbenefit import *  # noqa: F403
 from kaizen_eval.design import *  # noqa: F403
@@ -24,6 +24,7 @@ from kaizen_eval.waves import *  # noqa: F403
 
 __all__ = [
     "KaizenError",
+    "KaizenWarning",
     "MissingColumnError",
     "__version__",
     "synthetic",

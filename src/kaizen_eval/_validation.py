@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -135,3 +136,288 @@ def check_seed(name: str, value: Any, *, generator: bool = True) -> Any:
         return int(value)
     what = "a non-negative integer" + (" or a numpy.random.Generator" if generator else "")
     raise KaizenError(f"`{name}` must be {what}. You passed: {value!r}.")
+
+
+class KaizenWarning(UserWarning):
+    """Legitimate but fragile input: the answer stands, and the message names the remedy."""
+
+
+FEW_CLUSTERS = 20  # below this many clusters, cluster-robust t-tests over-reject: warn
+
+
+def _where(where: str | None) -> str:
+    return f" in {where}" if where else ""
+
+
+def check_alpha(value: Any, name: str = "alpha") -> float:
+    """Return a significance level as a ``float`` strictly between 0 and 1, else raise.
+
+    Examples
+    --------
+    >>> check_alpha(0.05)
+    0.05
+    >>> check_alpha(1.5)
+    Traceback (most recent call last):
+    ...
+    kaizen_eval._validation.KaizenError: `alpha` must be a number in (0, 1), e.g. 0.05. You passed: 1.5.
+    """  # noqa: E501
+    v = _real(name, value)
+    if not 0 < v < 1:
+        raise KaizenError(f"`{name}` must be a number in (0, 1), e.g. 0.05. You passed: {value!r}.")
+    return v
+
+
+def check_probability(name: str, value: Any, *, zero: bool = True) -> float:
+    """Return a probability (a share, a take-up rate) in ``[0, 1]`` (``(0, 1]`` if not ``zero``).
+
+    Examples
+    --------
+    >>> check_probability("decay", 0.2)
+    0.2
+    >>> check_probability("takeup", 0.0, zero=False)
+    Traceback (most recent call last):
+    ...
+    kaizen_eval._validation.KaizenError: `takeup` must be a number in (0, 1]. You passed: 0.0.
+    """
+    v = _real(name, value)
+    if not ((0 <= v if zero else 0 < v) and v <= 1):
+        raise KaizenError(
+            f"`{name}` must be a number in {'[' if zero else '('}0, 1]. You passed: {value!r}."
+        )
+    return v
+
+
+def check_nonnegative(name: str, value: Any, *, positive: bool = False) -> float:
+    """Return a finite number ``>= 0`` (``> 0`` with ``positive``), else raise naming it.
+
+    Examples
+    --------
+    >>> check_nonnegative("cost", 740)
+    740.0
+    >>> check_nonnegative("cost", -1)
+    Traceback (most recent call last):
+    ...
+    kaizen_eval._validation.KaizenError: `cost` must be a finite number >= 0. You passed: -1.
+    """
+    v = _real(name, value)
+    if not (v > 0 if positive else v >= 0):
+        raise KaizenError(
+            f"`{name}` must be a finite number {'> 0' if positive else '>= 0'}. "
+            f"You passed: {value!r}."
+        )
+    return v
+
+
+def check_finite_number(name: str, value: Any) -> float:
+    """Return ``value`` as a finite ``float``, else raise naming it (``inf``, NaN, text).
+
+    Examples
+    --------
+    >>> check_finite_number("gain", 13_890)
+    13890.0
+    """
+    return _real(name, value)
+
+
+def _real(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise KaizenError(f"`{name}` must be a finite number. You passed: {value!r}.")
+    v = float(value)
+    if not np.isfinite(v):
+        raise KaizenError(f"`{name}` must be a finite number. You passed: {value!r}.")
+    return v
+
+
+def check_whole_number(name: str, value: Any, least: int = 1) -> int:
+    """Return a whole number ``>= least`` as an ``int``; ``3.0`` is accepted, ``2.9`` is not.
+
+    A fractional value is an error, never truncated.
+
+    Examples
+    --------
+    >>> check_whole_number("years", 3.0)
+    3
+    >>> check_whole_number("years", 2.9)
+    Traceback (most recent call last):
+    ...
+    kaizen_eval._validation.KaizenError: `years` must be a whole number >= 1 (it is never rounded). You passed: 2.9.
+    """  # noqa: E501
+    ok = not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating)
+    if ok and isinstance(value, float | np.floating):
+        ok = bool(np.isfinite(value)) and float(value).is_integer()
+    if not ok or value < least:
+        raise KaizenError(
+            f"`{name}` must be a whole number >= {least} (it is never rounded). "
+            f"You passed: {value!r}."
+        )
+    return int(value)
+
+
+def _rows(index: pd.Index, bad: np.ndarray, ids: pd.Series | None = None) -> str:
+    """Name the first offending rows (by id when known, else by index label)."""
+    pos = np.flatnonzero(bad)
+    labels = ids.iloc[pos] if ids is not None else index[pos]
+    shown = ", ".join(map(repr, list(labels[:3])))
+    more = f" and {len(pos) - 3} more" if len(pos) > 3 else ""
+    return f"{'firm' if ids is not None else 'row'}s {shown}{more}"
+
+
+def finite_column(
+    data: pd.DataFrame,
+    col: str,
+    role: str,
+    *,
+    where: str | None = None,
+    ids: str | None = None,
+) -> np.ndarray:
+    """Return a numeric (or boolean) column as floats; raise naming it if text, inf or NaN.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    col : str
+        The column.
+    role : str
+        What the column is to the caller (``"outcome"``, ``"weight"``, ...), for the message.
+    where : str, optional
+        The calling function (or wave), for the message.
+    ids : str, optional
+        A column identifying firms: the message then names the firms at fault.
+
+    Examples
+    --------
+    >>> finite_column(pd.DataFrame({"y": [1, 2]}), "y", "outcome")
+    array([1., 2.])
+    >>> finite_column(pd.DataFrame({"y": [1, np.inf]}), "y", "outcome", where="itt")
+    Traceback (most recent call last):
+    ...
+    kaizen_eval._validation.KaizenError: outcome 'y' has infinite values in itt (rows 1); fix or drop those rows first.
+    """  # noqa: E501
+    s = data[col]
+    if isinstance(s, pd.DataFrame):
+        raise KaizenError(f"{role} {col!r} names {s.shape[1]} columns of the data; rename them")
+    if not (pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s)):
+        raise KaizenError(
+            f"{role} {col!r} must be numeric{_where(where)} (0/1 for an assignment); it has dtype "
+            f"{s.dtype}"
+            + (
+                " (convert the categories to numbers first)"
+                if isinstance(s.dtype, pd.CategoricalDtype)
+                else ""
+            )
+        )
+    v = s.to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(v)
+    if bad.any():
+        kind = "infinite" if np.isinf(v[bad]).any() else "missing"
+        who = _rows(data.index, bad, data[ids] if ids else None)
+        raise KaizenError(
+            f"{role} {col!r} has {kind} values{_where(where)} ({who}); fix or drop those rows "
+            "first."
+        )
+    return v
+
+
+def check_binary(
+    values: np.ndarray, col: str, role: str, *, where: str | None = None, declared: str = ""
+) -> np.ndarray:
+    """Raise unless ``values`` are coded 0/1; ``declared`` names the keyword that allows more.
+
+    A 0/2 coding halves an effect and a 1/2 coding shifts it: a treatment coded other than
+    0/1 is an error unless the caller declares a dose (``declared`` is then ``""``, no check).
+
+    Examples
+    --------
+    >>> check_binary(np.array([0.0, 1.0, 1.0]), "invited", "treatment")
+    array([0., 1., 1.])
+    >>> check_binary(np.array([0.0, 2.0]), "invited", "treatment", declared="dose=True")
+    Traceback (most recent call last):
+    ...
+    kaizen_eval._validation.KaizenError: treatment 'invited' must be coded 0/1; it has the values 0, 2. Recode it, or pass `dose=True` if the values are doses.
+    """  # noqa: E501
+    levels = np.unique(values)
+    if not np.isin(levels, (0.0, 1.0)).all():
+        shown = ", ".join(f"{v:g}" for v in levels[:6]) + (" ..." if levels.size > 6 else "")
+        remedy = f", or pass `{declared}` if the values are doses" if declared else ""
+        raise KaizenError(
+            f"{role} {col!r} must be coded 0/1{_where(where)}; it has the values {shown}. "
+            f"Recode it{remedy}."
+        )
+    return values
+
+
+def check_variation(values: np.ndarray, col: str, role: str, *, where: str | None = None) -> None:
+    """Raise if ``values`` are constant: nothing can be estimated or tested from them.
+
+    Examples
+    --------
+    >>> check_variation(np.array([1.0, 2.0]), "sales", "outcome")
+    >>> check_variation(np.array([3.0, 3.0]), "sales", "outcome", where="itt")
+    Traceback (most recent call last):
+    ...
+    kaizen_eval._validation.KaizenError: outcome 'sales' is constant in itt (all 2 rows are 3): there is no variation to estimate from; check the column.
+    """  # noqa: E501
+    v = np.asarray(values, dtype=float)
+    if v.size and np.ptp(v) <= 1e-12 * max(1.0, float(np.abs(v).max())):
+        raise KaizenError(
+            f"{role} {col!r} is constant{_where(where)} (all {v.size} rows are {v[0]:g}): there "
+            "is no variation to estimate from; check the column."
+        )
+
+
+def check_clusters(
+    codes: Any,
+    col: str,
+    *,
+    where: str | None = None,
+    warn_below: int = FEW_CLUSTERS,
+    stacklevel: int = 3,
+) -> int:
+    """Count the clusters: error below 2; ``KaizenWarning`` below ``warn_below`` naming the remedy.
+
+    With few clusters, cluster-robust (CR1) t-tests over-reject badly; the wild cluster
+    bootstrap (``ke.wild_cluster_bootstrap``) or CR2 with Bell–McCaffrey degrees of freedom
+    (``se="CR2"``) keeps the size.
+
+    Examples
+    --------
+    >>> check_clusters(np.arange(40) % 30, "village")
+    30
+    """
+    s = pd.Series(np.asarray(codes))
+    if s.isna().any():
+        raise KaizenError(
+            f"cluster {col!r} is missing for {int(s.isna().sum())} rows{_where(where)}; every row "
+            "needs its cluster (fill it, or drop those rows first)."
+        )
+    g = int(s.nunique())
+    if g < 2:
+        raise KaizenError(
+            f"cluster {col!r} has only {g} cluster{_where(where)}; cluster-robust inference "
+            "needs at least 2 clusters (ideally 20 or more)."
+        )
+    if g < warn_below:
+        warnings.warn(
+            f"only {g} clusters in {col!r}{_where(where)}: cluster-robust t-tests over-reject "
+            f"with fewer than {warn_below}; use ke.wild_cluster_bootstrap (or se='CR2').",
+            KaizenWarning,
+            stacklevel=stacklevel,
+        )
+    return g
+
+
+def check_weights(w: np.ndarray, col: str, *, where: str | None = None) -> np.ndarray:
+    """Raise unless every weight is positive (finite values are checked by ``finite_column``).
+
+    Examples
+    --------
+    >>> check_weights(np.array([1.0, 2.0]), "w")
+    array([1., 2.])
+    """
+    bad = ~(w > 0)
+    if bad.any():
+        raise KaizenError(
+            f"weight {col!r} must be positive{_where(where)}; {int(bad.sum())} rows have a weight "
+            f"<= 0 (e.g. {w[bad][0]:g}); drop those rows or fix the weights."
+        )
+    return w

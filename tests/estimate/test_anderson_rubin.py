@@ -153,7 +153,8 @@ def test_violated_exclusion_gives_an_empty_set_and_a_note():
     assert "empty" in str(s)
     grid = np.linspace(-50, 50, 401)
     assert max(ar.pvalue(b) for b in grid) < 0.05
-    r = ke.late(df, outcome="y", treatment="d", instrument=["z1", "z2"])
+    # z2 is not 0/1: late refuses a non-binary instrument unless it is declared (issue 11)
+    r = ke.late(df, outcome="y", treatment="d", instrument=["z1", "z2"], dose=True)
     assert any("no constant effect fits" in n for n in r.notes)
 
 

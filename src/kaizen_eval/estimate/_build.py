@@ -9,7 +9,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError
+from kaizen_eval._validation import (
+    KaizenError,
+    check_binary,
+    check_clusters,
+    check_variation,
+    check_weights,
+    finite_column,
+)
 from kaizen_eval.estimate.linear import LinearFit
 from kaizen_eval.estimate.result import Estimate
 
@@ -39,7 +46,7 @@ def check_varies(
         if data[c].nunique(dropna=True) < 2:
             raise KaizenError(
                 f"{role} {c!r} does not vary in the estimation sample (all "
-                f"{len(data)} rows have {data[c].iloc[0]!r}); nothing to estimate"
+                f"{len(data)} rows have {str(data[c].iloc[0])!r}); nothing to estimate"
             )
         for fe in fixed_effects:
             varies = data.groupby(fe, observed=True, sort=False)[c].nunique() > 1
@@ -58,6 +65,80 @@ def check_varies(
                 warnings.warn(msg, UserWarning, stacklevel=3)
                 notes.append(msg)
     return notes
+
+
+def check_fixed_effects(data: pd.DataFrame, fixed_effects: Sequence[str], where: str) -> None:
+    """Raise for a fixed effect that cannot be one: a level per row, or a continuous column.
+
+    A continuous column (fractional values) or an id with a level for every row absorbs the
+    whole sample; it belongs in ``covariates`` (or nowhere).
+    """
+    n = len(data)
+    for fe in fixed_effects:
+        s = data[fe]
+        levels = s.nunique()
+        continuous = pd.api.types.is_float_dtype(s) and not np.all(np.mod(s.to_numpy(), 1) == 0)
+        if continuous or (levels >= n and n > 1):
+            why = "has fractional values (it looks continuous)" if continuous else (
+                f"has a level for every row ({levels} levels in {n} rows)"
+            )
+            raise KaizenError(
+                f"{where}: fixed effect {fe!r} {why}; absorbing it leaves nothing to estimate. "
+                "Pass a grouping column (strata, waves) as `fixed_effects`, and a continuous one "
+                "in `covariates`."
+            )
+
+
+def check_assignment(
+    data: pd.DataFrame, cols: Sequence[str], role: str, *, where: str, dose: bool
+) -> np.ndarray:
+    """Return the assignment (or take-up) columns as floats, 0/1 unless ``dose`` is declared."""
+    out = []
+    for c in cols:
+        v = finite_column(data, c, role, where=where)
+        if not dose:
+            check_binary(v, c, role, where=where, declared="dose=True")
+        out.append(v)
+    return np.column_stack(out)
+
+
+def check_outcome(data: pd.DataFrame, col: str, *, where: str) -> np.ndarray:
+    """Return the outcome as finite floats; a constant outcome is an error (nothing to fit)."""
+    y = finite_column(data, col, "outcome", where=where)
+    check_variation(y, col, "outcome", where=where)
+    return y
+
+
+def check_cluster_column(
+    data: pd.DataFrame, cluster: str | None, *, where: str, warn: bool = True
+) -> np.ndarray | None:
+    """Return the cluster values after the count check (error < 2; warning < 20 clusters).
+
+    ``warn=False`` where the inference is already built for few clusters (CR2 with
+    Bell–McCaffrey degrees of freedom, the wild bootstrap).
+    """
+    if cluster is None:
+        return None
+    values = data[cluster].to_numpy()
+    check_clusters(values, cluster, where=where, warn_below=20 if warn else 2, stacklevel=4)
+    return values
+
+
+def weight_column(data: pd.DataFrame, weights: str | None, *, where: str) -> np.ndarray | None:
+    """Positive finite regression weights (``None`` without ``weights``)."""
+    if weights is None:
+        return None
+    return check_weights(finite_column(data, weights, "weight", where=where), weights, where=where)
+
+
+def check_parameters(nobs: int, k: int, where: str) -> None:
+    """Raise when the sample has no more rows than the regression has parameters."""
+    if nobs <= k:
+        raise KaizenError(
+            f"{where}: {nobs} rows in the estimation sample for {k} parameters (with the fixed "
+            "effects); the regression needs more rows than parameters. Use fewer covariates "
+            "or fixed effects, or more data."
+        )
 
 
 def wrap(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, require_columns
+from kaizen_eval._validation import KaizenError, finite_column, require_columns
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ def estimation_sample(
     flat = [(role, c) for role, names in roles for c in names]
     missing = df[[c for _, c in flat]].isna().to_numpy()
     used = ~missing.any(axis=1)
+    _refuse_missing(df, flat, missing, where, roles=("cluster",))
     # the reason of a dropped row names the first role and column (in `roles` order) it misses
     first = missing.argmax(axis=1)
     labels = np.array([f"missing {role} {c!r}" for role, c in flat], dtype=object)
@@ -77,14 +78,35 @@ def estimation_sample(
     return Sample(data=data, dropped=dropped)
 
 
+def _refuse_missing(
+    df: pd.DataFrame,
+    flat: Sequence[tuple[str, str]],
+    missing: np.ndarray,
+    where: str,
+    roles: Sequence[str],
+) -> None:
+    """Raise for rows complete but for a column of ``roles``: those rows are not droppable.
+
+    A firm whose cluster is unknown cannot be dropped silently (it would change the clusters
+    and the sample); the user must fill it or drop the rows.
+    """
+    for j, (role, col) in enumerate(flat):
+        if role not in roles:
+            continue
+        others = np.delete(missing, j, axis=1).any(axis=1) if missing.shape[1] > 1 else False
+        bad = missing[:, j] & ~others
+        if bad.any():
+            shown = ", ".join(map(repr, list(df.index[bad][:3])))
+            raise KaizenError(
+                f"{where}: {role} {col!r} is missing for {int(bad.sum())} rows that are otherwise "
+                f"complete (rows {shown}{' ...' if bad.sum() > 3 else ''}); every row needs its "
+                f"{role}: fill it, or drop those rows first."
+            )
+
+
 def numeric_column(data: pd.DataFrame, col: str, role: str) -> np.ndarray:
-    """Return a column as floats, or raise naming it if it is not numeric (or boolean)."""
-    s = data[col]
-    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
-        return s.to_numpy(dtype=float)
-    raise KaizenError(
-        f"{role} {col!r} must be numeric (0/1 for an assignment); it has dtype {s.dtype}"
-    )
+    """Return a column as finite floats; raise naming it if it is text, categorical or inf."""
+    return finite_column(data, col, role)
 
 
 def design_columns(data: pd.DataFrame, cols: Sequence[str]) -> tuple[np.ndarray, list[str]]:
@@ -94,7 +116,7 @@ def design_columns(data: pd.DataFrame, cols: Sequence[str]) -> tuple[np.ndarray,
     for c in cols:
         s = data[c]
         if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
-            blocks.append(s.to_numpy(dtype=float)[:, None])
+            blocks.append(finite_column(data, c, "covariate")[:, None])
             names.append(c)
         else:
             dummies = pd.get_dummies(s.astype("category"), prefix=c, prefix_sep="=", dtype=float)

@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError, as_list
-from kaizen_eval.estimate._build import check_varies
+from kaizen_eval.estimate._build import (
+    check_assignment,
+    check_cluster_column,
+    check_fixed_effects,
+    check_outcome,
+    check_varies,
+    weight_column,
+)
 from kaizen_eval.estimate._frame import estimation_sample, fe_codes, numeric_column
 from kaizen_eval.estimate.covariance import check_se_type
 from kaizen_eval.estimate.itt import covariate_block
@@ -50,8 +57,13 @@ def iv_data(
     baseline: str | None,
     weights: str | None,
     where: str,
+    dose: bool = True,
 ) -> IVData:
-    """Validate an IV specification and build its arrays (errors name the column at fault)."""
+    """Validate an IV specification and build its arrays (errors name the column at fault).
+
+    With ``dose=False`` the instruments must be coded 0/1 (``late``'s default); the
+    Anderson–Rubin test is valid for any instrument and keeps ``dose=True``.
+    """
     treatments, instruments = list(treatments), list(instruments)
     if not treatments or not instruments:
         raise KaizenError("`treatment` and `instrument` must each name at least one column")
@@ -80,10 +92,12 @@ def iv_data(
         keep=as_list(baseline),
     )
     data = sample.data
-    notes = check_varies(data, instruments, fes, "instrument")
-    y = numeric_column(data, outcome, "outcome")
+    check_fixed_effects(data, fes, where)
+    y = check_outcome(data, outcome, where=where)
     d = np.column_stack([numeric_column(data, c, "treatment") for c in treatments])
-    z = np.column_stack([numeric_column(data, c, "instrument") for c in instruments])
+    z = check_assignment(data, instruments, "instrument", where=where, dose=dose)
+    notes = check_varies(data, instruments, fes, "instrument")
+    clusters = check_cluster_column(data, cluster, where=where, warn=se_type != "CR2")
     x, x_names, bnotes = covariate_block(data, list(covariates), baseline)
     notes.extend(bnotes)
     if not fes:
@@ -97,8 +111,8 @@ def iv_data(
         z=z,
         x=x,
         x_names=x_names,
-        weights=numeric_column(data, weights, "weight") if weights else None,
-        clusters=data[cluster].to_numpy() if cluster else None,
+        weights=weight_column(data, weights, where=where),
+        clusters=clusters,
         codes=fe_codes(data, fes),
         se_type=se_type,
         notes=notes,

@@ -8,7 +8,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list, require_columns
+from kaizen_eval._validation import (
+    KaizenError,
+    as_list,
+    check_alpha,
+    check_binary,
+    finite_column,
+    require_columns,
+)
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import late
 from kaizen_eval.estimate.result import Estimate
@@ -56,7 +63,10 @@ def att(
     Raises
     ------
     KaizenError
-        Take-up among units with every assignment at 0 (two-sided non-compliance).
+        Take-up among units with every assignment at 0 (two-sided non-compliance); take-up
+        or assignment coded other than 0/1 (the ATT reading needs participation and
+        assignment indicators: for intensities use ``late(..., dose=True)``); and the
+        errors of ``itt`` and ``late``.
 
     Examples
     --------
@@ -80,6 +90,10 @@ def att(
     require_columns(df, [*treatments, *instruments], where="the data passed to att")
     complete = df[[*treatments, *instruments]].notna().all(axis=1)
     sub = df.loc[complete]
+    alpha = check_alpha(alpha)
+    for role, cols in (("take-up", treatments), ("instrument", instruments)):
+        for c in cols:  # the ATT reading needs participation and assignment coded 0/1
+            check_binary(finite_column(sub, c, role, where="att"), c, role, where="att")
     control = (sub[instruments] == 0).all(axis=1)
     for t in treatments:
         takers = int((sub.loc[control, t] != 0).sum())

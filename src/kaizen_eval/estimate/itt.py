@@ -7,13 +7,22 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list
-from kaizen_eval.estimate._build import check_varies, weighted_mean, wrap
+from kaizen_eval._validation import KaizenError, as_list, check_alpha
+from kaizen_eval.estimate._build import (
+    check_assignment,
+    check_cluster_column,
+    check_fixed_effects,
+    check_outcome,
+    check_parameters,
+    check_varies,
+    weight_column,
+    weighted_mean,
+    wrap,
+)
 from kaizen_eval.estimate._frame import (
     design_columns,
     estimation_sample,
     fe_codes,
-    numeric_column,
 )
 from kaizen_eval.estimate.covariance import check_se_type
 from kaizen_eval.estimate.linear import fit_ols, wald_test
@@ -69,6 +78,7 @@ def itt(
     interaction: bool = False,
     by: str | None = None,
     alpha: float = 0.05,
+    dose: bool = False,
 ) -> Estimate:
     """Estimate the intention-to-treat effect of assignment by OLS.
 
@@ -109,6 +119,10 @@ def itt(
         treatment, the Wald test that the effects are equal across levels (also in the notes).
     alpha : float
         Level of the reported confidence intervals.
+    dose : bool
+        Declare that a treatment column holds doses (hours of training, 0/1/2 visits) rather
+        than a 0/1 assignment. By default a treatment coded other than 0/1 is an error: a 0/2
+        coding would silently halve the ITT.
 
     Returns
     -------
@@ -121,8 +135,16 @@ def itt(
     Raises
     ------
     KaizenError
-        A missing column, a treatment that does not vary (overall or within any stratum),
-        collinear covariates, a single cluster, an unknown ``se``.
+        A missing column, a constant outcome, a treatment that does not vary (overall or
+        within any stratum) or is not coded 0/1 (without ``dose``), infinite values, weights
+        that are not positive, a missing cluster, a single cluster, a fixed effect with a level
+        per row, fewer rows than parameters, collinear covariates, an unknown ``se``.
+
+    Warns
+    -----
+    KaizenWarning
+        Fewer than 20 clusters: CR1 t-tests over-reject; use ``ke.wild_cluster_bootstrap``
+        (or ``se="CR2"``).
 
     See Also
     --------
@@ -158,6 +180,7 @@ def itt(
         )
     if by is not None and (lin or interaction):
         raise KaizenError("`by` cannot be combined with `lin` or `interaction`")
+    alpha = check_alpha(alpha)
     se_type = check_se_type(se, cluster is not None)
     sample = estimation_sample(
         df,
@@ -174,16 +197,18 @@ def itt(
         keep=as_list(baseline),
     )
     data = sample.data
+    check_fixed_effects(data, fes, "itt")
+    y = check_outcome(data, outcome, where="itt")
+    t = check_assignment(data, treatments, "treatment", where="itt", dose=dose)
     notes = check_varies(data, treatments, fes, "treatment")
-    y = numeric_column(data, outcome, "outcome")
-    t = np.column_stack([numeric_column(data, c, "treatment") for c in treatments])
+    clusters = check_cluster_column(data, cluster, where="itt", warn=se_type != "CR2")
     t_names = list(treatments)
     if interaction:
         t = np.column_stack([t, t[:, 0] * t[:, 1]])
         t_names.append(f"{treatments[0]}:{treatments[1]}")
     x, x_names, bnotes = covariate_block(data, covs, baseline)
     notes.extend(bnotes)
-    w = numeric_column(data, weights, "weight") if weights else None
+    w = weight_column(data, weights, where="itt")
     equality_terms: dict[str, list[str]] = {}
     if by is not None:
         t, t_names, equality_terms, gx, gnames = _split_by(data, t, t_names, by, fes)
@@ -203,11 +228,12 @@ def itt(
         blocks.insert(0, np.ones((len(y), 1)))
         names.insert(0, "(Intercept)")
     design = np.hstack(blocks)
+    check_parameters(len(y), design.shape[1] + _fe_parameters(data, fes), "itt")
     fit = fit_ols(
         y,
         design,
         se=se_type,
-        clusters=data[cluster].to_numpy() if cluster else None,
+        clusters=clusters,
         fixed_effects=fe_codes(data, fes),
         weights=w,
         names=names,
@@ -244,13 +270,21 @@ def itt(
     )
 
 
+def _fe_parameters(data: pd.DataFrame, fes: Sequence[str]) -> int:
+    """Parameters absorbed by the fixed effects (the levels, less one per extra dimension)."""
+    return sum(int(data[fe].nunique()) for fe in fes) - max(len(fes) - 1, 0)
+
+
 def _split_by(
     data: pd.DataFrame, t: np.ndarray, t_names: list[str], by: str, fes: list[str]
 ) -> tuple[np.ndarray, list[str], dict[str, list[str]], np.ndarray, list[str]]:
     """One treatment column per level of ``by``, and the level dummies (unless absorbed)."""
     codes, levels = pd.factorize(data[by], sort=True)
     if len(levels) < 2:
-        raise KaizenError(f"`by={by!r}` has a single level ({levels[0]!r}) in the sample")
+        raise KaizenError(
+            f"`by={by!r}` has a single level ({str(levels[0])!r}) in the sample; a subgroup "
+            "split needs at least two levels"
+        )
     cols, names, groups = [], [], {}
     for j, tn in enumerate(t_names):
         groups[tn] = []

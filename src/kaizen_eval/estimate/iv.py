@@ -10,7 +10,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list
+from kaizen_eval._validation import KaizenError, as_list, check_alpha
 from kaizen_eval.estimate._build import check_varies, weighted_mean, wrap
 from kaizen_eval.estimate._ivdata import iv_data
 from kaizen_eval.estimate.linear import fit_2sls, fit_ols, wald_test
@@ -105,6 +105,7 @@ def late(
     baseline: str | None = None,
     weights: str | None = None,
     alpha: float = 0.05,
+    dose: bool = False,
 ) -> Estimate:
     """Estimate the LATE of take-up by two-stage least squares, assignment as the instrument.
 
@@ -120,6 +121,11 @@ def late(
         Random assignment column(s) (excluded instruments), at least as many as treatments.
     covariates, fixed_effects, cluster, se, baseline, weights, alpha
         As in :func:`kaizen_eval.estimate.itt.itt`.
+    dose : bool
+        Declare that an instrument holds doses or several arms coded as values (an
+        encouragement intensity). By default an instrument coded other than 0/1 is an error:
+        with values such as {0, 1, 3, 4} the "all instruments at 0" group and the one-sided
+        non-compliance reading (LATE = ATT) would be wrong.
 
     Returns
     -------
@@ -135,8 +141,10 @@ def late(
     Raises
     ------
     KaizenError
-        As for ``itt``, plus fewer instruments than treatments and an instrument with no first
-        stage. A weak first stage (F < 10) gives a ``UserWarning``.
+        As for ``itt`` (the 0/1 check applies to the instruments; take-up may be an
+        intensity), plus fewer instruments than treatments and an instrument with no first
+        stage. A weak first stage (F < 10) gives a ``UserWarning``; fewer than 20 clusters a
+        ``KaizenWarning``.
 
     Notes
     -----
@@ -159,6 +167,7 @@ def late(
     >>> r.estimand, r.first_stage.fstat > 100, abs(r.estimate - 3.0) < 0.5
     ('LATE', True, True)
     """
+    alpha = check_alpha(alpha)
     treatments = as_list(treatment)
     instruments = as_list(instrument)
     fes = as_list(fixed_effects)
@@ -174,6 +183,7 @@ def late(
         baseline=baseline,
         weights=weights,
         where="late",
+        dose=dose,
     )
     check_varies(iv.data, treatments, (), "treatment")
     sample, notes, se_type = iv.sample, iv.notes, iv.se_type
