@@ -163,7 +163,8 @@ def check_alpha(value: Any, name: str = "alpha") -> float:
     """  # noqa: E501
     v = _real(name, value)
     if not 0 < v < 1:
-        raise KaizenError(f"`{name}` must be a number in (0, 1), e.g. 0.05. You passed: {value!r}.")
+        example = ", e.g. 0.05" if name == "alpha" else ""
+        raise KaizenError(f"`{name}` must be a number in (0, 1){example}. You passed: {value!r}.")
     return v
 
 

@@ -9,7 +9,13 @@ import pandas as pd
 from scipy import optimize, stats
 
 from kaizen_eval._progress import progress as progress_bar
-from kaizen_eval._validation import KaizenError, check_count
+from kaizen_eval._validation import (
+    KaizenError,
+    check_alpha,
+    check_count,
+    check_seed,
+    check_variation,
+)
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
 
 
@@ -126,7 +132,8 @@ def lee_bounds(
     (0.5, 0.0, 2.0)
     """
     check_count("draws", draws, least=2)
-    rng = np.random.default_rng(seed)  # a Generator is used as it is
+    alpha = check_alpha(alpha)
+    rng = np.random.default_rng(check_seed("seed", seed))  # a Generator is used as it is
     roles = [("treatment", [treatment])] + ([("observed", [observed])] if observed else [])
     sample = estimation_sample(df, roles, where="lee_bounds", keep=[outcome])
     data = sample.data
@@ -138,6 +145,12 @@ def lee_bounds(
     y = y_raw.to_numpy(dtype=float, na_value=np.nan)
     if np.isnan(y[s]).any():
         raise KaizenError(f"{outcome!r} is missing for rows that {observed!r} marks as observed")
+    if np.isinf(y[s]).any():
+        raise KaizenError(
+            f"outcome {outcome!r} has infinite values in lee_bounds "
+            f"({int(np.isinf(y[s]).sum())} rows); fix or drop those rows first."
+        )
+    check_variation(y[s], outcome, "outcome", where="lee_bounds")
     for arm in (0, 1):
         if not s[z == arm].any():
             raise KaizenError(f"no observed {outcome!r} in the arm {treatment} = {arm}")

@@ -103,7 +103,12 @@ def compliance(
     z = numeric_column(data, instrument, "instrument")
     for name, v in ((treatment, d), (instrument, z)):
         if not np.isin(v, (0.0, 1.0)).all():
-            raise KaizenError(f"compliance needs a 0/1 column; {name!r} has other values")
+            shown = ", ".join(f"{u:g}" for u in np.unique(v)[:6])
+            raise KaizenError(
+                f"compliance needs a 0/1 column; {name!r} has other values ({shown}): take-up "
+                "and assignment are indicators here (a take-up rate outside [0, 1] is a coding "
+                "error)"
+            )
     if z.min() == z.max():
         raise KaizenError(f"instrument {instrument!r} does not vary")
     keys = [instrument] if by is None else [by, instrument]

@@ -12,7 +12,15 @@ import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
 from kaizen_eval._progress import progress as progress_bar
-from kaizen_eval._validation import KaizenError, as_list, check_count
+from kaizen_eval._validation import (
+    KaizenError,
+    as_list,
+    check_alpha,
+    check_clusters,
+    check_count,
+    check_seed,
+    check_variation,
+)
 from kaizen_eval.estimate._frame import design_columns, estimation_sample, numeric_column
 from kaizen_eval.estimate.absorb import factorize
 from kaizen_eval.estimate.result import Estimate
@@ -143,7 +151,8 @@ def att_did(
     """
     covs = as_list(covariates)
     check_count("draws", draws, least=2)
-    rng = np.random.default_rng(seed)  # a Generator is used as it is
+    alpha = check_alpha(alpha)
+    rng = np.random.default_rng(check_seed("seed", seed))  # a Generator is used as it is
     sample = estimation_sample(
         df,
         [
@@ -163,6 +172,9 @@ def att_did(
         raise KaizenError(f"treatment {treatment!r} does not vary in the estimation sample")
     y1 = numeric_column(data, outcome, "outcome")
     dy = y1 - numeric_column(data, baseline, "baseline")
+    check_variation(dy, f"{outcome} - {baseline}", "change in the outcome", where="att_did")
+    if cluster is not None:  # the bootstrap resamples whole clusters: at least 2
+        check_clusters(data[cluster].to_numpy(), cluster, where="att_did", warn_below=2)
     xc, _ = design_columns(data, covs)
     x = np.hstack([np.ones((len(d), 1)), xc])
     point = ipw_did(dy, d, x)

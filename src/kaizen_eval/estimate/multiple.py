@@ -7,7 +7,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list, check_count, check_option
+from kaizen_eval._validation import (
+    KaizenError,
+    as_list,
+    check_alpha,
+    check_count,
+    check_option,
+    check_seed,
+)
 from kaizen_eval.estimate.ri_family import family_null
 from kaizen_eval.estimate.ri_statistic import RI_STATISTICS
 
@@ -36,9 +43,18 @@ def sharpened_qvalues(pvalues: Sequence[float] | np.ndarray, step: float = 0.001
     >>> sharpened_qvalues([0.001, 0.01, 0.04, 0.5]).round(3).tolist()
     [0.005, 0.016, 0.028, 0.143]
     """
-    p = np.asarray(pvalues, dtype=float)
+    step = check_alpha(step, "step")
+    try:
+        p = np.asarray(pvalues, dtype=float)
+    except (TypeError, ValueError):
+        raise KaizenError(
+            "`pvalues` must be a 1-d array of numbers in [0, 1] without missing; it holds "
+            "values that are not numbers"
+        ) from None
     if p.ndim != 1 or np.isnan(p).any() or (p < 0).any() or (p > 1).any():
         raise KaizenError("p-values must be a 1-d array of numbers in [0, 1] without missing")
+    if p.size == 0:
+        raise KaizenError("`pvalues` is empty: a family needs at least one p-value")
     m = len(p)
     order = np.argsort(p, kind="stable")
     ps = p[order]
@@ -120,7 +136,7 @@ def romano_wolf(
     """
     check_option("statistic", statistic, RI_STATISTICS)
     check_count("draws", draws)
-    rng = np.random.default_rng(seed)  # a Generator is used as it is
+    rng = np.random.default_rng(check_seed("seed", seed))  # a Generator is used as it is
     fam = family_null(
         df,
         outcomes=as_list(outcomes),

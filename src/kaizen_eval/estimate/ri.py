@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list, check_count, check_option
+from kaizen_eval._validation import KaizenError, as_list, check_count, check_option, check_seed
+from kaizen_eval.estimate._build import check_outcome
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
 from kaizen_eval.estimate.ri_draws import BinaryDraws, permute, redraws
 from kaizen_eval.estimate.ri_family import RandomizationFamily, family_null
@@ -116,7 +117,7 @@ def randomization_inference(
     """
     check_option("statistic", statistic, RI_STATISTICS)
     check_count("draws", draws)
-    rng = np.random.default_rng(seed)  # a Generator is used as it is
+    rng = np.random.default_rng(check_seed("seed", seed))  # a Generator is used as it is
     covs = as_list(covariates)
     fes = as_list(fixed_effects)
     if not isinstance(outcome, str):
@@ -165,7 +166,7 @@ def randomization_inference(
         keep=as_list(baseline),
     )
     data = sample.data
-    y = numeric_column(data, outcome, "outcome")
+    y = check_outcome(data, outcome, where="randomization_inference")
     t = numeric_column(data, treatment, "treatment")
     n = len(y)
     extra = baseline_columns(data, baseline)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list, check_count
+from kaizen_eval._validation import KaizenError, as_list, check_alpha, check_count, check_seed
+from kaizen_eval.estimate._build import check_outcome
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
 from kaizen_eval.estimate.ri_draws import assignment_blocks, design_units
 from kaizen_eval.estimate.ri_pvalues import TIE_RTOL
@@ -114,9 +115,8 @@ def randomization_ci(
     (True, True)
     """
     check_count("draws", draws)
-    if not 0 < alpha < 1:
-        raise KaizenError(f"`alpha` must be in (0, 1). You passed: {alpha!r}.")
-    rng = np.random.default_rng(seed)  # a Generator is used as it is
+    alpha = check_alpha(alpha)
+    rng = np.random.default_rng(check_seed("seed", seed))  # a Generator is used as it is
     covs, fes = as_list(covariates), as_list(fixed_effects)
     randomized = instrument if instrument is not None else treatment
     sample = estimation_sample(
@@ -134,7 +134,7 @@ def randomization_ci(
         keep=as_list(baseline),
     )
     data = sample.data
-    y = numeric_column(data, outcome, "outcome")
+    y = check_outcome(data, outcome, where="randomization_ci")
     d = numeric_column(data, treatment, "treatment")
     z = numeric_column(data, randomized, "instrument" if instrument else "treatment")
     unit, t_unit, s_unit = design_units(data, z, randomized, strata, cluster)

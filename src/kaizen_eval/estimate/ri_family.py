@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError, as_list
+from kaizen_eval.estimate._build import check_outcome
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
 from kaizen_eval.estimate.absorb import factorize
 from kaizen_eval.estimate.ri_draws import redraws
@@ -136,7 +137,7 @@ def family_null(
     observed, nobs = np.empty(len(outs)), np.empty(len(outs), dtype=int)
     for (_, base), (ok, idx) in groups.items():
         sub = data.loc[ok]
-        ys = np.column_stack([numeric_column(sub, outs[j], "outcome") for j in idx])
+        ys = np.column_stack([check_outcome(sub, outs[j], where=where) for j in idx])
         codes = factorize(redrawn.unit[ok]) if cluster else None
         extra = baseline_columns(sub, base)
         s = StatisticAdapter(sub, ys, covariates, fixed_effects, statistic, codes, extra=extra)

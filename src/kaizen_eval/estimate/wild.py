@@ -16,8 +16,18 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._progress import counter
-from kaizen_eval._validation import KaizenError, as_list, check_count, check_option
-from kaizen_eval.estimate._frame import design_columns, estimation_sample, fe_codes, numeric_column
+from kaizen_eval._validation import (
+    KaizenError,
+    as_list,
+    check_alpha,
+    check_clusters,
+    check_count,
+    check_finite_number,
+    check_option,
+    check_seed,
+)
+from kaizen_eval.estimate._build import check_assignment, check_fixed_effects, check_outcome
+from kaizen_eval.estimate._frame import design_columns, estimation_sample, fe_codes
 from kaizen_eval.estimate.absorb import Absorber, factorize
 from kaizen_eval.estimate.engine import ResamplingEngine
 from kaizen_eval.estimate.linear import check_full_rank
@@ -159,6 +169,7 @@ def wild_cluster_bootstrap(
     ci: bool = False,
     alpha: float = 0.05,
     progress: bool = False,
+    dose: bool = False,
 ) -> WildBootstrap:
     """Test ``H0: β_treatment = null`` by the wild cluster restricted bootstrap.
 
@@ -188,6 +199,8 @@ def wild_cluster_bootstrap(
     progress : bool
         Show a progress bar of the bootstrap draws on standard error (with ``ci``, of the draws
         of every test of the inversion, whose number is not known in advance).
+    dose : bool
+        Declare a treatment coded other than 0/1 (doses); by default that is an error.
 
     Returns
     -------
@@ -207,7 +220,9 @@ def wild_cluster_bootstrap(
     """
     check_option("weights", weights, WILD_WEIGHTS)
     check_count("draws", draws)
-    rng = np.random.default_rng(seed)  # a Generator is used as it is
+    alpha = check_alpha(alpha)
+    rng = np.random.default_rng(check_seed("seed", seed))  # a Generator is used as it is
+    check_finite_number("null", null)
     covs, fes = as_list(covariates), as_list(fixed_effects)
     sample = estimation_sample(
         df,
@@ -221,8 +236,10 @@ def wild_cluster_bootstrap(
         where="wild_cluster_bootstrap",
     )
     data = sample.data
-    y = numeric_column(data, outcome, "outcome")
-    t = numeric_column(data, treatment, "treatment")
+    where = "wild_cluster_bootstrap"
+    check_fixed_effects(data, fes, where)
+    y = check_outcome(data, outcome, where=where)
+    t = check_assignment(data, [treatment], "treatment", where=where, dose=dose)[:, 0]
     if np.unique(t).size < 2:
         raise KaizenError(f"treatment {treatment!r} does not vary; there is nothing to test")
     x, names = design_columns(data, covs)
@@ -233,9 +250,8 @@ def wild_cluster_bootstrap(
     check_full_rank(
         tx if codes is None else Absorber(codes).residualize(tx), [treatment, *names], reference=tx
     )
-    g = int(data[cluster].nunique())
-    if g < 2:
-        raise KaizenError("the wild cluster bootstrap needs at least 2 clusters")
+    # the wild bootstrap is the remedy for few clusters: no warning, but at least 2
+    g = check_clusters(data[cluster].to_numpy(), cluster, where=where, warn_below=2)
     exact = weights == "rademacher" and 2**g <= draws
     if exact:
         v = np.array(list(itertools.product((-1.0, 1.0), repeat=g)))
