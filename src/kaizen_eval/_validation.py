@@ -159,12 +159,12 @@ def check_alpha(value: Any, name: str = "alpha") -> float:
     >>> check_alpha(1.5)
     Traceback (most recent call last):
     ...
-    kaizen_eval._validation.KaizenError: `alpha` must be a number in (0, 1), e.g. 0.05. You passed: 1.5.
-    """  # noqa: E501
+    kaizen_eval._validation.KaizenError: `alpha` must be in (0, 1), e.g. 0.05. You passed: 1.5.
+    """
     v = _real(name, value)
     if not 0 < v < 1:
         example = ", e.g. 0.05" if name == "alpha" else ""
-        raise KaizenError(f"`{name}` must be a number in (0, 1){example}. You passed: {value!r}.")
+        raise KaizenError(f"`{name}` must be in (0, 1){example}. You passed: {value!r}.")
     return v
 
 
@@ -178,12 +178,13 @@ def check_probability(name: str, value: Any, *, zero: bool = True) -> float:
     >>> check_probability("takeup", 0.0, zero=False)
     Traceback (most recent call last):
     ...
-    kaizen_eval._validation.KaizenError: `takeup` must be a number in (0, 1]. You passed: 0.0.
-    """
+    kaizen_eval._validation.KaizenError: `takeup` must be in (0, 1] (a probability). You passed: 0.0.
+    """  # noqa: E501
     v = _real(name, value)
     if not ((0 <= v if zero else 0 < v) and v <= 1):
         raise KaizenError(
-            f"`{name}` must be a number in {'[' if zero else '('}0, 1]. You passed: {value!r}."
+            f"`{name}` must be in {'[' if zero else '('}0, 1] (a probability). "
+            f"You passed: {value!r}."
         )
     return v
 
@@ -241,15 +242,15 @@ def check_whole_number(name: str, value: Any, least: int = 1) -> int:
     >>> check_whole_number("years", 2.9)
     Traceback (most recent call last):
     ...
-    kaizen_eval._validation.KaizenError: `years` must be a whole number >= 1 (it is never rounded). You passed: 2.9.
+    kaizen_eval._validation.KaizenError: `years` must be a positive integer (a fractional value is never rounded). You passed: 2.9.
     """  # noqa: E501
     ok = not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating)
     if ok and isinstance(value, float | np.floating):
         ok = bool(np.isfinite(value)) and float(value).is_integer()
     if not ok or value < least:
+        what = "a positive integer" if least == 1 else f"a whole number >= {least}"
         raise KaizenError(
-            f"`{name}` must be a whole number >= {least} (it is never rounded). "
-            f"You passed: {value!r}."
+            f"`{name}` must be {what} (a fractional value is never rounded). You passed: {value!r}."
         )
     return int(value)
 

@@ -28,12 +28,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, check_count, check_option
+from kaizen_eval._validation import (
+    KaizenError,
+    check_alpha,
+    check_count,
+    check_option,
+    check_seed,
+)
 from kaizen_eval.costbenefit.benefits import BenefitPath, check_years
 from kaizen_eval.costbenefit.costs import BASES, Basis, Cost, CostStructure, check_takeup
 from kaizen_eval.costbenefit.metrics import (
     breakeven_gain,
     breakeven_years,
+    check_discount_rate,
     internal_rate_of_return,
     payback_years,
     present_value,
@@ -422,13 +429,12 @@ def cost_benefit(
     3.579
     """
     years = check_years(years)
-    if not 0 < alpha < 1:
-        raise KaizenError(f"`alpha` must be in (0, 1). You passed: {alpha!r}.")
+    alpha = check_alpha(alpha)
+    check_seed("seed", seed)
+    check_count("draws", draws, least=2)
     if takeup is not None:
         takeup = check_takeup(takeup)
-    rate = float(discount_rate)
-    if not np.isfinite(rate) or rate <= -1:
-        raise KaizenError(f"`discount_rate` must be > -1. You passed: {discount_rate!r}.")
+    rate = check_discount_rate(discount_rate)
 
     value, se, dof, estimand, basis, notes = _resolve_gain(gain, gain_basis, term)
     given, used, takeup_used, cost_notes = _resolve_cost(cost, basis, takeup, estimand)

@@ -28,7 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError
+from kaizen_eval._validation import (
+    KaizenError,
+    check_nonnegative,
+    check_probability,
+    check_whole_number,
+)
 
 
 def check_years(years: object) -> int:
@@ -39,13 +44,7 @@ def check_years(years: object) -> int:
     >>> check_years(3)
     3
     """
-    if isinstance(years, bool):
-        raise KaizenError(f"`years` must be a positive integer. You passed: {years!r}.")
-    if isinstance(years, float | np.floating) and float(years).is_integer():
-        years = int(years)
-    if not isinstance(years, int | np.integer) or years < 1:
-        raise KaizenError(f"`years` must be a positive integer. You passed: {years!r}.")
-    return int(years)
+    return check_whole_number("years", years, least=1)
 
 
 def _number(name: str, value: object, low: float, high: float, *, open_low: bool = False) -> float:
@@ -89,6 +88,10 @@ def time_profile(
     >>> time_profile(3, delay=1)
     array([0.5, 1. , 1. ])
     """
+    years = check_years(years)
+    decay = check_probability("decay", decay)
+    delay = check_nonnegative("delay", delay)
+    survival = check_probability("survival", survival, zero=False)
     t = np.arange(1, years + 1, dtype=float)
     ramp = np.minimum(1.0, t / (delay + 1.0))
     return ramp * (1.0 - decay) ** np.maximum(0.0, t - 1.0 - delay) * survival**t

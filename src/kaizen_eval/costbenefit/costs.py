@@ -28,7 +28,7 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, check_option
+from kaizen_eval._validation import KaizenError, check_option, check_probability
 
 Basis = Literal["participant", "invited"]
 BASES: tuple[Basis, ...] = get_args(Basis)
@@ -52,10 +52,7 @@ def check_takeup(takeup: object) -> float:
     >>> check_takeup(0.8)
     0.8
     """
-    p = _finite("takeup", takeup)
-    if not 0 < p <= 1:
-        raise KaizenError(f"`takeup` must be in (0, 1]. You passed: {takeup!r}.")
-    return p
+    return check_probability("takeup", takeup, zero=False)
 
 
 def convert_cost(amount: float, *, source: Basis, target: Basis, takeup: float) -> float:

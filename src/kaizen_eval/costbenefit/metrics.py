@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from kaizen_eval._validation import KaizenError
+from kaizen_eval._validation import KaizenError, check_finite_number, check_whole_number
 
 
 def _gains(gains: np.ndarray | list[float]) -> np.ndarray:
@@ -32,9 +32,16 @@ def _gains(gains: np.ndarray | list[float]) -> np.ndarray:
     return g
 
 
-def _rate(discount_rate: float) -> float:
-    r = float(discount_rate)
-    if not np.isfinite(r) or r <= -1:
+def check_discount_rate(discount_rate: float) -> float:
+    """Return the annual discount rate as a float ``> -1``, else raise naming it.
+
+    Examples
+    --------
+    >>> check_discount_rate(0.05)
+    0.05
+    """
+    r = check_finite_number("discount_rate", discount_rate)
+    if r <= -1:
         raise KaizenError(f"`discount_rate` must be > -1. You passed: {discount_rate!r}.")
     return r
 
@@ -47,8 +54,8 @@ def discount_factors(years: int, discount_rate: float) -> np.ndarray:
     >>> discount_factors(2, 0.25)
     array([0.8 , 0.64])
     """
-    t = np.arange(1, int(years) + 1, dtype=float)
-    return (1.0 + _rate(discount_rate)) ** -t
+    t = np.arange(1, check_whole_number("years", years, least=0) + 1, dtype=float)
+    return (1.0 + check_discount_rate(discount_rate)) ** -t
 
 
 def present_value(gains: np.ndarray | list[float], discount_rate: float = 0.0) -> float:
@@ -78,7 +85,7 @@ def npv(cost: float, gains: np.ndarray | list[float], discount_rate: float = 0.0
     >>> npv(740.0, [13890.0])
     13150.0
     """
-    return present_value(gains, discount_rate) - float(cost)
+    return present_value(gains, discount_rate) - check_finite_number("cost", cost)
 
 
 def bcr(cost: float, gains: np.ndarray | list[float], discount_rate: float = 0.0) -> float:
@@ -89,7 +96,7 @@ def bcr(cost: float, gains: np.ndarray | list[float], discount_rate: float = 0.0
     >>> round(bcr(2043.0, [4038.0]), 4)
     1.9765
     """
-    c = float(cost)
+    c = check_finite_number("cost", cost)
     if not c > 0:
         raise KaizenError(f"the benefit-cost ratio needs a positive cost. You passed: {cost!r}.")
     return present_value(gains, discount_rate) / c
@@ -138,7 +145,7 @@ def internal_rate_of_return(cost: float, gains: np.ndarray | list[float]) -> IRR
     >>> round(internal_rate_of_return(100.0, [110.0]).value, 12)
     0.1
     """
-    c = float(cost)
+    c = check_finite_number("cost", cost)
     g = _gains(gains)
     if not c > 0:
         return IRRResult(float("nan"), "the IRR needs a positive cost at t = 0")
@@ -224,7 +231,7 @@ def payback_years(
     """
     g = _gains(gains)
     cumulative = np.cumsum(g * discount_factors(g.size, discount_rate))
-    return _crossing(float(cost), cumulative)
+    return _crossing(check_finite_number("cost", cost), cumulative)
 
 
 def breakeven_years(
@@ -292,4 +299,5 @@ def breakeven_gain(
     annuity = present_value(profile, discount_rate)
     if not annuity > 0:
         raise KaizenError("the time profile has no positive weight: no gain can break even.")
-    return float(cost) / annuity - float(offset)
+    cost, offset = check_finite_number("cost", cost), check_finite_number("offset", offset)
+    return cost / annuity - offset

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._progress import progress as progress_bar
-from kaizen_eval._validation import KaizenError, check_count, require_columns
+from kaizen_eval._validation import KaizenError, check_count, check_seed, require_columns
 from kaizen_eval.estimate.result import Estimate
 
 Seed = int | np.random.Generator
@@ -68,7 +68,7 @@ def parametric_draws(
     """
     if not (np.isfinite(std_error) and std_error >= 0):
         raise KaizenError(f"the gain's standard error must be finite and >= 0: {std_error!r}.")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed("seed", seed))
     if np.isfinite(dof):
         z = rng.standard_t(dof, size=draws)
         method = "t"
@@ -151,7 +151,7 @@ def bootstrap_gain(
     """
     check_count("draws", draws, least=2)
     require_columns(data, [c for c in (cluster, strata) if c is not None], where="the data")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed("seed", seed))
     units = (
         data[cluster] if cluster is not None else pd.Series(np.arange(len(data)), index=data.index)
     )

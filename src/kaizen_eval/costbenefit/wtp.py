@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from kaizen_eval._validation import KaizenError, as_list, require_columns
+from kaizen_eval._validation import KaizenError, as_list, check_alpha, require_columns
 from kaizen_eval.costbenefit.analysis import CostBenefit
 from kaizen_eval.costbenefit.costs import Cost, CostStructure
 
@@ -224,8 +224,7 @@ def wtp_change(
     >>> r.table["mean_change"].tolist(), float(r.difference["estimate"])
     ([5.0, 45.0], 40.0)
     """
-    if not 0 < alpha < 1:
-        raise KaizenError(f"`alpha` must be in (0, 1). You passed: {alpha!r}.")
+    alpha = check_alpha(alpha)
     require_columns(before, [id_col, wtp], where="`before`")
     require_columns(after, [id_col, wtp], where="`after`")
     source = after if arm in after.columns else before

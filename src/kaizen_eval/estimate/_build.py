@@ -79,8 +79,10 @@ def check_fixed_effects(data: pd.DataFrame, fixed_effects: Sequence[str], where:
         levels = s.nunique()
         continuous = pd.api.types.is_float_dtype(s) and not np.all(np.mod(s.to_numpy(), 1) == 0)
         if continuous or (levels >= n and n > 1):
-            why = "has fractional values (it looks continuous)" if continuous else (
-                f"has a level for every row ({levels} levels in {n} rows)"
+            why = (
+                "has fractional values (it looks continuous)"
+                if continuous
+                else (f"has a level for every row ({levels} levels in {n} rows)")
             )
             raise KaizenError(
                 f"{where}: fixed effect {fe!r} {why}; absorbing it leaves nothing to estimate. "

@@ -190,5 +190,3 @@ def randomization_inference(
         nobs=n,
         dropped=sample.dropped,
     )
-
-

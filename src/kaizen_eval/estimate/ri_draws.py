@@ -23,6 +23,7 @@ from kaizen_eval.estimate.engine import block_rows
 
 CHUNK = 1000  # assignments per block at most (fewer for large N: engine.block_rows)
 
+
 def assignment_positions(
     assignment: Any, data: pd.DataFrame, treatment: str, t: np.ndarray
 ) -> np.ndarray:
@@ -333,4 +334,3 @@ class BinaryDraws:
         rank = np.empty(self.n, dtype=np.int64)
         rank[np.argsort(keys, kind="stable")] = np.arange(self.n)
         return rank <= self.last[self.stratum]
-

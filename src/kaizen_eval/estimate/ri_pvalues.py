@@ -8,6 +8,7 @@ import numpy as np
 
 TIE_RTOL = 1e-9  # |stat| within this relative distance of |observed| counts as a tie (>=)
 
+
 def randomization_pvalues(null: np.ndarray, observed: np.ndarray, exact: bool) -> np.ndarray:
     """Two-sided randomization p-values of several statistics (columns of ``null``).
 
@@ -27,4 +28,3 @@ def randomization_thresholds(observed: np.ndarray) -> np.ndarray:
 def randomization_shares(count: Any, draws: int, exact: bool) -> np.ndarray:
     """Turn counts of extreme draws into p-values: ``c / B`` if exact, else ``(1 + c)/(1 + B)``."""
     return np.asarray(count / draws if exact else (1 + count) / (1 + draws), dtype=float)
-

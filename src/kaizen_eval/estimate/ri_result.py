@@ -65,4 +65,3 @@ class RandomizationInference:
 
 def _count_text(n: int) -> str:
     return str(n) if n < 10**12 else f"{float(n):.3g}"
-
