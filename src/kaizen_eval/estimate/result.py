@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from kaizen_eval._validation import KaizenError
+from kaizen_eval._validation import KaizenError, check_alpha
 
 Estimand = Literal["ITT", "LATE", "ATT", "ATE", "other"]
 
@@ -114,8 +114,7 @@ class Estimate:
         dof = _readonly(np.broadcast_to(np.asarray(self.dof, dtype=float), (k,)))
         if np.isnan(dof).any():
             raise KaizenError("degrees of freedom missing for some terms")
-        if not 0 < self.alpha < 1:
-            raise KaizenError(f"`alpha` must be in (0, 1). You passed: {self.alpha!r}.")
+        check_alpha(self.alpha)
         object.__setattr__(self, "terms", terms)
         object.__setattr__(self, "coef", coef)
         object.__setattr__(self, "vcov", vcov)
@@ -162,8 +161,7 @@ class Estimate:
             ci_high, df``.
         """
         a = self.alpha if alpha is None else alpha
-        if not 0 < a < 1:
-            raise KaizenError(f"`alpha` must be in (0, 1). You passed: {a!r}.")
+        check_alpha(a)
         est = self.coef
         se = np.sqrt(np.clip(np.diag(self.vcov), 0.0, None))
         dfs = self.dof
