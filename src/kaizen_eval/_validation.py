@@ -142,6 +142,7 @@ class KaizenWarning(UserWarning):
     """Legitimate but fragile input: the answer stands, and the message names the remedy."""
 
 
+HUGE = 1e100  # |value| above this overflows sums of squares: a typo, not a measurement
 FEW_CLUSTERS = 20  # below this many clusters, cluster-robust t-tests over-reject: warn
 
 
@@ -161,8 +162,8 @@ def check_alpha(value: Any, name: str = "alpha") -> float:
     ...
     kaizen_eval._validation.KaizenError: `alpha` must be in (0, 1), e.g. 0.05. You passed: 1.5.
     """
-    v = _real(name, value)
-    if not 0 < v < 1:
+    v = float(value) if _is_real(value) else np.nan
+    if not 0 < v < 1:  # NaN and text fail here too
         example = ", e.g. 0.05" if name == "alpha" else ""
         raise KaizenError(f"`{name}` must be in (0, 1){example}. You passed: {value!r}.")
     return v
@@ -221,8 +222,12 @@ def check_finite_number(name: str, value: Any) -> float:
     return _real(name, value)
 
 
+def _is_real(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating)
+
+
 def _real(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+    if not _is_real(value):
         raise KaizenError(f"`{name}` must be a finite number. You passed: {value!r}.")
     v = float(value)
     if not np.isfinite(v):
@@ -316,6 +321,13 @@ def finite_column(
         raise KaizenError(
             f"{role} {col!r} has {kind} values{_where(where)} ({who}); fix or drop those rows "
             "first."
+        )
+    huge = np.abs(v) > HUGE
+    if huge.any():  # squares overflow: a typo (1e308 for "don't know") or the wrong unit
+        who = _rows(data.index, huge, data[ids] if ids else None)
+        raise KaizenError(
+            f"{role} {col!r} has values too large to compute with{_where(where)} ({who}, "
+            f"e.g. {v[huge][0]:g}); fix the typo, or rescale the column (e.g. to thousands)."
         )
     return v
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list, check_alpha
+from kaizen_eval._validation import KaizenError, as_list, check_alpha, finite_column
 from kaizen_eval.estimate._build import (
     check_assignment,
     check_cluster_column,
@@ -46,6 +46,7 @@ def covariate_block(
         if not (pd.api.types.is_numeric_dtype(b) or pd.api.types.is_bool_dtype(b)):
             raise KaizenError(f"baseline {baseline!r} must be numeric; it has dtype {b.dtype}")
         miss = b.isna().to_numpy()
+        finite_column(data.loc[~miss], baseline, "baseline")  # inf or a typo: an error
         vals = b.to_numpy(dtype=float, na_value=np.nan)
         cols = [np.where(miss, 0.0, vals)]
         names.append(baseline)
