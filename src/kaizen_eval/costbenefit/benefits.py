@@ -30,6 +30,7 @@ import pandas as pd
 
 from kaizen_eval._validation import (
     KaizenError,
+    check_finite_number,
     check_nonnegative,
     check_probability,
     check_whole_number,
@@ -138,8 +139,7 @@ class BenefitPath:
     business_stealing: float = 0.0
 
     def __post_init__(self) -> None:
-        inf = np.inf
-        object.__setattr__(self, "gain", _number("gain", self.gain, -inf, inf))
+        object.__setattr__(self, "gain", check_finite_number("gain", self.gain))
         object.__setattr__(self, "years", check_years(self.years))
         object.__setattr__(self, "decay", _number("decay", self.decay, 0.0, 1.0))
         object.__setattr__(self, "delay", _number("delay", self.delay, 0.0, 1e6))
