@@ -223,3 +223,35 @@ def test_sharpened_qvalues_bad_step(step):
 def test_sharpened_qvalues_single_pvalue_is_handled():
     q = ke.sharpened_qvalues([0.01])
     assert q.shape == (1,) and 0 < q[0] <= 1
+
+
+# --- Anderson-Rubin (its arrays come from the same validated IV data as late) ----------------
+AR = {"outcome": "y", "treatment": "d", "instrument": "z"}
+
+
+def test_anderson_rubin_constant_outcome(trial):
+    with pytest.raises(KaizenError, match="outcome 'y' is constant in anderson_rubin"):
+        ke.anderson_rubin(trial.assign(y=2.0), **AR)
+
+
+def test_anderson_rubin_inf_outcome(trial):
+    bad = trial.assign(y=trial["y"].where(trial.index != 9, -np.inf))
+    with pytest.raises(KaizenError, match=r"outcome 'y' has infinite values in anderson_rubin"):
+        ke.anderson_rubin(bad, **AR)
+
+
+def test_anderson_rubin_missing_cluster(trial):
+    bad = trial.assign(village=trial["village"].where(trial.index != 1))
+    with pytest.raises(KaizenError, match="cluster 'village' is missing for 1 rows"):
+        ke.anderson_rubin(bad, **AR, cluster="village")
+
+
+def test_anderson_rubin_alpha(trial):
+    with pytest.raises(KaizenError, match="`alpha` must be"):
+        ke.anderson_rubin(trial, **AR, alpha=1.5)
+
+
+def test_late_fewer_rows_than_parameters(trial):
+    small = trial.head(5)
+    with pytest.raises(KaizenError, match=r"late: 5 rows in the estimation sample for \d+ param"):
+        ke.late(small, **AR, covariates=["x", "y2", "stratum"])

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError, as_list, check_alpha
-from kaizen_eval.estimate._build import check_varies, weighted_mean, wrap
+from kaizen_eval.estimate._build import check_parameters, check_varies, weighted_mean, wrap
 from kaizen_eval.estimate._ivdata import iv_data
 from kaizen_eval.estimate.linear import fit_2sls, fit_ols, wald_test
 from kaizen_eval.estimate.result import Estimate
@@ -189,6 +189,8 @@ def late(
     sample, notes, se_type = iv.sample, iv.notes, iv.se_type
     y, d, z, x, x_names = iv.y, iv.d, iv.z, iv.x, iv.x_names
     w, clusters, codes = iv.weights, iv.clusters, iv.codes
+    fe_params = sum(int(iv.data[fe].nunique()) for fe in fes) - max(len(fes) - 1, 0)
+    check_parameters(len(y), x.shape[1] + d.shape[1] + fe_params, "late")
     first = _first_stage(d, z, x, treatments, instruments, x_names, se_type, clusters, codes, w)
     fit = fit_2sls(
         y,
