@@ -11,6 +11,7 @@ import pandas as pd
 
 from kaizen_eval._validation import (
     KaizenError,
+    KaizenWarning,
     check_binary,
     check_clusters,
     check_variation,
@@ -62,7 +63,7 @@ def check_varies(
                     f"{role} {c!r} does not vary within {len(bad)} of {len(varies)} levels of "
                     f"{fe!r} ({shown}); those rows identify only the fixed effects"
                 )
-                warnings.warn(msg, UserWarning, stacklevel=3)
+                warnings.warn(msg, KaizenWarning, stacklevel=3)
                 notes.append(msg)
     return notes
 

@@ -14,6 +14,7 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSepar
 from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import (
     KaizenError,
+    KaizenWarning,
     as_list,
     check_alpha,
     check_clusters,
@@ -186,9 +187,10 @@ def att_did(
     if extreme:
         msg = (
             f"{extreme} non-participants have a propensity score above {_EXTREME_PS}: their "
-            "weights dominate (weak overlap)"
+            "weights dominate (weak overlap); coarsen or drop the covariates that separate the "
+            "groups"
         )
-        warnings.warn(msg, UserWarning, stacklevel=2)
+        warnings.warn(msg, KaizenWarning, stacklevel=2)
         notes.append(msg)
     units = factorize(data[cluster].to_numpy()) if cluster else np.arange(len(d))
     n_units = int(units.max()) + 1

@@ -10,7 +10,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list, check_alpha
+from kaizen_eval._validation import KaizenError, KaizenWarning, as_list, check_alpha
 from kaizen_eval.estimate._build import check_parameters, check_varies, weighted_mean, wrap
 from kaizen_eval.estimate._ivdata import iv_data
 from kaizen_eval.estimate.linear import fit_2sls, fit_ols, wald_test
@@ -143,8 +143,8 @@ def late(
     KaizenError
         As for ``itt`` (the 0/1 check applies to the instruments; take-up may be an
         intensity), plus fewer instruments than treatments and an instrument with no first
-        stage. A weak first stage (F < 10) gives a ``UserWarning``; fewer than 20 clusters a
-        ``KaizenWarning``.
+        stage. A weak first stage (F < 10) and fewer than 20 clusters give a ``KaizenWarning``
+        (a ``UserWarning``) naming the remedy.
 
     Notes
     -----
@@ -301,7 +301,7 @@ def _first_stage(d, z, x, treatments, instruments, x_names, se_type, clusters, c
             warnings.warn(
                 f"weak first stage for {t!r}: F = {test.fstat:.3g} < {WEAK_F:g}; 2SLS is biased "
                 f"towards OLS and its t-test over-rejects (consider Anderson–Rubin inference)",
-                UserWarning,
+                KaizenWarning,
                 stacklevel=3,
             )
     return FirstStage(
