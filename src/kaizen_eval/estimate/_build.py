@@ -113,17 +113,26 @@ def check_outcome(data: pd.DataFrame, col: str, *, where: str) -> np.ndarray:
 
 
 def check_cluster_column(
-    data: pd.DataFrame, cluster: str | None, *, where: str, warn: bool = True
+    data: pd.DataFrame,
+    cluster: str | None,
+    *,
+    where: str,
+    warn: bool = True,
+    stacklevel: int = 4,
 ) -> np.ndarray | None:
     """Return the cluster values after the count check (error < 2; warning < 20 clusters).
 
     ``warn=False`` where the inference is already built for few clusters (CR2 with
-    Bell–McCaffrey degrees of freedom, the wild bootstrap).
+    Bell–McCaffrey degrees of freedom, the wild bootstrap). ``stacklevel`` counts from
+    :func:`~kaizen_eval._validation.check_clusters` (4: the caller of a public function that
+    calls this directly).
     """
     if cluster is None:
         return None
     values = data[cluster].to_numpy()
-    check_clusters(values, cluster, where=where, warn_below=20 if warn else 2, stacklevel=4)
+    check_clusters(
+        values, cluster, where=where, warn_below=20 if warn else 2, stacklevel=stacklevel
+    )
     return values
 
 

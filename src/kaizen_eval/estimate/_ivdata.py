@@ -97,7 +97,7 @@ def iv_data(
     d = np.column_stack([numeric_column(data, c, "treatment") for c in treatments])
     z = check_assignment(data, instruments, "instrument", where=where, dose=dose)
     notes = check_varies(data, instruments, fes, "instrument")
-    clusters = check_cluster_column(data, cluster, where=where, warn=se_type != "CR2")
+    clusters = check_cluster_column(data, cluster, where=where, warn=se_type != "CR2", stacklevel=5)
     x, x_names, bnotes = covariate_block(data, list(covariates), baseline)
     notes.extend(bnotes)
     if not fes:
