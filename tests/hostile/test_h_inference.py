@@ -255,3 +255,23 @@ def test_late_fewer_rows_than_parameters(trial):
     small = trial.head(5)
     with pytest.raises(KaizenError, match=r"late: 5 rows in the estimation sample for \d+ param"):
         ke.late(small, **AR, covariates=["x", "y2", "stratum"])
+
+
+# --- codings in randomization inference ------------------------------------------------------
+@pytest.mark.parametrize("fn", ["ri", "ri_ci", "romano_wolf", "ri_family"])
+def test_zero_two_assignment_in_ri_is_an_error_unless_declared(trial, fn):
+    with pytest.raises(KaizenError, match=r"treatment 'z' must be coded 0/1 .*dose=True"):
+        _call(fn, trial.assign(z=2 * trial["z"]))
+
+
+def test_ri_declared_dose_halves_the_statistic_and_keeps_the_pvalue(trial):
+    base = ke.randomization_inference(trial, **RI, seed=4)
+    dosed = ke.randomization_inference(trial.assign(z=2 * trial["z"]), **RI, seed=4, dose=True)
+    assert dosed.observed == pytest.approx(base.observed / 2, rel=1e-12)
+    assert dosed.pvalue == base.pvalue
+
+
+def test_ri_ci_instrument_coded_0_1_3_4(trial):
+    bad = trial.assign(z=np.tile([0, 1, 3, 4], N // 4))
+    with pytest.raises(KaizenError, match="instrument 'z' must be coded 0/1 in randomization_ci"):
+        ke.randomization_ci(bad, outcome="y", treatment="d", instrument="z", draws=99)

@@ -90,6 +90,7 @@ def romano_wolf(
     statistic: str = "t",
     baseline: Mapping[str, str] | None = None,
     progress: bool = False,
+    dose: bool = False,
 ) -> pd.DataFrame:
     """Romano–Wolf step-down p-values for the effect of one assignment on several outcomes.
 
@@ -109,7 +110,7 @@ def romano_wolf(
         every row with the design columns, and each outcome's statistic uses the re-drawn
         assignment of its observed rows (so whether an outcome is observed is treated as
         unaffected by assignment, as the sharp null implies for a missing-by-design value).
-    treatment, covariates, strata, cluster, fixed_effects, draws, seed
+    treatment, covariates, strata, cluster, fixed_effects, draws, seed, dose
         As in :func:`~kaizen_eval.estimate.ri.randomization_inference`.
     statistic : str
         ``"t"`` (default; studentized statistics are comparable across outcomes) or ``"coef"``.
@@ -151,6 +152,7 @@ def romano_wolf(
         baselines=dict(baseline or {}),
         progress=progress,
         where="romano_wolf",
+        dose=dose,
     )
     outs, observed, nobs = fam.outcomes, fam.observed, fam.nobs
     null = np.abs(fam.null)  # draws x outcomes

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError, as_list, check_count, check_option, check_seed
-from kaizen_eval.estimate._build import check_outcome
-from kaizen_eval.estimate._frame import estimation_sample, numeric_column
+from kaizen_eval.estimate._build import check_assignment, check_outcome
+from kaizen_eval.estimate._frame import estimation_sample
 from kaizen_eval.estimate.ri_draws import BinaryDraws, permute, redraws
 from kaizen_eval.estimate.ri_family import RandomizationFamily, family_null
 from kaizen_eval.estimate.ri_pvalues import randomization_pvalues
@@ -52,6 +52,7 @@ def randomization_inference(
     assignment: Any = None,
     baseline: str | Mapping[str, str] | None = None,
     progress: bool = False,
+    dose: bool = False,
 ) -> RandomizationInference | RandomizationFamily:
     """Randomization (permutation) test of the sharp null of no effect of ``treatment``.
 
@@ -70,7 +71,8 @@ def randomization_inference(
         :func:`~kaizen_eval.estimate.multiple.romano_wolf`); when no outcome is missing, each
         p-value equals the one-outcome call's with the same ``seed``.
     treatment : str
-        The randomly assigned column (binary, or several arms coded as values).
+        The randomly assigned column, coded 0/1 (several arms coded as values, or doses, with
+        ``dose=True``).
     covariates : str or sequence of str
         Covariates of the regression whose coefficient is the statistic.
     strata : str, optional
@@ -99,6 +101,10 @@ def randomization_inference(
         With several outcomes, a mapping from each outcome to its own baseline column.
     progress : bool
         Show a progress bar over the blocks of draws (on standard error).
+    dose : bool
+        Declare a treatment coded other than 0/1 (doses, or several arms coded as values, which
+        are permuted as they are). By default that is an error: a 0/2 coding would halve the
+        reported statistic.
 
     Returns
     -------
@@ -144,6 +150,7 @@ def randomization_inference(
             progress=progress,
             where="randomization_inference",
             assignment=assignment,
+            dose=dose,
         )
         return RandomizationFamily(null, statistic=statistic, treatment=treatment)
     if baseline is not None and not isinstance(baseline, str):
@@ -167,7 +174,8 @@ def randomization_inference(
     )
     data = sample.data
     y = check_outcome(data, outcome, where="randomization_inference")
-    t = numeric_column(data, treatment, "treatment")
+    t = check_assignment(data, [treatment], "treatment", where="randomization_inference", dose=dose)
+    t = t[:, 0]
     n = len(y)
     extra = baseline_columns(data, baseline)
     redrawn = redraws(data, t, treatment, strata, cluster, assignment, draws, rng, progress)

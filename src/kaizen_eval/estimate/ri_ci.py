@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError, as_list, check_alpha, check_count, check_seed
-from kaizen_eval.estimate._build import check_outcome
+from kaizen_eval.estimate._build import check_assignment, check_outcome
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
 from kaizen_eval.estimate.ri_draws import assignment_blocks, design_units
 from kaizen_eval.estimate.ri_pvalues import TIE_RTOL
@@ -70,6 +70,7 @@ def randomization_ci(
     alpha: float = 0.05,
     baseline: str | None = None,
     progress: bool = False,
+    dose: bool = False,
 ) -> RandomizationCI:
     """Invert randomization tests of ``H0: effect = τ`` under a constant additive effect.
 
@@ -98,6 +99,10 @@ def randomization_ci(
         Baseline outcome as a covariate (McKenzie's dummy for missing values).
     progress : bool
         Show a progress bar over the blocks of draws (on standard error).
+    dose : bool
+        Declare a randomized column (``instrument``, else ``treatment``) coded other than 0/1;
+        by default that is an error. Take-up (``treatment`` with ``instrument``) may be an
+        intensity.
 
     Returns
     -------
@@ -136,7 +141,8 @@ def randomization_ci(
     data = sample.data
     y = check_outcome(data, outcome, where="randomization_ci")
     d = numeric_column(data, treatment, "treatment")
-    z = numeric_column(data, randomized, "instrument" if instrument else "treatment")
+    role = "instrument" if instrument else "treatment"
+    z = check_assignment(data, [randomized], role, where="randomization_ci", dose=dose)[:, 0]
     unit, t_unit, s_unit = design_units(data, z, randomized, strata, cluster)
     extra = baseline_columns(data, baseline)
     stat = StatisticAdapter(data, y, covs, fes, "coef", cluster_codes=None, extra=extra)

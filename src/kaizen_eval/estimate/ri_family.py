@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError, as_list
-from kaizen_eval.estimate._build import check_outcome
-from kaizen_eval.estimate._frame import estimation_sample, numeric_column
+from kaizen_eval.estimate._build import check_assignment, check_outcome
+from kaizen_eval.estimate._frame import estimation_sample
 from kaizen_eval.estimate.absorb import factorize
 from kaizen_eval.estimate.ri_draws import redraws
 from kaizen_eval.estimate.ri_pvalues import (
@@ -90,6 +90,7 @@ def family_null(
     progress: bool,
     where: str,
     assignment: Any = None,
+    dose: bool = False,
 ) -> FamilyNull:
     """Re-draw the assignment ``draws`` times and compute every outcome's statistic on each draw.
 
@@ -120,7 +121,7 @@ def family_null(
     data = sample.data
     design_cols = list(dict.fromkeys(c for _, cols in roles for c in cols))
     rows = np.flatnonzero(df[design_cols].notna().all(axis=1).to_numpy())  # data's rows in df
-    t = numeric_column(data, treatment, "treatment")
+    t = check_assignment(data, [treatment], "treatment", where=where, dose=dose)[:, 0]
     redrawn = redraws(data, t, treatment, strata, cluster, assignment, draws, rng, progress)
     groups: dict[tuple[bytes, str | None], tuple[np.ndarray, list[int]]] = {}
     missing: dict[str, pd.DataFrame] = {}
