@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list
+from kaizen_eval._validation import KaizenError, as_list, require_columns
 from kaizen_eval._version import __version__
 from kaizen_eval.design import _files
 from kaizen_eval.design._canonical import canonical_column, sha256_of_frame
@@ -303,9 +303,12 @@ class Assignment:
 
         Raises
         ------
+        OutputExistsError
+            The table or manifest exists (without ``force``); also when another process
+            writes the same path at the same time (the files are written under a lock, each
+            by an atomic rename, so the loser never mixes its files with the winner's).
         KaizenError
-            The file exists (without ``force``), or the suffix is neither ``.parquet`` nor
-            ``.csv``.
+            The suffix is neither ``.parquet`` nor ``.csv``.
         """
         return _files.write_assignment(
             Path(path),
@@ -340,8 +343,15 @@ class Assignment:
                 f"{str(path)!r}: the design columns no longer match the manifest's frame hash."
             )
         arm_cols = list(design.arm_columns)
+        require_columns(table, arm_cols, where=f"{str(path)!r} (the arms of its manifest)")
         order = np.argsort(np.asarray(canonical_column(table[args["id_col"]]), dtype=str))
         result = table.iloc[order][[args["id_col"], *arm_cols]].reset_index(drop=True)
+        if sha256_of_frame(result, [args["id_col"], *arm_cols]) != manifest["result_sha256"]:
+            raise KaizenError(
+                f"result differs: the table {str(path)!r} does not match the result hash of its "
+                "manifest (edited after it was drawn, or table and manifest from different "
+                "draws). Restore both files from the original, or draw again."
+            )
         return cls(result, MappingProxyType(manifest), design)
 
 
