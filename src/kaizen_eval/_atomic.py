@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import shutil
 import sys
@@ -65,6 +66,7 @@ __all__ = [
     "atomic_folder",
     "atomic_write_text",
     "exclusive_lock",
+    "sweep_leftovers",
 ]
 
 #: How long :func:`exclusive_lock` waits for another process by default (seconds).
@@ -79,9 +81,53 @@ class OutputLockedError(KaizenError):
     """Another process is writing the same output (its lock was not released in time)."""
 
 
-def _tmp_name(target: Path, kind: str) -> Path:
+def _tmp_name(target: Path, kind: str, suffix: str = "") -> Path:
     """Return a hidden sibling of ``target``, unique per process and call."""
-    return target.with_name(f".{target.name}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    unique = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    return target.with_name(f".{target.name}.{kind}-{unique}{suffix}")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):  # exists (another user's), or cannot tell: keep
+        return True
+    return True
+
+
+def sweep_leftovers(target: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary siblings of ``target`` left by processes that no longer run.
+
+    A process killed while building a file or folder leaves its hidden
+    ``.NAME.tmp-PID-XXXX`` (or ``.NAME.old-PID-XXXX``) sibling behind; the target itself is
+    untouched. Every writer here sweeps before writing; returns what was removed.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> sweep_leftovers(pathlib.Path(tempfile.mkdtemp()) / "report")
+    []
+    """
+    target = Path(target)
+    removed = []
+    if not target.parent.is_dir():
+        return removed
+    for kind in ("tmp", "old"):
+        for p in target.parent.glob(f".{glob.escape(target.name)}.{kind}-*"):
+            pid_text = p.name[len(target.name) + len(kind) + 3 :].split("-", 1)[0]
+            if not pid_text.isdigit() or _alive(int(pid_text)):
+                continue
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    p.unlink()
+            removed.append(p)
+    return removed
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -133,7 +179,8 @@ def atomic_file(
     target.parent.mkdir(parents=True, exist_ok=True)
     if not overwrite and target.exists():
         raise _exists_error(target, flag)
-    tmp = _tmp_name(target, "tmp").with_suffix(target.suffix or ".tmp")
+    sweep_leftovers(target)
+    tmp = _tmp_name(target, "tmp", target.suffix)
     try:
         yield tmp
         if not tmp.exists():
@@ -228,6 +275,7 @@ def atomic_folder(
         )
     if not overwrite and target.exists() and not _is_empty_dir(target):
         raise _exists_error(target, flag)
+    sweep_leftovers(target)
     tmp = _tmp_name(target, "tmp")
     tmp.mkdir()
     old: Path | None = None
