@@ -1,4 +1,4 @@
-"""Hostile cases for report writing: never half-written, mixed or silently overwritten (issue 11)."""
+"""Hostile cases for report writing: never half-written, mixed or silently overwritten."""
 
 import json
 import os
@@ -49,8 +49,9 @@ def test_overwrite_replaces_the_whole_folder_without_stale_tables(tmp_path):
     assert not (out / "tables" / "old_only.csv").exists()
     assert "second" in (out / "index.html").read_text()
     assert sorted(verify_report(out)["files"]) == sorted(
-        p.relative_to(out).as_posix() for p in out.rglob("*") if p.name != "manifest.json"
-        and p.is_file()
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.name != "manifest.json" and p.is_file()
     )
     assert siblings(out) == []
 
@@ -140,8 +141,12 @@ def test_report_item_names_cannot_leave_the_folder(tmp_path):
 
 
 def test_leftovers_of_a_dead_writer_are_swept_but_not_a_live_ones(tmp_path):
-    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     dead = int(proc.stdout)
     stale = tmp_path / f".r.tmp-{dead}-deadbeef"
     stale.mkdir()
@@ -222,8 +227,11 @@ def test_run_plan_refuses_an_existing_report_before_any_work(tmp_path, monkeypat
         raise AssertionError("analysis started although the output exists")
 
     monkeypatch.setattr(run_mod, "analyse", no_work)
-    monkeypatch.setattr(run_mod, "load_plan", lambda *a, **k: run_mod.Plan(
-        title="t", data=None, design=None, families=()))
+    monkeypatch.setattr(
+        run_mod,
+        "load_plan",
+        lambda *a, **k: run_mod.Plan(title="t", data=None, design=None, families=()),
+    )
     with pytest.raises(OutputExistsError, match=r"already exists; pass --force"):
         run_mod.run_plan("plan.toml", out, flag="--force")
 

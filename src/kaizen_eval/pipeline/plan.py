@@ -159,9 +159,7 @@ def _number(
         bounds.append((f"<= {at_most:g}", value <= at_most))
     if not math.isfinite(value) or not all(ok for _, ok in bounds):
         what = " and ".join(b for b, _ in bounds) or "finite"
-        raise PlanError(
-            f"plan key '{where}{key}' must be a finite number {what}; it is {value!r}."
-        )
+        raise PlanError(f"plan key '{where}{key}' must be a finite number {what}; it is {value!r}.")
     return value
 
 
@@ -357,9 +355,7 @@ def _table(raw: Mapping[str, Any], key: str, required: bool = True) -> dict[str,
     return _get(raw, key, dict, "", ... if required else {})
 
 
-def parse_plan(
-    text: str, *, base: Path | None = None, data_root: str | Path | None = None
-) -> Plan:
+def parse_plan(text: str, *, base: Path | None = None, data_root: str | Path | None = None) -> Plan:
     """Parse and validate a plan from TOML text; relative paths resolve against ``base``.
 
     Every data path must resolve (symbolic links followed) inside ``base`` or inside

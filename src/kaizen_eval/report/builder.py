@@ -343,9 +343,7 @@ def verify_report(directory: str | Path) -> dict[str, Any]:
     present = set(_files_of(folder))
     missing = sorted(set(files) - present)
     extra = sorted(present - set(files))
-    changed = sorted(
-        f for f in set(files) & present if sha256_file(folder / f) != files[f]
-    )
+    changed = sorted(f for f in set(files) & present if sha256_file(folder / f) != files[f])
     problems = [
         f"{what}: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}"
         for what, names in (("missing", missing), ("changed", changed), ("not listed", extra))
