@@ -351,7 +351,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KaizenError, KeyError, OSError, _UsageError) as exc:
         # OSError: files the user named (missing, a folder, no permission, disk full)
         msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-        text = textwrap.fill(f"kaizen-eval {args.command}: error: {msg}", width=100)
+        text = textwrap.fill(  # never split a path or a column name: they must stay copyable
+            f"kaizen-eval {args.command}: error: {msg}",
+            width=100,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
         print(text, file=sys.stderr)
         return EXIT_USER
     except KeyboardInterrupt:
