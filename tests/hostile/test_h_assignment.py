@@ -175,7 +175,7 @@ def test_an_arm_column_deleted_from_the_table_is_named(tmp_path):
 
 # --- writing ----------------------------------------------------------------------------------
 def test_write_refuses_then_force_replaces_both_files_together(written):
-    asg, path, mpath = written
+    _, path, _ = written
     other = ke.assign(frame(), strata="stratum", seed=99)
     with pytest.raises(OutputExistsError, match=r"already exists; an assignment is never"):
         other.write(path)
