@@ -180,7 +180,12 @@ def _cmd_assign(args: argparse.Namespace) -> int:
         cluster=args.cluster,
         seed=args.seed,
     )
-    path = asg.write(args.out, force=args.force)
+    from kaizen_eval._atomic import OutputExistsError
+
+    try:
+        path = asg.write(args.out, force=args.force)
+    except OutputExistsError as err:  # say it the command line's way
+        raise OutputExistsError(str(err).replace("Pass force=True", "Pass --force")) from None
     counts = asg.frame.drop(columns=[args.id]).sum().astype(int).to_dict()
     _emit(
         args,

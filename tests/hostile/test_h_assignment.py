@@ -220,3 +220,27 @@ def test_two_writers_race_exactly_one_wins_and_files_match(tmp_path):
     assert back.manifest["seed"] == winners[0][1]
     back.verify(frame())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.manifest.json", "a.parquet"]
+
+
+def test_racing_writers_with_force_leave_one_consistent_draw(tmp_path):
+    path = tmp_path / "a.csv"
+    draws = [ke.assign(frame(), strata="stratum", seed=s) for s in (5, 6, 7)]
+    start = threading.Barrier(len(draws))
+    errors = []
+
+    def write(asg):
+        start.wait()
+        try:
+            asg.write(path, force=True)
+        except Exception as err:  # any failure is the finding
+            errors.append(err)
+
+    threads = [threading.Thread(target=write, args=(a,)) for a in draws]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    back = ke.Assignment.read(path)
+    assert back.manifest["seed"] in (5, 6, 7)
+    back.verify(frame())
