@@ -244,3 +244,28 @@ def test_racing_writers_with_force_leave_one_consistent_draw(tmp_path):
     back = ke.Assignment.read(path)
     assert back.manifest["seed"] in (5, 6, 7)
     back.verify(frame())
+
+
+def test_bad_strata_names_and_redraw_arguments():
+    with pytest.raises(KaizenError, match=r"`strata` must be a column name or a list of them"):
+        ke.assign(frame(), strata=5, seed=1)
+    with pytest.raises(KaizenError, match=r"`strata` must list column names \(str\); found 3"):
+        ke.assign(frame(), strata=["stratum", 3], seed=1)
+    asg = ke.assign(frame(), seed=1)
+    with pytest.raises(KaizenError, match=r"`n` must be a non-negative integer. You passed: 'abc'"):
+        asg.redraw_many("abc", seed=1)
+    with pytest.raises(KaizenError, match=r"`n` must be a non-negative integer. You passed: 2.5"):
+        asg.redraw_many(2.5, seed=1)
+    assert asg.redraw_many(3.0, seed=1)["invited"].shape == (3, 20)
+
+
+def test_verify_with_a_bad_seed_or_frame_is_named():
+    asg = ke.assign(frame(), seed=1)
+    with pytest.raises(
+        KaizenError, match=r"`seed` must be a non-negative integer. You passed: 'x'"
+    ):
+        asg.verify(frame(), seed="x")
+    with pytest.raises(KaizenError, match=r"`frame` must be a pandas DataFrame, not str"):
+        asg.verify("frame.csv")
+    with pytest.raises(KaizenError, match=r"seed/arguments differ: you passed seed=2"):
+        asg.verify(frame(), seed=2)

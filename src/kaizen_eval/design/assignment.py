@@ -20,7 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list, require_columns
+from kaizen_eval._validation import (
+    KaizenError,
+    as_list,
+    check_count,
+    check_seed,
+    require_columns,
+)
 from kaizen_eval._version import __version__
 from kaizen_eval.design import _files
 from kaizen_eval.design._canonical import canonical_column, sha256_of_frame
@@ -130,7 +136,13 @@ class Assignment:
         >>> asg.redraw_many(100, seed=0)["invited"].sum(axis=1).tolist() == [5] * 100
         True
         """
-        if isinstance(n, bool) or int(n) != n or n < 0:
+        if (
+            isinstance(n, bool)
+            or not isinstance(n, int | float | np.integer | np.floating)
+            or not np.isfinite(n)
+            or int(n) != n
+            or n < 0
+        ):
             raise KaizenError(f"`n` must be a non-negative integer. You passed: {n!r}.")
         c1, c2 = self._design.draw_many(as_rng(seed), int(n))
         out: dict[str, np.ndarray] = {}
@@ -191,6 +203,8 @@ class Assignment:
         data: dict[str, Any] = {self.id_col: d.table[self.id_col].to_numpy()}
         n_units = len(d.ids)
         if d.rerandomized:
+            check_count("draws", draws)
+            check_seed("seed", seed)
             many = self.redraw_many(draws, seed)
             for arm, m in many.items():
                 data[arm] = m.mean(axis=0)
@@ -234,6 +248,10 @@ class Assignment:
         >>> assign(f, seed=5).verify(f.sample(frac=1, random_state=2))
         """
         man = self._manifest
+        if seed is not None:
+            seed = check_seed("seed", seed, generator=False)
+        if not isinstance(frame, pd.DataFrame):
+            raise KaizenError(f"`frame` must be a pandas DataFrame, not {type(frame).__name__}.")
         own = sha256_of_frame(self._frame, [self.id_col, *self.arms])
         if own != man["result_sha256"]:
             raise KaizenError(
@@ -355,6 +373,19 @@ class Assignment:
         return cls(result, MappingProxyType(manifest), design)
 
 
+def _column_names(name: str, value: Any) -> list[str]:
+    """``value`` as a list of column names, or a ``KaizenError`` naming ``name``."""
+    if value is not None and not isinstance(value, str | Sequence):
+        raise KaizenError(
+            f"`{name}` must be a column name or a list of them. You passed: {value!r}."
+        )
+    names = as_list(value)
+    bad = [v for v in names if not isinstance(v, str) or not v]
+    if bad:
+        raise KaizenError(f"`{name}` must list column names (str); found {bad[0]!r}.")
+    return names
+
+
 def _describe_difference(old: Design, new: Design) -> str:
     """Which ids and columns differ between two design tables."""
     id_col = old.arguments["id_col"]
@@ -461,7 +492,7 @@ def assign(
     arguments = {
         "id_col": id_col,
         "arms": check_arms({"invited": 0.5} if arms is None else arms, "arms"),
-        "strata": as_list(strata),
+        "strata": _column_names("strata", strata),
         "cluster": cluster,
         "stage2": None if stage2 is None else stage2.to_dict(),
         "rerandomize": None if rerandomize is None else rerandomize.to_dict(),
