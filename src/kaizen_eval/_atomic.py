@@ -12,7 +12,8 @@ Three tools, used by every writer of the package (reports, assignments, plans' o
 :func:`atomic_folder`
     The same for a folder: the content is built in a temporary sibling folder, which is renamed
     onto the target at the end. An existing non-empty target is refused without ``overwrite``;
-    with it the old folder is moved aside and removed only after the new one is in place.
+    with it the two folders are swapped in one step where the system allows it (Linux), else
+    the old folder is moved aside first; it is removed once the new one is in place.
 :func:`exclusive_lock`
     An exclusive inter-process lock on a sibling ``.NAME.lock`` file (``fcntl.flock`` where
     available, so a killed process never leaves a stale lock; ``O_CREAT | O_EXCL`` elsewhere),
@@ -223,6 +224,22 @@ def atomic_write_text(
     return Path(path)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2``); return ``False`` if unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return rc == 0
+
+
 def _is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not any(path.iterdir())
 
@@ -285,11 +302,16 @@ def atomic_folder(
             if target.exists() and not _is_empty_dir(target):
                 if not overwrite:
                     raise _exists_error(target, flag)
-                old = _tmp_name(target, "old")
-                os.rename(target, old)
-            elif target.exists():
-                target.rmdir()
-            os.rename(tmp, target)
+                if _exchange(tmp, target):  # readers see the old or the new folder, never none
+                    old = tmp
+                else:
+                    old = _tmp_name(target, "old")
+                    os.rename(target, old)
+                    os.rename(tmp, target)
+            else:
+                if target.exists():
+                    target.rmdir()
+                os.rename(tmp, target)
             _fsync_dir(target.parent)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

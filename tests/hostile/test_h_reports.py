@@ -257,3 +257,34 @@ def test_atomic_module_documents_its_public_api():
     assert set(_atomic.__all__) >= {"atomic_file", "atomic_folder", "exclusive_lock"}
     for name in _atomic.__all__:
         assert getattr(_atomic, name).__doc__, name
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux-only")
+def test_an_overwrite_never_leaves_the_folder_missing(tmp_path):
+    out = small_report("v0").write(tmp_path / "r")
+    stop, missing = threading.Event(), []
+
+    def watch():
+        while not stop.is_set():
+            if not (out / "index.html").exists():
+                missing.append(1)
+
+    t = threading.Thread(target=watch)
+    t.start()
+    try:
+        for i in range(1, 6):
+            small_report(f"v{i}").write(out, overwrite=True)
+    finally:
+        stop.set()
+        t.join()
+    assert missing == []
+    assert "v5" in (out / "index.html").read_text()
+
+
+def test_overwrite_without_an_atomic_swap_still_replaces_cleanly(tmp_path, monkeypatch):
+    monkeypatch.setattr(_atomic, "_exchange", lambda a, b: False)
+    out = small_report("old", tables=("gone",)).write(tmp_path / "r")
+    small_report("new", tables=("kept",)).write(out, overwrite=True)
+    assert sorted(p.name for p in (out / "tables").iterdir())[0].startswith("kept")
+    verify_report(out)
+    assert siblings(out) == []
