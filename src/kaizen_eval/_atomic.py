@@ -285,6 +285,8 @@ def atomic_folder(
     ['index.html']
     """
     target = Path(path)
+    if target.is_symlink():  # replace the folder the link points to, keep the link
+        target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and not target.is_dir():
         raise OutputExistsError(

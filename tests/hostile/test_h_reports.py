@@ -288,3 +288,16 @@ def test_overwrite_without_an_atomic_swap_still_replaces_cleanly(tmp_path, monke
     assert sorted(p.name for p in (out / "tables").iterdir())[0].startswith("kept")
     verify_report(out)
     assert siblings(out) == []
+
+
+def test_a_report_folder_reached_through_a_symlink_is_replaced_behind_the_link(tmp_path):
+    real = small_report("old").write(tmp_path / "real")
+    link = tmp_path / "link"
+    try:
+        link.symlink_to(real, target_is_directory=True)
+    except OSError:
+        pytest.skip("no symbolic links here")
+    small_report("new").write(link, overwrite=True)
+    assert link.is_symlink() and "new" in (real / "index.html").read_text()
+    verify_report(link)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
