@@ -177,6 +177,8 @@ def atomic_file(
         ``path`` exists and ``overwrite`` is false.
     """
     target = Path(path)
+    if target.is_symlink():  # write the file the link points to, keep the link
+        target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     if not overwrite and target.exists():
         raise _exists_error(target, flag)
