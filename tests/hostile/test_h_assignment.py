@@ -269,3 +269,33 @@ def test_verify_with_a_bad_seed_or_frame_is_named():
         asg.verify("frame.csv")
     with pytest.raises(KaizenError, match=r"seed/arguments differ: you passed seed=2"):
         asg.verify(frame(), seed=2)
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: ke.Stage(arms={"onsite": 0.5}, strata=5), r"`stage2.strata` must be a column"),
+        (lambda: ke.Stage(arms={"onsite": 0.5}, among=[1]), r"`stage2.among` must list column"),
+        (lambda: ke.Stage(arms={"onsite": 1.5}), r"`stage2.arms`: the share of arm 'onsite'"),
+        (lambda: ke.Rerandomize(covariates=["x"], bound="1"), r"`rerandomize.bound` must be > 0"),
+        (lambda: ke.Rerandomize(covariates=["x"], bound=-1), r"`rerandomize.bound` must be > 0"),
+        (lambda: ke.Rerandomize(covariates=["x"], bound=1, max_draws="9"), r"must be an integer"),
+        (lambda: ke.Rerandomize(covariates=["x"], bound=1, max_draws=0), r"must be >= 1: 0"),
+        (lambda: ke.Rerandomize(covariates=[], bound=1), r"`rerandomize.covariates` is empty"),
+        (lambda: ke.Rerandomize(covariates=3, bound=1), r"`rerandomize.covariates` must be a col"),
+        (
+            lambda: ke.Rerandomize(covariates=["x"], bound=1, criterion="t"),
+            r"`rerandomize.criterion` must be one of 'max_abs_t', 'mahalanobis'",
+        ),
+    ],
+)
+def test_bad_stage_and_rerandomize_declarations_are_named(build, message):
+    with pytest.raises(KaizenError, match=message):
+        build()
+
+
+def test_a_non_numeric_rerandomization_covariate_is_named():
+    f = frame().assign(size=["small", "big"] * 10)
+    rr = ke.Rerandomize(covariates=["size"], bound=1)
+    with pytest.raises(KaizenError, match=r"re-randomization covariate `size` is not numeric"):
+        ke.assign(f, seed=1, rerandomize=rr)

@@ -22,7 +22,6 @@ import pandas as pd
 
 from kaizen_eval._validation import (
     KaizenError,
-    as_list,
     check_count,
     check_seed,
     require_columns,
@@ -39,7 +38,7 @@ from kaizen_eval.design._design import (
     rng_from,
     rng_from_manifest,
 )
-from kaizen_eval.design.stages import Rerandomize, Stage, check_arms
+from kaizen_eval.design.stages import Rerandomize, Stage, check_arms, names
 
 ALGORITHM = "kaizen_eval.blocked_complete/v1"
 
@@ -373,19 +372,6 @@ class Assignment:
         return cls(result, MappingProxyType(manifest), design)
 
 
-def _column_names(name: str, value: Any) -> list[str]:
-    """``value`` as a list of column names, or a ``KaizenError`` naming ``name``."""
-    if value is not None and not isinstance(value, str | Sequence):
-        raise KaizenError(
-            f"`{name}` must be a column name or a list of them. You passed: {value!r}."
-        )
-    names = as_list(value)
-    bad = [v for v in names if not isinstance(v, str) or not v]
-    if bad:
-        raise KaizenError(f"`{name}` must list column names (str); found {bad[0]!r}.")
-    return names
-
-
 def _describe_difference(old: Design, new: Design) -> str:
     """Which ids and columns differ between two design tables."""
     id_col = old.arguments["id_col"]
@@ -492,7 +478,7 @@ def assign(
     arguments = {
         "id_col": id_col,
         "arms": check_arms({"invited": 0.5} if arms is None else arms, "arms"),
-        "strata": _column_names("strata", strata),
+        "strata": list(names("strata", strata)),
         "cluster": cluster,
         "stage2": None if stage2 is None else stage2.to_dict(),
         "rerandomize": None if rerandomize is None else rerandomize.to_dict(),
