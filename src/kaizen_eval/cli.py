@@ -8,7 +8,10 @@ Exit codes that scripts can rely on:
     a user mistake (bad argument, missing file or column, invalid plan): a one-paragraph
     message on standard error, never a traceback;
 ``1``
-    an internal error (a bug: please report it with the traceback).
+    an internal error (a bug: please report it with the traceback);
+``130``
+    interrupted (Ctrl-C): reports and assignments are written atomically, so nothing
+    half-written is left.
 """
 
 from __future__ import annotations
@@ -43,7 +46,13 @@ def _json_default(obj: Any) -> Any:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from kaizen_eval.pipeline.demo import run_demo
 
-    summary = run_demo(Path(args.out), seed=args.seed, progress=not args.quiet)
+    summary = run_demo(
+        Path(args.out),
+        seed=args.seed,
+        progress=not args.quiet,
+        overwrite=args.force,
+        flag="--force",
+    )
     _emit(
         args,
         summary,
@@ -123,14 +132,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from kaizen_eval.pipeline import load_plan
     from kaizen_eval.pipeline.run import run_plan
 
-    plan = load_plan(args.plan)
+    plan = load_plan(args.plan, data_root=args.data_root)
     start = time.perf_counter()
 
     def log(message: str) -> None:
         if not args.quiet:
             print(f"[{time.perf_counter() - start:5.1f}s] {message}", file=sys.stderr, flush=True)
 
-    res = run_plan(plan, Path(args.out), log=log)
+    res = run_plan(plan, Path(args.out), log=log, overwrite=args.force, flag="--force")
     payload = {
         "report": str(Path(args.out) / "index.html"),
         "plan_sha256": plan.sha256,
@@ -171,7 +180,12 @@ def _cmd_assign(args: argparse.Namespace) -> int:
         cluster=args.cluster,
         seed=args.seed,
     )
-    path = asg.write(args.out, force=args.force)
+    from kaizen_eval._atomic import OutputExistsError
+
+    try:
+        path = asg.write(args.out, force=args.force)
+    except OutputExistsError as err:  # say it the command line's way
+        raise OutputExistsError(str(err).replace("Pass force=True", "Pass --force")) from None
     counts = asg.frame.drop(columns=[args.id]).sum().astype(int).to_dict()
     _emit(
         args,
@@ -242,6 +256,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="kaizen-report", help="report folder (default: %(default)s)")
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--quiet", action="store_true", help="no progress bars")
+    d.add_argument("--force", action="store_true", help="replace an existing report folder")
     d.set_defaults(handler=_cmd_demo)
 
     s = add("simulate", "write a synthetic trial with known truth (parquet waves + truth.json)")
@@ -267,12 +282,22 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("plan", help="analysis plan file")
     r.add_argument("--out", required=True, help="report folder")
     r.add_argument("--quiet", action="store_true", help="no progress messages")
+    r.add_argument("--force", action="store_true", help="replace an existing report folder")
+    r.add_argument(
+        "--data-root",
+        help="a folder outside the plan's folder that the plan may read data from",
+    )
     r.set_defaults(handler=_cmd_run)
 
     rp = add("report", "write the report of an analysis plan (the same as `run`)")
     rp.add_argument("plan", help="analysis plan file")
     rp.add_argument("--out", required=True, help="report folder")
     rp.add_argument("--quiet", action="store_true", help="no progress messages")
+    rp.add_argument("--force", action="store_true", help="replace an existing report folder")
+    rp.add_argument(
+        "--data-root",
+        help="a folder outside the plan's folder that the plan may read data from",
+    )
     rp.set_defaults(handler=_cmd_run)
 
     a = add("assign", "draw a reproducible stratified random assignment and write it")
@@ -328,11 +353,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER
     try:
         return int(args.handler(args))
-    except (KaizenError, KeyError, FileNotFoundError, IsADirectoryError, _UsageError) as exc:
+    except (KaizenError, KeyError, OSError, _UsageError) as exc:
+        # OSError: files the user named (missing, a folder, no permission, disk full)
         msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-        text = textwrap.fill(f"kaizen-eval {args.command}: error: {msg}", width=100)
+        text = textwrap.fill(  # never split a path or a column name: they must stay copyable
+            f"kaizen-eval {args.command}: error: {msg}",
+            width=100,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
         print(text, file=sys.stderr)
         return EXIT_USER
+    except KeyboardInterrupt:
+        print(f"kaizen-eval {args.command}: interrupted; nothing was written.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

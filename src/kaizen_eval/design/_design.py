@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, require_columns
+from kaizen_eval._validation import KaizenError, check_seed, require_columns
 from kaizen_eval.design._canonical import canonical_column, sha256_of_frame
 from kaizen_eval.design._draw import Shares, balance_statistic, draw_blocked, exact_shares
 
@@ -313,15 +313,16 @@ def build_design(frame: pd.DataFrame, arguments: Mapping[str, Any]) -> Design:
     )
 
 
-def rng_from(seed: int | np.random.Generator) -> tuple[np.random.Generator, dict[str, Any]]:
+def rng_from(
+    seed: int | np.random.Generator | np.random.SeedSequence,
+) -> tuple[np.random.Generator, dict[str, Any]]:
     """Return a generator and what the manifest must record to recreate it."""
+    seed = check_seed("seed", seed)
+    if isinstance(seed, np.random.SeedSequence):
+        seed = np.random.default_rng(seed)
     if isinstance(seed, np.random.Generator):
         state = seed.bit_generator.state
         return seed, {"seed": None, "rng_state": copy.deepcopy(state)}
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise KaizenError(
-            f"`seed` must be a non-negative int or a numpy.random.Generator. You passed: {seed!r}."
-        )
     return np.random.default_rng(int(seed)), {"seed": int(seed), "rng_state": None}
 
 

@@ -20,7 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list
+from kaizen_eval._validation import (
+    KaizenError,
+    check_count,
+    check_seed,
+    require_columns,
+)
 from kaizen_eval._version import __version__
 from kaizen_eval.design import _files
 from kaizen_eval.design._canonical import canonical_column, sha256_of_frame
@@ -33,7 +38,7 @@ from kaizen_eval.design._design import (
     rng_from,
     rng_from_manifest,
 )
-from kaizen_eval.design.stages import Rerandomize, Stage, check_arms
+from kaizen_eval.design.stages import Rerandomize, Stage, check_arms, names
 
 ALGORITHM = "kaizen_eval.blocked_complete/v1"
 
@@ -130,7 +135,13 @@ class Assignment:
         >>> asg.redraw_many(100, seed=0)["invited"].sum(axis=1).tolist() == [5] * 100
         True
         """
-        if isinstance(n, bool) or int(n) != n or n < 0:
+        if (
+            isinstance(n, bool)
+            or not isinstance(n, int | float | np.integer | np.floating)
+            or not np.isfinite(n)
+            or int(n) != n
+            or n < 0
+        ):
             raise KaizenError(f"`n` must be a non-negative integer. You passed: {n!r}.")
         c1, c2 = self._design.draw_many(as_rng(seed), int(n))
         out: dict[str, np.ndarray] = {}
@@ -191,6 +202,8 @@ class Assignment:
         data: dict[str, Any] = {self.id_col: d.table[self.id_col].to_numpy()}
         n_units = len(d.ids)
         if d.rerandomized:
+            check_count("draws", draws)
+            check_seed("seed", seed)
             many = self.redraw_many(draws, seed)
             for arm, m in many.items():
                 data[arm] = m.mean(axis=0)
@@ -234,6 +247,10 @@ class Assignment:
         >>> assign(f, seed=5).verify(f.sample(frac=1, random_state=2))
         """
         man = self._manifest
+        if seed is not None:
+            seed = check_seed("seed", seed, generator=False)
+        if not isinstance(frame, pd.DataFrame):
+            raise KaizenError(f"`frame` must be a pandas DataFrame, not {type(frame).__name__}.")
         own = sha256_of_frame(self._frame, [self.id_col, *self.arms])
         if own != man["result_sha256"]:
             raise KaizenError(
@@ -303,9 +320,12 @@ class Assignment:
 
         Raises
         ------
+        OutputExistsError
+            The table or manifest exists (without ``force``); also when another process
+            writes the same path at the same time (the files are written under a lock, each
+            by an atomic rename, so the loser never mixes its files with the winner's).
         KaizenError
-            The file exists (without ``force``), or the suffix is neither ``.parquet`` nor
-            ``.csv``.
+            The suffix is neither ``.parquet`` nor ``.csv``.
         """
         return _files.write_assignment(
             Path(path),
@@ -340,8 +360,15 @@ class Assignment:
                 f"{str(path)!r}: the design columns no longer match the manifest's frame hash."
             )
         arm_cols = list(design.arm_columns)
+        require_columns(table, arm_cols, where=f"{str(path)!r} (the arms of its manifest)")
         order = np.argsort(np.asarray(canonical_column(table[args["id_col"]]), dtype=str))
         result = table.iloc[order][[args["id_col"], *arm_cols]].reset_index(drop=True)
+        if sha256_of_frame(result, [args["id_col"], *arm_cols]) != manifest["result_sha256"]:
+            raise KaizenError(
+                f"result differs: the table {str(path)!r} does not match the result hash of its "
+                "manifest (edited after it was drawn, or table and manifest from different "
+                "draws). Restore both files from the original, or draw again."
+            )
         return cls(result, MappingProxyType(manifest), design)
 
 
@@ -451,7 +478,7 @@ def assign(
     arguments = {
         "id_col": id_col,
         "arms": check_arms({"invited": 0.5} if arms is None else arms, "arms"),
-        "strata": as_list(strata),
+        "strata": list(names("strata", strata)),
         "cluster": cluster,
         "stage2": None if stage2 is None else stage2.to_dict(),
         "rerandomize": None if rerandomize is None else rerandomize.to_dict(),

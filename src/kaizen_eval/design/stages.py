@@ -46,8 +46,8 @@ class Stage:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "arms", MappingProxyType(check_arms(self.arms, "stage2.arms")))
-        object.__setattr__(self, "strata", tuple(as_list(self.strata)))
-        among = None if self.among is None else tuple(as_list(self.among))
+        object.__setattr__(self, "strata", names("stage2.strata", self.strata))
+        among = None if self.among is None else names("stage2.among", self.among)
         object.__setattr__(self, "among", among)
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,14 +94,24 @@ class Rerandomize:
     max_draws: int = 10_000
 
     def __post_init__(self) -> None:
-        covs = tuple(as_list(self.covariates))
+        covs = names("rerandomize.covariates", self.covariates)
         if not covs:
             raise KaizenError("`rerandomize.covariates` is empty; name at least one column.")
         object.__setattr__(self, "covariates", covs)
         check_option("rerandomize.criterion", self.criterion, CRITERIA)
-        if not np.isfinite(self.bound) or self.bound <= 0:
+        if (
+            isinstance(self.bound, bool)
+            or not isinstance(self.bound, int | float | np.integer | np.floating)
+            or not np.isfinite(self.bound)
+            or self.bound <= 0
+        ):
             raise KaizenError(f"`rerandomize.bound` must be > 0. You passed: {self.bound!r}.")
-        if isinstance(self.max_draws, bool) or int(self.max_draws) != self.max_draws:
+        if (
+            isinstance(self.max_draws, bool)
+            or not isinstance(self.max_draws, int | float | np.integer | np.floating)
+            or not np.isfinite(self.max_draws)
+            or int(self.max_draws) != self.max_draws
+        ):
             raise KaizenError(f"`rerandomize.max_draws` must be an integer: {self.max_draws!r}.")
         if self.max_draws < 1:
             raise KaizenError(f"`rerandomize.max_draws` must be >= 1: {self.max_draws!r}.")
@@ -116,6 +126,19 @@ class Rerandomize:
             "bound": self.bound,
             "max_draws": self.max_draws,
         }
+
+
+def names(name: str, value: Any) -> tuple[str, ...]:
+    """Return ``value`` (a column name or a sequence of them) as a tuple, else raise naming it."""
+    if value is not None and not isinstance(value, str | Sequence):
+        raise KaizenError(
+            f"`{name}` must be a column name or a list of them. You passed: {value!r}."
+        )
+    out = tuple(as_list(value))
+    bad = [v for v in out if not isinstance(v, str) or not v]
+    if bad:
+        raise KaizenError(f"`{name}` must list column names (str); found {bad[0]!r}.")
+    return out
 
 
 def check_arms(arms: Mapping[str, float], name: str) -> dict[str, float]:

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 import kaizen_eval as ke
+from kaizen_eval._atomic import atomic_folder
 from kaizen_eval.pipeline.plan import load_plan
 from kaizen_eval.pipeline.run import analyse
 from kaizen_eval.report import Report
@@ -170,8 +171,18 @@ def _published_table() -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("comparison")
 
 
-def run_demo(out: Path, *, seed: int | None = None, progress: bool = True) -> dict[str, Any]:
+def run_demo(
+    out: Path,
+    *,
+    seed: int | None = None,
+    progress: bool = True,
+    overwrite: bool = False,
+    flag: str = "overwrite=True",
+) -> dict[str, Any]:
     """Run the demo and write the report into ``out``; return a JSON-able summary.
+
+    The folder (report and data) is built in a hidden sibling folder and appears only when it
+    is complete; an existing non-empty ``out`` is replaced only with ``overwrite``.
 
     Parameters
     ----------
@@ -181,6 +192,10 @@ def run_demo(out: Path, *, seed: int | None = None, progress: bool = True) -> di
         Seed of the synthetic trials (default: the bundled seeds).
     progress : bool
         Print one line per step (on standard error, so ``--json`` output stays clean).
+    overwrite : bool
+        Replace an existing demo folder. Default ``False``.
+    flag : str
+        How the caller spells ``overwrite`` in error messages (``"--force"`` on the CLI).
 
     Returns
     -------
@@ -195,56 +210,58 @@ def run_demo(out: Path, *, seed: int | None = None, progress: bool = True) -> di
         if progress:
             print(f"[{time.perf_counter() - start:5.1f}s] {msg}", file=sys.stderr, flush=True)
 
-    say("writing the bundled synthetic trials and their analysis plans")
-    plan_paths = write_demo_inputs(out / "data", seed)
-    report = Report("kaizen_eval demo: synthetic Ghana and Tanzania Kaizen trials")
-    report.add_text(
-        "About",
-        "Synthetic trials shaped like the Kaizen experiments, with known true effects: the "
-        "estimates below can be checked against the truth. Each site is analysed from its "
-        "analysis plan (data/<site>/plan.toml).",
-    )
-    truth_rows = []
-    headline = []
-    sites = Report(report.title)
-    for site, path in plan_paths.items():
-        say(f"analysing {site} ({path})")
-        plan = load_plan(path)
-        res = analyse(plan, sites, prefix=f"{site}_", section=f"{site.capitalize()}: ", log=say)
-        truth = json.loads((path.parent / "truth.json").read_text(encoding="utf-8"))
-        for (s, key, term), tkey in _TRUTH_KEYS.items():
-            if s != site:
-                continue
-            row = res.estimates[key].term(term)
-            truth_rows.append(
-                {
-                    "site": site,
-                    "estimate": key.split(":")[1].upper(),
-                    "term": term,
-                    "estimated": row["estimate"],
-                    "ci_low": row["ci_low"],
-                    "ci_high": row["ci_high"],
-                    "truth": truth[tkey],
-                    "covered": bool(row["ci_low"] <= truth[tkey] <= row["ci_high"]),
-                }
-            )
-        headline.append(f"{site}:\n{res.headline()}")
-    truth_table = pd.DataFrame(truth_rows).set_index(["site", "estimate", "term"])
-    report.add_table(
-        "truth",
-        truth_table,
-        "Estimated effect on annual value added (USD) vs the known truth of the synthetic trial",
-        heading="Estimates vs truth",
-    )
-    report.add_table(
-        "published",
-        _published_table(),
-        "The published one-year comparisons (DOMAIN.md), reproduced",
-        heading="Published cost-benefit comparisons",
-    )
-    report.extend(sites)
-    say("writing the report")
-    report.write(out)
+    with atomic_folder(out, overwrite=overwrite, flag=flag) as folder:
+        say("writing the bundled synthetic trials and their analysis plans")
+        plan_paths = write_demo_inputs(folder / "data", seed)
+        report = Report("kaizen_eval demo: synthetic Ghana and Tanzania Kaizen trials")
+        report.add_text(
+            "About",
+            "Synthetic trials shaped like the Kaizen experiments, with known true effects: the "
+            "estimates below can be checked against the truth. Each site is analysed from its "
+            "analysis plan (data/<site>/plan.toml).",
+        )
+        truth_rows = []
+        headline = []
+        sites = Report(report.title)
+        for site, path in plan_paths.items():
+            say(f"analysing {site} ({path})")
+            plan = load_plan(path)
+            res = analyse(plan, sites, prefix=f"{site}_", section=f"{site.capitalize()}: ", log=say)
+            truth = json.loads((path.parent / "truth.json").read_text(encoding="utf-8"))
+            for (s, key, term), tkey in _TRUTH_KEYS.items():
+                if s != site:
+                    continue
+                row = res.estimates[key].term(term)
+                truth_rows.append(
+                    {
+                        "site": site,
+                        "estimate": key.split(":")[1].upper(),
+                        "term": term,
+                        "estimated": row["estimate"],
+                        "ci_low": row["ci_low"],
+                        "ci_high": row["ci_high"],
+                        "truth": truth[tkey],
+                        "covered": bool(row["ci_low"] <= truth[tkey] <= row["ci_high"]),
+                    }
+                )
+            headline.append(f"{site}:\n{res.headline()}")
+        truth_table = pd.DataFrame(truth_rows).set_index(["site", "estimate", "term"])
+        report.add_table(
+            "truth",
+            truth_table,
+            "Estimated effect on annual value added (USD) vs the known truth of the synthetic "
+            "trial",
+            heading="Estimates vs truth",
+        )
+        report.add_table(
+            "published",
+            _published_table(),
+            "The published one-year comparisons (DOMAIN.md), reproduced",
+            heading="Published cost-benefit comparisons",
+        )
+        report.extend(sites)
+        say("writing the report")
+        report.write_into(folder)
     seconds = time.perf_counter() - start
     say(f"done in {seconds:.1f}s")
     return {

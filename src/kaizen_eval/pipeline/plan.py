@@ -47,13 +47,14 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from kaizen_eval._validation import KaizenError
+from kaizen_eval._validation import KaizenError, check_seed
 
 EstimandName = Literal["itt", "late", "att"]
 SeName = Literal["classical", "HC0", "HC1", "HC2", "HC3", "CR1", "CR2"]
@@ -63,6 +64,37 @@ MultipleTesting = Literal["none", "romano-wolf", "sharpened-q"]
 
 class PlanError(KaizenError):
     """An analysis plan that cannot be used; the message names the key at fault."""
+
+
+class PlanPathError(PlanError):
+    """A data path of the plan that points outside the plan's folder (and the data root)."""
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def _contained(value: str, key: str, base: Path, roots: tuple[Path, ...]) -> Path:
+    """Resolve a plan's data path against ``base``; refuse it if it leaves every root.
+
+    Symbolic links are followed before the check, so a link inside the folder that points
+    outside is refused too. The message never shows the file's content.
+    """
+    if "\x00" in value or not value.strip():
+        raise PlanPathError(f"plan key {key!r} must be a file path; it is {value!r}.")
+    resolved = (base / value).resolve()
+    if not any(_inside(resolved, r) for r in roots):
+        allowed = " or ".join(repr(str(r)) for r in roots)
+        raise PlanPathError(
+            f"plan key {key!r} is {value!r}, which points outside the plan's folder "
+            f"({allowed}). Move the file into the plan's folder, or allow its folder "
+            "explicitly (data_root= / --data-root)."
+        )
+    return resolved
 
 
 def _suggest(key: str, valid: list[str]) -> str:
@@ -98,6 +130,55 @@ def _get(
         raise PlanError(
             f"plan key '{where}{key}' must be a {names}; it is {type(value).__name__} {value!r}."
         )
+    return value
+
+
+def _number(
+    table: Mapping[str, Any],
+    key: str,
+    where: str,
+    default: Any = ...,
+    *,
+    least: float | None = None,
+    below: float | None = None,
+    at_most: float | None = None,
+    positive: bool = False,
+) -> Any:
+    """Return a finite number within bounds (TOML allows ``nan`` and ``inf``: refused)."""
+    value = _get(table, key, float, where, default)
+    if value is None or key not in table:
+        return value
+    bounds = []
+    if positive:
+        bounds.append(("> 0", value > 0))
+    if least is not None:
+        bounds.append((f">= {least:g}", value >= least))
+    if below is not None:
+        bounds.append((f"< {below:g}", value < below))
+    if at_most is not None:
+        bounds.append((f"<= {at_most:g}", value <= at_most))
+    if not math.isfinite(value) or not all(ok for _, ok in bounds):
+        what = " and ".join(b for b, _ in bounds) or "finite"
+        raise PlanError(f"plan key '{where}{key}' must be a finite number {what}; it is {value!r}.")
+    return value
+
+
+def _whole(
+    table: Mapping[str, Any], key: str, where: str, default: Any = ..., *, least: int = 0
+) -> Any:
+    """Return a whole number ``>= least``: ``2.0`` is 2, ``2.9`` an error (never cut)."""
+    value = _get(table, key, (int, float), where, default)
+    if value is None or key not in table:
+        return value
+    if isinstance(value, float):
+        if not (math.isfinite(value) and value.is_integer()):
+            raise PlanError(
+                f"plan key '{where}{key}' must be a whole number (>= {least}); it is {value!r}, "
+                "which would have to be rounded."
+            )
+        value = int(value)
+    if value < least:
+        raise PlanError(f"plan key '{where}{key}' must be an integer >= {least}; it is {value!r}.")
     return value
 
 
@@ -186,7 +267,7 @@ class CostBenefitSpec:
     outcome: str
     cost: float | None
     cost_basis: str = "participant"
-    years: float = 1.0
+    years: int = 1
     discount_rate: float = 0.0
     decay: float = 0.0
     term: str | None = None
@@ -236,9 +317,21 @@ _CB = [
 _STRUCTURE = ["fixed", "per_participant", "participants", "invited"]
 
 
+def _empty(key: str) -> Any:
+    raise PlanError(f"plan key {key!r} must not be empty.")
+
+
+def _seed(e: Mapping[str, Any]) -> int:
+    value = e.get("seed", 0)
+    try:
+        return int(check_seed("estimate.seed", value, generator=False))
+    except KaizenError as err:
+        raise PlanError(f"plan key {err}") from None
+
+
 def _amounts(table: Mapping[str, Any], key: str, where: str) -> dict[str, float]:
     raw = _get(table, key, dict, where, {})
-    return {str(k): _get(raw, k, float, f"{where}{key}.") for k in raw}
+    return {str(k): _number(raw, k, f"{where}{key}.", least=0.0) for k in raw}
 
 
 def _structure(c: Mapping[str, Any], where: str) -> CostStructureSpec | None:
@@ -248,10 +341,10 @@ def _structure(c: Mapping[str, Any], where: str) -> CostStructureSpec | None:
     w = f"{where}structure."
     _check_keys(t, _STRUCTURE, w)
     spec = CostStructureSpec(
-        participants=_get(t, "participants", int, w),
+        participants=_whole(t, "participants", w, least=1),
         fixed=_amounts(t, "fixed", w),
         per_participant=_amounts(t, "per_participant", w),
-        invited=_get(t, "invited", int, w, None),
+        invited=_whole(t, "invited", w, None, least=1),
     )
     if not spec.fixed and not spec.per_participant:
         raise PlanError(f"plan key '{w[:-1]}' needs 'fixed' and/or 'per_participant' costs.")
@@ -262,8 +355,11 @@ def _table(raw: Mapping[str, Any], key: str, required: bool = True) -> dict[str,
     return _get(raw, key, dict, "", ... if required else {})
 
 
-def parse_plan(text: str, *, base: Path | None = None) -> Plan:
+def parse_plan(text: str, *, base: Path | None = None, data_root: str | Path | None = None) -> Plan:
     """Parse and validate a plan from TOML text; relative paths resolve against ``base``.
+
+    Every data path must resolve (symbolic links followed) inside ``base`` or inside
+    ``data_root``: a plan cannot make the toolkit read files elsewhere on the machine.
 
     Parameters
     ----------
@@ -271,6 +367,8 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
         The plan, in TOML.
     base : pathlib.Path, optional
         Folder that relative data paths are relative to (default: the current directory).
+    data_root : path, optional
+        A second folder that data paths may point into (e.g. a shared data drive).
 
     Returns
     -------
@@ -281,7 +379,10 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
     PlanError
         Naming the key at fault: unknown or misspelt keys, wrong types, unknown estimands,
         a family's wave that is not among the data's waves, take-up columns that do not pair
-        with the assignment columns.
+        with the assignment columns, numbers out of range or fractional where a count is
+        needed (``years = 2.9``), duplicate family names or cost-benefit labels.
+    PlanPathError
+        A data path outside ``base`` and ``data_root``.
 
     Examples
     --------
@@ -298,7 +399,10 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
     >>> plan.design.assignment, plan.families[0].outcomes
     (('invited',), ('score',))
     """
-    base = Path(base) if base is not None else Path.cwd()
+    base = (Path(base) if base is not None else Path.cwd()).resolve()
+    roots = (base,) if data_root is None else (base, Path(data_root).resolve())
+    if not isinstance(text, str):
+        raise TypeError(f"`text` must be the plan's TOML text (str), not {type(text).__name__}.")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -310,15 +414,18 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
     waves_raw = _get(d, "waves", dict, "data.")
     if not waves_raw:
         raise PlanError("plan key 'data.waves' must name at least one wave.")
-    waves = {str(k): base / _get(waves_raw, k, str, "data.waves.") for k in waves_raw}
+    waves = {
+        str(k): _contained(_get(waves_raw, k, str, "data.waves."), f"data.waves.{k}", base, roots)
+        for k in waves_raw
+    }
 
     def opt_path(key: str) -> Path | None:
         v = _get(d, key, str, "data.", None)
-        return None if v is None else base / v
+        return None if v is None else _contained(v, f"data.{key}", base, roots)
 
     data = DataSpec(
         waves=waves,
-        id=_get(d, "id", str, "data.", "firm_id"),
+        id=_get(d, "id", str, "data.", "firm_id") or _empty("data.id"),
         codebook=opt_path("codebook"),
         exchange_rates=opt_path("exchange_rates"),
         status=_get(d, "status", str, "data.", "status") or None,
@@ -361,7 +468,7 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
             raise PlanError(f"plan key 'families[{i}]' must be a table ([[families]]).")
         _check_keys(f, _FAMILY, where)
         fam = Family(
-            name=_get(f, "name", str, where),
+            name=_get(f, "name", str, where) or _empty(f"{where}name"),
             outcomes=_str_list(f, "outcomes", where),
             wave=_get(f, "wave", str, where),
             controls=_str_list(f, "controls", where, ()),
@@ -371,6 +478,11 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
             raise PlanError(
                 f"plan key '{where}wave' is {fam.wave!r}, not one of the waves in 'data.waves' "
                 f"({', '.join(waves)})."
+            )
+        if any(f.name == fam.name for f in families):
+            raise PlanError(
+                f"plan key '{where}name' is {fam.name!r}, the name of an earlier family; "
+                "family names must be distinct (they name the report's tables)."
             )
         families.append(fam)
     if not families:
@@ -391,14 +503,14 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
     estimate = EstimateSpec(
         estimands=estimands,
         se=None if se is None else _choice(se, SeName, "estimate.se"),
-        ri_draws=_get(e, "ri_draws", int, "estimate.", 0),
+        ri_draws=_whole(e, "ri_draws", "estimate.", 0),
         multiple_testing=_choice(
             _get(e, "multiple_testing", str, "estimate.", "none"),
             MultipleTesting,
             "estimate.multiple_testing",
         ),
         heterogeneity=_str_list(e, "heterogeneity", "estimate.", ()),
-        seed=_get(e, "seed", int, "estimate.", 0),
+        seed=_seed(e),
     )
     if estimate.multiple_testing == "romano-wolf" and estimate.ri_draws < 1:
         raise PlanError(
@@ -419,13 +531,13 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
         _check_keys(c, _CB, where)
         spec = CostBenefitSpec(
             outcome=_get(c, "outcome", str, where),
-            cost=_get(c, "cost", float, where, None),
+            cost=_number(c, "cost", where, None, positive=True),
             cost_basis=_choice(
                 _get(c, "cost_basis", str, where, "participant"), CostBasis, where + "cost_basis"
             ),
-            years=_get(c, "years", float, where, 1.0),
-            discount_rate=_get(c, "discount_rate", float, where, 0.0),
-            decay=_get(c, "decay", float, where, 0.0),
+            years=_whole(c, "years", where, 1, least=1),
+            discount_rate=_number(c, "discount_rate", where, 0.0, least=0.0, below=1.0),
+            decay=_number(c, "decay", where, 0.0, least=0.0, at_most=1.0),
             term=_get(c, "term", str, where, None),
             label=_get(c, "label", str, where, f"cost_benefit_{i + 1}" if i else "cost_benefit"),
             structure=_structure(c, where),
@@ -440,6 +552,11 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
                 f"plan key '{where}outcome' is {spec.outcome!r}, which no family estimates "
                 f"(outcomes: {', '.join(sorted(outcomes))})."
             )
+        if any(cb.label == spec.label for cb in cbs):
+            raise PlanError(
+                f"plan key '{where}label' is {spec.label!r}, the label of an earlier "
+                "cost-benefit table; labels must be distinct."
+            )
         cbs.append(spec)
     return Plan(
         title=_get(raw, "title", str, "", "Kaizen training evaluation"),
@@ -452,8 +569,11 @@ def parse_plan(text: str, *, base: Path | None = None) -> Plan:
     )
 
 
-def load_plan(path: str | Path) -> Plan:
+def load_plan(path: str | Path, *, data_root: str | Path | None = None) -> Plan:
     """Read and validate a plan file (TOML); relative data paths are relative to the file.
+
+    Data paths must stay inside the plan's folder, or inside ``data_root`` when given
+    (see :func:`parse_plan`).
 
     Examples
     --------
@@ -464,5 +584,9 @@ def load_plan(path: str | Path) -> Plan:
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"analysis plan not found: {p}")
-    plan = parse_plan(p.read_text(encoding="utf-8"), base=p.resolve().parent)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PlanError(f"the plan {str(p)!r} is not UTF-8 text (is it a TOML file?).") from None
+    plan = parse_plan(text, base=p.resolve().parent, data_root=data_root)
     return Plan(**{**plan.__dict__, "path": p})

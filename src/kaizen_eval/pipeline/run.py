@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 import kaizen_eval as ke
+from kaizen_eval._atomic import atomic_folder
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.pipeline.plan import CostBenefitSpec, Family, Plan, load_plan
 from kaizen_eval.report import Report
@@ -517,23 +518,45 @@ def _takeup(frame: pd.DataFrame, plan: Plan, wave: str, arm: int) -> float | Non
 
 
 def run_plan(
-    plan: Plan | str | Path, out: str | Path, *, log: Callable[[str], None] | None = None
+    plan: Plan | str | Path,
+    out: str | Path,
+    *,
+    log: Callable[[str], None] | None = None,
+    overwrite: bool = False,
+    data_root: str | Path | None = None,
+    flag: str = "overwrite=True",
 ) -> PlanResults:
     """Run a plan (or a plan file) and write its report into ``out``.
+
+    The report folder appears only when it is complete (it is built in a hidden sibling folder
+    and renamed at the end): a run that fails or is killed leaves the previous report, or
+    nothing, never a mix.
 
     Parameters
     ----------
     plan : Plan or path
         The analysis plan.
     out : path
-        Report folder (created if needed).
+        Report folder. It must not exist (or be empty) unless ``overwrite``.
     log : callable, optional
         Progress messages, as in :func:`analyse`.
+    overwrite : bool
+        Replace an existing report folder. Default ``False``.
+    data_root : path, optional
+        A folder outside the plan's folder from which the plan may also read data (when
+        ``plan`` is a path; see :func:`~kaizen_eval.pipeline.load_plan`).
+    flag : str
+        How the caller spells ``overwrite`` in error messages (``"--force"`` on the CLI).
 
     Returns
     -------
     PlanResults
-        The estimates, with ``report_path`` set.
+        The estimates.
+
+    Raises
+    ------
+    OutputExistsError
+        ``out`` holds files and ``overwrite`` is false (checked before any work is done).
 
     Examples
     --------
@@ -541,8 +564,10 @@ def run_plan(
     >>> res = run_plan("plan.toml", tempfile.mkdtemp())  # doctest: +SKIP
     """
     if not isinstance(plan, Plan):
-        plan = load_plan(plan)
-    report = Report(plan.title, plan_hash=plan.sha256)
-    res = analyse(plan, report, log=log)
-    report.write(out)
+        plan = load_plan(plan, data_root=data_root)
+    out = Path(out)
+    with atomic_folder(out, overwrite=overwrite, flag=flag) as tmp:
+        report = Report(plan.title, plan_hash=plan.sha256)
+        res = analyse(plan, report, log=log)
+        report.write_into(tmp)
     return res

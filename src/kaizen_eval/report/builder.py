@@ -7,6 +7,13 @@ Layout written by :meth:`Report.write`::
     DIR/tables/NAME.{csv,tex,md,html}
     DIR/figures/NAME.{png,svg}
     DIR/provenance.json     package version, plan hash, data hashes, creation time
+    DIR/manifest.json       written last: every file of the folder with its SHA-256
+
+The folder is built in a hidden sibling folder and appears only by a final rename
+(:func:`kaizen_eval._atomic.atomic_folder`): a report that failed or was killed half-way never
+exists under the target name, and an existing report is replaced only when asked
+(``overwrite=True``; ``--force`` on the command line). :func:`verify_report` checks that a
+folder is a complete report (its ``manifest.json`` matches every file).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from kaizen_eval._atomic import atomic_folder
 from kaizen_eval._validation import KaizenError
 from kaizen_eval._version import __version__
 from kaizen_eval.waves import refuse_pii
@@ -136,13 +144,47 @@ class Report:
         self._blocks.extend(other._blocks)
         self.data_hashes.update(other.data_hashes)
 
-    def write(self, directory: str | Path) -> Path:
-        """Write the report folder and return its path.
+    def write(
+        self, directory: str | Path, *, overwrite: bool = False, flag: str = "overwrite=True"
+    ) -> Path:
+        """Write the report folder atomically and return its path.
 
         Tables whose columns or index look like direct identifiers (names, phone numbers, GPS)
         are refused: a report never contains flagged personal data.
+
+        Parameters
+        ----------
+        directory : str or pathlib.Path
+            The report folder. It must not exist, or be empty, unless ``overwrite``.
+        overwrite : bool
+            Replace an existing report (the old one stays in place until the new one is
+            complete). Default ``False``.
+        flag : str
+            How the caller spells ``overwrite`` in the error message (``"--force"``).
+
+        Returns
+        -------
+        pathlib.Path
+            ``directory``.
+
+        Raises
+        ------
+        OutputExistsError
+            ``directory`` exists, is not empty, and ``overwrite`` is false.
         """
         out = Path(directory)
+        with atomic_folder(out, overwrite=overwrite, flag=flag) as tmp:
+            self.write_into(tmp)
+        return out
+
+    def write_into(self, folder: str | Path) -> Path:
+        """Write the report files into ``folder`` (which exists), then its ``manifest.json``.
+
+        This is the body of :meth:`write` for a caller that builds a larger folder atomically
+        (the demo writes its input data beside the report). The manifest lists every file
+        under ``folder`` and is written last.
+        """
+        out = Path(folder)
         (out / "tables").mkdir(parents=True, exist_ok=True)
         (out / "figures").mkdir(parents=True, exist_ok=True)
         headings = [b.heading for b in self._blocks if b.heading]
@@ -186,6 +228,7 @@ class Report:
         (out / "index.html").write_text(page, encoding="utf-8")
         (out / "report.md").write_text("\n".join(md_parts), encoding="utf-8")
         (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n", encoding="utf-8")
+        _seal(out, prov)
         return out
 
     def _provenance(self) -> dict[str, Any]:
@@ -221,3 +264,94 @@ class Report:
             f"<figcaption>{html.escape(b.caption)}</figcaption></figure>"
         )
         md_parts += [f"![{b.caption or b.name}](figures/{b.name}.png)", ""]
+
+
+MANIFEST = "manifest.json"
+
+
+class IncompleteReportError(KaizenError):
+    """A folder that is not a complete report: no manifest, or files that do not match it."""
+
+
+def _files_of(folder: Path) -> list[str]:
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != MANIFEST
+    )
+
+
+def _seal(folder: Path, prov: dict[str, Any]) -> None:
+    files = {name: sha256_file(folder / name) for name in _files_of(folder)}
+    record = {
+        "complete": True,
+        "kaizen_eval_version": prov["kaizen_eval_version"],
+        "created": prov["created"],
+        "files": files,
+    }
+    (folder / MANIFEST).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def verify_report(directory: str | Path) -> dict[str, Any]:
+    """Check that ``directory`` is a complete report and return its manifest.
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        A folder written by :meth:`Report.write`.
+
+    Returns
+    -------
+    dict
+        The manifest: ``complete``, ``kaizen_eval_version``, ``created`` and ``files``
+        (relative path → SHA-256).
+
+    Raises
+    ------
+    IncompleteReportError
+        No ``manifest.json`` (the report was not completed), or a file listed in it is missing
+        or changed, or a file not listed in it was added (e.g. left over from another run).
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> rep = Report("Demo")
+    >>> rep.add_table("t", pd.DataFrame({"x": [1.0]}))
+    >>> out = rep.write(tempfile.mkdtemp())
+    >>> sorted(verify_report(out)["files"])[:2]
+    ['index.html', 'provenance.json']
+    """
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise IncompleteReportError(f"no report folder at {str(folder)!r}.")
+    mpath = folder / MANIFEST
+    if not mpath.is_file():
+        raise IncompleteReportError(
+            f"{str(folder)!r} is not a complete report: it has no {MANIFEST} (written last). "
+            "Run the analysis again (with --force to replace the folder)."
+        )
+    try:
+        record = json.loads(mpath.read_text(encoding="utf-8"))
+        files = dict(record["files"])
+        complete = record["complete"] is True
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+        raise IncompleteReportError(
+            f"{str(mpath)!r} is not a report manifest (damaged JSON or missing keys)."
+        ) from None
+    if not complete:
+        raise IncompleteReportError(f"{str(folder)!r} is not marked complete in {MANIFEST}.")
+    present = set(_files_of(folder))
+    missing = sorted(set(files) - present)
+    extra = sorted(present - set(files))
+    changed = sorted(f for f in set(files) & present if sha256_file(folder / f) != files[f])
+    problems = [
+        f"{what}: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}"
+        for what, names in (("missing", missing), ("changed", changed), ("not listed", extra))
+        if names
+    ]
+    if problems:
+        raise IncompleteReportError(
+            f"{str(folder)!r} does not match its {MANIFEST} (" + "; ".join(problems) + "). "
+            "Run the analysis again into a new folder, or with --force."
+        )
+    return record
