@@ -9,16 +9,22 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, MissingColumnError, check_option, require_columns
+from kaizen_eval._validation import (
+    KaizenError,
+    MissingColumnError,
+    as_list,
+    check_option,
+    require_columns,
+)
 from kaizen_eval.waves.attrition import Attrition, attrition_table
 from kaizen_eval.waves.codebook import apply_codebook, read_codebook, source_name
 from kaizen_eval.waves.io import read_wave, write_table
 from kaizen_eval.waves.issues import issue, issues_frame
-from kaizen_eval.waves.pii import detect_pii, flagged_columns, hash_ids
+from kaizen_eval.waves.pii import deidentify_frame, detect_pii, flagged_columns, hash_ids
 from kaizen_eval.waves.validate import (
     ERRORS,
     Errors,
@@ -206,7 +212,19 @@ class Panel:
         (directory / "panel.json").write_text(json.dumps(meta, indent=2) + "\n")
         return directory
 
-    def _deidentified(self, *, salt: str, drop: Sequence[str]) -> Panel:
+    def deidentify(self, *, salt: str, drop: str | Sequence[str] | None = None) -> Panel:
+        """Return a new panel without identifier columns, firm ids replaced by salted hashes.
+
+        See :func:`deidentify` (this method is what it calls for a panel).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> p = load_waves({"baseline": pd.DataFrame({"firm_id": ["A"], "owner_name": ["Ama"]})})
+        >>> p.deidentify(salt="s").wave("baseline").columns.tolist(), p.pii_columns
+        (['firm_id'], ('owner_name',))
+        """
+        drop = as_list(drop)
         every = {c for df in self._frames.values() for c in df.columns}
         unknown = [c for c in drop if c not in every]
         if unknown:
@@ -412,3 +430,58 @@ def load_waves(
         pii_columns=tuple(pii),
         codebook=cb,
     )
+
+
+PanelOrFrame = TypeVar("PanelOrFrame", Panel, pd.DataFrame)
+
+
+def deidentify(
+    data: PanelOrFrame,
+    *,
+    salt: str,
+    id_col: str = "firm_id",
+    drop: str | Sequence[str] | None = None,
+) -> PanelOrFrame:
+    """Return a copy with identifier columns removed and firm ids replaced by salted hashes.
+
+    Parameters
+    ----------
+    data : Panel or pandas.DataFrame
+        A panel from :func:`load_waves` or one table. Not modified.
+    salt : str
+        Secret string mixed into the hash; the same salt gives the same hashed id in every wave
+        and every call, so de-identified waves still link.
+    id_col : str
+        Firm id column (for a ``Panel``, its own id column is used).
+    drop : str or sequence of str, optional
+        Further columns to remove, besides those flagged by :func:`detect_pii` (and, for a panel,
+        ``panel.pii_columns``).
+
+    Returns
+    -------
+    Panel or pandas.DataFrame
+        Same type as ``data``. A panel's ``issues`` get hashed firm ids too, and its
+        ``pii_columns`` become empty.
+
+    Raises
+    ------
+    MissingColumnError
+        If ``id_col`` or a column of ``drop`` is absent.
+
+    See Also
+    --------
+    Panel.deidentify, detect_pii, write_table
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"firm_id": ["GH0001"], "owner_name": ["Ama"], "sales": [10.0]})
+    >>> out = deidentify(df, salt="s3cret")
+    >>> list(out.columns), out["firm_id"].str.len().item()
+    (['firm_id', 'sales'], 16)
+    """
+    if isinstance(data, Panel):
+        return data.deidentify(salt=salt, drop=drop)
+    if not isinstance(data, pd.DataFrame):
+        raise KaizenError(f"deidentify expects a Panel or a DataFrame, not {type(data).__name__}")
+    return deidentify_frame(data, salt=salt, id_col=id_col, drop=as_list(drop))

@@ -3,6 +3,9 @@
 Survey files carry owners' names, phone numbers, e-mail addresses and GPS points. The loader
 flags such columns (by name and by the look of their values); :func:`deidentify` drops them and
 replaces firm ids by salted hashes; :func:`kaizen_eval.write_table` refuses to write them.
+
+This module knows tables only; :func:`kaizen_eval.deidentify` (in ``waves.panel``) handles a
+``Panel`` and calls :func:`deidentify_frame` for a table, so no import runs back to the panel.
 """
 
 from __future__ import annotations
@@ -10,16 +13,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list, require_columns
-
-if TYPE_CHECKING:
-    from kaizen_eval.waves.panel import Panel
-
-PanelOrFrame = TypeVar("PanelOrFrame", "Panel", pd.DataFrame)
+from kaizen_eval._validation import KaizenError, require_columns
 
 #: Name tokens (words of a column name split on non-alphanumerics) that mark an identifier.
 NAME_TOKENS: dict[str, str] = {
@@ -282,63 +280,25 @@ def refuse_pii(
         )
 
 
-def deidentify(
-    data: PanelOrFrame,
-    *,
-    salt: str,
-    id_col: str = "firm_id",
-    drop: str | Sequence[str] | None = None,
-) -> PanelOrFrame:
-    """Return a copy with identifier columns removed and firm ids replaced by salted hashes.
+def deidentify_frame(
+    df: pd.DataFrame, *, salt: str, id_col: str, drop: Sequence[str]
+) -> pd.DataFrame:
+    """Drop flagged columns and ``drop`` from one table and hash its firm ids (a new frame).
 
-    Parameters
-    ----------
-    data : Panel or pandas.DataFrame
-        A panel from :func:`load_waves` or one table. Not modified.
-    salt : str
-        Secret string mixed into the hash; the same salt gives the same hashed id in every wave
-        and every call, so de-identified waves still link.
-    id_col : str
-        Firm id column (for a ``Panel``, its own id column is used).
-    drop : str or sequence of str, optional
-        Further columns to remove, besides those flagged by :func:`detect_pii` (and, for a panel,
-        ``panel.pii_columns``).
-
-    Returns
-    -------
-    Panel or pandas.DataFrame
-        Same type as ``data``. A panel's ``issues`` get hashed firm ids too, and its
-        ``pii_columns`` become empty.
-
-    Raises
-    ------
-    MissingColumnError
-        If ``id_col`` or a column of ``drop`` is absent.
-
-    See Also
-    --------
-    detect_pii, write_table
+    The table half of :func:`kaizen_eval.deidentify`.
 
     Examples
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"firm_id": ["GH0001"], "owner_name": ["Ama"], "sales": [10.0]})
-    >>> out = deidentify(df, salt="s3cret")
-    >>> list(out.columns), out["firm_id"].str.len().item()
-    (['firm_id', 'sales'], 16)
+    >>> list(deidentify_frame(df, salt="s3cret", id_col="firm_id", drop=()).columns)
+    ['firm_id', 'sales']
     """
-    from kaizen_eval.waves.panel import Panel
-
-    extra = as_list(drop)
-    if isinstance(data, Panel):
-        return data._deidentified(salt=salt, drop=extra)
-    if not isinstance(data, pd.DataFrame):
-        raise KaizenError(f"deidentify expects a Panel or a DataFrame, not {type(data).__name__}")
-    require_columns(data, [id_col], where="the data to de-identify")
-    require_columns(data, extra, where="the data to de-identify")
-    remove_set = set(flagged_columns(data, id_col=id_col)) | set(extra)
-    remove = [c for c in data.columns if c in remove_set]
-    out = data.drop(columns=remove)
+    require_columns(df, [id_col], where="the data to de-identify")
+    require_columns(df, list(drop), where="the data to de-identify")
+    remove_set = set(flagged_columns(df, id_col=id_col)) | set(drop)
+    remove = [c for c in df.columns if c in remove_set]
+    out = df.drop(columns=remove)
     out[id_col] = hash_ids(out[id_col], salt=salt)
-    out.attrs = {k: v for k, v in data.attrs.items() if k != "pii_columns"}
+    out.attrs = {k: v for k, v in df.attrs.items() if k != "pii_columns"}
     return out
