@@ -95,7 +95,8 @@ def test_numeric_ids_match_across_formats():
     a = pd.DataFrame({"firm_id": [1, 2], "x": [1.0, 2.0]})
     b = pd.DataFrame({"firm_id": [1.0, 2.0], "x": [3.0, 4.0]})
     panel = ke.load_waves({"a": a, "b": b})
-    assert panel.long["firm_id"].tolist() == [1, 1, 2, 2]
+    # ids are text in every wave and every format (issue 11), so 1, 1.0 and " 1" agree
+    assert panel.long["firm_id"].tolist() == ["1", "1", "2", "2"]
     c = pd.DataFrame({"firm_id": [" 1", "2 "], "x": [5.0, 6.0]})
     panel = ke.load_waves({"a": a, "c": c})
     assert panel.long["firm_id"].tolist() == ["1", "1", "2", "2"]

@@ -10,6 +10,7 @@ import pandas as pd
 
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.waves.pii import refuse_pii
+from kaizen_eval.waves.validate import id_text
 
 READ_SUFFIXES = (".parquet", ".csv", ".dta", ".xlsx", ".xls")
 WRITE_SUFFIXES = (".parquet", ".csv")
@@ -17,6 +18,12 @@ WRITE_SUFFIXES = (".parquet", ".csv")
 
 def _where(path: Path, wave: str | None) -> str:
     return f"wave {wave!r} ({path})" if wave is not None else str(path)
+
+
+def _first_line(exc: BaseException) -> str:
+    """Return the first line of a parser's message (not the file content it may quote)."""
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
 
 
 def _read_stata(path: Path) -> pd.DataFrame:
@@ -47,8 +54,10 @@ def read_wave(
     wave : str, optional
         The wave's name: used in error messages and stored in ``df.attrs["wave"]``.
     id_col : str, optional
-        The firm id column as named in the file. In a CSV it is read as text, so ids such as
-        ``"0012"`` keep their leading zeros.
+        The firm id column as named in the file. It is read as text in every format: a CSV's
+        ``"0012"`` keeps its leading zeros, and numeric ids of Excel, Stata and parquet files
+        become their digits (``7.0`` → ``"7"``); floating-point ids too large to hold every
+        digit are an error.
     sheet : str or int
         Excel sheet name or position.
 
@@ -62,6 +71,8 @@ def read_wave(
     KaizenError
         If the file does not exist, its suffix is not one of ``.parquet``, ``.csv``, ``.dta``,
         ``.xlsx``, ``.xls``, or it cannot be parsed (the message names the wave and file).
+    IdPrecisionError
+        If ``id_col`` holds floating-point numbers beyond 2**53 (digits already lost).
 
     See Also
     --------
@@ -94,12 +105,26 @@ def read_wave(
             df = _read_stata(path)
         else:
             engine = "openpyxl" if suffix == ".xlsx" else None
-            df = pd.read_excel(path, sheet_name=sheet, engine=engine)
+            df = pd.read_excel(
+                path, sheet_name=sheet, engine=engine, dtype={id_col: object} if id_col else None
+            )
     except ImportError as exc:
         raise KaizenError(f"cannot read {where}: {exc}") from exc
-    except (ValueError, OSError, KeyError) as exc:
-        raise KaizenError(f"cannot read {where}: {exc}") from exc
+    except (ValueError, OSError, KeyError, IndexError) as exc:
+        raise KaizenError(f"cannot read {where}: {_first_line(exc)}") from exc
+    except UnicodeDecodeError as exc:
+        raise KaizenError(
+            f"cannot read {where}: the file is not UTF-8 text ({exc.reason}); save it as UTF-8 "
+            "CSV, or deliver .xlsx or .dta"
+        ) from exc
     df.columns = [str(c) for c in df.columns]
+    if id_col is not None and id_col in df.columns:
+        ids = df[id_col].astype(object)
+        df[id_col] = pd.Series(
+            [id_text(v, wave=wave or str(path), row=i) for i, v in ids.items()],
+            index=df.index,
+            dtype=object,
+        )
     if wave is not None:
         df.attrs["wave"] = wave
     return df

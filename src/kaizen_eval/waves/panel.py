@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -22,13 +23,15 @@ from kaizen_eval._validation import (
 )
 from kaizen_eval.waves.attrition import Attrition, attrition_table
 from kaizen_eval.waves.codebook import apply_codebook, read_codebook, source_name
+from kaizen_eval.waves.errors import EmptyWaveError, IdMismatchError, WavesWarning
 from kaizen_eval.waves.io import read_wave, write_table
 from kaizen_eval.waves.issues import issue, issues_frame
 from kaizen_eval.waves.pii import deidentify_frame, detect_pii, flagged_columns, hash_ids
 from kaizen_eval.waves.validate import (
     ERRORS,
+    ID_REASONS,
     Errors,
-    _id_text,
+    _show,
     check_duplicates,
     check_missing_ids,
     check_status,
@@ -38,6 +41,13 @@ from kaizen_eval.waves.validate import (
 )
 
 WaveSource = pd.DataFrame | str | os.PathLike[str]
+
+#: Columns of :attr:`Panel.id_changes`.
+ID_CHANGE_COLUMNS = ("wave", "row", "delivered", "firm_id", "reason")
+
+#: A later wave in which more than this share of firm ids is absent from the first wave is an
+#: error (``errors="raise"``) or a warning (``errors="flag"``): the ids drifted between waves.
+ID_MISMATCH_SHARE = 0.5
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -83,6 +93,9 @@ class Panel:
     _issues: pd.DataFrame
     pii_columns: tuple[str, ...] = ()
     codebook: pd.DataFrame | None = field(default=None)
+    _id_changes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(ID_CHANGE_COLUMNS))
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_frames", MappingProxyType(dict(self._frames)))
@@ -92,6 +105,25 @@ class Panel:
     def waves(self) -> tuple[str, ...]:
         """Wave names, in the order given to :func:`load_waves`."""
         return tuple(self._frames)
+
+    @property
+    def id_changes(self) -> pd.DataFrame:
+        """Every firm id the loader changed, with the id as delivered and as compared.
+
+        Columns ``wave``, ``row`` (position in the delivered table), ``delivered`` (the id as
+        text, as in the file), ``firm_id`` (the id in the panel) and ``reason``. Each change is
+        also an ``"repaired"`` row of :attr:`issues`. Ids are compared as text, after stripping
+        spaces, a ``.0`` suffix and letter case, and matching ids that lost leading zeros.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> p = load_waves({"baseline": pd.DataFrame({"firm_id": ["007", "010"]}),
+        ...                 "followup": pd.DataFrame({"firm_id": [7, 10]})})
+        >>> p.id_changes[["delivered", "firm_id"]].to_numpy().tolist()
+        [['7', '007'], ['10', '010']]
+        """
+        return self._id_changes.copy()
 
     @property
     def issues(self) -> pd.DataFrame:
@@ -240,7 +272,12 @@ class Panel:
             frames[w] = out
         issues = self._issues.copy()
         issues["firm_id"] = hash_ids(issues["firm_id"], salt=salt)
-        return replace(self, _frames=frames, _issues=issues, pii_columns=())
+        changes = self._id_changes.copy()
+        for col in ("delivered", "firm_id"):
+            changes[col] = hash_ids(changes[col], salt=salt)
+        return replace(
+            self, _frames=frames, _issues=issues, pii_columns=(), _id_changes=changes
+        )
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{w} ({len(df)} rows)" for w, df in self._frames.items())
@@ -248,6 +285,58 @@ class Panel:
         issues = ", ".join(f"{n} {a}" for a, n in actions.items()) or "none"
         pii = ", ".join(self.pii_columns) or "none"
         return f"<Panel of waves {sizes}; issues: {issues}; identifier columns: {pii}>"
+
+
+def _id_change(wave: str, row: Any, delivered: str, new: str, reason: str) -> dict[str, Any]:
+    return {"wave": wave, "row": int(row), "delivered": delivered, "firm_id": new, "reason": reason}
+
+
+def _match_lost_zeros(
+    df: pd.DataFrame, first: pd.DataFrame, wave: str, id_col: str
+) -> tuple[pd.DataFrame, list[tuple[Any, str, str, str]]]:
+    """Give digit-only ids absent from the first wave that wave's form if only zeros differ.
+
+    ``7`` here and ``"007"`` there are one firm when exactly one first-wave id fits.
+    """
+    base = set(first[id_col])
+    by_key: dict[str, list[str]] = {}
+    for b in base:
+        if b.isdigit():
+            by_key.setdefault(b.lstrip("0") or "0", []).append(b)
+    taken = set(df[id_col])
+    ids = df[id_col].copy()
+    changed = []
+    for i, v in df[id_col].items():
+        if v in base or not v.isdigit():
+            continue
+        fits = by_key.get(v.lstrip("0") or "0", [])
+        if len(fits) == 1 and fits[0] not in taken:
+            ids[i] = fits[0]
+            taken.add(fits[0])
+            changed.append((i, v, fits[0], ID_REASONS["zeros"]))
+    if not changed:
+        return df, []
+    return df.assign(**{id_col: ids}), changed
+
+
+def _check_id_overlap(
+    df: pd.DataFrame, first: pd.DataFrame, wave: str, first_name: str, id_col: str, errors: str
+) -> None:
+    """Refuse (or warn about) a wave whose ids mostly fail to match the first wave's."""
+    unmatched = ~df[id_col].isin(set(first[id_col]))
+    if not len(df) or unmatched.mean() <= ID_MISMATCH_SHARE:
+        return
+    absent = first.loc[~first[id_col].isin(set(df[id_col])), id_col]
+    message = (
+        f"wave {wave!r}: {int(unmatched.sum())} of {len(df)} firm ids are not in the first wave "
+        f"{first_name!r} (here: {_show(df.loc[unmatched, id_col])}; in {first_name!r} but not "
+        f"here: {_show(absent)}). The ids probably changed form between waves (a prefix, a "
+        "different id variable, a re-numbering): fix the file or map the ids, or pass "
+        "errors='flag' to keep them (each is then flagged in panel.issues)"
+    )
+    if errors == "raise":
+        raise IdMismatchError(message)
+    warnings.warn(message, WavesWarning, stacklevel=3)
 
 
 def _frame_of(name: str, source: Any, id_source: str) -> pd.DataFrame:
@@ -353,6 +442,7 @@ def load_waves(
             )
 
     records: list[dict[str, Any]] = []
+    id_changes: list[dict[str, Any]] = []
     frames: dict[str, pd.DataFrame] = {}
     declared: dict[str, dict[str, str]] = {}
     for name in names:
@@ -363,24 +453,36 @@ def load_waves(
                 f"wave {name!r} has a column named 'wave', which the panel uses for the wave "
                 "name; rename it in the codebook"
             )
+        if df.empty:
+            raise EmptyWaveError(
+                f"wave {name!r} has no rows: every firm would look attrited; deliver its data "
+                "or leave the wave out of `waves`"
+            )
         require_columns(df, [id_col], where=f"wave {name!r} (the id column)")
         df, found = drop_empty_rows(df, name)
         records += found
-        df[id_col] = normalize_ids(df[id_col])
+        if df.empty:
+            raise EmptyWaveError(
+                f"wave {name!r} has only blank rows ({len(found)}): every firm would look "
+                "attrited; deliver its data or leave the wave out of `waves`"
+            )
+        ids, changed = normalize_ids(df[id_col], wave=name)
+        df[id_col] = ids
+        for i, delivered, new, reason in changed:
+            records.append(issue(name, reason, "repaired", firm_id=new, row=int(i), column=id_col))
+            id_changes.append(_id_change(name, i, delivered, new, reason))
         df, found = check_missing_ids(df, name, id_col, errors)
         records += found
         df, found = check_duplicates(df, name, id_col, errors)
         records += found
         frames[name] = df
 
-    as_text = any(not pd.api.types.is_integer_dtype(df[id_col]) for df in frames.values())
-    if as_text:
-        for name, df in frames.items():
-            ids = normalize_ids(df[id_col].map(_id_text)).astype("str")
-            frames[name] = df.assign(**{id_col: ids})
-        for r in records:
-            if r["firm_id"] is not None:
-                r["firm_id"] = _id_text(r["firm_id"])
+    for name in names[1:]:
+        frames[name], found = _match_lost_zeros(frames[name], frames[names[0]], name, id_col)
+        for i, delivered, new, reason in found:
+            records.append(issue(name, reason, "repaired", firm_id=new, row=int(i), column=id_col))
+            id_changes.append(_id_change(name, i, delivered, new, reason))
+        _check_id_overlap(frames[name], frames[names[0]], name, names[0], id_col, errors)
 
     pii: dict[str, str] = {}
     for name, df in frames.items():
@@ -429,6 +531,7 @@ def load_waves(
         _issues=issues,
         pii_columns=tuple(pii),
         codebook=cb,
+        _id_changes=pd.DataFrame(id_changes, columns=list(ID_CHANGE_COLUMNS)),
     )
 
 

@@ -8,6 +8,7 @@ table until :func:`kaizen_eval.load_waves` resets it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError
+from kaizen_eval.waves.errors import IdPrecisionError
 from kaizen_eval.waves.issues import issue
 
 Errors = Literal["raise", "flag"]
@@ -59,27 +61,91 @@ def _id_text(v: Any) -> str:
     return str(v).strip()
 
 
-def normalize_ids(values: pd.Series) -> pd.Series:
-    """Firm ids as int64 when all are whole numbers, else as stripped text ("" → missing).
+#: Floats above this lose integer digits (2**53): ids stored so cannot be trusted.
+_EXACT_FLOAT = 2**53
+
+_DECIMAL_ZERO = re.compile(r"^(\d+)\.0+$")
+
+#: Reasons recorded when the loader changes a delivered firm id (one issue row per id).
+ID_REASONS = {
+    "space": "firm id repaired: surrounding spaces removed",
+    "decimal": "firm id repaired: '.0' suffix of a number stored as decimal removed",
+    "case": "firm id repaired: letters upper-cased",
+    "zeros": "firm id repaired: matched to the first wave's id after leading zeros were lost "
+    "(as Excel or Stata do to numbers)",
+}
+
+
+def id_text(value: Any, *, wave: str = "?", row: Any = None) -> str | None:
+    """One delivered firm id as text (``None`` when missing); numbers keep every digit.
+
+    Raises
+    ------
+    IdPrecisionError
+        If the id is a floating-point number beyond 2**53 (its last digits are already lost).
+
+    Examples
+    --------
+    >>> id_text(7), id_text(7.0), id_text(" A1 "), id_text(None)
+    ('7', '7', ' A1 ', None)
+    """
+    if _is_missing(value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if not np.isfinite(value) or (value.is_integer() and abs(value) >= _EXACT_FLOAT):
+            raise IdPrecisionError(
+                f"wave {wave!r}, row {row}: firm id {value!r} is stored as a floating-point "
+                "number too large to keep every digit (above 2**53, e.g. a 20-digit id read "
+                "as a number); deliver the ids as text (a CSV, or a string column in Stata, "
+                "Excel or parquet)"
+            )
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def normalize_ids(
+    values: pd.Series, *, wave: str = "?"
+) -> tuple[pd.Series, list[tuple[Any, str, str, str]]]:
+    """Firm ids as text, normalized so that the same firm compares equal in every wave.
+
+    Numbers become their digits (``7.0`` → ``"7"``); text is stripped of surrounding spaces,
+    loses a ``.0`` suffix after digits (``"7.0"`` → ``"7"``) and is upper-cased; empty text is
+    missing. Returns the ids (object dtype, same index) and, for every id that changed as text,
+    ``(index, delivered, normalized, reason)`` so that the loader can report it.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> normalize_ids(pd.Series([1.0, 2.0])).tolist(), normalize_ids(pd.Series([" A1", 7])).tolist()
-    ([1, 2], ['A1', '7'])
+    >>> ids, changed = normalize_ids(pd.Series([1.0, " a1", "7.0"]))
+    >>> ids.tolist(), [c[3].split(": ")[1] for c in changed]
+    (['1', 'A1', '7'], ['surrounding spaces removed', "'.0' suffix of a number stored as \
+decimal removed"])
     """
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        values = values.astype(object)
-    nonmissing = values.dropna()
-    numeric = nonmissing.map(
-        lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
-    ).all()
-    if numeric and nonmissing.map(lambda v: float(v).is_integer()).all():
-        if values.isna().any():
-            return values.astype("Int64")
-        return values.astype("int64")
-    out = values.map(lambda v: None if _is_missing(v) else _id_text(v)).astype(object)
-    return out.where(out != "", None)
+    out: dict[Any, str | None] = {}
+    changed: list[tuple[Any, str, str, str]] = []
+    for i, v in values.items():
+        text = id_text(v, wave=wave, row=i)
+        if text is None:
+            out[i] = None
+            continue
+        new, why = text.strip(), ""
+        if new != text:
+            why = why or "space"
+        m = _DECIMAL_ZERO.match(new)
+        if m and isinstance(v, str):
+            new, why = m.group(1), why or "decimal"
+        if new.upper() != new:
+            new, why = new.upper(), why or "case"
+        out[i] = new or None
+        if why and new:
+            changed.append((i, str(v), new, ID_REASONS[why]))
+    series = pd.Series(out, index=values.index, dtype=object, name=values.name)
+    return series, changed
 
 
 def check_missing_ids(
