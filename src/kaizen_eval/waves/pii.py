@@ -93,6 +93,34 @@ def _looks_like_phone(text: str) -> bool:
     return 9 <= digits <= 15 and (text[0] in "+0" or any(ch in text for ch in " -()."))
 
 
+def looks_personal(text: str) -> str | None:
+    """Return what a single value looks like ("phone number", "e-mail address"), else None.
+
+    Examples
+    --------
+    >>> looks_personal("0244 123 456"), looks_personal("1200")
+    ('phone number', None)
+    """
+    if _looks_like_phone(text):
+        return "phone number"
+    if _EMAIL.match(text.strip()):
+        return "e-mail address"
+    return None
+
+
+def mask(value: Any, what: str | None = None) -> str:
+    """Return the placeholder shown instead of a personal value in messages and issue logs.
+
+    Examples
+    --------
+    >>> mask("0244 123 456"), mask("Ama Mensah", "person name")
+    ('<masked phone number>', '<masked person name>')
+    """
+    if what is None:
+        what = looks_personal(value) if isinstance(value, str) else None
+    return f"<masked {what or 'value'}>"
+
+
 def _reason_from_name(column: str) -> str | None:
     lowered = column.lower()
     tokens = re.split(r"[^a-z0-9]+", lowered)

@@ -18,6 +18,7 @@ import pandas as pd
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.waves.errors import IdPrecisionError
 from kaizen_eval.waves.issues import issue
+from kaizen_eval.waves.pii import looks_personal, mask
 
 Errors = Literal["raise", "flag"]
 ERRORS: tuple[Errors, ...] = ("raise", "flag")
@@ -233,14 +234,70 @@ def kind_of(values: pd.Series) -> Kind:
     return "other"
 
 
-def _parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Numbers parsed from ``values`` (blank text is missing) and the mask of unparseable ones."""
+def safe_value(value: Any) -> str:
+    """Return ``value`` as shown in messages, masking what looks like personal data.
+
+    A phone number or e-mail address typed in the wrong column is masked (see
+    :func:`kaizen_eval.waves.pii.mask`); anything else is shown as ``repr``.
+
+    Examples
+    --------
+    >>> safe_value("n/a"), safe_value("+233 24 412 3456")
+    ("'n/a'", '<masked phone number>')
+    """
+    if isinstance(value, str) and looks_personal(value):
+        return mask(value)
+    return repr(value)
+
+
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+#: Share of a text column's non-missing values (over all waves) that must read as numbers for
+#: the loader to treat the column as numeric (the rest are then errors or coerced values).
+NUMERIC_TEXT_SHARE = 0.5
+
+
+def _clean_number(v: Any) -> Any:
+    if not isinstance(v, str):
+        return v
+    text = v.strip()
+    if _THOUSANDS.match(text):
+        return text.replace(",", "")
+    return text if _PLAIN_NUMBER.match(text) else v
+
+
+def _parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parse numbers held as text: returns the numbers, the unparseable and the repaired masks.
+
+    Blank text is missing. Unambiguous repairs are made and marked: surrounding spaces
+    (``" 12 "``) and thousands separators (``"1,200"``, only in groups of three digits). Text
+    that is not a plain number (``"n/a"``, ``"-"``, ``"12,5"``, ``"inf"``) is unparseable.
+    """
     obj = values.astype(object)
-    obj = obj.map(lambda v: v.strip() if isinstance(v, str) else v)
-    obj = obj.where(obj != "", None)
-    parsed = pd.to_numeric(obj, errors="coerce")
+    obj = obj.where(~obj.map(lambda v: isinstance(v, str) and not v.strip()), None)
+    clean = obj.map(_clean_number)
+    is_text = clean.map(lambda v: isinstance(v, str))
+    plain = clean.map(lambda v: isinstance(v, str) and bool(_PLAIN_NUMBER.match(v)))
+    parsed = pd.to_numeric(clean.where(~is_text | plain, None), errors="coerce")
     bad = obj.notna() & parsed.isna()
-    return parsed, bad
+    repaired = obj.map(lambda v: isinstance(v, str)) & (clean != obj) & ~bad
+    return parsed, bad, repaired
+
+
+def _looks_numeric(present: Mapping[str, pd.Series]) -> bool:
+    """Whether a column that is text in every wave holds numbers (``"1,200"``, ``" 12 "``).
+
+    Codes with leading zeros (``"007"``) keep the column as text.
+    """
+    values = pd.concat([s.astype(object) for s in present.values()], ignore_index=True)
+    values = values[values.map(lambda v: isinstance(v, str) and bool(v.strip()))]
+    if values.empty:
+        return False
+    cleaned = values.map(_clean_number)
+    ok = cleaned.map(lambda v: bool(_PLAIN_NUMBER.match(v)))
+    zeros = cleaned[ok].map(lambda v: len(v) > 1 and v.lstrip("+-")[:1] == "0" and "." not in v)
+    return bool(ok.mean() >= NUMERIC_TEXT_SHARE and not zeros.any())
 
 
 def _to_text(values: pd.Series) -> pd.Series:
@@ -282,7 +339,28 @@ def harmonize_types(
             )
         real = {w: k for w, k in kinds.items() if k != "empty"}
         out.update(_numeric_dtypes(out, column, [w for w, k in kinds.items() if k == "numeric"]))
-        if len(set(real.values())) <= 1 and not wanted and "mixed" not in real.values():
+        as_numbers = (
+            not wanted
+            and column not in text_columns
+            and set(real.values()) == {"string"}
+            and _looks_numeric({w: present[w] for w in real})
+        )
+        if as_numbers:
+            for w in real:
+                records.append(
+                    issue(
+                        w,
+                        "text column read as numbers (most values are numbers written as text)",
+                        "flagged",
+                        column=column,
+                    )
+                )
+        if (
+            not as_numbers
+            and len(set(real.values())) <= 1
+            and not wanted
+            and "mixed" not in real.values()
+        ):
             continue
         if "datetime" in real.values() and len(set(real.values())) > 1:
             raise KaizenError(_type_message(column, real))
@@ -290,13 +368,25 @@ def harmonize_types(
             for w in present:
                 out[w] = out[w].assign(**{column: _to_text(out[w][column])})
             continue
-        numeric = wanted == {"numeric"} or {"numeric", "mixed"} & set(real.values())
+        numeric = wanted == {"numeric"} or {"numeric", "mixed"} & set(real.values()) or as_numbers
         if not numeric:
             continue
         for w, series in present.items():
             if kinds[w] == "numeric":
                 continue
-            parsed, bad = _parse_numbers(series)
+            parsed, bad, repaired = _parse_numbers(series)
+            for i in series.index[repaired]:
+                records.append(
+                    issue(
+                        w,
+                        "number written as text read as a number (spaces or thousands "
+                        "separators removed)",
+                        "repaired",
+                        firm_id=out[w].at[i, id_col],
+                        row=int(i),
+                        column=column,
+                    )
+                )
             if (
                 bad.any()
                 and (~bad & series.notna()).sum() == 0
@@ -306,11 +396,17 @@ def harmonize_types(
                 raise KaizenError(_type_message(column, real))
             if bad.any():
                 firms = out[w].loc[bad, id_col]
-                examples = list(pd.unique(series[bad]))
+                examples = [safe_value(v) for v in pd.unique(series[bad])]
+                comma = any(
+                    isinstance(v, str) and re.fullmatch(r"[+-]?\d+,\d{1,2}|\d+,\d{4,}", v.strip())
+                    for v in series[bad]
+                )
+                hint = " (a decimal comma is ambiguous: write '12.5')" if comma else ""
                 if errors == "raise":
                     raise KaizenError(
                         f"wave {w!r}, column {column!r}: {int(bad.sum())} value(s) are not "
-                        f"numbers ({_show(examples)}) for firm(s) {_show(firms)}; recode them in "
+                        f"numbers ({', '.join(dict.fromkeys(examples))}){hint} for firm(s) "
+                        f"{_show(firms)}; recode them in "
                         "the codebook, or pass errors='flag' to set them to missing (listed in "
                         "panel.issues)"
                     )
@@ -318,7 +414,7 @@ def harmonize_types(
                     records.append(
                         issue(
                             w,
-                            f"not a number: {series[i]!r}",
+                            f"not a number: {safe_value(series[i])}",
                             "coerced",
                             firm_id=out[w].at[i, id_col],
                             row=int(i),
