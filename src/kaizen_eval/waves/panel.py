@@ -26,7 +26,13 @@ from kaizen_eval.waves.codebook import apply_codebook, read_codebook, source_nam
 from kaizen_eval.waves.errors import EmptyWaveError, IdMismatchError, WavesWarning
 from kaizen_eval.waves.io import read_wave, write_table
 from kaizen_eval.waves.issues import issue, issues_frame
-from kaizen_eval.waves.pii import deidentify_frame, detect_pii, flagged_columns, hash_ids
+from kaizen_eval.waves.pii import (
+    deidentify_frame,
+    detect_pii,
+    flagged_columns,
+    hash_ids,
+    scrub_values,
+)
 from kaizen_eval.waves.validate import (
     ERRORS,
     ID_REASONS,
@@ -489,6 +495,14 @@ def load_waves(
         for column, reason in detect_pii(df, id_col=id_col).items():
             pii.setdefault(column, reason)
             records.append(issue(name, f"direct identifier: {reason}", "flagged", column=column))
+    for name, df in frames.items():
+        skip = [id_col, *pii, *(c for c, t in declared[name].items() if t == "string")]
+        frames[name], found = scrub_values(df, skip=skip)
+        for i, column, what in found:
+            reason = f"personal data where it does not belong: a {what} (value removed)"
+            records.append(
+                issue(name, reason, "coerced", firm_id=df.at[i, id_col], row=int(i), column=column)
+            )
 
     frames, found = harmonize_types(
         frames, id_col=id_col, declared=declared, text_columns=frozenset(pii), errors=errors

@@ -78,6 +78,7 @@ NOT_A_PERSON = frozenset(
 
 _PHONE = re.compile(r"^\+?[\d\s\-().]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_GPS = re.compile(r"^\(?\s*[+-]?\d{1,3}\.\d{4,}\s*[,;/ ]\s*[+-]?\d{1,3}\.\d{4,}\s*\)?$")
 
 #: Share of a text column's non-missing values that must look like phone numbers or e-mail
 #: addresses for the column to be flagged by its values.
@@ -98,13 +99,15 @@ def looks_personal(text: str) -> str | None:
 
     Examples
     --------
-    >>> looks_personal("0244 123 456"), looks_personal("1200")
-    ('phone number', None)
+    >>> looks_personal("0244 123 456"), looks_personal("5.60370, -0.18700"), looks_personal("1200")
+    ('phone number', 'GPS location', None)
     """
     if _looks_like_phone(text):
         return "phone number"
     if _EMAIL.match(text.strip()):
         return "e-mail address"
+    if _GPS.match(text.strip()):
+        return "GPS location"
     return None
 
 
@@ -141,14 +144,19 @@ def _reason_from_values(values: pd.Series) -> str | None:
         values = values.astype(object)
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
         return None
-    text = values.dropna()
-    text = text[[isinstance(v, str) for v in text]]
+    present = values.dropna()
+    text = present[[isinstance(v, str) for v in present]]
     if text.empty:
         return None
-    if text.map(_looks_like_phone).mean() >= VALUE_SHARE:
-        return "values look like phone numbers"
-    if text.map(lambda v: bool(_EMAIL.match(v.strip()))).mean() >= VALUE_SHARE:
-        return "values look like e-mail addresses"
+    # shares of all non-missing values: one phone number among numbers flags the value, not
+    # the column (see scrub_values)
+    for test, what in (
+        (_looks_like_phone, "phone numbers"),
+        (lambda v: bool(_EMAIL.match(v.strip())), "e-mail addresses"),
+        (lambda v: bool(_GPS.match(v.strip())), "GPS locations"),
+    ):
+        if text.map(test).sum() >= VALUE_SHARE * len(present):
+            return f"values look like {what}"
     return None
 
 
@@ -306,6 +314,46 @@ def refuse_pii(
             "(personal data). Remove them with ke.deidentify(...), or pass allow_pii=True "
             "(or a list of the columns to allow) if they are not personal data."
         )
+
+
+def scrub_values(
+    df: pd.DataFrame, *, skip: Sequence[str] = ()
+) -> tuple[pd.DataFrame, list[tuple[Any, str, str]]]:
+    """Set single personal values in columns that are not flagged to missing.
+
+    A phone number, e-mail address or GPS point typed into ``sales`` makes neither the column
+    personal nor the value a number: the value is removed (the column is kept), and the caller
+    reports ``(index, column, what)`` without the value.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"sales": [1200, "0244 123 456", "800"]})
+    >>> out, found = scrub_values(df)
+    >>> out["sales"].tolist(), found
+    ([1200, None, '800'], [(1, 'sales', 'phone number')])
+    """
+    out = df
+    found: list[tuple[Any, str, str]] = []
+    for column in df.columns:
+        values = df[column]
+        if column in skip or pd.api.types.is_numeric_dtype(values):
+            continue
+        if pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        kinds = values.astype(object).map(
+            lambda v: looks_personal(v) if isinstance(v, str) else None
+        )
+        hit = kinds.notna()
+        if not hit.any():
+            continue
+        if out is df:
+            out = df.copy()
+        cleaned = values.astype(object).copy()
+        cleaned[hit] = None
+        out[column] = cleaned
+        found += [(i, str(column), str(kinds[i])) for i in values.index[hit]]
+    return out, found
 
 
 def deidentify_frame(
