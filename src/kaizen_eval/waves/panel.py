@@ -41,9 +41,11 @@ from kaizen_eval.waves.validate import (
     check_duplicates,
     check_missing_ids,
     check_status,
+    check_value_labels,
     drop_empty_rows,
     harmonize_types,
     normalize_ids,
+    renamed_columns,
 )
 
 WaveSource = pd.DataFrame | str | os.PathLike[str]
@@ -508,6 +510,8 @@ def load_waves(
         frames, id_col=id_col, declared=declared, text_columns=frozenset(pii), errors=errors
     )
     records += found
+    check_value_labels(frames, id_col, frozenset(pii) | {status_col})
+    records += renamed_columns(frames, id_col)
 
     has_status = status_col is not None and any(status_col in df for df in frames.values())
     if has_status:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.waves.errors import IdPrecisionError
+from kaizen_eval.waves.errors import IdPrecisionError, LabelConflictError
 from kaizen_eval.waves.issues import issue
 from kaizen_eval.waves.pii import looks_personal, mask
 
@@ -483,3 +483,111 @@ def check_status(df: pd.DataFrame, wave: str, id_col: str, status_col: str) -> l
             issue(wave, reason, "flagged", firm_id=df.at[i, id_col], row=int(i), column=status_col)
         )
     return records
+
+
+#: Name similarity (difflib ratio, after lower-casing and dropping punctuation) above which two
+#: columns, each present in waves the other is absent from, look like one variable renamed.
+TWIN_SIMILARITY = 0.85
+
+
+def _compact(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def renamed_columns(frames: Mapping[str, pd.DataFrame], id_col: str) -> list[dict[str, Any]]:
+    """Flag pairs of columns that look like one variable renamed between waves.
+
+    Two columns are twins when no wave has both, and their names are equal up to case and
+    punctuation or nearly equal (``employees``/``employes``). Each gets a ``"flagged"`` issue in
+    every wave it is in, naming its twin: map them to one name with a codebook.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frames = {"b": pd.DataFrame({"firm_id": ["A"], "Employees": [3]}),
+    ...           "f": pd.DataFrame({"firm_id": ["A"], "employees": [4]})}
+    >>> [r["column"] for r in renamed_columns(frames, "firm_id")]
+    ['Employees', 'employees']
+    """
+    import difflib
+
+    where: dict[str, list[str]] = {}
+    for w, df in frames.items():
+        for c in df.columns:
+            if c != id_col:
+                where.setdefault(c, []).append(w)
+    partial = [c for c, ws in where.items() if len(ws) < len(frames)]
+    records = []
+    for k, a in enumerate(partial):
+        for b in partial[k + 1 :]:
+            if set(where[a]) & set(where[b]):
+                continue
+            ca, cb = _compact(a), _compact(b)
+            close = ca == cb or difflib.SequenceMatcher(None, ca, cb).ratio() >= TWIN_SIMILARITY
+            if not close:
+                continue
+            for col, twin in ((a, b), (b, a)):
+                for w in where[col]:
+                    reason = (
+                        f"column looks like {twin!r} of wave(s) {', '.join(map(repr, where[twin]))}"
+                        " renamed: map both to one name with a codebook"
+                    )
+                    records.append(issue(w, reason, "flagged", column=col))
+    return records
+
+
+#: Text columns with at most this many distinct values are compared as answer labels.
+MAX_LABELS = 30
+
+
+def check_value_labels(
+    frames: Mapping[str, pd.DataFrame], id_col: str, skip: frozenset[str]
+) -> None:
+    """Refuse answer labels that spell the same answer differently across waves.
+
+    ``"F"`` in one wave and ``"Female"`` in another (Stata value labels that changed, or a
+    re-keyed questionnaire) would make two answers of one; so would ``"female"`` and
+    ``"Female"``. A label equal up to case to, or an abbreviation (at most three letters,
+    a prefix) of, a label found only in another wave is a :class:`~kaizen_eval.waves.errors.LabelConflictError`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frames = {"b": pd.DataFrame({"firm_id": ["A", "B"], "sex": ["F", "M"]}),
+    ...           "f": pd.DataFrame({"firm_id": ["A", "B"], "sex": ["Female", "Male"]})}
+    >>> check_value_labels(frames, "firm_id", frozenset())
+    Traceback (most recent call last):
+    ...
+    kaizen_eval.waves.errors.LabelConflictError: column 'sex' spells the same answers ...
+    """
+    columns = dict.fromkeys(c for df in frames.values() for c in df.columns)
+    for column in columns:
+        if column == id_col or column in skip:
+            continue
+        labels = {}
+        for w, df in frames.items():
+            if column not in df.columns or kind_of(df[column]) != "string":
+                continue
+            values = set(df[column].dropna().astype(str))
+            if 0 < len(values) <= MAX_LABELS:
+                labels[w] = values
+        if len(labels) < 2:
+            continue
+        every = set().union(*labels.values())
+        pairs = []
+        for w, values in labels.items():
+            others = set().union(*(v for o, v in labels.items() if o != w))
+            for u in sorted(values - others):
+                for v in sorted(others - values):
+                    lu, lv = u.strip().lower(), v.strip().lower()
+                    short, long = sorted((lu, lv), key=len)
+                    if short and (lu == lv or (len(short) <= 3 and long.startswith(short))):
+                        pairs.append((u, w, v))
+        if pairs and len(every) > 1:
+            u, w, v = pairs[0]
+            shown = "; ".join(f"{a!r} (wave {x!r}) vs {b!r}" for a, x, b in pairs[:_SHOW])
+            raise LabelConflictError(
+                f"column {column!r} spells the same answers differently across waves: {shown}. "
+                "Harmonize the labels with a codebook recode (e.g. "
+                f'{{"{u}": "{v}"}} for wave {w!r})'
+            )
