@@ -548,7 +548,8 @@ def check_value_labels(
     ``"F"`` in one wave and ``"Female"`` in another (Stata value labels that changed, or a
     re-keyed questionnaire) would make two answers of one; so would ``"female"`` and
     ``"Female"``. A label equal up to case to, or an abbreviation (at most three letters,
-    a prefix) of, a label found only in another wave is a :class:`~kaizen_eval.waves.errors.LabelConflictError`.
+    a prefix) of, a label found only in another wave is a
+    :class:`~kaizen_eval.waves.errors.LabelConflictError`.
 
     Examples
     --------
