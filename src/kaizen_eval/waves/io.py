@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -110,13 +111,13 @@ def read_wave(
             )
     except ImportError as exc:
         raise KaizenError(f"cannot read {where}: {exc}") from exc
-    except (ValueError, OSError, KeyError, IndexError) as exc:
-        raise KaizenError(f"cannot read {where}: {_first_line(exc)}") from exc
     except UnicodeDecodeError as exc:
         raise KaizenError(
             f"cannot read {where}: the file is not UTF-8 text ({exc.reason}); save it as UTF-8 "
             "CSV, or deliver .xlsx or .dta"
         ) from exc
+    except (ValueError, OSError, KeyError, IndexError, EOFError, zipfile.BadZipFile) as exc:
+        raise KaizenError(f"cannot read {where}: {_first_line(exc)}") from exc
     df.columns = [str(c) for c in df.columns]
     if id_col is not None and id_col in df.columns:
         ids = df[id_col].astype(object)
