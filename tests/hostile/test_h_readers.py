@@ -156,3 +156,12 @@ def test_numeric_column_names_become_text(tmp_path):
 def test_wave_name_is_stored(tmp_path):
     path = _write(pd.DataFrame({"firm_id": ["A"]}), tmp_path / "w.csv")
     assert ke.read_wave(path, wave="midline").attrs["wave"] == "midline"
+
+
+@pytest.mark.parametrize("fmt", ("csv", "xlsx"))
+@pytest.mark.parametrize("word", ["NA", "NULL", "N/A", "nan"])
+def test_ids_that_look_like_missing_codes_are_kept(tmp_path, fmt, word):
+    df = pd.DataFrame({"firm_id": [word, "B"], "sales": [1.0, None]})
+    out = ke.read_wave(_write(df, tmp_path / f"w.{fmt}"), id_col="firm_id")
+    assert out["firm_id"].tolist() == [word, "B"]
+    assert out["sales"].isna().tolist() == [False, True]

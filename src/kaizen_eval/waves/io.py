@@ -102,6 +102,10 @@ def read_wave(
             df = pd.read_parquet(path)
         elif suffix == ".csv":
             df = pd.read_csv(path, dtype={id_col: str} if id_col else None)
+            if id_col in df.columns:
+                # verbatim: an id "NA" or "NULL" is an id, not a missing value
+                raw = pd.read_csv(path, usecols=[id_col], dtype=str, keep_default_na=False)
+                df[id_col] = raw[id_col].where(raw[id_col].str.strip() != "", None)
         elif suffix == ".dta":
             df = _read_stata(path)
         else:
@@ -109,6 +113,17 @@ def read_wave(
             df = pd.read_excel(
                 path, sheet_name=sheet, engine=engine, dtype={id_col: object} if id_col else None
             )
+            if id_col in df.columns:
+                raw = pd.read_excel(
+                    path,
+                    sheet_name=sheet,
+                    engine=engine,
+                    usecols=[id_col],
+                    dtype=object,
+                    keep_default_na=False,
+                )[id_col]
+                blank = raw.map(lambda v: isinstance(v, str) and not v.strip())
+                df[id_col] = raw.where(~blank, None)
     except ImportError as exc:
         raise KaizenError(f"cannot read {where}: {exc}") from exc
     except UnicodeDecodeError as exc:
