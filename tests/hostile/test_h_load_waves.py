@@ -64,12 +64,20 @@ def test_ids_with_spaces_are_stripped_and_reported():
     assert rep["reason"].str.contains("spaces").all()
 
 
-def test_ids_in_lower_case_are_upper_cased_and_reported():
+def test_ids_in_other_letter_case_are_matched_to_the_baseline_and_reported():
     base = _base(ids=("GH01", "GH02", "GH03", "GH04"))
     follow = _base(ids=("gh01", "GH02", "Gh03", "GH04"))
     panel = ke.load_waves({"baseline": base, "followup": follow})
-    assert _repaired(panel, "followup")["firm_id"].tolist() == ["GH01", "GH03"]
+    rep = _repaired(panel, "followup")
+    assert rep["firm_id"].tolist() == ["GH01", "GH03"]
+    assert rep["reason"].str.contains("other letter case").all()
     assert panel.wave("followup")["firm_id"].tolist() == ["GH01", "GH02", "GH03", "GH04"]
+
+
+def test_lower_case_ids_of_every_wave_are_left_alone():
+    ids = ("5b53b6c789e6c0cd", "035094671d34184a", "ba8b37e5b948c633", "00aa11bb22cc33dd")
+    panel = ke.load_waves({"baseline": _base(ids=ids), "followup": _base(ids=ids)})
+    assert panel.issues.empty and panel.wave("followup")["firm_id"].tolist() == list(ids)
 
 
 def test_ids_with_dot_zero_suffix_are_repaired():
@@ -127,10 +135,19 @@ def test_a_few_new_firms_are_flagged_not_refused():
     assert row["firm_id"].tolist() == ["NEW"]
 
 
-def test_case_collision_within_a_wave_is_a_duplicate_error():
-    base = _base(ids=("a1", "A1", "B2", "C3"))
+def test_spacing_collision_within_a_wave_is_a_duplicate_error():
+    base = _base(ids=("A1", "A1 ", "B2", "C3"))
     with pytest.raises(KaizenError, match=r"duplicate firm ids in 'firm_id': 'A1'"):
         ke.load_waves({"baseline": base})
+
+
+def test_a_case_variant_is_not_matched_when_the_baseline_form_is_taken():
+    base = _base(ids=("A1", "B2", "C3", "D4"))
+    follow = _base(ids=("A1", "a1", "B2", "C3"))
+    panel = ke.load_waves({"baseline": base, "followup": follow})
+    assert panel.wave("followup")["firm_id"].tolist() == ["A1", "a1", "B2", "C3"]
+    flagged = panel.issues.query("reason.str.contains('not in the first wave')")
+    assert flagged["firm_id"].tolist() == ["a1"]
 
 
 def test_blank_text_ids_are_missing_ids():

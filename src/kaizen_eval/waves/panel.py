@@ -121,7 +121,8 @@ class Panel:
         Columns ``wave``, ``row`` (position in the delivered table), ``delivered`` (the id as
         text, as in the file), ``firm_id`` (the id in the panel) and ``reason``. Each change is
         also an ``"repaired"`` row of :attr:`issues`. Ids are compared as text, after stripping
-        spaces, a ``.0`` suffix and letter case, and matching ids that lost leading zeros.
+        spaces and a ``.0`` suffix, and ids of later waves that lost leading zeros or changed
+        letter case are given the first wave's form.
 
         Examples
         --------
@@ -299,29 +300,33 @@ def _id_change(wave: str, row: Any, delivered: str, new: str, reason: str) -> di
     return {"wave": wave, "row": int(row), "delivered": delivered, "firm_id": new, "reason": reason}
 
 
-def _match_lost_zeros(
+def _id_key(v: str) -> str:
+    return (v.lstrip("0") or "0") if v.isdigit() else v.upper()
+
+
+def _match_first_wave(
     df: pd.DataFrame, first: pd.DataFrame, wave: str, id_col: str
 ) -> tuple[pd.DataFrame, list[tuple[Any, str, str, str]]]:
-    """Give digit-only ids absent from the first wave that wave's form if only zeros differ.
+    """Give ids absent from the first wave that wave's form when only zeros or case differ.
 
-    ``7`` here and ``"007"`` there are one firm when exactly one first-wave id fits.
+    ``7`` here and ``"007"`` there, or ``"gh01"`` here and ``"GH01"`` there, are one firm when
+    exactly one first-wave id fits and no id of this wave has that form already.
     """
     base = set(first[id_col])
     by_key: dict[str, list[str]] = {}
     for b in base:
-        if b.isdigit():
-            by_key.setdefault(b.lstrip("0") or "0", []).append(b)
+        by_key.setdefault(_id_key(b), []).append(b)
     taken = set(df[id_col])
     ids = df[id_col].copy()
     changed = []
     for i, v in df[id_col].items():
-        if v in base or not v.isdigit():
+        if v in base:
             continue
-        fits = by_key.get(v.lstrip("0") or "0", [])
+        fits = by_key.get(_id_key(v), [])
         if len(fits) == 1 and fits[0] not in taken:
             ids[i] = fits[0]
             taken.add(fits[0])
-            changed.append((i, v, fits[0], ID_REASONS["zeros"]))
+            changed.append((i, v, fits[0], ID_REASONS["zeros" if v.isdigit() else "case"]))
     if not changed:
         return df, []
     return df.assign(**{id_col: ids}), changed
@@ -486,7 +491,7 @@ def load_waves(
         frames[name] = df
 
     for name in names[1:]:
-        frames[name], found = _match_lost_zeros(frames[name], frames[names[0]], name, id_col)
+        frames[name], found = _match_first_wave(frames[name], frames[names[0]], name, id_col)
         for i, delivered, new, reason in found:
             records.append(issue(name, reason, "repaired", firm_id=new, row=int(i), column=id_col))
             id_changes.append(_id_change(name, i, delivered, new, reason))

@@ -71,7 +71,7 @@ _DECIMAL_ZERO = re.compile(r"^(\d+)\.0+$")
 ID_REASONS = {
     "space": "firm id repaired: surrounding spaces removed",
     "decimal": "firm id repaired: '.0' suffix of a number stored as decimal removed",
-    "case": "firm id repaired: letters upper-cased",
+    "case": "firm id repaired: matched to the first wave's id written in other letter case",
     "zeros": "firm id repaired: matched to the first wave's id after leading zeros were lost "
     "(as Excel or Stata do to numbers)",
 }
@@ -114,9 +114,10 @@ def normalize_ids(
 ) -> tuple[pd.Series, list[tuple[Any, str, str, str]]]:
     """Firm ids as text, normalized so that the same firm compares equal in every wave.
 
-    Numbers become their digits (``7.0`` → ``"7"``); text is stripped of surrounding spaces,
-    loses a ``.0`` suffix after digits (``"7.0"`` → ``"7"``) and is upper-cased; empty text is
-    missing. Returns the ids (object dtype, same index) and, for every id that changed as text,
+    Numbers become their digits (``7.0`` → ``"7"``); text is stripped of surrounding spaces and
+    loses a ``.0`` suffix after digits (``"7.0"`` → ``"7"``); empty text is missing. (Letter case
+    and lost leading zeros are matched against the first wave by the loader.)
+    Returns the ids (object dtype, same index) and, for every id that changed as text,
     ``(index, delivered, normalized, reason)`` so that the loader can report it.
 
     Examples
@@ -124,7 +125,7 @@ def normalize_ids(
     >>> import pandas as pd
     >>> ids, changed = normalize_ids(pd.Series([1.0, " a1", "7.0"]))
     >>> ids.tolist(), [c[3].split(": ")[1] for c in changed]
-    (['1', 'A1', '7'], ['surrounding spaces removed', "'.0' suffix of a number stored as \
+    (['1', 'a1', '7'], ['surrounding spaces removed', "'.0' suffix of a number stored as \
 decimal removed"])
     """
     out: dict[Any, str | None] = {}
@@ -140,8 +141,6 @@ decimal removed"])
         m = _DECIMAL_ZERO.match(new)
         if m and isinstance(v, str):
             new, why = m.group(1), why or "decimal"
-        if new.upper() != new:
-            new, why = new.upper(), why or "case"
         out[i] = new or None
         if why and new:
             changed.append((i, str(v), new, ID_REASONS[why]))
