@@ -174,3 +174,23 @@ def test_plain_large_numbers_are_not_phone_numbers():
     base = pd.DataFrame({"firm_id": ["A", "B"], "sales": ["1200000000", "5"]})
     panel = ke.load_waves({"baseline": base})
     assert panel.wave("baseline")["sales"].tolist() == [1200000000.0, 5.0]
+
+
+def test_a_phone_in_a_numeric_csv_column_is_not_read_as_a_number(tmp_path):
+    path = tmp_path / "baseline.csv"
+    path.write_text("firm_id,sales\nA,1200\nB,0244123456\nC,800\n")
+    panel = ke.load_waves({"baseline": path})
+    sales = panel.wave("baseline")["sales"]
+    assert sales.iloc[[0, 2]].tolist() == [1200.0, 800.0] and np.isnan(sales.iloc[1])
+    row = panel.issues.query("column == 'sales'")
+    assert row[["firm_id", "action"]].values.tolist() == [["B", "coerced"]]
+    assert "0244123456" not in panel.issues.to_csv() and "244123456" not in panel.issues.to_csv()
+
+
+@pytest.mark.parametrize("amount", ["1234567.89", "-1234567890", "0.123456789", "123456789012"])
+def test_large_amounts_in_a_csv_are_not_mistaken_for_phones(tmp_path, amount):
+    path = tmp_path / "baseline.csv"
+    path.write_text(f"firm_id,sales\nA,{amount}\nB,5\n")
+    panel = ke.load_waves({"baseline": path})
+    assert panel.wave("baseline")["sales"].iloc[0] == float(amount)
+    assert panel.issues.empty

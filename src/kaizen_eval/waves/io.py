@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.waves.pii import refuse_pii
+from kaizen_eval.waves.pii import looks_personal, refuse_pii
 from kaizen_eval.waves.validate import id_text
 
 READ_SUFFIXES = (".parquet", ".csv", ".dta", ".xlsx", ".xls")
@@ -25,6 +25,25 @@ def _first_line(exc: BaseException) -> str:
     """Return the first line of a parser's message (not the file content it may quote)."""
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
+
+
+def _keep_csv_text(df: pd.DataFrame, raw: pd.DataFrame, id_col: str | None) -> pd.DataFrame:
+    """Put back the text of cells that parsing as numbers would have disguised.
+
+    The id column is taken verbatim (an id ``"NA"`` or ``"NULL"`` is an id; only blank cells
+    are missing), and a phone number typed into a numeric column (``"0244123456"``, which
+    pandas reads as the number 244123456) is kept as its text, so that the loader finds,
+    removes and reports it instead of keeping a wrong number.
+    """
+    if id_col is not None and id_col in df.columns:
+        df[id_col] = raw[id_col].where(raw[id_col].str.strip() != "", None)
+    for column in df.columns:
+        if column == id_col or not pd.api.types.is_numeric_dtype(df[column]):
+            continue
+        personal = raw[column].map(lambda v: looks_personal(v) is not None)
+        if personal.any():
+            df[column] = df[column].astype(object).where(~personal, raw[column])
+    return df
 
 
 def _read_stata(path: Path) -> pd.DataFrame:
@@ -102,10 +121,7 @@ def read_wave(
             df = pd.read_parquet(path)
         elif suffix == ".csv":
             df = pd.read_csv(path, dtype={id_col: str} if id_col else None)
-            if id_col in df.columns:
-                # verbatim: an id "NA" or "NULL" is an id, not a missing value
-                raw = pd.read_csv(path, usecols=[id_col], dtype=str, keep_default_na=False)
-                df[id_col] = raw[id_col].where(raw[id_col].str.strip() != "", None)
+            df = _keep_csv_text(df, pd.read_csv(path, dtype=str, keep_default_na=False), id_col)
         elif suffix == ".dta":
             df = _read_stata(path)
         else:

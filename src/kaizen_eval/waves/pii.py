@@ -76,6 +76,7 @@ NOT_A_PERSON = frozenset(
     )
 )
 
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 _PHONE = re.compile(r"^\+?[\d\s\-().]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _GPS = re.compile(r"^\(?\s*[+-]?\d{1,3}\.\d{4,}\s*[,;/ ]\s*[+-]?\d{1,3}\.\d{4,}\s*\)?$")
@@ -90,8 +91,13 @@ def _looks_like_phone(text: str) -> bool:
     if not _PHONE.match(text):
         return False
     digits = sum(ch.isdigit() for ch in text)
+    if not 9 <= digits <= 15:
+        return False
+    # a plain number (1234567.89, -1234567890) is an amount; 0244123456 is a phone number
+    if _PLAIN_NUMBER.fullmatch(text) and not re.fullmatch(r"0\d+", text):
+        return False
     # a leading "+" or "0", or separators, tell a phone number from a plain large number
-    return 9 <= digits <= 15 and (text[0] in "+0" or any(ch in text for ch in " -()."))
+    return text[0] in "+0" or any(ch in text for ch in " -()")
 
 
 def looks_personal(text: str) -> str | None:
