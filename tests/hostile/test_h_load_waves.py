@@ -408,3 +408,29 @@ def test_clean_waves_load_without_any_warning_or_issue():
         warnings.simplefilter("error")
         panel = ke.load_waves({"baseline": _base(), "followup": _base()})
     assert panel.issues.empty and panel.id_changes.empty
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"id_col": None}, r"`id_col` must be a column name\. You passed: None"),
+        ({"id_col": ""}, r"`id_col` must be a column name\. You passed: ''"),
+        ({"id_col": 3}, r"`id_col` must be a column name\. You passed: 3"),
+        ({"status_col": ["status"]}, r"`status_col` must be a column name or None"),
+        ({"arm_col": 1}, r"`arm_col` must be a column name or None"),
+    ],
+)
+def test_column_arguments_are_checked(kwargs, message):
+    with pytest.raises(TypeError, match=message):
+        ke.load_waves({"baseline": _base()}, **kwargs)
+
+
+def test_arm_column_in_no_wave_is_named():
+    with pytest.raises(MissingColumnError, match=r"arm column 'invited' is in none of the waves"):
+        ke.load_waves({"baseline": _base()}, arm_col="invited")
+
+
+def test_unknown_wave_of_a_panel_is_named():
+    panel = ke.load_waves({"baseline": _base()})
+    with pytest.raises(KaizenError, match=r"no wave 'endline' in this panel; its waves are"):
+        panel.wave("endline")

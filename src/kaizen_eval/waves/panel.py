@@ -439,6 +439,14 @@ def load_waves(
 'sales_followup']
     """
     check_option("errors", errors, ERRORS)
+    for label, value, optional in (
+        ("id_col", id_col, False),
+        ("status_col", status_col, True),
+        ("arm_col", arm_col, True),
+    ):
+        if not (value is None and optional) and (not isinstance(value, str) or not value):
+            what = "a column name" + (" or None" if optional else "")
+            raise TypeError(f"`{label}` must be {what}. You passed: {value!r}.")
     if not isinstance(waves, Mapping) or not waves:
         raise KaizenError("`waves` must be a non-empty dict: wave name -> DataFrame or file path")
     names = list(waves)
