@@ -95,7 +95,8 @@ def test_numeric_ids_match_across_formats():
     a = pd.DataFrame({"firm_id": [1, 2], "x": [1.0, 2.0]})
     b = pd.DataFrame({"firm_id": [1.0, 2.0], "x": [3.0, 4.0]})
     panel = ke.load_waves({"a": a, "b": b})
-    assert panel.long["firm_id"].tolist() == [1, 1, 2, 2]
+    # ids are text in every wave and every format (issue 11), so 1, 1.0 and " 1" agree
+    assert panel.long["firm_id"].tolist() == ["1", "1", "2", "2"]
     c = pd.DataFrame({"firm_id": [" 1", "2 "], "x": [5.0, 6.0]})
     panel = ke.load_waves({"a": a, "c": c})
     assert panel.long["firm_id"].tolist() == ["1", "1", "2", "2"]
@@ -253,6 +254,8 @@ def test_flag_mode_drops_are_listed(baseline, followup):
     assert reasons[7].startswith("missing firm id")
 
 
+# random ids drawn per wave overlap little across waves: the loader rightly warns (WavesWarning)
+@pytest.mark.filterwarnings("ignore::kaizen_eval.waves.errors.WavesWarning")
 @pytest.mark.parametrize("seed", range(20))
 def test_rows_in_equal_rows_kept_plus_rows_dropped(seed):
     rng = np.random.default_rng(seed)

@@ -110,7 +110,11 @@ def numeric_column(df: pd.DataFrame, col: str, id_col: str | None) -> np.ndarray
 
 
 def check_keys(df: pd.DataFrame, id_col: str, wave_col: str | None) -> None:
-    """Require ``id_col`` (and ``wave_col``) and at most one row per firm (and wave)."""
+    """Require a non-empty table with ``id_col`` (and ``wave_col``), one row per firm (and wave)."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"`df` must be a pandas DataFrame; you passed {type(df).__name__}")
+    if df.empty:
+        raise KaizenError("`df` has no rows: there are no firms to score")
     keys = [id_col] + ([wave_col] if wave_col is not None else [])
     require_columns(df, keys, where="the data")
     missing = df[id_col].isna().to_numpy()

@@ -181,6 +181,12 @@ def management_score(
     domains = list(dict.fromkeys(table["domain"]))
     dom = table["domain"].to_numpy()
     groups = [np.flatnonzero(dom == d) for d in domains]
+    largest = max(len(g) for g in groups)
+    if min_answered > largest:
+        raise KaizenError(
+            f"`min_answered` is {min_answered}, but the largest domain has {largest} item(s): "
+            "no firm could get a domain score; lower it"
+        )
     per_domain = share_core(answers, groups, min_answered)
     pooled = share_core(answers, [np.arange(len(names))], min_answered)
     if overall == "items":

@@ -17,7 +17,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, check_option, require_columns
+from kaizen_eval._validation import KaizenError, check_count, check_option, require_columns
 from kaizen_eval.scores._answers import check_keys, component_names, numeric_column
 
 Missing = Literal["available", "group_mean"]
@@ -410,6 +410,7 @@ def kling_index(
     3       D  1.0607     1.0607             2
     """
     check_option("missing", missing, MISSING)
+    ddof = check_count("ddof", ddof, least=0)
     y, ref, control, names, sign = _prepare(
         df, components, treatment, control_mask, wave_col, baseline, signs, id_col
     )
@@ -476,6 +477,7 @@ def icw_index(
     >>> r.components["weight"].round(4).tolist()
     [0.5, 0.5]
     """
+    ddof = check_count("ddof", ddof, least=0)
     y, ref, _, names, sign = _prepare(
         df, components, treatment, control_mask, wave_col, baseline, signs, id_col
     )

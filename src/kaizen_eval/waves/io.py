@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.waves.pii import refuse_pii
+from kaizen_eval.waves.pii import looks_personal, refuse_pii
+from kaizen_eval.waves.validate import id_text
 
 READ_SUFFIXES = (".parquet", ".csv", ".dta", ".xlsx", ".xls")
 WRITE_SUFFIXES = (".parquet", ".csv")
@@ -17,6 +19,31 @@ WRITE_SUFFIXES = (".parquet", ".csv")
 
 def _where(path: Path, wave: str | None) -> str:
     return f"wave {wave!r} ({path})" if wave is not None else str(path)
+
+
+def _first_line(exc: BaseException) -> str:
+    """Return the first line of a parser's message (not the file content it may quote)."""
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _keep_csv_text(df: pd.DataFrame, raw: pd.DataFrame, id_col: str | None) -> pd.DataFrame:
+    """Put back the text of cells that parsing as numbers would have disguised.
+
+    The id column is taken verbatim (an id ``"NA"`` or ``"NULL"`` is an id; only blank cells
+    are missing), and a phone number typed into a numeric column (``"0244123456"``, which
+    pandas reads as the number 244123456) is kept as its text, so that the loader finds,
+    removes and reports it instead of keeping a wrong number.
+    """
+    if id_col is not None and id_col in df.columns:
+        df[id_col] = raw[id_col].where(raw[id_col].str.strip() != "", None)
+    for column in df.columns:
+        if column == id_col or not pd.api.types.is_numeric_dtype(df[column]):
+            continue
+        personal = raw[column].map(lambda v: looks_personal(v) is not None)
+        if personal.any():
+            df[column] = df[column].astype(object).where(~personal, raw[column])
+    return df
 
 
 def _read_stata(path: Path) -> pd.DataFrame:
@@ -47,8 +74,10 @@ def read_wave(
     wave : str, optional
         The wave's name: used in error messages and stored in ``df.attrs["wave"]``.
     id_col : str, optional
-        The firm id column as named in the file. In a CSV it is read as text, so ids such as
-        ``"0012"`` keep their leading zeros.
+        The firm id column as named in the file. It is read as text in every format: a CSV's
+        ``"0012"`` keeps its leading zeros, and numeric ids of Excel, Stata and parquet files
+        become their digits (``7.0`` → ``"7"``); floating-point ids too large to hold every
+        digit are an error.
     sheet : str or int
         Excel sheet name or position.
 
@@ -62,6 +91,8 @@ def read_wave(
     KaizenError
         If the file does not exist, its suffix is not one of ``.parquet``, ``.csv``, ``.dta``,
         ``.xlsx``, ``.xls``, or it cannot be parsed (the message names the wave and file).
+    IdPrecisionError
+        If ``id_col`` holds floating-point numbers beyond 2**53 (digits already lost).
 
     See Also
     --------
@@ -90,16 +121,42 @@ def read_wave(
             df = pd.read_parquet(path)
         elif suffix == ".csv":
             df = pd.read_csv(path, dtype={id_col: str} if id_col else None)
+            df = _keep_csv_text(df, pd.read_csv(path, dtype=str, keep_default_na=False), id_col)
         elif suffix == ".dta":
             df = _read_stata(path)
         else:
             engine = "openpyxl" if suffix == ".xlsx" else None
-            df = pd.read_excel(path, sheet_name=sheet, engine=engine)
+            df = pd.read_excel(
+                path, sheet_name=sheet, engine=engine, dtype={id_col: object} if id_col else None
+            )
+            if id_col in df.columns:
+                raw = pd.read_excel(
+                    path,
+                    sheet_name=sheet,
+                    engine=engine,
+                    usecols=[id_col],
+                    dtype=object,
+                    keep_default_na=False,
+                )[id_col]
+                blank = raw.map(lambda v: isinstance(v, str) and not v.strip())
+                df[id_col] = raw.where(~blank, None)
     except ImportError as exc:
         raise KaizenError(f"cannot read {where}: {exc}") from exc
-    except (ValueError, OSError, KeyError) as exc:
-        raise KaizenError(f"cannot read {where}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise KaizenError(
+            f"cannot read {where}: the file is not UTF-8 text ({exc.reason}); save it as UTF-8 "
+            "CSV, or deliver .xlsx or .dta"
+        ) from exc
+    except (ValueError, OSError, KeyError, IndexError, EOFError, zipfile.BadZipFile) as exc:
+        raise KaizenError(f"cannot read {where}: {_first_line(exc)}") from exc
     df.columns = [str(c) for c in df.columns]
+    if id_col is not None and id_col in df.columns:
+        ids = df[id_col].astype(object)
+        df[id_col] = pd.Series(
+            [id_text(v, wave=wave or str(path), row=i) for i, v in ids.items()],
+            index=df.index,
+            dtype=object,
+        )
     if wave is not None:
         df.attrs["wave"] = wave
     return df

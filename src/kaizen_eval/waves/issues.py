@@ -15,8 +15,10 @@
 ``reason``
     What was wrong, in words.
 ``action``
-    ``"dropped"`` (the row is not in the panel), ``"coerced"`` (the value was set to missing)
-    or ``"flagged"`` (kept as delivered, but worth a look).
+    ``"dropped"`` (the row is not in the panel), ``"coerced"`` (the value was set to missing),
+    ``"repaired"`` (the value was changed to an unambiguous canonical form: a firm id stripped
+    or matched despite lost leading zeros, ``"1,200"`` read as 1200; the reason says how) or
+    ``"flagged"`` (kept as delivered, but worth a look).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-Action = Literal["dropped", "flagged", "coerced"]
+Action = Literal["dropped", "flagged", "coerced", "repaired"]
 
 ISSUE_COLUMNS = ("wave", "firm_id", "row", "column", "reason", "action")
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError, as_list, require_columns
+from kaizen_eval.waves.errors import CurrencyError, NonFiniteValueError
 
 #: numpy quantile methods accepted by :func:`winsorize` and :func:`trim`.
 QUANTILE_METHODS = (
@@ -95,6 +96,8 @@ def to_usd(
     wave_col: str = "wave",
     currency: str | None = None,
     suffix: str = "_usd",
+    currency_col: str = "currency",
+    id_col: str = "firm_id",
 ) -> pd.DataFrame:
     """Convert local-currency amounts to (constant) USD with a rate per wave.
 
@@ -113,6 +116,13 @@ def to_usd(
         Which currency's rows of ``rates`` to use, when it lists several.
     suffix : str
         New columns are ``<column><suffix>``; an empty suffix replaces the columns.
+    currency_col : str
+        A column of ``df`` holding each row's currency code, if it has one. Each row is then
+        converted at its own currency's rate, which ``rates`` must list (a ``currency``
+        column); amounts in several currencies with a rate table that does not say which rate
+        is which are an error, never converted at one rate.
+    id_col : str
+        Firm id column, named in errors when ``df`` has it.
 
     Returns
     -------
@@ -123,6 +133,12 @@ def to_usd(
     ------
     KaizenError
         If a wave of ``df`` has no rate (naming it), has several, or a rate is not positive.
+    CurrencyError
+        If the rows hold currency codes the rate table cannot tell apart, or codes other than
+        ``currency``.
+    NonFiniteValueError
+        If an amount is infinite or beyond :data:`MAX_AMOUNT` in absolute value (naming the
+        column, wave and firms).
 
     Notes
     -----
@@ -140,24 +156,106 @@ def to_usd(
     cols = as_list(columns)
     require_columns(df, [wave_col, *cols], where="the data to convert")
     for c in cols:
-        if not pd.api.types.is_numeric_dtype(df[c]):
+        if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
             raise KaizenError(f"column {c!r} must be numeric to convert; it is {df[c].dtype}")
-    table = _rates_by_wave(rates, currency)
     waves = df[wave_col].astype(object)
     if waves.isna().any():
         raise KaizenError(f"{int(waves.isna().sum())} row(s) have no value in {wave_col!r}")
     key = waves.astype(str)
-    unknown = [w for w in pd.unique(key) if w not in table.index]
+    for c in cols:
+        _check_finite(df, c, key, id_col)
+    codes = _row_currencies(df, currency_col, rates, currency)
+    if codes is None:
+        table = _rates_by_wave(rates, currency)
+        lookup = key
+    else:
+        table = _rates_by_wave_and_currency(rates)
+        lookup = key + "\x1f" + codes
+    unknown = [w for w in pd.unique(lookup) if w not in table.index]
     if unknown:
+        shown = ", ".join(repr(u.replace("\x1f", " in ")) for u in unknown)
+        listed = ", ".join(repr(t.replace("\x1f", " in ")) for t in table.index)
         raise KaizenError(
-            f"no exchange rate for wave(s) {', '.join(map(repr, unknown))}; the rate table has "
-            f"{', '.join(map(repr, table.index))}"
+            f"no exchange rate for wave(s) {shown}; the rate table has {listed}"
         )
-    factor = key.map(table["factor"]).to_numpy(dtype=float)
+    factor = lookup.map(table["factor"]).to_numpy(dtype=float)
     out = df.copy()
     for c in cols:
         out[f"{c}{suffix}"] = df[c].to_numpy(dtype=float, na_value=np.nan) * factor
     return out
+
+
+#: Amounts beyond this (in local currency units) are refused by :func:`to_usd`: no firm's
+#: accounts reach it, and arithmetic on ``1e308`` overflows to ``inf``.
+MAX_AMOUNT = 1e15
+
+
+def _check_finite(
+    df: pd.DataFrame, column: str, waves: pd.Series | None, id_col: str = "firm_id"
+) -> None:
+    values = df[column].to_numpy(dtype=float, na_value=np.nan)
+    bad = np.isinf(values) | (np.abs(np.nan_to_num(values, posinf=0, neginf=0)) > MAX_AMOUNT)
+    if not bad.any():
+        return
+    if waves is None and "wave" in df.columns:
+        waves = df["wave"].astype(str)
+    who = df[id_col].to_numpy()[bad] if id_col in df.columns else np.flatnonzero(bad).tolist()
+    label = "firm" if id_col in df.columns else "row"
+    if waves is not None:
+        pairs = zip(list(who)[:5], waves.to_numpy()[bad][:5], strict=True)
+        where = ", ".join(f"{label} {f!r} in wave {w!r}" for f, w in pairs)
+    else:
+        where = ", ".join(f"{label} {f!r}" for f in list(who)[:5])
+    more = f" and {int(bad.sum()) - 5} more" if bad.sum() > 5 else ""
+    raise NonFiniteValueError(
+        f"column {column!r}: {int(bad.sum())} amount(s) are infinite or beyond {MAX_AMOUNT:.0e} "
+        f"({where}{more}); fix them in the data, or set them to missing first"
+    )
+
+
+def _row_currencies(
+    df: pd.DataFrame, currency_col: str, rates: pd.DataFrame, currency: str | None
+) -> pd.Series | None:
+    """Each row's currency code, when ``df`` has them and rates are per currency; else None."""
+    if currency_col not in df.columns:
+        return None
+    codes = df[currency_col].astype(object)
+    if codes.isna().any():
+        raise CurrencyError(
+            f"{int(codes.isna().sum())} row(s) have no currency code in {currency_col!r}; "
+            "fill them in (every amount needs its currency)"
+        )
+    codes = codes.map(lambda v: str(v).strip().upper())
+    found = sorted(pd.unique(codes))
+    if currency is not None:
+        other = [c for c in found if c != str(currency).strip().upper()]
+        if other:
+            raise CurrencyError(
+                f"`currency` is {currency!r}, but column {currency_col!r} also has "
+                f"{', '.join(map(repr, other))}; drop `currency=` to convert each row at its own "
+                "currency's rate"
+            )
+        return None
+    if isinstance(rates, pd.DataFrame) and "currency" in rates.columns:
+        return codes
+    if len(found) > 1:
+        raise CurrencyError(
+            f"column {currency_col!r} holds several currencies ({', '.join(map(repr, found))}) "
+            "but the exchange-rate table has no 'currency' column: one rate per wave would "
+            "convert them all alike; give a rate per wave and currency"
+        )
+    return None
+
+
+def _rates_by_wave_and_currency(rates: pd.DataFrame) -> pd.DataFrame:
+    table = rates.assign(currency=rates["currency"].map(lambda v: str(v).strip().upper()))
+    parts = [
+        _rates_by_wave(table, code).set_axis(
+            [f"{w}\x1f{code}" for w in _rates_by_wave(table, code).index]
+        )
+        for code in pd.unique(table["currency"])
+    ]
+    return pd.concat(parts)
 
 
 def value_added(
@@ -193,6 +291,7 @@ def value_added(
     for c in (sales, inputs):
         if not pd.api.types.is_numeric_dtype(df[c]):
             raise KaizenError(f"column {c!r} must be numeric for value added; it is {df[c].dtype}")
+        _check_finite(df, c, None)
     out = df.copy()
     out[name] = df[sales] - df[inputs]
     no_s, no_i = df[sales].isna(), df[inputs].isna()
@@ -261,6 +360,7 @@ def _clip(
     for c in cols:
         if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
             raise KaizenError(f"column {c!r} must be numeric; it is {df[c].dtype}")
+        _check_finite(df, c, None)
     for k in keys:
         if df[k].isna().any():
             raise KaizenError(f"group column {k!r} has {int(df[k].isna().sum())} missing values")

@@ -4,34 +4,58 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, MissingColumnError, check_option, require_columns
+from kaizen_eval._validation import (
+    KaizenError,
+    MissingColumnError,
+    as_list,
+    check_option,
+    require_columns,
+)
 from kaizen_eval.waves.attrition import Attrition, attrition_table
 from kaizen_eval.waves.codebook import apply_codebook, read_codebook, source_name
+from kaizen_eval.waves.errors import EmptyWaveError, IdMismatchError, WavesWarning
 from kaizen_eval.waves.io import read_wave, write_table
 from kaizen_eval.waves.issues import issue, issues_frame
-from kaizen_eval.waves.pii import detect_pii, flagged_columns, hash_ids
+from kaizen_eval.waves.pii import (
+    deidentify_frame,
+    detect_pii,
+    flagged_columns,
+    hash_ids,
+    scrub_values,
+)
 from kaizen_eval.waves.validate import (
     ERRORS,
+    ID_REASONS,
     Errors,
-    _id_text,
+    _show,
     check_duplicates,
     check_missing_ids,
     check_status,
+    check_value_labels,
     drop_empty_rows,
     harmonize_types,
     normalize_ids,
+    renamed_columns,
 )
 
 WaveSource = pd.DataFrame | str | os.PathLike[str]
+
+#: Columns of :attr:`Panel.id_changes`.
+ID_CHANGE_COLUMNS = ("wave", "row", "delivered", "firm_id", "reason")
+
+#: A later wave in which more than this share of firm ids is absent from the first wave is an
+#: error (``errors="raise"``) or a warning (``errors="flag"``): the ids drifted between waves.
+ID_MISMATCH_SHARE = 0.5
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -77,6 +101,9 @@ class Panel:
     _issues: pd.DataFrame
     pii_columns: tuple[str, ...] = ()
     codebook: pd.DataFrame | None = field(default=None)
+    _id_changes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(ID_CHANGE_COLUMNS))
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_frames", MappingProxyType(dict(self._frames)))
@@ -86,6 +113,26 @@ class Panel:
     def waves(self) -> tuple[str, ...]:
         """Wave names, in the order given to :func:`load_waves`."""
         return tuple(self._frames)
+
+    @property
+    def id_changes(self) -> pd.DataFrame:
+        """Every firm id the loader changed, with the id as delivered and as compared.
+
+        Columns ``wave``, ``row`` (position in the delivered table), ``delivered`` (the id as
+        text, as in the file), ``firm_id`` (the id in the panel) and ``reason``. Each change is
+        also an ``"repaired"`` row of :attr:`issues`. Ids are compared as text, after stripping
+        spaces and a ``.0`` suffix, and ids of later waves that lost leading zeros or changed
+        letter case are given the first wave's form.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> p = load_waves({"baseline": pd.DataFrame({"firm_id": ["007", "010"]}),
+        ...                 "followup": pd.DataFrame({"firm_id": [7, 10]})})
+        >>> p.id_changes[["delivered", "firm_id"]].to_numpy().tolist()
+        [['7', '007'], ['10', '010']]
+        """
+        return self._id_changes.copy()
 
     @property
     def issues(self) -> pd.DataFrame:
@@ -206,7 +253,19 @@ class Panel:
         (directory / "panel.json").write_text(json.dumps(meta, indent=2) + "\n")
         return directory
 
-    def _deidentified(self, *, salt: str, drop: Sequence[str]) -> Panel:
+    def deidentify(self, *, salt: str, drop: str | Sequence[str] | None = None) -> Panel:
+        """Return a new panel without identifier columns, firm ids replaced by salted hashes.
+
+        See :func:`deidentify` (this method is what it calls for a panel).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> p = load_waves({"baseline": pd.DataFrame({"firm_id": ["A"], "owner_name": ["Ama"]})})
+        >>> p.deidentify(salt="s").wave("baseline").columns.tolist(), p.pii_columns
+        (['firm_id'], ('owner_name',))
+        """
+        drop = as_list(drop)
         every = {c for df in self._frames.values() for c in df.columns}
         unknown = [c for c in drop if c not in every]
         if unknown:
@@ -222,7 +281,12 @@ class Panel:
             frames[w] = out
         issues = self._issues.copy()
         issues["firm_id"] = hash_ids(issues["firm_id"], salt=salt)
-        return replace(self, _frames=frames, _issues=issues, pii_columns=())
+        changes = self._id_changes.copy()
+        for col in ("delivered", "firm_id"):
+            changes[col] = hash_ids(changes[col], salt=salt)
+        return replace(
+            self, _frames=frames, _issues=issues, pii_columns=(), _id_changes=changes
+        )
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{w} ({len(df)} rows)" for w, df in self._frames.items())
@@ -230,6 +294,62 @@ class Panel:
         issues = ", ".join(f"{n} {a}" for a, n in actions.items()) or "none"
         pii = ", ".join(self.pii_columns) or "none"
         return f"<Panel of waves {sizes}; issues: {issues}; identifier columns: {pii}>"
+
+
+def _id_change(wave: str, row: Any, delivered: str, new: str, reason: str) -> dict[str, Any]:
+    return {"wave": wave, "row": int(row), "delivered": delivered, "firm_id": new, "reason": reason}
+
+
+def _id_key(v: str) -> str:
+    return (v.lstrip("0") or "0") if v.isdigit() else v.upper()
+
+
+def _match_first_wave(
+    df: pd.DataFrame, first: pd.DataFrame, wave: str, id_col: str
+) -> tuple[pd.DataFrame, list[tuple[Any, str, str, str]]]:
+    """Give ids absent from the first wave that wave's form when only zeros or case differ.
+
+    ``7`` here and ``"007"`` there, or ``"gh01"`` here and ``"GH01"`` there, are one firm when
+    exactly one first-wave id fits and no id of this wave has that form already.
+    """
+    base = set(first[id_col])
+    by_key: dict[str, list[str]] = {}
+    for b in base:
+        by_key.setdefault(_id_key(b), []).append(b)
+    taken = set(df[id_col])
+    ids = df[id_col].copy()
+    changed = []
+    for i, v in df[id_col].items():
+        if v in base:
+            continue
+        fits = by_key.get(_id_key(v), [])
+        if len(fits) == 1 and fits[0] not in taken:
+            ids[i] = fits[0]
+            taken.add(fits[0])
+            changed.append((i, v, fits[0], ID_REASONS["zeros" if v.isdigit() else "case"]))
+    if not changed:
+        return df, []
+    return df.assign(**{id_col: ids}), changed
+
+
+def _check_id_overlap(
+    df: pd.DataFrame, first: pd.DataFrame, wave: str, first_name: str, id_col: str, errors: str
+) -> None:
+    """Refuse (or warn about) a wave whose ids mostly fail to match the first wave's."""
+    unmatched = ~df[id_col].isin(set(first[id_col]))
+    if not len(df) or unmatched.mean() <= ID_MISMATCH_SHARE:
+        return
+    absent = first.loc[~first[id_col].isin(set(df[id_col])), id_col]
+    message = (
+        f"wave {wave!r}: {int(unmatched.sum())} of {len(df)} firm ids are not in the first wave "
+        f"{first_name!r} (here: {_show(df.loc[unmatched, id_col])}; in {first_name!r} but not "
+        f"here: {_show(absent)}). The ids probably changed form between waves (a prefix, a "
+        "different id variable, a re-numbering): fix the file or map the ids, or pass "
+        "errors='flag' to keep them (each is then flagged in panel.issues)"
+    )
+    if errors == "raise":
+        raise IdMismatchError(message)
+    warnings.warn(message, WavesWarning, stacklevel=3)
 
 
 def _frame_of(name: str, source: Any, id_source: str) -> pd.DataFrame:
@@ -319,6 +439,14 @@ def load_waves(
 'sales_followup']
     """
     check_option("errors", errors, ERRORS)
+    for label, value, optional in (
+        ("id_col", id_col, False),
+        ("status_col", status_col, True),
+        ("arm_col", arm_col, True),
+    ):
+        if not (value is None and optional) and (not isinstance(value, str) or not value):
+            what = "a column name" + (" or None" if optional else "")
+            raise TypeError(f"`{label}` must be {what}. You passed: {value!r}.")
     if not isinstance(waves, Mapping) or not waves:
         raise KaizenError("`waves` must be a non-empty dict: wave name -> DataFrame or file path")
     names = list(waves)
@@ -335,6 +463,7 @@ def load_waves(
             )
 
     records: list[dict[str, Any]] = []
+    id_changes: list[dict[str, Any]] = []
     frames: dict[str, pd.DataFrame] = {}
     declared: dict[str, dict[str, str]] = {}
     for name in names:
@@ -345,35 +474,57 @@ def load_waves(
                 f"wave {name!r} has a column named 'wave', which the panel uses for the wave "
                 "name; rename it in the codebook"
             )
+        if df.empty:
+            raise EmptyWaveError(
+                f"wave {name!r} has no rows: every firm would look attrited; deliver its data "
+                "or leave the wave out of `waves`"
+            )
         require_columns(df, [id_col], where=f"wave {name!r} (the id column)")
         df, found = drop_empty_rows(df, name)
         records += found
-        df[id_col] = normalize_ids(df[id_col])
+        if df.empty:
+            raise EmptyWaveError(
+                f"wave {name!r} has only blank rows ({len(found)}): every firm would look "
+                "attrited; deliver its data or leave the wave out of `waves`"
+            )
+        ids, changed = normalize_ids(df[id_col], wave=name)
+        df[id_col] = ids
+        for i, delivered, new, reason in changed:
+            records.append(issue(name, reason, "repaired", firm_id=new, row=int(i), column=id_col))
+            id_changes.append(_id_change(name, i, delivered, new, reason))
         df, found = check_missing_ids(df, name, id_col, errors)
         records += found
         df, found = check_duplicates(df, name, id_col, errors)
         records += found
         frames[name] = df
 
-    as_text = any(not pd.api.types.is_integer_dtype(df[id_col]) for df in frames.values())
-    if as_text:
-        for name, df in frames.items():
-            ids = normalize_ids(df[id_col].map(_id_text)).astype("str")
-            frames[name] = df.assign(**{id_col: ids})
-        for r in records:
-            if r["firm_id"] is not None:
-                r["firm_id"] = _id_text(r["firm_id"])
+    for name in names[1:]:
+        frames[name], found = _match_first_wave(frames[name], frames[names[0]], name, id_col)
+        for i, delivered, new, reason in found:
+            records.append(issue(name, reason, "repaired", firm_id=new, row=int(i), column=id_col))
+            id_changes.append(_id_change(name, i, delivered, new, reason))
+        _check_id_overlap(frames[name], frames[names[0]], name, names[0], id_col, errors)
 
     pii: dict[str, str] = {}
     for name, df in frames.items():
         for column, reason in detect_pii(df, id_col=id_col).items():
             pii.setdefault(column, reason)
             records.append(issue(name, f"direct identifier: {reason}", "flagged", column=column))
+    for name, df in frames.items():
+        skip = [id_col, *pii, *(c for c, t in declared[name].items() if t == "string")]
+        frames[name], found = scrub_values(df, skip=skip)
+        for i, column, what in found:
+            reason = f"personal data where it does not belong: a {what} (value removed)"
+            records.append(
+                issue(name, reason, "coerced", firm_id=df.at[i, id_col], row=int(i), column=column)
+            )
 
     frames, found = harmonize_types(
         frames, id_col=id_col, declared=declared, text_columns=frozenset(pii), errors=errors
     )
     records += found
+    check_value_labels(frames, id_col, frozenset(pii) | {status_col})
+    records += renamed_columns(frames, id_col)
 
     has_status = status_col is not None and any(status_col in df for df in frames.values())
     if has_status:
@@ -411,4 +562,60 @@ def load_waves(
         _issues=issues,
         pii_columns=tuple(pii),
         codebook=cb,
+        _id_changes=pd.DataFrame(id_changes, columns=list(ID_CHANGE_COLUMNS)),
     )
+
+
+PanelOrFrame = TypeVar("PanelOrFrame", Panel, pd.DataFrame)
+
+
+def deidentify(
+    data: PanelOrFrame,
+    *,
+    salt: str,
+    id_col: str = "firm_id",
+    drop: str | Sequence[str] | None = None,
+) -> PanelOrFrame:
+    """Return a copy with identifier columns removed and firm ids replaced by salted hashes.
+
+    Parameters
+    ----------
+    data : Panel or pandas.DataFrame
+        A panel from :func:`load_waves` or one table. Not modified.
+    salt : str
+        Secret string mixed into the hash; the same salt gives the same hashed id in every wave
+        and every call, so de-identified waves still link.
+    id_col : str
+        Firm id column (for a ``Panel``, its own id column is used).
+    drop : str or sequence of str, optional
+        Further columns to remove, besides those flagged by :func:`detect_pii` (and, for a panel,
+        ``panel.pii_columns``).
+
+    Returns
+    -------
+    Panel or pandas.DataFrame
+        Same type as ``data``. A panel's ``issues`` get hashed firm ids too, and its
+        ``pii_columns`` become empty.
+
+    Raises
+    ------
+    MissingColumnError
+        If ``id_col`` or a column of ``drop`` is absent.
+
+    See Also
+    --------
+    Panel.deidentify, detect_pii, write_table
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"firm_id": ["GH0001"], "owner_name": ["Ama"], "sales": [10.0]})
+    >>> out = deidentify(df, salt="s3cret")
+    >>> list(out.columns), out["firm_id"].str.len().item()
+    (['firm_id', 'sales'], 16)
+    """
+    if isinstance(data, Panel):
+        return data.deidentify(salt=salt, drop=drop)
+    if not isinstance(data, pd.DataFrame):
+        raise KaizenError(f"deidentify expects a Panel or a DataFrame, not {type(data).__name__}")
+    return deidentify_frame(data, salt=salt, id_col=id_col, drop=as_list(drop))

@@ -3,6 +3,9 @@
 Survey files carry owners' names, phone numbers, e-mail addresses and GPS points. The loader
 flags such columns (by name and by the look of their values); :func:`deidentify` drops them and
 replaces firm ids by salted hashes; :func:`kaizen_eval.write_table` refuses to write them.
+
+This module knows tables only; :func:`kaizen_eval.deidentify` (in ``waves.panel``) handles a
+``Panel`` and calls :func:`deidentify_frame` for a table, so no import runs back to the panel.
 """
 
 from __future__ import annotations
@@ -10,16 +13,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, as_list, require_columns
-
-if TYPE_CHECKING:
-    from kaizen_eval.waves.panel import Panel
-
-PanelOrFrame = TypeVar("PanelOrFrame", "Panel", pd.DataFrame)
+from kaizen_eval._validation import KaizenError, require_columns
 
 #: Name tokens (words of a column name split on non-alphanumerics) that mark an identifier.
 NAME_TOKENS: dict[str, str] = {
@@ -78,8 +76,10 @@ NOT_A_PERSON = frozenset(
     )
 )
 
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 _PHONE = re.compile(r"^\+?[\d\s\-().]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_GPS = re.compile(r"^\(?\s*[+-]?\d{1,3}\.\d{4,}\s*[,;/ ]\s*[+-]?\d{1,3}\.\d{4,}\s*\)?$")
 
 #: Share of a text column's non-missing values that must look like phone numbers or e-mail
 #: addresses for the column to be flagged by its values.
@@ -91,8 +91,43 @@ def _looks_like_phone(text: str) -> bool:
     if not _PHONE.match(text):
         return False
     digits = sum(ch.isdigit() for ch in text)
+    if not 9 <= digits <= 15:
+        return False
+    # a plain number (1234567.89, -1234567890) is an amount; 0244123456 is a phone number
+    if _PLAIN_NUMBER.fullmatch(text) and not re.fullmatch(r"0\d+", text):
+        return False
     # a leading "+" or "0", or separators, tell a phone number from a plain large number
-    return 9 <= digits <= 15 and (text[0] in "+0" or any(ch in text for ch in " -()."))
+    return text[0] in "+0" or any(ch in text for ch in " -()")
+
+
+def looks_personal(text: str) -> str | None:
+    """Return what a single value looks like ("phone number", "e-mail address"), else None.
+
+    Examples
+    --------
+    >>> looks_personal("0244 123 456"), looks_personal("5.60370, -0.18700"), looks_personal("1200")
+    ('phone number', 'GPS location', None)
+    """
+    if _looks_like_phone(text):
+        return "phone number"
+    if _EMAIL.match(text.strip()):
+        return "e-mail address"
+    if _GPS.match(text.strip()):
+        return "GPS location"
+    return None
+
+
+def mask(value: Any, what: str | None = None) -> str:
+    """Return the placeholder shown instead of a personal value in messages and issue logs.
+
+    Examples
+    --------
+    >>> mask("0244 123 456"), mask("Ama Mensah", "person name")
+    ('<masked phone number>', '<masked person name>')
+    """
+    if what is None:
+        what = looks_personal(value) if isinstance(value, str) else None
+    return f"<masked {what or 'value'}>"
 
 
 def _reason_from_name(column: str) -> str | None:
@@ -115,14 +150,19 @@ def _reason_from_values(values: pd.Series) -> str | None:
         values = values.astype(object)
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
         return None
-    text = values.dropna()
-    text = text[[isinstance(v, str) for v in text]]
+    present = values.dropna()
+    text = present[[isinstance(v, str) for v in present]]
     if text.empty:
         return None
-    if text.map(_looks_like_phone).mean() >= VALUE_SHARE:
-        return "values look like phone numbers"
-    if text.map(lambda v: bool(_EMAIL.match(v.strip()))).mean() >= VALUE_SHARE:
-        return "values look like e-mail addresses"
+    # shares of all non-missing values: one phone number among numbers flags the value, not
+    # the column (see scrub_values)
+    for test, what in (
+        (_looks_like_phone, "phone numbers"),
+        (lambda v: bool(_EMAIL.match(v.strip())), "e-mail addresses"),
+        (lambda v: bool(_GPS.match(v.strip())), "GPS locations"),
+    ):
+        if text.map(test).sum() >= VALUE_SHARE * len(present):
+            return f"values look like {what}"
     return None
 
 
@@ -282,63 +322,65 @@ def refuse_pii(
         )
 
 
-def deidentify(
-    data: PanelOrFrame,
-    *,
-    salt: str,
-    id_col: str = "firm_id",
-    drop: str | Sequence[str] | None = None,
-) -> PanelOrFrame:
-    """Return a copy with identifier columns removed and firm ids replaced by salted hashes.
+def scrub_values(
+    df: pd.DataFrame, *, skip: Sequence[str] = ()
+) -> tuple[pd.DataFrame, list[tuple[Any, str, str]]]:
+    """Set single personal values in columns that are not flagged to missing.
 
-    Parameters
-    ----------
-    data : Panel or pandas.DataFrame
-        A panel from :func:`load_waves` or one table. Not modified.
-    salt : str
-        Secret string mixed into the hash; the same salt gives the same hashed id in every wave
-        and every call, so de-identified waves still link.
-    id_col : str
-        Firm id column (for a ``Panel``, its own id column is used).
-    drop : str or sequence of str, optional
-        Further columns to remove, besides those flagged by :func:`detect_pii` (and, for a panel,
-        ``panel.pii_columns``).
+    A phone number, e-mail address or GPS point typed into ``sales`` makes neither the column
+    personal nor the value a number: the value is removed (the column is kept), and the caller
+    reports ``(index, column, what)`` without the value.
 
-    Returns
-    -------
-    Panel or pandas.DataFrame
-        Same type as ``data``. A panel's ``issues`` get hashed firm ids too, and its
-        ``pii_columns`` become empty.
-
-    Raises
-    ------
-    MissingColumnError
-        If ``id_col`` or a column of ``drop`` is absent.
-
-    See Also
+    Examples
     --------
-    detect_pii, write_table
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"sales": [1200, "0244 123 456", "800"]})
+    >>> out, found = scrub_values(df)
+    >>> out["sales"].tolist(), found
+    ([1200, None, '800'], [(1, 'sales', 'phone number')])
+    """
+    out = df
+    found: list[tuple[Any, str, str]] = []
+    for column in df.columns:
+        values = df[column]
+        if column in skip or pd.api.types.is_numeric_dtype(values):
+            continue
+        if pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        kinds = values.astype(object).map(
+            lambda v: looks_personal(v) if isinstance(v, str) else None
+        )
+        hit = kinds.notna()
+        if not hit.any():
+            continue
+        if out is df:
+            out = df.copy()
+        cleaned = values.astype(object).copy()
+        cleaned[hit] = None
+        out[column] = cleaned
+        found += [(i, str(column), str(kinds[i])) for i in values.index[hit]]
+    return out, found
+
+
+def deidentify_frame(
+    df: pd.DataFrame, *, salt: str, id_col: str, drop: Sequence[str]
+) -> pd.DataFrame:
+    """Drop flagged columns and ``drop`` from one table and hash its firm ids (a new frame).
+
+    The table half of :func:`kaizen_eval.deidentify`.
 
     Examples
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"firm_id": ["GH0001"], "owner_name": ["Ama"], "sales": [10.0]})
-    >>> out = deidentify(df, salt="s3cret")
-    >>> list(out.columns), out["firm_id"].str.len().item()
-    (['firm_id', 'sales'], 16)
+    >>> list(deidentify_frame(df, salt="s3cret", id_col="firm_id", drop=()).columns)
+    ['firm_id', 'sales']
     """
-    from kaizen_eval.waves.panel import Panel
-
-    extra = as_list(drop)
-    if isinstance(data, Panel):
-        return data._deidentified(salt=salt, drop=extra)
-    if not isinstance(data, pd.DataFrame):
-        raise KaizenError(f"deidentify expects a Panel or a DataFrame, not {type(data).__name__}")
-    require_columns(data, [id_col], where="the data to de-identify")
-    require_columns(data, extra, where="the data to de-identify")
-    remove_set = set(flagged_columns(data, id_col=id_col)) | set(extra)
-    remove = [c for c in data.columns if c in remove_set]
-    out = data.drop(columns=remove)
+    require_columns(df, [id_col], where="the data to de-identify")
+    require_columns(df, list(drop), where="the data to de-identify")
+    remove_set = set(flagged_columns(df, id_col=id_col)) | set(drop)
+    remove = [c for c in df.columns if c in remove_set]
+    out = df.drop(columns=remove)
     out[id_col] = hash_ids(out[id_col], salt=salt)
-    out.attrs = {k: v for k, v in data.attrs.items() if k != "pii_columns"}
+    out.attrs = {k: v for k, v in df.attrs.items() if k != "pii_columns"}
     return out

@@ -8,6 +8,7 @@ table until :func:`kaizen_eval.load_waves` resets it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -15,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError
+from kaizen_eval.waves.errors import IdPrecisionError, LabelConflictError
 from kaizen_eval.waves.issues import issue
+from kaizen_eval.waves.pii import looks_personal, mask
 
 Errors = Literal["raise", "flag"]
 ERRORS: tuple[Errors, ...] = ("raise", "flag")
@@ -59,27 +62,90 @@ def _id_text(v: Any) -> str:
     return str(v).strip()
 
 
-def normalize_ids(values: pd.Series) -> pd.Series:
-    """Firm ids as int64 when all are whole numbers, else as stripped text ("" → missing).
+#: Floats above this lose integer digits (2**53): ids stored so cannot be trusted.
+_EXACT_FLOAT = 2**53
+
+_DECIMAL_ZERO = re.compile(r"^(\d+)\.0+$")
+
+#: Reasons recorded when the loader changes a delivered firm id (one issue row per id).
+ID_REASONS = {
+    "space": "firm id repaired: surrounding spaces removed",
+    "decimal": "firm id repaired: '.0' suffix of a number stored as decimal removed",
+    "case": "firm id repaired: matched to the first wave's id written in other letter case",
+    "zeros": "firm id repaired: matched to the first wave's id after leading zeros were lost "
+    "(as Excel or Stata do to numbers)",
+}
+
+
+def id_text(value: Any, *, wave: str = "?", row: Any = None) -> str | None:
+    """One delivered firm id as text (``None`` when missing); numbers keep every digit.
+
+    Raises
+    ------
+    IdPrecisionError
+        If the id is a floating-point number beyond 2**53 (its last digits are already lost).
+
+    Examples
+    --------
+    >>> id_text(7), id_text(7.0), id_text(" A1 "), id_text(None)
+    ('7', '7', ' A1 ', None)
+    """
+    if _is_missing(value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if not np.isfinite(value) or (value.is_integer() and abs(value) >= _EXACT_FLOAT):
+            raise IdPrecisionError(
+                f"wave {wave!r}, row {row}: firm id {value!r} is stored as a floating-point "
+                "number too large to keep every digit (above 2**53, e.g. a 20-digit id read "
+                "as a number); deliver the ids as text (a CSV, or a string column in Stata, "
+                "Excel or parquet)"
+            )
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def normalize_ids(
+    values: pd.Series, *, wave: str = "?"
+) -> tuple[pd.Series, list[tuple[Any, str, str, str]]]:
+    """Firm ids as text, normalized so that the same firm compares equal in every wave.
+
+    Numbers become their digits (``7.0`` → ``"7"``); text is stripped of surrounding spaces and
+    loses a ``.0`` suffix after digits (``"7.0"`` → ``"7"``); empty text is missing. (Letter case
+    and lost leading zeros are matched against the first wave by the loader.)
+    Returns the ids (object dtype, same index) and, for every id that changed as text,
+    ``(index, delivered, normalized, reason)`` so that the loader can report it.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> normalize_ids(pd.Series([1.0, 2.0])).tolist(), normalize_ids(pd.Series([" A1", 7])).tolist()
-    ([1, 2], ['A1', '7'])
+    >>> ids, changed = normalize_ids(pd.Series([1.0, " a1", "7.0"]))
+    >>> ids.tolist(), [c[3].split(": ")[1] for c in changed]
+    (['1', 'a1', '7'], ['surrounding spaces removed', "'.0' suffix of a number stored as \
+decimal removed"])
     """
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        values = values.astype(object)
-    nonmissing = values.dropna()
-    numeric = nonmissing.map(
-        lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
-    ).all()
-    if numeric and nonmissing.map(lambda v: float(v).is_integer()).all():
-        if values.isna().any():
-            return values.astype("Int64")
-        return values.astype("int64")
-    out = values.map(lambda v: None if _is_missing(v) else _id_text(v)).astype(object)
-    return out.where(out != "", None)
+    out: dict[Any, str | None] = {}
+    changed: list[tuple[Any, str, str, str]] = []
+    for i, v in values.items():
+        text = id_text(v, wave=wave, row=i)
+        if text is None:
+            out[i] = None
+            continue
+        new, why = text.strip(), ""
+        if new != text:
+            why = why or "space"
+        m = _DECIMAL_ZERO.match(new)
+        if m and isinstance(v, str):
+            new, why = m.group(1), why or "decimal"
+        out[i] = new or None
+        if why and new:
+            changed.append((i, str(v), new, ID_REASONS[why]))
+    series = pd.Series(out, index=values.index, dtype=object, name=values.name)
+    return series, changed
 
 
 def check_missing_ids(
@@ -167,14 +233,70 @@ def kind_of(values: pd.Series) -> Kind:
     return "other"
 
 
-def _parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Numbers parsed from ``values`` (blank text is missing) and the mask of unparseable ones."""
+def safe_value(value: Any) -> str:
+    """Return ``value`` as shown in messages, masking what looks like personal data.
+
+    A phone number or e-mail address typed in the wrong column is masked (see
+    :func:`kaizen_eval.waves.pii.mask`); anything else is shown as ``repr``.
+
+    Examples
+    --------
+    >>> safe_value("n/a"), safe_value("+233 24 412 3456")
+    ("'n/a'", '<masked phone number>')
+    """
+    if isinstance(value, str) and looks_personal(value):
+        return mask(value)
+    return repr(value)
+
+
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+#: Share of a text column's non-missing values (over all waves) that must read as numbers for
+#: the loader to treat the column as numeric (the rest are then errors or coerced values).
+NUMERIC_TEXT_SHARE = 0.5
+
+
+def _clean_number(v: Any) -> Any:
+    if not isinstance(v, str):
+        return v
+    text = v.strip()
+    if _THOUSANDS.match(text):
+        return text.replace(",", "")
+    return text if _PLAIN_NUMBER.match(text) else v
+
+
+def _parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parse numbers held as text: returns the numbers, the unparseable and the repaired masks.
+
+    Blank text is missing. Unambiguous repairs are made and marked: surrounding spaces
+    (``" 12 "``) and thousands separators (``"1,200"``, only in groups of three digits). Text
+    that is not a plain number (``"n/a"``, ``"-"``, ``"12,5"``, ``"inf"``) is unparseable.
+    """
     obj = values.astype(object)
-    obj = obj.map(lambda v: v.strip() if isinstance(v, str) else v)
-    obj = obj.where(obj != "", None)
-    parsed = pd.to_numeric(obj, errors="coerce")
+    obj = obj.where(~obj.map(lambda v: isinstance(v, str) and not v.strip()), None)
+    clean = obj.map(_clean_number)
+    is_text = clean.map(lambda v: isinstance(v, str))
+    plain = clean.map(lambda v: isinstance(v, str) and bool(_PLAIN_NUMBER.match(v)))
+    parsed = pd.to_numeric(clean.where(~is_text | plain, None), errors="coerce")
     bad = obj.notna() & parsed.isna()
-    return parsed, bad
+    repaired = obj.map(lambda v: isinstance(v, str)) & (clean != obj) & ~bad
+    return parsed, bad, repaired
+
+
+def _looks_numeric(present: Mapping[str, pd.Series]) -> bool:
+    """Whether a column that is text in every wave holds numbers (``"1,200"``, ``" 12 "``).
+
+    Codes with leading zeros (``"007"``) keep the column as text.
+    """
+    values = pd.concat([s.astype(object) for s in present.values()], ignore_index=True)
+    values = values[values.map(lambda v: isinstance(v, str) and bool(v.strip()))]
+    if values.empty:
+        return False
+    cleaned = values.map(_clean_number)
+    ok = cleaned.map(lambda v: bool(_PLAIN_NUMBER.match(v)))
+    zeros = cleaned[ok].map(lambda v: len(v) > 1 and v.lstrip("+-")[:1] == "0" and "." not in v)
+    return bool(ok.mean() >= NUMERIC_TEXT_SHARE and not zeros.any())
 
 
 def _to_text(values: pd.Series) -> pd.Series:
@@ -216,7 +338,28 @@ def harmonize_types(
             )
         real = {w: k for w, k in kinds.items() if k != "empty"}
         out.update(_numeric_dtypes(out, column, [w for w, k in kinds.items() if k == "numeric"]))
-        if len(set(real.values())) <= 1 and not wanted and "mixed" not in real.values():
+        as_numbers = (
+            not wanted
+            and column not in text_columns
+            and set(real.values()) == {"string"}
+            and _looks_numeric({w: present[w] for w in real})
+        )
+        if as_numbers:
+            for w in real:
+                records.append(
+                    issue(
+                        w,
+                        "text column read as numbers (most values are numbers written as text)",
+                        "flagged",
+                        column=column,
+                    )
+                )
+        if (
+            not as_numbers
+            and len(set(real.values())) <= 1
+            and not wanted
+            and "mixed" not in real.values()
+        ):
             continue
         if "datetime" in real.values() and len(set(real.values())) > 1:
             raise KaizenError(_type_message(column, real))
@@ -224,13 +367,25 @@ def harmonize_types(
             for w in present:
                 out[w] = out[w].assign(**{column: _to_text(out[w][column])})
             continue
-        numeric = wanted == {"numeric"} or {"numeric", "mixed"} & set(real.values())
+        numeric = wanted == {"numeric"} or {"numeric", "mixed"} & set(real.values()) or as_numbers
         if not numeric:
             continue
         for w, series in present.items():
             if kinds[w] == "numeric":
                 continue
-            parsed, bad = _parse_numbers(series)
+            parsed, bad, repaired = _parse_numbers(series)
+            for i in series.index[repaired]:
+                records.append(
+                    issue(
+                        w,
+                        "number written as text read as a number (spaces or thousands "
+                        "separators removed)",
+                        "repaired",
+                        firm_id=out[w].at[i, id_col],
+                        row=int(i),
+                        column=column,
+                    )
+                )
             if (
                 bad.any()
                 and (~bad & series.notna()).sum() == 0
@@ -240,11 +395,17 @@ def harmonize_types(
                 raise KaizenError(_type_message(column, real))
             if bad.any():
                 firms = out[w].loc[bad, id_col]
-                examples = list(pd.unique(series[bad]))
+                examples = [safe_value(v) for v in pd.unique(series[bad])]
+                comma = any(
+                    isinstance(v, str) and re.fullmatch(r"[+-]?\d+,\d{1,2}|\d+,\d{4,}", v.strip())
+                    for v in series[bad]
+                )
+                hint = " (a decimal comma is ambiguous: write '12.5')" if comma else ""
                 if errors == "raise":
                     raise KaizenError(
                         f"wave {w!r}, column {column!r}: {int(bad.sum())} value(s) are not "
-                        f"numbers ({_show(examples)}) for firm(s) {_show(firms)}; recode them in "
+                        f"numbers ({', '.join(dict.fromkeys(examples))}){hint} for firm(s) "
+                        f"{_show(firms)}; recode them in "
                         "the codebook, or pass errors='flag' to set them to missing (listed in "
                         "panel.issues)"
                     )
@@ -252,7 +413,7 @@ def harmonize_types(
                     records.append(
                         issue(
                             w,
-                            f"not a number: {series[i]!r}",
+                            f"not a number: {safe_value(series[i])}",
                             "coerced",
                             firm_id=out[w].at[i, id_col],
                             row=int(i),
@@ -321,3 +482,112 @@ def check_status(df: pd.DataFrame, wave: str, id_col: str, status_col: str) -> l
             issue(wave, reason, "flagged", firm_id=df.at[i, id_col], row=int(i), column=status_col)
         )
     return records
+
+
+#: Name similarity (difflib ratio, after lower-casing and dropping punctuation) above which two
+#: columns, each present in waves the other is absent from, look like one variable renamed.
+TWIN_SIMILARITY = 0.85
+
+
+def _compact(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def renamed_columns(frames: Mapping[str, pd.DataFrame], id_col: str) -> list[dict[str, Any]]:
+    """Flag pairs of columns that look like one variable renamed between waves.
+
+    Two columns are twins when no wave has both, and their names are equal up to case and
+    punctuation or nearly equal (``employees``/``employes``). Each gets a ``"flagged"`` issue in
+    every wave it is in, naming its twin: map them to one name with a codebook.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frames = {"b": pd.DataFrame({"firm_id": ["A"], "Employees": [3]}),
+    ...           "f": pd.DataFrame({"firm_id": ["A"], "employees": [4]})}
+    >>> [r["column"] for r in renamed_columns(frames, "firm_id")]
+    ['Employees', 'employees']
+    """
+    import difflib
+
+    where: dict[str, list[str]] = {}
+    for w, df in frames.items():
+        for c in df.columns:
+            if c != id_col:
+                where.setdefault(c, []).append(w)
+    partial = [c for c, ws in where.items() if len(ws) < len(frames)]
+    records = []
+    for k, a in enumerate(partial):
+        for b in partial[k + 1 :]:
+            if set(where[a]) & set(where[b]):
+                continue
+            ca, cb = _compact(a), _compact(b)
+            close = ca == cb or difflib.SequenceMatcher(None, ca, cb).ratio() >= TWIN_SIMILARITY
+            if not close:
+                continue
+            for col, twin in ((a, b), (b, a)):
+                for w in where[col]:
+                    reason = (
+                        f"column looks like {twin!r} of wave(s) {', '.join(map(repr, where[twin]))}"
+                        " renamed: map both to one name with a codebook"
+                    )
+                    records.append(issue(w, reason, "flagged", column=col))
+    return records
+
+
+#: Text columns with at most this many distinct values are compared as answer labels.
+MAX_LABELS = 30
+
+
+def check_value_labels(
+    frames: Mapping[str, pd.DataFrame], id_col: str, skip: frozenset[str]
+) -> None:
+    """Refuse answer labels that spell the same answer differently across waves.
+
+    ``"F"`` in one wave and ``"Female"`` in another (Stata value labels that changed, or a
+    re-keyed questionnaire) would make two answers of one; so would ``"female"`` and
+    ``"Female"``. A label equal up to case to, or an abbreviation (at most three letters,
+    a prefix) of, a label found only in another wave is a
+    :class:`~kaizen_eval.waves.errors.LabelConflictError`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frames = {"b": pd.DataFrame({"firm_id": ["A", "B"], "sex": ["F", "M"]}),
+    ...           "f": pd.DataFrame({"firm_id": ["A", "B"], "sex": ["Female", "Male"]})}
+    >>> check_value_labels(frames, "firm_id", frozenset())
+    Traceback (most recent call last):
+    ...
+    kaizen_eval.waves.errors.LabelConflictError: column 'sex' spells the same answers ...
+    """
+    columns = dict.fromkeys(c for df in frames.values() for c in df.columns)
+    for column in columns:
+        if column == id_col or column in skip:
+            continue
+        labels = {}
+        for w, df in frames.items():
+            if column not in df.columns or kind_of(df[column]) != "string":
+                continue
+            values = set(df[column].dropna().astype(str))
+            if 0 < len(values) <= MAX_LABELS:
+                labels[w] = values
+        if len(labels) < 2:
+            continue
+        every = set().union(*labels.values())
+        pairs = []
+        for w, values in labels.items():
+            others = set().union(*(v for o, v in labels.items() if o != w))
+            for u in sorted(values - others):
+                for v in sorted(others - values):
+                    lu, lv = u.strip().lower(), v.strip().lower()
+                    short, long = sorted((lu, lv), key=len)
+                    if short and (lu == lv or (len(short) <= 3 and long.startswith(short))):
+                        pairs.append((u, w, v))
+        if pairs and len(every) > 1:
+            u, w, v = pairs[0]
+            shown = "; ".join(f"{a!r} (wave {x!r}) vs {b!r}" for a, x, b in pairs[:_SHOW])
+            raise LabelConflictError(
+                f"column {column!r} spells the same answers differently across waves: {shown}. "
+                "Harmonize the labels with a codebook recode (e.g. "
+                f'{{"{u}": "{v}"}} for wave {w!r})'
+            )
