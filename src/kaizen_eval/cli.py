@@ -66,7 +66,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     trial = synthetic.simulate_trial(args.site, n_firms=args.n_firms, seed=args.seed)
     out = Path(args.out)
-    trial.write(out)
+    trial.write(out, overwrite=args.force, flag="--force")
     _emit(
         args,
         {"site": args.site, "seed": args.seed, "out": out, "truth": trial.truth},
@@ -264,6 +264,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.add_argument("--n-firms", type=int, default=None)
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--force", action="store_true", help="replace an existing trial folder")
     s.set_defaults(handler=_cmd_simulate)
 
     e = add("estimate", "estimate an ITT, LATE or ATT from one data file")

@@ -22,7 +22,7 @@ def regenerate(directory: str | Path) -> dict[str, dict[str, Path]]:
     Parameters
     ----------
     directory : str or pathlib.Path
-        Usually ``data/synthetic`` of the repository.
+        Usually ``data/synthetic`` of the repository; each site's folder is replaced.
 
     Returns
     -------
@@ -38,5 +38,6 @@ def regenerate(directory: str | Path) -> dict[str, dict[str, Path]]:
     """
     root = Path(directory)
     return {
-        site: simulate_trial(site, seed=BUNDLED_SEEDS[site]).write(root / site) for site in SITES
+        site: simulate_trial(site, seed=BUNDLED_SEEDS[site]).write(root / site, overwrite=True)
+        for site in SITES
     }

@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from kaizen_eval._atomic import atomic_folder
 from kaizen_eval.waves.io import write_table
 
 
@@ -93,7 +94,9 @@ class Trial:
             wave=wave,
         )
 
-    def write(self, directory: str | Path) -> dict[str, Path]:
+    def write(
+        self, directory: str | Path, *, overwrite: bool = False, flag: str = "overwrite=True"
+    ) -> dict[str, Path]:
         """Write the trial as a survey team's delivery plus its truth.
 
         Files: ``<wave>.parquet`` per wave, ``truth.json``, ``meta.json`` (site, seed, n_firms,
@@ -103,7 +106,12 @@ class Trial:
         Parameters
         ----------
         directory : str or pathlib.Path
-            Created if needed; existing files of the same names are overwritten.
+            Created if needed. It is built aside and renamed into place once every file is
+            written, so an interrupted write never leaves a partial trial.
+        overwrite : bool, default False
+            Replace an existing non-empty folder; otherwise it is an ``OutputExistsError``.
+        flag : str
+            How the caller spells "overwrite" in that error (``"--force"`` on the command line).
 
         Returns
         -------
@@ -119,21 +127,7 @@ class Trial:
         ['baseline.parquet', 'codebook.csv', 'exchange_rates.csv']
         """
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
         written: dict[str, Path] = {}
-        for wave, df in self.waves.items():
-            path = out / f"{wave}.parquet"
-            # synthetic baselines legitimately hold (fake) personal data
-            write_table(df, path, allow_pii=True)
-            written[path.name] = path
-        # the codebook's "name" column holds variable names, not people's names
-        for name, table, allow in (
-            ("codebook.csv", self.codebook, ["name"]),
-            ("exchange_rates.csv", self.exchange_rates, []),
-            ("items.csv", self.items, []),
-        ):
-            write_table(table, out / name, allow_pii=allow)
-            written[name] = out / name
         meta = {
             "site": self.site,
             "seed": self.seed,
@@ -141,7 +135,21 @@ class Trial:
             "spillover": self.spillover,
             "waves": list(self.waves),
         }
-        for name, obj in (("truth.json", dict(self.truth)), ("meta.json", meta)):
-            (out / name).write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
-            written[name] = out / name
+        with atomic_folder(out, overwrite=overwrite, flag=flag) as tmp:
+            for wave, df in self.waves.items():
+                name = f"{wave}.parquet"
+                # synthetic baselines legitimately hold (fake) personal data
+                write_table(df, tmp / name, allow_pii=True)
+                written[name] = out / name
+            # the codebook's "name" column holds variable names, not people's names
+            for name, table, allow in (
+                ("codebook.csv", self.codebook, ["name"]),
+                ("exchange_rates.csv", self.exchange_rates, []),
+                ("items.csv", self.items, []),
+            ):
+                write_table(table, tmp / name, allow_pii=allow)
+                written[name] = out / name
+            for name, obj in (("truth.json", dict(self.truth)), ("meta.json", meta)):
+                (tmp / name).write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+                written[name] = out / name
         return written

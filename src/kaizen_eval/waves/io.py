@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kaizen_eval._atomic import atomic_file
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.waves.pii import looks_personal, refuse_pii
 from kaizen_eval.waves.validate import id_text
@@ -168,12 +169,15 @@ def write_table(
     *,
     allow_pii: bool | Sequence[str] = False,
     id_col: str | None = "firm_id",
+    overwrite: bool = False,
 ) -> Path:
     """Write a table to ``.parquet`` or ``.csv``, refusing columns that identify people.
 
     Every table writer in kaizen_eval goes through this function (writers of other formats call
     :func:`refuse_pii`). A column is refused when :func:`detect_pii` flags it now or the loader
-    flagged it earlier (``df.attrs["pii_columns"]``). Parent directories are created.
+    flagged it earlier (``df.attrs["pii_columns"]``). Parent directories are created. The file is
+    written to a temporary sibling and renamed into place, so a reader never sees half a table,
+    and an existing file is replaced only when asked (``overwrite=True``).
 
     Parameters
     ----------
@@ -185,6 +189,8 @@ def write_table(
         ``True`` writes flagged columns anyway; a list allows just those columns.
     id_col : str, optional
         The firm id column, which is never flagged (hash it with :func:`deidentify`).
+    overwrite : bool, default False
+        Replace an existing file; otherwise an existing ``path`` is an ``OutputExistsError``.
 
     Returns
     -------
@@ -194,8 +200,9 @@ def write_table(
     Raises
     ------
     KaizenError
-        If flagged identifier columns would be written (the message names them), or the suffix
-        is not ``.parquet`` or ``.csv``.
+        If flagged identifier columns would be written (the message names them), the suffix
+        is not ``.parquet`` or ``.csv``, or ``path`` exists and ``overwrite`` is false
+        (``kaizen_eval._atomic.OutputExistsError``).
 
     Examples
     --------
@@ -217,9 +224,9 @@ def write_table(
             f"write_table writes {', '.join(WRITE_SUFFIXES)} files"
         )
     refuse_pii(df, allow_pii=allow_pii, id_col=id_col, where=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".parquet":
-        df.to_parquet(path, index=False)
-    else:
-        df.to_csv(path, index=False)
+    with atomic_file(path, overwrite=overwrite) as tmp:
+        if suffix == ".parquet":
+            df.to_parquet(tmp, index=False)
+        else:
+            df.to_csv(tmp, index=False)
     return path

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from kaizen_eval._atomic import atomic_folder
 from kaizen_eval._validation import (
     KaizenError,
     MissingColumnError,
@@ -227,22 +228,26 @@ class Panel:
             self._frames, id_col=self.id_col, status_col=self.status_col, arm=arm
         )
 
-    def write(self, directory: str | os.PathLike[str], *, allow_pii: bool = False) -> Path:
-        """Write ``long.parquet``, ``issues.csv`` and ``panel.json`` (waves, columns) to a folder.
+    def write(
+        self, directory: str | os.PathLike[str], *, allow_pii: bool = False, overwrite: bool = False
+    ) -> Path:
+        """Write the panel (long table, issues, id changes, ``panel.json``) to a folder.
 
-        Writing goes through :func:`write_table`, which refuses identifier columns unless
-        ``allow_pii=True``; de-identify first with :func:`deidentify`.
+        Files: ``long.parquet``, ``issues.csv``, ``id_changes.csv``, ``panel.json``. Writing
+        goes through :func:`write_table`, which refuses identifier columns unless
+        ``allow_pii=True``; de-identify first with :func:`deidentify`. The folder is built aside
+        and renamed into place when every file is written (``panel.json`` last), so a failed or
+        killed write leaves the previous folder, or none, never a mix; an existing non-empty
+        folder is replaced only with ``overwrite=True`` (else ``OutputExistsError``).
 
         Examples
         --------
         >>> import pandas as pd, tempfile
         >>> p = load_waves({"baseline": pd.DataFrame({"firm_id": ["A"], "sales": [1.0]})})
         >>> sorted(f.name for f in p.write(tempfile.mkdtemp()).iterdir())
-        ['issues.csv', 'long.parquet', 'panel.json']
+        ['id_changes.csv', 'issues.csv', 'long.parquet', 'panel.json']
         """
         directory = Path(directory)
-        write_table(self.long, directory / "long.parquet", allow_pii=allow_pii, id_col=self.id_col)
-        write_table(self.issues, directory / "issues.csv", allow_pii=allow_pii, id_col="firm_id")
         meta = {
             "waves": list(self.waves),
             "id_col": self.id_col,
@@ -250,7 +255,11 @@ class Panel:
             "arm_col": self.arm_col,
             "pii_columns": list(self.pii_columns),
         }
-        (directory / "panel.json").write_text(json.dumps(meta, indent=2) + "\n")
+        with atomic_folder(directory, overwrite=overwrite) as tmp:
+            write_table(self.long, tmp / "long.parquet", allow_pii=allow_pii, id_col=self.id_col)
+            write_table(self.issues, tmp / "issues.csv", allow_pii=allow_pii, id_col="firm_id")
+            write_table(self.id_changes, tmp / "id_changes.csv", allow_pii=allow_pii)
+            (tmp / "panel.json").write_text(json.dumps(meta, indent=2) + "\n")
         return directory
 
     def deidentify(self, *, salt: str, drop: str | Sequence[str] | None = None) -> Panel:
