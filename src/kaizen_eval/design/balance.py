@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from kaizen_eval._core.covariance import check_se_type
+from kaizen_eval._core.linear import LinearFit, fit_ols
+from kaizen_eval._core.wald import wald_test
 from kaizen_eval._validation import KaizenError, as_list, require_columns
-from kaizen_eval.estimate.covariance import check_se_type
-from kaizen_eval.estimate.linear import LinearFit, fit_ols, wald_test
 
 TABLE_COLUMNS = (
     "n",

@@ -17,13 +17,13 @@ take up), ``y_i = τ T_i + b x_i + u_c + e_i``, ``x_i ~ N(0, 1)`` with ``b = σ 
 ``onsite`` of the factorial design has no effect; it is in the regression, as in the analysis
 of the factorial trials. With ``π = 1`` the estimand is the ITT (``= τ``), estimated by OLS;
 with ``π < 1`` it is the LATE (``= τ``), estimated by 2SLS with ``T`` instrumented by ``Z``
-(:func:`kaizen_eval.estimate.linear.fit_2sls`). Both regressions include the covariate ``x``
+(:func:`kaizen_eval._core.linear.fit_2sls`). Both regressions include the covariate ``x``
 when ``r2 > 0`` (ANCOVA) and strata fixed effects when ``strata > 1``; the covariance is HC2
 (CR1 by cluster when ``cluster_size > 1``).
 
 The replications of a grid point are fitted in blocks, OLS by
-:class:`~kaizen_eval.design._batch_ols.BatchOLS` and the just-identified 2SLS by
-:class:`~kaizen_eval.design._batch_iv.Batch2SLS` (batched normal equations and sandwiches),
+:class:`~kaizen_eval._core.batch_ols.BatchOLS` and the just-identified 2SLS by
+:class:`~kaizen_eval._core.batch_iv.Batch2SLS` (batched normal equations and sandwiches),
 equal to one ``fit_ols`` / ``fit_2sls`` per replication up to rounding (tested to 1e-10) and
 identical whatever the block size. A replication the batch flags (nobody took up, a collinear
 draw) is refitted with ``fit_ols`` / ``fit_2sls``, so one that cannot be fitted raises their
@@ -45,14 +45,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from kaizen_eval._core.batch_iv import Batch2SLS
+from kaizen_eval._core.batch_ols import BatchOLS
+from kaizen_eval._core.linear import fit_2sls, fit_ols
 from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError, check_option
-from kaizen_eval.design._batch_iv import Batch2SLS
-from kaizen_eval.design._batch_ols import BatchOLS
 from kaizen_eval.design.assignment import assign
 from kaizen_eval.design.simulate import _block_size
 from kaizen_eval.design.stages import Stage
-from kaizen_eval.estimate.linear import fit_2sls, fit_ols
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -121,8 +121,8 @@ def _replications(
 
     Blocks of ``block`` replications (default
     :func:`~kaizen_eval.design.simulate._block_size`) are fitted at once: the ITT by
-    :class:`~kaizen_eval.design._batch_ols.BatchOLS`, the LATE by
-    :class:`~kaizen_eval.design._batch_iv.Batch2SLS`, equal to one ``fit_ols`` / ``fit_2sls``
+    :class:`~kaizen_eval._core.batch_ols.BatchOLS`, the LATE by
+    :class:`~kaizen_eval._core.batch_iv.Batch2SLS`, equal to one ``fit_ols`` / ``fit_2sls``
     per replication up to rounding and identical whatever the block size. Replications the
     batch flags (nobody took up, a collinear draw, a degenerate variance) are refitted one by
     one with ``fit_ols`` / ``fit_2sls``, so they fit, or fail with their error, as before. The

@@ -8,7 +8,7 @@ covered. This is the check for designs the analytic :func:`kaizen_eval.mde` does
 factorial arms and their interaction, re-randomization, few clusters.
 
 The regressions of a block of replications are fitted at once
-(:class:`~kaizen_eval.design._batch_ols.BatchOLS`: within-stratum demeaning, batched normal
+(:class:`~kaizen_eval._core.batch_ols.BatchOLS`: within-stratum demeaning, batched normal
 equations and sandwiches), equal to one ``fit_ols`` per replication up to rounding (tested to
 1e-10) and identical whatever the block size. CR2 (a matrix square root per cluster and
 replication), and any replication that may be rank deficient or degenerate, are fitted one by
@@ -33,12 +33,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from kaizen_eval._core.batch_ols import BATCH_SE_TYPES, BatchOLS
+from kaizen_eval._core.covariance import check_se_type
+from kaizen_eval._core.linear import fit_ols
 from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.design._batch_ols import BATCH_SE_TYPES, BatchOLS
 from kaizen_eval.design.assignment import Assignment
-from kaizen_eval.estimate.covariance import check_se_type
-from kaizen_eval.estimate.linear import fit_ols
 
 SIMULATION_COLUMNS = (
     "effect",
@@ -245,9 +245,9 @@ def _simulated_estimates(
     """Estimates, standard errors and degrees of freedom of every replication, and the se type.
 
     The arrays have shape ``(sims, len(terms))``. Blocks of ``block`` replications (default
-    :func:`_block_size`) are fitted at once by :class:`~kaizen_eval.design._batch_ols.BatchOLS`;
+    :func:`_block_size`) are fitted at once by :class:`~kaizen_eval._core.batch_ols.BatchOLS`;
     CR2, and any replication the batch flags as possibly rank deficient or degenerate, are
-    fitted one by one with :func:`~kaizen_eval.estimate.linear.fit_ols`. The random streams are
+    fitted one by one with :func:`~kaizen_eval._core.linear.fit_ols`. The random streams are
     those of the former one-fit-per-replication loop: the assignments come from one
     :meth:`Assignment.redraw_many`, then the outcome generator draws ``x``, ``u``, ``e``
     replication after replication.

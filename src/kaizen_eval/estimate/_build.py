@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.linear import LinearFit
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.estimate.linear import LinearFit
 from kaizen_eval.estimate.result import Estimate
 
 SE_NOTES = {

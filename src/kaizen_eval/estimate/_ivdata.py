@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.covariance import check_se_type
 from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._build import check_varies
 from kaizen_eval.estimate._frame import estimation_sample, fe_codes, numeric_column
-from kaizen_eval.estimate.covariance import check_se_type
 from kaizen_eval.estimate.itt import covariate_block
 
 

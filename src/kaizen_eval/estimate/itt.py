@@ -7,6 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.covariance import check_se_type
+from kaizen_eval._core.linear import fit_ols
+from kaizen_eval._core.wald import wald_test
 from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._build import check_varies, weighted_mean, wrap
 from kaizen_eval.estimate._frame import (
@@ -15,8 +18,6 @@ from kaizen_eval.estimate._frame import (
     fe_codes,
     numeric_column,
 )
-from kaizen_eval.estimate.covariance import check_se_type
-from kaizen_eval.estimate.linear import fit_ols, wald_test
 from kaizen_eval.estimate.result import Estimate
 
 

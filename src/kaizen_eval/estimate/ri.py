@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.absorb import Absorber, factorize
+from kaizen_eval._core.engine import ResamplingEngine, block_rows
+from kaizen_eval._core.linear import check_full_rank
 from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError, as_list, check_count, check_option
 from kaizen_eval.estimate._frame import (
@@ -27,9 +30,6 @@ from kaizen_eval.estimate._frame import (
     fe_codes,
     numeric_column,
 )
-from kaizen_eval.estimate.absorb import Absorber, factorize
-from kaizen_eval.estimate.engine import ResamplingEngine, block_rows
-from kaizen_eval.estimate.linear import check_full_rank
 
 if TYPE_CHECKING:
     from kaizen_eval.estimate.ri_family import RandomizationFamily

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.absorb import factorize
 from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
-from kaizen_eval.estimate.absorb import factorize
 from kaizen_eval.estimate.ri import (
     RandomizationInference,
     _Statistic,

@@ -17,9 +17,9 @@ import pandas as pd
 import scipy.linalg
 from scipy import stats
 
+from kaizen_eval._core.linear import fit_ols
 from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._ivdata import iv_data
-from kaizen_eval.estimate.linear import fit_ols
 
 Pieces = tuple[tuple[float, float], ...]
 
@@ -159,7 +159,7 @@ def reduced_form(
     x : numpy.ndarray, shape (n, p)
         Exogenous regressors (with a constant unless fixed effects are absorbed).
     se, clusters, fixed_effects, weights
-        As in :func:`~kaizen_eval.estimate.linear.fit_ols`.
+        As in :func:`~kaizen_eval._core.linear.fit_ols`.
 
     Returns
     -------
@@ -279,7 +279,7 @@ def anderson_rubin_set(
     x : numpy.ndarray, shape (n, p)
         Exogenous regressors (with a constant unless fixed effects are absorbed).
     se, clusters, fixed_effects, weights
-        As in :func:`~kaizen_eval.estimate.linear.fit_ols`.
+        As in :func:`~kaizen_eval._core.linear.fit_ols`.
     alpha : float
 
     Returns
@@ -293,7 +293,7 @@ def anderson_rubin_set(
     quadratic in ``b``, solved in closed form (``q = F_{1−alpha}(1, df)``, ``df`` the
     instrument coefficient's). With ``k > 1`` the roots of ``det(kF·S(b) − r(b)r(b)ᵀ)``, a
     polynomial of degree ``2k``, split the line; see :func:`solve_line`. The ``df`` are those
-    of :func:`~kaizen_eval.estimate.linear.wald_test` (``N − K``, or ``G − 1`` when clustered),
+    of :func:`~kaizen_eval._core.linear.wald_test` (``N − K``, or ``G − 1`` when clustered),
     as Stata's ``weakiv``.
 
     Examples

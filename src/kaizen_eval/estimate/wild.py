@@ -15,12 +15,12 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.absorb import Absorber, factorize
+from kaizen_eval._core.engine import ResamplingEngine
+from kaizen_eval._core.linear import check_full_rank
 from kaizen_eval._progress import counter
 from kaizen_eval._validation import KaizenError, as_list, check_count, check_option
 from kaizen_eval.estimate._frame import design_columns, estimation_sample, fe_codes, numeric_column
-from kaizen_eval.estimate.absorb import Absorber, factorize
-from kaizen_eval.estimate.engine import ResamplingEngine
-from kaizen_eval.estimate.linear import check_full_rank
 
 WildWeights = Literal["rademacher", "webb"]
 WILD_WEIGHTS: tuple[str, ...] = get_args(WildWeights)
