@@ -51,9 +51,10 @@ class LinearFit:
         CR2 only: the Gram matrices behind the small-sample approximations (used by
         :func:`~kaizen_eval._core.wald.wald_test` with ``test="HTZ"``).
     scores : numpy.ndarray or None, shape (k, m)
-        The meat's scores ``S`` (``m = N``, or ``G`` when clustered; ``None`` for classical):
-        ``vcov = c · B S Sᵀ B``, and two fits on the same rows with the same covariance
-        specification have cross-covariance ``c · B₁ S₁ S₂ᵀ B₂``.
+        The meat's scores ``S`` times the square root of the small-sample factor ``c``
+        (``m = N``, or ``G`` when clustered; ``None`` for classical): ``vcov = B S Sᵀ B``, and
+        two fits on the same rows with the same covariance specification have
+        cross-covariance ``B₁ S₁ S₂ᵀ B₂``.
     bread : numpy.ndarray or None, shape (k, k)
         ``B``, the inverse of the bread's cross-product.
     """
@@ -310,7 +311,7 @@ def _linear_fit(
         n_absorbed=n_abs,
         method=method,
         cr2_gram=cov.cr2_gram,
-        scores=cov.scores,
+        scores=None if cov.scores is None else cov.scores * np.sqrt(cov.factor),
         bread=bread,
     )
 

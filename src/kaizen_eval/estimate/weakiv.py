@@ -17,7 +17,7 @@ import pandas as pd
 import scipy.linalg
 from scipy import stats
 
-from kaizen_eval._core.linear import fit_ols
+from kaizen_eval._core.linear import LinearFit, fit_ols
 from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._ivdata import iv_data
 
@@ -101,8 +101,8 @@ class ReducedForm:
         (first stage); all with the exogenous regressors and absorbed fixed effects.
     v : numpy.ndarray, shape (m + 1, m + 1, k, k)
         ``v[j, l]`` is the symmetrized covariance ``(Cov(π̂_j, π̂_l) + Cov(π̂_l, π̂_j)) / 2`` of
-        the chosen type (by polarization from the shared sandwich: every covariance type is a
-        quadratic form in the residuals).
+        the chosen type (from the fits' scores, ``B S_j S_lᵀ B``: every robust covariance type
+        is bilinear in the residuals; the classical one by polarization).
     df : float
         Denominator degrees of freedom of the F test (as :func:`~.linear.wald_test`; with one
         instrument the coefficient's own df, so CR2 uses Satterthwaite's).
@@ -178,8 +178,9 @@ def reduced_form(
         v[j, j] = fits[j].vcov[:k, :k]
     for j in range(m1):
         for i in range(j + 1, m1):
-            both = fit_ols(cols[j] + cols[i], design, **kw).vcov[:k, :k]
-            v[j, i] = v[i, j] = (both - v[j, j] - v[i, i]) / 2
+            v[j, i] = v[i, j] = _cross_covariance(
+                fits[j], fits[i], k, cols[j] + cols[i], design, kw
+            )
     f0 = fits[0]
     if k == 1:
         df = float(f0.df[0])
@@ -187,6 +188,22 @@ def reduced_form(
         df = float(f0.n_clusters - 1) if f0.n_clusters is not None else float(f0.df_resid)
     pi = np.column_stack([f.coef[:k] for f in fits])
     return ReducedForm(pi=pi, v=v, df=df)
+
+
+def _cross_covariance(
+    a: LinearFit, b: LinearFit, k: int, both: np.ndarray, design: np.ndarray, kw: dict
+) -> np.ndarray:
+    """Symmetrized ``Cov(π̂_a, π̂_b)`` of the first ``k`` coefficients of two fits on one design.
+
+    From the fits' scores (``Cov = B S_a S_bᵀ B``, every robust type being bilinear in the
+    residuals); the classical covariance has no scores and is polarized from a fit of the
+    summed outcomes, ``(V(a + b) − V(a) − V(b)) / 2``.
+    """
+    if a.scores is None or b.scores is None:
+        vab = fit_ols(both, design, **kw).vcov[:k, :k]
+        return (vab - a.vcov[:k, :k] - b.vcov[:k, :k]) / 2
+    cross = (a.bread[:k] @ a.scores) @ (b.bread[:k] @ b.scores).T
+    return (cross + cross.T) / 2
 
 
 def solve_line(rf: ReducedForm, u0: np.ndarray, e: np.ndarray, crit: float) -> Pieces:
@@ -587,7 +604,7 @@ def anderson_rubin(
     Notes
     -----
     With reduced-form and first-stage coefficients ``Π = [π_y, π_1, …]`` on the instruments
-    and their joint covariance (by polarization of the shared sandwich, exact for every type),
+    and their joint covariance (from the fits' scores, exact for every type),
     ``W(β) = (Πu)ᵀ [Σ_jl u_j u_l V_jl]⁻¹ (Πu)`` with ``u = (1, −β)``. With one treatment the
     set ``{β : W ≤ k F_crit}`` is solved exactly (see :func:`anderson_rubin_set`); it can be an
     interval, two rays, the whole line, empty (overidentifying restrictions rejected) or a union
