@@ -54,8 +54,9 @@ from typing import Literal, get_args
 import numpy as np
 import scipy.sparse
 
-from kaizen_eval._core import meats
+from kaizen_eval._core import cr2, meats
 from kaizen_eval._core.absorb import Absorber, factorize
+from kaizen_eval._core.meats import symmetric as _sym
 from kaizen_eval._validation import KaizenError, check_option
 
 SEType = Literal["classical", "HC0", "HC1", "HC2", "HC3", "CR0", "CR1", "CR2"]
@@ -340,8 +341,6 @@ def sandwich(
     >>> cov.vcov.shape, float(cov.df[0]), cov.scores.shape
     ((2, 2), 48.0, (2, 50))
     """
-    from kaizen_eval._core import cr2  # cr2 imports this module's Covariance
-
     x = np.asarray(x, dtype=float)
     e = np.asarray(resid, dtype=float)
     n, k = x.shape
@@ -349,14 +348,26 @@ def sandwich(
         spec = CovarianceSpec.build(se_type, nobs=n, k_total=k + n_absorbed, clusters=clusters)
     b = np.linalg.inv(x.T @ x) if bread is None else bread
     if spec.se_type == "CR2":
+        codes, g_count = spec.cluster_codes, spec.n_clusters
         if sqrt_w is not None:
             if absorber is not None:
                 raise KaizenError(
                     "CR2 with both weights and absorbed fixed effects is not supported; add the "
                     "fixed effects as dummy covariates, or use se='CR1'"
                 )
-            return cr2.cr2_weighted(x, e, b, spec, np.asarray(sqrt_w, dtype=float))
-        return cr2.cr2(x, e, b, spec, absorber)
+            res = cr2.cr2_weighted(x, e, b, codes, g_count, np.asarray(sqrt_w, dtype=float))
+        else:
+            res = cr2.cr2(x, e, b, codes, g_count, absorber)
+        return Covariance(
+            res.vcov,
+            res.df,
+            "CR2",
+            g_count,
+            spec.df_resid,
+            cr2_gram=res.gram,
+            scores=res.scores,
+            bread=b,
+        )
     df = np.full(k, spec.df)
     if spec.se_type == "classical":
         s2 = float(e @ e) / spec.df_resid
@@ -376,10 +387,6 @@ def sandwich(
         bread=b,
         factor=spec.factor,
     )
-
-
-def _sym(v: np.ndarray) -> np.ndarray:
-    return (v + v.T) / 2
 
 
 def leverage(x: np.ndarray, b: np.ndarray, absorber: Absorber | None) -> np.ndarray:

@@ -1,17 +1,20 @@
 """CR2 (Bell–McCaffrey) covariances with Pustejovsky–Tipton degrees of freedom.
 
-The one implementation of the CR2 meat, unweighted (:func:`cr2`) and weighted (:func:`cr2_weighted`,
-working model ``Φ = I`` on the original scale); the formulas are in
+The one implementation of the CR2 meat, unweighted (:func:`cr2`) and weighted
+(:func:`cr2_weighted`, working model ``Φ = I`` on the original scale); the formulas are in
 :mod:`~kaizen_eval._core.covariance`. The meat is ``S Sᵀ`` with the adjusted cluster scores
 ``s_g = X̃_gᵀ A_g e_g``, ``A_g = (I − H_gg)^{-1/2}``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import numpy as np
 
 from kaizen_eval._core.absorb import Absorber
-from kaizen_eval._core.covariance import Covariance, CovarianceSpec, _sym
+from kaizen_eval._core.meats import symmetric as _sym
 
 _EIG_TOL = 1e-12  # eigenvalues of I - H_gg below this are treated as zero (pseudo-inverse)
 
@@ -28,39 +31,52 @@ def _satterthwaite(gram: np.ndarray) -> float:
     return float(np.trace(gram) ** 2 / np.sum(gram**2))
 
 
-def _blocks(spec: CovarianceSpec) -> list[np.ndarray]:
-    codes, g_count = spec.cluster_codes, spec.n_clusters
+def _blocks(codes: np.ndarray, g_count: int) -> list[np.ndarray]:
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(g_count + 1))
     return [order[bounds[g] : bounds[g + 1]] for g in range(g_count)]
 
 
-def _result(v, gram, k: int, spec: CovarianceSpec, scores, b) -> Covariance:
+Gram = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _result(v: np.ndarray, gram: Gram, k: int, scores: np.ndarray) -> CR2:
     df = np.array([_satterthwaite(gram(c, c)) for c in np.eye(k)])
-    return Covariance(
-        _sym(v), df, "CR2", spec.n_clusters, spec.df_resid, cr2_gram=gram, scores=scores, bread=b
-    )
+    return CR2(_sym(v), df, gram, scores)
+
+
+class CR2(NamedTuple):
+    """A CR2 covariance: matrix, Satterthwaite df, Gram function, adjusted cluster scores."""
+
+    vcov: np.ndarray
+    df: np.ndarray
+    gram: Gram
+    scores: np.ndarray
 
 
 def cr2(
-    x: np.ndarray, e: np.ndarray, b: np.ndarray, spec: CovarianceSpec, absorber: Absorber | None
-) -> Covariance:
+    x: np.ndarray,
+    e: np.ndarray,
+    b: np.ndarray,
+    codes: np.ndarray,
+    g_count: int,
+    absorber: Absorber | None,
+) -> CR2:
     """CR2 of an unweighted fit (rows of ``x`` and ``e`` absorbed; ``b`` the bread).
 
     Examples
     --------
     >>> rng = np.random.default_rng(0)
     >>> x = np.column_stack([np.ones(12), rng.normal(size=12)])
-    >>> spec = CovarianceSpec.build("CR2", nobs=12, k_total=2, clusters=np.arange(12) // 3)
-    >>> cov = cr2(x, rng.normal(size=12), np.linalg.inv(x.T @ x), spec, None)
+    >>> codes = np.arange(12) // 3
+    >>> cov = cr2(x, rng.normal(size=12), np.linalg.inv(x.T @ x), codes, 4, None)
     >>> cov.vcov.shape, cov.scores.shape
     ((2, 2), (2, 4))
     """
     n, k = x.shape
-    codes, g_count = spec.cluster_codes, spec.n_clusters
     scores = np.zeros((g_count, k))
     p_rows = np.zeros((n, k))  # row i in cluster g: (A_g X_g B)[i, :]
-    for g, idx in enumerate(_blocks(spec)):
+    for g, idx in enumerate(_blocks(codes, g_count)):
         xg = x[idx]
         hgg = xg @ b @ xg.T
         if absorber is not None:
@@ -85,12 +101,12 @@ def cr2(
             out = out - absorber.factor_t(pu).T @ absorber.factor_t(pw)
         return out
 
-    return _result(v, gram, k, spec, scores.T, b)
+    return _result(v, gram, k, scores.T)
 
 
 def cr2_weighted(
-    x: np.ndarray, e: np.ndarray, b: np.ndarray, spec: CovarianceSpec, s: np.ndarray
-) -> Covariance:
+    x: np.ndarray, e: np.ndarray, b: np.ndarray, codes: np.ndarray, g_count: int, s: np.ndarray
+) -> CR2:
     """CR2 of a weighted fit, working model ``Φ = I`` on the original scale.
 
     With ``S = diag(sqrt(w))`` and ``H*`` the hat matrix of the scaled design ``x``, the
@@ -101,18 +117,16 @@ def cr2_weighted(
     --------
     >>> rng = np.random.default_rng(0)
     >>> x = np.column_stack([np.ones(12), rng.normal(size=12)])
-    >>> spec = CovarianceSpec.build("CR2", nobs=12, k_total=2, clusters=np.arange(12) // 3)
     >>> b = np.linalg.inv(x.T @ x)
-    >>> cr2_weighted(x, rng.normal(size=12), b, spec, np.ones(12)).df.shape
+    >>> cr2_weighted(x, rng.normal(size=12), b, np.arange(12) // 3, 4, np.ones(12)).df.shape
     (2,)
     """
     n, k = x.shape
-    codes, g_count = spec.cluster_codes, spec.n_clusters
     xs2 = x.T @ (x * (s**2)[:, None])  # X*ᵀ S² X*
     mid = b @ xs2 @ b
     scores = np.zeros((g_count, k))
     r_rows = np.zeros((n, k))  # S_g⁻¹ A_g S_g X*_g B, stacked by cluster rows
-    for g, idx in enumerate(_blocks(spec)):
+    for g, idx in enumerate(_blocks(codes, g_count)):
         xg, sg = x[idx], s[idx]
         h = xg @ b @ xg.T
         s2 = sg**2
@@ -134,4 +148,4 @@ def cr2_weighted(
         # is Fᵀ S² F with F = (I − H*) R and R holding S_g⁻¹ p_g in the rows of cluster g
         return embed(u).T @ (embed(w) * (s**2)[:, None])
 
-    return _result(v, gram, k, spec, scores.T, b)
+    return _result(v, gram, k, scores.T)

@@ -23,6 +23,17 @@ _LEVERAGE_ONE = 1e-10  # 1 − h_ii below this: a leverage of one, whose residua
 _POWERS = {"HC2": 1, "HC3": 2}
 
 
+def symmetric(v: np.ndarray) -> np.ndarray:
+    """Return ``(V + Vᵀ) / 2`` (covariances are symmetrized against rounding).
+
+    Examples
+    --------
+    >>> symmetric(np.array([[1.0, 2.0], [0.0, 1.0]])).tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
+    return (v + v.T) / 2
+
+
 def leverage_power(se_type: str) -> int:
     """Power ``p`` of ``(1 − h_ii)`` dividing the squared residuals (0, 0, 1, 2 for HC0–HC3).
 
