@@ -50,6 +50,33 @@ FORBIDDEN = (
 )
 
 
+#: The floors of the house (``docs/architecture.md``): an import goes to a lower floor, or stays
+#: inside its own stage; two stages on one floor do not import each other.
+FLOORS = {
+    "_validation": 1,
+    "_progress": 1,
+    "_version": 1,
+    "_core": 2,
+    "waves": 2,
+    "scores": 3,
+    "design": 4,
+    "estimate": 4,
+    "synthetic": 4,
+    "costbenefit": 5,
+    "report": 5,
+    "studies": 5,
+    "": 6,  # the top-level package: it re-exports every stage's public names
+    "pipeline": 7,
+    "cli": 8,
+    "__main__": 9,
+}
+
+
+def _stage(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
 def _within(name: str, prefix: str) -> bool:
     return name == prefix or name.startswith(prefix + ".")
 
@@ -162,7 +189,11 @@ def violations(
 ) -> list[str]:
     """Every broken rule, one line each (empty when the house is in order)."""
     rename = (lambda s: package + s[len(PACKAGE) :]) if package != PACKAGE else (lambda s: s)
-    out = []
+    out = [
+        f"{m} stands on no floor: add {_stage(m)!r} to FLOORS (and docs/architecture.md)"
+        for m in sorted(graph)
+        if _stage(m) not in FLOORS
+    ]
     for component in cycles(graph):
         if component not in {frozenset(map(rename, c)) for c in known_cycles}:
             out.append("import cycle: " + " <-> ".join(sorted(component)))
@@ -174,6 +205,14 @@ def violations(
             _within(imported, rename(p)) for p in CORE_MAY_IMPORT
         ):
             out.append(f"{importer} imports {imported} (the core imports only itself)")
+        low_stage, high_stage = _stage(importer), _stage(imported)
+        if low_stage != high_stage and {low_stage, high_stage} <= set(FLOORS):
+            floor_a, floor_b = FLOORS[low_stage], FLOORS[high_stage]
+            if floor_b >= floor_a:
+                out.append(
+                    f"{importer} imports {imported}: an arrow back up "
+                    f"(floor {floor_a} -> floor {floor_b})"
+                )
         if imported == package and importer != package:
             if not any(_within(importer, rename(p)) for p in TOP_IMPORTERS):
                 out.append(f"{importer} imports the top-level package {package}")
@@ -224,10 +263,15 @@ def test_the_checker_finds_cycles_back_arrows_and_top_level_imports(tmp_path):
     assert graph["fakepkg.pipeline"] == {"fakepkg.design", "fakepkg"}
     found = violations(graph, package="fakepkg", known_cycles=())
     assert found == [
+        "fakepkg.ok stands on no floor: add 'ok' to FLOORS (and docs/architecture.md)",
         "import cycle: fakepkg.design.a <-> fakepkg.estimate.b",
         "fakepkg._core.c imports fakepkg.waves.x (the core imports only itself)",
+        "fakepkg._core.c imports fakepkg.waves.x: an arrow back up (floor 2 -> floor 2)",
         "fakepkg.design.a imports fakepkg.estimate.b (fakepkg.design -> fakepkg.estimate)",
+        "fakepkg.design.a imports fakepkg.estimate.b: an arrow back up (floor 4 -> floor 4)",
         "fakepkg.estimate.b imports fakepkg.design.a (fakepkg.estimate -> fakepkg.design)",
+        "fakepkg.estimate.b imports fakepkg.design.a: an arrow back up (floor 4 -> floor 4)",
+        "fakepkg.waves.x imports fakepkg: an arrow back up (floor 2 -> floor 6)",
         "fakepkg.waves.x imports the top-level package fakepkg",
     ]
     # an allowed cycle is allowed only as it stands
