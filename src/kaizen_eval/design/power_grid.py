@@ -45,11 +45,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from kaizen_eval._core.batch import BatchFit
 from kaizen_eval._core.batch_iv import Batch2SLS
 from kaizen_eval._core.batch_ols import BatchOLS
 from kaizen_eval._core.linear import fit_2sls, fit_ols
 from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError, check_option
+from kaizen_eval.design._montecarlo import OutcomeModel, batch_then_refit, streams
 from kaizen_eval.design.assignment import assign
 from kaizen_eval.design.simulate import _block_size
 from kaizen_eval.design.stages import Stage
@@ -128,7 +130,9 @@ def _replications(
     one with ``fit_ols`` / ``fit_2sls``, so they fit, or fail with their error, as before. The
     random streams are those of the former one-fit-per-replication loop: the assignments come
     from one :meth:`Assignment.redraw_many`, then the outcome generator draws take-up (LATE
-    only), ``x``, ``u``, ``e`` replication after replication.
+    only), ``x``, ``u``, ``e`` replication after replication. The seed split, the outcome model
+    and the batch-then-refit loop are :mod:`kaizen_eval.design._montecarlo`'s, shared with
+    :func:`~kaizen_eval.simulate_power`.
     """
     n, m = point.n, point.cluster_size
     n_clusters = n // m
@@ -148,17 +152,13 @@ def _replications(
         ),
         seed=0,  # only its re-draws below are used
     )
-    ss_assign, ss_outcome = seed.spawn(2)
-    draws = asg.redraw_many(point.sims, np.random.default_rng(ss_assign))
-    rng = np.random.default_rng(ss_outcome)
+    draws, rng = streams(seed, asg.redraw_many, point.sims)
+    model = OutcomeModel(sd=point.sd, r2=point.r2, icc=point.icc, group=cluster)
 
     clustered = m > 1
     se_type = "CR1" if clustered else "HC2"
     clusters = cluster if clustered else None
     fe = stratum if point.strata > 1 else None
-    b = point.sd * math.sqrt(point.r2)
-    s_u = point.sd * math.sqrt(point.icc * (1 - point.r2))
-    s_e = point.sd * math.sqrt((1 - point.icc) * (1 - point.r2))
     late = point.takeup < 1
     factorial = "onsite" in draws
     # exogenous rows of every replication: constant (without strata FE), onsite, x (ANCOVA)
@@ -174,7 +174,36 @@ def _replications(
         pass  # e.g. no residual df: fit_ols / fit_2sls report it at replication 0, with its point
     size = int(block) if block is not None else _block_size(n, 2 * k if late else k)
 
-    def refit_one(s: int, y: np.ndarray, exog: np.ndarray, z: np.ndarray, took: np.ndarray):
+    def make_block(start: int, stop: int) -> tuple[np.ndarray, ...]:
+        rows = stop - start
+        z = draws["invited"][start:stop].astype(float)
+        took = np.empty_like(z) if late else z
+        y = np.empty((rows, n))
+        exog = np.empty((rows, k_exog, n))
+        if fe is None:
+            exog[:, 0] = 1.0
+        if factorial:
+            exog[:, int(fe is None)] = draws["onsite"][start:stop]
+        for i in range(rows):  # the outcome stream, replication after replication
+            if late:
+                took[i] = z[i] * (rng.random(n) < point.takeup)
+            y[i], x = model.draw(rng, point.effect * took[i])
+            if point.r2 > 0:
+                exog[i, -1] = x
+        return y, exog, z, took
+
+    def fit_block(blk: tuple[np.ndarray, ...]) -> BatchFit:
+        y, exog, z, took = blk
+        if late:
+            return batch.fit(
+                y,
+                np.concatenate([exog, took[:, None]], axis=1),
+                np.concatenate([exog, z[:, None]], axis=1),
+            )
+        return batch.fit(y, np.concatenate([z[:, None], exog], axis=1))
+
+    def refit(blk: tuple[np.ndarray, ...], i: int, s: int) -> tuple[float, float, float]:
+        y, exog, z, took = (a[i] for a in blk)
         exog_x = np.ascontiguousarray(exog.T)  # (n, k_exog), as the former column_stack
         try:
             if late:
@@ -202,49 +231,10 @@ def _replications(
             ) from err
         return fit.coef[j], fit.std_error[j], fit.df[j]
 
-    est = np.empty(point.sims)
-    ses = np.empty(point.sims)
-    dfs = np.empty(point.sims)
-    for start in range(0, point.sims, size):
-        stop = min(start + size, point.sims)
-        rows = stop - start
-        z = draws["invited"][start:stop].astype(float)
-        took = np.empty_like(z) if late else z
-        y = np.empty((rows, n))
-        exog = np.empty((rows, k_exog, n))
-        if fe is None:
-            exog[:, 0] = 1.0
-        if factorial:
-            exog[:, int(fe is None)] = draws["onsite"][start:stop]
-        for i in range(rows):  # the outcome stream, replication after replication
-            if late:
-                took[i] = z[i] * (rng.random(n) < point.takeup)
-            x = rng.standard_normal(n)
-            u = rng.standard_normal(n_clusters)[cluster] * s_u
-            e = rng.standard_normal(n) * s_e
-            y[i] = point.effect * took[i] + b * x + u + e
-            if point.r2 > 0:
-                exog[i, -1] = x
-        if batch is None:
-            for i in range(rows):
-                est[start + i], ses[start + i], dfs[start + i] = refit_one(
-                    start + i, y[i], exog[i], z[i], took[i]
-                )
-            continue
-        if late:
-            fit = batch.fit(
-                y,
-                np.concatenate([exog, took[:, None]], axis=1),
-                np.concatenate([exog, z[:, None]], axis=1),
-            )
-        else:
-            fit = batch.fit(y, np.concatenate([z[:, None], exog], axis=1))
-        est[start:stop] = fit.coef[:, j]
-        ses[start:stop] = fit.std_error[:, j]
-        dfs[start:stop] = fit.df
-        for i in np.flatnonzero(fit.suspect):  # in order: the first failure is the loop's
-            s = start + int(i)
-            est[s], ses[s], dfs[s] = refit_one(s, y[i], exog[i], z[i], took[i])
+    blocks = batch_then_refit(
+        point.sims, size, make_block, None if batch is None else fit_block, lambda a: a[:, j], refit
+    )
+    est, ses, dfs = (np.concatenate(col) for col in zip(*blocks, strict=True))
     return est, ses, dfs
 
 
