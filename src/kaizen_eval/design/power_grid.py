@@ -34,9 +34,7 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -49,8 +47,8 @@ from kaizen_eval._core.batch import BatchFit
 from kaizen_eval._core.batch_iv import Batch2SLS
 from kaizen_eval._core.batch_ols import BatchOLS
 from kaizen_eval._core.linear import fit_2sls, fit_ols
-from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError, check_option
+from kaizen_eval.design._backends import dask_client, run_tasks
 from kaizen_eval.design._montecarlo import OutcomeModel, batch_then_refit, streams
 from kaizen_eval.design.assignment import assign
 from kaizen_eval.design.simulate import _block_size
@@ -350,80 +348,6 @@ def _count(name: str, value: Any, least: int) -> int:
     return int(value)
 
 
-def _run(
-    points: list[_Point],
-    seeds: list[np.random.SeedSequence],
-    backend: str,
-    client: Any,
-    max_workers: int | None,
-    progress: bool,
-) -> list[dict[str, float]]:
-    """Run every task on the backend; results in the order of ``points``."""
-    total = len(points)
-    out: list[dict[str, float] | None] = [None] * total
-
-    def ticks() -> Iterable[int]:
-        return progress_bar(
-            range(total), total=total, show=progress, desc="power grid", unit="point"
-        )
-
-    if backend == "serial":
-        for i in ticks():
-            out[i] = _simulate_point(points[i], seeds[i])
-    elif backend == "processes":
-        with ProcessPoolExecutor(max_workers=max_workers or os.cpu_count()) as pool:
-            futures = {
-                pool.submit(_simulate_point, p, s): i
-                for i, (p, s) in enumerate(zip(points, seeds, strict=True))
-            }
-            done = as_completed(futures)
-            try:
-                for _ in ticks():
-                    fut = next(done)
-                    out[futures[fut]] = fut.result()
-            except BaseException:  # a failed task (or Ctrl-C): do not run the rest
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-    else:
-        from distributed import as_completed as dask_as_completed
-
-        futures = client.map(_simulate_point, points, seeds, pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
-        done_iter: Iterator[Any] = iter(dask_as_completed(futures))
-        try:
-            for _ in ticks():
-                fut = next(done_iter)
-                out[index[fut.key]] = fut.result()
-        finally:
-            client.cancel(futures)  # nothing left to run after an error; frees the results
-    missing = [i for i, r in enumerate(out) if r is None]
-    if missing:  # cannot happen unless a backend loses a task: never return a short table
-        raise RuntimeError(f"grid points {missing} returned no result")
-    return out  # type: ignore[return-value]
-
-
-def _dask_client(client: Any) -> Any:
-    try:
-        import distributed
-    except ImportError as err:
-        raise KaizenError(
-            'backend="dask" needs dask.distributed: pip install "kaizen-eval[dask]".'
-        ) from err
-    if client is not None:
-        if not isinstance(client, distributed.Client):
-            raise KaizenError(
-                f"`client` must be a distributed.Client, not {type(client).__name__}."
-            )
-        return client
-    try:
-        return distributed.get_client()
-    except ValueError as err:
-        raise KaizenError(
-            'backend="dask" needs a cluster: pass client=distributed.Client(...) or create one '
-            "first (e.g. distributed.Client(distributed.LocalCluster()))."
-        ) from err
-
-
 def power_grid(
     *,
     n: Sequence[int] | int,
@@ -554,7 +478,7 @@ def power_grid(
     if max_workers is not None:
         max_workers = _count("max_workers", max_workers, 1)
     if backend == "dask":
-        client = _dask_client(client)
+        client = dask_client(client)
     elif client is not None:
         raise KaizenError(f'`client` is only used with backend="dask", not {backend!r}.')
 
@@ -568,7 +492,7 @@ def power_grid(
         seed.integers(2**63) if isinstance(seed, np.random.Generator) else seed
     )
     seeds = root.spawn(len(points))
-    results = _run(points, seeds, backend, client, max_workers, progress)
+    results = run_tasks(_simulate_point, points, seeds, backend, client, max_workers, progress)
     table = pd.DataFrame(
         {
             "n": [p.n for p in points],
