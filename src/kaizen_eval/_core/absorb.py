@@ -56,6 +56,7 @@ class Absorber:
             codes = codes[:, None]
         self.n = codes.shape[0]
         self.codes = np.column_stack([factorize(codes[:, j]) for j in range(codes.shape[1])])
+        self._weighted = sqrt_w is not None
         self.sqrt_w = np.ones(self.n) if sqrt_w is None else np.asarray(sqrt_w, dtype=float)
         self.levels = tuple(int(c.max()) + 1 for c in self.codes.T)
         if len(self.levels) == 1:
@@ -188,6 +189,27 @@ class Absorber:
         """Return ``M_D v = v - H_D v``."""
         v = np.asarray(v, dtype=float)
         return v - self.project(v)
+
+    def residualize_rows(self, m: np.ndarray) -> np.ndarray:
+        """Return ``M_D`` applied to every row of ``m`` (shape ``(M, n)``).
+
+        The layout of batched replications (one row per regressor of each replication): a
+        single fixed effect subtracts each row's group means by one sparse product, without
+        transposing the block; several go through :meth:`residualize`.
+
+        Examples
+        --------
+        >>> Absorber(np.array([0, 0, 1, 1])).residualize_rows(np.array([[1.0, 3.0, 5.0, 9.0]]))
+        array([[-1.,  1., -2.,  2.]])
+        """
+        m = np.asarray(m, dtype=float)
+        if self._c is None:
+            return self.residualize(m.T).T
+        means = (self._dmat.T @ m.T) / self._wsum[:, None]  # (levels, M), sums in row order
+        proj = means.T[:, self._c]
+        if self._weighted:
+            proj = proj * self.sqrt_w[None, :]
+        return m - proj
 
     def hat_diag(self) -> np.ndarray:
         """Return the diagonal of ``H_D``."""

@@ -95,7 +95,7 @@ class BatchCore:
         """Subtract the within-stratum means of every row of ``m`` (shape ``(M, n)``)."""
         if self.absorber is None:
             return m
-        return self.absorber.residualize(m.T).T
+        return self.absorber.residualize_rows(m)
 
     @staticmethod
     def suspect(xtx: np.ndarray, ref: np.ndarray) -> np.ndarray:
