@@ -192,7 +192,7 @@ def ri_breakdown(df: pd.DataFrame, draws: int) -> dict[str, float]:
     Uses the same private pieces ``randomization_inference(outcome=[...])`` runs: the
     within-strata draws (``_permute``) and the engine's statistics of every block.
     """
-    from kaizen_eval.estimate.engine import block_rows
+    from kaizen_eval._core.engine import block_rows
     from kaizen_eval.estimate.ri import _permute, _Statistic
 
     t, strata = df["invited"].to_numpy(), df["stratum"].to_numpy()
@@ -335,10 +335,10 @@ def ri_engine_iv(df: pd.DataFrame, draws: int) -> tuple[float, np.ndarray]:
     ``ke.randomization_inference`` has no public 2SLS statistic: with the instrument re-drawn and
     take-up held at its observed values the test is not exact (take-up depends on assignment),
     so the sharp null is tested through the reduced form. This times the engine behind it
-    (``kaizen_eval.estimate.engine.ResamplingEngine(endogenous=...)``), the computation peers
+    (``kaizen_eval._core.engine.ResamplingEngine(endogenous=...)``), the computation peers
     such as Stata's ``ritest ... : ivregress`` perform.
     """
-    from kaizen_eval.estimate.engine import ResamplingEngine, block_rows
+    from kaizen_eval._core.engine import ResamplingEngine, block_rows
     from kaizen_eval.estimate.ri import _permute
 
     t = df["invited"].to_numpy()

@@ -12,7 +12,7 @@ Examples
 18.77...
 """
 
-from kaizen_eval import costbenefit, design, estimate, report, scores, synthetic, waves
+from kaizen_eval import costbenefit, design, estimate, report, scores, studies, synthetic, waves
 from kaizen_eval._validation import KaizenError, KaizenWarning, MissingColumnError
 from kaizen_eval._version import __version__
 from kaizen_eval.costbenefit import *  # noqa: F403
@@ -20,6 +20,7 @@ from kaizen_eval.design import *  # noqa: F403
 from kaizen_eval.estimate import *  # noqa: F403
 from kaizen_eval.report import *  # noqa: F403
 from kaizen_eval.scores import *  # noqa: F403
+from kaizen_eval.studies import *  # noqa: F403
 from kaizen_eval.waves import *  # noqa: F403
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     *waves.__all__,
     *scores.__all__,
     *design.__all__,
+    *studies.__all__,
     *estimate.__all__,
     *costbenefit.__all__,
     *report.__all__,

@@ -169,6 +169,24 @@ def check_alpha(value: Any, name: str = "alpha") -> float:
     return v
 
 
+def check_r2(value: Any, name: str = "r2") -> float:
+    """Return a share of variance explained, a finite number in ``[0, 1)``, else raise naming it.
+
+    Examples
+    --------
+    >>> check_r2(0.3)
+    0.3
+    >>> check_r2(1.0)
+    Traceback (most recent call last):
+    ...
+    kaizen_eval._validation.KaizenError: `r2` must be a number in [0, 1). You passed: 1.0.
+    """
+    v = _real(name, value)
+    if not 0 <= v < 1:
+        raise KaizenError(f"`{name}` must be a number in [0, 1). You passed: {value!r}.")
+    return v
+
+
 def check_probability(name: str, value: Any, *, zero: bool = True) -> float:
     """Return a probability (a share, a take-up rate) in ``[0, 1]`` (``(0, 1]`` if not ``zero``).
 

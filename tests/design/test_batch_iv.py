@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
+from kaizen_eval._core.batch_iv import Batch2SLS
+from kaizen_eval._core.batch_ols import BATCH_SE_TYPES
+from kaizen_eval._core.linear import fit_2sls
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.design._batch_iv import Batch2SLS
-from kaizen_eval.design._batch_ols import BATCH_SE_TYPES
-from kaizen_eval.estimate.linear import fit_2sls
 
 N = 96
 CLUSTER = np.arange(N) // 4  # 24 clusters of 4

@@ -10,9 +10,9 @@ import pytest
 from scipy import stats
 
 import kaizen_eval as ke
+from kaizen_eval._core.linear import fit_2sls, fit_ols
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.design.power_grid import GRID_COLUMNS
-from kaizen_eval.estimate.linear import fit_2sls, fit_ols
 
 # A small grid with clusters, strata, the factorial second stage and both estimands (ITT, LATE).
 SMALL = dict(

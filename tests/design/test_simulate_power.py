@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 
 import kaizen_eval as ke
+from kaizen_eval._core.batch_ols import BatchOLS
+from kaizen_eval._core.linear import fit_ols
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.design import simulate as simulate_module
-from kaizen_eval.design._batch_ols import BatchOLS
-from kaizen_eval.estimate.linear import fit_ols
 
 
 def test_power_at_the_analytic_mde_is_the_target():

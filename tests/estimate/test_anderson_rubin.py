@@ -291,7 +291,7 @@ def test_bad_input_errors():
         ke.anderson_rubin(FIRMS, treatment="attended", instrument="attended", **kw)
     with pytest.raises(MissingColumnError, match="nope"):
         ke.anderson_rubin(FIRMS, treatment="attended", instrument="nope", **kw)
-    with pytest.raises(KaizenError, match="`alpha` must be between 0 and 1"):
+    with pytest.raises(KaizenError, match=r"`alpha` must be in \(0, 1\)"):
         ke.anderson_rubin(FIRMS, treatment="attended", instrument="invited", alpha=1.5, **kw)
     with pytest.raises(KaizenError, match="se"):
         ke.anderson_rubin(FIRMS, treatment="attended", instrument="invited", se="HC9", **kw)

@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 
 import kaizen_eval as ke
+from kaizen_eval._core.engine import ResamplingEngine
+from kaizen_eval._core.linear import fit_2sls, fit_ols
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.estimate import ri_draws as ri_module
-from kaizen_eval.estimate.engine import ResamplingEngine
-from kaizen_eval.estimate.linear import fit_2sls, fit_ols
 from kaizen_eval.estimate.ri_draws import permute as _permute
 
 N = 120

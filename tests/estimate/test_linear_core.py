@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
+from kaizen_eval._core.covariance import check_se_type
+from kaizen_eval._core.linear import fit_2sls, fit_ols
+from kaizen_eval._core.wald import wald_test
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.estimate.covariance import check_se_type
-from kaizen_eval.estimate.linear import fit_2sls, fit_ols, wald_test
 
 
 @pytest.fixture
@@ -133,7 +134,7 @@ def test_se_type_validation():
 
 @pytest.mark.parametrize("se", ["HC1", "CR1"])
 def test_iterative_absorption_equals_the_exact_one(data, se, monkeypatch):
-    import kaizen_eval.estimate.absorb as absorb
+    import kaizen_eval._core.absorb as absorb
 
     y, x, cl, fe = data
     rng = np.random.default_rng(9)
@@ -151,7 +152,7 @@ def test_iterative_absorption_equals_the_exact_one(data, se, monkeypatch):
 
 
 def test_rank_of_two_disconnected_fixed_effects(monkeypatch):
-    import kaizen_eval.estimate.absorb as absorb
+    import kaizen_eval._core.absorb as absorb
 
     # firms 0-2 only in waves 0-1, firms 3-4 only in waves 2-3: two connected components
     f = np.array([0, 0, 1, 1, 2, 2, 3, 3, 4, 4])
@@ -174,7 +175,7 @@ def test_htz_with_one_restriction_is_the_satterthwaite_t_test(data):
 def test_2sls_point_estimates_from_linearmodels_and_the_large_data_path_agree(monkeypatch):
     import numpy as np
 
-    from kaizen_eval.estimate import linear
+    from kaizen_eval._core import linear
 
     rng = np.random.default_rng(8)
     n = 3_000

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 import kaizen_eval as ke
+from kaizen_eval._core.absorb import factorize
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.estimate.absorb import factorize
 from kaizen_eval.estimate.wild import wcr_tstats
 
 

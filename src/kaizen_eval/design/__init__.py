@@ -1,4 +1,7 @@
-"""Design stage: reproducible assignment (with its manifest), balance, attrition and power."""
+"""Design stage: reproducible assignment (with its manifest), balance, attrition and power.
+
+Whole-trial power studies, which need the estimators, are in :mod:`kaizen_eval.studies`.
+"""
 
 from kaizen_eval.design.assignment import Assignment, Rerandomize, Stage, assign
 from kaizen_eval.design.attrition import AttritionTable, differential_attrition
@@ -6,7 +9,6 @@ from kaizen_eval.design.balance import BalanceTable, balance
 from kaizen_eval.design.power import mde, sample_size
 from kaizen_eval.design.power_grid import PowerGrid, power_grid
 from kaizen_eval.design.simulate import SimulatedPower, simulate_power
-from kaizen_eval.design.trial_power import TrialPower, simulate_trial_power
 
 __all__ = [
     "Assignment",
@@ -16,7 +18,6 @@ __all__ = [
     "Rerandomize",
     "SimulatedPower",
     "Stage",
-    "TrialPower",
     "assign",
     "balance",
     "differential_attrition",
@@ -24,5 +25,4 @@ __all__ = [
     "power_grid",
     "sample_size",
     "simulate_power",
-    "simulate_trial_power",
 ]

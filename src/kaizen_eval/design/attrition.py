@@ -15,6 +15,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.wald import wald_test
 from kaizen_eval._validation import KaizenError, as_list, require_columns
 from kaizen_eval.design.balance import (
     BalanceTable,
@@ -25,7 +26,6 @@ from kaizen_eval.design.balance import (
     difference_rows,
     prepare_arms,
 )
-from kaizen_eval.estimate.linear import wald_test
 
 ATTRITION_COLUMNS = (
     "n",

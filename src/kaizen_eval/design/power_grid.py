@@ -17,13 +17,13 @@ take up), ``y_i = τ T_i + b x_i + u_c + e_i``, ``x_i ~ N(0, 1)`` with ``b = σ 
 ``onsite`` of the factorial design has no effect; it is in the regression, as in the analysis
 of the factorial trials. With ``π = 1`` the estimand is the ITT (``= τ``), estimated by OLS;
 with ``π < 1`` it is the LATE (``= τ``), estimated by 2SLS with ``T`` instrumented by ``Z``
-(:func:`kaizen_eval.estimate.linear.fit_2sls`). Both regressions include the covariate ``x``
+(:func:`kaizen_eval._core.linear.fit_2sls`). Both regressions include the covariate ``x``
 when ``r2 > 0`` (ANCOVA) and strata fixed effects when ``strata > 1``; the covariance is HC2
 (CR1 by cluster when ``cluster_size > 1``).
 
 The replications of a grid point are fitted in blocks, OLS by
-:class:`~kaizen_eval.design._batch_ols.BatchOLS` and the just-identified 2SLS by
-:class:`~kaizen_eval.design._batch_iv.Batch2SLS` (batched normal equations and sandwiches),
+:class:`~kaizen_eval._core.batch_ols.BatchOLS` and the just-identified 2SLS by
+:class:`~kaizen_eval._core.batch_iv.Batch2SLS` (batched normal equations and sandwiches),
 equal to one ``fit_ols`` / ``fit_2sls`` per replication up to rounding (tested to 1e-10) and
 identical whatever the block size. A replication the batch flags (nobody took up, a collinear
 draw) is refitted with ``fit_ols`` / ``fit_2sls``, so one that cannot be fitted raises their
@@ -34,9 +34,7 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -45,14 +43,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from kaizen_eval._progress import progress as progress_bar
-from kaizen_eval._validation import KaizenError, check_option
-from kaizen_eval.design._batch_iv import Batch2SLS
-from kaizen_eval.design._batch_ols import BatchOLS
+from kaizen_eval._core.batch import BatchFit
+from kaizen_eval._core.batch_iv import Batch2SLS
+from kaizen_eval._core.batch_ols import BatchOLS
+from kaizen_eval._core.linear import fit_2sls, fit_ols
+from kaizen_eval._validation import (
+    KaizenError,
+    check_alpha,
+    check_nonnegative,
+    check_option,
+    check_r2,
+)
+from kaizen_eval.design._backends import dask_client, run_tasks
+from kaizen_eval.design._montecarlo import OutcomeModel, batch_then_refit, streams
 from kaizen_eval.design.assignment import assign
 from kaizen_eval.design.simulate import _block_size
 from kaizen_eval.design.stages import Stage
-from kaizen_eval.estimate.linear import fit_2sls, fit_ols
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -121,14 +127,16 @@ def _replications(
 
     Blocks of ``block`` replications (default
     :func:`~kaizen_eval.design.simulate._block_size`) are fitted at once: the ITT by
-    :class:`~kaizen_eval.design._batch_ols.BatchOLS`, the LATE by
-    :class:`~kaizen_eval.design._batch_iv.Batch2SLS`, equal to one ``fit_ols`` / ``fit_2sls``
+    :class:`~kaizen_eval._core.batch_ols.BatchOLS`, the LATE by
+    :class:`~kaizen_eval._core.batch_iv.Batch2SLS`, equal to one ``fit_ols`` / ``fit_2sls``
     per replication up to rounding and identical whatever the block size. Replications the
     batch flags (nobody took up, a collinear draw, a degenerate variance) are refitted one by
     one with ``fit_ols`` / ``fit_2sls``, so they fit, or fail with their error, as before. The
     random streams are those of the former one-fit-per-replication loop: the assignments come
     from one :meth:`Assignment.redraw_many`, then the outcome generator draws take-up (LATE
-    only), ``x``, ``u``, ``e`` replication after replication.
+    only), ``x``, ``u``, ``e`` replication after replication. The seed split, the outcome model
+    and the batch-then-refit loop are :mod:`kaizen_eval.design._montecarlo`'s, shared with
+    :func:`~kaizen_eval.simulate_power`.
     """
     n, m = point.n, point.cluster_size
     n_clusters = n // m
@@ -148,17 +156,13 @@ def _replications(
         ),
         seed=0,  # only its re-draws below are used
     )
-    ss_assign, ss_outcome = seed.spawn(2)
-    draws = asg.redraw_many(point.sims, np.random.default_rng(ss_assign))
-    rng = np.random.default_rng(ss_outcome)
+    draws, rng = streams(seed, asg.redraw_many, point.sims)
+    model = OutcomeModel(sd=point.sd, r2=point.r2, icc=point.icc, group=cluster)
 
     clustered = m > 1
     se_type = "CR1" if clustered else "HC2"
     clusters = cluster if clustered else None
     fe = stratum if point.strata > 1 else None
-    b = point.sd * math.sqrt(point.r2)
-    s_u = point.sd * math.sqrt(point.icc * (1 - point.r2))
-    s_e = point.sd * math.sqrt((1 - point.icc) * (1 - point.r2))
     late = point.takeup < 1
     factorial = "onsite" in draws
     # exogenous rows of every replication: constant (without strata FE), onsite, x (ANCOVA)
@@ -174,7 +178,36 @@ def _replications(
         pass  # e.g. no residual df: fit_ols / fit_2sls report it at replication 0, with its point
     size = int(block) if block is not None else _block_size(n, 2 * k if late else k)
 
-    def refit_one(s: int, y: np.ndarray, exog: np.ndarray, z: np.ndarray, took: np.ndarray):
+    def make_block(start: int, stop: int) -> tuple[np.ndarray, ...]:
+        rows = stop - start
+        z = draws["invited"][start:stop].astype(float)
+        took = np.empty_like(z) if late else z
+        y = np.empty((rows, n))
+        exog = np.empty((rows, k_exog, n))
+        if fe is None:
+            exog[:, 0] = 1.0
+        if factorial:
+            exog[:, int(fe is None)] = draws["onsite"][start:stop]
+        for i in range(rows):  # the outcome stream, replication after replication
+            if late:
+                took[i] = z[i] * (rng.random(n) < point.takeup)
+            y[i], x = model.draw(rng, point.effect * took[i])
+            if point.r2 > 0:
+                exog[i, -1] = x
+        return y, exog, z, took
+
+    def fit_block(blk: tuple[np.ndarray, ...]) -> BatchFit:
+        y, exog, z, took = blk
+        if late:
+            return batch.fit(
+                y,
+                np.concatenate([exog, took[:, None]], axis=1),
+                np.concatenate([exog, z[:, None]], axis=1),
+            )
+        return batch.fit(y, np.concatenate([z[:, None], exog], axis=1))
+
+    def refit(blk: tuple[np.ndarray, ...], i: int, s: int) -> tuple[float, float, float]:
+        y, exog, z, took = (a[i] for a in blk)
         exog_x = np.ascontiguousarray(exog.T)  # (n, k_exog), as the former column_stack
         try:
             if late:
@@ -202,49 +235,10 @@ def _replications(
             ) from err
         return fit.coef[j], fit.std_error[j], fit.df[j]
 
-    est = np.empty(point.sims)
-    ses = np.empty(point.sims)
-    dfs = np.empty(point.sims)
-    for start in range(0, point.sims, size):
-        stop = min(start + size, point.sims)
-        rows = stop - start
-        z = draws["invited"][start:stop].astype(float)
-        took = np.empty_like(z) if late else z
-        y = np.empty((rows, n))
-        exog = np.empty((rows, k_exog, n))
-        if fe is None:
-            exog[:, 0] = 1.0
-        if factorial:
-            exog[:, int(fe is None)] = draws["onsite"][start:stop]
-        for i in range(rows):  # the outcome stream, replication after replication
-            if late:
-                took[i] = z[i] * (rng.random(n) < point.takeup)
-            x = rng.standard_normal(n)
-            u = rng.standard_normal(n_clusters)[cluster] * s_u
-            e = rng.standard_normal(n) * s_e
-            y[i] = point.effect * took[i] + b * x + u + e
-            if point.r2 > 0:
-                exog[i, -1] = x
-        if batch is None:
-            for i in range(rows):
-                est[start + i], ses[start + i], dfs[start + i] = refit_one(
-                    start + i, y[i], exog[i], z[i], took[i]
-                )
-            continue
-        if late:
-            fit = batch.fit(
-                y,
-                np.concatenate([exog, took[:, None]], axis=1),
-                np.concatenate([exog, z[:, None]], axis=1),
-            )
-        else:
-            fit = batch.fit(y, np.concatenate([z[:, None], exog], axis=1))
-        est[start:stop] = fit.coef[:, j]
-        ses[start:stop] = fit.std_error[:, j]
-        dfs[start:stop] = fit.df
-        for i in np.flatnonzero(fit.suspect):  # in order: the first failure is the loop's
-            s = start + int(i)
-            est[s], ses[s], dfs[s] = refit_one(s, y[i], exog[i], z[i], took[i])
+    blocks = batch_then_refit(
+        point.sims, size, make_block, None if batch is None else fit_block, lambda a: a[:, j], refit
+    )
+    est, ses, dfs = (np.concatenate(col) for col in zip(*blocks, strict=True))
     return est, ses, dfs
 
 
@@ -358,80 +352,6 @@ def _count(name: str, value: Any, least: int) -> int:
     if isinstance(value, bool | np.bool_) or not isinstance(value, Integral) or value < least:
         raise KaizenError(f"`{name}` must be an integer >= {least}. You passed: {value!r}.")
     return int(value)
-
-
-def _run(
-    points: list[_Point],
-    seeds: list[np.random.SeedSequence],
-    backend: str,
-    client: Any,
-    max_workers: int | None,
-    progress: bool,
-) -> list[dict[str, float]]:
-    """Run every task on the backend; results in the order of ``points``."""
-    total = len(points)
-    out: list[dict[str, float] | None] = [None] * total
-
-    def ticks() -> Iterable[int]:
-        return progress_bar(
-            range(total), total=total, show=progress, desc="power grid", unit="point"
-        )
-
-    if backend == "serial":
-        for i in ticks():
-            out[i] = _simulate_point(points[i], seeds[i])
-    elif backend == "processes":
-        with ProcessPoolExecutor(max_workers=max_workers or os.cpu_count()) as pool:
-            futures = {
-                pool.submit(_simulate_point, p, s): i
-                for i, (p, s) in enumerate(zip(points, seeds, strict=True))
-            }
-            done = as_completed(futures)
-            try:
-                for _ in ticks():
-                    fut = next(done)
-                    out[futures[fut]] = fut.result()
-            except BaseException:  # a failed task (or Ctrl-C): do not run the rest
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-    else:
-        from distributed import as_completed as dask_as_completed
-
-        futures = client.map(_simulate_point, points, seeds, pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
-        done_iter: Iterator[Any] = iter(dask_as_completed(futures))
-        try:
-            for _ in ticks():
-                fut = next(done_iter)
-                out[index[fut.key]] = fut.result()
-        finally:
-            client.cancel(futures)  # nothing left to run after an error; frees the results
-    missing = [i for i, r in enumerate(out) if r is None]
-    if missing:  # cannot happen unless a backend loses a task: never return a short table
-        raise RuntimeError(f"grid points {missing} returned no result")
-    return out  # type: ignore[return-value]
-
-
-def _dask_client(client: Any) -> Any:
-    try:
-        import distributed
-    except ImportError as err:
-        raise KaizenError(
-            'backend="dask" needs dask.distributed: pip install "kaizen-eval[dask]".'
-        ) from err
-    if client is not None:
-        if not isinstance(client, distributed.Client):
-            raise KaizenError(
-                f"`client` must be a distributed.Client, not {type(client).__name__}."
-            )
-        return client
-    try:
-        return distributed.get_client()
-    except ValueError as err:
-        raise KaizenError(
-            'backend="dask" needs a cluster: pass client=distributed.Client(...) or create one '
-            "first (e.g. distributed.Client(distributed.LocalCluster()))."
-        ) from err
 
 
 def power_grid(
@@ -550,8 +470,9 @@ def power_grid(
             "`icc` > 0 needs clusters: set cluster_size > 1 (with one firm per cluster the "
             "intra-cluster correlation has no meaning)."
         )
-    if not 0 < alpha < 1 or not sd > 0 or not 0 <= r2 < 1:
-        raise KaizenError("need 0 < alpha < 1, sd > 0 and 0 <= r2 < 1.")
+    check_alpha(alpha)
+    check_nonnegative("sd", sd, positive=True)
+    check_r2(r2)
     per_stratum = 4 if design == "factorial" else 2
     for v in ns:
         if v % cluster_size:
@@ -564,7 +485,7 @@ def power_grid(
     if max_workers is not None:
         max_workers = _count("max_workers", max_workers, 1)
     if backend == "dask":
-        client = _dask_client(client)
+        client = dask_client(client)
     elif client is not None:
         raise KaizenError(f'`client` is only used with backend="dask", not {backend!r}.')
 
@@ -578,7 +499,7 @@ def power_grid(
         seed.integers(2**63) if isinstance(seed, np.random.Generator) else seed
     )
     seeds = root.spawn(len(points))
-    results = _run(points, seeds, backend, client, max_workers, progress)
+    results = run_tasks(_simulate_point, points, seeds, backend, client, max_workers, progress)
     table = pd.DataFrame(
         {
             "n": [p.n for p in points],

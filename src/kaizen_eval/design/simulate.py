@@ -8,7 +8,7 @@ covered. This is the check for designs the analytic :func:`kaizen_eval.mde` does
 factorial arms and their interaction, re-randomization, few clusters.
 
 The regressions of a block of replications are fitted at once
-(:class:`~kaizen_eval.design._batch_ols.BatchOLS`: within-stratum demeaning, batched normal
+(:class:`~kaizen_eval._core.batch_ols.BatchOLS`: within-stratum demeaning, batched normal
 equations and sandwiches), equal to one ``fit_ols`` per replication up to rounding (tested to
 1e-10) and identical whatever the block size. CR2 (a matrix square root per cluster and
 replication), and any replication that may be rank deficient or degenerate, are fitted one by
@@ -25,7 +25,7 @@ baseline covariate, included in the regression: ANCOVA), ``u_c ~ N(0, icc·(1 - 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import chain
 
@@ -33,12 +33,20 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from kaizen_eval._core.batch import BatchFit
+from kaizen_eval._core.batch_ols import BATCH_SE_TYPES, BatchOLS
+from kaizen_eval._core.covariance import check_se_type
+from kaizen_eval._core.linear import fit_ols
 from kaizen_eval._progress import progress as progress_bar
-from kaizen_eval._validation import KaizenError
-from kaizen_eval.design._batch_ols import BATCH_SE_TYPES, BatchOLS
+from kaizen_eval._validation import (
+    KaizenError,
+    check_alpha,
+    check_nonnegative,
+    check_probability,
+    check_r2,
+)
+from kaizen_eval.design._montecarlo import OutcomeModel, batch_then_refit, streams
 from kaizen_eval.design.assignment import Assignment
-from kaizen_eval.estimate.covariance import check_se_type
-from kaizen_eval.estimate.linear import fit_ols
 
 SIMULATION_COLUMNS = (
     "effect",
@@ -174,8 +182,10 @@ def simulate_power(
         raise KaizenError("`effects` must be a non-empty dict of term -> true effect.")
     if isinstance(sims, bool) or int(sims) != sims or sims < 2:
         raise KaizenError(f"`sims` must be an integer >= 2. You passed: {sims!r}.")
-    if not 0 <= r2 < 1 or not 0 <= icc <= 1 or not sd > 0 or not 0 < alpha < 1:
-        raise KaizenError("need sd > 0, 0 <= r2 < 1, 0 <= icc <= 1 and 0 < alpha < 1.")
+    check_nonnegative("sd", sd, positive=True)
+    check_r2(r2)
+    check_probability("icc", icc)
+    check_alpha(alpha)
     terms = list(effects)
     parts: list[list[str]] = []
     for t in terms:
@@ -244,10 +254,12 @@ def _simulated_estimates(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     """Estimates, standard errors and degrees of freedom of every replication, and the se type.
 
-    The arrays have shape ``(sims, len(terms))``. Blocks of ``block`` replications (default
-    :func:`_block_size`) are fitted at once by :class:`~kaizen_eval.design._batch_ols.BatchOLS`;
+    The arrays have shape ``(sims, len(terms))``. The seed split, the outcome model and the
+    batch-then-refit loop are :mod:`kaizen_eval.design._montecarlo`'s, shared with
+    :func:`~kaizen_eval.power_grid`. Blocks of ``block`` replications (default
+    :func:`_block_size`) are fitted at once by :class:`~kaizen_eval._core.batch_ols.BatchOLS`;
     CR2, and any replication the batch flags as possibly rank deficient or degenerate, are
-    fitted one by one with :func:`~kaizen_eval.estimate.linear.fit_ols`. The random streams are
+    fitted one by one with :func:`~kaizen_eval._core.linear.fit_ols`. The random streams are
     those of the former one-fit-per-replication loop: the assignments come from one
     :meth:`Assignment.redraw_many`, then the outcome generator draws ``x``, ``u``, ``e``
     replication after replication.
@@ -267,13 +279,8 @@ def _simulated_estimates(
     seq = np.random.SeedSequence(
         seed if not isinstance(seed, np.random.Generator) else seed.integers(2**63)
     )
-    ss_assign, ss_outcome = seq.spawn(2)
-    draws = asg.redraw_many(int(sims), np.random.default_rng(ss_assign))
-    rng = np.random.default_rng(ss_outcome)
-    b = sd * np.sqrt(r2)
-    s_u = sd * np.sqrt(icc * (1 - r2))
-    s_e = sd * np.sqrt((1 - icc) * (1 - r2))
-    n_groups = int(group.max()) + 1
+    draws, rng = streams(seq, asg.redraw_many, sims)
+    model = OutcomeModel(sd=sd, r2=r2, icc=icc, group=group)
     names = ["(Intercept)"] if fe is None else []
     names += terms + (["x"] if r2 > 0 else [])
     idx = [names.index(t) for t in terms]
@@ -288,7 +295,7 @@ def _simulated_estimates(
             pass  # no residual df or one cluster: fit_ols reports it at the first replication
     size = int(block) if block is not None else _block_size(n_units, len(names))
 
-    def block_rows(start: int, stop: int) -> Iterator[tuple[np.ndarray, ...]]:
+    def make_block(start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # arms and interactions, (m, N, T): d[i] is laid out as the per-trial column_stack was
         d = np.stack(
             [np.prod([draws[a][start:stop] for a in arms], axis=0) for arms in parts], axis=2
@@ -297,47 +304,39 @@ def _simulated_estimates(
         y = np.empty((m, n_units))
         xs = np.empty((m, n_units))
         for i in range(m):  # the outcome stream, replication after replication
-            x = rng.standard_normal(n_units)
-            u = rng.standard_normal(n_groups)[group] * s_u
-            e = rng.standard_normal(n_units) * s_e
-            y[i] = d[i] @ tau + b * x + u + e
-            xs[i] = x
+            y[i], xs[i] = model.draw(rng, d[i] @ tau)
+        return d, y, xs
 
-        def refit_one(i: int) -> tuple[np.ndarray, ...]:
-            cols = [np.ones(n_units)] if fe is None else []
-            cols.extend(d[i].T)
-            if r2 > 0:
-                cols.append(xs[i])
-            fit = fit_ols(
-                y[i],
-                np.column_stack(cols),
-                se=se_type,
-                clusters=clusters,
-                fixed_effects=fe,
-                names=names,
-            )
-            return fit.coef[idx], fit.std_error[idx], fit.df[idx]
+    def refit(blk: tuple[np.ndarray, ...], i: int, s: int) -> tuple[np.ndarray, ...]:
+        d, y, xs = blk
+        cols = [np.ones(n_units)] if fe is None else []
+        cols.extend(d[i].T)
+        if r2 > 0:
+            cols.append(xs[i])
+        fit = fit_ols(
+            y[i],
+            np.column_stack(cols),
+            se=se_type,
+            clusters=clusters,
+            fixed_effects=fe,
+            names=names,
+        )
+        return fit.coef[idx], fit.std_error[idx], fit.df[idx]
 
-        if batch is None:
-            for i in range(m):
-                yield refit_one(i)
-            return
-        xb = np.empty((m, len(names), n_units))
+    def fit_block(blk: tuple[np.ndarray, ...]) -> BatchFit:
+        d, y, xs = blk
+        xb = np.empty((len(y), len(names), n_units))
         if fe is None:
             xb[:, 0] = 1.0
         xb[:, lead : lead + len(terms)] = d.transpose(0, 2, 1)
         if r2 > 0:
             xb[:, -1] = xs
-        fit = batch.fit(y, xb)
-        coef, std_error = fit.coef[:, idx], fit.std_error[:, idx]
-        df = np.full_like(coef, fit.df)
-        for i in np.flatnonzero(fit.suspect):
-            coef[i], std_error[i], df[i] = refit_one(int(i))
-        yield from zip(coef, std_error, df, strict=True)
+        return batch.fit(y, xb)
 
-    rows = chain.from_iterable(
-        block_rows(start, min(start + size, sims)) for start in range(0, sims, size)
+    blocks = batch_then_refit(
+        sims, size, make_block, None if batch is None else fit_block, lambda a: a[:, idx], refit
     )
+    rows = chain.from_iterable(zip(*blk, strict=True) for blk in blocks)
     est = np.empty((sims, len(terms)))
     ses = np.empty((sims, len(terms)))
     dfs = np.empty((sims, len(terms)))

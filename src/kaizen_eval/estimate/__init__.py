@@ -5,20 +5,21 @@ fixed effects, effects by subgroup), :func:`late` (2SLS, first stage, effective 
 Anderson–Rubin set), :func:`att` (randomized sites), :func:`att_did` (non-randomized sites),
 :func:`compliance`, :func:`lee_bounds`.
 
-Inference: every covariance type in :mod:`~kaizen_eval.estimate.covariance` (classical, HC0–HC3,
+Inference: every covariance type in :mod:`~kaizen_eval._core.covariance` (classical, HC0–HC3,
 CR0, CR1, CR2 with Pustejovsky–Tipton df) through :func:`fit_ols`/:func:`fit_2sls` and
 :func:`wald_test`; :func:`randomization_inference` and :func:`randomization_ci`;
 :func:`wild_cluster_bootstrap`; :func:`romano_wolf` and :func:`sharpened_qvalues` across families.
 """
 
+from kaizen_eval._core.covariance import SE_TYPES, SEType
+from kaizen_eval._core.linear import LinearFit, fit_2sls, fit_ols
+from kaizen_eval._core.wald import WaldTest, wald_test
 from kaizen_eval.estimate.att import att
 from kaizen_eval.estimate.bounds import LeeBounds, lee_bounds
 from kaizen_eval.estimate.compliance import Compliance, compliance
-from kaizen_eval.estimate.covariance import SE_TYPES, SEType
 from kaizen_eval.estimate.did import att_did
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
-from kaizen_eval.estimate.linear import LinearFit, WaldTest, fit_2sls, fit_ols, wald_test
 from kaizen_eval.estimate.multiple import romano_wolf, sharpened_qvalues
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.linear import LinearFit
 from kaizen_eval._validation import (
     KaizenError,
     KaizenWarning,
@@ -18,7 +19,6 @@ from kaizen_eval._validation import (
     check_weights,
     finite_column,
 )
-from kaizen_eval.estimate.linear import LinearFit
 from kaizen_eval.estimate.result import Estimate
 
 SE_NOTES = {

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.covariance import check_se_type
 from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._build import (
     check_assignment,
@@ -18,7 +19,6 @@ from kaizen_eval.estimate._build import (
     weight_column,
 )
 from kaizen_eval.estimate._frame import estimation_sample, fe_codes, numeric_column
-from kaizen_eval.estimate.covariance import check_se_type
 from kaizen_eval.estimate.itt import covariate_block
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
+from kaizen_eval._core.absorb import factorize
 from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import (
     KaizenError,
@@ -23,7 +24,6 @@ from kaizen_eval._validation import (
     check_variation,
 )
 from kaizen_eval.estimate._frame import design_columns, estimation_sample, numeric_column
-from kaizen_eval.estimate.absorb import factorize
 from kaizen_eval.estimate.result import Estimate
 
 _EXTREME_PS = 0.99

@@ -7,6 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.covariance import check_se_type
+from kaizen_eval._core.linear import fit_ols
+from kaizen_eval._core.wald import wald_test
 from kaizen_eval._validation import KaizenError, as_list, check_alpha, finite_column
 from kaizen_eval.estimate._build import (
     check_assignment,
@@ -24,8 +27,6 @@ from kaizen_eval.estimate._frame import (
     estimation_sample,
     fe_codes,
 )
-from kaizen_eval.estimate.covariance import check_se_type
-from kaizen_eval.estimate.linear import fit_ols, wald_test
 from kaizen_eval.estimate.result import Estimate
 
 
@@ -131,7 +132,7 @@ def itt(
         Terms: the treatment columns (and ``"a:b"`` with ``interaction``); ``estimand="ITT"``,
         ``method="OLS"``; ``control_mean`` is the mean outcome where all assignments are 0;
         ``dropped`` lists unused rows with the reason; ``extra["fit"]`` holds the full
-        :class:`~kaizen_eval.estimate.linear.LinearFit` (all coefficients).
+        :class:`~kaizen_eval._core.linear.LinearFit` (all coefficients).
 
     Raises
     ------

@@ -10,10 +10,11 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.linear import fit_2sls, fit_ols
+from kaizen_eval._core.wald import wald_test
 from kaizen_eval._validation import KaizenError, KaizenWarning, as_list, check_alpha
 from kaizen_eval.estimate._build import check_parameters, check_varies, weighted_mean, wrap
 from kaizen_eval.estimate._ivdata import iv_data
-from kaizen_eval.estimate.linear import fit_2sls, fit_ols, wald_test
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.weakiv import anderson_rubin_set
 
@@ -321,7 +322,7 @@ def _effective_f(fit, z, x, codes, w, n_inst):
         sw = np.sqrt(w / w.mean())[:, None]
         zt, xt = zt * sw, xt * sw
     if codes is not None:
-        from kaizen_eval.estimate.absorb import Absorber
+        from kaizen_eval._core.absorb import Absorber
 
         ab = Absorber(codes, None if w is None else np.sqrt(w / w.mean()))
         zt, xt = ab.residualize(zt), ab.residualize(xt)

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.absorb import factorize
+from kaizen_eval._core.engine import block_rows
 from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.estimate.absorb import factorize
-from kaizen_eval.estimate.engine import block_rows
 
 CHUNK = 1000  # assignments per block at most (fewer for large N: engine.block_rows)
 

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.absorb import factorize
 from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._build import check_assignment, check_outcome
 from kaizen_eval.estimate._frame import estimation_sample
-from kaizen_eval.estimate.absorb import factorize
 from kaizen_eval.estimate.ri_draws import redraws
 from kaizen_eval.estimate.ri_pvalues import (
     randomization_pvalues,

@@ -7,10 +7,10 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.absorb import Absorber
+from kaizen_eval._core.engine import ResamplingEngine
+from kaizen_eval._core.linear import check_full_rank
 from kaizen_eval.estimate._frame import design_columns, fe_codes
-from kaizen_eval.estimate.absorb import Absorber
-from kaizen_eval.estimate.engine import ResamplingEngine
-from kaizen_eval.estimate.linear import check_full_rank
 
 RIStatistic = Literal["coef", "t"]
 RI_STATISTICS: tuple[str, ...] = get_args(RIStatistic)
@@ -31,7 +31,7 @@ def baseline_columns(
 class StatisticAdapter:
     """Coefficient (or t) of the treatment for many assignments at once (columns of ``T``).
 
-    A thin adapter of :class:`~kaizen_eval.estimate.engine.ResamplingEngine` (the studentized
+    A thin adapter of :class:`~kaizen_eval._core.engine.ResamplingEngine` (the studentized
     statistic is HC1, or CR1 with ``cluster_codes``); ``y`` may hold several outcomes (columns).
     """
 

@@ -1,252 +1,41 @@
 """Inference on a LATE that stays valid when the first stage is weak: Anderson–Rubin sets.
 
-The core (:func:`reduced_form`, :func:`anderson_rubin_set`, :func:`solve_line`,
-:func:`projection_set`) takes arrays and returns frozen dataclasses; :func:`anderson_rubin` is the
-public wrapper for a data frame.
+The core (:func:`anderson_rubin_set`, :func:`projection_set`, and from
+:mod:`~kaizen_eval.estimate._reduced_form` :func:`reduced_form` and :func:`solve_line`) takes
+arrays and returns frozen dataclasses; :func:`anderson_rubin` is the public wrapper for a data
+frame.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
-import scipy.linalg
-from scipy import stats
 
-from kaizen_eval._validation import KaizenError, as_list
+from kaizen_eval._validation import KaizenError, as_list, check_alpha
 from kaizen_eval.estimate._ivdata import iv_data
-from kaizen_eval.estimate.linear import fit_ols
+from kaizen_eval.estimate._reduced_form import (
+    AndersonRubinSet,
+    ReducedForm,
+    _as_set,
+    _quadratic_set,
+    reduced_form,
+    solve_line,
+)
 
-Pieces = tuple[tuple[float, float], ...]
-
-
-@dataclass(frozen=True)
-class AndersonRubinSet:
-    """A ``1 − alpha`` Anderson–Rubin confidence set for one coefficient.
-
-    Attributes
-    ----------
-    kind : str
-        ``"interval"`` (``[low, high]``), ``"two rays"`` (``(−∞, low] ∪ [high, ∞)``),
-        ``"real line"`` (unbounded: the data are uninformative about the LATE), ``"empty"``
-        (every value is rejected: with several instruments, the overidentifying restrictions
-        fail) or ``"union"`` (any other union of the intervals in ``pieces``).
-    low, high : float
-        Ends as described by ``kind``; for ``"union"`` the smallest and largest end
-        (``-inf``/``inf`` when unbounded); ``nan`` for ``"empty"``.
-    alpha : float
-    pieces : tuple of (float, float)
-        The set as a union of disjoint closed intervals, in increasing order (ends may be
-        infinite).
-    resolution : float
-        0 when the ends are exact (up to floating point); otherwise the absolute accuracy of the
-        ends of a grid-based projection.
-    """
-
-    kind: str
-    low: float
-    high: float
-    alpha: float
-    pieces: Pieces = ()
-    resolution: float = 0.0
-
-    def __post_init__(self) -> None:
-        if not self.pieces and self.kind != "empty":
-            pieces = {
-                "interval": ((self.low, self.high),),
-                "two rays": ((-np.inf, self.low), (self.high, np.inf)),
-                "real line": ((-np.inf, np.inf),),
-            }[self.kind]
-            object.__setattr__(self, "pieces", pieces)
-
-    @property
-    def bounded(self) -> bool:
-        """Whether the set is bounded (no infinite end; an empty set counts as bounded)."""
-        return all(np.isfinite(e) for p in self.pieces for e in p)
-
-    def __contains__(self, value: float) -> bool:
-        return any(lo <= value <= hi for lo, hi in self.pieces)
-
-    def __str__(self) -> str:
-        level = f"{100 * (1 - self.alpha):g}%"
-        approx = "" if self.resolution == 0 else f" (ends to within {self.resolution:.2g})"
-        if self.kind == "interval":
-            return f"{level} Anderson-Rubin set: [{self.low:.4g}, {self.high:.4g}]{approx}"
-        if self.kind == "two rays":
-            return (
-                f"{level} Anderson-Rubin set: (-inf, {self.low:.4g}] U [{self.high:.4g}, inf) "
-                f"(unbounded: weak first stage){approx}"
-            )
-        if self.kind == "real line":
-            return f"{level} Anderson-Rubin set: the whole real line (unbounded: weak first stage)"
-        if self.kind == "empty":
-            return f"{level} Anderson-Rubin set: empty (the overidentifying restrictions fail)"
-        body = " U ".join(f"[{lo:.4g}, {hi:.4g}]" for lo, hi in self.pieces)
-        tail = "" if self.bounded else " (unbounded: weak first stage)"
-        return f"{level} Anderson-Rubin set: {body}{tail}{approx}"
-
-
-@dataclass(frozen=True, eq=False)
-class ReducedForm:
-    """Coefficients of the outcome and treatments on the instruments, with their covariance.
-
-    Attributes
-    ----------
-    pi : numpy.ndarray, shape (k, m + 1)
-        Column 0: outcome on the ``k`` instruments (reduced form); column ``j``: treatment ``j``
-        (first stage); all with the exogenous regressors and absorbed fixed effects.
-    v : numpy.ndarray, shape (m + 1, m + 1, k, k)
-        ``v[j, l]`` is the symmetrized covariance ``(Cov(π̂_j, π̂_l) + Cov(π̂_l, π̂_j)) / 2`` of
-        the chosen type (by polarization from the shared sandwich: every covariance type is a
-        quadratic form in the residuals).
-    df : float
-        Denominator degrees of freedom of the F test (as :func:`~.linear.wald_test`; with one
-        instrument the coefficient's own df, so CR2 uses Satterthwaite's).
-    """
-
-    pi: np.ndarray
-    v: np.ndarray
-    df: float
-
-    @property
-    def k(self) -> int:
-        """Number of instruments."""
-        return self.pi.shape[0]
-
-    def critical(self, alpha: float) -> float:
-        """``k · F_{1−alpha}(k, df)`` (``χ²_k`` quantile if ``df`` is infinite)."""
-        if np.isfinite(self.df):
-            return self.k * float(stats.f.ppf(1 - alpha, self.k, self.df))
-        return float(stats.chi2.ppf(1 - alpha, self.k))
-
-    def wald(self, u: np.ndarray) -> float:
-        """Wald statistic that ``π̂ u = 0``: ``(π̂u)ᵀ [Σ_jl u_j u_l v_jl]⁻¹ (π̂u)``."""
-        u = np.asarray(u, dtype=float)
-        r = self.pi @ u
-        s = np.einsum("j,l,jlab->ab", u, u, self.v)
-        return float(r @ np.linalg.solve(s, r))
-
-    def pvalue(self, u: np.ndarray) -> float:
-        """p-value of the AR test ``F = W/k`` on ``(k, df)`` degrees of freedom."""
-        f = self.wald(u) / self.k
-        if np.isfinite(self.df):
-            return float(stats.f.sf(f, self.k, self.df))
-        return float(stats.chi2.sf(f * self.k, self.k))
-
-
-def reduced_form(
-    y: np.ndarray,
-    d: np.ndarray,
-    z: np.ndarray,
-    x: np.ndarray,
-    *,
-    se: str,
-    clusters: np.ndarray | None = None,
-    fixed_effects: np.ndarray | None = None,
-    weights: np.ndarray | None = None,
-) -> ReducedForm:
-    """Regress the outcome and each treatment on ``[z, x]`` with the shared sandwich.
-
-    Parameters
-    ----------
-    y : numpy.ndarray, shape (n,)
-    d : numpy.ndarray, shape (n,) or (n, m)
-    z : numpy.ndarray, shape (n,) or (n, k)
-    x : numpy.ndarray, shape (n, p)
-        Exogenous regressors (with a constant unless fixed effects are absorbed).
-    se, clusters, fixed_effects, weights
-        As in :func:`~kaizen_eval.estimate.linear.fit_ols`.
-
-    Returns
-    -------
-    ReducedForm
-    """
-    d = np.asarray(d, dtype=float).reshape(len(y), -1)
-    z = np.asarray(z, dtype=float).reshape(len(y), -1)
-    cols = [np.asarray(y, dtype=float), *d.T]
-    k = z.shape[1]
-    design = np.column_stack([z, x])
-    kw = {"se": se, "clusters": clusters, "fixed_effects": fixed_effects, "weights": weights}
-    fits = [fit_ols(c, design, **kw) for c in cols]
-    m1 = len(cols)
-    v = np.empty((m1, m1, k, k))
-    for j in range(m1):
-        v[j, j] = fits[j].vcov[:k, :k]
-    for j in range(m1):
-        for i in range(j + 1, m1):
-            both = fit_ols(cols[j] + cols[i], design, **kw).vcov[:k, :k]
-            v[j, i] = v[i, j] = (both - v[j, j] - v[i, i]) / 2
-    f0 = fits[0]
-    if k == 1:
-        df = float(f0.df[0])
-    else:
-        df = float(f0.n_clusters - 1) if f0.n_clusters is not None else float(f0.df_resid)
-    pi = np.column_stack([f.coef[:k] for f in fits])
-    return ReducedForm(pi=pi, v=v, df=df)
-
-
-def solve_line(rf: ReducedForm, u0: np.ndarray, e: np.ndarray, crit: float) -> Pieces:
-    """Solve ``{b : W(u0 + b e) ≤ crit}`` exactly, as a union of closed intervals.
-
-    With ``r(b) = π̂(u0 + be)`` and ``S(b) = Σ_jl (u0 + be)_j (u0 + be)_l v_jl`` positive
-    definite, ``W ≤ crit`` iff ``det(crit·S(b) − r(b)r(b)ᵀ) ≥ 0`` (matrix determinant lemma), a
-    polynomial of degree ``2k`` in ``b``. Its real roots are the finite eigenvalues of the
-    quadratic matrix pencil ``M0 + bM1 + b²M2`` (companion linearization, solved by
-    :func:`scipy.linalg.eigvals`); the sign between consecutive roots is read off ``W`` itself.
-    """
-    u0 = np.asarray(u0, dtype=float)
-    e = np.asarray(e, dtype=float)
-    r0, r1 = rf.pi @ u0, rf.pi @ e
-    s00 = np.einsum("j,l,jlab->ab", u0, u0, rf.v)
-    s01 = np.einsum("j,l,jlab->ab", u0, e, rf.v)
-    s11 = np.einsum("j,l,jlab->ab", e, e, rf.v)
-    m0 = crit * s00 - np.outer(r0, r0)
-    m1 = 2 * crit * s01 - np.outer(r0, r1) - np.outer(r1, r0)
-    m2 = crit * s11 - np.outer(r1, r1)
-    k = rf.k
-    eye, zero = np.eye(k), np.zeros((k, k))
-    a = np.block([[zero, eye], [-m0, -m1]])
-    b = np.block([[eye, zero], [zero, m2]])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ev = scipy.linalg.eigvals(a, b)
-    ok = np.isfinite(ev) & (np.abs(ev.imag) <= 1e-7 * (1 + np.abs(ev.real)))
-    roots = np.unique(ev.real[ok])
-    edges = np.concatenate([[-np.inf], roots, [np.inf]])
-    pieces: list[list[float]] = []
-    for lo, hi in itertools.pairwise(edges):
-        if np.isfinite(lo) and np.isfinite(hi):
-            mid = (lo + hi) / 2
-        elif np.isfinite(lo):
-            mid = lo + max(1.0, abs(lo))
-        elif np.isfinite(hi):
-            mid = hi - max(1.0, abs(hi))
-        else:
-            mid = 0.0
-        if rf.wald(u0 + mid * e) <= crit:
-            if pieces and pieces[-1][1] == lo:
-                pieces[-1][1] = hi
-            else:
-                pieces.append([lo, hi])
-    return tuple((float(lo), float(hi)) for lo, hi in pieces)
-
-
-def _as_set(pieces: Pieces, alpha: float, resolution: float = 0.0) -> AndersonRubinSet:
-    if not pieces:
-        return AndersonRubinSet("empty", np.nan, np.nan, alpha, (), resolution)
-    lo, hi = pieces[0][0], pieces[-1][1]
-    if len(pieces) == 1 and np.isinf(lo) and np.isinf(hi):
-        kind = "real line"
-    elif len(pieces) == 1 and np.isfinite(lo) and np.isfinite(hi):
-        kind = "interval"
-    elif len(pieces) == 2 and np.isinf(lo) and np.isinf(hi):
-        kind, lo, hi = "two rays", pieces[0][1], pieces[1][0]
-    else:
-        kind = "union"
-    return AndersonRubinSet(kind, lo, hi, alpha, pieces, resolution)
+__all__ = [
+    "AndersonRubin",
+    "AndersonRubinSet",
+    "ReducedForm",
+    "anderson_rubin",
+    "anderson_rubin_set",
+    "projection_set",
+    "reduced_form",
+    "solve_line",
+]
 
 
 def anderson_rubin_set(
@@ -279,7 +68,7 @@ def anderson_rubin_set(
     x : numpy.ndarray, shape (n, p)
         Exogenous regressors (with a constant unless fixed effects are absorbed).
     se, clusters, fixed_effects, weights
-        As in :func:`~kaizen_eval.estimate.linear.fit_ols`.
+        As in :func:`~kaizen_eval._core.linear.fit_ols`.
     alpha : float
 
     Returns
@@ -293,7 +82,7 @@ def anderson_rubin_set(
     quadratic in ``b``, solved in closed form (``q = F_{1−alpha}(1, df)``, ``df`` the
     instrument coefficient's). With ``k > 1`` the roots of ``det(kF·S(b) − r(b)r(b)ᵀ)``, a
     polynomial of degree ``2k``, split the line; see :func:`solve_line`. The ``df`` are those
-    of :func:`~kaizen_eval.estimate.linear.wald_test` (``N − K``, or ``G − 1`` when clustered),
+    of :func:`~kaizen_eval._core.linear.wald_test` (``N − K``, or ``G − 1`` when clustered),
     as Stata's ``weakiv``.
 
     Examples
@@ -315,25 +104,6 @@ def anderson_rubin_set(
         return _quadratic_set(rf, alpha)
     pieces = solve_line(rf, np.array([1.0, 0.0]), np.array([0.0, -1.0]), rf.critical(alpha))
     return _as_set(pieces, alpha)
-
-
-def _quadratic_set(rf: ReducedForm, alpha: float) -> AndersonRubinSet:
-    """One instrument: ``(π_y − bπ_d)² ≤ q (V_y − 2bC + b²V_d)`` solved in closed form."""
-    py, pd_ = rf.pi[0]
-    vy, c, vd = rf.v[0, 0, 0, 0], rf.v[0, 1, 0, 0], rf.v[1, 1, 0, 0]
-    q = rf.critical(alpha)
-    a2 = pd_**2 - q * vd
-    a1 = -2 * (py * pd_ - q * c)
-    a0 = py**2 - q * vy
-    disc = a1**2 - 4 * a2 * a0
-    if a2 > 0:
-        r = np.sqrt(max(disc, 0.0))
-        return AndersonRubinSet("interval", (-a1 - r) / (2 * a2), (-a1 + r) / (2 * a2), alpha)
-    if a2 < 0 and disc > 0:
-        r = np.sqrt(disc)
-        lo, hi = sorted(((-a1 - r) / (2 * a2), (-a1 + r) / (2 * a2)))
-        return AndersonRubinSet("two rays", lo, hi, alpha)
-    return AndersonRubinSet("real line", -np.inf, np.inf, alpha)
 
 
 def projection_set(
@@ -587,7 +357,7 @@ def anderson_rubin(
     Notes
     -----
     With reduced-form and first-stage coefficients ``Π = [π_y, π_1, …]`` on the instruments
-    and their joint covariance (by polarization of the shared sandwich, exact for every type),
+    and their joint covariance (from the fits' scores, exact for every type),
     ``W(β) = (Πu)ᵀ [Σ_jl u_j u_l V_jl]⁻¹ (Πu)`` with ``u = (1, −β)``. With one treatment the
     set ``{β : W ≤ k F_crit}`` is solved exactly (see :func:`anderson_rubin_set`); it can be an
     interval, two rays, the whole line, empty (overidentifying restrictions rejected) or a union
@@ -616,8 +386,7 @@ def anderson_rubin(
             f"anderson_rubin handles one or two treatments; got {len(treatments)} "
             f"({', '.join(treatments)})"
         )
-    if not 0 < alpha < 1:
-        raise KaizenError(f"`alpha` must be between 0 and 1; got {alpha}")
+    alpha = check_alpha(alpha)
     iv = iv_data(
         df,
         outcome=outcome,

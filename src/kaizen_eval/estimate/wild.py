@@ -15,6 +15,9 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.absorb import Absorber, factorize
+from kaizen_eval._core.engine import ResamplingEngine
+from kaizen_eval._core.linear import check_full_rank
 from kaizen_eval._progress import counter
 from kaizen_eval._validation import (
     KaizenError,
@@ -28,9 +31,6 @@ from kaizen_eval._validation import (
 )
 from kaizen_eval.estimate._build import check_assignment, check_fixed_effects, check_outcome
 from kaizen_eval.estimate._frame import design_columns, estimation_sample, fe_codes
-from kaizen_eval.estimate.absorb import Absorber, factorize
-from kaizen_eval.estimate.engine import ResamplingEngine
-from kaizen_eval.estimate.linear import check_full_rank
 
 WildWeights = Literal["rademacher", "webb"]
 WILD_WEIGHTS: tuple[str, ...] = get_args(WildWeights)
@@ -83,7 +83,7 @@ class WildBootstrap:
 class _Partialled:
     """y, t and the cluster structure after absorbing fixed effects and covariates.
 
-    The CR1 statistics come from :class:`~kaizen_eval.estimate.engine.ResamplingEngine`, which
+    The CR1 statistics come from :class:`~kaizen_eval._core.engine.ResamplingEngine`, which
     partials the covariates and fixed effects out once.
     """
 

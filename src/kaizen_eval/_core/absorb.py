@@ -20,6 +20,9 @@ import numpy as np
 import pandas as pd
 import scipy.linalg
 import scipy.sparse
+from scipy.sparse.csgraph import connected_components
+
+from kaizen_eval._validation import KaizenError
 
 _DENSE_LIMIT = 60_000_000  # elements of the dense dummy matrix we accept (about 480 MB)
 
@@ -53,6 +56,7 @@ class Absorber:
             codes = codes[:, None]
         self.n = codes.shape[0]
         self.codes = np.column_stack([factorize(codes[:, j]) for j in range(codes.shape[1])])
+        self._weighted = sqrt_w is not None
         self.sqrt_w = np.ones(self.n) if sqrt_w is None else np.asarray(sqrt_w, dtype=float)
         self.levels = tuple(int(c.max()) + 1 for c in self.codes.T)
         if len(self.levels) == 1:
@@ -97,10 +101,44 @@ class Absorber:
         """Whether the fixed effects are projected out iteratively (no hat-matrix pieces)."""
         return self._basis is None and self._c is None
 
+    # --- the public pieces the resampling engine and the batched fits partial with ---------
+    def groups(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Return ``(codes, weight_sums)`` of a single fixed effect, else ``None``.
+
+        ``codes`` (shape ``(n,)``) are the levels ``0..L-1`` of each row and ``weight_sums``
+        (shape ``(L,)``) the sums of the weights by level (the group sizes when unweighted):
+        residualizing is subtracting the (weighted) group means.
+
+        Examples
+        --------
+        >>> codes, sizes = Absorber(np.array([0, 1, 1])).groups()
+        >>> codes.tolist(), sizes.tolist()
+        ([0, 1, 1], [1.0, 2.0])
+        """
+        if self._c is None:
+            return None
+        return self._c, self._wsum
+
+    def orthonormal_basis(self, max_cells: int | None = None) -> np.ndarray | None:
+        """Return a dense ``n × r`` orthonormal basis ``C`` of the dummies (``H_D = C Cᵀ``).
+
+        Several fixed effects: their pivoted-QR basis. One fixed effect: its scaled indicators
+        ``sqrt(w_i) / sqrt(Σ_g w)``, built only when ``n · r <= max_cells`` (``None``: always).
+        ``None`` when there is no dense basis (iterative absorption, or a large single one).
+
+        Examples
+        --------
+        >>> Absorber(np.array([0, 0, 1, 1])).orthonormal_basis().round(3).tolist()
+        [[0.707, 0.0], [0.707, 0.0], [0.0, 0.707], [0.0, 0.707]]
+        """
+        if self._basis is not None:
+            return self._basis
+        if self._c is None or (max_cells is not None and self.n * self.rank > max_cells):
+            return None
+        return self._dmat.toarray() / np.sqrt(self._wsum)[None, :]
+
     def _need_exact(self) -> None:
         if self.iterative:
-            from kaizen_eval._validation import KaizenError
-
             raise KaizenError(
                 "HC2, HC3 and CR2 need the leverages of the absorbed fixed effects, which are "
                 f"too many here ({sum(self.levels)} levels on {self.n} rows); use HC1 or CR1"
@@ -120,8 +158,6 @@ class Absorber:
                 biggest = max(biggest, float(np.abs(step).max()))
             if biggest <= tol * scale:
                 return r
-        from kaizen_eval._validation import KaizenError
-
         raise KaizenError("absorbing the fixed effects did not converge")
 
     # --- H_D = C C' -----------------------------------------------------------------------
@@ -154,6 +190,27 @@ class Absorber:
         v = np.asarray(v, dtype=float)
         return v - self.project(v)
 
+    def residualize_rows(self, m: np.ndarray) -> np.ndarray:
+        """Return ``M_D`` applied to every row of ``m`` (shape ``(M, n)``).
+
+        The layout of batched replications (one row per regressor of each replication): a
+        single fixed effect subtracts each row's group means by one sparse product, without
+        transposing the block; several go through :meth:`residualize`.
+
+        Examples
+        --------
+        >>> Absorber(np.array([0, 0, 1, 1])).residualize_rows(np.array([[1.0, 3.0, 5.0, 9.0]]))
+        array([[-1.,  1., -2.,  2.]])
+        """
+        m = np.asarray(m, dtype=float)
+        if self._c is None:
+            return self.residualize(m.T).T
+        means = (self._dmat.T @ m.T) / self._wsum[:, None]  # (levels, M), sums in row order
+        proj = means.T[:, self._c]
+        if self._weighted:
+            proj = proj * self.sqrt_w[None, :]
+        return m - proj
+
     def hat_diag(self) -> np.ndarray:
         """Return the diagonal of ``H_D``."""
         self._need_exact()
@@ -180,8 +237,6 @@ def _fe_rank(codes: np.ndarray, levels: tuple[int, ...]) -> int:
     more, each further fixed effect is assumed to lose one level to the intercept (as reghdfe
     does by default), which is exact unless some of its levels are nested in the others.
     """
-    from scipy.sparse.csgraph import connected_components
-
     l1, l2 = levels[0], levels[1]
     edges = scipy.sparse.coo_matrix(
         (np.ones(len(codes)), (codes[:, 0], l1 + codes[:, 1])), shape=(l1 + l2, l1 + l2)

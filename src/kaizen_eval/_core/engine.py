@@ -23,10 +23,10 @@ CR0, CR1           ``meat = Σ_g (Σ_{i∈g} z̃_i e_i)²``
 =================  ===================================================================
 
 ``Var β = c · meat / den²`` with the small-sample factor ``c`` of
-:mod:`kaizen_eval.estimate.covariance` (``N/(N − K)`` for HC1, ``G/(G − 1)·(N − 1)/(N − K)`` for
+:mod:`kaizen_eval._core.covariance` (``N/(N − K)`` for HC1, ``G/(G − 1)·(N − 1)/(N − K)`` for
 CR1; ``K`` counts the tested regressor, the covariates and the fixed-effect levels), which is
-exactly what refitting with :func:`~kaizen_eval.estimate.linear.fit_ols` or
-:func:`~kaizen_eval.estimate.linear.fit_2sls` gives (tested to 1e-10). For several outcomes the
+exactly what refitting with :func:`~kaizen_eval._core.linear.fit_ols` or
+:func:`~kaizen_eval._core.linear.fit_2sls` gives (tested to 1e-10). For several outcomes the
 meat is expanded as ``Σ w ỹ² − 2β Σ w a ỹ + β² Σ w a²`` (``w = z̃²/(1 − h)^p``, ``a = t̃`` or
 ``d̃``), so that all outcomes share the per-draw work.
 
@@ -37,54 +37,27 @@ the shapes of their operands (and differs in the last bits between, say, a 3-row
 product), see exactly the same shapes whatever the caller's blocks; outcomes likewise enter
 the products in blocks of a fixed number of columns. Results are therefore bit-identical whatever
 the block size, and an outcome's results are the same alone or in a family. Fixed effects
-absorbed iteratively (very large ones, see :class:`~kaizen_eval.estimate.absorb.Absorber`) are
+absorbed iteratively (very large ones, see :class:`~kaizen_eval._core.absorb.Absorber`) are
 the exception: their convergence check spans the chunk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse
 
-from kaizen_eval._validation import KaizenError, check_option
-from kaizen_eval.estimate.absorb import Absorber, factorize
-from kaizen_eval.estimate.covariance import leverage_adjusted, small_sample_factor
+from kaizen_eval._core import meats
+from kaizen_eval._core.absorb import Absorber
+from kaizen_eval._core.chunks import DrawStatistics, block_rows, chunk_rows, column_blocks
+from kaizen_eval._core.covariance import CovarianceSpec
+from kaizen_eval._validation import KaizenError
+
+__all__ = ["ENGINE_SE_TYPES", "DrawStatistics", "ResamplingEngine", "block_rows", "chunk_rows"]
 
 ENGINE_SE_TYPES: tuple[str, ...] = ("HC0", "HC1", "HC2", "HC3", "CR0", "CR1")
-_OUTCOME_BLOCK = 16  # outcomes per matrix product (fixed, so results do not depend on K)
 _DENSE_FE_CELLS = 2**22  # one fixed effect is partialled densely up to n × levels = 4M cells
-
-
-@dataclass(frozen=True, eq=False)
-class DrawStatistics:
-    """Coefficients and standard errors of the tested regressor, one row per draw.
-
-    Attributes
-    ----------
-    coef : numpy.ndarray, shape (B, K)
-        One column per outcome.
-    std_error : numpy.ndarray, shape (B, K)
-    """
-
-    coef: np.ndarray
-    std_error: np.ndarray
-
-    @property
-    def t(self) -> np.ndarray:
-        """Studentized statistics ``coef / std_error``, shape ``(B, K)``."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return self.coef / self.std_error
-
-    @classmethod
-    def concat(cls, parts: Iterable[DrawStatistics]) -> DrawStatistics:
-        """Stack the rows of several blocks."""
-        parts = list(parts)
-        return cls(
-            np.concatenate([p.coef for p in parts]), np.concatenate([p.std_error for p in parts])
-        )
 
 
 class ResamplingEngine:
@@ -128,7 +101,6 @@ class ResamplingEngine:
         se_type: str = "HC1",
         endogenous: np.ndarray | None = None,
     ) -> None:
-        check_option("se_type", se_type, ENGINE_SE_TYPES)
         y = np.asarray(y, dtype=float)
         self.n = n = y.shape[0]
         self.se_type = se_type
@@ -139,69 +111,59 @@ class ResamplingEngine:
         else:
             self.absorber = Absorber(fixed_effects)
         ab = self.absorber
-        if ab is not None and ab.iterative:
-            self._fe_basis = np.empty((n, 0))
-        elif ab is not None and ab._basis is not None:
-            self._fe_basis = ab._basis  # several fixed effects: their orthonormal basis
-        elif ab is not None and n * ab.rank <= _DENSE_FE_CELLS:
-            # one fixed effect with few levels: its orthonormal basis (scaled indicators), so
-            # that the draws are partialled by two BLAS products
-            self._fe_basis = ab._dmat.toarray() / np.sqrt(ab._wsum)[None, :]
-        else:
-            self._fe_basis = np.empty((n, 0))
-        xr = ab.residualize(x) if ab is not None and x.shape[1] else x
-        q = np.linalg.qr(xr)[0] if xr.shape[1] else np.empty((n, 0))
-        # basis of everything partialled out by row-wise products (covariates; dense FE basis)
-        self._q = np.hstack([q, self._fe_basis])
-        self._qt = np.ascontiguousarray(self._q.T)  # rows: basis vectors (contiguous sums)
-        self._one_fe = ab is not None and ab._c is not None and not self._fe_basis.shape[1]
-        if self._one_fe:
-            self._codes = ab._c
-            self._group_sum = scipy.sparse.csr_matrix(
-                (np.ones(n), (ab._c, np.arange(n))), shape=(ab.rank, n)
-            )
-            self._group_size = ab._wsum
+        self.k_total = 1 + x.shape[1] + (ab.rank if ab is not None else 0)
+        # the one covariance specification (checks se type, clusters, residual df; factor)
+        self.spec = CovarianceSpec.build(
+            se_type, nobs=n, k_total=self.k_total, clusters=clusters, allowed=ENGINE_SE_TYPES
+        )
+        self.n_clusters, self.factor = self.spec.n_clusters, self.spec.factor
+        q = self._set_basis(x)
         y2 = y[:, None] if y.ndim == 1 else y
         self.y = self._partial_columns(y2)  # ỹ, (n, K)
         self._yt = np.ascontiguousarray(self.y.T)  # (K, n): contiguous row-wise sums
-        self._yyt = self._yt * self._yt
         self.chunk = chunk_rows(n)
         self._work: dict[str, np.ndarray] = {}  # scratch buffers of one chunk (_buffer)
-        self._y_cols = _column_blocks(self.y)  # ỹ in fixed-width column blocks (see _times)
-        self._yy_cols = _column_blocks(self.y * self.y)
-        self.k_total = 1 + x.shape[1] + (ab.rank if ab is not None else 0)
-        if n - self.k_total <= 0:
-            raise KaizenError(
-                f"no residual degrees of freedom: {n} observations for {self.k_total} parameters"
-            )
+        self._y_cols = column_blocks(self.y)  # ỹ in fixed-width column blocks (see _times)
+        self._yy_cols = column_blocks(self.y * self.y)
         self.d = (
             None
             if endogenous is None
             else self._partial_columns(np.asarray(endogenous, dtype=float).reshape(n, 1))[:, 0]
         )
-        if se_type in ("HC2", "HC3"):
+        if meats.leverage_power(se_type):
             if ab is not None and ab.iterative:
                 ab.hat_diag()  # raises: the leverages of iteratively absorbed FE are unknown
             self._h0 = np.einsum("ij,ij->i", q, q) + (ab.hat_diag() if ab is not None else 0.0)
-        self.n_clusters = None
-        if se_type in ("CR0", "CR1"):
-            if clusters is None:
-                raise KaizenError(f"`se_type={se_type!r}` needs cluster labels")
-            codes = factorize(np.asarray(clusters))
-            self.n_clusters = int(codes.max()) + 1
-            if self.n_clusters < 2:
-                raise KaizenError("clustered standard errors need at least 2 clusters")
-            # (n × G) sparse: a block (B × n) times it sums each draw's row within clusters
-            self._csum = scipy.sparse.csc_matrix(
-                (np.ones(n), (np.arange(n), codes)), shape=(n, self.n_clusters)
-            )
-        elif clusters is not None:
-            raise KaizenError(f"`se_type={se_type!r}` is not a clustered covariance type")
-        self.factor = small_sample_factor(se_type, n, self.k_total, self.n_clusters)
         if self.d is not None:
-            self._yat = self._yt * self.d[None, :]  # d̃ ∘ ỹ, (K, n)
-            self._ya_cols = _column_blocks(self.y * self.d[:, None])
+            self._ya_cols = column_blocks(self.y * self.d[:, None])
             self._aa = self.d * self.d
+
+    def _set_basis(self, x: np.ndarray) -> np.ndarray:
+        """Set what is partialled out and return the covariates' orthonormal basis.
+
+        An orthonormal basis ``Q`` (covariates, dense fixed effects) and, for one large fixed
+        effect, its group sums.
+        """
+        n, ab = self.n, self.absorber
+        basis = None
+        if ab is not None and not ab.iterative:
+            # several fixed effects: their orthonormal basis; one with few levels: its scaled
+            # indicators, so that the draws are partialled by two BLAS products
+            basis = ab.orthonormal_basis(max_cells=_DENSE_FE_CELLS)
+        self._fe_basis = np.empty((n, 0)) if basis is None else basis
+        xr = ab.residualize(x) if ab is not None and x.shape[1] else x
+        q = np.linalg.qr(xr)[0] if xr.shape[1] else np.empty((n, 0))
+        # basis of everything partialled out by row-wise products (covariates; dense FE basis)
+        self._q = np.hstack([q, self._fe_basis])
+        self._qt = np.ascontiguousarray(self._q.T)  # rows: basis vectors (contiguous sums)
+        groups = ab.groups() if ab is not None else None
+        self._one_fe = groups is not None and not self._fe_basis.shape[1]
+        if self._one_fe:
+            self._codes, self._group_size = groups
+            self._group_sum = scipy.sparse.csr_matrix(
+                (np.ones(n), (self._codes, np.arange(n))), shape=(ab.rank, n)
+            )
+        return q
 
     # --- partialling ------------------------------------------------------------------------
     def _partial_columns(self, m: np.ndarray) -> np.ndarray:
@@ -214,7 +176,7 @@ class ResamplingEngine:
         q = self._q[:, : self._q.shape[1] - self._fe_basis.shape[1]]
         qt = np.ascontiguousarray(q.T)
         out = []
-        for blk in _column_blocks(m):
+        for blk in column_blocks(m):
             if self.absorber is not None:
                 blk = self.absorber.residualize(blk)
             out.append(blk - q @ (qt @ blk))
@@ -297,14 +259,14 @@ class ResamplingEngine:
         den = np.einsum("bn,bn->b", z, z) if self.d is None else z @ self.d
         return self._times(z, self._y_cols) / den[:, None]
 
-    def _times(self, a: np.ndarray, blocks: list[np.ndarray]) -> np.ndarray:
+    def _times(self, a: np.ndarray, blocks: list[np.ndarray], k: int | None = None) -> np.ndarray:
         """Multiply ``a`` by an outcome-side matrix held as fixed-width column blocks.
 
         Each product has :data:`_OUTCOME_BLOCK` columns whatever the number of outcomes, so an
         outcome's statistics are bit-identical whether it is tested alone or in a family.
         """
         out = np.hstack([a @ blk for blk in blocks])
-        return out[:, : self.y.shape[1]]
+        return out[:, : self.y.shape[1] if k is None else k]
 
     def statistics(self, draws: np.ndarray) -> DrawStatistics:
         """Coefficients and standard errors for each draw (row) of the tested regressor.
@@ -332,14 +294,8 @@ class ResamplingEngine:
         den = zz if self.d is None else z @ self.d
         beta = num / den[:, None]
         if self.n_clusters is None:
-            w = self._hc_weights(z, zz, out=self._buffer("w"))
-            s_yy = self._times(w, self._yy_cols)
-            if self.d is None:  # a = z̃
-                wa = np.multiply(w, z, out=self._buffer("wa"))
-                s_ya, s_aa = self._times(wa, self._y_cols), np.einsum("bn,bn->b", wa, z)
-            else:  # a = d̃
-                s_ya, s_aa = self._times(w, self._ya_cols), w @ self._aa
-            meat = s_yy - 2.0 * beta * s_ya + beta**2 * s_aa[:, None]
+            ya = self._y_cols if self.d is None else self._ya_cols
+            meat = self._hc_meat(z, zz, beta, self._yy_cols, ya, buffers=True)
         else:
             meat = self._cr_meat(z, beta, self._yt)
         var = self.factor * np.maximum(meat, 0.0) / (den**2)[:, None]
@@ -379,90 +335,66 @@ class ResamplingEngine:
         with np.errstate(divide="ignore", invalid="ignore"):
             beta = num / den[:, None]
             if self.n_clusters is None:
-                meat = self._hc_meat(z, zz, beta, yt)
+                y_cols = column_blocks(yt.T)
+                meat = self._hc_meat(z, zz, beta, column_blocks((yt * yt).T), y_cols)
             else:
                 meat = self._cr_meat(z, beta, yt)
             var = self.factor * np.maximum(meat, 0.0) / (den**2)[:, None]
         return DrawStatistics(beta, np.sqrt(var))
 
-    def _hc_meat(self, z: np.ndarray, zz: np.ndarray, beta: np.ndarray, yt: np.ndarray):
-        # Σ w (ỹ − β a)² = Σ w ỹ² − 2β Σ w a ỹ + β² Σ w a², w = z̃² (÷ (1 − h)^p)
-        w = self._hc_weights(z, zz)
-        s_yy = np.einsum("bn,kn->bk", w, self._yyt if yt is self._yt else yt * yt)
+    def _hc_meat(
+        self,
+        z: np.ndarray,
+        zz: np.ndarray,
+        beta: np.ndarray,
+        yy_cols: list[np.ndarray],
+        ya_cols: list[np.ndarray],
+        buffers: bool = False,
+    ) -> np.ndarray:
+        """HC meats ``Σ w (ỹ − β a)²`` of a block of draws, shape ``(B, K)``.
+
+        ``w = z̃² (1 − h)^{-p}`` (:meth:`_hc_weights`) and ``a = z̃`` (OLS) or ``d̃`` (2SLS);
+        ``yy_cols`` and ``ya_cols`` hold ``ỹ²`` and ``ỹ`` (OLS) or ``d̃ ỹ`` (2SLS) in fixed-width
+        column blocks; the square is expanded by :func:`~kaizen_eval._core.meats.scalar_meat`.
+        """
+        w = self._hc_weights(z, zz, out=self._buffer("w") if buffers else None)
+        k = beta.shape[1]
+        s_yy = self._times(w, yy_cols, k)
         if self.d is None:  # a = z̃
-            wa = w * z
-            s_ya = np.einsum("bn,kn->bk", wa, yt)
-            s_aa = np.einsum("bn,bn->b", wa, z)
+            wa = np.multiply(w, z, out=self._buffer("wa") if buffers else None)
+            s_ya, s_aa = self._times(wa, ya_cols, k), np.einsum("bn,bn->b", wa, z)
         else:  # a = d̃
-            s_ya = np.einsum("bn,kn->bk", w, self._yat)
-            s_aa = np.einsum("bn,n->b", w, self._aa)
-        return s_yy - 2.0 * beta * s_ya + beta**2 * s_aa[:, None]
+            s_ya, s_aa = self._times(w, ya_cols, k), w @ self._aa
+        return meats.scalar_meat(s_yy, s_ya, s_aa[:, None], beta)
 
     def _hc_weights(
         self, z: np.ndarray, zz: np.ndarray, out: np.ndarray | None = None
     ) -> np.ndarray:
-        """``w = z̃² / (1 − h)^p`` of the HC meat (``p`` = 0 for HC0/HC1, 1 for HC2, 2 for HC3)."""
+        """``w = z̃² (1 − h)^{-p}``: the squared scores of the HC meat divided by ``e²``.
+
+        The leverage of the full design is ``h = h_W + z̃²/z̃ᵀz̃``; the weights ``(1 − h)^{-p}``
+        are the specification's (:meth:`CovarianceSpec.leverage_weights`).
+        """
         w = np.multiply(z, z, out=out)
-        if self.se_type in ("HC2", "HC3"):
+        if meats.leverage_power(self.se_type):
             with np.errstate(divide="ignore", invalid="ignore"):
-                w = leverage_adjusted(w, 1.0 - self._h0[None, :] - w / zz[:, None], self.se_type)
+                lev = self.spec.leverage_weights(1.0 - self._h0[None, :] - w / zz[:, None])
+            w *= lev
         return w
 
     def _cr_meat(self, z: np.ndarray, beta: np.ndarray, yt: np.ndarray) -> np.ndarray:
-        # Σ_g (Σ_{i∈g} z̃ ỹ − β Σ_{i∈g} z̃ a)²
+        """CR0/CR1 meats ``Σ_g s_g²``, ``s_g = Σ_{i∈g} z̃ ỹ − β Σ_{i∈g} z̃ a``: shape ``(B, K)``."""
         a = z if self.d is None else self.d[None, :]
-        r = (self._csum.T @ (z * a).T).T  # (B, G)
+        r = self.spec.cluster_sums(z * a)  # (B, G)
         if z.shape[0] == 1:  # one regressor, many outcomes: all at once
-            p = (self._csum.T @ (yt * z).T).T  # (K, G)
-            s = p - beta[0][:, None] * r
-            return np.einsum("kg,kg->k", s, s)[None, :]
+            s = self.spec.cluster_sums(yt * z) - beta[0][:, None] * r  # (K, G)
+            return meats.meat(s[:, None, :])[:, 0, 0][None, :]
         meat = np.empty_like(beta)
         for k in range(yt.shape[0]):
-            p = (self._csum.T @ (z * yt[k]).T).T  # (B, G)
-            s = p - beta[:, k : k + 1] * r
-            meat[:, k] = np.einsum("bg,bg->b", s, s)
+            s = self.spec.cluster_sums(z * yt[k]) - beta[:, k : k + 1] * r  # (B, G)
+            meat[:, k] = meats.meat(s[:, None, :])[:, 0, 0]
         return meat
 
     def run(self, blocks: Iterable[np.ndarray]) -> DrawStatistics:
         """Statistics of every draw of an iterable of blocks, stacked."""
         return DrawStatistics.concat(self.statistics(b) for b in blocks)
-
-
-def _column_blocks(m: np.ndarray) -> list[np.ndarray]:
-    """Split ``(n, K)`` into C-contiguous ``(n, _OUTCOME_BLOCK)`` blocks, zero-padding the last."""
-    k = m.shape[1]
-    width = -(-k // _OUTCOME_BLOCK) * _OUTCOME_BLOCK
-    padded = np.zeros((m.shape[0], width))
-    padded[:, :k] = m
-    return [
-        np.ascontiguousarray(padded[:, j : j + _OUTCOME_BLOCK])
-        for j in range(0, width, _OUTCOME_BLOCK)
-    ]
-
-
-def chunk_rows(n: int) -> int:
-    """Rows of the engine's fixed-shape chunks for ``n`` observations.
-
-    At most 256 (a multiple of 8 when possible), and about 16 MiB per ``(rows, n)`` array.
-
-    Examples
-    --------
-    >>> chunk_rows(400), chunk_rows(100_000), chunk_rows(10_000_000)
-    (256, 16, 1)
-    """
-    rows = max(1, min(256, 2**21 // max(n, 1)))
-    return rows - rows % 8 if rows >= 8 else rows
-
-
-def block_rows(n: int, budget_bytes: int = 2**25, most: int = 1000) -> int:
-    """Rows per block of draws so that one ``(rows, n)`` float array stays within the budget.
-
-    The engine holds a few such arrays at a time (the draws, the partialled draws, the weights),
-    so the default (32 MiB each) keeps a block's memory around 100–200 MiB whatever ``n``.
-
-    Examples
-    --------
-    >>> block_rows(400), block_rows(1_000_000)
-    (1000, 4)
-    """
-    return int(max(1, min(most, budget_bytes // (8 * max(n, 1)))))

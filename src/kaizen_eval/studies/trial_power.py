@@ -19,6 +19,8 @@ import pandas as pd
 
 from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError, check_count
+from kaizen_eval.estimate import itt, late
+from kaizen_eval.synthetic import simulate_trial
 
 #: Per site: assignment arms, their take-up, and truth keys of (estimand, term).
 _SITE_DESIGN: dict[str, dict[str, Any]] = {
@@ -126,8 +128,6 @@ def simulate_trial_power(
     >>> list(tp.summary.index)
     [('ITT', 'invited'), ('LATE', 'attended')]
     """
-    import kaizen_eval as ke
-
     if site not in _SITE_DESIGN:
         raise KaizenError(f"`site` must be one of {sorted(_SITE_DESIGN)}. You passed: {site!r}.")
     if outcome != "value_added":
@@ -149,12 +149,12 @@ def simulate_trial_power(
     for r in progress_bar(
         range(int(reps)), total=int(reps), show=progress, desc=site, unit="trial"
     ):
-        trial = ke.synthetic.simulate_trial(site, n_firms=n_firms, seed=int(seeds[r]))
+        trial = simulate_trial(site, n_firms=n_firms, seed=int(seeds[r]))
         df = trial.analysis_frame()
-        fits = {"ITT": ke.itt(df, treatment=design["arms"], **spec)}
+        fits = {"ITT": itt(df, treatment=design["arms"], **spec)}
         if len(design["arms"]) > 1:
-            fits["ITT:interaction"] = ke.itt(df, treatment=design["arms"], interaction=True, **spec)
-        fits["LATE"] = ke.late(df, treatment=design["takeup"], instrument=design["arms"], **spec)
+            fits["ITT:interaction"] = itt(df, treatment=design["arms"], interaction=True, **spec)
+        fits["LATE"] = late(df, treatment=design["takeup"], instrument=design["arms"], **spec)
         for (estimand, term), key in design["truth"].items():
             fit = fits["ITT:interaction"] if ":" in term else fits[estimand]
             t = fit.term(term)

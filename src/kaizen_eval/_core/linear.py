@@ -1,23 +1,22 @@
-"""Pure numerical core of the linear estimators: OLS and 2SLS fits and Wald tests.
+"""Pure numerical core of the linear estimators: OLS and 2SLS fits (Wald tests in ``wald``).
 
 Arrays in, frozen dataclasses out. Fixed effects are absorbed by Frisch–Waugh–Lovell
-(:mod:`kaizen_eval.estimate.absorb`), weights by scaling rows with ``sqrt(w)``, and every
-covariance type comes from the one sandwich in :mod:`kaizen_eval.estimate.covariance`.
+(:mod:`kaizen_eval._core.absorb`), weights by scaling rows with ``sqrt(w)``, and every
+covariance type comes from the one sandwich in :mod:`kaizen_eval._core.covariance`: OLS and
+2SLS share one tail (:func:`_linear_fit`: bread, residuals, one :class:`CovarianceSpec`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
 
 import numpy as np
 import scipy.linalg
-from scipy import stats
 
-from kaizen_eval._validation import KaizenError, check_option
-from kaizen_eval.estimate.absorb import Absorber
-from kaizen_eval.estimate.covariance import CLUSTER_SE_TYPES, sandwich
+from kaizen_eval._core.absorb import Absorber
+from kaizen_eval._core.covariance import CLUSTER_SE_TYPES, CovarianceSpec, sandwich
+from kaizen_eval._validation import KaizenError
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,7 +49,14 @@ class LinearFit:
         ``"OLS"`` or ``"2SLS"``.
     cr2_gram : callable or None
         CR2 only: the Gram matrices behind the small-sample approximations (used by
-        :func:`wald_test` with ``test="HTZ"``).
+        :func:`~kaizen_eval._core.wald.wald_test` with ``test="HTZ"``).
+    scores : numpy.ndarray or None, shape (k, m)
+        The meat's scores ``S`` times the square root of the small-sample factor ``c``
+        (``m = N``, or ``G`` when clustered; ``None`` for classical): ``vcov = B S Sᵀ B``, and
+        two fits on the same rows with the same covariance specification have
+        cross-covariance ``B₁ S₁ S₂ᵀ B₂``.
+    bread : numpy.ndarray or None, shape (k, k)
+        ``B``, the inverse of the bread's cross-product.
     """
 
     coef: np.ndarray
@@ -67,6 +73,8 @@ class LinearFit:
     cr2_gram: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = field(
         default=None, repr=False
     )
+    scores: np.ndarray | None = field(default=None, repr=False)
+    bread: np.ndarray | None = field(default=None, repr=False)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -90,15 +98,6 @@ class LinearFit:
             raise KeyError(f"no coefficient {name!r}; coefficients: {self.names}") from None
 
 
-class WaldTest(NamedTuple):
-    """Result of a joint Wald test: ``F`` on ``(df1, df2)`` degrees of freedom."""
-
-    fstat: float
-    pvalue: float
-    df1: int
-    df2: float
-
-
 def _names(names: Sequence[str] | None, k: int, prefix: str = "x") -> tuple[str, ...]:
     if names is None:
         return tuple(f"{prefix}{j}" for j in range(k))
@@ -117,14 +116,21 @@ def check_full_rank(
     names: Sequence[str],
     what: str = "regressors",
     reference: np.ndarray | None = None,
+    n_absorbed: int = 0,
 ) -> None:
     """Raise a ``KaizenError`` naming the columns of ``x`` that are linear combinations of others.
 
     ``reference`` holds the columns before fixed effects were absorbed: a column whose absorbed
     version is negligible relative to it (norm ratio below 1e-9) has no variation left.
+    Fewer observations than parameters (the columns plus ``n_absorbed`` fixed-effect levels) is
+    reported as such, before any collinearity.
 
     Examples
     --------
+    >>> check_full_rank(np.ones((2, 3)), ["a", "b", "c"])
+    Traceback (most recent call last):
+    ...
+    kaizen_eval._validation.KaizenError: fewer observations than parameters: N = 2 ...
     >>> x = np.column_stack([np.ones(4), [1.0, 2, 3, 4], [2.0, 4, 6, 8]])
     >>> check_full_rank(x, ["const", "a", "b"])
     Traceback (most recent call last):
@@ -132,6 +138,13 @@ def check_full_rank(
     kaizen_eval._validation.KaizenError: collinear regressors: 'b' is a linear combination of ...
     """
     n, k = x.shape
+    if n < k + n_absorbed:
+        absorbed = f" and {n_absorbed} absorbed fixed-effect levels" if n_absorbed else ""
+        raise KaizenError(
+            f"fewer observations than parameters: N = {n} observations for K = "
+            f"{k + n_absorbed} parameters ({k} {what}{absorbed}); use more observations or "
+            "fewer regressors"
+        )
     if k == 0:
         return
     norms = _column_norms(x)
@@ -180,6 +193,10 @@ def _prepare(
     return arrays, absorber, sw
 
 
+def _rank(absorber: Absorber | None) -> int:
+    return absorber.rank if absorber is not None else 0
+
+
 def fit_ols(
     y: np.ndarray,
     x: np.ndarray,
@@ -198,7 +215,7 @@ def fit_ols(
     x : numpy.ndarray, shape (n, k)
         The design, including a constant column if wanted (leave it out with fixed effects).
     se : str
-        Covariance type (see :mod:`kaizen_eval.estimate.covariance`).
+        Covariance type (see :mod:`kaizen_eval._core.covariance`).
     clusters : numpy.ndarray, shape (n,), optional
         Cluster labels (required by ``CR0``, ``CR1``, ``CR2``).
     fixed_effects : numpy.ndarray, shape (n,) or (n, m), optional
@@ -227,76 +244,87 @@ def fit_ols(
         x = x[:, None]
     names = _names(names, x.shape[1])
     (yt, xt), absorber, sw = _prepare([y, x], fixed_effects, weights)
-    check_full_rank(xt, names, reference=x)
+    check_full_rank(xt, names, reference=x, n_absorbed=_rank(absorber))
     q, r = np.linalg.qr(xt)
     coef = scipy.linalg.solve_triangular(r, q.T @ yt)
-    return _linear_fit(
-        coef, r, y, x, yt, xt, xt, se, clusters, fixed_effects, weights, absorber, sw, names, "OLS"
-    )
+    data = _Prepared(y, x, yt, xt, absorber, sw, names)
+    return _linear_fit(data, coef=coef, r=r, meat_x=xt, se=se, clusters=clusters, method="OLS")
+
+
+@dataclass(frozen=True, eq=False)
+class _Prepared:
+    """A fit's data after validation, weighting and absorption (what every tail step needs).
+
+    ``y``, ``x`` are the raw outcome and actual regressors; ``yt``, ``xt`` the same absorbed
+    and scaled by ``sqrt(w)``; ``sw`` those square roots (``None`` unweighted).
+    """
+
+    y: np.ndarray
+    x: np.ndarray
+    yt: np.ndarray
+    xt: np.ndarray
+    absorber: Absorber | None
+    sw: np.ndarray | None
+    names: tuple[str, ...]
 
 
 def _linear_fit(
+    data: _Prepared,
+    *,
     coef: np.ndarray,
     r: np.ndarray,
-    y: np.ndarray,
-    x: np.ndarray,
-    yt: np.ndarray,
-    xt: np.ndarray,
     meat_x: np.ndarray,
     se: str,
     clusters: np.ndarray | None,
-    fixed_effects: np.ndarray | None,
-    weights: np.ndarray | None,
-    absorber: Absorber | None,
-    sw: np.ndarray | None,
-    names: Sequence[str],
     method: str,
 ) -> LinearFit:
     """Build the covariance and result of OLS and 2SLS alike, from the coefficients.
 
     ``r`` is the triangular factor of the regressors of the bread (``X`` for OLS, ``X̂`` for
     2SLS: bread ``(RᵀR)⁻¹``), ``meat_x`` the regressors of the meat (the same); residuals use
-    the actual regressors ``xt`` (transformed: absorbed and weighted) and ``x`` (raw).
+    the actual regressors (``data.xt`` transformed, ``data.x`` raw).
     """
     rinv = np.linalg.inv(r)  # (scipy solve_triangular with an identity rhs is very slow)
     bread = rinv @ rinv.T
-    resid_t = yt - xt @ coef
-    n_abs = absorber.rank if absorber is not None else 0
-    cov = sandwich(
-        meat_x,
-        resid_t,
-        se_type=se,
+    resid_t = data.yt - data.xt @ coef
+    absorber = data.absorber
+    n_abs = _rank(absorber)
+    spec = CovarianceSpec.build(
+        se,
+        nobs=len(data.y),
+        k_total=data.xt.shape[1] + n_abs,
         clusters=clusters if se in CLUSTER_SE_TYPES else None,
-        n_absorbed=n_abs,
-        absorber=absorber,
-        bread=bread,
-        sqrt_w=sw,
+    )
+    cov = sandwich(
+        meat_x, resid_t, se_type=se, absorber=absorber, bread=bread, sqrt_w=data.sw, spec=spec
     )
     return LinearFit(
         coef=coef,
         vcov=cov.vcov,
         df=cov.df,
-        resid=_unweighted_resid(y, x, coef, fixed_effects, weights, absorber, resid_t),
-        nobs=len(y),
+        resid=_unweighted_resid(data, coef, resid_t),
+        nobs=len(data.y),
         n_clusters=cov.n_clusters,
         se_type=se,
-        names=tuple(names),
+        names=data.names,
         df_resid=cov.df_resid,
         n_absorbed=n_abs,
         method=method,
         cr2_gram=cov.cr2_gram,
+        scores=None if cov.scores is None else cov.scores * np.sqrt(cov.factor),
+        bread=bread,
     )
 
 
-def _unweighted_resid(y, x, coef, fixed_effects, weights, absorber, resid_t):
-    if weights is None:
+def _unweighted_resid(data: _Prepared, coef: np.ndarray, resid_t: np.ndarray) -> np.ndarray:
+    if data.sw is None:
         return resid_t
-    r = y - x @ coef
-    if fixed_effects is None:
+    r = data.y - data.x @ coef
+    if data.absorber is None:
         return r
     # fixed-effect part: weighted group fit of the residual, back on the original scale
-    sw = absorber.sqrt_w
-    return r - absorber.project(r * sw) / sw
+    sw = data.absorber.sqrt_w
+    return r - data.absorber.project(r * sw) / sw
 
 
 #: Above this many rows (administrative data; every trial of a few thousand firm-waves stays
@@ -376,8 +404,14 @@ def fit_2sls(
         (*xn, *zn),
         what="instruments and exogenous regressors",
         reference=np.hstack([exog, instruments]),
+        n_absorbed=_rank(absorber),
     )
-    check_full_rank(np.hstack([et, dt]), (*xn, *dn), reference=np.hstack([exog, endog]))
+    check_full_rank(
+        np.hstack([et, dt]),
+        (*xn, *dn),
+        reference=np.hstack([exog, endog]),
+        n_absorbed=_rank(absorber),
+    )
     xt = np.hstack([et, dt])
     zfull = np.hstack([et, zt])
     qz = np.linalg.qr(zfull)[0]  # Z has full column rank (checked above)
@@ -393,115 +427,5 @@ def fit_2sls(
     else:  # β̂ = (X̂ᵀX̂)⁻¹ X̂ᵀ y (X̂ᵀX = X̂ᵀX̂) by QR: linearmodels' data layer costs ~5 s at 1e6 rows
         coef = scipy.linalg.solve_triangular(r, q.T @ yt)
     x = np.hstack([exog, endog])
-    return _linear_fit(
-        coef,
-        r,
-        y,
-        x,
-        yt,
-        xt,
-        xhat,
-        se,
-        clusters,
-        fixed_effects,
-        weights,
-        absorber,
-        sw,
-        (*xn, *dn),
-        "2SLS",
-    )
-
-
-def wald_test(
-    fit: LinearFit,
-    restrictions: np.ndarray | Sequence[int] | Sequence[str],
-    value: np.ndarray | None = None,
-    *,
-    test: Literal["F", "HTZ"] = "F",
-) -> WaldTest:
-    """Joint Wald test of ``R β = r`` with an F reference distribution.
-
-    ``F = (Rβ̂ − r)ᵀ (R V Rᵀ)⁻¹ (Rβ̂ − r) / q`` on ``(q, df2)`` degrees of freedom, ``df2 = N − K``
-    for heteroskedasticity-robust and classical covariances and ``G − 1`` for clustered ones
-    (as Stata's ``test`` and ``estimatr``'s F statistic do).
-
-    With ``test="HTZ"`` (CR2 fits only) the statistic is Pustejovsky and Tipton's (2018)
-    Hotelling-T² approximation, as ``clubSandwich::Wald_test(test="HTZ")``: ``R V Rᵀ`` is matched
-    to a Wishart with ``η`` degrees of freedom, ``η = q(q+1) / Σ_st Var(D_st)`` for
-    ``D = Ω^{-1/2} R V Rᵀ Ω^{-1/2}`` under the working model, and
-    ``F = (η − q + 1)/(η q) · Q`` on ``(q, η − q + 1)`` degrees of freedom. With one restriction
-    it is the Satterthwaite t-test.
-
-    Parameters
-    ----------
-    fit : LinearFit
-    restrictions : array of shape (q, k), or a sequence of coefficient positions or names
-        A matrix ``R``, or the coefficients that are jointly zero.
-    value : numpy.ndarray, shape (q,), optional
-        ``r`` (zeros by default).
-
-    Returns
-    -------
-    WaldTest
-        ``(fstat, pvalue, df1, df2)``.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(3)
-    >>> x = np.column_stack([np.ones(200), rng.normal(size=(200, 2))])
-    >>> fit = fit_ols(rng.normal(size=200), x, names=["const", "a", "b"])
-    >>> wt = wald_test(fit, ["a", "b"])
-    >>> wt.df1, wt.df2
-    (2, 197.0)
-    """
-    k = len(fit.coef)
-    if isinstance(restrictions, np.ndarray) and restrictions.ndim == 2:
-        rmat = np.asarray(restrictions, dtype=float)
-    else:
-        idx = [fit.index(r) if isinstance(r, str) else int(r) for r in restrictions]
-        if not idx:
-            raise KaizenError("no coefficients to test")
-        rmat = np.zeros((len(idx), k))
-        rmat[np.arange(len(idx)), idx] = 1.0
-    if rmat.shape[1] != k:
-        raise KaizenError(f"restriction matrix has {rmat.shape[1]} columns for {k} coefficients")
-    q = rmat.shape[0]
-    r = np.zeros(q) if value is None else np.asarray(value, dtype=float).reshape(q)
-    diff = rmat @ fit.coef - r
-    middle = rmat @ fit.vcov @ rmat.T
-    if np.linalg.matrix_rank(middle) < q:
-        raise KaizenError(
-            "the restrictions are not jointly testable: their covariance matrix is singular "
-            "(too few clusters or redundant restrictions)"
-        )
-    check_option("test", test, ("F", "HTZ"))
-    wald = float(diff @ np.linalg.solve(middle, diff))
-    if test == "HTZ":
-        if fit.cr2_gram is None:
-            raise KaizenError(f"test='HTZ' needs a CR2 fit; this one has se_type={fit.se_type!r}")
-        eta = _htz_eta(fit.cr2_gram, rmat)
-        df2 = eta - q + 1
-        fstat = (eta - q + 1) / (eta * q) * wald
-        return WaldTest(fstat, float(stats.f.sf(fstat, q, df2)), q, float(df2))
-    fstat = wald / q
-    df2 = float(fit.n_clusters - 1) if fit.n_clusters is not None else float(fit.df_resid)
-    return WaldTest(fstat, float(stats.f.sf(fstat, q, df2)), q, df2)
-
-
-def _htz_eta(gram: Callable[[np.ndarray, np.ndarray], np.ndarray], rmat: np.ndarray) -> float:
-    q = rmat.shape[0]
-    grams = [[gram(rmat[s], rmat[t]) for t in range(q)] for s in range(q)]
-    omega = np.array([[np.trace(grams[s][t]) for t in range(q)] for s in range(q)])
-    vals, vecs = np.linalg.eigh((omega + omega.T) / 2)
-    root = (vecs / np.sqrt(vals)) @ vecs.T  # Ω^{-1/2}
-    std = [
-        [
-            sum(root[s, a] * root[t, c] * grams[a][c] for a in range(q) for c in range(q))
-            for t in range(q)
-        ]
-        for s in range(q)
-    ]
-    total = sum(
-        np.sum(std[s][s] * std[t][t] + std[s][t] * std[t][s]) for s in range(q) for t in range(q)
-    )
-    return float(q * (q + 1) / total)
+    data = _Prepared(y, x, yt, xt, absorber, sw, (*xn, *dn))
+    return _linear_fit(data, coef=coef, r=r, meat_x=xhat, se=se, clusters=clusters, method="2SLS")

@@ -3,7 +3,8 @@ r"""Many small just-identified 2SLS fits at once: one per simulated trial.
 :func:`~kaizen_eval.power_grid` estimates the effect of take-up ``T`` instrumented by the
 invitation ``Z`` in thousands of replications whose ``T``, ``Z`` and covariate all differ, while
 ``N``, the strata and the clusters stay the same. As for OLS
-(:class:`~kaizen_eval.design._batch_ols.BatchOLS`, whose pieces this reuses), a block of
+(:class:`~kaizen_eval._core.batch_ols.BatchOLS`; both stand on
+:class:`~kaizen_eval._core.batch.BatchCore`), a block of
 replications is handled as ``(B, K, N)`` arrays: regressors ``X = [W, T]`` and instruments
 ``Z = [W, Z]`` (``W`` the exogenous columns), as many instruments as regressors.
 
@@ -12,18 +13,18 @@ After absorbing the strata (within-stratum demeaning of every row), with ``A = Z
 
 * ``β̂ = A⁻¹ Z̃ᵀỹ`` (just identified, this is ``(X̂ᵀX̂)⁻¹ X̂ᵀỹ`` with ``X̂ = P_Z X̃``), and the
   residuals ``e = ỹ − X̃ β̂`` use the actual regressors, as in
-  :func:`~kaizen_eval.estimate.linear.fit_2sls`;
-* the bread of :func:`~kaizen_eval.estimate.linear.fit_2sls`, ``B = (X̂ᵀX̂)⁻¹ = A⁻¹ S A⁻ᵀ``, and
+  :func:`~kaizen_eval._core.linear.fit_2sls`;
+* the bread of :func:`~kaizen_eval._core.linear.fit_2sls`, ``B = (X̂ᵀX̂)⁻¹ = A⁻¹ S A⁻ᵀ``, and
   ``X̂ = Z̃ S⁻¹ A`` turn its sandwich ``c · B (Σ ω_i x̂_i x̂_iᵀ) B`` into
   ``c · A⁻¹ (Σ ω_i z̃_i z̃_iᵀ) A⁻ᵀ``, and the cluster sums of ``x̂_i e_i`` into those of
   ``z̃_i e_i`` likewise (CR0/CR1); the classical covariance is ``s² A⁻¹ S A⁻ᵀ``;
-* HC2/HC3 use the leverage ``h_i = x̂_iᵀ B x̂_i`` of :mod:`kaizen_eval.estimate.covariance`
+* HC2/HC3 use the leverage ``h_i = x̂_iᵀ B x̂_i`` of :mod:`kaizen_eval._core.covariance`
   (estimatr's, not AER's ``x_iᵀ B x̂_i``) plus the strata's ``1/N_s``; just identified,
   ``x̂_iᵀ B x̂_i = z̃_iᵀ S⁻¹ z̃_i``, the leverage of the instruments;
 * the small-sample factors and degrees of freedom are those of ``fit_2sls`` (``K`` counting the
   absorbed strata), from the same helpers as ``BatchOLS``.
 
-A replication is flagged in :attr:`~kaizen_eval.design._batch_ols.BatchFit.suspect` (its
+A replication is flagged in :attr:`~kaizen_eval._core.batch.BatchFit.suspect` (its
 numbers are not to be used; the caller refits it with ``fit_2sls``, which either reports the
 problem or fits it) when a regressor or instrument has no variation left after absorbing the
 strata (nobody took up, say), when the instruments may be collinear (scaled ``S`` with an
@@ -31,7 +32,7 @@ eigenvalue below 1e-8), when the first stage may have no variation left (scaled 
 divided by their norms, with a singular value below 1e-8: take-up unrelated to the instrument
 given the other columns), and when a variance is zero up to rounding, exactly as for OLS. These
 thresholds are far above the rank tolerances of
-:func:`~kaizen_eval.estimate.linear.check_full_rank`, so every replication ``fit_2sls`` rejects
+:func:`~kaizen_eval._core.linear.check_full_rank`, so every replication ``fit_2sls`` rejects
 is refitted, and raises the same error.
 
 Every number of a replication comes from its own rows only, by reductions whose order does not
@@ -42,8 +43,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from kaizen_eval._core.batch import MIN_EIGEN, ZERO_NORM, BatchCore, BatchFit
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.design._batch_ols import _MIN_EIGEN, _ZERO_NORM, BatchFit, BatchOLS
 
 
 class Batch2SLS:
@@ -57,7 +58,7 @@ class Batch2SLS:
         Regressors per replication, exogenous and endogenous (not counting the absorbed fixed
         effects); the instruments are as many.
     se_type : str
-        One of :data:`~kaizen_eval.design._batch_ols.BATCH_SE_TYPES`.
+        One of :data:`~kaizen_eval._core.batch.BATCH_SE_TYPES`.
     fixed_effects : numpy.ndarray, shape (n,), optional
         Codes of one fixed effect to absorb (the strata).
     clusters : numpy.ndarray, shape (n,), optional
@@ -65,9 +66,9 @@ class Batch2SLS:
 
     See Also
     --------
-    kaizen_eval.estimate.linear.fit_2sls : the same fit, one replication at a time.
-    kaizen_eval.design._batch_ols.BatchOLS : the OLS counterpart, whose pieces (absorbing the
-        strata, flags, meats and small-sample factor) this uses.
+    kaizen_eval._core.linear.fit_2sls : the same fit, one replication at a time.
+    kaizen_eval._core.batch_ols.BatchOLS : the OLS counterpart; both use
+        :class:`~kaizen_eval._core.batch.BatchCore` (absorbing the strata, flags, sandwich).
 
     Examples
     --------
@@ -93,9 +94,9 @@ class Batch2SLS:
         clusters: np.ndarray | None = None,
     ) -> None:
         # the same K, df and factor as OLS with K regressors: the meat has K rows (the z̃_i)
-        self._ols = BatchOLS(n, k, se_type=se_type, fixed_effects=fixed_effects, clusters=clusters)
-        self.n, self.k, self.se_type = self._ols.n, self._ols.k, se_type
-        self.df = self._ols.df
+        self.core = BatchCore(n, k, se_type=se_type, fixed_effects=fixed_effects, clusters=clusters)
+        self.n, self.k, self.se_type = self.core.n, self.core.k, se_type
+        self.df = self.core.df
 
     def fit(self, y: np.ndarray, x: np.ndarray, z: np.ndarray) -> BatchFit:
         """Fit every replication of a block.
@@ -128,15 +129,15 @@ class Batch2SLS:
         ref_x = np.sqrt(np.einsum("bin,bin->bi", x, x))
         ref_z = np.sqrt(np.einsum("bin,bin->bi", z, z))
         rows = b_count * k
-        ols = self._ols
-        both = ols._absorb(np.concatenate([x.reshape(rows, n), z.reshape(rows, n), y]))
+        core = self.core
+        both = core.absorb(np.concatenate([x.reshape(rows, n), z.reshape(rows, n), y]))
         xt = np.ascontiguousarray(both[:rows].reshape(b_count, k, n))
         zt = np.ascontiguousarray(both[rows : 2 * rows].reshape(b_count, k, n))
         yt = np.ascontiguousarray(both[2 * rows :])
         ztz = np.einsum("bin,bjn->bij", zt, zt)  # S
         ztx = np.einsum("bin,bjn->bij", zt, xt)  # A
         zty = np.einsum("bin,bn->bi", zt, yt)
-        suspect = ols._suspect(ztz, ref_z)
+        suspect = core.suspect(ztz, ref_z)
         suspect |= self._first_stage_suspect(xt, ztz, ztx, ref_x, suspect)
         ztz[suspect] = np.eye(k)  # keeps the stacked solves from failing; refit by the caller
         ztx[suspect] = np.eye(k)
@@ -145,13 +146,12 @@ class Batch2SLS:
         p_t = np.ascontiguousarray(p.transpose(0, 2, 1))
         e = yt - np.einsum("bin,bi->bn", xt, coef)
         if self.se_type == "classical":
-            s2 = np.einsum("bn,bn->b", e, e) / ols.df_resid
-            var = s2[:, None] * np.einsum("bij,bjl,bil->bi", p, ztz, p)  # diag(P S Pᵀ)
+            var = core.classical(e, np.einsum("bij,bjl,bil->bi", p, ztz, p))  # diag(P S Pᵀ)
             degenerate = ~(var > 0)
         else:
             s_inv = np.linalg.inv(ztz)
             s_inv = (s_inv + s_inv.transpose(0, 2, 1)) / 2
-            var, degenerate = ols._sandwich(zt, e, p, p_t, s_inv)
+            var, degenerate = core.sandwich(zt, e, p, p_t, s_inv)
         suspect |= degenerate.any(axis=1)
         var[suspect] = np.nan
         return BatchFit(coef, np.sqrt(var), self.df, suspect)
@@ -165,11 +165,11 @@ class Batch2SLS:
         ``done`` marks replications already flagged (their norms may be zero).
         """
         norms_x = np.sqrt(np.einsum("bin,bin->bi", xt, xt))
-        suspect = ~(norms_x > _ZERO_NORM * ref_x).all(axis=1)
+        suspect = ~(norms_x > ZERO_NORM * ref_x).all(axis=1)
         ok = ~(suspect | done)
         if ok.any():
             norms_z = np.sqrt(np.einsum("bii->bi", ztz[ok]))
             scaled = ztx[ok] / (norms_z[:, :, None] * norms_x[ok][:, None, :])
             smallest = np.linalg.svd(scaled, compute_uv=False)[:, -1]
-            suspect[ok] = ~(smallest >= _MIN_EIGEN)
+            suspect[ok] = ~(smallest >= MIN_EIGEN)
         return suspect
