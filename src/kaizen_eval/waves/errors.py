@@ -7,10 +7,10 @@ fault and what to do; values of columns flagged as personal data are masked.
 
 from __future__ import annotations
 
-from kaizen_eval._validation import KaizenError
+from kaizen_eval._validation import KaizenError, KaizenWarning
 
 
-class WavesWarning(UserWarning):
+class WavesWarning(KaizenWarning):
     """Legitimate but fragile survey data: the loader repaired or flagged something."""
 
 
