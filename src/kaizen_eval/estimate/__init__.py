@@ -20,6 +20,7 @@ from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
 from kaizen_eval.estimate.linear import LinearFit, WaldTest, fit_2sls, fit_ols, wald_test
 from kaizen_eval.estimate.multiple import romano_wolf, sharpened_qvalues
+from kaizen_eval.estimate.pooling import PooledEstimate, pool_sites
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
 from kaizen_eval.estimate.ri_ci import RandomizationCI, randomization_ci
@@ -34,6 +35,7 @@ __all__ = [
     "FirstStage",
     "LeeBounds",
     "LinearFit",
+    "PooledEstimate",
     "RandomizationCI",
     "RandomizationInference",
     "SEType",
@@ -48,6 +50,7 @@ __all__ = [
     "itt",
     "late",
     "lee_bounds",
+    "pool_sites",
     "randomization_ci",
     "randomization_inference",
     "romano_wolf",
