@@ -131,6 +131,12 @@ def pool_sites(
                 "`prior`, `prior_scale` and `mu_prior` apply to method='bayes' only; "
                 f"you passed method={method!r}."
             )
+        if method == "FE" and test == "knha":
+            _warn(
+                "test='knha' rescales the variance of mu by the residual heterogeneity, which a "
+                "fixed-effect model assumes away (metafor warns likewise); use method='REML' "
+                "with test='knha', or test='z' with method='FE'."
+            )
         if k == 2:
             _warn(
                 f"only 2 sites: tau is barely identified and the {method} estimate of tau2 "
@@ -161,12 +167,14 @@ def pool_sites(
         if not np.isfinite(m)
     ]
     if heavy:
+        remedy = "prior='half_normal'" if prior == "half_cauchy" else "a half-Cauchy or half-normal"
         _warn(
-            f"with {k} sites and the uniform prior on tau the posterior sd of "
-            f"{', '.join(heavy)} is infinite (tail ~ tau^-{fit.tail - 1:g}); the quantiles are "
-            "finite. Pass prior='half_cauchy' with a `prior_scale` for finite moments."
+            f"with {k} sites and the {prior} prior on tau the posterior sd of "
+            f"{', '.join(heavy)} is infinite (the density of tau falls like tau^-{fit.tail:g}); "
+            f"the quantiles are finite. Pass {remedy} prior (with `prior_scale`) for finite "
+            "moments."
         )
-        notes.append(f"posterior sd infinite for {', '.join(heavy)} (uniform prior on tau)")
+        notes.append(f"posterior sd infinite for {', '.join(heavy)} ({prior} prior on tau)")
     return _bayesian(names, y, se, fit, summ, prior, alpha, outcome, tuple(notes))
 
 
