@@ -5,6 +5,7 @@ against BDA3's published eight-schools summaries (Table 5.3), and against an ind
 Gibbs sampler (BDA3 §11.6) run in this file, within Monte Carlo error.
 """
 
+import itertools
 import time
 
 import numpy as np
@@ -217,3 +218,47 @@ def test_pvalue_is_the_two_sided_posterior_tail():
     assert p.pvalue == pytest.approx(2 * min(below, 1 - below), rel=1e-7)
     t = p.tidy()
     assert np.isinf(t["df"]).all() and t["statistic"].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("y", "s", "prior", "scale"),
+    [
+        # a prior far narrower than the standard errors: the posterior of tau is the prior's
+        ([1.0, 1.001, 0.999, 1.0005, 1.0], [1e3, 1e3, 2e3, 5e2, 1e3], "half_cauchy", 1.0),
+        # heterogeneity far beyond the standard errors
+        ([0.0, 100.0, -100.0, 50.0], [0.01, 0.01, 0.02, 0.01], "half_normal", 200.0),
+        # standard errors spread over three orders of magnitude
+        ([0.3, -0.2, 1.1, 0.5, 0.0, 2.0], [0.01, 0.1, 1.0, 10.0, 0.05, 3.0], "uniform", None),
+    ],
+)
+def test_grid_matches_quadrature_on_awkward_data(y, s, prior, scale):
+    y, s = np.array(y), np.array(s)
+    log_prior = {
+        "uniform": lambda t: 0.0,
+        "half_cauchy": lambda t: -np.log1p((t / scale) ** 2),
+        "half_normal": lambda t: -0.5 * (t / scale) ** 2,
+    }[prior]
+    peak = max(_marginal(t, y, s)[0] * np.exp(log_prior(t)) for t in np.geomspace(1e-4, 1e4, 81))
+
+    def dens(t):
+        return _marginal(t, y, s)[0] * np.exp(log_prior(t)) / peak
+
+    cuts = [0.0, *np.geomspace(1e-3, 1e8, 12)]
+
+    def integral(f):
+        return sum(
+            integrate.quad(f, a, b, epsabs=0, epsrel=1e-12, limit=200)[0]
+            for a, b in itertools.pairwise(cuts)
+        )
+
+    z = integral(dens)
+    e_tau = integral(lambda t: t * dens(t)) / z
+    e_mu = integral(lambda t: _marginal(t, y, s)[1] * dens(t)) / z
+    p = ke.pool_sites(
+        pd.DataFrame({"estimate": y, "std_error": s}),
+        method="bayes",
+        prior=prior,
+        prior_scale=scale,
+    )
+    assert p.tau == pytest.approx(e_tau, rel=1e-7)
+    assert p.mu == pytest.approx(e_mu, rel=1e-7, abs=1e-9 * np.abs(y).max())

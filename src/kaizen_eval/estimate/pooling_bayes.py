@@ -15,10 +15,10 @@ as one more "site" of variance ``s0**2``), ``mu | tau, y ~ N(mu_hat, V)``,
 
     p(tau | y) ∝ p(tau) V**(1/2) prod_j w_j**(1/2) exp(-sum_j w_j (y_j - mu_hat)**2 / 2)
 
-is one-dimensional: it is integrated on a grid in ``u = asinh(tau / c)`` (``c`` the median
-standard error), linear near ``tau = 0`` where the density is even in ``tau`` and logarithmic in
-the tail, so that the trapezoid rule converges geometrically (Simpson's rule for ``E[tau]``,
-whose integrand is odd in ``u``); the grid's end is placed where the
+is one-dimensional: it is integrated on a grid in ``u = asinh(tau / c)`` (``c`` the smallest
+standard error or the prior's scale), linear near ``tau = 0``, where the density is even in
+``tau``, and logarithmic in the tail, so that the trapezoid rule converges geometrically
+(Simpson's rule for ``E[tau]``, whose integrand is odd in ``u``); the grid ends where the
 density has fallen by ``e**-46`` from its peak. Posterior summaries of ``mu``, ``theta_j`` and
 ``theta_new`` are exact mixtures of normals over the grid; quantiles invert the mixture CDF.
 
@@ -142,7 +142,9 @@ def fit_bayes(
     >>> round(float(f.mass.sum()), 12), round(float(f.mass @ f.mu_mean), 2)
     (1.0, 7.93)
     """
-    c = float(np.median(np.sqrt(v)))
+    # The finest scale on which the density of tau varies: the smallest standard error, or the
+    # prior's scale if smaller. Below c the grid is linear in tau, above it logarithmic.
+    c = float(np.sqrt(v.min()) if scale is None else min(np.sqrt(v.min()), scale))
     tail = (
         (len(y) - 1.0)
         + (mu_prior is not None)
@@ -232,13 +234,19 @@ def _mixture_quantiles(mass, mean, sd, probs):
 
 def tau_quantiles(fit: BayesFit, probs) -> np.ndarray:
     """Quantiles of ``p(tau | y)`` from the grid CDF (Simpson, monotone cubic inverse)."""
-    u_of_p = PchipInterpolator(*_strict(fit.cdf_u, fit.u))
-    return fit.c * np.sinh(u_of_p(np.asarray(probs, dtype=float)))
+    return fit.c * np.sinh(_inverse_cdf(fit)(np.asarray(probs, dtype=float)))
 
 
-def _strict(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    keep = np.concatenate([[True], np.diff(x) > 0])
-    return x[keep], y[keep]
+def _inverse_cdf(fit: BayesFit) -> PchipInterpolator:
+    """``u`` as a monotone cubic function of the grid CDF of ``tau`` (0 and 1 included).
+
+    Nodes where the CDF rises by less than 1e-12 (the far tails) are skipped so that the
+    interpolant's slopes stay finite.
+    """
+    keep = np.concatenate([[True], np.diff(fit.cdf_u) > 1e-12])
+    x, y = fit.cdf_u[keep], fit.u[keep]
+    x[-1] = 1.0
+    return PchipInterpolator(x, y)
 
 
 def summarize(fit: BayesFit, alpha: float) -> dict[str, np.ndarray]:
@@ -289,8 +297,7 @@ def summarize(fit: BayesFit, alpha: float) -> dict[str, np.ndarray]:
 
 def predictive_draws(fit: BayesFit, n: int, rng: np.random.Generator) -> np.ndarray:
     """Exact draws of a new site's effect: ``tau`` by inverse CDF, then ``mu``, ``theta_new``."""
-    u_of_p = PchipInterpolator(*_strict(fit.cdf_u, fit.u))
-    tau = fit.c * np.sinh(u_of_p(rng.uniform(size=n)))
+    tau = fit.c * np.sinh(_inverse_cdf(fit)(rng.uniform(size=n)))
     mu_hat, var_mu, _, _ = _conditionals(tau, fit.y, fit.v, fit.mu_prior)
     z = rng.standard_normal((2, n))
     return mu_hat + np.sqrt(var_mu) * z[0] + tau * z[1]
