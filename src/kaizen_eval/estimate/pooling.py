@@ -24,7 +24,7 @@ from kaizen_eval._validation import KaizenError, check_option
 from kaizen_eval.estimate import pooling_bayes as pb
 from kaizen_eval.estimate.pooling_core import FreqFit, fit_freq
 from kaizen_eval.estimate.pooling_input import site_table
-from kaizen_eval.estimate.pooling_result import PooledEstimate, _crit
+from kaizen_eval.estimate.pooling_result import PooledEstimate, _crit, _two_sided
 from kaizen_eval.estimate.result import Estimate
 
 __all__ = ["POOL_METHODS", "POOL_TESTS", "PooledEstimate", "pool_sites"]
@@ -209,7 +209,6 @@ def _check_prior(prior: str, scale: Any, mu_prior: Any, k: int) -> float | None:
 def _frequentist(names, y, se, f: FreqFit, method, test, alpha, outcome) -> PooledEstimate:
     crit = _crit(alpha, f.df)
     stat = f.mu / f.std_error
-    dist = stats.norm if not np.isfinite(f.df) else stats.t(f.df)
     half_pi = crit * np.sqrt(f.std_error**2 + f.tau2)
     index = pd.Index(names, name="site")
     sites = pd.DataFrame(
@@ -229,7 +228,7 @@ def _frequentist(names, y, se, f: FreqFit, method, test, alpha, outcome) -> Pool
         std_error=f.std_error,
         ci_low=f.mu - crit * f.std_error,
         ci_high=f.mu + crit * f.std_error,
-        pvalue=float(2 * dist.sf(abs(stat))),
+        pvalue=float(_two_sided(stat, f.df)),
         tau2=f.tau2,
         tau=float(np.sqrt(f.tau2)),
         i2=f.i2,

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from kaizen_eval._validation import check_count, check_seed
 from kaizen_eval.estimate import pooling_bayes as pb
@@ -173,8 +173,7 @@ class PooledEstimate:
             lo = s["shrunk"] - crit * s["shrunk_se"]
             hi = s["shrunk"] + crit * s["shrunk_se"]
             site_stat = (s["shrunk"] / s["shrunk_se"]).to_numpy()
-            dist = stats.norm if not np.isfinite(self.df) else stats.t(self.df)
-            site_p = 2 * dist.sf(np.abs(site_stat))
+            site_p = _two_sided(site_stat, self.df)
         new_mean = float(p.loc["theta_new", "mean"]) if bayes else self.mu
         new_se = (
             float(p.loc["theta_new", "sd"]) if bayes else np.sqrt(self.std_error**2 + self.tau2)
@@ -256,5 +255,12 @@ class PooledEstimate:
 
 
 def _crit(alpha: float, df: float) -> float:
-    dist = stats.norm if not np.isfinite(df) else stats.t(df)
-    return float(dist.ppf(1 - alpha / 2))
+    """Return the ``1 - alpha / 2`` quantile of the normal (``df`` infinite) or of the t."""
+    p = 1 - alpha / 2
+    return float(special.ndtri(p) if not np.isfinite(df) else special.stdtrit(df, p))
+
+
+def _two_sided(stat: Any, df: float) -> Any:
+    """Return the two-sided p-value of ``stat``: normal (``df`` infinite) or t."""
+    a = -np.abs(stat)
+    return 2 * (special.ndtr(a) if not np.isfinite(df) else special.stdtr(df, a))
