@@ -234,7 +234,7 @@ def _frequentist(names, y, se, f: FreqFit, method, test, alpha, outcome) -> Pool
         i2=f.i2,
         q=f.q,
         q_pvalue=f.q_pvalue,
-        prediction_interval=(f.mu - half_pi, f.mu + half_pi),
+        prediction_interval=(float(f.mu - half_pi), float(f.mu + half_pi)),
         df=f.df,
         method=method,
         test=test,
