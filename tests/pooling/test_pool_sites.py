@@ -243,3 +243,19 @@ def test_summary_and_plot():
 
     matplotlib.use("Agg")
     fig.savefig(__import__("io").BytesIO(), format="png")
+
+
+def test_alpha_sets_every_interval():
+    p = ke.pool_sites(HETERO, method="PM", alpha=0.1)
+    z = stats.norm.ppf(0.95)
+    assert p.ci_high - p.mu == pytest.approx(z * p.std_error, rel=1e-12)
+    assert p.prediction_interval[1] - p.mu == pytest.approx(
+        z * np.sqrt(p.std_error**2 + p.tau2), rel=1e-12
+    )
+    b90 = ke.pool_sites(HETERO, method="bayes", alpha=0.1)
+    b95 = ke.pool_sites(HETERO, method="bayes")
+    assert b95.ci_low < b90.ci_low < b90.mu < b90.ci_high < b95.ci_high
+    t = b90.tidy()
+    assert (t["ci_low"].iloc[2:] > b95.tidy()["ci_low"].iloc[2:]).all()
+    # the 95 % posterior columns do not depend on alpha
+    np.testing.assert_allclose(b90.posterior["q97.5"], b95.posterior["q97.5"], rtol=1e-12)
