@@ -70,6 +70,15 @@ def test_two_sites_bayes_needs_a_proper_prior_and_shows_its_influence():
         ke.pool_sites(HETERO.iloc[:3], method="bayes", prior="half_normal", prior_scale=0.5).n_sites
         == 3
     )
+    # a normal prior on mu makes the uniform prior on tau proper with 2 sites
+    with pytest.warns(UserWarning) as caught:
+        two = ke.pool_sites(HETERO.iloc[:2], method="bayes", mu_prior=(0.0, 2.0))
+    messages = " | ".join(str(w.message) for w in caught)
+    assert "against a uniform prior on tau (no median)" in messages
+    # p(tau | y) ~ tau**-2 there: E[tau] and the sd of theta_new are infinite, mu's is not
+    assert "posterior sd of tau, theta_new is infinite" in messages
+    assert np.isnan(two.tau) and np.isfinite(two.std_error)
+    assert np.isfinite(two.posterior.loc["tau", "q50"])
 
 
 @pytest.mark.parametrize("bad", [0.0, -1.0, np.nan, np.inf])
@@ -155,8 +164,9 @@ def test_wrong_types_and_options():
         ke.pool_sites(SCHOOLS, method="bayes", test="knha")
     with pytest.raises(ke.KaizenError, match="needs a positive `prior_scale`"):
         ke.pool_sites(SCHOOLS, method="bayes", prior="half_normal")
-    with pytest.raises(ke.KaizenError, match="`mu_prior` must be \\(mean, sd\\)"):
-        ke.pool_sites(SCHOOLS, method="bayes", mu_prior=(0.0, -1.0))
+    for bad in [(0.0, -1.0), ("a", 1.0), (0.0,), 3.0]:
+        with pytest.raises(ke.KaizenError, match="`mu_prior` must be \\(mean, sd\\)"):
+            ke.pool_sites(SCHOOLS, method="bayes", mu_prior=bad)
 
 
 # --- the result -------------------------------------------------------------------------

@@ -137,15 +137,14 @@ def pool_sites(
                 "fixed-effect model assumes away (metafor warns likewise); use method='REML' "
                 "with test='knha', or test='z' with method='FE'."
             )
+        freq = fit_freq(y, v, method, test)
         if k == 2:
             _warn(
                 f"only 2 sites: tau is barely identified and the {method} estimate of tau2 "
-                f"({fit_freq(y, v, method, test).tau2:.4g}) rests on one contrast; report it "
-                "beside method='FE', or use method='bayes' with a proper prior and compare priors."
+                f"({freq.tau2:.4g}) rests on one contrast; report it beside method='FE', or "
+                "use method='bayes' with a proper prior and compare priors."
             )
-        return _frequentist(
-            names, y, se, fit_freq(y, v, method, test), method, test, alpha, outcome
-        )
+        return _frequentist(names, y, se, freq, method, test, alpha, outcome)
     if test != "z":
         raise KaizenError(
             "`test` applies to the frequentist methods; method='bayes' reports the posterior. "
@@ -155,11 +154,15 @@ def pool_sites(
     fit = pb.fit_bayes(y, v, prior=prior, scale=scale, mu_prior=mu_prior)
     summ = pb.summarize(fit, alpha)
     if k == 2:
-        prior_med = scale * (1.0 if prior == "half_cauchy" else stats.halfnorm.ppf(0.5))
+        if scale is None:  # uniform on tau, made proper by the normal prior on mu
+            against = "a uniform prior on tau (no median)"
+        else:
+            med = scale * (1.0 if prior == "half_cauchy" else stats.halfnorm.ppf(0.5))
+            against = f"the {prior} prior's median {med:.4g}"
         _warn(
             f"only 2 sites: tau is barely identified, the posterior leans on the prior: "
-            f"posterior median of tau {summ['q'][1, 1]:.4g} against the {prior} prior's median "
-            f"{prior_med:.4g}; compare other priors or scales before relying on it."
+            f"posterior median of tau {summ['q'][1, 1]:.4g} against {against}; compare other "
+            "priors or scales before relying on it."
         )
     heavy = [
         n
@@ -198,6 +201,7 @@ def _check_prior(prior: str, scale: Any, mu_prior: Any, k: int) -> float | None:
         )
     if mu_prior is not None:
         ok = isinstance(mu_prior, tuple | list) and len(mu_prior) == 2
+        ok = ok and all(isinstance(m, int | float) and not isinstance(m, bool) for m in mu_prior)
         if not ok or not np.isfinite(mu_prior[0]) or not 0 < mu_prior[1] < np.inf:
             raise KaizenError(
                 "`mu_prior` must be (mean, sd) with a positive, finite sd. "
