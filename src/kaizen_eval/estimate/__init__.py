@@ -21,6 +21,7 @@ from kaizen_eval.estimate.did import att_did
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
 from kaizen_eval.estimate.multiple import romano_wolf, sharpened_qvalues
+from kaizen_eval.estimate.pooling import PooledEstimate, pool_sites
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
 from kaizen_eval.estimate.ri_ci import RandomizationCI, randomization_ci
@@ -35,6 +36,7 @@ __all__ = [
     "FirstStage",
     "LeeBounds",
     "LinearFit",
+    "PooledEstimate",
     "RandomizationCI",
     "RandomizationInference",
     "SEType",
@@ -49,6 +51,7 @@ __all__ = [
     "itt",
     "late",
     "lee_bounds",
+    "pool_sites",
     "randomization_ci",
     "randomization_inference",
     "romano_wolf",

@@ -1,0 +1,94 @@
+"""The forest plot of a pooled estimate; matplotlib is imported only when drawing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import stats
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+
+def forest_plot(pooled: Any, *, title: str | None = None, xlabel: str = "Effect") -> Figure:
+    """Draw each site raw and shrunk, the pooled diamond and a new site's prediction interval.
+
+    Parameters
+    ----------
+    pooled : PooledEstimate
+        The result of :func:`~kaizen_eval.estimate.pooling.pool_sites`.
+    title, xlabel : str, optional
+        Figure annotations.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import kaizen_eval as ke
+    >>> t = pd.DataFrame({"estimate": [1.0, 2.0, 4.0], "std_error": [1.0, 1.0, 1.0]},
+    ...                  index=["a", "b", "c"])
+    >>> fig = forest_plot(ke.pool_sites(t, method="bayes", prior="half_normal", prior_scale=2))
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['new site', 'pooled (bayes)', 'a', 'b', 'c']
+    """
+    from matplotlib.figure import Figure
+
+    sites = pooled.sites
+    tidy = pooled.tidy()
+    level = round(100 * (1 - pooled.alpha))
+    z = stats.norm.ppf(1 - pooled.alpha / 2)
+    k = len(sites)
+    fig = Figure(figsize=(6.4, 0.45 * k + 2.0))
+    ax = fig.subplots()
+    y = np.arange(k)[::-1] + 2.0
+    ax.errorbar(
+        sites["estimate"],
+        y + 0.15,
+        xerr=z * sites["std_error"],
+        fmt="s",
+        color="#1f4e79",
+        ecolor="#7da7d9",
+        capsize=3,
+        label=f"site estimate, {level}% CI",
+    )
+    shrunk = tidy.iloc[2:]
+    ax.errorbar(
+        shrunk["estimate"],
+        y - 0.15,
+        xerr=[shrunk["estimate"] - shrunk["ci_low"], shrunk["ci_high"] - shrunk["estimate"]],
+        fmt="o",
+        color="#c0392b",
+        ecolor="#e6a29a",
+        capsize=3,
+        label="shrunk (posterior)" if pooled.method == "bayes" else "shrunk (BLUP)",
+    )
+    mu, lo, hi = pooled.mu, pooled.ci_low, pooled.ci_high
+    ax.fill(
+        [lo, mu, hi, mu],
+        [1.0, 1.25, 1.0, 0.75],
+        color="#2c3e50",
+        label=f"pooled mu, {level}% interval",
+    )
+    plo, phi = pooled.prediction_interval
+    ax.plot(
+        [plo, phi],
+        [0.4, 0.4],
+        color="#7f8c8d",
+        linewidth=3,
+        label=f"a new site, {level}% prediction",
+    )
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.axvline(mu, color="#2c3e50", linewidth=0.6, linestyle=":")
+    ax.set_yticks([0.4, 1.0, *y])
+    ax.set_yticklabels(["new site", f"pooled ({pooled.method})", *map(str, sites.index)])
+    ax.set_xlabel(xlabel)
+    ax.set_ylim(0.0, k + 2.6)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper right", fontsize="small", frameon=False)
+    fig.tight_layout()
+    return fig

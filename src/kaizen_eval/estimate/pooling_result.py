@@ -1,0 +1,266 @@
+"""The result of :func:`~kaizen_eval.estimate.pooling.pool_sites`: :class:`PooledEstimate`.
+
+The ``sites`` table, one row per site:
+
+``estimate``, ``std_error``
+    The site's own estimate and standard error, as passed.
+``weight``
+    Its weight in ``mu``, percent (``metafor``'s ``weights()``); for ``"bayes"`` the posterior
+    mean of its share ``w_j(tau) / sum w(tau)``, so that the posterior mean of ``mu`` is
+    ``sum weight_j y_j / 100``.
+``shrunk``, ``shrunk_se``
+    The site's effect borrowing strength from the others: the BLUP and its standard error
+    (``metafor::blup``), or for ``"bayes"`` the posterior mean and sd of ``theta_j``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from kaizen_eval._validation import check_count, check_seed
+from kaizen_eval.estimate import pooling_bayes as pb
+from kaizen_eval.estimate.result import TIDY_COLUMNS
+
+SITE_COLUMNS = ("estimate", "std_error", "weight", "shrunk", "shrunk_se")
+POSTERIOR_COLUMNS = ("mean", "sd", "q2.5", "q50", "q97.5")
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class PooledEstimate:
+    """The pooled effect across sites, its heterogeneity and a new site's prediction; immutable.
+
+    Attributes
+    ----------
+    mu, std_error, ci_low, ci_high, pvalue : float
+        The average effect, its standard error and ``1 - alpha`` interval (for ``"bayes"``: the
+        posterior mean, sd and equal-tailed credible interval; ``pvalue`` is then
+        ``2 min(P(mu < 0 | y), P(mu > 0 | y))``).
+    tau2, tau : float
+        Between-site variance and standard deviation (``tau = sqrt(tau2)``; for ``"bayes"`` the
+        posterior means of ``tau**2`` and of ``tau``).
+    i2 : float
+        Percent of the total variability due to heterogeneity (``metafor``'s ``I^2``; for
+        ``"bayes"`` its posterior mean).
+    q, q_pvalue : float
+        Cochran's Q and its chi-square p-value on ``k - 1`` df (the same for every method).
+    prediction_interval : (float, float)
+        Where a new site's effect should lie with probability ``1 - alpha``
+        (``metafor::predict``; for ``"bayes"`` the quantiles of ``theta_new``).
+    df : float
+        Degrees of freedom of the t reference (``k - 1`` with ``test="knha"``, else ``inf``).
+    method, test, prior, outcome, alpha, notes
+        How the result was obtained.
+    """
+
+    mu: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    pvalue: float
+    tau2: float
+    tau: float
+    i2: float
+    q: float
+    q_pvalue: float
+    prediction_interval: tuple[float, float]
+    df: float
+    method: str
+    test: str
+    alpha: float
+    outcome: str | None
+    prior: str | None
+    notes: tuple[str, ...]
+    _sites: pd.DataFrame
+    _pooling: pd.DataFrame
+    _posterior: pd.DataFrame | None
+    _site_ci: np.ndarray | None
+    _fit: Any
+
+    @property
+    def sites(self) -> pd.DataFrame:
+        """One row per site: ``estimate, std_error, weight, shrunk, shrunk_se`` (a copy)."""
+        return self._sites.copy()
+
+    @property
+    def pooling(self) -> pd.DataFrame:
+        """Pooling factor ``s_j**2 / (s_j**2 + tau**2)`` by site (1: fully pooled), a copy.
+
+        Columns ``mean, q2.5, q50, q97.5`` (posterior for ``"bayes"``, as ``baggr`` reports it;
+        the plug-in value at the estimated ``tau2``, in every column, otherwise).
+        """
+        return self._pooling.copy()
+
+    @property
+    def posterior(self) -> pd.DataFrame | None:
+        """Posterior summaries for ``"bayes"`` (``None`` for the frequentist methods).
+
+        Indexed ``mu``, ``tau``, ``theta_new``, ``theta[<site>]``; columns ``mean, sd, q2.5,
+        q50, q97.5``.
+        """
+        return None if self._posterior is None else self._posterior.copy()
+
+    @property
+    def n_sites(self) -> int:
+        """Number of pooled sites."""
+        return len(self._sites)
+
+    def draws(self, n: int = 10_000, seed: Any = 0) -> np.ndarray:
+        """Draw a new site's effect from its predictive distribution.
+
+        Frequentist methods: ``mu + sqrt(std_error**2 + tau2) * e`` with ``e`` standard normal
+        (t on ``df`` degrees of freedom with ``test="knha"``), the distribution whose quantiles
+        are the prediction interval. ``"bayes"``: exact draws of ``theta_new`` (``tau`` from its
+        grid posterior by inverse CDF, then ``mu`` and ``theta_new`` given ``tau``).
+
+        Parameters
+        ----------
+        n : int, default 10000
+            Number of draws.
+        seed : int or numpy.random.Generator, default 0
+            Random seed.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n,)
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import kaizen_eval as ke
+        >>> t = pd.DataFrame({"estimate": [1.0, 2.0, 4.0], "std_error": [1.0, 1.0, 1.0]},
+        ...                  index=["a", "b", "c"])
+        >>> ke.pool_sites(t, method="DL").draws(5, seed=1).shape
+        (5,)
+        """
+        n = check_count("n", n)
+        rng = np.random.default_rng(check_seed("seed", seed))
+        if isinstance(self._fit, pb.BayesFit):
+            return pb.predictive_draws(self._fit, n, rng)
+        e = rng.standard_normal(n) if not np.isfinite(self.df) else rng.standard_t(self.df, n)
+        return self.mu + np.sqrt(self.std_error**2 + self.tau2) * e
+
+    def tidy(self) -> pd.DataFrame:
+        """Rows ``mu``, ``theta_new`` (a new site) and ``theta[<site>]`` (shrunk), tidy columns.
+
+        Columns as :class:`~kaizen_eval.estimate.result.Estimate`'s ``tidy()``: ``estimate,
+        std_error, statistic, pvalue, ci_low, ci_high, df``. ``theta_new``'s interval is the
+        prediction interval (no test); a site's interval is its BLUP ± the critical value times
+        ``shrunk_se`` (for ``"bayes"``: posterior quantiles, no test).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import kaizen_eval as ke
+        >>> t = pd.DataFrame({"estimate": [1.0, 2.0, 4.0], "std_error": [1.0, 1.0, 1.0]},
+        ...                  index=["a", "b", "c"])
+        >>> list(ke.pool_sites(t, method="DL").tidy().index)
+        ['mu', 'theta_new', 'theta[a]', 'theta[b]', 'theta[c]']
+        """
+        s = self._sites
+        bayes = self._posterior is not None
+        if bayes:
+            p = self._posterior
+            lo, hi = self._site_ci
+            site_stat = np.full(len(s), np.nan)
+            site_p = np.full(len(s), np.nan)
+        else:
+            crit = _crit(self.alpha, self.df)
+            lo = s["shrunk"] - crit * s["shrunk_se"]
+            hi = s["shrunk"] + crit * s["shrunk_se"]
+            site_stat = (s["shrunk"] / s["shrunk_se"]).to_numpy()
+            site_p = _two_sided(site_stat, self.df)
+        new_mean = float(p.loc["theta_new", "mean"]) if bayes else self.mu
+        new_se = (
+            float(p.loc["theta_new", "sd"]) if bayes else np.sqrt(self.std_error**2 + self.tau2)
+        )
+        rows = {
+            "estimate": [self.mu, new_mean, *s["shrunk"]],
+            "std_error": [self.std_error, new_se, *s["shrunk_se"]],
+            "statistic": [np.nan if bayes else self.mu / self.std_error, np.nan, *site_stat],
+            "pvalue": [self.pvalue, np.nan, *site_p],
+            "ci_low": [self.ci_low, self.prediction_interval[0], *lo],
+            "ci_high": [self.ci_high, self.prediction_interval[1], *hi],
+            "df": [self.df, self.df, *([self.df] * len(s))],
+        }
+        index = ["mu", "theta_new", *(f"theta[{site}]" for site in s.index)]
+        return pd.DataFrame(rows, index=pd.Index(index, name="term"))[list(TIDY_COLUMNS)]
+
+    def summary(self) -> str:
+        """Return a plain-text summary: sites, the pooled effect, heterogeneity, prediction.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import kaizen_eval as ke
+        >>> t = pd.DataFrame({"estimate": [1.0, 2.0, 4.0], "std_error": [1.0, 1.0, 1.0]},
+        ...                  index=["a", "b", "c"])
+        >>> print(ke.pool_sites(t, method="DL").summary().splitlines()[0])
+        Pooled across 3 sites: random effects (DL), z test
+        """
+        level = round(100 * (1 - self.alpha))
+        if self.method == "bayes":
+            head = f"Pooled across {self.n_sites} sites: Bayesian hierarchical ({self.prior} tau)"
+        elif self.method == "FE":
+            head = f"Pooled across {self.n_sites} sites: fixed effect (FE), {self.test} test"
+        else:
+            head = (
+                f"Pooled across {self.n_sites} sites: random effects ({self.method}), "
+                f"{self.test} test"
+            )
+        lines = [head + (f", outcome {self.outcome!r}" if self.outcome else "")]
+        lines.append(self._sites.to_string(float_format=lambda v: f"{v:.4g}"))
+        lines.append(
+            f"mu = {self.mu:.4g} (SE {self.std_error:.4g}), {level}% "
+            f"{'credible' if self.method == 'bayes' else 'CI'} [{self.ci_low:.4g}, "
+            f"{self.ci_high:.4g}], p = {self.pvalue:.3g}"
+        )
+        lines.append(
+            f"tau^2 = {self.tau2:.4g}, tau = {self.tau:.4g}, I^2 = {self.i2:.1f}%, "
+            f"Q = {self.q:.4g} (df = {self.n_sites - 1}, p = {self.q_pvalue:.3g})"
+        )
+        lo, hi = self.prediction_interval
+        lines.append(f"A new site: {level}% prediction interval [{lo:.4g}, {hi:.4g}]")
+        if self._posterior is not None:
+            lines.append(self._posterior.to_string(float_format=lambda v: f"{v:.4g}"))
+        lines.extend(f"Note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<PooledEstimate {self.summary()}>"
+
+    def plot(self, *, title: str | None = None, xlabel: str = "Effect") -> Any:
+        """Forest plot: each site raw and shrunk, the pooled diamond, the prediction interval.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import kaizen_eval as ke
+        >>> t = pd.DataFrame({"estimate": [1.0, 2.0, 4.0], "std_error": [1.0, 1.0, 1.0]},
+        ...                  index=["a", "b", "c"])
+        >>> len(ke.pool_sites(t).plot().axes)
+        1
+        """
+        from kaizen_eval.estimate.pooling_plot import forest_plot
+
+        return forest_plot(self, title=title, xlabel=xlabel)
+
+
+def _crit(alpha: float, df: float) -> float:
+    """Return the ``1 - alpha / 2`` quantile of the normal (``df`` infinite) or of the t."""
+    p = 1 - alpha / 2
+    return float(special.ndtri(p) if not np.isfinite(df) else special.stdtrit(df, p))
+
+
+def _two_sided(stat: Any, df: float) -> Any:
+    """Return the two-sided p-value of ``stat``: normal (``df`` infinite) or t."""
+    a = -np.abs(stat)
+    return 2 * (special.ndtr(a) if not np.isfinite(df) else special.stdtr(df, a))
