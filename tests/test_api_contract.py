@@ -144,3 +144,31 @@ def test_cost_benefit():
     assert cb.npv == pytest.approx(13_890 - 740)
     assert cb.irr == pytest.approx(13_890 / 740 - 1)
     assert 0 < cb.payback_years <= 1
+
+
+def test_pool_sites():
+    # Rubin's eight schools (BDA3 Table 5.2); the numbers are checked against metafor in
+    # tests/pooling: here only the contract's spellings and shapes.
+    sites = pd.DataFrame(
+        {
+            "estimate": [28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0],
+            "std_error": [15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0],
+        },
+        index=list("ABCDEFGH"),
+    )
+    for method in ("FE", "DL", "PM", "ML", "REML", "bayes"):
+        pooled = ke.pool_sites(sites, method=method, test="z", alpha=0.05)
+        assert pooled.ci_low < pooled.mu < pooled.ci_high and pooled.std_error > 0
+        assert 0 <= pooled.pvalue <= 1 and pooled.tau2 >= 0 and pooled.tau >= 0
+        assert 0 <= pooled.i2 <= 100 and pooled.q > 0 and 0 <= pooled.q_pvalue <= 1
+        low, high = pooled.prediction_interval
+        assert low <= pooled.ci_low and high >= pooled.ci_high
+        assert list(pooled.sites.columns[:5]) == [
+            "estimate",
+            "std_error",
+            "weight",
+            "shrunk",
+            "shrunk_se",
+        ]
+        assert len(pooled.draws(100, seed=0)) == 100
+    assert ke.pool_sites(sites, method="REML", test="knha").ci_high > 0
