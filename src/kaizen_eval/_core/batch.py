@@ -11,6 +11,7 @@ methods. Arrays are laid out ``(B, K, N)``: one row per regressor of each replic
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -142,3 +143,25 @@ class BatchCore:
         var = factor * np.einsum("bil,bli->bi", half, p_t)
         bound = np.einsum("bii->b", meat)[:, None] * np.einsum("bij,bij->bi", p, p)
         return var, ~(var > DEGENERATE * factor * bound)
+
+
+class BatchFitter:
+    """Base of the batched fits: builds the :class:`BatchCore` every replication shares.
+
+    Parameters
+    ----------
+    n, k, se_type, fixed_effects, clusters
+        As for :class:`BatchCore` (``k`` counts the regressors, exogenous and endogenous).
+
+    Examples
+    --------
+    >>> fitter = BatchFitter(6, 1, se_type="HC1")
+    >>> fitter.n, fitter.k, fitter.df
+    (6, 1, 5.0)
+    """
+
+    def __init__(self, n: int, k: int, **options: Any) -> None:
+        # the options (se_type, fixed_effects, clusters) are BatchCore's, checked there
+        self.core = BatchCore(n, k, **options)
+        self.n, self.k, self.se_type = self.core.n, self.core.k, self.core.se_type
+        self.df = self.core.df

@@ -43,26 +43,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from kaizen_eval._core.batch import MIN_EIGEN, ZERO_NORM, BatchCore, BatchFit
+from kaizen_eval._core.batch import MIN_EIGEN, ZERO_NORM, BatchFit, BatchFitter
 from kaizen_eval._validation import KaizenError
 
 
-class Batch2SLS:
+class Batch2SLS(BatchFitter):
     """Just-identified 2SLS for a block of replications sharing ``N``, strata and clusters.
 
     Parameters
     ----------
-    n : int
-        Observations per replication.
-    k : int
-        Regressors per replication, exogenous and endogenous (not counting the absorbed fixed
-        effects); the instruments are as many.
-    se_type : str
-        One of :data:`~kaizen_eval._core.batch.BATCH_SE_TYPES`.
-    fixed_effects : numpy.ndarray, shape (n,), optional
-        Codes of one fixed effect to absorb (the strata).
-    clusters : numpy.ndarray, shape (n,), optional
-        Cluster labels; required by (and only allowed with) CR0/CR1.
+    n, k, se_type, fixed_effects, clusters
+        As for :class:`~kaizen_eval._core.batch.BatchCore`; ``k`` counts the regressors,
+        exogenous and endogenous, and the instruments are as many. The same ``K``, df and factor
+        as OLS with ``K`` regressors: the meat has ``K`` rows (the ``z̃_i``).
 
     See Also
     --------
@@ -83,20 +76,6 @@ class Batch2SLS:
     >>> fit.coef.shape, fit.df, fit.suspect.tolist()
     ((3, 2), 78.0, [False, False, False])
     """
-
-    def __init__(
-        self,
-        n: int,
-        k: int,
-        *,
-        se_type: str,
-        fixed_effects: np.ndarray | None = None,
-        clusters: np.ndarray | None = None,
-    ) -> None:
-        # the same K, df and factor as OLS with K regressors: the meat has K rows (the z̃_i)
-        self.core = BatchCore(n, k, se_type=se_type, fixed_effects=fixed_effects, clusters=clusters)
-        self.n, self.k, self.se_type = self.core.n, self.core.k, se_type
-        self.df = self.core.df
 
     def fit(self, y: np.ndarray, x: np.ndarray, z: np.ndarray) -> BatchFit:
         """Fit every replication of a block.

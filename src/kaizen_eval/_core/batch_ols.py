@@ -41,27 +41,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from kaizen_eval._core.batch import BATCH_SE_TYPES, BatchCore, BatchFit
+from kaizen_eval._core.batch import BATCH_SE_TYPES, BatchFit, BatchFitter
 from kaizen_eval._validation import KaizenError
 
 __all__ = ["BATCH_SE_TYPES", "BatchFit", "BatchOLS"]
 
 
-class BatchOLS:
+class BatchOLS(BatchFitter):
     """The pieces shared by every replication: fixed effects, clusters, covariance type.
 
     Parameters
     ----------
-    n : int
-        Observations per replication.
-    k : int
-        Regressors per replication (not counting the absorbed fixed effects).
-    se_type : str
-        One of :data:`BATCH_SE_TYPES`.
-    fixed_effects : numpy.ndarray, shape (n,), optional
-        Codes of one fixed effect to absorb (the strata).
-    clusters : numpy.ndarray, shape (n,), optional
-        Cluster labels; required by (and only allowed with) CR0/CR1.
+    n, k, se_type, fixed_effects, clusters
+        As for :class:`~kaizen_eval._core.batch.BatchCore`: observations and regressors per
+        replication, one of :data:`BATCH_SE_TYPES`, the strata codes, the cluster labels.
 
     Examples
     --------
@@ -72,19 +65,6 @@ class BatchOLS:
     >>> fit.coef.shape, fit.df, fit.suspect.tolist()
     ((3, 2), 38.0, [False, False, False])
     """
-
-    def __init__(
-        self,
-        n: int,
-        k: int,
-        *,
-        se_type: str,
-        fixed_effects: np.ndarray | None = None,
-        clusters: np.ndarray | None = None,
-    ) -> None:
-        self.core = BatchCore(n, k, se_type=se_type, fixed_effects=fixed_effects, clusters=clusters)
-        self.n, self.k, self.se_type = self.core.n, self.core.k, se_type
-        self.df = self.core.df
 
     def fit(self, y: np.ndarray, x: np.ndarray) -> BatchFit:
         """Fit every replication of a block.

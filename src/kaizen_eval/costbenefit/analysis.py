@@ -23,7 +23,6 @@ take-up rate the mismatch is refused with a ``KaizenError``. Every conversion is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,11 +31,12 @@ from kaizen_eval._validation import (
     KaizenError,
     check_alpha,
     check_count,
-    check_option,
     check_seed,
 )
+from kaizen_eval.costbenefit._inputs import ESTIMAND_BASIS as ESTIMAND_BASIS
+from kaizen_eval.costbenefit._inputs import resolve_cost, resolve_gain
 from kaizen_eval.costbenefit.benefits import BenefitPath, check_years
-from kaizen_eval.costbenefit.costs import BASES, Basis, Cost, CostStructure, check_takeup
+from kaizen_eval.costbenefit.costs import Basis, Cost, CostStructure, check_takeup
 from kaizen_eval.costbenefit.metrics import (
     breakeven_gain,
     breakeven_years,
@@ -48,17 +48,9 @@ from kaizen_eval.costbenefit.metrics import (
 from kaizen_eval.costbenefit.uncertainty import (
     GainDistribution,
     Seed,
-    from_estimate,
     parametric_draws,
 )
 from kaizen_eval.estimate.result import Estimate
-
-ESTIMAND_BASIS: dict[str, Basis] = {
-    "ITT": "invited",
-    "LATE": "participant",
-    "ATT": "participant",
-    "ATE": "participant",
-}
 
 _BREAKEVEN_HORIZONS = (200, 2_000, 20_000)
 
@@ -251,84 +243,6 @@ class CostBenefit:
         )
 
 
-def _resolve_gain(
-    gain: Any, gain_basis: Basis | None, term: str | None
-) -> tuple[float, float | None, float | None, str | None, Basis, list[str]]:
-    notes: list[str] = []
-    if gain_basis is not None:
-        check_option("gain_basis", gain_basis, BASES)
-    if isinstance(gain, Estimate):
-        value, se, dof = from_estimate(gain, term)
-        estimand = str(gain.estimand)
-        implied = ESTIMAND_BASIS.get(estimand)
-        if implied is None and gain_basis is None:
-            raise KaizenError(
-                f"the gain's estimand is {estimand!r}: say what unit it is per with "
-                f"`gain_basis='participant'` or `'invited'`."
-            )
-        if implied is not None and gain_basis is not None and implied != gain_basis:
-            raise KaizenError(
-                f"the gain ({estimand}) is per {implied} firm, but `gain_basis={gain_basis!r}` "
-                f"was passed."
-            )
-        return value, se, dof, estimand, implied or gain_basis, notes  # type: ignore[return-value]
-    if isinstance(gain, bool) or not isinstance(gain, int | float | np.integer | np.floating):
-        raise KaizenError(
-            f"`gain` must be a number or an Estimate. You passed: {type(gain).__name__}."
-        )
-    if not np.isfinite(float(gain)):
-        raise KaizenError(f"`gain` must be finite. You passed: {gain!r}.")
-    basis: Basis = gain_basis or "participant"
-    if gain_basis is None:
-        notes.append("the gain is a plain number: taken as a gain per participant")
-    return float(gain), None, None, None, basis, notes
-
-
-def _resolve_cost(
-    cost: Any, basis: Basis, takeup: float | None, estimand: str | None
-) -> tuple[Cost, Cost, float | None, list[str]]:
-    notes: list[str] = []
-    if isinstance(cost, CostStructure):
-        own = cost.takeup
-        if takeup is not None and own is not None and not np.isclose(takeup, own, rtol=1e-12):
-            raise KaizenError(
-                f"`takeup={takeup!r}` contradicts the cost structure's own take-up "
-                f"({cost.participants}/{cost.invited} = {own:.6g})."
-            )
-        takeup = takeup if takeup is not None else own
-        given = cost.to_cost(takeup=takeup)
-        notes.append(
-            f"cost structure: {cost.fixed_total:,.6g} fixed + {cost.variable_total:,.6g} per "
-            f"participant over {cost.participants} participants (fixed share "
-            f"{cost.fixed_share:.3g})"
-        )
-    elif isinstance(cost, Cost):
-        given = cost
-    elif isinstance(cost, int | float | np.integer | np.floating) and not isinstance(cost, bool):
-        given = Cost(float(cost), per="participant")
-        notes.append("the cost is a plain number: taken as a cost per participant")
-    else:
-        raise KaizenError(
-            "`cost` must be a number (per participant), a ke.Cost or a ke.CostStructure. "
-            f"You passed: {type(cost).__name__}."
-        )
-    if given.per == basis:
-        return given, given, takeup, notes
-    what = f"the gain ({estimand})" if estimand else "the gain"
-    if takeup is None:
-        raise KaizenError(
-            f"{what} is a gain per {basis} firm but the cost is per {given.per} firm: comparing "
-            f"them would be wrong. Pass `takeup=` (participants / invited firms) to convert the "
-            f"cost explicitly, or give the cost per {basis} firm."
-        )
-    used = given.to(basis, takeup)
-    notes.append(
-        f"cost converted from {given.amount:,.6g} per {given.per} firm to {used.amount:,.6g} per "
-        f"{basis} firm with take-up {takeup:.6g}"
-    )
-    return given, used, takeup, notes
-
-
 def _breakeven_years(path: BenefitPath, cost: float, rate: float) -> float:
     for horizon in _BREAKEVEN_HORIZONS:
         out = breakeven_years(cost, path.gains(max(horizon, path.years)), rate)
@@ -436,8 +350,8 @@ def cost_benefit(
         takeup = check_takeup(takeup)
     rate = check_discount_rate(discount_rate)
 
-    value, se, dof, estimand, basis, notes = _resolve_gain(gain, gain_basis, term)
-    given, used, takeup_used, cost_notes = _resolve_cost(cost, basis, takeup, estimand)
+    value, se, dof, estimand, basis, notes = resolve_gain(gain, gain_basis, term)
+    given, used, takeup_used, cost_notes = resolve_cost(cost, basis, takeup, estimand)
     notes += cost_notes
     c = used.amount
     if not c > 0:

@@ -29,6 +29,7 @@ the treatment group treated minus share of the control group treated).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from numbers import Real
 from typing import Literal, get_args
 
@@ -52,26 +53,48 @@ def _check(name: str, value: float, lo: float, hi: float, *, lo_open=True, hi_op
     return float(value)
 
 
-def _validate(
-    p_treat: float,
-    compliance: float,
-    r2: float,
-    icc: float,
-    cluster_size: float,
-    alpha: float,
-    power: float,
-    sd: float,
-    distribution: str,
-) -> None:
-    _check("p_treat", p_treat, 0, 1)
-    _check("compliance", compliance, 0, 1, hi_open=False)
-    _check("r2", r2, 0, 1, lo_open=False)
-    _check("icc", icc, 0, 1, lo_open=False, hi_open=False)
-    _check("cluster_size", cluster_size, 1, math.inf, lo_open=False)
-    _check("alpha", alpha, 0, 1)
-    _check("power", power, 0, 1)
-    _check("sd", sd, 0, math.inf)
-    check_option("distribution", distribution, DISTRIBUTIONS)
+@dataclass(frozen=True)
+class _Design:
+    """The arguments :func:`mde` and :func:`sample_size` share, checked once."""
+
+    p_treat: float
+    compliance: float
+    r2: float
+    icc: float
+    cluster_size: float
+    alpha: float
+    power: float
+    sd: float
+    one_sided: bool
+    distribution: str
+
+    def __post_init__(self) -> None:
+        _check("p_treat", self.p_treat, 0, 1)
+        _check("compliance", self.compliance, 0, 1, hi_open=False)
+        _check("r2", self.r2, 0, 1, lo_open=False)
+        _check("icc", self.icc, 0, 1, lo_open=False, hi_open=False)
+        _check("cluster_size", self.cluster_size, 1, math.inf, lo_open=False)
+        _check("alpha", self.alpha, 0, 1)
+        _check("power", self.power, 0, 1)
+        _check("sd", self.sd, 0, math.inf)
+        check_option("distribution", self.distribution, DISTRIBUTIONS)
+
+    @property
+    def se_unit(self) -> float:
+        """Return ``SE · sqrt(N)``: the standard error of the ITT for one unit of sample."""
+        return _se_unit(self.p_treat, self.r2, self.icc, self.cluster_size, self.sd)
+
+    def mde(self, n: float, distribution: str | None = None) -> float:
+        """Return the MDE with ``n`` units (by ``distribution``, default the design's)."""
+        distribution = distribution or self.distribution
+        df = _df(n, self.cluster_size)
+        if distribution == "t" and df <= 0:
+            raise KaizenError(
+                f"`n` = {n} gives {df:g} degrees of freedom for the t test "
+                f"(n / cluster_size - 2); it must be positive."
+            )
+        k = _multiplier(df, self.alpha, self.power, self.one_sided, distribution)
+        return k * self.se_unit / math.sqrt(n) / self.compliance
 
 
 def _se_unit(p_treat: float, r2: float, icc: float, cluster_size: float, sd: float) -> float:
@@ -185,40 +208,13 @@ def mde(
     >>> mde([100, 400]).round(3).tolist()
     [0.56, 0.28]
     """
-    _validate(p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, distribution)
-    if np.ndim(n) > 0:
-        args = (p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, one_sided)
-        values = [_check("n", v, 0, math.inf) for v in np.asarray(n, dtype=float).ravel()]
-        out = [_mde(v, *args, distribution) for v in values]
-        return np.asarray(out).reshape(np.shape(n))
-    n = _check("n", n, 0, math.inf)
-    return _mde(
-        n, p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, one_sided, distribution
+    design = _Design(
+        p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, one_sided, distribution
     )
-
-
-def _mde(
-    n: float,
-    p_treat: float,
-    compliance: float,
-    r2: float,
-    icc: float,
-    cluster_size: float,
-    alpha: float,
-    power: float,
-    sd: float,
-    one_sided: bool,
-    distribution: str,
-) -> float:
-    """Return the MDE for validated arguments (the core of :func:`mde`)."""
-    df = _df(n, cluster_size)
-    if distribution == "t" and df <= 0:
-        raise KaizenError(
-            f"`n` = {n} gives {df:g} degrees of freedom for the t test "
-            f"(n / cluster_size - 2); it must be positive."
-        )
-    k = _multiplier(df, alpha, power, one_sided, distribution)
-    return k * _se_unit(p_treat, r2, icc, cluster_size, sd) / math.sqrt(n) / compliance
+    if np.ndim(n) > 0:
+        values = [_check("n", v, 0, math.inf) for v in np.asarray(n, dtype=float).ravel()]
+        return np.asarray([design.mde(v) for v in values]).reshape(np.shape(n))
+    return design.mde(_check("n", n, 0, math.inf))
 
 
 def sample_size(
@@ -264,17 +260,17 @@ def sample_size(
     >>> round(n / 10, 1), round(mde(n, icc=0.05, cluster_size=10), 10)  # clusters, MDE
     (113.8, 0.2)
     """
-    _validate(p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, distribution)
+    design = _Design(
+        p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, one_sided, distribution
+    )
     target = _check("mde", mde, 0, math.inf)
-    se1 = _se_unit(p_treat, r2, icc, cluster_size, sd)
     k = _multiplier(math.inf, alpha, power, one_sided, "normal")
-    n_normal = (k * se1 / (target * compliance)) ** 2
+    n_normal = (k * design.se_unit / (target * compliance)) ** 2
     if distribution == "normal":
         return n_normal
-    args = (p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, one_sided, "t")
 
     def gap(n: float) -> float:
-        return _mde(n, *args) - target
+        return design.mde(n, "t") - target
 
     low = cluster_size * 3.0  # one degree of freedom
     if gap(low) <= 0:

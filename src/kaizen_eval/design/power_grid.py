@@ -37,7 +37,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,7 @@ from scipy import stats
 from kaizen_eval._core.batch import BatchFit
 from kaizen_eval._core.batch_iv import Batch2SLS
 from kaizen_eval._core.batch_ols import BatchOLS
-from kaizen_eval._core.linear import fit_2sls, fit_ols
+from kaizen_eval._core.linear import LinearFit, fit_2sls, fit_ols
 from kaizen_eval._validation import (
     KaizenError,
     check_alpha,
@@ -55,14 +55,11 @@ from kaizen_eval._validation import (
     check_r2,
 )
 from kaizen_eval.design._backends import dask_client, run_tasks
+from kaizen_eval.design._grid_result import PowerGrid
 from kaizen_eval.design._montecarlo import OutcomeModel, batch_then_refit, streams
 from kaizen_eval.design.assignment import assign
 from kaizen_eval.design.simulate import _block_size
 from kaizen_eval.design.stages import Stage
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 GridDesign = Literal["single", "factorial"]
 GRID_DESIGNS: tuple[str, ...] = get_args(GridDesign)
@@ -120,6 +117,48 @@ def _simulate_point(point: _Point, seed: np.random.SeedSequence) -> dict[str, fl
     }
 
 
+def _point_assignment(point: _Point) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Return the assignment of a grid point and the cluster and stratum of every unit."""
+    n, m = point.n, point.cluster_size
+    cluster = np.repeat(np.arange(n // m), m)
+    stratum = cluster % point.strata  # constant within clusters, strata of equal size
+    frame = pd.DataFrame(
+        {"firm_id": [f"F{i:07d}" for i in range(n)], "stratum": stratum, "cluster": cluster}
+    )  # zero-padded ids: the assignment's row order is this frame's
+    asg = assign(
+        frame,
+        strata="stratum" if point.strata > 1 else None,
+        cluster="cluster" if m > 1 else None,
+        stage2=(
+            Stage(arms={"onsite": 0.5}, strata="stratum" if point.strata > 1 else None)
+            if point.design == "factorial"
+            else None
+        ),
+        seed=0,  # only its re-draws are used
+    )
+    return asg, cluster, stratum
+
+
+def _fit_one(
+    y: np.ndarray,
+    exog: np.ndarray,
+    z: np.ndarray,
+    took: np.ndarray,
+    late: bool,
+    *,
+    se: str,
+    clusters: np.ndarray | None,
+    fe: np.ndarray | None,
+) -> LinearFit:
+    """One replication by ``fit_2sls`` (LATE: take-up instrumented by ``z``) or ``fit_ols``."""
+    exog_x = np.ascontiguousarray(exog.T)  # (n, k_exog), as the former column_stack
+    if late:
+        return fit_2sls(
+            y, exog_x, took[:, None], z[:, None], se=se, clusters=clusters, fixed_effects=fe
+        )
+    return fit_ols(y, np.column_stack([z, exog_x]), se=se, clusters=clusters, fixed_effects=fe)
+
+
 def _replications(
     point: _Point, seed: np.random.SeedSequence, block: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -139,23 +178,7 @@ def _replications(
     :func:`~kaizen_eval.simulate_power`.
     """
     n, m = point.n, point.cluster_size
-    n_clusters = n // m
-    cluster = np.repeat(np.arange(n_clusters), m)
-    stratum = cluster % point.strata  # constant within clusters, strata of equal size
-    frame = pd.DataFrame(
-        {"firm_id": [f"F{i:07d}" for i in range(n)], "stratum": stratum, "cluster": cluster}
-    )  # zero-padded ids: the assignment's row order is this frame's
-    asg = assign(
-        frame,
-        strata="stratum" if point.strata > 1 else None,
-        cluster="cluster" if m > 1 else None,
-        stage2=(
-            Stage(arms={"onsite": 0.5}, strata="stratum" if point.strata > 1 else None)
-            if point.design == "factorial"
-            else None
-        ),
-        seed=0,  # only its re-draws below are used
-    )
+    asg, cluster, stratum = _point_assignment(point)
     draws, rng = streams(seed, asg.redraw_many, point.sims)
     model = OutcomeModel(sd=point.sd, r2=point.r2, icc=point.icc, group=cluster)
 
@@ -208,26 +231,8 @@ def _replications(
 
     def refit(blk: tuple[np.ndarray, ...], i: int, s: int) -> tuple[float, float, float]:
         y, exog, z, took = (a[i] for a in blk)
-        exog_x = np.ascontiguousarray(exog.T)  # (n, k_exog), as the former column_stack
         try:
-            if late:
-                fit = fit_2sls(
-                    y,
-                    exog_x,
-                    took[:, None],
-                    z[:, None],
-                    se=se_type,
-                    clusters=clusters,
-                    fixed_effects=fe,
-                )
-            else:
-                fit = fit_ols(
-                    y,
-                    np.column_stack([z, exog_x]),
-                    se=se_type,
-                    clusters=clusters,
-                    fixed_effects=fe,
-                )
+            fit = _fit_one(y, exog, z, took, late, se=se_type, clusters=clusters, fe=fe)
         except KaizenError as err:  # e.g. nobody took up in a tiny sample: say where
             raise KaizenError(
                 f"grid point n={n}, takeup={point.takeup:g}, effect={point.effect:g}, "
@@ -240,95 +245,6 @@ def _replications(
     )
     est, ses, dfs = (np.concatenate(col) for col in zip(*blocks, strict=True))
     return est, ses, dfs
-
-
-@dataclass(frozen=True, repr=False, eq=False)
-class PowerGrid:
-    """Simulated power over a grid of designs; immutable.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        One row per grid point (a copy on access): ``n``, ``takeup``, ``effect``, ``icc`` (the
-        grid), ``estimand`` (``"ITT"`` when take-up is 1, else ``"LATE"``), ``power`` (share of
-        replications with p-value < ``alpha``), ``power_mc_se`` (its Monte Carlo standard
-        error ``sqrt(p(1 - p) / sims)``), ``bias`` (mean estimate minus the true effect),
-        ``coverage`` (share of ``1 - alpha`` intervals containing the true effect),
-        ``mean_estimate``, ``mean_std_error``, ``sims``.
-    sims : int
-        Replications per grid point.
-    alpha : float
-        Test level.
-    design : str
-        ``"single"`` or ``"factorial"``.
-    cluster_size : int
-        Units per cluster (1: no clustering).
-    strata : int
-        Number of strata.
-    """
-
-    _table: pd.DataFrame
-    sims: int
-    alpha: float
-    design: str
-    cluster_size: int
-    strata: int
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """One row per grid point (a copy)."""
-        return self._table.copy()
-
-    def __repr__(self) -> str:
-        return (
-            f"<PowerGrid: {len(self._table)} grid points × {self.sims} replications, "
-            f"{self.design} design>"
-        )
-
-    def plot(self, ax: Axes | None = None) -> Figure:
-        """Power curves: power against sample size, one line per (effect, take-up, ICC).
-
-        Error bars are ±2 Monte Carlo standard errors; dotted lines mark ``alpha`` and 0.8.
-
-        Parameters
-        ----------
-        ax : matplotlib.axes.Axes, optional
-            Draw on this axes; by default on a new :class:`matplotlib.figure.Figure` (no pyplot).
-
-        Returns
-        -------
-        matplotlib.figure.Figure
-        """
-        if ax is None:
-            from matplotlib.figure import Figure
-
-            fig = Figure(figsize=(6.4, 4.2), layout="constrained")
-            ax = fig.subplots()
-        else:
-            fig = ax.figure
-        t = self._table
-        keys = ["effect", "takeup", "icc"]
-        varying = [k for k in keys if t[k].nunique() > 1]
-        for values, part in t.groupby(keys, sort=True):
-            part = part.sort_values("n")
-            shown = dict(zip(keys, values, strict=True))
-            label = ", ".join(f"{k}={shown[k]:g}" for k in (varying or ["effect"]))
-            ax.errorbar(
-                part["n"],
-                part["power"],
-                yerr=2 * part["power_mc_se"],
-                marker="o",
-                capsize=2,
-                label=label,
-            )
-        ax.axhline(self.alpha, color="grey", linestyle=":", linewidth=0.8)
-        ax.axhline(0.8, color="grey", linestyle=":", linewidth=0.8)
-        ax.set_xlabel("sample size (firms)")
-        ax.set_ylabel("power")
-        ax.set_ylim(0, 1.02)
-        ax.set_title(f"Simulated power ({self.design} design, {self.sims} replications)")
-        ax.legend(loc="best", fontsize="small", frameon=False)
-        return fig
 
 
 def _grid_values(name: str, values: Any, lo: float, hi: float, *, lo_open: bool, hi_open: bool):

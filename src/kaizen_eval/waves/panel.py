@@ -4,48 +4,37 @@ from __future__ import annotations
 
 import json
 import os
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pandas as pd
 
 from kaizen_eval._atomic import atomic_folder
-from kaizen_eval._validation import (
-    KaizenError,
-    MissingColumnError,
-    as_list,
-    check_option,
-    require_columns,
+from kaizen_eval._validation import KaizenError, MissingColumnError, as_list, check_option
+from kaizen_eval.waves._loading import ID_MISMATCH_SHARE as ID_MISMATCH_SHARE
+from kaizen_eval.waves._loading import (
+    Log,
+    check_arguments,
+    check_codebook_waves,
+    flag_not_in_first_wave,
+    flag_personal_data,
+    match_first_wave_ids,
+    read_one_wave,
 )
 from kaizen_eval.waves.attrition import Attrition, attrition_table
-from kaizen_eval.waves.codebook import apply_codebook, read_codebook, source_name
-from kaizen_eval.waves.errors import EmptyWaveError, IdMismatchError, WavesWarning
-from kaizen_eval.waves.io import read_wave, write_table
-from kaizen_eval.waves.issues import issue, issues_frame
-from kaizen_eval.waves.pii import (
-    deidentify_frame,
-    detect_pii,
-    flagged_columns,
-    hash_ids,
-    scrub_values,
-)
+from kaizen_eval.waves.codebook import read_codebook
+from kaizen_eval.waves.io import write_table
+from kaizen_eval.waves.pii import deidentify_frame, flagged_columns, hash_ids
 from kaizen_eval.waves.validate import (
     ERRORS,
-    ID_REASONS,
     Errors,
-    _show,
-    check_duplicates,
-    check_missing_ids,
     check_status,
     check_value_labels,
-    drop_empty_rows,
     harmonize_types,
-    normalize_ids,
     renamed_columns,
 )
 
@@ -53,10 +42,6 @@ WaveSource = pd.DataFrame | str | os.PathLike[str]
 
 #: Columns of :attr:`Panel.id_changes`.
 ID_CHANGE_COLUMNS = ("wave", "row", "delivered", "firm_id", "reason")
-
-#: A later wave in which more than this share of firm ids is absent from the first wave is an
-#: error (``errors="raise"``) or a warning (``errors="flag"``): the ids drifted between waves.
-ID_MISMATCH_SHARE = 0.5
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -305,80 +290,6 @@ class Panel:
         return f"<Panel of waves {sizes}; issues: {issues}; identifier columns: {pii}>"
 
 
-def _id_change(wave: str, row: Any, delivered: str, new: str, reason: str) -> dict[str, Any]:
-    return {"wave": wave, "row": int(row), "delivered": delivered, "firm_id": new, "reason": reason}
-
-
-def _id_key(v: str) -> str:
-    return (v.lstrip("0") or "0") if v.isdigit() else v.upper()
-
-
-def _match_first_wave(
-    df: pd.DataFrame, first: pd.DataFrame, wave: str, id_col: str
-) -> tuple[pd.DataFrame, list[tuple[Any, str, str, str]]]:
-    """Give ids absent from the first wave that wave's form when only zeros or case differ.
-
-    ``7`` here and ``"007"`` there, or ``"gh01"`` here and ``"GH01"`` there, are one firm when
-    exactly one first-wave id fits and no id of this wave has that form already.
-    """
-    base = set(first[id_col])
-    by_key: dict[str, list[str]] = {}
-    for b in base:
-        by_key.setdefault(_id_key(b), []).append(b)
-    taken = set(df[id_col])
-    ids = df[id_col].copy()
-    changed = []
-    for i, v in df[id_col].items():
-        if v in base:
-            continue
-        fits = by_key.get(_id_key(v), [])
-        if len(fits) == 1 and fits[0] not in taken:
-            ids[i] = fits[0]
-            taken.add(fits[0])
-            changed.append((i, v, fits[0], ID_REASONS["zeros" if v.isdigit() else "case"]))
-    if not changed:
-        return df, []
-    return df.assign(**{id_col: ids}), changed
-
-
-def _check_id_overlap(
-    df: pd.DataFrame, first: pd.DataFrame, wave: str, first_name: str, id_col: str, errors: str
-) -> None:
-    """Refuse (or warn about) a wave whose ids mostly fail to match the first wave's."""
-    unmatched = ~df[id_col].isin(set(first[id_col]))
-    if not len(df) or unmatched.mean() <= ID_MISMATCH_SHARE:
-        return
-    absent = first.loc[~first[id_col].isin(set(df[id_col])), id_col]
-    message = (
-        f"wave {wave!r}: {int(unmatched.sum())} of {len(df)} firm ids are not in the first wave "
-        f"{first_name!r} (here: {_show(df.loc[unmatched, id_col])}; in {first_name!r} but not "
-        f"here: {_show(absent)}). The ids probably changed form between waves (a prefix, a "
-        "different id variable, a re-numbering): fix the file or map the ids, or pass "
-        "errors='flag' to keep them (each is then flagged in panel.issues)"
-    )
-    if errors == "raise":
-        raise IdMismatchError(message)
-    warnings.warn(message, WavesWarning, stacklevel=3)
-
-
-def _frame_of(name: str, source: Any, id_source: str) -> pd.DataFrame:
-    if isinstance(source, pd.DataFrame):
-        df = source.copy()
-        if id_source not in df.columns and id_source in (df.index.names or []):
-            df = df.reset_index()
-    elif isinstance(source, (str, os.PathLike)):
-        df = read_wave(source, wave=name, id_col=id_source)
-    else:
-        raise KaizenError(
-            f"wave {name!r}: expected a DataFrame or a file path, got {type(source).__name__}"
-        )
-    df.columns = [str(c) for c in df.columns]
-    if df.columns.duplicated().any():
-        dup = df.columns[df.columns.duplicated()][0]
-        raise KaizenError(f"wave {name!r} has two columns named {dup!r}")
-    return df.reset_index(drop=True)
-
-
 def load_waves(
     waves: Mapping[str, WaveSource],
     *,
@@ -448,130 +359,42 @@ def load_waves(
 'sales_followup']
     """
     check_option("errors", errors, ERRORS)
-    for label, value, optional in (
-        ("id_col", id_col, False),
-        ("status_col", status_col, True),
-        ("arm_col", arm_col, True),
-    ):
-        if not (value is None and optional) and (not isinstance(value, str) or not value):
-            what = "a column name" + (" or None" if optional else "")
-            raise TypeError(f"`{label}` must be {what}. You passed: {value!r}.")
-    if not isinstance(waves, Mapping) or not waves:
-        raise KaizenError("`waves` must be a non-empty dict: wave name -> DataFrame or file path")
-    names = list(waves)
-    bad = [n for n in names if not isinstance(n, str) or not n or n == "wave"]
-    if bad:
-        raise KaizenError(f"wave names must be non-empty strings other than 'wave'; got {bad!r}")
+    names = check_arguments(waves, id_col=id_col, status_col=status_col, arm_col=arm_col)
     cb = read_codebook(codebook) if codebook is not None else None
-    if cb is not None:
-        unknown = sorted(set(cb["wave"]) - set(names))
-        if unknown:
-            raise KaizenError(
-                f"the codebook names wave(s) {', '.join(map(repr, unknown))}, which are not "
-                f"among the waves given: {', '.join(map(repr, names))}"
-            )
-
-    records: list[dict[str, Any]] = []
-    id_changes: list[dict[str, Any]] = []
+    check_codebook_waves(cb, names)
+    log = Log()
     frames: dict[str, pd.DataFrame] = {}
     declared: dict[str, dict[str, str]] = {}
     for name in names:
-        df = _frame_of(name, waves[name], source_name(cb, name, id_col))
-        df, declared[name] = apply_codebook(df, cb, name)
-        if "wave" in df.columns:
-            raise KaizenError(
-                f"wave {name!r} has a column named 'wave', which the panel uses for the wave "
-                "name; rename it in the codebook"
-            )
-        if df.empty:
-            raise EmptyWaveError(
-                f"wave {name!r} has no rows: every firm would look attrited; deliver its data "
-                "or leave the wave out of `waves`"
-            )
-        require_columns(df, [id_col], where=f"wave {name!r} (the id column)")
-        df, found = drop_empty_rows(df, name)
-        records += found
-        if df.empty:
-            raise EmptyWaveError(
-                f"wave {name!r} has only blank rows ({len(found)}): every firm would look "
-                "attrited; deliver its data or leave the wave out of `waves`"
-            )
-        ids, changed = normalize_ids(df[id_col], wave=name)
-        df[id_col] = ids
-        for i, delivered, new, reason in changed:
-            records.append(issue(name, reason, "repaired", firm_id=new, row=int(i), column=id_col))
-            id_changes.append(_id_change(name, i, delivered, new, reason))
-        df, found = check_missing_ids(df, name, id_col, errors)
-        records += found
-        df, found = check_duplicates(df, name, id_col, errors)
-        records += found
-        frames[name] = df
-
-    for name in names[1:]:
-        frames[name], found = _match_first_wave(frames[name], frames[names[0]], name, id_col)
-        for i, delivered, new, reason in found:
-            records.append(issue(name, reason, "repaired", firm_id=new, row=int(i), column=id_col))
-            id_changes.append(_id_change(name, i, delivered, new, reason))
-        _check_id_overlap(frames[name], frames[names[0]], name, names[0], id_col, errors)
-
-    pii: dict[str, str] = {}
-    for name, df in frames.items():
-        for column, reason in detect_pii(df, id_col=id_col).items():
-            pii.setdefault(column, reason)
-            records.append(issue(name, f"direct identifier: {reason}", "flagged", column=column))
-    for name, df in frames.items():
-        skip = [id_col, *pii, *(c for c, t in declared[name].items() if t == "string")]
-        frames[name], found = scrub_values(df, skip=skip)
-        for i, column, what in found:
-            reason = f"personal data where it does not belong: a {what} (value removed)"
-            records.append(
-                issue(name, reason, "coerced", firm_id=df.at[i, id_col], row=int(i), column=column)
-            )
-
+        frames[name], declared[name] = read_one_wave(
+            name, waves[name], cb, id_col=id_col, errors=errors, log=log
+        )
+    match_first_wave_ids(frames, id_col=id_col, errors=errors, log=log)
+    pii = flag_personal_data(frames, declared, id_col=id_col, log=log)
     frames, found = harmonize_types(
         frames, id_col=id_col, declared=declared, text_columns=frozenset(pii), errors=errors
     )
-    records += found
+    log.records += found
     check_value_labels(frames, id_col, frozenset(pii) | {status_col})
-    records += renamed_columns(frames, id_col)
+    log.records += renamed_columns(frames, id_col)
 
     has_status = status_col is not None and any(status_col in df for df in frames.values())
     if has_status:
         for name, df in frames.items():
             if status_col in df.columns:
-                records += check_status(df, name, id_col, status_col)
+                log.records += check_status(df, name, id_col, status_col)
     if arm_col is not None and not any(arm_col in df.columns for df in frames.values()):
         raise MissingColumnError(f"arm column {arm_col!r} is in none of the waves")
-
-    first = names[0]
-    for name in names[1:]:
-        df = frames[name]
-        for i in df.index[~df[id_col].isin(frames[first][id_col])]:
-            records.append(
-                issue(
-                    name,
-                    f"firm not in the first wave {first!r}",
-                    "flagged",
-                    firm_id=df.at[i, id_col],
-                    row=int(i),
-                    column=id_col,
-                )
-            )
-
-    issues = issues_frame(records)
-    wave_order = issues["wave"].map({n: k for k, n in enumerate(names)})
-    order = pd.DataFrame({"wave": wave_order, "row": issues["row"].fillna(-1)})
-    issues = issues.loc[order.sort_values(["wave", "row"], kind="stable").index]
-    issues = issues.reset_index(drop=True)
+    flag_not_in_first_wave(frames, id_col=id_col, log=log)
     return Panel(
         _frames={n: df.reset_index(drop=True) for n, df in frames.items()},
         id_col=id_col,
         status_col=status_col if has_status else None,
         arm_col=arm_col,
-        _issues=issues,
+        _issues=log.issues(names),
         pii_columns=tuple(pii),
         codebook=cb,
-        _id_changes=pd.DataFrame(id_changes, columns=list(ID_CHANGE_COLUMNS)),
+        _id_changes=pd.DataFrame(log.id_changes, columns=list(ID_CHANGE_COLUMNS)),
     )
 
 

@@ -1,0 +1,262 @@
+"""The steps of :func:`~kaizen_eval.waves.panel.load_waves`, one wave check after another.
+
+Each step reads or checks the waves and writes what it dropped, repaired, coerced or flagged in
+a :class:`Log` (the issue records and the id changes); ``load_waves`` runs them in order and
+builds the :class:`~kaizen_eval.waves.panel.Panel`.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from kaizen_eval._validation import KaizenError, require_columns
+from kaizen_eval.waves.codebook import apply_codebook, source_name
+from kaizen_eval.waves.errors import EmptyWaveError, IdMismatchError, WavesWarning
+from kaizen_eval.waves.io import read_wave
+from kaizen_eval.waves.issues import issue, issues_frame
+from kaizen_eval.waves.pii import detect_pii, scrub_values
+from kaizen_eval.waves.validate import (
+    ID_REASONS,
+    _show,
+    check_duplicates,
+    check_missing_ids,
+    drop_empty_rows,
+    normalize_ids,
+)
+
+#: A later wave in which more than this share of firm ids is absent from the first wave is an
+#: error (``errors="raise"``) or a warning (``errors="flag"``): the ids drifted between waves.
+ID_MISMATCH_SHARE = 0.5
+
+
+def _id_change(wave: str, row: Any, delivered: str, new: str, reason: str) -> dict[str, Any]:
+    return {"wave": wave, "row": int(row), "delivered": delivered, "firm_id": new, "reason": reason}
+
+
+def _id_key(v: str) -> str:
+    return (v.lstrip("0") or "0") if v.isdigit() else v.upper()
+
+
+def _match_first_wave(
+    df: pd.DataFrame, first: pd.DataFrame, wave: str, id_col: str
+) -> tuple[pd.DataFrame, list[tuple[Any, str, str, str]]]:
+    """Give ids absent from the first wave that wave's form when only zeros or case differ.
+
+    ``7`` here and ``"007"`` there, or ``"gh01"`` here and ``"GH01"`` there, are one firm when
+    exactly one first-wave id fits and no id of this wave has that form already.
+    """
+    base = set(first[id_col])
+    by_key: dict[str, list[str]] = {}
+    for b in base:
+        by_key.setdefault(_id_key(b), []).append(b)
+    taken = set(df[id_col])
+    ids = df[id_col].copy()
+    changed = []
+    for i, v in df[id_col].items():
+        if v in base:
+            continue
+        fits = by_key.get(_id_key(v), [])
+        if len(fits) == 1 and fits[0] not in taken:
+            ids[i] = fits[0]
+            taken.add(fits[0])
+            changed.append((i, v, fits[0], ID_REASONS["zeros" if v.isdigit() else "case"]))
+    if not changed:
+        return df, []
+    return df.assign(**{id_col: ids}), changed
+
+
+def _check_id_overlap(
+    df: pd.DataFrame, first: pd.DataFrame, wave: str, first_name: str, id_col: str, errors: str
+) -> None:
+    """Refuse (or warn about) a wave whose ids mostly fail to match the first wave's."""
+    unmatched = ~df[id_col].isin(set(first[id_col]))
+    if not len(df) or unmatched.mean() <= ID_MISMATCH_SHARE:
+        return
+    absent = first.loc[~first[id_col].isin(set(df[id_col])), id_col]
+    message = (
+        f"wave {wave!r}: {int(unmatched.sum())} of {len(df)} firm ids are not in the first wave "
+        f"{first_name!r} (here: {_show(df.loc[unmatched, id_col])}; in {first_name!r} but not "
+        f"here: {_show(absent)}). The ids probably changed form between waves (a prefix, a "
+        "different id variable, a re-numbering): fix the file or map the ids, or pass "
+        "errors='flag' to keep them (each is then flagged in panel.issues)"
+    )
+    if errors == "raise":
+        raise IdMismatchError(message)
+    warnings.warn(message, WavesWarning, stacklevel=4)  # the caller of load_waves
+
+
+def _frame_of(name: str, source: Any, id_source: str) -> pd.DataFrame:
+    if isinstance(source, pd.DataFrame):
+        df = source.copy()
+        if id_source not in df.columns and id_source in (df.index.names or []):
+            df = df.reset_index()
+    elif isinstance(source, (str, os.PathLike)):
+        df = read_wave(source, wave=name, id_col=id_source)
+    else:
+        raise KaizenError(
+            f"wave {name!r}: expected a DataFrame or a file path, got {type(source).__name__}"
+        )
+    df.columns = [str(c) for c in df.columns]
+    if df.columns.duplicated().any():
+        dup = df.columns[df.columns.duplicated()][0]
+        raise KaizenError(f"wave {name!r} has two columns named {dup!r}")
+    return df.reset_index(drop=True)
+
+
+@dataclass
+class Log:
+    """What the loading steps dropped, repaired, coerced or flagged, in the order found."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    id_changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def id_repaired(self, wave: str, changed: list[tuple[Any, str, str, str]], id_col: str) -> None:
+        """Record ids given another form (``(row, delivered, new, reason)`` each)."""
+        for i, delivered, new, reason in changed:
+            self.records.append(
+                issue(wave, reason, "repaired", firm_id=new, row=int(i), column=id_col)
+            )
+            self.id_changes.append(_id_change(wave, i, delivered, new, reason))
+
+    def issues(self, names: list[str]) -> pd.DataFrame:
+        """Return the issue table, sorted by wave (in the order of ``names``) and row."""
+        issues = issues_frame(self.records)
+        wave_order = issues["wave"].map({n: k for k, n in enumerate(names)})
+        order = pd.DataFrame({"wave": wave_order, "row": issues["row"].fillna(-1)})
+        issues = issues.loc[order.sort_values(["wave", "row"], kind="stable").index]
+        return issues.reset_index(drop=True)
+
+
+def check_arguments(
+    waves: Any, *, id_col: Any, status_col: Any, arm_col: Any
+) -> list[str]:
+    """Check the column names and the waves given to ``load_waves``; return the wave names."""
+    for label, value, optional in (
+        ("id_col", id_col, False),
+        ("status_col", status_col, True),
+        ("arm_col", arm_col, True),
+    ):
+        if not (value is None and optional) and (not isinstance(value, str) or not value):
+            what = "a column name" + (" or None" if optional else "")
+            raise TypeError(f"`{label}` must be {what}. You passed: {value!r}.")
+    if not isinstance(waves, Mapping) or not waves:
+        raise KaizenError("`waves` must be a non-empty dict: wave name -> DataFrame or file path")
+    names = list(waves)
+    bad = [n for n in names if not isinstance(n, str) or not n or n == "wave"]
+    if bad:
+        raise KaizenError(f"wave names must be non-empty strings other than 'wave'; got {bad!r}")
+    return names
+
+
+def check_codebook_waves(cb: pd.DataFrame | None, names: list[str]) -> None:
+    """Refuse a codebook that names waves which were not given."""
+    if cb is None:
+        return
+    unknown = sorted(set(cb["wave"]) - set(names))
+    if unknown:
+        raise KaizenError(
+            f"the codebook names wave(s) {', '.join(map(repr, unknown))}, which are not "
+            f"among the waves given: {', '.join(map(repr, names))}"
+        )
+
+
+def read_one_wave(
+    name: str,
+    source: Any,
+    cb: pd.DataFrame | None,
+    *,
+    id_col: str,
+    errors: str,
+    log: Log,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Read, recode and check one wave: its frame and the types its codebook declares."""
+    df = _frame_of(name, source, source_name(cb, name, id_col))
+    df, declared = apply_codebook(df, cb, name)
+    if "wave" in df.columns:
+        raise KaizenError(
+            f"wave {name!r} has a column named 'wave', which the panel uses for the wave "
+            "name; rename it in the codebook"
+        )
+    if df.empty:
+        raise EmptyWaveError(
+            f"wave {name!r} has no rows: every firm would look attrited; deliver its data "
+            "or leave the wave out of `waves`"
+        )
+    require_columns(df, [id_col], where=f"wave {name!r} (the id column)")
+    df, found = drop_empty_rows(df, name)
+    log.records += found
+    if df.empty:
+        raise EmptyWaveError(
+            f"wave {name!r} has only blank rows ({len(found)}): every firm would look "
+            "attrited; deliver its data or leave the wave out of `waves`"
+        )
+    ids, changed = normalize_ids(df[id_col], wave=name)
+    df[id_col] = ids
+    log.id_repaired(name, changed, id_col)
+    df, found = check_missing_ids(df, name, id_col, errors)
+    log.records += found
+    df, found = check_duplicates(df, name, id_col, errors)
+    log.records += found
+    return df, declared
+
+
+def match_first_wave_ids(
+    frames: dict[str, pd.DataFrame], *, id_col: str, errors: str, log: Log
+) -> None:
+    """Give later waves' ids the first wave's form, then check that they mostly match."""
+    names = list(frames)
+    for name in names[1:]:
+        frames[name], found = _match_first_wave(frames[name], frames[names[0]], name, id_col)
+        log.id_repaired(name, found, id_col)
+        _check_id_overlap(frames[name], frames[names[0]], name, names[0], id_col, errors)
+
+
+def flag_personal_data(
+    frames: dict[str, pd.DataFrame],
+    declared: Mapping[str, Mapping[str, str]],
+    *,
+    id_col: str,
+    log: Log,
+) -> dict[str, str]:
+    """Flag identifier columns and scrub personal data typed elsewhere; return the columns."""
+    pii: dict[str, str] = {}
+    for name, df in frames.items():
+        for column, reason in detect_pii(df, id_col=id_col).items():
+            pii.setdefault(column, reason)
+            log.records.append(
+                issue(name, f"direct identifier: {reason}", "flagged", column=column)
+            )
+    for name, df in frames.items():
+        skip = [id_col, *pii, *(c for c, t in declared[name].items() if t == "string")]
+        frames[name], found = scrub_values(df, skip=skip)
+        for i, column, what in found:
+            reason = f"personal data where it does not belong: a {what} (value removed)"
+            log.records.append(
+                issue(name, reason, "coerced", firm_id=df.at[i, id_col], row=int(i), column=column)
+            )
+    return pii
+
+
+def flag_not_in_first_wave(frames: Mapping[str, pd.DataFrame], *, id_col: str, log: Log) -> None:
+    """Flag every firm of a later wave that the first wave does not have."""
+    names = list(frames)
+    first = names[0]
+    for name in names[1:]:
+        df = frames[name]
+        for i in df.index[~df[id_col].isin(frames[first][id_col])]:
+            log.records.append(
+                issue(
+                    name,
+                    f"firm not in the first wave {first!r}",
+                    "flagged",
+                    firm_id=df.at[i, id_col],
+                    row=int(i),
+                    column=id_col,
+                )
+            )
