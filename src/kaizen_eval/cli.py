@@ -237,7 +237,11 @@ class _UsageError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from typing import get_args
+
     from kaizen_eval._version import __version__
+    from kaizen_eval.pipeline.plan import EstimandName
+    from kaizen_eval.synthetic.sites import SITES
 
     p = argparse.ArgumentParser(
         prog="kaizen-eval",
@@ -260,7 +264,7 @@ def _parser() -> argparse.ArgumentParser:
     d.set_defaults(handler=_cmd_demo)
 
     s = add("simulate", "write a synthetic trial with known truth (parquet waves + truth.json)")
-    s.add_argument("site", choices=["ghana", "tanzania", "vietnam", "ethiopia"])
+    s.add_argument("site", choices=list(SITES))
     s.add_argument("--out", required=True)
     s.add_argument("--n-firms", type=int, default=None)
     s.add_argument("--seed", type=int, default=0)
@@ -268,7 +272,7 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(handler=_cmd_simulate)
 
     e = add("estimate", "estimate an ITT, LATE or ATT from one data file")
-    e.add_argument("estimand", choices=["itt", "late", "att"])
+    e.add_argument("estimand", choices=get_args(EstimandName))
     e.add_argument("data", help=".parquet, .csv, .dta or .xlsx file")
     e.add_argument("--outcome", required=True)
     e.add_argument("--treatment", required=True, nargs="+")

@@ -50,15 +50,20 @@ import hashlib
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from kaizen_eval._core.covariance import SEType
 from kaizen_eval._validation import KaizenError, check_seed
+from kaizen_eval.costbenefit.costs import Basis
 
+#: The estimands a plan (and the ``kaizen-eval estimate`` command) may ask for.
 EstimandName = Literal["itt", "late", "att"]
-SeName = Literal["classical", "HC0", "HC1", "HC2", "HC3", "CR1", "CR2"]
-CostBasis = Literal["participant", "invited"]
+#: The standard-error types of a plan: exactly the estimators' (one list, in ``_core``).
+SeName = SEType
+#: Whether a plan's ``cost`` is per participant or per invited firm: the cost model's own list.
+CostBasis = Basis
 MultipleTesting = Literal["none", "romano-wolf", "sharpened-q"]
 
 
@@ -242,10 +247,10 @@ class Family:
 class EstimateSpec:
     """Estimands and inference options."""
 
-    estimands: tuple[str, ...] = ("itt",)
-    se: str | None = None
+    estimands: tuple[EstimandName, ...] = ("itt",)
+    se: SeName | None = None
     ri_draws: int = 0
-    multiple_testing: str = "none"
+    multiple_testing: MultipleTesting = "none"
     heterogeneity: tuple[str, ...] = ()
     seed: int = 0
 
@@ -266,7 +271,7 @@ class CostBenefitSpec:
 
     outcome: str
     cost: float | None
-    cost_basis: str = "participant"
+    cost_basis: CostBasis = "participant"
     years: int = 1
     discount_rate: float = 0.0
     decay: float = 0.0
@@ -289,32 +294,18 @@ class Plan:
     path: Path | None = None
 
 
-_TOP = ["title", "data", "design", "families", "estimate", "cost_benefit"]
-_DATA = [
-    "id",
-    "waves",
-    "codebook",
-    "exchange_rates",
-    "status",
-    "items",
-    "currency_columns",
-    "value_added",
-]
-_DESIGN = ["assignment", "takeup", "strata", "cluster", "baseline_wave", "balance"]
-_FAMILY = ["name", "outcomes", "wave", "controls", "ancova"]
-_ESTIMATE = ["estimands", "se", "ri_draws", "multiple_testing", "heterogeneity", "seed"]
-_CB = [
-    "label",
-    "outcome",
-    "term",
-    "cost",
-    "structure",
-    "cost_basis",
-    "years",
-    "discount_rate",
-    "decay",
-]
-_STRUCTURE = ["fixed", "per_participant", "participants", "invited"]
+def _keys(spec: type, *, skip: tuple[str, ...] = ()) -> list[str]:
+    """Return the plan keys of a table: its dataclass fields (one list, never repeated)."""
+    return [f.name for f in fields(spec) if f.name not in skip]
+
+
+_TOP = _keys(Plan, skip=("sha256", "path"))
+_DATA = _keys(DataSpec)
+_DESIGN = _keys(DesignSpec)
+_FAMILY = _keys(Family)
+_ESTIMATE = _keys(EstimateSpec)
+_CB = _keys(CostBenefitSpec)
+_STRUCTURE = _keys(CostStructureSpec)
 
 
 def _empty(key: str) -> Any:
