@@ -119,12 +119,12 @@ years = 1
 """,
 }
 
-#: (site, estimate key, term) -> truth key, for the estimates-vs-truth table.
+#: (site, estimand of the performance family's value added, term) -> truth key.
 _TRUTH_KEYS = {
-    ("ghana", "performance:late:value_added", "attended"): "late_value_added",
-    ("ghana", "performance:itt:value_added", "invited"): "itt_value_added",
-    ("tanzania", "performance:att:value_added", "attended"): "att_classroom_value_added",
-    ("tanzania", "performance:att:value_added", "onsite_received"): "att_onsite_value_added",
+    ("ghana", "late", "attended"): "late_value_added",
+    ("ghana", "itt", "invited"): "itt_value_added",
+    ("tanzania", "att", "attended"): "att_classroom_value_added",
+    ("tanzania", "att", "onsite_received"): "att_onsite_value_added",
 }
 
 _PUBLISHED = [
@@ -228,14 +228,14 @@ def run_demo(
             plan = load_plan(path)
             res = analyse(plan, sites, prefix=f"{site}_", section=f"{site.capitalize()}: ", log=say)
             truth = json.loads((path.parent / "truth.json").read_text(encoding="utf-8"))
-            for (s, key, term), tkey in _TRUTH_KEYS.items():
+            for (s, estimand, term), tkey in _TRUTH_KEYS.items():
                 if s != site:
                     continue
-                row = res.estimates[key].term(term)
+                row = res.estimate("performance", estimand, "value_added").term(term)
                 truth_rows.append(
                     {
                         "site": site,
-                        "estimate": key.split(":")[1].upper(),
+                        "estimate": estimand.upper(),
                         "term": term,
                         "estimated": row["estimate"],
                         "ci_low": row["ci_low"],

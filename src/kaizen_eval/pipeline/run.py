@@ -18,9 +18,10 @@ Conventions the runner applies (stated in the report too):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -29,31 +30,104 @@ import pandas as pd
 import kaizen_eval as ke
 from kaizen_eval._atomic import atomic_folder
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.pipeline.plan import CostBenefitSpec, Family, Plan, load_plan
+from kaizen_eval.pipeline.plan import CostBenefitSpec, EstimandName, Family, Plan, load_plan
 from kaizen_eval.report import Report
 from kaizen_eval.report.builder import sha256_file
 
 
-@dataclass
+@dataclass(frozen=True)
+class PlanEstimate:
+    """One estimate of a plan: its family, estimand and outcome (and subgroup variable).
+
+    Examples
+    --------
+    >>> import kaizen_eval as ke
+    >>> r = ke.Estimate(terms=("invited",), coef=[1.5], vcov=[[0.36]], dof=50.0,
+    ...                 se_type="HC1", method="OLS", estimand="ITT", outcome="y", nobs=52)
+    >>> PlanEstimate("performance", "itt", "y", r).label
+    'performance:itt:y'
+    """
+
+    family: str
+    estimand: EstimandName
+    outcome: str
+    result: ke.Estimate
+    by: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The estimate's name in messages and headlines: ``family:estimand:outcome``."""
+        return _label(self.family, self.estimand, self.outcome, self.by)
+
+    def matches(self, family: str, estimand: str, outcome: str, by: str | None = None) -> bool:
+        """Return whether this is the estimate of ``outcome`` in ``family`` for ``estimand``."""
+        return (self.family, self.estimand, self.outcome, self.by) == (
+            family,
+            estimand,
+            outcome,
+            by,
+        )
+
+
+def _label(family: str, estimand: str, outcome: str, by: str | None) -> str:
+    kind = estimand if by is None else f"{estimand}_by_{by}"
+    return f"{family}:{kind}:{outcome}"
+
+
+@dataclass(frozen=True)
 class PlanResults:
-    """What a plan produced: the panel, the analysis frame and every estimate, by name."""
+    """What a plan produced: the panel, the analysis frame and every estimate (read-only).
+
+    ``estimates`` holds one :class:`PlanEstimate` per family, estimand and outcome (and per
+    heterogeneity variable); :meth:`estimate` picks one. ``cost_benefit`` and ``balance`` are
+    read-only mappings keyed by the cost-benefit label and the assignment column.
+
+    Examples
+    --------
+    >>> res = run_plan("plan.toml", "report")  # doctest: +SKIP
+    >>> res.estimate("performance", "late", "value_added").estimate  # doctest: +SKIP
+    """
 
     plan: Plan
-    panel: Any
+    panel: ke.Panel
     data: pd.DataFrame
-    estimates: dict[str, Any] = field(default_factory=dict)
-    cost_benefit: dict[str, Any] = field(default_factory=dict)
-    balance: dict[str, Any] = field(default_factory=dict)
+    estimates: tuple[PlanEstimate, ...] = ()
+    cost_benefit: Mapping[str, ke.CostBenefit] = field(default_factory=dict)
+    balance: Mapping[str, ke.BalanceTable] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "estimates", tuple(self.estimates))
+        object.__setattr__(self, "cost_benefit", MappingProxyType(dict(self.cost_benefit)))
+        object.__setattr__(self, "balance", MappingProxyType(dict(self.balance)))
+
+    def estimate(
+        self, family: str, estimand: EstimandName, outcome: str, *, by: str | None = None
+    ) -> ke.Estimate:
+        """Return the estimate of ``outcome`` in ``family`` for ``estimand`` (subgroups ``by``).
+
+        Raises
+        ------
+        KaizenError
+            The plan estimated no such combination; the message lists those it did.
+        """
+        for e in self.estimates:
+            if e.matches(family, estimand, outcome, by):
+                return e.result
+        wanted = _label(family, estimand, outcome, by)
+        raise KaizenError(
+            f"the plan has no estimate {wanted!r}; it estimated "
+            f"{', '.join(e.label for e in self.estimates) or 'nothing'}."
+        )
 
     def headline(self) -> str:
         """One line per estimate of the cost-benefit outcome (and the BCR when computed)."""
-        wanted = {f":{c.outcome}" for c in self.plan.cost_benefit}
+        wanted = {c.outcome for c in self.plan.cost_benefit}
         lines = []
-        for key, est in self.estimates.items():
-            if any(key.endswith(w) for w in wanted) and "_by_" not in key:
-                for term, t in est.tidy().iterrows():
+        for e in self.estimates:
+            if e.outcome in wanted and e.by is None:
+                for term, t in e.result.tidy().iterrows():
                     lines.append(
-                        f"  {key} [{term}]: {t['estimate']:,.0f} (SE {t['std_error']:,.0f}, "
+                        f"  {e.label} [{term}]: {t['estimate']:,.0f} (SE {t['std_error']:,.0f}, "
                         f"p = {t['pvalue']:.3f})"
                     )
         for label, cb in self.cost_benefit.items():
@@ -124,9 +198,10 @@ def _estimate_family(
     report: Report,
     prefix: str,
     section: str,
-    out: PlanResults,
-) -> None:
+) -> list[PlanEstimate]:
+    """Estimate one family (every estimand, heterogeneity, RI, multiple testing)."""
     des, est = plan.design, plan.estimate
+    out: list[PlanEstimate] = []
     missing = [o for o in fam.outcomes if o not in long.columns]
     if missing:
         raise KaizenError(
@@ -163,7 +238,7 @@ def _estimate_family(
         for outcome in fam.outcomes:
             r = estimators[estimand](**specs[outcome])
             results[outcome] = r
-            out.estimates[f"{fam.name}:{estimand}:{outcome}"] = r
+            out.append(PlanEstimate(fam.name, estimand, outcome, r))
         label = f"{prefix}{fam.name}_{estimand}"
         report.add_table(
             label,
@@ -188,7 +263,7 @@ def _estimate_family(
             t = r.tidy().reset_index()
             t.insert(0, "outcome", outcome)
             rows.append(t)
-            out.estimates[f"{fam.name}:itt_by_{var}:{outcome}"] = r
+            out.append(PlanEstimate(fam.name, "itt", outcome, r, by=var))
         report.add_table(
             f"{prefix}{fam.name}_by_{var}",
             pd.concat(rows, ignore_index=True).set_index(["outcome", "term"]),
@@ -233,6 +308,7 @@ def _estimate_family(
         )
     if est.multiple_testing != "none":
         _multiple_testing(plan, fam, frame, specs, report, prefix, section)
+    return out
 
 
 def _design_summary(
@@ -381,7 +457,9 @@ def analyse(
 
     say(f"{section}loading {len(plan.data.waves)} waves")
     panel, long, notes = _prepare(plan)
-    res = PlanResults(plan=plan, panel=panel, data=long)
+    estimates: list[PlanEstimate] = []
+    balances: dict[str, ke.BalanceTable] = {}
+    benefits: dict[str, ke.CostBenefit] = {}
     des = plan.design
     for w, p in plan.data.waves.items():
         report.data_hashes[f"{prefix}{w}"] = sha256_file(p)
@@ -420,7 +498,7 @@ def analyse(
                 strata=des.strata,
                 cluster=des.cluster,
             )
-            res.balance[a] = bt
+            balances[a] = bt
             report.add_table(
                 f"{prefix}balance_{a}",
                 bt.table,
@@ -435,12 +513,12 @@ def analyse(
             f"{section}{fam.name}: {', '.join(plan.estimate.estimands)}"
             + (f", RI with {plan.estimate.ri_draws} draws" if plan.estimate.ri_draws else "")
         )
-        _estimate_family(plan, fam, long, report, prefix, section, res)
+        estimates += _estimate_family(plan, fam, long, report, prefix, section)
     for cb_spec in plan.cost_benefit:
         say(f"{section}cost-benefit {cb_spec.label}")
         estimand = next(e for e in ("att", "late", "itt") if e in plan.estimate.estimands)
         fam = next(f for f in plan.families if cb_spec.outcome in f.outcomes)
-        gain = res.estimates[f"{fam.name}:{estimand}:{cb_spec.outcome}"]
+        gain = next(e.result for e in estimates if e.matches(fam.name, estimand, cb_spec.outcome))
         term = cb_spec.term or gain.terms[0]
         if term not in gain.terms:
             raise KaizenError(
@@ -458,7 +536,7 @@ def analyse(
             takeup=_takeup(long, plan, fam.wave, arm) if cb_spec.cost_basis == "invited" else None,
             seed=plan.estimate.seed,
         )
-        res.cost_benefit[cb_spec.label] = cb
+        benefits[cb_spec.label] = cb
         report.add_table(
             f"{prefix}{cb_spec.label}",
             cb.table(),
@@ -490,7 +568,14 @@ def analyse(
             ke.plot_two_way(grid),
             caption="Benefit-cost ratio by persistence and discount rate.",
         )
-    return res
+    return PlanResults(
+        plan=plan,
+        panel=panel,
+        data=long,
+        estimates=tuple(estimates),
+        cost_benefit=benefits,
+        balance=balances,
+    )
 
 
 def _cost(spec: CostBenefitSpec) -> Any:
@@ -551,7 +636,8 @@ def run_plan(
     Returns
     -------
     PlanResults
-        The estimates.
+        The panel, the analysis frame, every estimate, balance table and cost-benefit result
+        (the report itself is in ``out``).
 
     Raises
     ------
