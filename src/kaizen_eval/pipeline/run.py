@@ -33,6 +33,12 @@ from kaizen_eval._validation import KaizenError
 from kaizen_eval.pipeline.plan import CostBenefitSpec, EstimandName, Family, Plan, load_plan
 from kaizen_eval.report import Report
 from kaizen_eval.report.builder import sha256_file
+from kaizen_eval.scores.frame import (
+    attach_baselines,
+    baseline_column,
+    baseline_values,
+    derive_long,
+)
 
 
 @dataclass(frozen=True)
@@ -135,7 +141,7 @@ class PlanResults:
         return "\n".join(lines)
 
 
-def _prepare(plan: Plan) -> tuple[Any, pd.DataFrame, list[str]]:
+def _prepare(plan: Plan) -> tuple[ke.Panel, pd.DataFrame, list[str]]:
     """Load the waves and derive USD money, value added, scores and survival."""
     d = plan.data
     panel = ke.load_waves(
@@ -144,40 +150,23 @@ def _prepare(plan: Plan) -> tuple[Any, pd.DataFrame, list[str]]:
         codebook=None if d.codebook is None else str(d.codebook),
         status_col=d.status,
     )
-    long = panel.long
-    notes: list[str] = []
-    if d.currency_columns:
-        rates = ke.read_wave(str(d.exchange_rates))
-        long = ke.to_usd(long, list(d.currency_columns), rates=rates)
-        notes.append(
-            f"Converted to USD with the exchange rates of each wave: "
-            f"{', '.join(d.currency_columns)}."
-        )
-    if d.value_added:
-        sales, inputs = (
-            ("sales_usd", "inputs_usd") if "sales_usd" in long.columns else ("sales", "inputs")
-        )
-        va = ke.value_added(long, sales=sales, inputs=inputs)
-        long = va.data
-        notes.append(f"value_added = {sales} − {inputs}.")
-    if d.items is not None:
-        items = ke.read_wave(str(d.items))
-        scores = ke.management_score(long, items, id_col=d.id, wave_col="wave").table
-        score_cols = [c for c in scores.columns if c.startswith("score_")]
-        long = long.merge(scores[[d.id, "wave", *score_cols]], on=[d.id, "wave"], how="left")
-        notes.append(
-            "Management scores: share of practices adopted (" + ", ".join(score_cols) + ")."
-        )
-    if d.status and d.status in long.columns:
-        long = long.assign(operating=ke.operating(long, d.status))
+    long, notes = derive_long(
+        panel.long,
+        id_col=d.id,
+        currency_columns=d.currency_columns,
+        exchange_rates=None if d.exchange_rates is None else ke.read_wave(str(d.exchange_rates)),
+        value_added=d.value_added,
+        items=None if d.items is None else ke.read_wave(str(d.items)),
+        status=d.status,
+    )
     return panel, long, notes
 
 
 def _at_baseline(plan: Plan, long: pd.DataFrame, frame: pd.DataFrame, column: str) -> pd.Series:
     """Return the baseline-wave value of ``column`` for each firm (row) of ``frame``."""
-    ident = plan.data.id
-    base = long.loc[long["wave"] == plan.design.baseline_wave].set_index(ident)[column]
-    return frame[ident].map(base)
+    return baseline_values(
+        long, frame, column, id_col=plan.data.id, baseline_wave=str(plan.design.baseline_wave)
+    )
 
 
 def _baseline_columns(
@@ -230,8 +219,11 @@ def _estimate_family(
             "se": est.se,
         }
         if fam.ancova and des.baseline_wave is not None:
-            bl = f"{outcome}__baseline"
-            frame[bl] = _at_baseline(plan, long, frame, outcome).astype(float)
+            bl = baseline_column(outcome)
+            frame = attach_baselines(
+                long, frame, [outcome], id_col=plan.data.id, baseline_wave=des.baseline_wave
+            )
+            frame[bl] = frame[bl].astype(float)
             specs[outcome]["baseline"] = bl
     for estimand in est.estimands:
         results = {}
