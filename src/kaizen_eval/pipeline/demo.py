@@ -48,32 +48,47 @@ wave = "followup"
 ancova = true
 """
 
+
+def _design_and_families(assignment: list[str], takeup: list[str]) -> str:
+    """Return the [design] table (balance on the same baseline columns) and the families."""
+    return (
+        f"""
+[design]
+assignment = {assignment}
+takeup = {takeup}
+strata = "stratum"
+baseline_wave = "baseline"
+balance = ["educ_years", "female", "firm_age", "employees", "value_added", "score_overall"]
+""".replace("'", '"')
+        + _FAMILIES
+    )
+
+
+def _estimate_table(estimands: list[str]) -> str:
+    """Return the [estimate] table of the demo plans (HC1, 2000 RI draws, sharpened q)."""
+    return f"""
+[estimate]
+estimands = {estimands}
+se = "HC1"
+ri_draws = 2000
+multiple_testing = "sharpened-q"
+heterogeneity = ["female"]
+""".replace("'", '"')
+
+
 PLANS: dict[str, str] = {
     "ghana": """title = "Ghana (case 10): classroom Kaizen training, metalwork MSEs in Kumasi"
 """
     + _COMMON_DATA
-    + """
-[design]
-assignment = ["invited"]
-takeup = ["attended"]
-strata = "stratum"
-baseline_wave = "baseline"
-balance = ["educ_years", "female", "firm_age", "employees", "value_added", "score_overall"]
-"""
-    + _FAMILIES
+    + _design_and_families(["invited"], ["attended"])
     + """
 [[families]]
 name = "survival"
 outcomes = ["operating"]
 wave = "followup"
-
-[estimate]
-estimands = ["itt", "late"]
-se = "HC1"
-ri_draws = 2000
-multiple_testing = "sharpened-q"
-heterogeneity = ["female"]
-
+"""
+    + _estimate_table(["itt", "late"])
+    + """
 [[cost_benefit]]
 label = "classroom"
 outcome = "value_added"
@@ -84,23 +99,9 @@ years = 1
     "tanzania": """title = "Tanzania (case 19): classroom x on-site Kaizen training, garment MSEs"
 """
     + _COMMON_DATA
+    + _design_and_families(["invited", "onsite"], ["attended", "onsite_received"])
+    + _estimate_table(["itt", "att"])
     + """
-[design]
-assignment = ["invited", "onsite"]
-takeup = ["attended", "onsite_received"]
-strata = "stratum"
-baseline_wave = "baseline"
-balance = ["educ_years", "female", "firm_age", "employees", "value_added", "score_overall"]
-"""
-    + _FAMILIES
-    + """
-[estimate]
-estimands = ["itt", "att"]
-se = "HC1"
-ri_draws = 2000
-multiple_testing = "sharpened-q"
-heterogeneity = ["female"]
-
 [[cost_benefit]]
 label = "classroom"
 outcome = "value_added"
