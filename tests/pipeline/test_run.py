@@ -67,10 +67,9 @@ def test_plan_results_are_frozen_typed_records(inputs, tmp_path):
     import dataclasses
     import typing
 
-    from kaizen_eval.pipeline import run as run_mod
     from kaizen_eval.pipeline.run import PlanEstimate, PlanResults
 
-    hints = typing.get_type_hints(PlanResults, vars(run_mod))
+    hints = typing.get_type_hints(PlanResults)
     assert typing.Any not in hints.values()
     res = run_plan(inputs["ghana"], tmp_path / "r")
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -18,10 +18,8 @@ Conventions the runner applies (stated in the report too):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -30,7 +28,9 @@ import pandas as pd
 import kaizen_eval as ke
 from kaizen_eval._atomic import atomic_folder
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.pipeline.plan import CostBenefitSpec, EstimandName, Family, Plan, load_plan
+from kaizen_eval.pipeline._cost_benefit import cost_benefit_section
+from kaizen_eval.pipeline.plan import Family, Plan, load_plan
+from kaizen_eval.pipeline.results import PlanEstimate, PlanResults
 from kaizen_eval.report import Report
 from kaizen_eval.report.builder import sha256_file
 from kaizen_eval.scores.frame import (
@@ -39,106 +39,6 @@ from kaizen_eval.scores.frame import (
     baseline_values,
     derive_long,
 )
-
-
-@dataclass(frozen=True)
-class PlanEstimate:
-    """One estimate of a plan: its family, estimand and outcome (and subgroup variable).
-
-    Examples
-    --------
-    >>> import kaizen_eval as ke
-    >>> r = ke.Estimate(terms=("invited",), coef=[1.5], vcov=[[0.36]], dof=50.0,
-    ...                 se_type="HC1", method="OLS", estimand="ITT", outcome="y", nobs=52)
-    >>> PlanEstimate("performance", "itt", "y", r).label
-    'performance:itt:y'
-    """
-
-    family: str
-    estimand: EstimandName
-    outcome: str
-    result: ke.Estimate
-    by: str | None = None
-
-    @property
-    def label(self) -> str:
-        """The estimate's name in messages and headlines: ``family:estimand:outcome``."""
-        return _label(self.family, self.estimand, self.outcome, self.by)
-
-    def matches(self, family: str, estimand: str, outcome: str, by: str | None = None) -> bool:
-        """Return whether this is the estimate of ``outcome`` in ``family`` for ``estimand``."""
-        return (self.family, self.estimand, self.outcome, self.by) == (
-            family,
-            estimand,
-            outcome,
-            by,
-        )
-
-
-def _label(family: str, estimand: str, outcome: str, by: str | None) -> str:
-    kind = estimand if by is None else f"{estimand}_by_{by}"
-    return f"{family}:{kind}:{outcome}"
-
-
-@dataclass(frozen=True)
-class PlanResults:
-    """What a plan produced: the panel, the analysis frame and every estimate (read-only).
-
-    ``estimates`` holds one :class:`PlanEstimate` per family, estimand and outcome (and per
-    heterogeneity variable); :meth:`estimate` picks one. ``cost_benefit`` and ``balance`` are
-    read-only mappings keyed by the cost-benefit label and the assignment column.
-
-    Examples
-    --------
-    >>> res = run_plan("plan.toml", "report")  # doctest: +SKIP
-    >>> res.estimate("performance", "late", "value_added").estimate  # doctest: +SKIP
-    """
-
-    plan: Plan
-    panel: ke.Panel
-    data: pd.DataFrame
-    estimates: tuple[PlanEstimate, ...] = ()
-    cost_benefit: Mapping[str, ke.CostBenefit] = field(default_factory=dict)
-    balance: Mapping[str, ke.BalanceTable] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "estimates", tuple(self.estimates))
-        object.__setattr__(self, "cost_benefit", MappingProxyType(dict(self.cost_benefit)))
-        object.__setattr__(self, "balance", MappingProxyType(dict(self.balance)))
-
-    def estimate(
-        self, family: str, estimand: EstimandName, outcome: str, *, by: str | None = None
-    ) -> ke.Estimate:
-        """Return the estimate of ``outcome`` in ``family`` for ``estimand`` (subgroups ``by``).
-
-        Raises
-        ------
-        KaizenError
-            The plan estimated no such combination; the message lists those it did.
-        """
-        for e in self.estimates:
-            if e.matches(family, estimand, outcome, by):
-                return e.result
-        wanted = _label(family, estimand, outcome, by)
-        raise KaizenError(
-            f"the plan has no estimate {wanted!r}; it estimated "
-            f"{', '.join(e.label for e in self.estimates) or 'nothing'}."
-        )
-
-    def headline(self) -> str:
-        """One line per estimate of the cost-benefit outcome (and the BCR when computed)."""
-        wanted = {c.outcome for c in self.plan.cost_benefit}
-        lines = []
-        for e in self.estimates:
-            if e.outcome in wanted and e.by is None:
-                for term, t in e.result.tidy().iterrows():
-                    lines.append(
-                        f"  {e.label} [{term}]: {t['estimate']:,.0f} (SE {t['std_error']:,.0f}, "
-                        f"p = {t['pvalue']:.3f})"
-                    )
-        for label, cb in self.cost_benefit.items():
-            lines.append(f"  {label}: benefit-cost ratio {cb.bcr:.2f}")
-        return "\n".join(lines)
 
 
 def _prepare(plan: Plan) -> tuple[ke.Panel, pd.DataFrame, list[str]]:
@@ -508,57 +408,8 @@ def analyse(
         estimates += _estimate_family(plan, fam, long, report, prefix, section)
     for cb_spec in plan.cost_benefit:
         say(f"{section}cost-benefit {cb_spec.label}")
-        estimand = next(e for e in ("att", "late", "itt") if e in plan.estimate.estimands)
-        fam = next(f for f in plan.families if cb_spec.outcome in f.outcomes)
-        gain = next(e.result for e in estimates if e.matches(fam.name, estimand, cb_spec.outcome))
-        term = cb_spec.term or gain.terms[0]
-        if term not in gain.terms:
-            raise KaizenError(
-                f"cost-benefit {cb_spec.label!r} of the plan asks for term {term!r}; the "
-                f"{estimand.upper()} of {cb_spec.outcome!r} has terms {list(gain.terms)}."
-            )
-        arm = gain.terms.index(term)
-        cb = ke.cost_benefit(
-            gain=gain,
-            term=term,
-            cost=_cost(cb_spec),
-            years=int(cb_spec.years),
-            discount_rate=cb_spec.discount_rate,
-            decay=cb_spec.decay,
-            takeup=_takeup(long, plan, fam.wave, arm) if cb_spec.cost_basis == "invited" else None,
-            seed=plan.estimate.seed,
-        )
-        benefits[cb_spec.label] = cb
-        report.add_table(
-            f"{prefix}{cb_spec.label}",
-            cb.table(),
-            caption=cb.summary().splitlines()[0] + f" (term {term!r}).",
-            heading=f"{section}Cost-benefit: {cb_spec.label}",
-        )
-        if cb.notes:
-            report.add_text("", " ".join(cb.notes))
-        report.add_figure(
-            f"{prefix}{cb_spec.label}_bcr",
-            ke.plot_bcr_distribution(cb),
-            caption="Distribution of the benefit-cost ratio over draws of the estimated gain "
-            "from its sampling distribution.",
-        )
-        report.add_figure(
-            f"{prefix}{cb_spec.label}_tornado",
-            ke.plot_tornado(ke.one_way_sensitivity(cb)),
-            caption="One-way sensitivity of the benefit-cost ratio.",
-        )
-        grid = ke.two_way_sensitivity(cb)
-        report.add_table(
-            f"{prefix}{cb_spec.label}_grid",
-            grid,
-            caption="Benefit-cost ratio by persistence of the gain (years, rows) and discount "
-            "rate (columns).",
-        )
-        report.add_figure(
-            f"{prefix}{cb_spec.label}_grid_heatmap",
-            ke.plot_two_way(grid),
-            caption="Benefit-cost ratio by persistence and discount rate.",
+        benefits[cb_spec.label] = cost_benefit_section(
+            plan, cb_spec, estimates, long, report, prefix, section
         )
     return PlanResults(
         plan=plan,
@@ -568,30 +419,6 @@ def analyse(
         cost_benefit=benefits,
         balance=balances,
     )
-
-
-def _cost(spec: CostBenefitSpec) -> Any:
-    """Return the plan's cost as a ``ke.Cost`` (a number) or a ``ke.CostStructure``."""
-    if spec.structure is None:
-        return ke.Cost(spec.cost, per=spec.cost_basis)
-    st = spec.structure
-    return ke.CostStructure(
-        fixed=st.fixed,
-        per_participant=st.per_participant,
-        participants=st.participants,
-        invited=st.invited,
-        basis=spec.cost_basis,
-    )
-
-
-def _takeup(frame: pd.DataFrame, plan: Plan, wave: str, arm: int) -> float | None:
-    """Take-up of arm ``arm`` among the firms assigned to it in ``wave``."""
-    des = plan.design
-    if not des.takeup:
-        return None
-    rows = frame[(frame["wave"] == wave) & (frame[des.assignment[arm]] == 1)]
-    share = rows[des.takeup[arm]].mean()
-    return None if pd.isna(share) else float(share)
 
 
 def run_plan(
