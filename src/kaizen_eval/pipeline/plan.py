@@ -182,6 +182,14 @@ def _parse_design(raw: Mapping[str, Any], waves: Mapping[str, Path]) -> DesignSp
     return design
 
 
+#: (whose, rule) of the messages for a repeated family name / cost-benefit label.
+_FAMILY_NAMES = (
+    "name of an earlier family",
+    "family names must be distinct (they name the report's tables).",
+)
+_CB_LABELS = ("label of an earlier cost-benefit table", "labels must be distinct.")
+
+
 def _distinct(earlier: list[str], value: str, key: str, whose: str, rule: str) -> None:
     """Refuse a name or label that repeats an earlier one (``whose``), stating the ``rule``."""
     if value in earlier:
@@ -209,13 +217,7 @@ def _parse_families(raw: Mapping[str, Any], waves: Mapping[str, Path]) -> tuple[
                 f"plan key '{where}wave' is {fam.wave!r}, not one of the waves in 'data.waves' "
                 f"({', '.join(waves)})."
             )
-        _distinct(
-            [f.name for f in families],
-            fam.name,
-            f"{where}name",
-            "name of an earlier family",
-            "family names must be distinct (they name the report's tables).",
-        )
+        _distinct([f.name for f in families], fam.name, f"{where}name", *_FAMILY_NAMES)
         families.append(fam)
     if not families:
         raise PlanError("the plan needs at least one [[families]] table of outcomes.")
@@ -294,13 +296,7 @@ def _parse_cost_benefit(
                 f"plan key '{where}outcome' is {spec.outcome!r}, which no family estimates "
                 f"(outcomes: {', '.join(sorted(outcomes))})."
             )
-        _distinct(
-            [cb.label for cb in cbs],
-            spec.label,
-            f"{where}label",
-            "label of an earlier cost-benefit table",
-            "labels must be distinct.",
-        )
+        _distinct([cb.label for cb in cbs], spec.label, f"{where}label", *_CB_LABELS)
         cbs.append(spec)
     return tuple(cbs)
 

@@ -285,14 +285,7 @@ def analyse(
         benefits[cb_spec.label] = cost_benefit_section(
             plan, cb_spec, estimates, long, report, prefix, section
         )
-    return PlanResults(
-        plan=plan,
-        panel=panel,
-        data=long,
-        estimates=tuple(estimates),
-        cost_benefit=benefits,
-        balance=balances,
-    )
+    return PlanResults(plan, panel, long, tuple(estimates), benefits, balances)
 
 
 def run_plan(
