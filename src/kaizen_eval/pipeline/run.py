@@ -33,6 +33,7 @@ from kaizen_eval.pipeline._sections import (
     _compliance,
     _design_summary,
     _multiple_testing,
+    _randomization_inference,
 )
 from kaizen_eval.pipeline.plan import Family, Plan, load_plan
 from kaizen_eval.pipeline.results import PlanEstimate, PlanResults
@@ -150,40 +151,7 @@ def _estimate_family(
             heading=f"{section}{fam.name}: heterogeneity by {var}",
         )
     if est.ri_draws:
-        rows = []
-        for outcome in fam.outcomes:
-            for arm in des.assignment:
-                others = [a for a in des.assignment if a != arm]
-                spec = specs[outcome]
-                ri = ke.randomization_inference(
-                    frame,
-                    outcome=outcome,
-                    treatment=arm,
-                    covariates=[*spec["covariates"], *others],
-                    baseline=spec.get("baseline"),
-                    strata=des.strata,
-                    cluster=des.cluster,
-                    fixed_effects=fe,
-                    draws=est.ri_draws,
-                    seed=est.seed,
-                )
-                rows.append(
-                    {
-                        "outcome": outcome,
-                        "treatment": arm,
-                        "observed": float(ri.observed),
-                        "ri_pvalue": ri.pvalue,
-                        "assignments": len(ri.draws),
-                        "exact": ri.exact,
-                    }
-                )
-        report.add_table(
-            f"{prefix}{fam.name}_ri",
-            pd.DataFrame(rows).set_index(["outcome", "treatment"]),
-            caption=f"Randomization inference ({est.ri_draws} draws within strata; statistic: "
-            "the ITT coefficient of the family's specification, other arms held fixed).",
-            heading=f"{section}{fam.name}: randomization inference",
-        )
+        _randomization_inference(plan, fam, frame, specs, report, prefix, section)
     if est.multiple_testing != "none":
         _multiple_testing(plan, fam, frame, specs, report, prefix, section)
     return out
