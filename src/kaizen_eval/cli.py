@@ -144,8 +144,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "report": str(Path(args.out) / "index.html"),
         "plan_sha256": plan.sha256,
         "estimates": {
-            key: est.tidy().reset_index().to_dict(orient="records")
-            for key, est in res.estimates.items()
+            e.label: e.result.tidy().reset_index().to_dict(orient="records")
+            for e in res.estimates
         },
         "cost_benefit": {
             label: {"bcr": cb.bcr, "npv": cb.npv} for label, cb in res.cost_benefit.items()
@@ -237,7 +237,11 @@ class _UsageError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from typing import get_args
+
     from kaizen_eval._version import __version__
+    from kaizen_eval.pipeline.plan import EstimandName
+    from kaizen_eval.synthetic.sites import SITES
 
     p = argparse.ArgumentParser(
         prog="kaizen-eval",
@@ -260,7 +264,7 @@ def _parser() -> argparse.ArgumentParser:
     d.set_defaults(handler=_cmd_demo)
 
     s = add("simulate", "write a synthetic trial with known truth (parquet waves + truth.json)")
-    s.add_argument("site", choices=["ghana", "tanzania", "vietnam", "ethiopia"])
+    s.add_argument("site", choices=list(SITES))
     s.add_argument("--out", required=True)
     s.add_argument("--n-firms", type=int, default=None)
     s.add_argument("--seed", type=int, default=0)
@@ -268,7 +272,7 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(handler=_cmd_simulate)
 
     e = add("estimate", "estimate an ITT, LATE or ATT from one data file")
-    e.add_argument("estimand", choices=["itt", "late", "att"])
+    e.add_argument("estimand", choices=get_args(EstimandName))
     e.add_argument("data", help=".parquet, .csv, .dta or .xlsx file")
     e.add_argument("--outcome", required=True)
     e.add_argument("--treatment", required=True, nargs="+")
@@ -279,27 +283,20 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--se")
     e.set_defaults(handler=_cmd_estimate)
 
-    r = add("run", "run an analysis plan (TOML) and write its report")
-    r.add_argument("plan", help="analysis plan file")
-    r.add_argument("--out", required=True, help="report folder")
-    r.add_argument("--quiet", action="store_true", help="no progress messages")
-    r.add_argument("--force", action="store_true", help="replace an existing report folder")
-    r.add_argument(
-        "--data-root",
-        help="a folder outside the plan's folder that the plan may read data from",
-    )
-    r.set_defaults(handler=_cmd_run)
-
-    rp = add("report", "write the report of an analysis plan (the same as `run`)")
-    rp.add_argument("plan", help="analysis plan file")
-    rp.add_argument("--out", required=True, help="report folder")
-    rp.add_argument("--quiet", action="store_true", help="no progress messages")
-    rp.add_argument("--force", action="store_true", help="replace an existing report folder")
-    rp.add_argument(
-        "--data-root",
-        help="a folder outside the plan's folder that the plan may read data from",
-    )
-    rp.set_defaults(handler=_cmd_run)
+    for name, help_text in [
+        ("run", "run an analysis plan (TOML) and write its report"),
+        ("report", "write the report of an analysis plan (the same as `run`)"),
+    ]:
+        r = add(name, help_text)
+        r.add_argument("plan", help="analysis plan file")
+        r.add_argument("--out", required=True, help="report folder")
+        r.add_argument("--quiet", action="store_true", help="no progress messages")
+        r.add_argument("--force", action="store_true", help="replace an existing report folder")
+        r.add_argument(
+            "--data-root",
+            help="a folder outside the plan's folder that the plan may read data from",
+        )
+        r.set_defaults(handler=_cmd_run)
 
     a = add("assign", "draw a reproducible stratified random assignment and write it")
     a.add_argument("frame", help="sampling frame (.parquet, .csv, .dta, .xlsx)")

@@ -71,3 +71,11 @@ def test_immutable():
     p.iloc[0] = 9.0
     assert e.estimate == 1.5
     assert "ITT (OLS)" in repr(e)
+
+
+def test_tidy_columns_are_the_declared_list():
+    from kaizen_eval.estimate.result import TIDY_COLUMNS
+
+    t = make({"a": 1.0, "b": -2.0}).tidy()
+    assert tuple(t.columns) == TIDY_COLUMNS
+    assert t.loc["b", "estimate"] == -2.0 and t.loc["b", "ci_low"] < -2.0 < t.loc["b", "ci_high"]

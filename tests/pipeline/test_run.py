@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 import kaizen_eval as ke
+from kaizen_eval._validation import KaizenError
 from kaizen_eval.pipeline.demo import write_demo_inputs
 from kaizen_eval.pipeline.run import run_plan
 
@@ -29,11 +30,11 @@ def test_romano_wolf_and_cost_structure(inputs, tmp_path):
     assert {"pvalue", "pvalue_romano_wolf"} <= set(mt.columns)
     assert (mt["pvalue_romano_wolf"] >= mt["pvalue"] - 1e-12).all()  # step-down never lowers p
     # the RW statistic is the family's ANCOVA ITT t-statistic
-    itt = res.estimates["management:itt:score_overall"]
+    itt = res.estimate("management", "itt", "score_overall")
     stat = mt.set_index("outcome").loc["score_overall", "statistic"]
     assert stat == pytest.approx(itt.statistic, rel=1e-10)
     cb = res.cost_benefit["classroom"]
-    late = res.estimates["performance:late:value_added"]
+    late = res.estimate("performance", "late", "value_added")
     # 20000 / 60 + 400 per participant, compared with the LATE
     assert cb.bcr == pytest.approx(late.estimate / (20000 / 60 + 400), rel=1e-12)
     for name in ["compliance_attended.csv", "compliers_attended.csv", "classroom_grid.csv"]:
@@ -46,7 +47,7 @@ def test_sharpened_q_and_compliance_in_default_plan(inputs, tmp_path):
     mt = pd.read_csv(tmp_path / "r" / "tables" / "management_multiple_testing.csv")
     expected = ke.sharpened_qvalues(mt["pvalue"].to_numpy())
     assert mt["qvalue_sharpened"].to_numpy() == pytest.approx(expected)
-    p = [res.estimates[f"management:itt:{o}"].pvalue for o in mt["outcome"]]
+    p = [res.estimate("management", "itt", o).pvalue for o in mt["outcome"]]
     assert mt["pvalue"].to_numpy() == pytest.approx(p, rel=1e-12)
     take_up = pd.read_csv(tmp_path / "r" / "tables" / "compliance_attended.csv")
     assert len(take_up) >= 2
@@ -60,3 +61,29 @@ def test_design_summary_counts_every_cell(inputs, tmp_path):
     assert cells.loc["invited=1, onsite=0", "firms"] == expected.loc[(1, 0)]
     assert cells["firms"].sum() == len(base)
     assert cells["share"].sum() == pytest.approx(1.0)
+
+
+def test_plan_results_are_frozen_typed_records(inputs, tmp_path):
+    import dataclasses
+    import typing
+
+    from kaizen_eval.pipeline.run import PlanEstimate, PlanResults
+
+    hints = typing.get_type_hints(PlanResults)
+    assert typing.Any not in hints.values()
+    res = run_plan(inputs["ghana"], tmp_path / "r")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.estimates = ()
+    with pytest.raises(TypeError):
+        res.cost_benefit["other"] = None
+    assert all(isinstance(e, PlanEstimate) for e in res.estimates)
+    by = [e for e in res.estimates if e.by == "female"]
+    assert by and all(e.estimand == "itt" for e in by)
+    va = next(e for e in by if (e.family, e.outcome) == ("performance", "value_added"))
+    assert res.estimate("performance", "itt", "value_added", by="female") is va.result
+    assert "performance:late:value_added [attended]" in res.headline()
+    assert "female" not in res.headline()
+    with pytest.raises(
+        KaizenError, match=r"no estimate 'performance:att:value_added'; it estimated .*performance"
+    ):
+        res.estimate("performance", "att", "value_added")

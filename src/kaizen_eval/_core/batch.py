@@ -17,9 +17,10 @@ import numpy as np
 
 from kaizen_eval._core import meats
 from kaizen_eval._core.absorb import Absorber
-from kaizen_eval._core.covariance import CovarianceSpec
+from kaizen_eval._core.covariance import SE_TYPES, CovarianceSpec
 
-BATCH_SE_TYPES: tuple[str, ...] = ("classical", "HC0", "HC1", "HC2", "HC3", "CR0", "CR1")
+#: Every SE type but CR2, whose per-cluster matrix roots are fitted replication by replication.
+BATCH_SE_TYPES: tuple[str, ...] = tuple(s for s in SE_TYPES if s != "CR2")
 ZERO_NORM = 1e-6  # column norm after absorbing / before, below which a column is suspect
 MIN_EIGEN = 1e-8  # smallest eigenvalue of the scaled X̃ᵀX̃ below which a design is suspect
 DEGENERATE = 1e-8  # variance relative to its Cauchy–Schwarz bound below which a fit is suspect

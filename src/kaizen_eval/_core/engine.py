@@ -51,12 +51,13 @@ import scipy.sparse
 from kaizen_eval._core import meats
 from kaizen_eval._core.absorb import Absorber
 from kaizen_eval._core.chunks import DrawStatistics, block_rows, chunk_rows, column_blocks
-from kaizen_eval._core.covariance import CovarianceSpec
+from kaizen_eval._core.covariance import SE_TYPES, CovarianceSpec
 from kaizen_eval._validation import KaizenError
 
 __all__ = ["ENGINE_SE_TYPES", "DrawStatistics", "ResamplingEngine", "block_rows", "chunk_rows"]
 
-ENGINE_SE_TYPES: tuple[str, ...] = ("HC0", "HC1", "HC2", "HC3", "CR0", "CR1")
+#: The sandwich types the engine studentizes with: not classical, not CR2.
+ENGINE_SE_TYPES: tuple[str, ...] = tuple(s for s in SE_TYPES if s not in ("classical", "CR2"))
 _DENSE_FE_CELLS = 2**22  # one fixed effect is partialled densely up to n × levels = 4M cells
 
 

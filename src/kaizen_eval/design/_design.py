@@ -178,13 +178,8 @@ def _codes(texts: pd.DataFrame) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64), len(uniques)
 
 
-def build_design(frame: pd.DataFrame, arguments: Mapping[str, Any]) -> Design:
-    """Validate ``frame`` for ``arguments`` and derive the design (no randomness)."""
-    id_col = arguments["id_col"]
-    cols = relevant_columns(arguments)
-    require_columns(frame, cols, where="the assignment frame")
-    if frame.shape[0] == 0:
-        raise KaizenError("the assignment frame has no rows.")
+def _check_arm_names(arguments: Mapping[str, Any], cols: list[str]) -> None:
+    """Refuse arm names that repeat each other or name a column of the design."""
     arm_names = list(arguments["arms"]) + (
         list(arguments["stage2"]["arms"]) if arguments["stage2"] is not None else []
     )
@@ -194,6 +189,11 @@ def build_design(frame: pd.DataFrame, arguments: Mapping[str, Any]) -> Design:
     if len(set(arm_names)) != len(arm_names):
         raise KaizenError(f"arm names must be distinct across stages: {arm_names}.")
 
+
+def _canonical_table(
+    frame: pd.DataFrame, id_col: str, cols: list[str]
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.DataFrame]:
+    """Return the design's columns sorted by canonical id, the ids, their text and all texts."""
     ids_text = pd.Series(canonical_column(frame[id_col]), index=frame.index, dtype=object)
     missing = ids_text.isna()
     if missing.any():
@@ -212,92 +212,130 @@ def build_design(frame: pd.DataFrame, arguments: Mapping[str, Any]) -> Design:
     ids = table[id_col].to_numpy(dtype=object)
     id_text = np.asarray(canonical_column(table[id_col]), dtype=object)
     texts = pd.DataFrame({c: canonical_column(table[c]) for c in cols}, dtype=object)
+    return table, ids, id_text, texts
 
-    def check_complete(columns: Sequence[str], what: str) -> None:
-        for c in columns:
-            bad = texts[c].isna().to_numpy()
-            if bad.any():
-                raise KaizenError(
-                    f"{what} column `{c}` is missing for {int(bad.sum())} unit(s): "
-                    f"{name_some(id_text[bad].tolist())}."
-                )
 
+def _check_complete(
+    texts: pd.DataFrame, id_text: np.ndarray, columns: Sequence[str], what: str
+) -> None:
+    """Refuse a strata or cluster column that is missing for some unit (naming the units)."""
+    for c in columns:
+        bad = texts[c].isna().to_numpy()
+        if bad.any():
+            raise KaizenError(
+                f"{what} column `{c}` is missing for {int(bad.sum())} unit(s): "
+                f"{name_some(id_text[bad].tolist())}."
+            )
+
+
+def _assignment_groups(
+    texts: pd.DataFrame,
+    id_text: np.ndarray,
+    cluster: str | None,
+    strata_sets: tuple[tuple[list[str], str], ...],
+) -> tuple[np.ndarray, int, np.ndarray]:
+    """Return each unit's group (itself or its cluster), the number of groups, their first units.
+
+    Whole clusters are assigned, so every set of strata must be constant within a cluster.
+    """
+    if cluster is None:
+        unit_group = np.arange(len(texts), dtype=np.int64)
+        return unit_group, len(texts), unit_group
+    _check_complete(texts, id_text, [cluster], "cluster")
+    unit_group, n_groups = _codes(texts[[cluster]])
+    # one row per cluster: the first unit of each cluster in canonical order
+    first = np.unique(unit_group, return_index=True)[1]
+    for cols_, what in strata_sets:
+        if not cols_:
+            continue
+        per_cluster = texts[[cluster, *cols_]].drop_duplicates()
+        spans = per_cluster[cluster][per_cluster[cluster].duplicated()].unique()
+        if len(spans):
+            c0 = spans[0]
+            found = per_cluster.loc[per_cluster[cluster] == c0, cols_].to_numpy().tolist()
+            raise KaizenError(
+                f"cluster(s) {name_some(list(spans))} span several {what}: cluster "
+                f"{c0!r} is in {found}. Whole clusters are assigned, so {what} must be "
+                "constant within a cluster."
+            )
+    return unit_group, n_groups, first
+
+
+def _stage2_fields(
+    stage2: Mapping[str, Any], texts: pd.DataFrame, arms1: tuple[str, ...], first: np.ndarray
+) -> dict[str, Any]:
+    """Return the second stage's arms, exact shares, strata (per group) and eligible arms."""
+    s2_unit, n_s2 = _codes(texts[list(stage2["strata"])])
+    among = None
+    if stage2["among"] is not None:
+        unknown = [a for a in stage2["among"] if a not in arms1]
+        if unknown:
+            raise KaizenError(
+                f"`stage2.among` names {unknown}, which are not first-stage arms ({list(arms1)})."
+            )
+        among = tuple(arms1.index(a) + 1 for a in stage2["among"])
+    return {
+        "arms2": tuple(stage2["arms"]),
+        "shares2": exact_shares(list(stage2["arms"].values())),
+        "strata2": s2_unit[first],
+        "n_strata2": n_s2,
+        "among": among,
+    }
+
+
+def _rerandomization_fields(
+    rr: Mapping[str, Any], table: pd.DataFrame, id_text: np.ndarray
+) -> dict[str, Any]:
+    """Return the re-randomization covariates (complete, numeric), their inverse covariance."""
+    covs = list(rr["covariates"])
+    x_cols = []
+    for c in covs:
+        col = table[c]
+        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+            raise KaizenError(f"re-randomization covariate `{c}` is not numeric.")
+        x_cols.append(col.to_numpy(dtype=float, na_value=np.nan))
+    x = np.column_stack(x_cols)
+    bad = np.isnan(x).any(axis=1)
+    if bad.any():
+        which = [c for j, c in enumerate(covs) if np.isnan(x[:, j]).any()]
+        raise KaizenError(
+            f"re-randomization covariate(s) {which} missing for {int(bad.sum())} unit(s): "
+            f"{name_some(id_text[bad].tolist())}."
+        )
+    s = np.atleast_2d(np.cov(x, rowvar=False))
+    return {
+        "x": x,
+        "s_inv": np.linalg.pinv(s),
+        "criterion": rr["criterion"],
+        "bound": float(rr["bound"]),
+        "max_draws": int(rr["max_draws"]),
+    }
+
+
+def build_design(frame: pd.DataFrame, arguments: Mapping[str, Any]) -> Design:
+    """Validate ``frame`` for ``arguments`` and derive the design (no randomness)."""
+    id_col = arguments["id_col"]
+    cols = relevant_columns(arguments)
+    require_columns(frame, cols, where="the assignment frame")
+    if frame.shape[0] == 0:
+        raise KaizenError("the assignment frame has no rows.")
+    _check_arm_names(arguments, cols)
+    table, ids, id_text, texts = _canonical_table(frame, id_col, cols)
     strata = list(arguments["strata"])
-    check_complete(strata, "strata")
-    cluster = arguments["cluster"]
+    _check_complete(texts, id_text, strata, "strata")
     stage2 = arguments["stage2"]
     strata2 = list(stage2["strata"]) if stage2 is not None else []
-    check_complete(strata2, "stage2 strata")
-
-    if cluster is None:
-        unit_group = np.arange(len(table), dtype=np.int64)
-        n_groups = len(table)
-        first = unit_group
-    else:
-        check_complete([cluster], "cluster")
-        unit_group, n_groups = _codes(texts[[cluster]])
-        # one row per cluster: the first unit of each cluster in canonical order
-        first = np.unique(unit_group, return_index=True)[1]
-        for cols_, what in ((strata, "strata"), (strata2, "stage2 strata")):
-            if not cols_:
-                continue
-            per_cluster = texts[[cluster, *cols_]].drop_duplicates()
-            spans = per_cluster[cluster][per_cluster[cluster].duplicated()].unique()
-            if len(spans):
-                c0 = spans[0]
-                found = per_cluster.loc[per_cluster[cluster] == c0, cols_].to_numpy().tolist()
-                raise KaizenError(
-                    f"cluster(s) {name_some(list(spans))} span several {what}: cluster "
-                    f"{c0!r} is in {found}. Whole clusters are assigned, so {what} must be "
-                    "constant within a cluster."
-                )
-
+    _check_complete(texts, id_text, strata2, "stage2 strata")
+    unit_group, n_groups, first = _assignment_groups(
+        texts, id_text, arguments["cluster"], ((strata, "strata"), (strata2, "stage2 strata"))
+    )
     block_unit, n_blocks1 = _codes(texts[strata])
     arms1 = tuple(arguments["arms"])
     kwargs: dict[str, Any] = {}
     if stage2 is not None:
-        s2_unit, n_s2 = _codes(texts[strata2])
-        among = None
-        if stage2["among"] is not None:
-            unknown = [a for a in stage2["among"] if a not in arms1]
-            if unknown:
-                raise KaizenError(
-                    f"`stage2.among` names {unknown}, which are not first-stage arms "
-                    f"({list(arms1)})."
-                )
-            among = tuple(arms1.index(a) + 1 for a in stage2["among"])
-        kwargs.update(
-            arms2=tuple(stage2["arms"]),
-            shares2=exact_shares(list(stage2["arms"].values())),
-            strata2=s2_unit[first],
-            n_strata2=n_s2,
-            among=among,
-        )
-    rr = arguments["rerandomize"]
-    if rr is not None:
-        covs = list(rr["covariates"])
-        x_cols = []
-        for c in covs:
-            col = table[c]
-            if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
-                raise KaizenError(f"re-randomization covariate `{c}` is not numeric.")
-            x_cols.append(col.to_numpy(dtype=float, na_value=np.nan))
-        x = np.column_stack(x_cols)
-        bad = np.isnan(x).any(axis=1)
-        if bad.any():
-            which = [c for j, c in enumerate(covs) if np.isnan(x[:, j]).any()]
-            raise KaizenError(
-                f"re-randomization covariate(s) {which} missing for {int(bad.sum())} unit(s): "
-                f"{name_some(id_text[bad].tolist())}."
-            )
-        s = np.atleast_2d(np.cov(x, rowvar=False))
-        kwargs.update(
-            x=x,
-            s_inv=np.linalg.pinv(s),
-            criterion=rr["criterion"],
-            bound=float(rr["bound"]),
-            max_draws=int(rr["max_draws"]),
-        )
+        kwargs.update(_stage2_fields(stage2, texts, arms1, first))
+    if arguments["rerandomize"] is not None:
+        kwargs.update(_rerandomization_fields(arguments["rerandomize"], table, id_text))
     return Design(
         arguments=MappingProxyType(copy.deepcopy(dict(arguments))),
         ids=ids,

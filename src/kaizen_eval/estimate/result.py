@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,8 +31,7 @@ from scipy import stats
 
 from kaizen_eval._validation import KaizenError, check_alpha
 
-Estimand = Literal["ITT", "LATE", "ATT", "ATE", "other"]
-
+#: The columns of :meth:`Estimate.tidy`, in order.
 TIDY_COLUMNS = ("estimate", "std_error", "statistic", "pvalue", "ci_low", "ci_high", "df")
 
 
@@ -173,19 +172,11 @@ class Estimate:
             dist = stats.norm if not np.isfinite(d) else stats.t(d)
             pval[i] = 2 * dist.sf(abs(stat[i])) if np.isfinite(stat[i]) else np.nan
             q[i] = dist.ppf(1 - a / 2)
-        out = pd.DataFrame(
-            {
-                "estimate": est,
-                "std_error": se,
-                "statistic": stat,
-                "pvalue": pval,
-                "ci_low": est - q * se,
-                "ci_high": est + q * se,
-                "df": dfs,
-            },
+        values = (est, se, stat, pval, est - q * se, est + q * se, dfs)
+        return pd.DataFrame(
+            dict(zip(TIDY_COLUMNS, values, strict=True)),
             index=pd.Index(list(self.terms), name="term"),
         )
-        return out
 
     def _single(self, column: str) -> float:
         if len(self.terms) != 1:

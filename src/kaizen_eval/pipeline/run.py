@@ -19,49 +19,34 @@ Conventions the runner applies (stated in the report too):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 import kaizen_eval as ke
 from kaizen_eval._atomic import atomic_folder
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.pipeline.plan import CostBenefitSpec, Family, Plan, load_plan
+from kaizen_eval.pipeline._cost_benefit import cost_benefit_section
+from kaizen_eval.pipeline._sections import (
+    _baseline_columns,
+    _compliance,
+    _design_summary,
+    _multiple_testing,
+    _randomization_inference,
+)
+from kaizen_eval.pipeline.plan import Family, Plan, load_plan
+from kaizen_eval.pipeline.results import PlanEstimate, PlanResults
 from kaizen_eval.report import Report
 from kaizen_eval.report.builder import sha256_file
+from kaizen_eval.scores.frame import (
+    attach_baselines,
+    baseline_column,
+    derive_long,
+)
 
 
-@dataclass
-class PlanResults:
-    """What a plan produced: the panel, the analysis frame and every estimate, by name."""
-
-    plan: Plan
-    panel: Any
-    data: pd.DataFrame
-    estimates: dict[str, Any] = field(default_factory=dict)
-    cost_benefit: dict[str, Any] = field(default_factory=dict)
-    balance: dict[str, Any] = field(default_factory=dict)
-
-    def headline(self) -> str:
-        """One line per estimate of the cost-benefit outcome (and the BCR when computed)."""
-        wanted = {f":{c.outcome}" for c in self.plan.cost_benefit}
-        lines = []
-        for key, est in self.estimates.items():
-            if any(key.endswith(w) for w in wanted) and "_by_" not in key:
-                for term, t in est.tidy().iterrows():
-                    lines.append(
-                        f"  {key} [{term}]: {t['estimate']:,.0f} (SE {t['std_error']:,.0f}, "
-                        f"p = {t['pvalue']:.3f})"
-                    )
-        for label, cb in self.cost_benefit.items():
-            lines.append(f"  {label}: benefit-cost ratio {cb.bcr:.2f}")
-        return "\n".join(lines)
-
-
-def _prepare(plan: Plan) -> tuple[Any, pd.DataFrame, list[str]]:
+def _prepare(plan: Plan) -> tuple[ke.Panel, pd.DataFrame, list[str]]:
     """Load the waves and derive USD money, value added, scores and survival."""
     d = plan.data
     panel = ke.load_waves(
@@ -70,51 +55,16 @@ def _prepare(plan: Plan) -> tuple[Any, pd.DataFrame, list[str]]:
         codebook=None if d.codebook is None else str(d.codebook),
         status_col=d.status,
     )
-    long = panel.long
-    notes: list[str] = []
-    if d.currency_columns:
-        rates = ke.read_wave(str(d.exchange_rates))
-        long = ke.to_usd(long, list(d.currency_columns), rates=rates)
-        notes.append(
-            f"Converted to USD with the exchange rates of each wave: "
-            f"{', '.join(d.currency_columns)}."
-        )
-    if d.value_added:
-        sales, inputs = (
-            ("sales_usd", "inputs_usd") if "sales_usd" in long.columns else ("sales", "inputs")
-        )
-        va = ke.value_added(long, sales=sales, inputs=inputs)
-        long = va.data
-        notes.append(f"value_added = {sales} − {inputs}.")
-    if d.items is not None:
-        items = ke.read_wave(str(d.items))
-        scores = ke.management_score(long, items, id_col=d.id, wave_col="wave").table
-        score_cols = [c for c in scores.columns if c.startswith("score_")]
-        long = long.merge(scores[[d.id, "wave", *score_cols]], on=[d.id, "wave"], how="left")
-        notes.append(
-            "Management scores: share of practices adopted (" + ", ".join(score_cols) + ")."
-        )
-    if d.status and d.status in long.columns:
-        long = long.assign(operating=ke.operating(long, d.status))
+    long, notes = derive_long(
+        panel.long,
+        id_col=d.id,
+        currency_columns=d.currency_columns,
+        exchange_rates=None if d.exchange_rates is None else ke.read_wave(str(d.exchange_rates)),
+        value_added=d.value_added,
+        items=None if d.items is None else ke.read_wave(str(d.items)),
+        status=d.status,
+    )
     return panel, long, notes
-
-
-def _at_baseline(plan: Plan, long: pd.DataFrame, frame: pd.DataFrame, column: str) -> pd.Series:
-    """Return the baseline-wave value of ``column`` for each firm (row) of ``frame``."""
-    ident = plan.data.id
-    base = long.loc[long["wave"] == plan.design.baseline_wave].set_index(ident)[column]
-    return frame[ident].map(base)
-
-
-def _baseline_columns(
-    plan: Plan, long: pd.DataFrame, wave: str, columns: list[str]
-) -> pd.DataFrame:
-    """Rows of ``wave`` with ``columns`` replaced by their baseline values (by firm)."""
-    frame = long[long["wave"] == wave].copy()
-    if plan.design.baseline_wave is not None:
-        for c in columns:
-            frame[c] = _at_baseline(plan, long, frame, c)
-    return frame
 
 
 def _estimate_family(
@@ -124,9 +74,10 @@ def _estimate_family(
     report: Report,
     prefix: str,
     section: str,
-    out: PlanResults,
-) -> None:
+) -> list[PlanEstimate]:
+    """Estimate one family (every estimand, heterogeneity, RI, multiple testing)."""
     des, est = plan.design, plan.estimate
+    out: list[PlanEstimate] = []
     missing = [o for o in fam.outcomes if o not in long.columns]
     if missing:
         raise KaizenError(
@@ -155,15 +106,18 @@ def _estimate_family(
             "se": est.se,
         }
         if fam.ancova and des.baseline_wave is not None:
-            bl = f"{outcome}__baseline"
-            frame[bl] = _at_baseline(plan, long, frame, outcome).astype(float)
+            bl = baseline_column(outcome)
+            frame = attach_baselines(
+                long, frame, [outcome], id_col=plan.data.id, baseline_wave=des.baseline_wave
+            )
+            frame[bl] = frame[bl].astype(float)
             specs[outcome]["baseline"] = bl
     for estimand in est.estimands:
         results = {}
         for outcome in fam.outcomes:
             r = estimators[estimand](**specs[outcome])
             results[outcome] = r
-            out.estimates[f"{fam.name}:{estimand}:{outcome}"] = r
+            out.append(PlanEstimate(fam.name, estimand, outcome, r))
         label = f"{prefix}{fam.name}_{estimand}"
         report.add_table(
             label,
@@ -188,7 +142,7 @@ def _estimate_family(
             t = r.tidy().reset_index()
             t.insert(0, "outcome", outcome)
             rows.append(t)
-            out.estimates[f"{fam.name}:itt_by_{var}:{outcome}"] = r
+            out.append(PlanEstimate(fam.name, "itt", outcome, r, by=var))
         report.add_table(
             f"{prefix}{fam.name}_by_{var}",
             pd.concat(rows, ignore_index=True).set_index(["outcome", "term"]),
@@ -197,154 +151,10 @@ def _estimate_family(
             heading=f"{section}{fam.name}: heterogeneity by {var}",
         )
     if est.ri_draws:
-        rows = []
-        for outcome in fam.outcomes:
-            for arm in des.assignment:
-                others = [a for a in des.assignment if a != arm]
-                spec = specs[outcome]
-                ri = ke.randomization_inference(
-                    frame,
-                    outcome=outcome,
-                    treatment=arm,
-                    covariates=[*spec["covariates"], *others],
-                    baseline=spec.get("baseline"),
-                    strata=des.strata,
-                    cluster=des.cluster,
-                    fixed_effects=fe,
-                    draws=est.ri_draws,
-                    seed=est.seed,
-                )
-                rows.append(
-                    {
-                        "outcome": outcome,
-                        "treatment": arm,
-                        "observed": float(ri.observed),
-                        "ri_pvalue": ri.pvalue,
-                        "assignments": len(ri.draws),
-                        "exact": ri.exact,
-                    }
-                )
-        report.add_table(
-            f"{prefix}{fam.name}_ri",
-            pd.DataFrame(rows).set_index(["outcome", "treatment"]),
-            caption=f"Randomization inference ({est.ri_draws} draws within strata; statistic: "
-            "the ITT coefficient of the family's specification, other arms held fixed).",
-            heading=f"{section}{fam.name}: randomization inference",
-        )
+        _randomization_inference(plan, fam, frame, specs, report, prefix, section)
     if est.multiple_testing != "none":
         _multiple_testing(plan, fam, frame, specs, report, prefix, section)
-
-
-def _design_summary(
-    plan: Plan, long: pd.DataFrame, report: Report, prefix: str, section: str
-) -> None:
-    """Firms per assignment cell (first wave) and the strata/cluster structure."""
-    des = plan.design
-    missing = [c for c in des.assignment if c not in long.columns]
-    if missing:
-        raise KaizenError(
-            f"'design.assignment' of the plan names column(s) {missing} that the data do not have."
-        )
-    first = long[long["wave"] == long["wave"].cat.categories[0]]
-    cells = first.groupby(list(des.assignment), observed=True).size().rename("firms").to_frame()
-    cells["share"] = cells["firms"] / cells["firms"].sum()
-    cells.index = pd.Index(
-        [
-            ", ".join(f"{a}={v}" for a, v in zip(des.assignment, np.atleast_1d(key), strict=True))
-            for key in cells.index
-        ],
-        name="cell",
-    )
-    n_strata = first[des.strata].nunique() if des.strata else 1
-    n_clusters = first[des.cluster].nunique() if des.cluster else None
-    report.add_table(
-        f"{prefix}design",
-        cells,
-        caption=(
-            f"Firms per assignment cell at the first wave; randomized within {n_strata} "
-            f"strata ({des.strata})"
-            if des.strata
-            else "Firms per assignment cell at the first wave"
-        )
-        + (f", {n_clusters} clusters ({des.cluster})" if n_clusters else "")
-        + (f"; take-up: {', '.join(des.takeup)}" if des.takeup else "")
-        + ".",
-        heading=f"{section}Design",
-    )
-
-
-def _compliance(plan: Plan, long: pd.DataFrame, report: Report, prefix: str, section: str) -> None:
-    """Take-up by arm and wave, complier share and complier characteristics (Abadie's kappa)."""
-    des = plan.design
-    waves = list(dict.fromkeys(f.wave for f in plan.families))
-    for arm, takeup in zip(des.assignment, des.takeup, strict=True):
-        frame = _baseline_columns(plan, long, waves[-1], list(des.balance))
-        known = frame.dropna(subset=[takeup, arm])
-        c = ke.compliance(known, treatment=takeup, instrument=arm, covariates=list(des.balance))
-        unknown = len(frame) - len(known)
-        report.add_table(
-            f"{prefix}compliance_{takeup}",
-            c.take_up,
-            caption=f"Take-up of {takeup} by {arm} (wave {waves[-1]!r})"
-            + (
-                f"; {unknown} firm(s) with unknown take-up or assignment left out."
-                if unknown
-                else "."
-            ),
-            heading=f"{section}Compliance: {takeup}",
-        )
-        report.add_table(
-            f"{prefix}compliers_{takeup}",
-            c.characteristics,
-            caption="Mean baseline characteristics by compliance type (Abadie's kappa).",
-        )
-
-
-def _multiple_testing(
-    plan: Plan,
-    fam: Family,
-    frame: pd.DataFrame,
-    specs: dict[str, dict[str, Any]],
-    report: Report,
-    prefix: str,
-    section: str,
-) -> None:
-    """Family-wise (Romano–Wolf) or false-discovery (sharpened q) corrections of the ITTs."""
-    des, est = plan.design, plan.estimate
-    tables = []
-    for arm in des.assignment:
-        others = [a for a in des.assignment if a != arm]
-        if est.multiple_testing == "romano-wolf":
-            t = ke.romano_wolf(
-                frame,
-                outcomes=list(fam.outcomes),
-                treatment=arm,
-                covariates=[*fam.controls, *others],
-                strata=des.strata,
-                cluster=des.cluster,
-                fixed_effects=des.strata,
-                draws=est.ri_draws,
-                seed=est.seed,
-                baseline={o: sp["baseline"] for o, sp in specs.items() if "baseline" in sp},
-            )
-            method = f"Romano–Wolf step-down over {est.ri_draws} re-randomizations"
-        else:
-            p = [
-                ke.itt(frame, treatment=list(des.assignment), **specs[o]).term(arm)["pvalue"]
-                for o in fam.outcomes
-            ]
-            t = pd.DataFrame(
-                {"pvalue": p, "qvalue_sharpened": ke.sharpened_qvalues(p)},
-                index=pd.Index(list(fam.outcomes), name="outcome"),
-            )
-            method = "Anderson (2008) sharpened q-values of the ITT p-values"
-        tables.append(t.assign(treatment=arm).reset_index().set_index(["outcome", "treatment"]))
-    report.add_table(
-        f"{prefix}{fam.name}_multiple_testing",
-        pd.concat(tables),
-        caption=f"Multiple testing across the {fam.name} family: {method}.",
-        heading=f"{section}{fam.name}: multiple testing",
-    )
+    return out
 
 
 def analyse(
@@ -381,7 +191,9 @@ def analyse(
 
     say(f"{section}loading {len(plan.data.waves)} waves")
     panel, long, notes = _prepare(plan)
-    res = PlanResults(plan=plan, panel=panel, data=long)
+    estimates: list[PlanEstimate] = []
+    balances: dict[str, ke.BalanceTable] = {}
+    benefits: dict[str, ke.CostBenefit] = {}
     des = plan.design
     for w, p in plan.data.waves.items():
         report.data_hashes[f"{prefix}{w}"] = sha256_file(p)
@@ -420,7 +232,7 @@ def analyse(
                 strata=des.strata,
                 cluster=des.cluster,
             )
-            res.balance[a] = bt
+            balances[a] = bt
             report.add_table(
                 f"{prefix}balance_{a}",
                 bt.table,
@@ -435,86 +247,13 @@ def analyse(
             f"{section}{fam.name}: {', '.join(plan.estimate.estimands)}"
             + (f", RI with {plan.estimate.ri_draws} draws" if plan.estimate.ri_draws else "")
         )
-        _estimate_family(plan, fam, long, report, prefix, section, res)
+        estimates += _estimate_family(plan, fam, long, report, prefix, section)
     for cb_spec in plan.cost_benefit:
         say(f"{section}cost-benefit {cb_spec.label}")
-        estimand = next(e for e in ("att", "late", "itt") if e in plan.estimate.estimands)
-        fam = next(f for f in plan.families if cb_spec.outcome in f.outcomes)
-        gain = res.estimates[f"{fam.name}:{estimand}:{cb_spec.outcome}"]
-        term = cb_spec.term or gain.terms[0]
-        if term not in gain.terms:
-            raise KaizenError(
-                f"cost-benefit {cb_spec.label!r} of the plan asks for term {term!r}; the "
-                f"{estimand.upper()} of {cb_spec.outcome!r} has terms {list(gain.terms)}."
-            )
-        arm = gain.terms.index(term)
-        cb = ke.cost_benefit(
-            gain=gain,
-            term=term,
-            cost=_cost(cb_spec),
-            years=int(cb_spec.years),
-            discount_rate=cb_spec.discount_rate,
-            decay=cb_spec.decay,
-            takeup=_takeup(long, plan, fam.wave, arm) if cb_spec.cost_basis == "invited" else None,
-            seed=plan.estimate.seed,
+        benefits[cb_spec.label] = cost_benefit_section(
+            plan, cb_spec, estimates, long, report, prefix, section
         )
-        res.cost_benefit[cb_spec.label] = cb
-        report.add_table(
-            f"{prefix}{cb_spec.label}",
-            cb.table(),
-            caption=cb.summary().splitlines()[0] + f" (term {term!r}).",
-            heading=f"{section}Cost-benefit: {cb_spec.label}",
-        )
-        if cb.notes:
-            report.add_text("", " ".join(cb.notes))
-        report.add_figure(
-            f"{prefix}{cb_spec.label}_bcr",
-            ke.plot_bcr_distribution(cb),
-            caption="Distribution of the benefit-cost ratio over draws of the estimated gain "
-            "from its sampling distribution.",
-        )
-        report.add_figure(
-            f"{prefix}{cb_spec.label}_tornado",
-            ke.plot_tornado(ke.one_way_sensitivity(cb)),
-            caption="One-way sensitivity of the benefit-cost ratio.",
-        )
-        grid = ke.two_way_sensitivity(cb)
-        report.add_table(
-            f"{prefix}{cb_spec.label}_grid",
-            grid,
-            caption="Benefit-cost ratio by persistence of the gain (years, rows) and discount "
-            "rate (columns).",
-        )
-        report.add_figure(
-            f"{prefix}{cb_spec.label}_grid_heatmap",
-            ke.plot_two_way(grid),
-            caption="Benefit-cost ratio by persistence and discount rate.",
-        )
-    return res
-
-
-def _cost(spec: CostBenefitSpec) -> Any:
-    """Return the plan's cost as a ``ke.Cost`` (a number) or a ``ke.CostStructure``."""
-    if spec.structure is None:
-        return ke.Cost(spec.cost, per=spec.cost_basis)
-    st = spec.structure
-    return ke.CostStructure(
-        fixed=st.fixed,
-        per_participant=st.per_participant,
-        participants=st.participants,
-        invited=st.invited,
-        basis=spec.cost_basis,
-    )
-
-
-def _takeup(frame: pd.DataFrame, plan: Plan, wave: str, arm: int) -> float | None:
-    """Take-up of arm ``arm`` among the firms assigned to it in ``wave``."""
-    des = plan.design
-    if not des.takeup:
-        return None
-    rows = frame[(frame["wave"] == wave) & (frame[des.assignment[arm]] == 1)]
-    share = rows[des.takeup[arm]].mean()
-    return None if pd.isna(share) else float(share)
+    return PlanResults(plan, panel, long, tuple(estimates), benefits, balances)
 
 
 def run_plan(
@@ -551,7 +290,8 @@ def run_plan(
     Returns
     -------
     PlanResults
-        The estimates.
+        The panel, the analysis frame, every estimate, balance table and cost-benefit result
+        (the report itself is in ``out``).
 
     Raises
     ------

@@ -67,14 +67,6 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def sha256_frame(df: pd.DataFrame) -> str:
-    """Return a SHA-256 of a DataFrame's content (values, index and column names)."""
-    h = hashlib.sha256()
-    h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
-    h.update("\x1f".join(map(str, df.columns)).encode())
-    return h.hexdigest()
-
-
 @dataclass
 class _Block:
     kind: str

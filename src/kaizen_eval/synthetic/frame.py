@@ -1,7 +1,7 @@
 """One analysis frame per follow-up wave, from a trial's delivered files, through the public API.
 
-The steps are the public functions of :mod:`kaizen_eval.waves` and :mod:`kaizen_eval.scores`,
-imported from those stages (never through the top-level package).
+The steps are those of the plan runner (:mod:`kaizen_eval.scores.frame`, the one analysis-frame
+builder), imported from their stages (never through the top-level package).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.scores import management_score
-from kaizen_eval.waves import load_waves, operating, to_usd, value_added
+from kaizen_eval.scores.frame import attach_baselines, derive_long
+from kaizen_eval.waves import load_waves
 
 #: Outcomes that have a baseline value (ANCOVA controls ``<outcome>_baseline``).
 ANCOVA_OUTCOMES = ("value_added", "score_overall")
@@ -60,16 +60,13 @@ def analysis_frame(
     if wave is not None and wave not in names:
         raise KaizenError(f"wave {wave!r} is not one of the trial's waves {names}.")
     panel = load_waves(dict(waves), id_col="firm_id", codebook=codebook)
-    long = to_usd(panel.long, ["sales", "inputs"], rates=exchange_rates)
-    long = value_added(long, sales="sales_usd", inputs="inputs_usd").data
-    scores = management_score(long, items, id_col="firm_id", wave_col="wave").table
-    score_cols = [c for c in scores.columns if c.startswith("score_")]
-    long = long.merge(scores[["firm_id", "wave", *score_cols]], on=["firm_id", "wave"], how="left")
-    long = long.assign(operating=operating(long))
-    base = long.loc[long["wave"] == names[0], ["firm_id", *ANCOVA_OUTCOMES]]
-    frame = long[long["wave"] == (wave or names[-1])].merge(
-        base.rename(columns={o: f"{o}_baseline" for o in ANCOVA_OUTCOMES}),
-        on="firm_id",
-        how="left",
+    long, _ = derive_long(
+        panel.long,
+        currency_columns=["sales", "inputs"],
+        exchange_rates=exchange_rates,
+        value_added=True,
+        items=items,
     )
+    frame = long[long["wave"] == (wave or names[-1])]
+    frame = attach_baselines(long, frame, ANCOVA_OUTCOMES, id_col="firm_id", baseline_wave=names[0])
     return frame.reset_index(drop=True)

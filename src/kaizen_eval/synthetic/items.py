@@ -12,7 +12,6 @@ from __future__ import annotations
 import pandas as pd
 
 DOMAINS = ("kaizen_5s", "quality_control", "record_keeping", "marketing")
-KAIZEN_DOMAINS = ("kaizen_5s", "quality_control")
 BDS_DOMAINS = ("record_keeping", "marketing")
 
 # item, domain, source, label, difficulty (higher: adopted less often at baseline)

@@ -2,67 +2,40 @@
 
 from __future__ import annotations
 
-import json
+from types import SimpleNamespace
 
 import numpy as np
-import pandas as pd
 from scipy.special import expit
 
 from kaizen_eval._validation import KaizenError, check_option
-from kaizen_eval.synthetic.items import BDS_DOMAINS, DOMAINS, item_difficulty, item_table
+from kaizen_eval.synthetic._model import (
+    _MIN_FIRMS,
+    CLASSROOM_DAYS,
+    ITEM_NONRESPONSE,
+    LAST_WAVE_SALES_NAME,
+    SURVEY2_EXIT_SHARE,
+    SURVEY2_SHARE,
+    WTP_PARTICIPANT_GAIN,
+    WTP_PRICES,
+    _within_strata,
+)
+from kaizen_eval.synthetic._outputs import _deliver, _firm_table, _truth
+from kaizen_eval.synthetic.items import BDS_DOMAINS, item_difficulty, item_table
 from kaizen_eval.synthetic.people import fake_identifiers
 from kaizen_eval.synthetic.sites import SITES, SiteSpec
 from kaizen_eval.synthetic.trial import Trial
 
-#: Prices (USD) of the willingness-to-pay price list; ``wtp`` is the highest accepted.
-WTP_PRICES = np.array([0.0, 25.0, 50.0, 100.0, 200.0, 300.0, 400.0, 600.0, 800.0])
-#: Rise (USD) of a participant's latent willingness to pay after the training.
-WTP_PARTICIPANT_GAIN = 100.0
-#: Delivered name of ``sales`` in the last wave (the survey instrument changed).
-LAST_WAVE_SALES_NAME = "total_sales"
-#: Share of the classroom effect on value added already realized at survey 2.
-SURVEY2_SHARE = 0.5
-#: Share of the eventual exits that have happened by survey 2.
-SURVEY2_EXIT_SHARE = 0.4
-#: Probability that an interview-sourced management item is unanswered by an interviewed firm.
-ITEM_NONRESPONSE = 0.03
-#: Classroom days.
-CLASSROOM_DAYS = 15
-_MIN_FIRMS = 40
-
-
-def _within_strata(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Complete randomization of half of each stratum (odd strata: the extra unit by coin flip).
-
-    ``codes`` has shape (n,); returns an int array (n,) of 0/1.
-    """
-    n = codes.size
-    keys = rng.random(n)
-    coins = rng.random(codes.max() + 1) < 0.5
-    order = np.lexsort((keys, codes))
-    sizes = np.bincount(codes)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n) - starts[codes[order]]
-    n_treat = sizes // 2 + ((sizes % 2 == 1) & coins).astype(np.int64)
-    return (rank < n_treat[codes]).astype(np.int64)
-
-
-def _price_list(latent: np.ndarray) -> np.ndarray:
-    """Highest price of :data:`WTP_PRICES` not above the latent willingness to pay."""
-    idx = np.searchsorted(WTP_PRICES, latent, side="right") - 1
-    return WTP_PRICES[np.clip(idx, 0, None)]
-
-
-def _masked_int8(values: np.ndarray, keep: np.ndarray) -> pd.arrays.IntegerArray:
-    """0/1 floats (NaN = missing) as a nullable Int8 array, missing where ``keep`` is False."""
-    return pd.array(np.where(keep, values, np.nan), dtype="Int8")
-
-
-def _mean(x: np.ndarray, mask: np.ndarray) -> float:
-    if not mask.any():
-        return float("nan")
-    return float(np.mean(x[mask]))
+#: The model's constants, importable from here as before (defined in ``_model``).
+__all__ = [
+    "CLASSROOM_DAYS",
+    "ITEM_NONRESPONSE",
+    "LAST_WAVE_SALES_NAME",
+    "SURVEY2_EXIT_SHARE",
+    "SURVEY2_SHARE",
+    "WTP_PARTICIPANT_GAIN",
+    "WTP_PRICES",
+    "simulate_trial",
+]
 
 
 def simulate_trial(
@@ -212,293 +185,14 @@ def simulate_trial(
 def _simulate(
     spec: SiteSpec, n: int, rng: np.random.Generator, seed: int | None, spillover: float
 ) -> Trial:
-    waves = spec.waves
-    later = waves[1:]
-    last = waves[-1]
-    width = max(4, len(str(n)))
-    firm_id = np.array([f"{spec.prefix}{i + 1:0{width}d}" for i in range(n)], dtype=object)
-
-    # --- firms: characteristics and baseline value added (USD) ---------------------------------
-    female = (rng.random(n) < spec.female_share).astype(np.int64)
-    educ = np.clip(np.round(rng.normal(spec.educ_mean, spec.educ_sd, n)), 0, 18)
-    z_educ = (educ - spec.educ_mean) / spec.educ_sd
-    z_va = rng.normal(0.0, 1.0, n)
-    va_base = spec.va_mean_usd * np.exp(spec.va_log_sd * z_va - spec.va_log_sd**2 / 2)
-    employees = np.round(np.exp(0.8 + 0.45 * z_va + rng.normal(0.0, 0.35, n)))
-    firm_age = np.round(rng.gamma(2.0, 6.0, n), 1)
-    sub = rng.integers(0, len(spec.subclusters), n)
-    large = (employees > np.median(employees)).astype(np.int64)
-    stratum_code = sub * 2 + large
-    stratum = np.array(
-        [
-            f"{spec.subclusters[s]}-{'large' if g else 'small'}"
-            for s, g in zip(sub, large, strict=True)
-        ],
-        dtype=object,
-    )
-    ability = 0.4 * z_educ + 0.4 * z_va + rng.normal(0.0, 0.8, n)
-
-    # --- assignment and compliance --------------------------------------------------------------
-    invited = _within_strata(stratum_code, rng)
-    complier_c = rng.random(n) < spec.complier_classroom
-    attended = invited * complier_c
-    days = np.where(attended == 1, CLASSROOM_DAYS - rng.binomial(5, 0.3, n), 0).astype(np.int64)
-    if spec.factorial:
-        onsite = _within_strata(stratum_code, rng)
-        complier_o = rng.random(n) < spec.complier_onsite
-    else:
-        onsite = np.zeros(n, dtype=np.int64)
-        complier_o = np.zeros(n, dtype=bool)
-    onsite_received = onsite * complier_o
-
-    # --- individual effects on value added (USD), calibrated in the realized sample ------------
-    sex_factor = np.where(female == 1, 1.0, spec.male_effect_ratio)
-    raw_c = (
-        rng.lognormal(-0.125, 0.5, n)
-        * np.clip(1.0 + spec.educ_effect_slope * z_educ, 0.2, None)
-        * sex_factor
-    )
-    raw_o = rng.lognormal(-0.125, 0.5, n) * sex_factor
-    group_c = complier_c if spec.calibration == "late" else attended == 1
-    group_o = complier_o if spec.calibration == "late" else onsite_received == 1
-    if not group_c.any() or (spec.factorial and not group_o.any()):
-        raise KaizenError(f"no treated compliers drawn for {spec.name!r} with n_firms={n}")
-    tau_c = spec.target_classroom * raw_c / raw_c[group_c].mean()
-    tau_o = spec.target_onsite * raw_o / raw_o[group_o].mean() if spec.factorial else np.zeros(n)
-
-    # --- untreated potential value added at later waves; observed value added ------------------
-    va0 = {waves[0]: va_base}
-    va_obs = {waves[0]: va_base}
-    for w in later:
-        g = rng.normal(-(spec.growth_log_sd**2) / 2, spec.growth_log_sd, n)
-        va0[w] = va_base * np.exp(g)
-        if w == last:
-            va_obs[w] = (
-                va0[w]
-                + attended * tau_c
-                + onsite_received * tau_o
-                + spillover * (1 - attended) * tau_c
-            )
-        else:
-            va_obs[w] = va0[w] + SURVEY2_SHARE * attended * tau_c
-
-    # --- survival, attrition and pending receivables --------------------------------------------
-    u_exit = rng.random(n)
-    survives_untreated = u_exit >= spec.exit_untreated
-    survives_treated = u_exit >= spec.exit_treated
-    exit_p = np.where(attended == 1, spec.exit_treated, spec.exit_untreated)
-    status = {waves[0]: np.full(n, "interviewed", dtype=object)}
-    receivables = {}
-    for w in later:
-        share = 1.0 if w == last else SURVEY2_EXIT_SHARE
-        u = rng.random(n)
-        st = np.full(n, "interviewed", dtype=object)
-        st[u < spec.not_found + spec.refused] = "refused"
-        st[u < spec.not_found] = "not_found"
-        st[u_exit < share * exit_p] = "closed"
-        status[w] = st
-        p_recv = spec.receivables_pending if (w == last and len(waves) > 2) else 0.0
-        receivables[w] = (rng.random(n) < p_recv).astype(np.int64)
-
-    # --- management items ------------------------------------------------------------------------
-    items = item_table()
-    difficulty = np.asarray(item_difficulty())
-    is_bds = items["domain"].isin(BDS_DOMAINS).to_numpy()
-    is_interview = (items["source"] == "interview").to_numpy()
-    p0 = 0.65 * expit(ability[:, None] - difficulty[None, :] + 0.3)
-    het = np.clip(1.0 + 0.5 * z_educ, 0.0, 1.6)
-    d_c = np.where(is_bds[None, :], 0.10 * het[:, None], 0.06)
-    d_o = np.where(is_bds, 0.03, 0.15)[None, :] * np.ones((n, 1))
-    answers = {}
-    potential: dict[tuple[int, int], np.ndarray] = {}
-    survey2_items: dict[int, np.ndarray] = {}
-    for w in waves:
-        u = rng.random((n, len(items)))
-        missing = (rng.random((n, len(items))) < ITEM_NONRESPONSE) & is_interview[None, :]
-        c = attended[:, None] if w != waves[0] else 0
-        o = onsite_received[:, None] if w == last else 0
-        answers[w] = np.where(missing, np.nan, (u < p0 + c * d_c + o * d_o).astype(float))
-        if w == last:
-            potential = {
-                (cc, oo): (u < p0 + cc * d_c + oo * d_o).astype(float)
-                for cc in (0, 1)
-                for oo in (0, 1)
-            }
-        if w != waves[0] and w != last:
-            survey2_items = {cc: (u < p0 + cc * d_c).astype(float) for cc in (0, 1)}
-
-    # --- willingness to pay (USD) ----------------------------------------------------------------
-    wtp_latent = rng.lognormal(np.log(90.0), 0.9, n)
-    wtp_drift = wtp_latent * rng.lognormal(0.0, 0.2, n)
-    wtp_last = wtp_drift + WTP_PARTICIPANT_GAIN * attended + spec.wtp_hearsay * (1 - attended)
-
-    # --- input shares (inputs / sales) -----------------------------------------------------------
-    ids = fake_identifiers(spec.name, n, rng, centre=spec.centre, phone_prefix=spec.phone_prefix)
-    input_share = {w: 0.25 + 0.4 * rng.beta(4.0, 4.0, n) for w in waves}
-
-    # --- assemble the delivered waves ------------------------------------------------------------
-    delivered: dict[str, pd.DataFrame] = {}
-    codebook_rows: list[tuple[str, str, str, str | None]] = []
-    for k, w in enumerate(waves):
-        rate = spec.usd_per_unit[k]
-        ok = status[w] == "interviewed"
-        sales_local = np.round(va_obs[w] / (1.0 - input_share[w]) / rate)
-        inputs_local = np.round(va_obs[w] / (1.0 - input_share[w]) * input_share[w] / rate)
-        cols: dict[str, object] = {
-            "firm_id": pd.array(firm_id, dtype="str"),
-            "status": pd.array(status[w], dtype="str"),
-            "stratum": pd.array(stratum, dtype="str"),
-            "invited": invited,
-        }
-        if w != waves[0]:
-            cols["attended"] = attended
-            cols["days_attended"] = days
-        if spec.factorial:
-            cols["onsite"] = onsite
-            if w == last:
-                cols["onsite_received"] = onsite_received
-        if w == waves[0]:
-            cols["owner_name"] = pd.array(ids["owner_name"], dtype="str")
-            cols["owner_phone"] = pd.array(ids["owner_phone"], dtype="str")
-            cols["gps_lat"] = ids["gps_lat"]
-            cols["gps_lon"] = ids["gps_lon"]
-            cols["gender"] = pd.array(np.where(female == 1, "F", "M"), dtype="str")
-            cols["educ_years"] = educ
-            cols["firm_age"] = firm_age
-            cols["employees"] = employees
-            cols["sales"] = sales_local
-            cols["inputs"] = inputs_local
-        else:
-            recv = receivables[w]
-            sales_name = LAST_WAVE_SALES_NAME if w == last else "sales"
-            cols[sales_name] = np.where(ok & (recv == 0), sales_local, np.nan)
-            cols["inputs"] = np.where(ok, inputs_local, np.nan)
-            cols["receivables_pending"] = _masked_int8(recv.astype(float), ok)
-        for j, item in enumerate(items["item"]):
-            cols[item] = _masked_int8(answers[w][:, j], ok)
-        if w == waves[0]:
-            cols["wtp"] = _price_list(wtp_latent)
-        elif w == last:
-            cols["wtp"] = np.where(ok, _price_list(wtp_last), np.nan)
-        df = pd.DataFrame(cols)
-        delivered[w] = df
-        for col in df.columns:
-            if col == "gender":
-                codebook_rows.append((w, col, "female", json.dumps({"F": 1, "M": 0})))
-            elif col == LAST_WAVE_SALES_NAME:
-                codebook_rows.append((w, col, "sales", None))
-            else:
-                codebook_rows.append((w, col, col, None))
-    codebook = pd.DataFrame(codebook_rows, columns=["wave", "source", "name", "recode"])
-    exchange_rates = pd.DataFrame(
-        {
-            "wave": list(waves),
-            "currency": [spec.currency] * len(waves),
-            "usd_per_unit": list(spec.usd_per_unit),
-        }
-    )
-
-    # --- latent firm table -----------------------------------------------------------------------
-    score = {key: a.mean(axis=1) for key, a in potential.items()}
-    firms = pd.DataFrame(
-        {
-            "firm_id": pd.array(firm_id, dtype="str"),
-            "stratum": pd.array(stratum, dtype="str"),
-            "female": female,
-            "educ_years": educ,
-            "invited": invited,
-            "onsite": onsite,
-            "complier_classroom": complier_c,
-            "complier_onsite": complier_o,
-            "attended": attended,
-            "onsite_received": onsite_received,
-            "tau_classroom_usd": tau_c,
-            "tau_onsite_usd": tau_o,
-            "survives_untreated": survives_untreated,
-            "survives_treated": survives_treated,
-            **{f"va0_{w}_usd": va0[w] for w in waves},
-            **{f"va_{w}_usd": va_obs[w] for w in waves},
-            **{f"status_{w}": pd.array(status[w], dtype="str") for w in later},
-            **{f"mscore_{c}{o}": score[(c, o)] for c in (0, 1) for o in (0, 1)},
-            "wtp_baseline_latent": wtp_latent,
-            "wtp_last_latent": wtp_last,
-        }
-    )
-
-    # --- truth -----------------------------------------------------------------------------------
-    att_c = attended == 1
-    att_o = onsite_received == 1
-    cshare = float(complier_c.mean())
-    dsurv = survives_treated.astype(float) - survives_untreated.astype(float)
-    m_c = score[(1, 0)] - score[(0, 0)]
-    m_o = score[(0, 1)] - score[(0, 0)]
-    m_co = score[(1, 1)] - score[(1, 0)] - score[(0, 1)] + score[(0, 0)]
-    late = spec.target_classroom if spec.calibration == "late" else _mean(tau_c, complier_c)
-    att = spec.target_classroom if spec.calibration == "att" else _mean(tau_c, att_c)
-    itt = float(np.mean(complier_c * tau_c))
-    truth: dict[str, float] = {
-        "late_value_added": late,
-        "att_value_added": att,
-        "itt_value_added": itt,
-        "wald_value_added": (1.0 - spillover) * late,
-        "itt_contrast_value_added": (1.0 - spillover) * itt,
-        "spillover": spillover,
-        "spillover_value_added": _mean(spillover * tau_c, ~att_c),
-        "complier_share": cshare,
-        "takeup_invited": _mean(attended.astype(float), invited == 1),
-        "takeup_control": _mean(attended.astype(float), invited == 0),
-        "late_survival": _mean(dsurv, complier_c),
-        "itt_survival": float(np.mean(complier_c * dsurv)),
-        "exit_rate": float(np.mean(status[last] == "closed")),
-        "late_management_score": _mean(m_c, complier_c),
-        "att_management_score": _mean(m_c, att_c),
-        "late_wtp": _mean(
-            _price_list(wtp_drift + WTP_PARTICIPANT_GAIN)
-            - _price_list(wtp_drift + spec.wtp_hearsay),
-            complier_c,
-        ),
-        "wtp_hearsay_effect": _mean(
-            _price_list(wtp_drift + spec.wtp_hearsay) - _price_list(wtp_drift), ~att_c
-        ),
-    }
-    domains = items["domain"].to_numpy()
-    for dom in DOMAINS:
-        cols_d = domains == dom
-        eff = potential[(1, 0)][:, cols_d].mean(axis=1) - potential[(0, 0)][:, cols_d].mean(axis=1)
-        truth[f"late_management_{dom}"] = _mean(eff, complier_c)
-    if len(waves) > 2:
-        truth["late_value_added_survey2"] = SURVEY2_SHARE * _mean(tau_c, complier_c)
-        truth["late_management_score_survey2"] = _mean(
-            survey2_items[1].mean(axis=1) - survey2_items[0].mean(axis=1), complier_c
-        )
-    if spec.factorial:
-        late_o = spec.target_onsite if spec.calibration == "late" else _mean(tau_o, complier_o)
-        att_o_va = spec.target_onsite if spec.calibration == "att" else _mean(tau_o, att_o)
-        truth.update(
-            {
-                "late_classroom_value_added": late,
-                "att_classroom_value_added": att,
-                "late_classroom_management_score": truth["late_management_score"],
-                "att_classroom_management_score": truth["att_management_score"],
-                "late_onsite_value_added": late_o,
-                "att_onsite_value_added": att_o_va,
-                "itt_onsite_value_added": float(np.mean(complier_o * tau_o)),
-                "onsite_complier_share": float(complier_o.mean()),
-                "takeup_onsite_assigned": _mean(onsite_received.astype(float), onsite == 1),
-                "takeup_onsite_control": _mean(onsite_received.astype(float), onsite == 0),
-                "late_onsite_management_score": _mean(m_o, complier_o),
-                "att_onsite_management_score": _mean(m_o, att_o),
-                "att_interaction_value_added": 0.0,
-                "att_interaction_management_score": _mean(m_co, att_c & att_o),
-            }
-        )
-        for dom in DOMAINS:
-            cols_d = domains == dom
-            eff = potential[(0, 1)][:, cols_d].mean(axis=1) - potential[(0, 0)][:, cols_d].mean(
-                axis=1
-            )
-            truth[f"late_onsite_management_{dom}"] = _mean(eff, complier_o)
-    truth = {k: float(v) for k, v in sorted(truth.items())}
+    """Draw one trial: each stage draws from ``rng`` in turn (the order fixes the streams)."""
+    d = SimpleNamespace(n=n, waves=spec.waves, later=spec.waves[1:], last=spec.waves[-1])
+    _draw_firms(spec, d, rng)
+    _draw_treatment(spec, d, rng)
+    _draw_outcomes(spec, d, rng, spillover)
+    _draw_items(d, rng)
+    _draw_wtp_and_inputs(spec, d, rng)
+    delivered, codebook, exchange_rates = _deliver(spec, d)
     return Trial(
         site=spec.name,
         seed=seed,
@@ -507,7 +201,155 @@ def _simulate(
         waves=delivered,
         codebook=codebook,
         exchange_rates=exchange_rates,
-        items=items,
-        firms=firms,
-        truth=truth,
+        items=d.items,
+        firms=_firm_table(d),
+        truth=_truth(spec, d, spillover),
     )
+
+
+def _draw_firms(spec: SiteSpec, d: SimpleNamespace, rng: np.random.Generator) -> None:
+    """Draw the firms: ids, owner characteristics, strata, baseline value added (USD), ability."""
+    width = max(4, len(str(d.n)))
+    d.firm_id = np.array([f"{spec.prefix}{i + 1:0{width}d}" for i in range(d.n)], dtype=object)
+
+    # --- firms: characteristics and baseline value added (USD) ---------------------------------
+    d.female = (rng.random(d.n) < spec.female_share).astype(np.int64)
+    d.educ = np.clip(np.round(rng.normal(spec.educ_mean, spec.educ_sd, d.n)), 0, 18)
+    d.z_educ = (d.educ - spec.educ_mean) / spec.educ_sd
+    z_va = rng.normal(0.0, 1.0, d.n)
+    d.va_base = spec.va_mean_usd * np.exp(spec.va_log_sd * z_va - spec.va_log_sd**2 / 2)
+    d.employees = np.round(np.exp(0.8 + 0.45 * z_va + rng.normal(0.0, 0.35, d.n)))
+    d.firm_age = np.round(rng.gamma(2.0, 6.0, d.n), 1)
+    sub = rng.integers(0, len(spec.subclusters), d.n)
+    large = (d.employees > np.median(d.employees)).astype(np.int64)
+    d.stratum_code = sub * 2 + large
+    d.stratum = np.array(
+        [
+            f"{spec.subclusters[s]}-{'large' if g else 'small'}"
+            for s, g in zip(sub, large, strict=True)
+        ],
+        dtype=object,
+    )
+    d.ability = 0.4 * d.z_educ + 0.4 * z_va + rng.normal(0.0, 0.8, d.n)
+
+
+def _draw_treatment(spec: SiteSpec, d: SimpleNamespace, rng: np.random.Generator) -> None:
+    """Draw assignment, compliance and individual effects, calibrated in the realized sample."""
+    # --- assignment and compliance --------------------------------------------------------------
+    d.invited = _within_strata(d.stratum_code, rng)
+    d.complier_c = rng.random(d.n) < spec.complier_classroom
+    d.attended = d.invited * d.complier_c
+    d.days = np.where(d.attended == 1, CLASSROOM_DAYS - rng.binomial(5, 0.3, d.n), 0).astype(
+        np.int64
+    )
+    if spec.factorial:
+        d.onsite = _within_strata(d.stratum_code, rng)
+        d.complier_o = rng.random(d.n) < spec.complier_onsite
+    else:
+        d.onsite = np.zeros(d.n, dtype=np.int64)
+        d.complier_o = np.zeros(d.n, dtype=bool)
+    d.onsite_received = d.onsite * d.complier_o
+
+    # --- individual effects on value added (USD), calibrated in the realized sample ------------
+    sex_factor = np.where(d.female == 1, 1.0, spec.male_effect_ratio)
+    raw_c = (
+        rng.lognormal(-0.125, 0.5, d.n)
+        * np.clip(1.0 + spec.educ_effect_slope * d.z_educ, 0.2, None)
+        * sex_factor
+    )
+    raw_o = rng.lognormal(-0.125, 0.5, d.n) * sex_factor
+    group_c = d.complier_c if spec.calibration == "late" else d.attended == 1
+    group_o = d.complier_o if spec.calibration == "late" else d.onsite_received == 1
+    if not group_c.any() or (spec.factorial and not group_o.any()):
+        raise KaizenError(f"no treated compliers drawn for {spec.name!r} with n_firms={d.n}")
+    d.tau_c = spec.target_classroom * raw_c / raw_c[group_c].mean()
+    d.tau_o = (
+        spec.target_onsite * raw_o / raw_o[group_o].mean() if spec.factorial else np.zeros(d.n)
+    )
+
+
+def _draw_outcomes(
+    spec: SiteSpec, d: SimpleNamespace, rng: np.random.Generator, spillover: float
+) -> None:
+    """Draw value added at later waves; survival, attrition and pending receivables."""
+    # --- untreated potential value added at later waves; observed value added ------------------
+    d.va0 = {d.waves[0]: d.va_base}
+    d.va_obs = {d.waves[0]: d.va_base}
+    for w in d.later:
+        g = rng.normal(-(spec.growth_log_sd**2) / 2, spec.growth_log_sd, d.n)
+        d.va0[w] = d.va_base * np.exp(g)
+        if w == d.last:
+            d.va_obs[w] = (
+                d.va0[w]
+                + d.attended * d.tau_c
+                + d.onsite_received * d.tau_o
+                + spillover * (1 - d.attended) * d.tau_c
+            )
+        else:
+            d.va_obs[w] = d.va0[w] + SURVEY2_SHARE * d.attended * d.tau_c
+
+    # --- survival, attrition and pending receivables --------------------------------------------
+    u_exit = rng.random(d.n)
+    d.survives_untreated = u_exit >= spec.exit_untreated
+    d.survives_treated = u_exit >= spec.exit_treated
+    exit_p = np.where(d.attended == 1, spec.exit_treated, spec.exit_untreated)
+    d.status = {d.waves[0]: np.full(d.n, "interviewed", dtype=object)}
+    d.receivables = {}
+    for w in d.later:
+        share = 1.0 if w == d.last else SURVEY2_EXIT_SHARE
+        u = rng.random(d.n)
+        st = np.full(d.n, "interviewed", dtype=object)
+        st[u < spec.not_found + spec.refused] = "refused"
+        st[u < spec.not_found] = "not_found"
+        st[u_exit < share * exit_p] = "closed"
+        d.status[w] = st
+        p_recv = spec.receivables_pending if (w == d.last and len(d.waves) > 2) else 0.0
+        d.receivables[w] = (rng.random(d.n) < p_recv).astype(np.int64)
+
+
+def _draw_items(d: SimpleNamespace, rng: np.random.Generator) -> None:
+    """Draw the management items: answers by wave, potential scores at the last wave."""
+    # --- management items ------------------------------------------------------------------------
+    d.items = item_table()
+    difficulty = np.asarray(item_difficulty())
+    is_bds = d.items["domain"].isin(BDS_DOMAINS).to_numpy()
+    is_interview = (d.items["source"] == "interview").to_numpy()
+    p0 = 0.65 * expit(d.ability[:, None] - difficulty[None, :] + 0.3)
+    het = np.clip(1.0 + 0.5 * d.z_educ, 0.0, 1.6)
+    d_c = np.where(is_bds[None, :], 0.10 * het[:, None], 0.06)
+    d_o = np.where(is_bds, 0.03, 0.15)[None, :] * np.ones((d.n, 1))
+    d.answers = {}
+    d.potential: dict[tuple[int, int], np.ndarray] = {}
+    d.survey2_items: dict[int, np.ndarray] = {}
+    for w in d.waves:
+        u = rng.random((d.n, len(d.items)))
+        missing = (rng.random((d.n, len(d.items))) < ITEM_NONRESPONSE) & is_interview[None, :]
+        c = d.attended[:, None] if w != d.waves[0] else 0
+        o = d.onsite_received[:, None] if w == d.last else 0
+        d.answers[w] = np.where(missing, np.nan, (u < p0 + c * d_c + o * d_o).astype(float))
+        if w == d.last:
+            d.potential = {
+                (cc, oo): (u < p0 + cc * d_c + oo * d_o).astype(float)
+                for cc in (0, 1)
+                for oo in (0, 1)
+            }
+        if w != d.waves[0] and w != d.last:
+            d.survey2_items = {cc: (u < p0 + cc * d_c).astype(float) for cc in (0, 1)}
+
+    d.score = {key: a.mean(axis=1) for key, a in d.potential.items()}
+
+
+def _draw_wtp_and_inputs(spec: SiteSpec, d: SimpleNamespace, rng: np.random.Generator) -> None:
+    """Draw willingness to pay, fake identifiers and input shares."""
+    # --- willingness to pay (USD) ----------------------------------------------------------------
+    d.wtp_latent = rng.lognormal(np.log(90.0), 0.9, d.n)
+    d.wtp_drift = d.wtp_latent * rng.lognormal(0.0, 0.2, d.n)
+    d.wtp_last = (
+        d.wtp_drift + WTP_PARTICIPANT_GAIN * d.attended + spec.wtp_hearsay * (1 - d.attended)
+    )
+
+    # --- input shares (inputs / sales) -----------------------------------------------------------
+    d.ids = fake_identifiers(
+        spec.name, d.n, rng, centre=spec.centre, phone_prefix=spec.phone_prefix
+    )
+    d.input_share = {w: 0.25 + 0.4 * rng.beta(4.0, 4.0, d.n) for w in d.waves}

@@ -23,15 +23,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError, require_columns
 
 DeclaredType = Literal["numeric", "string"]
-DECLARED_TYPES: tuple[DeclaredType, ...] = ("numeric", "string")
-CODEBOOK_COLUMNS = ("wave", "source", "name", "recode", "type")
+DECLARED_TYPES: tuple[DeclaredType, ...] = get_args(DeclaredType)
 
 
 def _parse_recode(text: Any, where: str) -> dict[str, Any] | None:

@@ -1,0 +1,99 @@
+"""The cost-benefit section of a plan's report: the gain of an estimate against the plan's cost."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import kaizen_eval as ke
+from kaizen_eval._validation import KaizenError
+from kaizen_eval.pipeline.plan import CostBenefitSpec, Plan
+from kaizen_eval.pipeline.results import PlanEstimate
+from kaizen_eval.report import Report
+
+
+def cost_benefit_section(
+    plan: Plan,
+    cb_spec: CostBenefitSpec,
+    estimates: list[PlanEstimate],
+    long: pd.DataFrame,
+    report: Report,
+    prefix: str,
+    section: str,
+) -> ke.CostBenefit:
+    """Compare the gain of the plan's most targeted estimand with the cost; add its tables."""
+    estimand = next(e for e in ("att", "late", "itt") if e in plan.estimate.estimands)
+    fam = next(f for f in plan.families if cb_spec.outcome in f.outcomes)
+    gain = next(e.result for e in estimates if e.matches(fam.name, estimand, cb_spec.outcome))
+    term = cb_spec.term or gain.terms[0]
+    if term not in gain.terms:
+        raise KaizenError(
+            f"cost-benefit {cb_spec.label!r} of the plan asks for term {term!r}; the "
+            f"{estimand.upper()} of {cb_spec.outcome!r} has terms {list(gain.terms)}."
+        )
+    arm = gain.terms.index(term)
+    cb = ke.cost_benefit(
+        gain=gain,
+        term=term,
+        cost=_cost(cb_spec),
+        years=int(cb_spec.years),
+        discount_rate=cb_spec.discount_rate,
+        decay=cb_spec.decay,
+        takeup=_takeup(long, plan, fam.wave, arm) if cb_spec.cost_basis == "invited" else None,
+        seed=plan.estimate.seed,
+    )
+    report.add_table(
+        f"{prefix}{cb_spec.label}",
+        cb.table(),
+        caption=cb.summary().splitlines()[0] + f" (term {term!r}).",
+        heading=f"{section}Cost-benefit: {cb_spec.label}",
+    )
+    if cb.notes:
+        report.add_text("", " ".join(cb.notes))
+    report.add_figure(
+        f"{prefix}{cb_spec.label}_bcr",
+        ke.plot_bcr_distribution(cb),
+        caption="Distribution of the benefit-cost ratio over draws of the estimated gain "
+        "from its sampling distribution.",
+    )
+    report.add_figure(
+        f"{prefix}{cb_spec.label}_tornado",
+        ke.plot_tornado(ke.one_way_sensitivity(cb)),
+        caption="One-way sensitivity of the benefit-cost ratio.",
+    )
+    grid = ke.two_way_sensitivity(cb)
+    report.add_table(
+        f"{prefix}{cb_spec.label}_grid",
+        grid,
+        caption="Benefit-cost ratio by persistence of the gain (years, rows) and discount "
+        "rate (columns).",
+    )
+    report.add_figure(
+        f"{prefix}{cb_spec.label}_grid_heatmap",
+        ke.plot_two_way(grid),
+        caption="Benefit-cost ratio by persistence and discount rate.",
+    )
+    return cb
+
+
+def _cost(spec: CostBenefitSpec) -> ke.Cost | ke.CostStructure:
+    """Return the plan's cost as a ``ke.Cost`` (a number) or a ``ke.CostStructure``."""
+    if spec.structure is None:
+        return ke.Cost(spec.cost, per=spec.cost_basis)
+    st = spec.structure
+    return ke.CostStructure(
+        fixed=st.fixed,
+        per_participant=st.per_participant,
+        participants=st.participants,
+        invited=st.invited,
+        basis=spec.cost_basis,
+    )
+
+
+def _takeup(frame: pd.DataFrame, plan: Plan, wave: str, arm: int) -> float | None:
+    """Take-up of arm ``arm`` among the firms assigned to it in ``wave``."""
+    des = plan.design
+    if not des.takeup:
+        return None
+    rows = frame[(frame["wave"] == wave) & (frame[des.assignment[arm]] == 1)]
+    share = rows[des.takeup[arm]].mean()
+    return None if pd.isna(share) else float(share)

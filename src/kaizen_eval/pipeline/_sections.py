@@ -1,0 +1,195 @@
+"""The report sections of a plan run other than the estimates: design, compliance, multiple testing.
+
+Also the baseline values that the estimates and the compliance tables share (controls taken
+from the baseline wave).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import kaizen_eval as ke
+from kaizen_eval._validation import KaizenError
+from kaizen_eval.pipeline.plan import Family, Plan
+from kaizen_eval.report import Report
+from kaizen_eval.scores.frame import baseline_values
+
+
+def _at_baseline(plan: Plan, long: pd.DataFrame, frame: pd.DataFrame, column: str) -> pd.Series:
+    """Return the baseline-wave value of ``column`` for each firm (row) of ``frame``."""
+    return baseline_values(
+        long, frame, column, id_col=plan.data.id, baseline_wave=str(plan.design.baseline_wave)
+    )
+
+
+def _baseline_columns(
+    plan: Plan, long: pd.DataFrame, wave: str, columns: list[str]
+) -> pd.DataFrame:
+    """Rows of ``wave`` with ``columns`` replaced by their baseline values (by firm)."""
+    frame = long[long["wave"] == wave].copy()
+    if plan.design.baseline_wave is not None:
+        for c in columns:
+            frame[c] = _at_baseline(plan, long, frame, c)
+    return frame
+
+
+def _design_summary(
+    plan: Plan, long: pd.DataFrame, report: Report, prefix: str, section: str
+) -> None:
+    """Firms per assignment cell (first wave) and the strata/cluster structure."""
+    des = plan.design
+    missing = [c for c in des.assignment if c not in long.columns]
+    if missing:
+        raise KaizenError(
+            f"'design.assignment' of the plan names column(s) {missing} that the data do not have."
+        )
+    first = long[long["wave"] == long["wave"].cat.categories[0]]
+    cells = first.groupby(list(des.assignment), observed=True).size().rename("firms").to_frame()
+    cells["share"] = cells["firms"] / cells["firms"].sum()
+    cells.index = pd.Index(
+        [
+            ", ".join(f"{a}={v}" for a, v in zip(des.assignment, np.atleast_1d(key), strict=True))
+            for key in cells.index
+        ],
+        name="cell",
+    )
+    n_strata = first[des.strata].nunique() if des.strata else 1
+    n_clusters = first[des.cluster].nunique() if des.cluster else None
+    report.add_table(
+        f"{prefix}design",
+        cells,
+        caption=(
+            f"Firms per assignment cell at the first wave; randomized within {n_strata} "
+            f"strata ({des.strata})"
+            if des.strata
+            else "Firms per assignment cell at the first wave"
+        )
+        + (f", {n_clusters} clusters ({des.cluster})" if n_clusters else "")
+        + (f"; take-up: {', '.join(des.takeup)}" if des.takeup else "")
+        + ".",
+        heading=f"{section}Design",
+    )
+
+
+def _compliance(plan: Plan, long: pd.DataFrame, report: Report, prefix: str, section: str) -> None:
+    """Take-up by arm and wave, complier share and complier characteristics (Abadie's kappa)."""
+    des = plan.design
+    waves = list(dict.fromkeys(f.wave for f in plan.families))
+    for arm, takeup in zip(des.assignment, des.takeup, strict=True):
+        frame = _baseline_columns(plan, long, waves[-1], list(des.balance))
+        known = frame.dropna(subset=[takeup, arm])
+        c = ke.compliance(known, treatment=takeup, instrument=arm, covariates=list(des.balance))
+        unknown = len(frame) - len(known)
+        report.add_table(
+            f"{prefix}compliance_{takeup}",
+            c.take_up,
+            caption=f"Take-up of {takeup} by {arm} (wave {waves[-1]!r})"
+            + (
+                f"; {unknown} firm(s) with unknown take-up or assignment left out."
+                if unknown
+                else "."
+            ),
+            heading=f"{section}Compliance: {takeup}",
+        )
+        report.add_table(
+            f"{prefix}compliers_{takeup}",
+            c.characteristics,
+            caption="Mean baseline characteristics by compliance type (Abadie's kappa).",
+        )
+
+
+def _multiple_testing(
+    plan: Plan,
+    fam: Family,
+    frame: pd.DataFrame,
+    specs: dict[str, dict[str, Any]],
+    report: Report,
+    prefix: str,
+    section: str,
+) -> None:
+    """Family-wise (Romano–Wolf) or false-discovery (sharpened q) corrections of the ITTs."""
+    des, est = plan.design, plan.estimate
+    tables = []
+    for arm in des.assignment:
+        others = [a for a in des.assignment if a != arm]
+        if est.multiple_testing == "romano-wolf":
+            t = ke.romano_wolf(
+                frame,
+                outcomes=list(fam.outcomes),
+                treatment=arm,
+                covariates=[*fam.controls, *others],
+                strata=des.strata,
+                cluster=des.cluster,
+                fixed_effects=des.strata,
+                draws=est.ri_draws,
+                seed=est.seed,
+                baseline={o: sp["baseline"] for o, sp in specs.items() if "baseline" in sp},
+            )
+            method = f"Romano–Wolf step-down over {est.ri_draws} re-randomizations"
+        else:
+            p = [
+                ke.itt(frame, treatment=list(des.assignment), **specs[o]).term(arm)["pvalue"]
+                for o in fam.outcomes
+            ]
+            t = pd.DataFrame(
+                {"pvalue": p, "qvalue_sharpened": ke.sharpened_qvalues(p)},
+                index=pd.Index(list(fam.outcomes), name="outcome"),
+            )
+            method = "Anderson (2008) sharpened q-values of the ITT p-values"
+        tables.append(t.assign(treatment=arm).reset_index().set_index(["outcome", "treatment"]))
+    report.add_table(
+        f"{prefix}{fam.name}_multiple_testing",
+        pd.concat(tables),
+        caption=f"Multiple testing across the {fam.name} family: {method}.",
+        heading=f"{section}{fam.name}: multiple testing",
+    )
+
+
+def _randomization_inference(
+    plan: Plan,
+    fam: Family,
+    frame: pd.DataFrame,
+    specs: dict[str, dict[str, Any]],
+    report: Report,
+    prefix: str,
+    section: str,
+) -> None:
+    """Randomization inference on each outcome and arm (the other arms held fixed)."""
+    des, est = plan.design, plan.estimate
+    rows = []
+    for outcome in fam.outcomes:
+        for arm in des.assignment:
+            others = [a for a in des.assignment if a != arm]
+            spec = specs[outcome]
+            ri = ke.randomization_inference(
+                frame,
+                outcome=outcome,
+                treatment=arm,
+                covariates=[*spec["covariates"], *others],
+                baseline=spec.get("baseline"),
+                strata=des.strata,
+                cluster=des.cluster,
+                fixed_effects=des.strata,
+                draws=est.ri_draws,
+                seed=est.seed,
+            )
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "treatment": arm,
+                    "observed": float(ri.observed),
+                    "ri_pvalue": ri.pvalue,
+                    "assignments": len(ri.draws),
+                    "exact": ri.exact,
+                }
+            )
+    report.add_table(
+        f"{prefix}{fam.name}_ri",
+        pd.DataFrame(rows).set_index(["outcome", "treatment"]),
+        caption=f"Randomization inference ({est.ri_draws} draws within strata; statistic: "
+        "the ITT coefficient of the family's specification, other arms held fixed).",
+        heading=f"{section}{fam.name}: randomization inference",
+    )
