@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -12,9 +12,17 @@ from kaizen_eval._validation import KaizenError, require_columns
 from kaizen_eval.estimate.result import Estimate
 
 
-def site_table(
-    estimates: Any, term: str | None, allow_mixed: bool
-) -> tuple[list[str], np.ndarray, np.ndarray, str | None]:
+class SiteTable(NamedTuple):
+    """The checked input of :func:`~kaizen_eval.estimate.pooling.pool_sites`."""
+
+    names: list[str]
+    y: np.ndarray
+    se: np.ndarray
+    outcome: str | None
+    estimand: str | None
+
+
+def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable:
     """Validate ``estimates`` and return site names, estimates, standard errors and outcome.
 
     Parameters
@@ -28,16 +36,15 @@ def site_table(
 
     Returns
     -------
-    names : list of str
-    y, se : numpy.ndarray, shape (k,)
-    outcome : str or None
-        The common outcome of the estimates (``None`` for a DataFrame or mixed outcomes).
+    SiteTable
+        ``names`` (list of str), ``y`` and ``se`` (arrays of shape ``(k,)``), ``outcome`` and
+        ``estimand``: those common to the estimates (``None`` for a DataFrame or mixed ones).
 
     Examples
     --------
     >>> import pandas as pd
     >>> t = pd.DataFrame({"estimate": [1.0, 2.0], "std_error": [0.5, 1.0]}, index=["a", "b"])
-    >>> site_table(t, None, False)[0]
+    >>> site_table(t, None, False).names
     ['a', 'b']
     >>> site_table(t.assign(std_error=[0.5, 0.0]), None, False)
     Traceback (most recent call last):
@@ -45,6 +52,7 @@ def site_table(
     kaizen_eval._validation.KaizenError: site 'b' has standard error 0.0; every site needs a positive, finite standard error (drop the site or fix its estimate).
     """  # noqa: E501
     outcome: str | None = None
+    estimand: str | None = None
     if isinstance(estimates, pd.DataFrame):
         require_columns(estimates, ["estimate", "std_error"], where="`estimates`")
         names = [str(s) for s in estimates.index]
@@ -94,7 +102,7 @@ def site_table(
                 f"are on a common scale (e.g. standardized)."
             )
         if len(outcomes) == 1:
-            outcome = next(iter(outcomes))[0]
+            outcome, estimand = next(iter(outcomes))
     else:
         raise TypeError(
             "`estimates` must be a mapping of site name to Estimate, or a DataFrame indexed by "
@@ -120,4 +128,4 @@ def site_table(
             + (f" ({names[0]!r})" if names else "")
             + "."
         )
-    return names, y, se, outcome
+    return SiteTable(names, y, se, outcome, estimand)
