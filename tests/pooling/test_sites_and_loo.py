@@ -37,13 +37,22 @@ def test_leave_one_out_matches_metafor(dataset, method, test):
     ref = ref.set_index("omitted")
     loo = ke.leave_one_site_out(ke.pool_sites(_sites(dataset), method=method, test=test))
     assert list(loo.index) == [str(s) for s in ref.index]
-    pairs = {"mu": "estimate", "std_error": "se", "ci_low": "ci_lb", "ci_high": "ci_ub",
-             "pvalue": "pval", "i2": "I2"}
+    pairs = {
+        "mu": "estimate",
+        "std_error": "se",
+        "ci_low": "ci_lb",
+        "ci_high": "ci_ub",
+        "pvalue": "pval",
+        "i2": "I2",
+    }
     if method != "FE":
         pairs["tau2"] = "tau2"
     for ours, theirs in pairs.items():
         np.testing.assert_allclose(
-            loo[ours].to_numpy(), ref[theirs].to_numpy(dtype=float), rtol=1e-9, atol=1e-10,
+            loo[ours].to_numpy(),
+            ref[theirs].to_numpy(dtype=float),
+            rtol=1e-9,
+            atol=1e-10,
             err_msg=f"{dataset} {method} {test} {ours}",
         )
 
@@ -64,8 +73,9 @@ def test_leave_one_out_bayes_keeps_the_prior():
     sites = _sites("eight_schools")
     full = ke.pool_sites(sites, method="bayes", prior="half_normal", prior_scale=10.0)
     loo = ke.leave_one_site_out(full)
-    ref = ke.pool_sites(sites.drop(index="A"), method="bayes", prior="half_normal",
-                        prior_scale=10.0)
+    ref = ke.pool_sites(
+        sites.drop(index="A"), method="bayes", prior="half_normal", prior_scale=10.0
+    )
     assert loo.loc["A", "mu"] == pytest.approx(ref.mu, abs=1e-12)
     assert loo.loc["A", "mu"] < full.mu  # school A has the largest effect
 
@@ -85,12 +95,14 @@ def _stacked(seed: int = 0) -> pd.DataFrame:
     frames = []
     for j, (site, effect) in enumerate({"ghana": 3.0, "kenya": 1.0, "peru": 2.0}.items()):
         n = 80 + 20 * j
-        f = pd.DataFrame({
-            "site": site,
-            "stratum": rng.integers(0, 3, n),
-            "invited": rng.permutation(np.arange(n) % 2),
-            "x": rng.normal(size=n),
-        })
+        f = pd.DataFrame(
+            {
+                "site": site,
+                "stratum": rng.integers(0, 3, n),
+                "invited": rng.permutation(np.arange(n) % 2),
+                "x": rng.normal(size=n),
+            }
+        )
         f["y"] = effect * f["invited"] + f["x"] + 0.5 * f["stratum"] + rng.normal(size=n)
         frames.append(f)
     return pd.concat(frames, ignore_index=True)
@@ -98,8 +110,13 @@ def _stacked(seed: int = 0) -> pd.DataFrame:
 
 def test_site_estimates_equal_per_site_fits():
     df = _stacked()
-    spec = {"outcome": "y", "treatment": "invited", "covariates": ["x"],
-            "fixed_effects": "stratum", "se": "HC2"}
+    spec = {
+        "outcome": "y",
+        "treatment": "invited",
+        "covariates": ["x"],
+        "fixed_effects": "stratum",
+        "se": "HC2",
+    }
     est = ke.site_estimates(df, site="site", estimator="itt", **spec)
     assert list(est) == ["ghana", "kenya", "peru"]
     for site, e in est.items():
@@ -114,11 +131,13 @@ def test_site_estimates_equal_per_site_fits():
 def test_site_estimates_late_and_callable():
     df = _stacked()
     df["attended"] = df["invited"] * (df["x"] > -1.0)
-    late = ke.site_estimates(df, estimator="late", outcome="y", treatment="attended",
-                             instrument="invited")
+    late = ke.site_estimates(
+        df, estimator="late", outcome="y", treatment="attended", instrument="invited"
+    )
     assert {e.estimand for e in late.values()} == {"LATE"}
-    custom = ke.site_estimates(df, estimator=lambda d, **k: ke.itt(d, **k), outcome="y",
-                               treatment="invited")
+    custom = ke.site_estimates(
+        df, estimator=lambda d, **k: ke.itt(d, **k), outcome="y", treatment="invited"
+    )
     assert list(custom) == ["ghana", "kenya", "peru"]
 
 
@@ -138,5 +157,5 @@ def test_site_estimates_bad_input():
         ke.site_estimates(df[df["site"] == "peru"], outcome="y", treatment="invited")
     broken = df.copy()
     broken.loc[broken["site"] == "kenya", "invited"] = 1
-    with pytest.raises(ke.KaizenError, match="site 'kenya' \\(100 rows\\): .*invited"):
+    with pytest.raises(ke.KaizenError, match=r"site 'kenya' \(100 rows\): .*invited"):
         ke.site_estimates(broken, outcome="y", treatment="invited")

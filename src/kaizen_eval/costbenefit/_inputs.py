@@ -2,7 +2,8 @@
 
 A gain is a number, an :class:`~kaizen_eval.estimate.result.Estimate` (whose estimand says
 per which firm it is) or a :class:`~kaizen_eval.estimate.pooling_result.PooledEstimate` (the
-average site, or a new site drawn from the predictive distribution); a cost is a number, a :class:`~kaizen_eval.costbenefit.costs.Cost` or a
+average site, or a new site drawn from the predictive distribution); a cost is a number, a
+:class:`~kaizen_eval.costbenefit.costs.Cost` or a
 :class:`~kaizen_eval.costbenefit.costs.CostStructure`. Both are checked and put on one basis,
 each assumption and conversion written as a note.
 """
@@ -117,7 +118,7 @@ def resolve_pooled(
     draws: int,
     seed: Seed,
 ) -> tuple[float, np.ndarray, str, str | None, Basis, list[str]]:
-    """A pooled gain: its value, draws, their kind, the estimand, the basis and the notes.
+    """Return a pooled gain's value, draws, their kind, estimand, basis and notes.
 
     ``for_site="new"`` (the default) draws a new site's effect from the predictive distribution
     (:meth:`PooledEstimate.draws`: the between-site spread ``tau`` included); ``"average"``

@@ -35,6 +35,7 @@ TauPrior = Literal["uniform", "half_cauchy", "half_normal"]
 POOL_METHODS: tuple[str, ...] = get_args(PoolMethod)
 POOL_TESTS: tuple[str, ...] = get_args(PoolTest)
 
+
 def pool_sites(
     estimates: Mapping[str, Estimate] | pd.DataFrame,
     *,
@@ -215,9 +216,7 @@ def _check_prior(prior: str, scale: Any, mu_prior: Any, k: int) -> float | None:
     return None if scale is None else float(scale)
 
 
-def _frequentist(
-    table: SiteTable, f: FreqFit, method, test, alpha, options
-) -> PooledEstimate:
+def _frequentist(table: SiteTable, f: FreqFit, method, test, alpha, options) -> PooledEstimate:
     names, y, se = table.names, table.y, table.se
     crit = _crit(alpha, f.df)
     stat = f.mu / f.std_error
@@ -320,7 +319,7 @@ def _bayesian(table: SiteTable, fit, summ, prior, alpha, notes, options) -> Pool
 
 
 def leave_one_site_out(pooled: PooledEstimate) -> pd.DataFrame:
-    """Pool again without each site in turn: how much does one site move the answer?
+    """Pool again without each site in turn, to see how much one site moves the answer.
 
     Parameters
     ----------

@@ -298,8 +298,11 @@ def summarize(fit: BayesFit, alpha: float) -> dict[str, np.ndarray]:
 def predictive_draws(
     fit: BayesFit, n: int, rng: np.random.Generator, *, new_site: bool = True
 ) -> np.ndarray:
-    """Exact posterior draws: ``tau`` by inverse CDF, then ``mu | tau, y`` and, for a new site
-    (``new_site=True``), ``theta_new | mu, tau``; with ``new_site=False`` the draws of ``mu``."""
+    """Draw exactly from the posterior: a new site's effect, or ``mu``.
+
+    ``tau`` by inverse CDF, then ``mu | tau, y`` and, with ``new_site=True``,
+    ``theta_new | mu, tau``; with ``new_site=False`` the draws of ``mu``.
+    """
     tau = fit.c * np.sinh(_inverse_cdf(fit)(rng.uniform(size=n)))
     mu_hat, var_mu, _, _ = _conditionals(tau, fit.y, fit.v, fit.mu_prior)
     z = rng.standard_normal((2, n))

@@ -107,9 +107,7 @@ def site_estimates(
         )
     names = pd.unique(df[site])
     if len(names) < 2:
-        raise KaizenError(
-            f"column {site!r} holds {len(names)} site(s); pooling needs at least 2."
-        )
+        raise KaizenError(f"column {site!r} holds {len(names)} site(s); pooling needs at least 2.")
     out: dict[str, Estimate] = {}
     for name in names:
         rows = df.loc[df[site] == name]
