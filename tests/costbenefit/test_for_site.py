@@ -119,7 +119,36 @@ def test_bad_input(pooled):
     numbers = ke.pool_sites(SITES, method="DL")
     with pytest.raises(ke.KaizenError, match=r"estimand is unknown.*gain_basis"):
         ke.cost_benefit(gain=numbers, cost=2_000)
-    with pytest.raises(
-        ke.KaizenError, match=r"per participant firm, but `gain_basis='invited'`"
-    ):
+    with pytest.raises(ke.KaizenError, match=r"per participant firm, but `gain_basis='invited'`"):
         ke.cost_benefit(gain=pooled, cost=2_000, gain_basis="invited")
+
+
+def test_by_site_table(pooled):
+    n = 200_000
+    tab = ke.cost_benefit_by_site(
+        pooled, cost=2_000, site_costs={"ghana": 740}, years=3, discount_rate=0.1, draws=n, seed=3
+    )
+    assert list(tab.index) == [*SITES.index, "average site", "new site"]
+    assert list(tab.columns) == list(ke.costbenefit.by_site.BY_SITE_COLUMNS)
+    assert tab.loc["ghana", "cost"] == 740.0 and tab.loc["vietnam", "cost"] == 2_000.0
+    for site, row in SITES.iterrows():
+        own = ke.cost_benefit(
+            gain=row.estimate, cost=tab.loc[site, "cost"], years=3, discount_rate=0.1
+        )
+        assert tab.loc[site, "bcr"] == pytest.approx(own.bcr, rel=1e-12)
+        exact = 1 - stats.norm.cdf((own.breakeven_gain - row.estimate) / row.std_error)
+        assert abs(tab.loc[site, "prob_bcr_above_1"] - exact) < 5 * np.sqrt(
+            max(exact * (1 - exact), 1e-6) / n
+        )
+    new = ke.cost_benefit(gain=pooled, cost=2_000, years=3, discount_rate=0.1, for_site="new")
+    assert tab.loc["new site", "bcr"] == pytest.approx(new.bcr, rel=1e-12)
+    assert tab.loc["new site", "bcr_low"] < tab.loc["average site", "bcr_low"]
+
+
+def test_by_site_bad_input(pooled):
+    with pytest.raises(ke.KaizenError, match="not pooled: peru"):
+        ke.cost_benefit_by_site(pooled, cost=2_000, site_costs={"peru": 1.0})
+    with pytest.raises(ke.KaizenError, match="sets 'for_site' itself"):
+        ke.cost_benefit_by_site(pooled, cost=2_000, for_site="new")
+    with pytest.raises(TypeError, match="must be a PooledEstimate"):
+        ke.cost_benefit_by_site(SITES, cost=2_000)
