@@ -159,3 +159,60 @@ def test_site_estimates_bad_input():
     broken.loc[broken["site"] == "kenya", "invited"] = 1
     with pytest.raises(ke.KaizenError, match=r"site 'kenya' \(100 rows\): .*invited"):
         ke.site_estimates(broken, outcome="y", treatment="invited")
+
+
+def _est(value, se, method="2SLS", estimand="LATE"):
+    return ke.Estimate(
+        terms=("attended",),
+        coef=[value],
+        vcov=[[se**2]],
+        dof=np.inf,
+        se_type="HC1",
+        method=method,
+        estimand=estimand,
+        outcome="value_added",
+        nobs=150,
+    )
+
+
+def test_nonexperimental_sites_only_when_asked_and_their_pull_reported():
+    est = {
+        "ghana": _est(1.0, 0.5),
+        "tanzania": _est(2.0, 0.5),
+        "vietnam": _est(1.5, 0.4),
+        "case8": _est(4.0, 0.6, "DiD-DR", "ATT"),
+    }
+    with pytest.raises(ke.KaizenError, match=r"'case8' are not randomized.*nonexperimental=True"):
+        ke.pool_sites(est, allow_mixed=True)
+    p = ke.pool_sites(est, allow_mixed=True, nonexperimental=True, method="DL")
+    assert p.experimental.to_dict() == {
+        "ghana": True,
+        "tanzania": True,
+        "vietnam": True,
+        "case8": False,
+    }
+    alone = ke.pool_sites({k: v for k, v in est.items() if k != "case8"}, method="DL")
+    note = next(n for n in p.notes if "non-randomized" in n)
+    assert f"mu = {alone.mu:,.4g}" in note and f"{p.mu - alone.mu:+,.4g}" in note
+    assert note in p.summary()
+    loo = ke.leave_one_site_out(p)  # refits keep the non-randomized site
+    assert loo.loc["case8", "mu"] == pytest.approx(alone.mu, abs=1e-12)
+    labels = [t.get_text() for t in p.plot().axes[0].get_yticklabels()]
+    assert labels[-1] == "case8 (not randomized)"
+
+
+def test_experimental_column_of_a_table():
+    t = pd.DataFrame(
+        {
+            "estimate": [1.0, 2.0, 3.0],
+            "std_error": [1.0, 1.0, 1.0],
+            "experimental": [True, True, False],
+        },
+        index=["a", "b", "c"],
+    )
+    with pytest.raises(ke.KaizenError, match="'c' are not randomized"):
+        ke.pool_sites(t)
+    assert not ke.pool_sites(t, nonexperimental=True).experimental["c"]
+    with pytest.raises(ke.KaizenError, match="column 'experimental'"):
+        ke.pool_sites(t.assign(experimental=[1, 0, 1]))
+    assert ke.pool_sites(t.iloc[:2]).experimental.all()

@@ -12,6 +12,7 @@ and :meth:`~kaizen_eval.estimate.pooling_result.PooledEstimate.draws`). The resu
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Mapping
 from typing import Any, Literal, get_args
@@ -47,6 +48,7 @@ def pool_sites(
     prior: TauPrior = "uniform",
     prior_scale: float | None = None,
     mu_prior: tuple[float, float] | None = None,
+    nonexperimental: bool = False,
 ) -> PooledEstimate:
     """Pool one effect across sites: the average effect and what a new site should expect.
 
@@ -74,6 +76,12 @@ def pool_sites(
         Scale of the half-Cauchy or half-normal prior, in the units of the effect.
     mu_prior : (float, float), optional
         ``"bayes"``: mean and sd of a normal prior on ``mu`` (default flat).
+    nonexperimental : bool, default False
+        Pool estimates of non-randomized sites (``ke.att_did``; or a DataFrame's
+        ``experimental`` column set to False) with the randomized ones. Refused unless asked;
+        when asked, the notes say how far they move ``mu`` (the fit without them), and the
+        forest plot marks them apart. Their estimand (ATT) differs from a LATE: pass
+        ``allow_mixed=True`` as well when pooling both.
 
     Returns
     -------
@@ -120,7 +128,17 @@ def pool_sites(
     alpha = check_alpha(alpha)
     table = site_table(estimates, term, allow_mixed)
     names, y, se = table.names, table.y, table.se
+    names_nx = [n for n, e in zip(table.names, table.experimental, strict=True) if not e]
+    if names_nx and not nonexperimental:
+        raise KaizenError(
+            f"site(s) {', '.join(map(repr, names_nx))} are not randomized (difference-in-"
+            "differences estimates): pooling them with randomized sites mixes identifying "
+            "assumptions. Pass `nonexperimental=True` to pool them (the notes then report how "
+            "far they move mu)."
+        )
     options = {
+        "nonexperimental": nonexperimental,
+        "allow_mixed": allow_mixed,
         "method": method,
         "test": test,
         "alpha": alpha,
@@ -150,7 +168,9 @@ def pool_sites(
                 f"({freq.tau2:.4g}) rests on one contrast; report it beside method='FE', or "
                 "use method='bayes' with a proper prior and compare priors."
             )
-        return _frequentist(table, freq, method, test, alpha, options)
+        return _with_nonexperimental(
+            _frequentist(table, freq, method, test, alpha, options), table, names_nx
+        )
     if test != "z":
         raise KaizenError(
             "`test` applies to the frequentist methods; method='bayes' reports the posterior. "
@@ -184,7 +204,36 @@ def pool_sites(
             "moments."
         )
         notes.append(f"posterior sd infinite for {', '.join(heavy)} ({prior} prior on tau)")
-    return _bayesian(table, fit, summ, prior, alpha, tuple(notes), options)
+    return _with_nonexperimental(
+        _bayesian(table, fit, summ, prior, alpha, tuple(notes), options), table, names_nx
+    )
+
+
+def _with_nonexperimental(
+    pooled: PooledEstimate, table: SiteTable, names_nx: list[str]
+) -> PooledEstimate:
+    """Record which sites are randomized; with non-randomized ones, note how far they move mu."""
+    flags = tuple(bool(e) for e in table.experimental)
+    notes = list(pooled.notes)
+    if names_nx:
+        randomized = pooled.sites[list(flags)][["estimate", "std_error"]]
+        listed = ", ".join(names_nx)
+        if len(randomized) >= 2:
+            opts = {k: v for k, v in pooled._options.items() if k != "nonexperimental"}
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", KaizenWarning)
+                alone = pool_sites(randomized, **opts)
+            notes.append(
+                f"non-randomized site(s) pooled: {listed}; without them mu = {alone.mu:,.4g} "
+                f"({alone.ci_low:,.4g} to {alone.ci_high:,.4g}), so they move mu by "
+                f"{pooled.mu - alone.mu:+,.4g}"
+            )
+        else:
+            notes.append(
+                f"non-randomized site(s) pooled: {listed}; fewer than 2 randomized sites, so mu "
+                "without them cannot be computed"
+            )
+    return dataclasses.replace(pooled, notes=tuple(notes), _experimental=flags)
 
 
 def _warn(message: str) -> None:
@@ -366,7 +415,8 @@ def leave_one_site_out(pooled: PooledEstimate) -> pd.DataFrame:
         warnings.simplefilter("ignore", KaizenWarning)
         for site in sites.index:
             rest = sites.drop(index=site)[["estimate", "std_error"]]
-            p = pool_sites(rest, **pooled._options)
+            flags = pooled.experimental.drop(index=site)
+            p = pool_sites(rest.assign(experimental=flags.to_numpy()), **pooled._options)
             rows[site] = {
                 "mu": p.mu,
                 "std_error": p.std_error,

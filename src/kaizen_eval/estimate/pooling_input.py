@@ -11,6 +11,9 @@ import pandas as pd
 from kaizen_eval._validation import KaizenError, require_columns
 from kaizen_eval.estimate.result import Estimate
 
+#: ``Estimate.method`` of the estimators for non-randomized sites.
+NON_EXPERIMENTAL_METHODS = frozenset({"DiD-IPW", "DiD-DR"})
+
 
 class SiteTable(NamedTuple):
     """The checked input of :func:`~kaizen_eval.estimate.pooling.pool_sites`."""
@@ -20,6 +23,7 @@ class SiteTable(NamedTuple):
     se: np.ndarray
     outcome: str | None
     estimand: str | None
+    experimental: np.ndarray  # bool, shape (k,): randomized site or not
 
 
 def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable:
@@ -28,7 +32,9 @@ def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable
     Parameters
     ----------
     estimates : mapping of site to Estimate, or pandas.DataFrame
-        As :func:`~kaizen_eval.estimate.pooling.pool_sites` takes them.
+        As :func:`~kaizen_eval.estimate.pooling.pool_sites` takes them. An ``Estimate`` from
+        a non-randomized site (``method`` in :data:`NON_EXPERIMENTAL_METHODS`) is marked
+        non-experimental; a DataFrame may say so in a boolean column ``experimental``.
     term : str or None
         The term to take from multi-term estimates.
     allow_mixed : bool
@@ -38,7 +44,8 @@ def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable
     -------
     SiteTable
         ``names`` (list of str), ``y`` and ``se`` (arrays of shape ``(k,)``), ``outcome`` and
-        ``estimand``: those common to the estimates (``None`` for a DataFrame or mixed ones).
+        ``estimand``: those common to the estimates (``None`` for a DataFrame or mixed ones),
+        and ``experimental`` (boolean array of shape ``(k,)``).
 
     Examples
     --------
@@ -68,8 +75,17 @@ def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable
                 )
             cols[col] = values.to_numpy(dtype=float)
         y, se = cols["estimate"], cols["std_error"]
+        experimental = np.ones(len(names), dtype=bool)
+        if "experimental" in estimates.columns:
+            flags = estimates["experimental"]
+            if flags.isna().any() or not all(isinstance(f, bool | np.bool_) for f in flags):
+                raise KaizenError(
+                    "column 'experimental' of `estimates` must hold True (randomized site) or "
+                    "False for every site."
+                )
+            experimental = flags.to_numpy(dtype=bool)
     elif isinstance(estimates, Mapping):
-        names, y_list, se_list, outcomes = [], [], [], {}
+        names, y_list, se_list, outcomes, flags_list = [], [], [], {}, []
         for site, est in estimates.items():
             if not isinstance(est, Estimate):
                 raise TypeError(
@@ -93,7 +109,9 @@ def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable
             y_list.append(float(row["estimate"]))
             se_list.append(float(row["std_error"]))
             outcomes.setdefault((est.outcome, est.estimand), []).append(str(site))
+            flags_list.append(est.method not in NON_EXPERIMENTAL_METHODS)
         y, se = np.array(y_list, dtype=float), np.array(se_list, dtype=float)
+        experimental = np.array(flags_list, dtype=bool)
         if len(outcomes) > 1 and not allow_mixed:
             listed = "; ".join(f"{o} {e}: {', '.join(s)}" for (o, e), s in outcomes.items())
             raise KaizenError(
@@ -128,4 +146,4 @@ def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable
             + (f" ({names[0]!r})" if names else "")
             + "."
         )
-    return SiteTable(names, y, se, outcome, estimand)
+    return SiteTable(names, y, se, outcome, estimand, experimental)

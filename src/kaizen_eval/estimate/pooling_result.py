@@ -84,6 +84,7 @@ class PooledEstimate:
     _fit: Any
     estimand: str | None = None
     _options: Mapping[str, Any] = field(default_factory=dict)
+    _experimental: tuple[bool, ...] = ()
 
     @property
     def sites(self) -> pd.DataFrame:
@@ -107,6 +108,12 @@ class PooledEstimate:
         q50, q97.5``.
         """
         return None if self._posterior is None else self._posterior.copy()
+
+    @property
+    def experimental(self) -> pd.Series:
+        """Whether each site was randomized (``False``: e.g. a DiD estimate), by site."""
+        flags = self._experimental or (True,) * len(self._sites)
+        return pd.Series(flags, index=self._sites.index, name="experimental", dtype=bool)
 
     @property
     def n_sites(self) -> int:
