@@ -15,7 +15,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 NB_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
-EXPECTED = {"01_quickstart_ghana.ipynb", "02_tanzania_factorial.ipynb"}
+EXPECTED = {
+    "01_quickstart_ghana.ipynb",
+    "02_tanzania_factorial.ipynb",
+    "03_across_sites.ipynb",
+}
 
 
 @pytest.fixture(scope="module")

@@ -156,7 +156,7 @@ def test_wrong_types_and_options():
         ke.pool_sites(SCHOOLS, method="HS")
     with pytest.raises(ke.KaizenError, match="`test` must be one of 'z', 'knha'"):
         ke.pool_sites(SCHOOLS, test="t")
-    with pytest.raises(ke.KaizenError, match="`alpha` must be a number in"):
+    with pytest.raises(ke.KaizenError, match=r"`alpha` must be in \(0, 1\)"):
         ke.pool_sites(SCHOOLS, alpha=5)
     with pytest.raises(ke.KaizenError, match="apply to method='bayes' only"):
         ke.pool_sites(SCHOOLS, prior="half_cauchy", prior_scale=1.0)

@@ -10,7 +10,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "pooling.md"
 
 def test_pooling_walkthrough_runs(capsys):
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
-    assert len(blocks) == 4
+    assert len(blocks) == 6
     ns: dict = {}
     for i, code in enumerate(blocks):
         exec(compile(code, f"{DOC.name}[block {i}]", "exec"), ns)
@@ -24,3 +24,9 @@ def test_pooling_walkthrough_runs(capsys):
     assert list(ns["four"].tidy().index[:2]) == ["mu", "theta_new"]
     assert ns["new_site"].shape == (10_000,)
     assert ns["fig"].axes[0].get_xlabel() == "SAT points"
+    assert "P(BCR > 1 in a new cluster)" in out
+    assert list(ns["table"].index[-2:]) == ["average site", "new site"]
+    assert list(ns["lates"]) == ["ghana", "tanzania", "vietnam", "ethiopia"]
+    # the same probability from independent draws: equal within Monte Carlo error (10,000 draws)
+    p_new = ns["table"].loc["new site", "prob_bcr_above_1"]
+    assert abs(ns["rollout"].prob_bcr_above_1 - p_new) < 5 * np.sqrt(p_new * (1 - p_new) / 5_000)

@@ -9,6 +9,7 @@ functions analyse willingness to pay for training.
 
 from kaizen_eval.costbenefit.analysis import CostBenefit, cost_benefit
 from kaizen_eval.costbenefit.benefits import BenefitPath, time_profile
+from kaizen_eval.costbenefit.by_site import cost_benefit_by_site
 from kaizen_eval.costbenefit.costs import Cost, CostStructure, convert_cost
 from kaizen_eval.costbenefit.sensitivity import (
     one_way_sensitivity,
@@ -29,6 +30,7 @@ __all__: list[str] = [
     "bootstrap_gain",
     "convert_cost",
     "cost_benefit",
+    "cost_benefit_by_site",
     "one_way_sensitivity",
     "plot_bcr_distribution",
     "plot_tornado",

@@ -1,21 +1,27 @@
 """The gain and the cost given to :func:`~kaizen_eval.costbenefit.analysis.cost_benefit`.
 
-A gain is a number or an :class:`~kaizen_eval.estimate.result.Estimate` (whose estimand says
-per which firm it is); a cost is a number, a :class:`~kaizen_eval.costbenefit.costs.Cost` or a
+A gain is a number, an :class:`~kaizen_eval.estimate.result.Estimate` (whose estimand says
+per which firm it is) or a :class:`~kaizen_eval.estimate.pooling_result.PooledEstimate` (the
+average site, or a new site drawn from the predictive distribution); a cost is a number, a
+:class:`~kaizen_eval.costbenefit.costs.Cost` or a
 :class:`~kaizen_eval.costbenefit.costs.CostStructure`. Both are checked and put on one basis,
 each assumption and conversion written as a note.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 
 from kaizen_eval._validation import KaizenError, check_option
 from kaizen_eval.costbenefit.costs import BASES, Basis, Cost, CostStructure
-from kaizen_eval.costbenefit.uncertainty import from_estimate
+from kaizen_eval.costbenefit.uncertainty import Seed, from_estimate
+from kaizen_eval.estimate.pooling_result import PooledEstimate
 from kaizen_eval.estimate.result import Estimate
+
+ForSite = Literal["new", "average"]
+FOR_SITES: tuple[str, ...] = get_args(ForSite)
 
 ESTIMAND_BASIS: dict[str, Basis] = {
     "ITT": "invited",
@@ -103,3 +109,51 @@ def resolve_cost(
         f"{basis} firm with take-up {takeup:.6g}"
     )
     return given, used, takeup, notes
+
+
+def resolve_pooled(
+    pooled: PooledEstimate,
+    for_site: ForSite | None,
+    gain_basis: Basis | None,
+    draws: int,
+    seed: Seed,
+) -> tuple[float, np.ndarray, str, str | None, Basis, list[str]]:
+    """Return a pooled gain's value, draws, their kind, estimand, basis and notes.
+
+    ``for_site="new"`` (the default) draws a new site's effect from the predictive distribution
+    (:meth:`PooledEstimate.draws`: the between-site spread ``tau`` included); ``"average"``
+    draws ``mu`` (:meth:`PooledEstimate.mu_draws`). The point value is ``mu`` in both cases.
+    """
+    notes: list[str] = []
+    if for_site is None:
+        for_site = "new"
+        notes.append("a pooled gain: drawn for a new site (pass for_site='average' for mu)")
+    check_option("for_site", for_site, FOR_SITES)
+    if gain_basis is not None:
+        check_option("gain_basis", gain_basis, BASES)
+    estimand = pooled.estimand
+    implied = ESTIMAND_BASIS.get(str(estimand)) if estimand is not None else None
+    if implied is None and gain_basis is None:
+        raise KaizenError(
+            "the pooled gain was given as numbers, so its estimand is unknown: say what unit it "
+            "is per with `gain_basis='participant'` or `'invited'`."
+        )
+    if implied is not None and gain_basis is not None and implied != gain_basis:
+        raise KaizenError(
+            f"the pooled gain ({estimand}) is per {implied} firm, but `gain_basis={gain_basis!r}` "
+            "was passed."
+        )
+    basis: Basis = implied or gain_basis  # type: ignore[assignment]
+    if for_site == "new":
+        d = pooled.draws(draws, seed=seed)
+        kind = f"predictive ({pooled.method}, new site)"
+        notes.append(
+            f"gain of a new site: predictive draws across {pooled.n_sites} sites "
+            f"(mu {pooled.mu:,.4g}, tau {pooled.tau:,.4g})"
+        )
+    else:
+        d = pooled.mu_draws(draws, seed=seed)
+        kind = f"pooled ({pooled.method}, average site)"
+        notes.append(f"gain of the average site: draws of mu across {pooled.n_sites} sites")
+    d.flags.writeable = False
+    return float(pooled.mu), d, kind, estimand, basis, notes

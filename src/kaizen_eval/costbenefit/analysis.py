@@ -34,7 +34,7 @@ from kaizen_eval._validation import (
     check_seed,
 )
 from kaizen_eval.costbenefit._inputs import ESTIMAND_BASIS as ESTIMAND_BASIS
-from kaizen_eval.costbenefit._inputs import resolve_cost, resolve_gain
+from kaizen_eval.costbenefit._inputs import ForSite, resolve_cost, resolve_gain, resolve_pooled
 from kaizen_eval.costbenefit.benefits import BenefitPath, check_years
 from kaizen_eval.costbenefit.costs import Basis, Cost, CostStructure, check_takeup
 from kaizen_eval.costbenefit.metrics import (
@@ -50,6 +50,7 @@ from kaizen_eval.costbenefit.uncertainty import (
     Seed,
     parametric_draws,
 )
+from kaizen_eval.estimate.pooling_result import PooledEstimate
 from kaizen_eval.estimate.result import Estimate
 
 _BREAKEVEN_HORIZONS = (200, 2_000, 20_000)
@@ -253,7 +254,7 @@ def _breakeven_years(path: BenefitPath, cost: float, rate: float) -> float:
 
 def cost_benefit(
     *,
-    gain: float | Estimate,
+    gain: float | Estimate | PooledEstimate,
     cost: float | Cost | CostStructure,
     years: int = 1,
     discount_rate: float = 0.0,
@@ -269,16 +270,18 @@ def cost_benefit(
     draws: int = 10_000,
     alpha: float = 0.05,
     seed: Seed = 0,
+    for_site: ForSite | None = None,
 ) -> CostBenefit:
     """Compare an annual gain per firm with the training's cost: NPV, BCR, IRR, payback.
 
     Parameters
     ----------
-    gain : float or Estimate
+    gain : float, Estimate or PooledEstimate
         Full annual gain per firm (e.g. USD of value added). An ``Estimate`` (one term, or pick
         one with ``term``) brings its estimand (ITT: per invited firm; LATE/ATT/ATE: per
-        participant) and its sampling distribution. A plain number is per participant unless
-        ``gain_basis`` says otherwise.
+        participant) and its sampling distribution. A ``PooledEstimate`` (from
+        :func:`~kaizen_eval.pool_sites`) brings the effect across sites, drawn as ``for_site``
+        says. A plain number is per participant unless ``gain_basis`` says otherwise.
     cost : float, Cost or CostStructure
         Cost at ``t = 0``. A plain number is per participant.
     years : int
@@ -312,6 +315,11 @@ def cost_benefit(
         Level of the percentile intervals (default 0.05).
     seed : int or numpy.random.Generator
         Random source of the parametric draws.
+    for_site : {"new", "average"}, optional
+        With a pooled gain only. ``"new"`` (the default): the gain of a new site, drawn from the
+        predictive distribution (the pooled uncertainty *and* the between-site spread ``tau``),
+        so ``prob_bcr_above_1`` answers "will it pay in the next cluster?". ``"average"``: the
+        average effect ``mu`` and its uncertainty only.
 
     Returns
     -------
@@ -350,7 +358,23 @@ def cost_benefit(
         takeup = check_takeup(takeup)
     rate = check_discount_rate(discount_rate)
 
-    value, se, dof, estimand, basis, notes = resolve_gain(gain, gain_basis, term)
+    pooled_draws: np.ndarray | None = None
+    if isinstance(gain, PooledEstimate):
+        if gain_draws is not None or term is not None:
+            raise KaizenError(
+                "a pooled gain brings its own draws: do not pass `gain_draws` or `term` with it."
+            )
+        value, pooled_draws, kind, estimand, basis, notes = resolve_pooled(
+            gain, for_site, gain_basis, int(draws), seed
+        )
+        se, dof = None, None
+    elif for_site is not None:
+        raise KaizenError(
+            "`for_site` applies to a pooled gain (a PooledEstimate from ke.pool_sites); "
+            f"the gain here is a {type(gain).__name__}."
+        )
+    else:
+        value, se, dof, estimand, basis, notes = resolve_gain(gain, gain_basis, term)
     given, used, takeup_used, cost_notes = resolve_cost(cost, basis, takeup, estimand)
     notes += cost_notes
     c = used.amount
@@ -374,7 +398,11 @@ def cost_benefit(
     annuity = present_value(path.profile(), rate)
 
     distribution: GainDistribution | None = None
-    if gain_draws is not None:
+    if pooled_draws is not None:
+        distribution = GainDistribution(
+            value, float(np.std(pooled_draws, ddof=1)), float("nan"), pooled_draws, kind
+        )
+    elif gain_draws is not None:
         d = np.asarray(gain_draws, dtype=float).reshape(-1).copy()
         if d.size < 2 or not np.all(np.isfinite(d)):
             raise KaizenError("`gain_draws` must hold at least 2 finite draws of the gain.")

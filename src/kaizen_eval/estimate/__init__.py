@@ -21,10 +21,11 @@ from kaizen_eval.estimate.did import att_did
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
 from kaizen_eval.estimate.multiple import romano_wolf, sharpened_qvalues
-from kaizen_eval.estimate.pooling import PooledEstimate, pool_sites
+from kaizen_eval.estimate.pooling import PooledEstimate, leave_one_site_out, pool_sites
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
 from kaizen_eval.estimate.ri_ci import RandomizationCI, randomization_ci
+from kaizen_eval.estimate.site_estimates import site_estimates
 from kaizen_eval.estimate.weakiv import AndersonRubinSet, anderson_rubin
 from kaizen_eval.estimate.wild import WildBootstrap, wild_cluster_bootstrap
 
@@ -50,12 +51,14 @@ __all__ = [
     "fit_ols",
     "itt",
     "late",
+    "leave_one_site_out",
     "lee_bounds",
     "pool_sites",
     "randomization_ci",
     "randomization_inference",
     "romano_wolf",
     "sharpened_qvalues",
+    "site_estimates",
     "wald_test",
     "wild_cluster_bootstrap",
 ]

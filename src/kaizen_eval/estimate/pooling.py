@@ -12,6 +12,7 @@ and :meth:`~kaizen_eval.estimate.pooling_result.PooledEstimate.draws`). The resu
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Mapping
 from typing import Any, Literal, get_args
@@ -20,20 +21,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from kaizen_eval._validation import KaizenError, KaizenWarning, check_option
+from kaizen_eval._validation import KaizenError, KaizenWarning, check_alpha, check_option
 from kaizen_eval.estimate import pooling_bayes as pb
 from kaizen_eval.estimate.pooling_core import FreqFit, fit_freq
-from kaizen_eval.estimate.pooling_input import site_table
+from kaizen_eval.estimate.pooling_input import SiteTable, site_table
 from kaizen_eval.estimate.pooling_result import PooledEstimate, _crit, _two_sided
 from kaizen_eval.estimate.result import Estimate
 
-__all__ = ["POOL_METHODS", "POOL_TESTS", "PooledEstimate", "pool_sites"]
+__all__ = ["POOL_METHODS", "POOL_TESTS", "PooledEstimate", "leave_one_site_out", "pool_sites"]
 
 PoolMethod = Literal["FE", "DL", "PM", "ML", "REML", "bayes"]
 PoolTest = Literal["z", "knha"]
 TauPrior = Literal["uniform", "half_cauchy", "half_normal"]
 POOL_METHODS: tuple[str, ...] = get_args(PoolMethod)
 POOL_TESTS: tuple[str, ...] = get_args(PoolTest)
+
 
 def pool_sites(
     estimates: Mapping[str, Estimate] | pd.DataFrame,
@@ -46,6 +48,7 @@ def pool_sites(
     prior: TauPrior = "uniform",
     prior_scale: float | None = None,
     mu_prior: tuple[float, float] | None = None,
+    nonexperimental: bool = False,
 ) -> PooledEstimate:
     """Pool one effect across sites: the average effect and what a new site should expect.
 
@@ -73,6 +76,12 @@ def pool_sites(
         Scale of the half-Cauchy or half-normal prior, in the units of the effect.
     mu_prior : (float, float), optional
         ``"bayes"``: mean and sd of a normal prior on ``mu`` (default flat).
+    nonexperimental : bool, default False
+        Pool estimates of non-randomized sites (``ke.att_did``; or a DataFrame's
+        ``experimental`` column set to False) with the randomized ones. Refused unless asked;
+        when asked, the notes say how far they move ``mu`` (the fit without them), and the
+        forest plot marks them apart. Their estimand (ATT) differs from a LATE: pass
+        ``allow_mixed=True`` as well when pooling both.
 
     Returns
     -------
@@ -116,9 +125,27 @@ def pool_sites(
     check_option("method", method, POOL_METHODS)
     check_option("test", test, POOL_TESTS)
     check_option("prior", prior, get_args(TauPrior))
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
-        raise KaizenError(f"`alpha` must be a number in (0, 1). You passed: {alpha!r}.")
-    names, y, se, outcome = site_table(estimates, term, allow_mixed)
+    alpha = check_alpha(alpha)
+    table = site_table(estimates, term, allow_mixed)
+    names, y, se = table.names, table.y, table.se
+    names_nx = [n for n, e in zip(table.names, table.experimental, strict=True) if not e]
+    if names_nx and not nonexperimental:
+        raise KaizenError(
+            f"site(s) {', '.join(map(repr, names_nx))} are not randomized (difference-in-"
+            "differences estimates): pooling them with randomized sites mixes identifying "
+            "assumptions. Pass `nonexperimental=True` to pool them (the notes then report how "
+            "far they move mu)."
+        )
+    options = {
+        "nonexperimental": nonexperimental,
+        "allow_mixed": allow_mixed,
+        "method": method,
+        "test": test,
+        "alpha": alpha,
+        "prior": prior,
+        "prior_scale": prior_scale,
+        "mu_prior": mu_prior,
+    }
     v = se**2
     k = len(names)
     notes: list[str] = []
@@ -141,7 +168,9 @@ def pool_sites(
                 f"({freq.tau2:.4g}) rests on one contrast; report it beside method='FE', or "
                 "use method='bayes' with a proper prior and compare priors."
             )
-        return _frequentist(names, y, se, freq, method, test, alpha, outcome)
+        return _with_nonexperimental(
+            _frequentist(table, freq, method, test, alpha, options), table, names_nx
+        )
     if test != "z":
         raise KaizenError(
             "`test` applies to the frequentist methods; method='bayes' reports the posterior. "
@@ -175,7 +204,36 @@ def pool_sites(
             "moments."
         )
         notes.append(f"posterior sd infinite for {', '.join(heavy)} ({prior} prior on tau)")
-    return _bayesian(names, y, se, fit, summ, prior, alpha, outcome, tuple(notes))
+    return _with_nonexperimental(
+        _bayesian(table, fit, summ, prior, alpha, tuple(notes), options), table, names_nx
+    )
+
+
+def _with_nonexperimental(
+    pooled: PooledEstimate, table: SiteTable, names_nx: list[str]
+) -> PooledEstimate:
+    """Record which sites are randomized; with non-randomized ones, note how far they move mu."""
+    flags = tuple(bool(e) for e in table.experimental)
+    notes = list(pooled.notes)
+    if names_nx:
+        randomized = pooled.sites[list(flags)][["estimate", "std_error"]]
+        listed = ", ".join(names_nx)
+        if len(randomized) >= 2:
+            opts = {k: v for k, v in pooled._options.items() if k != "nonexperimental"}
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", KaizenWarning)
+                alone = pool_sites(randomized, **opts)
+            notes.append(
+                f"non-randomized site(s) pooled: {listed}; without them mu = {alone.mu:,.4g} "
+                f"({alone.ci_low:,.4g} to {alone.ci_high:,.4g}), so they move mu by "
+                f"{pooled.mu - alone.mu:+,.4g}"
+            )
+        else:
+            notes.append(
+                f"non-randomized site(s) pooled: {listed}; fewer than 2 randomized sites, so mu "
+                "without them cannot be computed"
+            )
+    return dataclasses.replace(pooled, notes=tuple(notes), _experimental=flags)
 
 
 def _warn(message: str) -> None:
@@ -207,7 +265,8 @@ def _check_prior(prior: str, scale: Any, mu_prior: Any, k: int) -> float | None:
     return None if scale is None else float(scale)
 
 
-def _frequentist(names, y, se, f: FreqFit, method, test, alpha, outcome) -> PooledEstimate:
+def _frequentist(table: SiteTable, f: FreqFit, method, test, alpha, options) -> PooledEstimate:
+    names, y, se = table.names, table.y, table.se
     crit = _crit(alpha, f.df)
     stat = f.mu / f.std_error
     half_pi = crit * np.sqrt(f.std_error**2 + f.tau2)
@@ -240,7 +299,8 @@ def _frequentist(names, y, se, f: FreqFit, method, test, alpha, outcome) -> Pool
         method=method,
         test=test,
         alpha=alpha,
-        outcome=outcome,
+        outcome=table.outcome,
+        estimand=table.estimand,
         prior=None,
         notes=(),
         _sites=sites,
@@ -248,10 +308,12 @@ def _frequentist(names, y, se, f: FreqFit, method, test, alpha, outcome) -> Pool
         _posterior=None,
         _site_ci=None,
         _fit=f,
+        _options=options,
     )
 
 
-def _bayesian(names, y, se, fit, summ, prior, alpha, outcome, notes) -> PooledEstimate:
+def _bayesian(table: SiteTable, fit, summ, prior, alpha, notes, options) -> PooledEstimate:
+    names, y, se = table.names, table.y, table.se
     index = pd.Index(names, name="site")
     q = summ["q"]
     sites = pd.DataFrame(
@@ -292,7 +354,8 @@ def _bayesian(names, y, se, fit, summ, prior, alpha, outcome, notes) -> PooledEs
         method="bayes",
         test="z",
         alpha=alpha,
-        outcome=outcome,
+        outcome=table.outcome,
+        estimand=table.estimand,
         prior=prior,
         notes=notes,
         _sites=sites,
@@ -300,4 +363,72 @@ def _bayesian(names, y, se, fit, summ, prior, alpha, outcome, notes) -> PooledEs
         _posterior=post,
         _site_ci=q[3:5, 3:],
         _fit=fit,
+        _options=options,
     )
+
+
+def leave_one_site_out(pooled: PooledEstimate) -> pd.DataFrame:
+    """Pool again without each site in turn, to see how much one site moves the answer.
+
+    Parameters
+    ----------
+    pooled : PooledEstimate
+        A result of :func:`pool_sites` with at least 3 sites; each refit uses its method, test,
+        level and prior.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the omitted site: ``mu``, ``std_error``, ``ci_low``, ``ci_high``,
+        ``pvalue``, ``tau2``, ``i2``, ``pi_low``, ``pi_high`` (the prediction interval) and
+        ``shift`` (``mu`` without the site minus ``mu`` with all sites). Frequentist methods
+        agree with ``metafor::leave1out``.
+
+    Raises
+    ------
+    KaizenError
+        Fewer than 3 sites (a leave-one-out fit needs 2).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import kaizen_eval as ke
+    >>> t = pd.DataFrame({"estimate": [1.0, 2.0, 4.0, 2.5], "std_error": [1.0, 1.0, 1.0, 0.5]},
+    ...                  index=["a", "b", "c", "d"])
+    >>> loo = ke.leave_one_site_out(ke.pool_sites(t, method="FE"))
+    >>> round(float(loo.loc["c", "mu"]), 4)
+    2.1667
+    """
+    if not isinstance(pooled, PooledEstimate):
+        raise TypeError(
+            f"`pooled` must be a PooledEstimate from ke.pool_sites; got {type(pooled).__name__}."
+        )
+    sites = pooled.sites
+    if len(sites) < 3:
+        raise KaizenError(
+            f"leave-one-site-out needs at least 3 sites (each refit pools 2 or more); "
+            f"`pooled` has {len(sites)}."
+        )
+    rows = {}
+    with warnings.catch_warnings():
+        # A refit may have 2 sites or heavy tails; the warning belongs to the full fit.
+        warnings.simplefilter("ignore", KaizenWarning)
+        for site in sites.index:
+            rest = sites.drop(index=site)[["estimate", "std_error"]]
+            flags = pooled.experimental.drop(index=site)
+            p = pool_sites(rest.assign(experimental=flags.to_numpy()), **pooled._options)
+            rows[site] = {
+                "mu": p.mu,
+                "std_error": p.std_error,
+                "ci_low": p.ci_low,
+                "ci_high": p.ci_high,
+                "pvalue": p.pvalue,
+                "tau2": p.tau2,
+                "i2": p.i2,
+                "pi_low": p.prediction_interval[0],
+                "pi_high": p.prediction_interval[1],
+                "shift": p.mu - pooled.mu,
+            }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "omitted"
+    return out

@@ -295,9 +295,16 @@ def summarize(fit: BayesFit, alpha: float) -> dict[str, np.ndarray]:
     }
 
 
-def predictive_draws(fit: BayesFit, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Exact draws of a new site's effect: ``tau`` by inverse CDF, then ``mu``, ``theta_new``."""
+def predictive_draws(
+    fit: BayesFit, n: int, rng: np.random.Generator, *, new_site: bool = True
+) -> np.ndarray:
+    """Draw exactly from the posterior: a new site's effect, or ``mu``.
+
+    ``tau`` by inverse CDF, then ``mu | tau, y`` and, with ``new_site=True``,
+    ``theta_new | mu, tau``; with ``new_site=False`` the draws of ``mu``.
+    """
     tau = fit.c * np.sinh(_inverse_cdf(fit)(rng.uniform(size=n)))
     mu_hat, var_mu, _, _ = _conditionals(tau, fit.y, fit.v, fit.mu_prior)
     z = rng.standard_normal((2, n))
-    return mu_hat + np.sqrt(var_mu) * z[0] + tau * z[1]
+    mu = mu_hat + np.sqrt(var_mu) * z[0]
+    return mu + tau * z[1] if new_site else mu

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -11,16 +11,30 @@ import pandas as pd
 from kaizen_eval._validation import KaizenError, require_columns
 from kaizen_eval.estimate.result import Estimate
 
+#: ``Estimate.method`` of the estimators for non-randomized sites.
+NON_EXPERIMENTAL_METHODS = frozenset({"DiD-IPW", "DiD-DR"})
 
-def site_table(
-    estimates: Any, term: str | None, allow_mixed: bool
-) -> tuple[list[str], np.ndarray, np.ndarray, str | None]:
+
+class SiteTable(NamedTuple):
+    """The checked input of :func:`~kaizen_eval.estimate.pooling.pool_sites`."""
+
+    names: list[str]
+    y: np.ndarray
+    se: np.ndarray
+    outcome: str | None
+    estimand: str | None
+    experimental: np.ndarray  # bool, shape (k,): randomized site or not
+
+
+def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable:
     """Validate ``estimates`` and return site names, estimates, standard errors and outcome.
 
     Parameters
     ----------
     estimates : mapping of site to Estimate, or pandas.DataFrame
-        As :func:`~kaizen_eval.estimate.pooling.pool_sites` takes them.
+        As :func:`~kaizen_eval.estimate.pooling.pool_sites` takes them. An ``Estimate`` from
+        a non-randomized site (``method`` in :data:`NON_EXPERIMENTAL_METHODS`) is marked
+        non-experimental; a DataFrame may say so in a boolean column ``experimental``.
     term : str or None
         The term to take from multi-term estimates.
     allow_mixed : bool
@@ -28,16 +42,16 @@ def site_table(
 
     Returns
     -------
-    names : list of str
-    y, se : numpy.ndarray, shape (k,)
-    outcome : str or None
-        The common outcome of the estimates (``None`` for a DataFrame or mixed outcomes).
+    SiteTable
+        ``names`` (list of str), ``y`` and ``se`` (arrays of shape ``(k,)``), ``outcome`` and
+        ``estimand``: those common to the estimates (``None`` for a DataFrame or mixed ones),
+        and ``experimental`` (boolean array of shape ``(k,)``).
 
     Examples
     --------
     >>> import pandas as pd
     >>> t = pd.DataFrame({"estimate": [1.0, 2.0], "std_error": [0.5, 1.0]}, index=["a", "b"])
-    >>> site_table(t, None, False)[0]
+    >>> site_table(t, None, False).names
     ['a', 'b']
     >>> site_table(t.assign(std_error=[0.5, 0.0]), None, False)
     Traceback (most recent call last):
@@ -45,6 +59,7 @@ def site_table(
     kaizen_eval._validation.KaizenError: site 'b' has standard error 0.0; every site needs a positive, finite standard error (drop the site or fix its estimate).
     """  # noqa: E501
     outcome: str | None = None
+    estimand: str | None = None
     if isinstance(estimates, pd.DataFrame):
         require_columns(estimates, ["estimate", "std_error"], where="`estimates`")
         names = [str(s) for s in estimates.index]
@@ -60,8 +75,17 @@ def site_table(
                 )
             cols[col] = values.to_numpy(dtype=float)
         y, se = cols["estimate"], cols["std_error"]
+        experimental = np.ones(len(names), dtype=bool)
+        if "experimental" in estimates.columns:
+            flags = estimates["experimental"]
+            if flags.isna().any() or not all(isinstance(f, bool | np.bool_) for f in flags):
+                raise KaizenError(
+                    "column 'experimental' of `estimates` must hold True (randomized site) or "
+                    "False for every site."
+                )
+            experimental = flags.to_numpy(dtype=bool)
     elif isinstance(estimates, Mapping):
-        names, y_list, se_list, outcomes = [], [], [], {}
+        names, y_list, se_list, outcomes, flags_list = [], [], [], {}, []
         for site, est in estimates.items():
             if not isinstance(est, Estimate):
                 raise TypeError(
@@ -85,7 +109,9 @@ def site_table(
             y_list.append(float(row["estimate"]))
             se_list.append(float(row["std_error"]))
             outcomes.setdefault((est.outcome, est.estimand), []).append(str(site))
+            flags_list.append(est.method not in NON_EXPERIMENTAL_METHODS)
         y, se = np.array(y_list, dtype=float), np.array(se_list, dtype=float)
+        experimental = np.array(flags_list, dtype=bool)
         if len(outcomes) > 1 and not allow_mixed:
             listed = "; ".join(f"{o} {e}: {', '.join(s)}" for (o, e), s in outcomes.items())
             raise KaizenError(
@@ -94,7 +120,7 @@ def site_table(
                 f"are on a common scale (e.g. standardized)."
             )
         if len(outcomes) == 1:
-            outcome = next(iter(outcomes))[0]
+            outcome, estimand = next(iter(outcomes))
     else:
         raise TypeError(
             "`estimates` must be a mapping of site name to Estimate, or a DataFrame indexed by "
@@ -120,4 +146,4 @@ def site_table(
             + (f" ({names[0]!r})" if names else "")
             + "."
         )
-    return names, y, se, outcome
+    return SiteTable(names, y, se, outcome, estimand, experimental)

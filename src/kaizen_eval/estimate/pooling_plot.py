@@ -84,7 +84,20 @@ def forest_plot(pooled: Any, *, title: str | None = None, xlabel: str = "Effect"
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.axvline(mu, color="#2c3e50", linewidth=0.6, linestyle=":")
     ax.set_yticks([0.4, 1.0, *y])
-    ax.set_yticklabels(["new site", f"pooled ({pooled.method})", *map(str, sites.index)])
+    randomized = pooled.experimental.to_numpy()
+    labels = [
+        s if r else f"{s} (not randomized)" for s, r in zip(sites.index, randomized, strict=True)
+    ]
+    ax.set_yticklabels(["new site", f"pooled ({pooled.method})", *labels])
+    if not randomized.all():  # non-randomized sites apart: hollow markers over the raw ones
+        ax.plot(
+            sites["estimate"][~randomized],
+            (y + 0.15)[~randomized],
+            "s",
+            markerfacecolor="white",
+            markeredgecolor="#1f4e79",
+            label="not randomized (DiD)",
+        )
     ax.set_xlabel(xlabel)
     ax.set_ylim(0.0, k + 2.6)
     if title:

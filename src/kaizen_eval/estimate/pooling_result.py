@@ -15,7 +15,8 @@ The ``sites`` table, one row per site:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -53,8 +54,9 @@ class PooledEstimate:
         (``metafor::predict``; for ``"bayes"`` the quantiles of ``theta_new``).
     df : float
         Degrees of freedom of the t reference (``k - 1`` with ``test="knha"``, else ``inf``).
-    method, test, prior, outcome, alpha, notes
-        How the result was obtained.
+    method, test, prior, outcome, estimand, alpha, notes
+        How the result was obtained (``outcome`` and ``estimand``: those common to the pooled
+        estimates, ``None`` when they were given as numbers).
     """
 
     mu: float
@@ -80,6 +82,9 @@ class PooledEstimate:
     _posterior: pd.DataFrame | None
     _site_ci: np.ndarray | None
     _fit: Any
+    estimand: str | None = None
+    _options: Mapping[str, Any] = field(default_factory=dict)
+    _experimental: tuple[bool, ...] = ()
 
     @property
     def sites(self) -> pd.DataFrame:
@@ -103,6 +108,12 @@ class PooledEstimate:
         q50, q97.5``.
         """
         return None if self._posterior is None else self._posterior.copy()
+
+    @property
+    def experimental(self) -> pd.Series:
+        """Whether each site was randomized (``False``: e.g. a DiD estimate), by site."""
+        flags = self._experimental or (True,) * len(self._sites)
+        return pd.Series(flags, index=self._sites.index, name="experimental", dtype=bool)
 
     @property
     def n_sites(self) -> int:
@@ -137,12 +148,46 @@ class PooledEstimate:
         >>> ke.pool_sites(t, method="DL").draws(5, seed=1).shape
         (5,)
         """
+        return self._draw(n, seed, new_site=True)
+
+    def mu_draws(self, n: int = 10_000, seed: Any = 0) -> np.ndarray:
+        """Draw the average effect ``mu`` from its sampling (or posterior) distribution.
+
+        Frequentist methods: ``mu + std_error * e`` (``e`` normal, or t on ``df`` with
+        ``test="knha"``), whose quantiles are the confidence interval; ``"bayes"``: exact
+        posterior draws of ``mu``. :meth:`draws` adds the between-site spread of a new site.
+
+        Parameters
+        ----------
+        n : int, default 10000
+            Number of draws.
+        seed : int or numpy.random.Generator, default 0
+            Random seed.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n,)
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import kaizen_eval as ke
+        >>> t = pd.DataFrame({"estimate": [1.0, 2.0, 4.0], "std_error": [1.0, 1.0, 1.0]},
+        ...                  index=["a", "b", "c"])
+        >>> p = ke.pool_sites(t, method="DL")
+        >>> bool(p.mu_draws(20_000).std() < p.draws(20_000).std())
+        True
+        """
+        return self._draw(n, seed, new_site=False)
+
+    def _draw(self, n: int, seed: Any, *, new_site: bool) -> np.ndarray:
         n = check_count("n", n)
         rng = np.random.default_rng(check_seed("seed", seed))
         if isinstance(self._fit, pb.BayesFit):
-            return pb.predictive_draws(self._fit, n, rng)
+            return pb.predictive_draws(self._fit, n, rng, new_site=new_site)
         e = rng.standard_normal(n) if not np.isfinite(self.df) else rng.standard_t(self.df, n)
-        return self.mu + np.sqrt(self.std_error**2 + self.tau2) * e
+        spread = self.std_error**2 + (self.tau2 if new_site else 0.0)
+        return self.mu + np.sqrt(spread) * e
 
     def tidy(self) -> pd.DataFrame:
         """Rows ``mu``, ``theta_new`` (a new site) and ``theta[<site>]`` (shrunk), tidy columns.
