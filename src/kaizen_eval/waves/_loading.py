@@ -218,7 +218,9 @@ def _read_with_form(
         if s + REASON_SUFFIX in frame.columns and s + REASON_SUFFIX not in rename
     }
     frame = frame.rename(columns=reason_columns)
-    log.records += result.records
+    log.records += [  # issues name the harmonized columns, as the loader's others do
+        {**r, "column": rename.get(r["column"], r["column"])} for r in result.records
+    ]
     for row in result.not_asked:
         log.not_asked.append({**row, "column": rename.get(row["column"], row["column"])})
     for column, label in result.variable_labels.items():

@@ -40,6 +40,13 @@ def _short(label: str, what: str, long: list[str]) -> str:
     return label[: STATA_LABEL_LENGTH - 3] + "..."
 
 
+def _whole(keys: list[Any]) -> bool:
+    return all(
+        isinstance(k, (int, float, np.number)) and not isinstance(k, bool) and float(k).is_integer()
+        for k in keys
+    )
+
+
 def _stata_frame(
     df: pd.DataFrame,
     variable_labels: Mapping[str, str],
@@ -59,10 +66,15 @@ def _stata_frame(
         given = value_labels.get(column)
         if isinstance(values.dtype, pd.CategoricalDtype):
             cats = list(values.cat.categories)
-            if all(isinstance(c, (int, float, np.number)) and float(c).is_integer() for c in cats):
+            if _whole(cats):
                 out[column] = values.astype(float)
                 if given:
                     labels[column] = {int(k): str(v) for k, v in given.items()}
+            elif given and _whole(list(given)) and set(cats) <= set(given.values()):
+                # read from Stata: the categories are the labels; write the codes back
+                code = {str(v): int(k) for k, v in given.items()}
+                out[column] = values.astype(object).map(code.get).astype(float)
+                labels[column] = {int(k): str(v) for k, v in given.items()}
             elif given:  # text codes: numbered 1..k, labelled with the form's labels
                 out[column] = values.cat.codes.astype(float).replace(-1, np.nan) + 1
                 labels[column] = {k + 1: str(given.get(c, c)) for k, c in enumerate(cats)}
@@ -75,9 +87,7 @@ def _stata_frame(
             out[column] = values.astype(float)
         if given:
             keys = list(given)
-            if not all(
-                isinstance(k, (int, float, np.number)) and float(k).is_integer() for k in keys
-            ):
+            if not _whole(keys):
                 raise KaizenError(
                     f"cannot write {where}: value labels of {column!r} must label whole "
                     f"numbers (Stata's rule), got codes {keys[:5]!r}"
