@@ -206,3 +206,5 @@ def test_from_the_survey_platform(tmp_path):
                 assert df["sales_month"].tolist()[0] == 10 and np.isnan(df["sales_month"][1])
     assert ke.write_wave(df, tmp_path / "panel.dta").suffix == ".dta"
     assert pd.read_stata(tmp_path / "panel.dta")["mp_records"].tolist() == ["Yes", "No"]
+    template = ke.codebook_template(waves, path=tmp_path / "codebook.xlsx", form=form)
+    assert ke.read_codebook(template)["source"].tolist()[:2] == ["firm_id", "mp_records"]

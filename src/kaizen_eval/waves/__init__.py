@@ -11,6 +11,7 @@ Examples
 
 from kaizen_eval.waves.attrition import Attrition, operating
 from kaizen_eval.waves.codebook import read_codebook
+from kaizen_eval.waves.codebook_template import codebook_template
 from kaizen_eval.waves.io import read_wave, write_table
 from kaizen_eval.waves.money import Adjustment, to_usd, trim, value_added, winsorize
 from kaizen_eval.waves.panel import Panel, deidentify, load_waves
@@ -25,6 +26,7 @@ __all__: list[str] = [
     "Form",
     "Panel",
     "Variable",
+    "codebook_template",
     "deidentify",
     "detect_pii",
     "flagged_columns",
