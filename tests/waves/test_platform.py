@@ -410,3 +410,40 @@ def test_deidentify_drops_metadata_and_hashes_not_asked(panel):
     assert out.metadata.empty
     assert not set(out.not_asked["firm_id"]) & {"KZ003"}
     assert len(out.not_asked) == len(panel.not_asked)
+
+
+def test_a_kobo_export(forms):
+    """KoboToolbox: '/' prefixes, split choices as grp/practices/<code>, '_' metadata."""
+    df = pd.read_csv(BASE).drop(columns=["SubmissionDate", "deviceid", "KEY", "instanceID"])
+    df = df.rename(columns=lambda c: c.replace("-", "/"))
+    df = df.rename(columns={f"grp_practices/practices_{c}": f"grp_practices/practices/{c}"
+                            for c in PRACTICES})  # fmt: skip
+    df = df.rename(columns={"starttime": "start", "endtime": "end"})
+    df["_uuid"] = [f"u{i}" for i in range(len(df))]
+    df["_submission_time"] = "2026-01-20T10:00:00"
+    df["__version__"] = "vAbc"
+    df["_validation_status"] = ""
+    p = ke.load_waves({"baseline": df}, form=forms["baseline"], platform="kobo")
+    got = p.wave("baseline")
+    for column in ("sales_month", "practices_records", "practices_none", "loan_amount"):
+        np.testing.assert_array_equal(got[column].to_numpy(), EXPECTED_BASELINE[column].to_numpy())
+    assert {"_uuid", "_submission_time", "__version__", "start", "end"} <= set(p.metadata.columns)
+    unmatched = p.issues.loc[p.issues["reason"].str.contains("matches no variable"), "column"]
+    assert unmatched.tolist() == ["enum_comment"]
+
+
+def test_repeat_groups_are_not_expected_in_the_wave(tmp_path):
+    path = tmp_path / "form.xlsx"
+    with pd.ExcelWriter(path) as xl:
+        pd.DataFrame(
+            {"type": ["text", "begin repeat", "text", "end repeat"],
+             "name": ["firm_id", "workers", "worker_name", ""],
+             "label": ["Firm", "Workers", "Name", ""]}
+        ).to_excel(xl, sheet_name="survey", index=False)  # fmt: skip
+        pd.DataFrame({"list_name": [], "name": [], "label": []}).to_excel(
+            xl, sheet_name="choices", index=False
+        )
+    form = ke.read_xlsform(path)
+    assert form["worker_name"].repeat and form["worker_name"].group == ("workers",)
+    p = ke.load_waves({"w": pd.DataFrame({"firm_id": ["A"]})}, form=form)
+    assert p.issues.empty

@@ -324,7 +324,7 @@ def apply_form(
             )
         )
     for v in form.variables:
-        if v.kind != "metadata" and v.name not in raw.columns and v.name != id_col:
+        if v.kind != "metadata" and not v.repeat and v.name not in raw.columns and v.name != id_col:
             log.append(issue(wave, "form variable not in the export", "flagged", column=v.name))
     rows = raw.to_dict("records")
     for v in form.variables:

@@ -85,6 +85,9 @@ class Variable:
         Its ``constraint`` expression (``.`` is the answer).
     group : tuple of str
         The names of the groups it sits in, outermost first.
+    repeat : bool
+        Whether it sits in a repeat group (the platforms export those to separate files,
+        which ``load_waves`` does not read: such variables are not expected in a wave).
     """
 
     name: str
@@ -95,6 +98,7 @@ class Variable:
     relevant: tuple[str, ...] = ()
     constraint: str | None = None
     group: tuple[str, ...] = ()
+    repeat: bool = False
 
     @property
     def kind(self) -> str:
@@ -246,13 +250,21 @@ def _walk(
     relevant: tuple[str, ...],
     choices: Mapping[str, list[dict[str, Any]]],
     out: list[Variable],
+    repeat: bool = False,
 ) -> None:
     for child in children:
         kind = _PYXFORM_TYPES.get(child.get("type", ""), child.get("type", ""))
         bind = child.get("bind") or {}
         own = (bind["relevant"],) if bind.get("relevant") else ()
         if kind in ("group", "repeat"):
-            _walk(child.get("children", []), (*group, child["name"]), relevant + own, choices, out)
+            _walk(
+                child.get("children", []),
+                (*group, child["name"]),
+                relevant + own,
+                choices,
+                out,
+                repeat or kind == "repeat",
+            )
             continue
         if kind in NO_DATA_TYPES:
             continue
@@ -271,6 +283,7 @@ def _walk(
                 relevant=relevant + own,
                 constraint=bind.get("constraint") or None,
                 group=group,
+                repeat=repeat,
             )
         )
 
