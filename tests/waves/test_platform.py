@@ -447,3 +447,20 @@ def test_repeat_groups_are_not_expected_in_the_wave(tmp_path):
     assert form["worker_name"].repeat and form["worker_name"].group == ("workers",)
     p = ke.load_waves({"w": pd.DataFrame({"firm_id": ["A"]})}, form=form)
     assert p.issues.empty
+
+
+def test_an_id_inside_a_group_keeps_its_leading_zeros(tmp_path):
+    path = tmp_path / "form.xlsx"
+    with pd.ExcelWriter(path) as xl:
+        pd.DataFrame(
+            {"type": ["begin group", "text", "end group", "integer"],
+             "name": ["grp_id", "firm_id", "", "sales"], "label": ["Id", "Firm", "", "Sales"]}
+        ).to_excel(xl, sheet_name="survey", index=False)  # fmt: skip
+        pd.DataFrame({"list_name": [], "name": [], "label": []}).to_excel(
+            xl, sheet_name="choices", index=False
+        )
+    csv = tmp_path / "export.csv"
+    csv.write_text("grp_id-firm_id,sales,KEY\n0012,5,k1\n0340,-999,k2\n")
+    p = ke.load_waves({"b": csv}, form=ke.read_xlsform(path), platform="surveycto")
+    assert p.wave("b")["firm_id"].tolist() == ["0012", "0340"]
+    assert p.wave("b")["sales"].tolist()[0] == 5 and np.isnan(p.wave("b")["sales"][1])

@@ -23,7 +23,7 @@ from kaizen_eval.waves.io import read_wave
 from kaizen_eval.waves.issues import issue, issues_frame
 from kaizen_eval.waves.missing_codes import REASON_SUFFIX
 from kaizen_eval.waves.pii import detect_pii, scrub_values
-from kaizen_eval.waves.platform import Platform, submission_key
+from kaizen_eval.waves.platform import Platform, map_columns, submission_key
 from kaizen_eval.waves.submissions import resolve_submissions
 from kaizen_eval.waves.validate import (
     ID_REASONS,
@@ -233,6 +233,27 @@ def _read_with_form(
     return frame, keys
 
 
+def _delivered_id(source: Any, form: FormOptions, id_source: str, wave: str) -> str:
+    """Return the id column's name in a delivered file, group prefix included."""
+    if not isinstance(source, (str, os.PathLike)):
+        return id_source
+    suffix = os.fspath(source).lower().rsplit(".", 1)[-1]
+    try:
+        if suffix == "csv":
+            columns = list(pd.read_csv(source, nrows=0).columns)
+        elif suffix in ("xlsx", "xls"):
+            columns = list(pd.read_excel(source, nrows=0).columns)
+        else:
+            return id_source
+    except (ValueError, OSError):
+        return id_source  # read_wave reports the file's problem
+    cmap = map_columns(
+        [str(c) for c in columns], form.form, platform=form.platform, wave=wave, id_col=id_source
+    )
+    hits = [c for c, v in cmap.variables.items() if v == id_source]
+    return hits[0] if hits else id_source
+
+
 def read_one_wave(
     name: str,
     source: Any,
@@ -245,7 +266,8 @@ def read_one_wave(
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read, recode and check one wave: its frame and the types its codebook declares."""
     id_source = source_name(cb, name, id_col)
-    df = _frame_of(name, source, id_source)
+    delivered = _delivered_id(source, form, id_source, name) if form is not None else id_source
+    df = _frame_of(name, source, delivered)
     for column, label in df.attrs.get("variable_labels", {}).items():
         log.variable_labels.setdefault(column, label)
     for column, labels in df.attrs.get("value_labels", {}).items():
