@@ -464,3 +464,29 @@ def test_an_id_inside_a_group_keeps_its_leading_zeros(tmp_path):
     p = ke.load_waves({"b": csv}, form=ke.read_xlsform(path), platform="surveycto")
     assert p.wave("b")["firm_id"].tolist() == ["0012", "0340"]
     assert p.wave("b")["sales"].tolist()[0] == 5 and np.isnan(p.wave("b")["sales"][1])
+
+
+def test_text_coded_select_one_is_an_unordered_categorical(tmp_path):
+    path = tmp_path / "form.xlsx"
+    with pd.ExcelWriter(path) as xl:
+        pd.DataFrame(
+            {"type": ["text", "select_one sector", "decimal"],
+             "name": ["firm_id", "sector", "rent"], "label": ["Firm", "Sector", "Rent"],
+             "relevant": ["", "", "${sector} = 'retail'"]}
+        ).to_excel(xl, sheet_name="survey", index=False)  # fmt: skip
+        pd.DataFrame(
+            {"list_name": ["sector"] * 2, "name": ["retail", "services"],
+             "label": ["Retail", "Services"]}
+        ).to_excel(xl, sheet_name="choices", index=False)  # fmt: skip
+    df = pd.DataFrame(
+        {"firm_id": ["A", "B", "C"], "sector": ["retail", "services", None],
+         "rent": [10.0, 5.0, None]}
+    )  # fmt: skip
+    p = ke.load_waves({"w": df}, form=ke.read_xlsform(path))
+    sector = p.wave("w")["sector"]
+    assert isinstance(sector.dtype, pd.CategoricalDtype) and not sector.cat.ordered
+    assert list(sector.cat.categories) == ["retail", "services"]
+    assert sector.tolist()[:2] == ["retail", "services"] and pd.isna(sector[2])
+    assert dict(p.value_labels["sector"]) == {"retail": "Retail", "services": "Services"}
+    assert p.issues[["firm_id", "column"]].to_numpy().tolist() == [["B", "rent"]]
+    assert p.not_asked[["firm_id", "column"]].to_numpy().tolist() == [["C", "rent"]]
