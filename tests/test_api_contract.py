@@ -172,3 +172,39 @@ def test_pool_sites():
         ]
         assert len(pooled.draws(100, seed=0)) == 100
     assert ke.pool_sites(sites, method="REML", test="knha").ci_high > 0
+
+
+# -- from the survey platform (issue 18) ----------------------------------------------------------
+def test_from_the_survey_platform(tmp_path):
+    path = tmp_path / "instrument.xlsx"
+    with pd.ExcelWriter(path) as xl:
+        pd.DataFrame(
+            {
+                "type": ["text", "select_one yes_no", "begin group", "integer", "end group"],
+                "name": ["firm_id", "mp_records", "grp_sales", "sales_month", ""],
+                "label": ["Firm", "Records?", "Sales", "Sales", ""],
+            }
+        ).to_excel(xl, sheet_name="survey", index=False)
+        choices = {"list_name": ["yes_no"] * 2, "name": ["1", "0"], "label": ["Yes", "No"]}
+        pd.DataFrame(choices).to_excel(xl, sheet_name="choices", index=False)
+    form = ke.read_xlsform(path)
+    assert isinstance(form, ke.Form)
+    assert form.names[:3] == ("firm_id", "mp_records", "sales_month")
+    waves = {
+        "baseline": pd.DataFrame(
+            {"firm_id": ["A", "B"], "mp_records": [1, 0], "grp_sales/sales_month": [10, -888],
+             "KEY": ["k1", "k2"]}
+        )
+    }  # fmt: skip
+    for forms in (form, {"baseline": form}):
+        for platform in ("surveycto", "odk", "kobo", None):
+            panel = ke.load_waves(waves, id_col="firm_id", form=forms, platform=platform)
+            df = panel.wave("baseline")
+            if platform == "surveycto":  # SurveyCTO's separator is "-": the column is reported
+                assert "grp_sales/sales_month" in df.columns
+            else:
+                assert df["sales_month"].tolist()[0] == 10 and np.isnan(df["sales_month"][1])
+    assert ke.write_wave(df, tmp_path / "panel.dta").suffix == ".dta"
+    assert pd.read_stata(tmp_path / "panel.dta")["mp_records"].tolist() == ["Yes", "No"]
+    template = ke.codebook_template(waves, path=tmp_path / "codebook.xlsx", form=form)
+    assert ke.read_codebook(template)["source"].tolist()[:2] == ["firm_id", "mp_records"]

@@ -11,6 +11,7 @@ from types import MappingProxyType
 import pandas as pd
 
 from kaizen_eval._atomic import atomic_folder
+from kaizen_eval.waves.export import platform_delivery
 from kaizen_eval.waves.io import write_table
 
 
@@ -95,7 +96,12 @@ class Trial:
         )
 
     def write(
-        self, directory: str | Path, *, overwrite: bool = False, flag: str = "overwrite=True"
+        self,
+        directory: str | Path,
+        *,
+        overwrite: bool = False,
+        flag: str = "overwrite=True",
+        platform: str | None = None,
     ) -> dict[str, Path]:
         """Write the trial as a survey team's delivery plus its truth.
 
@@ -112,6 +118,11 @@ class Trial:
             Replace an existing non-empty folder; otherwise it is an ``OutputExistsError``.
         flag : str
             How the caller spells "overwrite" in that error (``"--force"`` on the command line).
+        platform : {"surveycto", "odk", "kobo"}, optional
+            Also write each wave as that platform delivers it: ``<wave>_form.xlsx`` (its
+            XLSForm) and ``<wave>_<platform>.csv`` (its export), which
+            ``ke.load_waves(..., form=..., platform=...)`` reads back into the same panel
+            (see :func:`kaizen_eval.waves.export.platform_delivery`).
 
         Returns
         -------
@@ -149,6 +160,11 @@ class Trial:
             ):
                 write_table(table, tmp / name, allow_pii=allow)
                 written[name] = out / name
+            if platform is not None:
+                for wave, d in platform_delivery(self.waves, platform=platform).items():
+                    form, export = f"{wave}_form.xlsx", f"{wave}_{platform}.csv"
+                    d.write(tmp / form, tmp / export, allow_pii=True)
+                    written[form], written[export] = out / form, out / export
             for name, obj in (("truth.json", dict(self.truth)), ("meta.json", meta)):
                 (tmp / name).write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
                 written[name] = out / name

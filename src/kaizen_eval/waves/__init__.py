@@ -11,15 +11,22 @@ Examples
 
 from kaizen_eval.waves.attrition import Attrition, operating
 from kaizen_eval.waves.codebook import read_codebook
+from kaizen_eval.waves.codebook_template import codebook_template
 from kaizen_eval.waves.io import read_wave, write_table
 from kaizen_eval.waves.money import Adjustment, to_usd, trim, value_added, winsorize
 from kaizen_eval.waves.panel import Panel, deidentify, load_waves
 from kaizen_eval.waves.pii import detect_pii, flagged_columns, refuse_pii
+from kaizen_eval.waves.write import write_wave
+from kaizen_eval.waves.xlsform import Choice, Form, Variable, read_xlsform
 
 __all__: list[str] = [
     "Adjustment",
     "Attrition",
+    "Choice",
+    "Form",
     "Panel",
+    "Variable",
+    "codebook_template",
     "deidentify",
     "detect_pii",
     "flagged_columns",
@@ -27,10 +34,12 @@ __all__: list[str] = [
     "operating",
     "read_codebook",
     "read_wave",
+    "read_xlsform",
     "refuse_pii",
     "to_usd",
     "trim",
     "value_added",
     "winsorize",
     "write_table",
+    "write_wave",
 ]

@@ -16,11 +16,15 @@ from typing import Any
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError, require_columns
+from kaizen_eval.waves.answers import apply_form
 from kaizen_eval.waves.codebook import apply_codebook, source_name
 from kaizen_eval.waves.errors import EmptyWaveError, IdMismatchError, WavesWarning
 from kaizen_eval.waves.io import read_wave
 from kaizen_eval.waves.issues import issue, issues_frame
+from kaizen_eval.waves.missing_codes import REASON_SUFFIX
 from kaizen_eval.waves.pii import detect_pii, scrub_values
+from kaizen_eval.waves.platform import Platform, map_columns, submission_key
+from kaizen_eval.waves.submissions import resolve_submissions
 from kaizen_eval.waves.validate import (
     ID_REASONS,
     _show,
@@ -29,6 +33,7 @@ from kaizen_eval.waves.validate import (
     drop_empty_rows,
     normalize_ids,
 )
+from kaizen_eval.waves.xlsform import Form
 
 #: A later wave in which more than this share of firm ids is absent from the first wave is an
 #: error (``errors="raise"``) or a warning (``errors="flag"``): the ids drifted between waves.
@@ -115,6 +120,10 @@ class Log:
 
     records: list[dict[str, Any]] = field(default_factory=list)
     id_changes: list[dict[str, Any]] = field(default_factory=list)
+    not_asked: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, pd.DataFrame] = field(default_factory=dict)
+    variable_labels: dict[str, str] = field(default_factory=dict)
+    value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
 
     def id_repaired(self, wave: str, changed: list[tuple[Any, str, str, str]], id_col: str) -> None:
         """Record ids given another form (``(row, delivered, new, reason)`` each)."""
@@ -133,9 +142,7 @@ class Log:
         return issues.reset_index(drop=True)
 
 
-def check_arguments(
-    waves: Any, *, id_col: Any, status_col: Any, arm_col: Any
-) -> list[str]:
+def check_arguments(waves: Any, *, id_col: Any, status_col: Any, arm_col: Any) -> list[str]:
     """Check the column names and the waves given to ``load_waves``; return the wave names."""
     for label, value, optional in (
         ("id_col", id_col, False),
@@ -166,6 +173,87 @@ def check_codebook_waves(cb: pd.DataFrame | None, names: list[str]) -> None:
         )
 
 
+@dataclass(frozen=True)
+class FormOptions:
+    """How ``load_waves`` reads waves delivered by a survey platform (one wave's share)."""
+
+    form: Form
+    platform: Platform | None
+    codes: Mapping[float, str]
+    per_variable: Mapping[str, Mapping[float, str]]
+    reasons: bool
+    resolutions: pd.DataFrame | None
+
+
+def _read_with_form(
+    name: str,
+    df: pd.DataFrame,
+    opts: FormOptions,
+    cb: pd.DataFrame | None,
+    *,
+    id_source: str,
+    errors: str,
+    log: Log,
+) -> tuple[pd.DataFrame, pd.Series | None]:
+    """Apply the form to one wave; keep its metadata, labels and not-asked cells in ``log``."""
+    result = apply_form(
+        df,
+        opts.form,
+        platform=opts.platform,
+        wave=name,
+        id_col=id_source,
+        codes=opts.codes,
+        per_variable=opts.per_variable,
+        reasons=opts.reasons,
+        errors=errors,  # type: ignore[arg-type]
+    )
+    rename = {}
+    if cb is not None:
+        rows = cb[cb["wave"] == name]
+        rename = dict(zip(rows["source"], rows["name"], strict=True))
+    frame = result.frame
+    reason_columns = {  # a renamed variable's reason column follows it
+        s + REASON_SUFFIX: n + REASON_SUFFIX
+        for s, n in rename.items()
+        if s + REASON_SUFFIX in frame.columns and s + REASON_SUFFIX not in rename
+    }
+    frame = frame.rename(columns=reason_columns)
+    log.records += [  # issues name the harmonized columns, as the loader's others do
+        {**r, "column": rename.get(r["column"], r["column"])} for r in result.records
+    ]
+    for row in result.not_asked:
+        log.not_asked.append({**row, "column": rename.get(row["column"], row["column"])})
+    for column, label in result.variable_labels.items():
+        log.variable_labels.setdefault(rename.get(column, column), label)
+    for column, labels in result.value_labels.items():
+        log.value_labels.setdefault(rename.get(column, column), labels)
+    log.metadata[name] = result.metadata
+    key = submission_key(list(result.metadata.columns))
+    keys = result.metadata[key].astype(object) if key is not None else None
+    return frame, keys
+
+
+def _delivered_id(source: Any, form: FormOptions, id_source: str, wave: str) -> str:
+    """Return the id column's name in a delivered file, group prefix included."""
+    if not isinstance(source, (str, os.PathLike)):
+        return id_source
+    suffix = os.fspath(source).lower().rsplit(".", 1)[-1]
+    try:
+        if suffix == "csv":
+            columns = list(pd.read_csv(source, nrows=0).columns)
+        elif suffix in ("xlsx", "xls"):
+            columns = list(pd.read_excel(source, nrows=0).columns)
+        else:
+            return id_source
+    except (ValueError, OSError):
+        return id_source  # read_wave reports the file's problem
+    cmap = map_columns(
+        [str(c) for c in columns], form.form, platform=form.platform, wave=wave, id_col=id_source
+    )
+    hits = [c for c, v in cmap.variables.items() if v == id_source]
+    return hits[0] if hits else id_source
+
+
 def read_one_wave(
     name: str,
     source: Any,
@@ -174,9 +262,19 @@ def read_one_wave(
     id_col: str,
     errors: str,
     log: Log,
+    form: FormOptions | None = None,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read, recode and check one wave: its frame and the types its codebook declares."""
-    df = _frame_of(name, source, source_name(cb, name, id_col))
+    id_source = source_name(cb, name, id_col)
+    delivered = _delivered_id(source, form, id_source, name) if form is not None else id_source
+    df = _frame_of(name, source, delivered)
+    for column, label in df.attrs.get("variable_labels", {}).items():
+        log.variable_labels.setdefault(column, label)
+    for column, labels in df.attrs.get("value_labels", {}).items():
+        log.value_labels.setdefault(column, labels)
+    keys = None
+    if form is not None:
+        df, keys = _read_with_form(name, df, form, cb, id_source=id_source, errors=errors, log=log)
     df, declared = apply_codebook(df, cb, name)
     if "wave" in df.columns:
         raise KaizenError(
@@ -201,6 +299,16 @@ def read_one_wave(
     log.id_repaired(name, changed, id_col)
     df, found = check_missing_ids(df, name, id_col, errors)
     log.records += found
+    if keys is not None:
+        df, found = resolve_submissions(
+            df,
+            keys,
+            wave=name,
+            id_col=id_col,
+            resolutions=form.resolutions,  # type: ignore[union-attr]
+            errors=errors,  # type: ignore[arg-type]
+        )
+        log.records += found
     df, found = check_duplicates(df, name, id_col, errors)
     log.records += found
     return df, declared

@@ -38,12 +38,32 @@ class LabelConflictError(KaizenError):
     """Value labels of one column differ across waves in a way that cannot be reconciled."""
 
 
+class FormError(KaizenError):
+    """An XLSForm that cannot be read: a sheet, a column or a choice list is missing."""
+
+
+class FormMatchError(KaizenError):
+    """Export columns that cannot be matched one-to-one with the variables of the form."""
+
+
+class UnsupportedExpressionError(KaizenError):
+    """A relevance or constraint expression outside the XLSForm subset the evaluator knows."""
+
+
+class DuplicateSubmissionError(KaizenError):
+    """One firm submitted more than once in a wave, with answers that differ."""
+
+
 __all__ = [
     "CurrencyError",
+    "DuplicateSubmissionError",
     "EmptyWaveError",
+    "FormError",
+    "FormMatchError",
     "IdMismatchError",
     "IdPrecisionError",
     "LabelConflictError",
     "NonFiniteValueError",
+    "UnsupportedExpressionError",
     "WavesWarning",
 ]

@@ -52,6 +52,17 @@ def _read_stata(path: Path) -> pd.DataFrame:
         df = reader.read(convert_categoricals=True)
         labels = reader.variable_labels()
     df.attrs["variable_labels"] = {k: v for k, v in labels.items() if v}
+    labelled = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
+    if labelled:  # the codes behind each label, kept as metadata (write_wave writes them back)
+        codes = pd.read_stata(path, convert_categoricals=False, columns=labelled)
+        df.attrs["value_labels"] = {
+            c: {
+                (int(k) if float(k).is_integer() else k): str(v)
+                for k, v in dict(zip(codes[c], df[c].astype(object), strict=True)).items()
+                if pd.notna(k) and pd.notna(v)
+            }
+            for c in labelled
+        }
     return df
 
 
@@ -64,8 +75,9 @@ def read_wave(
 ) -> pd.DataFrame:
     """Read one delivered survey wave, choosing the reader by the file's suffix.
 
-    ``.parquet`` (pyarrow), ``.csv``, Stata ``.dta`` (value labels become pandas categoricals;
-    variable labels go to ``df.attrs["variable_labels"]``) and Excel ``.xlsx``/``.xls`` (first
+    ``.parquet`` (pyarrow), ``.csv``, Stata ``.dta`` (value labels become pandas categoricals,
+    the codes behind them go to ``df.attrs["value_labels"]`` and variable labels to
+    ``df.attrs["variable_labels"]``) and Excel ``.xlsx``/``.xls`` (first
     sheet unless ``sheet`` says otherwise). The file is only read, never modified.
 
     Parameters

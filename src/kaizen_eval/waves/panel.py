@@ -17,6 +17,7 @@ from kaizen_eval._atomic import atomic_folder
 from kaizen_eval._validation import KaizenError, MissingColumnError, as_list, check_option
 from kaizen_eval.waves._loading import ID_MISMATCH_SHARE as ID_MISMATCH_SHARE
 from kaizen_eval.waves._loading import (
+    FormOptions,
     Log,
     check_arguments,
     check_codebook_waves,
@@ -25,10 +26,14 @@ from kaizen_eval.waves._loading import (
     match_first_wave_ids,
     read_one_wave,
 )
+from kaizen_eval.waves.answers import NOT_ASKED_COLUMNS
 from kaizen_eval.waves.attrition import Attrition, attrition_table
 from kaizen_eval.waves.codebook import read_codebook
 from kaizen_eval.waves.io import write_table
+from kaizen_eval.waves.missing_codes import DEFAULT_MISSING_CODES, MissingCodes, resolve_codes
 from kaizen_eval.waves.pii import deidentify_frame, flagged_columns, hash_ids
+from kaizen_eval.waves.platform import PLATFORMS, Platform
+from kaizen_eval.waves.submissions import read_resolutions
 from kaizen_eval.waves.validate import (
     ERRORS,
     Errors,
@@ -37,6 +42,8 @@ from kaizen_eval.waves.validate import (
     harmonize_types,
     renamed_columns,
 )
+from kaizen_eval.waves.write import PANEL_FORMATS, PanelFormat, write_wave
+from kaizen_eval.waves.xlsform import Form, forms_by_wave
 
 WaveSource = pd.DataFrame | str | os.PathLike[str]
 
@@ -66,6 +73,11 @@ class Panel:
         Columns flagged as direct identifiers (names, phones, e-mails, GPS, national ids).
     codebook : pandas.DataFrame or None
         The checked codebook that was applied.
+    variable_labels : mapping
+        Column → label: from the form (``load_waves(form=...)``) or from Stata files.
+    value_labels : mapping
+        Column → {code: label}: the choice labels of ``select_one`` questions, or Stata value
+        labels.
 
     See Also
     --------
@@ -90,9 +102,22 @@ class Panel:
     _id_changes: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(ID_CHANGE_COLUMNS))
     )
+    variable_labels: Mapping[str, str] = field(default_factory=dict)
+    value_labels: Mapping[str, Mapping[object, str]] = field(default_factory=dict)
+    _metadata: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    _not_asked: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(NOT_ASKED_COLUMNS))
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_frames", MappingProxyType(dict(self._frames)))
+        object.__setattr__(self, "_metadata", MappingProxyType(dict(self._metadata)))
+        object.__setattr__(self, "variable_labels", MappingProxyType(dict(self.variable_labels)))
+        object.__setattr__(
+            self,
+            "value_labels",
+            MappingProxyType({k: MappingProxyType(dict(v)) for k, v in self.value_labels.items()}),
+        )
 
     # -- accessors -----------------------------------------------------------------------------
     @property
@@ -125,8 +150,34 @@ class Panel:
         """Every dropped row, coerced value and flagged row or column (see ``waves.issues``)."""
         return self._issues.copy()
 
+    @property
+    def metadata(self) -> pd.DataFrame:
+        """The platform's metadata columns (``KEY``, ``SubmissionDate`` ...), set aside.
+
+        One row per delivered submission (duplicates included), with ``wave`` and the firm id
+        as delivered; empty when no form was given to :func:`load_waves`.
+        """
+        parts = [df.assign(wave=w) for w, df in self._metadata.items()]
+        if not parts:
+            return pd.DataFrame(columns=[self.id_col, "wave"])
+        out = pd.concat(parts, ignore_index=True, sort=False)
+        return out[["wave", *[c for c in out.columns if c != "wave"]]]
+
+    @property
+    def not_asked(self) -> pd.DataFrame:
+        """Cells left empty because the form's ``relevant`` was false (structural missings).
+
+        Columns ``wave``, ``firm_id``, ``column`` and ``relevant`` (the condition). These are
+        not attrition: the question was skipped by design.
+        """
+        return self._not_asked.copy()
+
     def _tag(self, df: pd.DataFrame) -> pd.DataFrame:
-        df.attrs = {"pii_columns": [c for c in self.pii_columns if c in df.columns]}
+        df.attrs = {
+            "pii_columns": [c for c in self.pii_columns if c in df.columns],
+            "variable_labels": {c: v for c, v in self.variable_labels.items() if c in df.columns},
+            "value_labels": {c: dict(v) for c, v in self.value_labels.items() if c in df.columns},
+        }
         return df
 
     def wave(self, name: str) -> pd.DataFrame:
@@ -214,11 +265,18 @@ class Panel:
         )
 
     def write(
-        self, directory: str | os.PathLike[str], *, allow_pii: bool = False, overwrite: bool = False
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        allow_pii: bool = False,
+        overwrite: bool = False,
+        format: PanelFormat = "parquet",
     ) -> Path:
         """Write the panel (long table, issues, id changes, ``panel.json``) to a folder.
 
-        Files: ``long.parquet``, ``issues.csv``, ``id_changes.csv``, ``panel.json``. Writing
+        Files: ``long.parquet`` (``long.dta`` with ``format="dta"``: Stata 118 with the
+        variable and value labels, see :func:`write_wave`; ``long.csv`` with ``"csv"``),
+        ``issues.csv``, ``id_changes.csv``, ``panel.json``. Writing
         goes through :func:`write_table`, which refuses identifier columns unless
         ``allow_pii=True``; de-identify first with :func:`deidentify`. The folder is built aside
         and renamed into place when every file is written (``panel.json`` last), so a failed or
@@ -232,6 +290,7 @@ class Panel:
         >>> sorted(f.name for f in p.write(tempfile.mkdtemp()).iterdir())
         ['id_changes.csv', 'issues.csv', 'long.parquet', 'panel.json']
         """
+        check_option("format", format, PANEL_FORMATS)
         directory = Path(directory)
         meta = {
             "waves": list(self.waves),
@@ -241,7 +300,7 @@ class Panel:
             "pii_columns": list(self.pii_columns),
         }
         with atomic_folder(directory, overwrite=overwrite) as tmp:
-            write_table(self.long, tmp / "long.parquet", allow_pii=allow_pii, id_col=self.id_col)
+            write_wave(self.long, tmp / f"long.{format}", allow_pii=allow_pii, id_col=self.id_col)
             write_table(self.issues, tmp / "issues.csv", allow_pii=allow_pii, id_col="firm_id")
             write_table(self.id_changes, tmp / "id_changes.csv", allow_pii=allow_pii)
             (tmp / "panel.json").write_text(json.dumps(meta, indent=2) + "\n")
@@ -278,8 +337,16 @@ class Panel:
         changes = self._id_changes.copy()
         for col in ("delivered", "firm_id"):
             changes[col] = hash_ids(changes[col], salt=salt)
+        not_asked = self._not_asked.copy()
+        not_asked["firm_id"] = hash_ids(not_asked["firm_id"], salt=salt)
         return replace(
-            self, _frames=frames, _issues=issues, pii_columns=(), _id_changes=changes
+            self,
+            _frames=frames,
+            _issues=issues,
+            pii_columns=(),
+            _id_changes=changes,
+            _metadata={},
+            _not_asked=not_asked,
         )
 
     def __repr__(self) -> str:
@@ -298,6 +365,11 @@ def load_waves(
     status_col: str | None = "status",
     arm_col: str | None = None,
     errors: Errors = "raise",
+    form: Form | Mapping[str, Form] | None = None,
+    platform: Platform | None = None,
+    missing_codes: MissingCodes | None = DEFAULT_MISSING_CODES,
+    missing_reasons: bool = False,
+    duplicates: pd.DataFrame | str | os.PathLike[str] | None = None,
 ) -> Panel:
     """Read survey waves into a harmonized firm × wave :class:`Panel`.
 
@@ -327,6 +399,30 @@ def load_waves(
         errors. ``"flag"``: such rows are dropped (exact repeats keep one copy; conflicting
         duplicates are all dropped) and unparseable numbers become missing, each recorded in
         ``panel.issues``. Types that differ across waves are always an error.
+    form : Form or dict of Form, optional
+        The XLSForm instrument (:func:`read_xlsform`), one for every wave or a dict wave →
+        form. With a form, each wave is first read the form's way (see
+        :mod:`kaizen_eval.waves.answers`): columns matched to the form's variables (group
+        prefixes stripped; a column matching none is kept and reported; two for one variable
+        are an error), types from the form, ``select_multiple`` split into 0/1 columns
+        ``<variable>_<code>``, special codes turned missing, skip logic and constraints
+        checked, metadata set aside (``panel.metadata``), duplicate submissions compared. The
+        codebook then applies to the form's names.
+    platform : {"surveycto", "odk", "kobo"} or None
+        The platform that produced the exports (its group separator and metadata columns);
+        None accepts any of them.
+    missing_codes : dict, optional
+        Special codes → reason (default ``{-888: "don't know", -999: "refused", -777: "n/a"}``),
+        applied with a form to numeric and ``select_one`` answers; a variable's own codes go
+        under its name (``{"employees": {-1: "refused"}}``) and replace the common ones for it.
+        Each code found is a ``"coerced"`` row of ``panel.issues`` with its reason. None: no
+        codes.
+    missing_reasons : bool, default False
+        Keep each coded answer's reason in a column ``<variable>_missing``.
+    duplicates : pandas.DataFrame or path, optional
+        How to resolve duplicate submissions (with a form): columns ``key`` (the platform's
+        ``KEY``/``instanceID``) and ``action`` (``keep``/``drop``). Duplicates left that differ
+        are a ``DuplicateSubmissionError`` naming the differing columns (``errors="raise"``).
 
     Returns
     -------
@@ -362,12 +458,20 @@ def load_waves(
     names = check_arguments(waves, id_col=id_col, status_col=status_col, arm_col=arm_col)
     cb = read_codebook(codebook) if codebook is not None else None
     check_codebook_waves(cb, names)
+    forms = _form_options(
+        form,
+        names,
+        platform=platform,
+        missing_codes=missing_codes,
+        missing_reasons=missing_reasons,
+        duplicates=duplicates,
+    )
     log = Log()
     frames: dict[str, pd.DataFrame] = {}
     declared: dict[str, dict[str, str]] = {}
     for name in names:
         frames[name], declared[name] = read_one_wave(
-            name, waves[name], cb, id_col=id_col, errors=errors, log=log
+            name, waves[name], cb, id_col=id_col, errors=errors, log=log, form=forms.get(name)
         )
     match_first_wave_ids(frames, id_col=id_col, errors=errors, log=log)
     pii = flag_personal_data(frames, declared, id_col=id_col, log=log)
@@ -395,7 +499,50 @@ def load_waves(
         pii_columns=tuple(pii),
         codebook=cb,
         _id_changes=pd.DataFrame(log.id_changes, columns=list(ID_CHANGE_COLUMNS)),
+        variable_labels=log.variable_labels,
+        value_labels=log.value_labels,
+        _metadata=log.metadata,
+        _not_asked=_kept_rows(log.not_asked, frames),
     )
+
+
+def _kept_rows(
+    records: list[dict[str, object]], frames: Mapping[str, pd.DataFrame]
+) -> pd.DataFrame:
+    """Keep the not-asked cells of rows the panel kept (not a dropped duplicate's)."""
+    table = pd.DataFrame(records, columns=list(NOT_ASKED_COLUMNS))
+    kept = [int(r) in frames[w].index for w, r in zip(table["wave"], table["row"], strict=True)]
+    table = table[pd.Series(kept, index=table.index, dtype=bool)]
+    table["row"] = table["row"].astype("Int64")
+    return table.reset_index(drop=True)
+
+
+def _form_options(
+    form: Form | Mapping[str, Form] | None,
+    names: list[str],
+    *,
+    platform: Platform | None,
+    missing_codes: MissingCodes | None,
+    missing_reasons: bool,
+    duplicates: pd.DataFrame | str | os.PathLike[str] | None,
+) -> dict[str, FormOptions]:
+    """Check the platform arguments of ``load_waves``; give each wave with a form its options."""
+    if platform is not None:
+        check_option("platform", platform, PLATFORMS)
+    by_wave = forms_by_wave(form, names)
+    if not by_wave:
+        if platform is not None or duplicates is not None or missing_reasons:
+            raise KaizenError(
+                "`platform`, `duplicates` and `missing_reasons` need the survey's form: pass "
+                "form=read_xlsform(...)"
+            )
+        return {}
+    resolutions = read_resolutions(duplicates)
+    common, per = resolve_codes(missing_codes, {n for f in by_wave.values() for n in f.names})
+    out = {}
+    for name, f in by_wave.items():
+        out[name] = FormOptions(f, platform, common, per, missing_reasons, resolutions)
+    return out
 
 
 PanelOrFrame = TypeVar("PanelOrFrame", Panel, pd.DataFrame)
