@@ -172,3 +172,22 @@ def test_pool_sites():
         ]
         assert len(pooled.draws(100, seed=0)) == 100
     assert ke.pool_sites(sites, method="REML", test="knha").ci_high > 0
+
+
+# --- attrition and many outcomes (issue 19) -------------------------------------------------
+
+
+def test_westfall_young():
+    rng = np.random.default_rng(0)
+    n = 80
+    cell = rng.permutation(np.arange(n) % 4)
+    df = pd.DataFrame({"classroom": cell % 2, "onsite": cell // 2})
+    df["a"] = df["classroom"] + rng.normal(size=n)
+    df["b"] = rng.normal(size=n)
+    wy = ke.westfall_young(df, outcomes=["a", "b"], treatment="classroom", draws=199, seed=0)
+    assert "pvalue_westfall_young" in wy.columns and list(wy.index) == ["a", "b"]
+    both = ke.westfall_young(
+        df, outcomes=["a", "b"], treatment=["classroom", "onsite"], draws=199, seed=0
+    )
+    assert both.index.names == ["treatment", "outcome"] and len(both) == 4
+    assert {"pvalue_holm", "pvalue_bonferroni"} <= set(both.columns)

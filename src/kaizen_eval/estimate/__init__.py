@@ -20,7 +20,13 @@ from kaizen_eval.estimate.compliance import Compliance, compliance
 from kaizen_eval.estimate.did import att_did
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
-from kaizen_eval.estimate.multiple import romano_wolf, sharpened_qvalues
+from kaizen_eval.estimate.multiple import (
+    bonferroni,
+    holm,
+    romano_wolf,
+    sharpened_qvalues,
+    westfall_young,
+)
 from kaizen_eval.estimate.pooling import PooledEstimate, pool_sites
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
@@ -45,9 +51,11 @@ __all__ = [
     "anderson_rubin",
     "att",
     "att_did",
+    "bonferroni",
     "compliance",
     "fit_2sls",
     "fit_ols",
+    "holm",
     "itt",
     "late",
     "lee_bounds",
@@ -57,5 +65,6 @@ __all__ = [
     "romano_wolf",
     "sharpened_qvalues",
     "wald_test",
+    "westfall_young",
     "wild_cluster_bootstrap",
 ]
