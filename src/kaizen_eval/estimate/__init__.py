@@ -15,6 +15,8 @@ from kaizen_eval._core.covariance import SE_TYPES, SEType
 from kaizen_eval._core.linear import LinearFit, fit_2sls, fit_ols
 from kaizen_eval._core.wald import WaldTest, wald_test
 from kaizen_eval.estimate.att import att
+from kaizen_eval.estimate.attrition_ipw import ipw_itt
+from kaizen_eval.estimate.attrition_weights import attrition_weights
 from kaizen_eval.estimate.bounds import LeeBounds, lee_bounds
 from kaizen_eval.estimate.compliance import Compliance, compliance
 from kaizen_eval.estimate.did import att_did
@@ -51,11 +53,13 @@ __all__ = [
     "anderson_rubin",
     "att",
     "att_did",
+    "attrition_weights",
     "bonferroni",
     "compliance",
     "fit_2sls",
     "fit_ols",
     "holm",
+    "ipw_itt",
     "itt",
     "late",
     "lee_bounds",
