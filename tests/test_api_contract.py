@@ -221,3 +221,9 @@ def test_lee_bounds_tightened():
     b = ke.lee_bounds(df, outcome="y", treatment="invited", tighten=["stratum"], draws=50)
     assert b.lower <= b.upper and b.ci_low <= b.lower and b.ci_high >= b.upper
     assert len(b.cells) == 3
+
+
+def test_mde_with_response_rate():
+    assert ke.mde(500, response_rate=0.8) == pytest.approx(ke.mde(400), rel=1e-12)
+    assert ke.mde(500, response_rate=(0.9, 0.7)) > ke.mde(500, response_rate=0.8)
+    assert ke.sample_size(0.2, response_rate=0.8) == pytest.approx(ke.sample_size(0.2) / 0.8)
