@@ -47,6 +47,7 @@ from kaizen_eval._validation import (
 )
 from kaizen_eval.design._montecarlo import OutcomeModel, batch_then_refit, streams
 from kaizen_eval.design.assignment import Assignment
+from kaizen_eval.design.power import _response
 
 SIMULATION_COLUMNS = (
     "effect",
@@ -118,6 +119,7 @@ def simulate_power(
     se: str | None = None,
     strata_fe: bool = True,
     progress: bool = False,
+    response_rate: float | tuple[float, float] = 1.0,
 ) -> SimulatedPower:
     """Simulate the power, bias and coverage of the effects of a design.
 
@@ -149,6 +151,11 @@ def simulate_power(
     progress : bool
         Show a progress bar on standard error, counting replications (it advances a block of
         replications at a time).
+    response_rate : float or (float, float)
+        Expected share of firms observed at follow-up, or ``(control, treated)`` (a firm in any
+        arm counts as treated): each replication drops firms at random with these
+        probabilities (from a stream of its own) and fits the observed ones, one fit per
+        replication. 1 (default): everyone observed, the batched fits as before.
 
     Returns
     -------
@@ -198,6 +205,7 @@ def simulate_power(
             )
         parts.append(arms)
     tau = np.array([effects[t] for t in terms], dtype=float)
+    response = _response(response_rate)
     est, ses, dfs, se_type = _simulated_estimates(
         asg,
         terms,
@@ -211,6 +219,7 @@ def simulate_power(
         se=se,
         strata_fe=strata_fe,
         progress=progress,
+        response=None if response == (1.0, 1.0) else response,
     )
     q = stats.t.ppf(1 - alpha / 2, dfs)
     pvals = 2 * stats.t.sf(np.abs(est / ses), dfs)
@@ -251,6 +260,7 @@ def _simulated_estimates(
     strata_fe: bool,
     progress: bool = False,
     block: int | None = None,
+    response: tuple[float, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     """Estimates, standard errors and degrees of freedom of every replication, and the se type.
 
@@ -280,13 +290,15 @@ def _simulated_estimates(
         seed if not isinstance(seed, np.random.Generator) else seed.integers(2**63)
     )
     draws, rng = streams(seq, asg.redraw_many, sims)
+    # attrition: a third stream, so that the assignments and outcomes stay those without it
+    rng_seen = np.random.default_rng(seq.spawn(1)[0]) if response is not None else None
     model = OutcomeModel(sd=sd, r2=r2, icc=icc, group=group)
     names = ["(Intercept)"] if fe is None else []
     names += terms + (["x"] if r2 > 0 else [])
     idx = [names.index(t) for t in terms]
     lead = 1 if fe is None else 0  # rows of the batch design before the terms: the constant
     batch = None
-    if se_type in BATCH_SE_TYPES:
+    if se_type in BATCH_SE_TYPES and response is None:
         try:
             batch = BatchOLS(
                 n_units, len(names), se_type=se_type, fixed_effects=fe, clusters=clusters
@@ -305,26 +317,31 @@ def _simulated_estimates(
         xs = np.empty((m, n_units))
         for i in range(m):  # the outcome stream, replication after replication
             y[i], xs[i] = model.draw(rng, d[i] @ tau)
-        return d, y, xs
+        if rng_seen is None:
+            return d, y, xs, None
+        treated = np.any([draws[a][start:stop] for a in asg.arms], axis=0)  # (m, N)
+        rate = np.where(treated, response[1], response[0])
+        return d, y, xs, rng_seen.uniform(size=(m, n_units)) < rate
 
     def refit(blk: tuple[np.ndarray, ...], i: int, s: int) -> tuple[np.ndarray, ...]:
-        d, y, xs = blk
+        d, y, xs, seen = blk
         cols = [np.ones(n_units)] if fe is None else []
         cols.extend(d[i].T)
         if r2 > 0:
             cols.append(xs[i])
+        keep = slice(None) if seen is None else seen[i]
         fit = fit_ols(
-            y[i],
-            np.column_stack(cols),
+            y[i][keep],
+            np.column_stack(cols)[keep],
             se=se_type,
-            clusters=clusters,
-            fixed_effects=fe,
+            clusters=None if clusters is None else clusters[keep],
+            fixed_effects=None if fe is None else fe[keep],
             names=names,
         )
         return fit.coef[idx], fit.std_error[idx], fit.df[idx]
 
     def fit_block(blk: tuple[np.ndarray, ...]) -> BatchFit:
-        d, y, xs = blk
+        d, y, xs, _ = blk
         xb = np.empty((len(y), len(names), n_units))
         if fe is None:
             xb[:, 0] = 1.0
