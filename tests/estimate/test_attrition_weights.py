@@ -137,6 +137,47 @@ def test_stacked_standard_error_equals_a_numeric_m_estimation_sandwich(trial, co
     assert e.std_error == pytest.approx(se, rel=1e-6)  # finite differences: ~1e-8 relative
 
 
+def _numeric_pooled(df):
+    """The pooled logit (arm as a regressor), stabilised by arm: generic stacked sandwich."""
+    z = df["z"].to_numpy(float)
+    s = df["seen"].to_numpy(float)
+    r = np.column_stack([np.ones(len(df)), z, df["size"]])
+    x = np.column_stack([np.ones(len(df)), z])
+    y = np.nan_to_num(df["y"].to_numpy(float))
+
+    def moments(theta):
+        g, q, beta = theta[0:3], theta[3:5], theta[5:]
+        p = 1 / (1 + np.exp(-r @ g))
+        w = s * np.where(z == 1, q[1], q[0]) / p
+        qs = np.column_stack([(s - q[0]) * (z == 0), (s - q[1]) * (z == 1)])
+        return np.hstack([r * (s - p)[:, None], qs, x * (w * (y - x @ beta))[:, None]])
+
+    g = sm.Logit(s, r).fit(disp=0).params
+    q = [s[z == 0].mean(), s[z == 1].mean()]
+    w = s * np.where(z == 1, q[1], q[0]) * (1 + np.exp(-r @ g))
+    beta = np.linalg.solve((x * w[:, None]).T @ x, (x * w[:, None]).T @ y)
+    theta = np.concatenate([g, q, beta])
+    jac = np.empty((len(theta), len(theta)))
+    for j in range(len(theta)):
+        h = 1e-6 * max(1.0, abs(theta[j]))
+        up, down = theta.copy(), theta.copy()
+        up[j] += h
+        down[j] -= h
+        jac[:, j] = (moments(up).sum(0) - moments(down).sum(0)) / (2 * h)
+    psi = moments(theta)
+    a_inv = np.linalg.inv(jac)
+    nr = int(s.sum())
+    v = a_inv @ psi.T @ psi @ a_inv.T * nr / (nr - 2)
+    return beta[1], np.sqrt(v[6, 6])
+
+
+def test_pooled_logit_stacked_standard_error(trial):
+    e = ke.ipw_itt(trial, outcome="y", treatment="z", response_covariates="size", by_arm=False)
+    b, se = _numeric_pooled(trial)
+    assert e.estimate == pytest.approx(b, abs=1e-10)
+    assert e.std_error == pytest.approx(se, rel=1e-6)
+
+
 def test_clustered_stacked_standard_error():
     df = _trial(np.random.default_rng(8), clusters=40)
     e = ke.ipw_itt(df, outcome="y", treatment="z", response_covariates="size", cluster="village")
