@@ -120,6 +120,7 @@ def simulate_power(
     strata_fe: bool = True,
     progress: bool = False,
     response_rate: float | tuple[float, float] = 1.0,
+    pilot: np.ndarray | pd.Series | None = None,
 ) -> SimulatedPower:
     """Simulate the power, bias and coverage of the effects of a design.
 
@@ -156,6 +157,13 @@ def simulate_power(
         arm counts as treated): each replication drops firms at random with these
         probabilities (from a stream of its own) and fits the observed ones, one fit per
         replication. 1 (default): everyone observed, the batched fits as before.
+    pilot : array-like, optional
+        Outcomes of a baseline or pilot survey (e.g. value added): each replication draws every
+        firm's untreated outcome by resampling these values with replacement (from the outcome
+        stream) and adds the effects, so skewness and outliers are the pilot's
+        (DeclareDesign's ``diagnose_design`` / Stata ``pc_simulate`` habit). Replaces the
+        normal outcome model: ``sd``, ``r2`` and ``icc`` must stay at their defaults; firms
+        are drawn independently (the pilot carries no cluster structure).
 
     Returns
     -------
@@ -206,6 +214,7 @@ def simulate_power(
         parts.append(arms)
     tau = np.array([effects[t] for t in terms], dtype=float)
     response = _response(response_rate)
+    pilot_values = _pilot(pilot, sd=sd, r2=r2, icc=icc)
     est, ses, dfs, se_type = _simulated_estimates(
         asg,
         terms,
@@ -220,6 +229,7 @@ def simulate_power(
         strata_fe=strata_fe,
         progress=progress,
         response=None if response == (1.0, 1.0) else response,
+        pilot=pilot_values,
     )
     q = stats.t.ppf(1 - alpha / 2, dfs)
     pvals = 2 * stats.t.sf(np.abs(est / ses), dfs)
@@ -238,6 +248,30 @@ def simulate_power(
         index=pd.Index(terms, name="term"),
     )
     return SimulatedPower(out[list(SIMULATION_COLUMNS)], int(sims), float(alpha), se_type)
+
+
+def _pilot(pilot, *, sd: float, r2: float, icc: float) -> np.ndarray | None:
+    """Return the pilot outcomes as finite floats (``None`` without a pilot), checked."""
+    if pilot is None:
+        return None
+    if (sd, r2, icc) != (1.0, 0.0, 0.0):
+        raise KaizenError(
+            "`pilot` replaces the normal outcome model: leave `sd`, `r2` and `icc` at their "
+            f"defaults (you passed sd={sd}, r2={r2}, icc={icc})"
+        )
+    try:
+        values = np.asarray(pilot, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise KaizenError("`pilot` must hold numbers (the pilot's outcomes)") from None
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise KaizenError(
+            f"`pilot` has {int(bad.sum())} missing or infinite values; drop them first "
+            "(e.g. pilot.dropna()) so that nothing is left out silently"
+        )
+    if np.unique(values).size < 2:
+        raise KaizenError("`pilot` needs at least two distinct values to resample from")
+    return values
 
 
 def _block_size(n: int, k: int) -> int:
@@ -261,6 +295,7 @@ def _simulated_estimates(
     progress: bool = False,
     block: int | None = None,
     response: tuple[float, float] | None = None,
+    pilot: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     """Estimates, standard errors and degrees of freedom of every replication, and the se type.
 
@@ -316,7 +351,11 @@ def _simulated_estimates(
         y = np.empty((m, n_units))
         xs = np.empty((m, n_units))
         for i in range(m):  # the outcome stream, replication after replication
-            y[i], xs[i] = model.draw(rng, d[i] @ tau)
+            if pilot is None:
+                y[i], xs[i] = model.draw(rng, d[i] @ tau)
+            else:
+                y[i] = pilot[rng.integers(0, len(pilot), n_units)] + d[i] @ tau
+                xs[i] = 0.0  # no covariate (r2 = 0)
         if rng_seen is None:
             return d, y, xs, None
         treated = np.any([draws[a][start:stop] for a in asg.arms], axis=0)  # (m, N)
