@@ -208,3 +208,58 @@ def test_from_the_survey_platform(tmp_path):
     assert pd.read_stata(tmp_path / "panel.dta")["mp_records"].tolist() == ["Yes", "No"]
     template = ke.codebook_template(waves, path=tmp_path / "codebook.xlsx", form=form)
     assert ke.read_codebook(template)["source"].tolist()[:2] == ["firm_id", "mp_records"]
+
+
+# --- attrition and many outcomes (issue 19) -------------------------------------------------
+
+
+def test_westfall_young():
+    rng = np.random.default_rng(0)
+    n = 80
+    cell = rng.permutation(np.arange(n) % 4)
+    df = pd.DataFrame({"classroom": cell % 2, "onsite": cell // 2})
+    df["a"] = df["classroom"] + rng.normal(size=n)
+    df["b"] = rng.normal(size=n)
+    wy = ke.westfall_young(df, outcomes=["a", "b"], treatment="classroom", draws=199, seed=0)
+    assert "pvalue_westfall_young" in wy.columns and list(wy.index) == ["a", "b"]
+    both = ke.westfall_young(
+        df, outcomes=["a", "b"], treatment=["classroom", "onsite"], draws=199, seed=0
+    )
+    assert both.index.names == ["treatment", "outcome"] and len(both) == 4
+    assert {"pvalue_holm", "pvalue_bonferroni"} <= set(both.columns)
+
+
+def test_attrition_weights_and_ipw_itt():
+    rng = np.random.default_rng(1)
+    n = 400
+    df = pd.DataFrame({"invited": rng.permutation(np.repeat([0, 1], n // 2))})
+    df["size"] = rng.normal(size=n)
+    p = 1 / (1 + np.exp(-(1.5 - 0.8 * df["invited"] + 0.5 * df["size"])))
+    df["observed"] = (rng.uniform(size=n) < p).astype(int)
+    df["value_added"] = (1 + df["invited"] + df["size"] + rng.normal(size=n)).where(
+        df["observed"] == 1
+    )
+    w = ke.attrition_weights(df, response="observed", treatment="invited", covariates=["size"])
+    assert isinstance(w, pd.Series) and w.index.equals(df.index)
+    assert {"response_rate", "max_weight", "trimmed"} <= set(w.attrs["diagnostics"].columns)
+    df["w"] = w
+    e = ke.itt(df, outcome="value_added", treatment="invited", weights="w")
+    ipw = ke.ipw_itt(df, outcome="value_added", treatment="invited", response_covariates="size")
+    assert abs(e.estimate - ipw.estimate) < 1e-10 and ipw.std_error > 0
+
+
+def test_lee_bounds_tightened():
+    rng = np.random.default_rng(2)
+    n = 400
+    df = pd.DataFrame({"invited": rng.integers(0, 2, n), "stratum": rng.integers(0, 3, n)})
+    seen = rng.uniform(size=n) < 0.7 + 0.2 * df["invited"]
+    df["y"] = (df["stratum"] + df["invited"] + rng.normal(size=n)).where(seen)
+    b = ke.lee_bounds(df, outcome="y", treatment="invited", tighten=["stratum"], draws=50)
+    assert b.lower <= b.upper and b.ci_low <= b.lower and b.ci_high >= b.upper
+    assert len(b.cells) == 3
+
+
+def test_mde_with_response_rate():
+    assert ke.mde(500, response_rate=0.8) == pytest.approx(ke.mde(400), rel=1e-12)
+    assert ke.mde(500, response_rate=(0.9, 0.7)) > ke.mde(500, response_rate=0.8)
+    assert ke.sample_size(0.2, response_rate=0.8) == pytest.approx(ke.sample_size(0.2) / 0.8)

@@ -24,6 +24,20 @@ rejection tails, as Stata's ``power twomeans`` does by default (unknown standard
 two-sample t test) and R's ``power.t.test(strict = TRUE)``; the MDE is found by root finding.
 The minimum detectable LATE divides the ITT MDE by the take-up gap (``compliance``: share of
 the treatment group treated minus share of the control group treated).
+
+Attrition (``response_rate``): with a share ``r_1`` of the treated and ``r_0`` of the controls
+observed at follow-up, missing at random within arm, and clusters of ``m`` assigned units of
+which ``m r_d`` are observed,
+
+.. math::
+
+    SE = σ \sqrt{(1 - R^2) \left(\frac{1 + (m r_1 - 1)ρ}{N P r_1}
+          + \frac{1 + (m r_0 - 1)ρ}{N (1 - P) r_0}\right)}
+
+(``1 + (m r_d - 1)ρ`` floored at 1), which is the formula above when ``r_0 = r_1 = 1``; with
+one rate ``r`` and no clusters it is the SE of ``N r`` units. ``N`` stays the number of units
+*assigned* (``sample_size`` returns how many to enrol), and the t test's degrees of freedom are
+those of the observed sample (``N (P r_1 + (1 - P) r_0) - 2``), or ``J - 2`` with clusters.
 """
 
 from __future__ import annotations
@@ -67,6 +81,7 @@ class _Design:
     sd: float
     one_sided: bool
     distribution: str
+    response: tuple[float, float] = (1.0, 1.0)
 
     def __post_init__(self) -> None:
         _check("p_treat", self.p_treat, 0, 1)
@@ -82,12 +97,18 @@ class _Design:
     @property
     def se_unit(self) -> float:
         """Return ``SE · sqrt(N)``: the standard error of the ITT for one unit of sample."""
-        return _se_unit(self.p_treat, self.r2, self.icc, self.cluster_size, self.sd)
+        return _se_unit(self.p_treat, self.r2, self.icc, self.cluster_size, self.sd, *self.response)
+
+    @property
+    def observed_share(self) -> float:
+        """Expected share of the assigned units observed at follow-up."""
+        r0, r1 = self.response
+        return self.p_treat * r1 + (1 - self.p_treat) * r0
 
     def mde(self, n: float, distribution: str | None = None) -> float:
         """Return the MDE with ``n`` units (by ``distribution``, default the design's)."""
         distribution = distribution or self.distribution
-        df = _df(n, self.cluster_size)
+        df = _df(n, self.cluster_size, self.observed_share)
         if distribution == "t" and df <= 0:
             raise KaizenError(
                 f"`n` = {n} gives {df:g} degrees of freedom for the t test "
@@ -97,10 +118,38 @@ class _Design:
         return k * self.se_unit / math.sqrt(n) / self.compliance
 
 
-def _se_unit(p_treat: float, r2: float, icc: float, cluster_size: float, sd: float) -> float:
-    """Return ``SE · sqrt(N)``: the standard error of the ITT for one unit of sample."""
-    deff = 1.0 + (cluster_size - 1.0) * icc
-    return sd * math.sqrt((1.0 - r2) * deff / (p_treat * (1.0 - p_treat)))
+def _se_unit(
+    p_treat: float,
+    r2: float,
+    icc: float,
+    cluster_size: float,
+    sd: float,
+    r0: float = 1.0,
+    r1: float = 1.0,
+) -> float:
+    """Return ``SE · sqrt(N)``: the standard error of the ITT for one assigned unit of sample."""
+    if r0 == r1 == 1.0:  # the textbook form, to the last digit
+        deff = 1.0 + (cluster_size - 1.0) * icc
+        return sd * math.sqrt((1.0 - r2) * deff / (p_treat * (1.0 - p_treat)))
+    d1 = 1.0 + (max(cluster_size * r1, 1.0) - 1.0) * icc
+    d0 = 1.0 + (max(cluster_size * r0, 1.0) - 1.0) * icc
+    return sd * math.sqrt((1.0 - r2) * (d1 / (p_treat * r1) + d0 / ((1.0 - p_treat) * r0)))
+
+
+def _response(response_rate: float | tuple[float, float]) -> tuple[float, float]:
+    """``(control, treated)`` response rates from one rate or a pair, each in (0, 1]."""
+    if np.ndim(response_rate) == 0:
+        r = _check("response_rate", response_rate, 0, 1, hi_open=False)  # type: ignore[arg-type]
+        return r, r
+    pair = tuple(np.asarray(response_rate, dtype=object).ravel())
+    if len(pair) != 2:
+        raise KaizenError(
+            "`response_rate` is one rate or a pair (control, treated). "
+            f"You passed: {response_rate!r}."
+        )
+    r0 = _check("response_rate (control)", pair[0], 0, 1, hi_open=False)
+    r1 = _check("response_rate (treated)", pair[1], 0, 1, hi_open=False)
+    return r0, r1
 
 
 def _t_power(ncp: float, df: float, alpha: float, one_sided: bool) -> float:
@@ -133,7 +182,9 @@ def _multiplier(df: float, alpha: float, power: float, one_sided: bool, distribu
     )
 
 
-def _df(n: float, cluster_size: float) -> float:
+def _df(n: float, cluster_size: float, observed: float = 1.0) -> float:
+    if cluster_size == 1:
+        return n * observed - 2.0
     return n / cluster_size - 2.0
 
 
@@ -150,6 +201,7 @@ def mde(
     sd: float = 1.0,
     one_sided: bool = False,
     distribution: Distribution = "normal",
+    response_rate: float | tuple[float, float] = 1.0,
 ) -> float | np.ndarray:
     """Minimum detectable effect of a two-arm trial (ITT, or LATE when ``compliance < 1``).
 
@@ -183,6 +235,10 @@ def mde(
         Kremer 2007; Stata ``power twomeans, knownsds``). ``"t"``: exact noncentral t with
         ``n / cluster_size - 2`` degrees of freedom, both tails (Stata ``power twomeans``
         default; R ``power.t.test(strict = TRUE)``).
+    response_rate : float or (float, float)
+        Expected share of the sample observed at follow-up (1: no attrition), or a pair
+        ``(control, treated)`` for differential attrition; missing at random within arm. ``n``
+        stays the number assigned.
 
     Returns
     -------
@@ -207,9 +263,23 @@ def mde(
     0.4002
     >>> mde([100, 400]).round(3).tolist()
     [0.56, 0.28]
+    >>> round(mde(500, response_rate=0.8), 4)  # 400 firms observed of 500 assigned
+    0.2802
+    >>> round(mde(500, response_rate=(0.9, 0.7)), 4)  # differential attrition
+    0.2824
     """
     design = _Design(
-        p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, one_sided, distribution
+        p_treat,
+        compliance,
+        r2,
+        icc,
+        cluster_size,
+        alpha,
+        power,
+        sd,
+        one_sided,
+        distribution,
+        _response(response_rate),
     )
     if np.ndim(n) > 0:
         values = [_check("n", v, 0, math.inf) for v in np.asarray(n, dtype=float).ravel()]
@@ -230,6 +300,7 @@ def sample_size(
     sd: float = 1.0,
     one_sided: bool = False,
     distribution: Distribution = "normal",
+    response_rate: float | tuple[float, float] = 1.0,
 ) -> float:
     """Total number of units needed to detect an effect of size ``mde`` (inverse of :func:`mde`).
 
@@ -239,6 +310,9 @@ def sample_size(
         Target minimum detectable effect (of the LATE when ``compliance < 1``), units of ``sd``.
     p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, one_sided, distribution
         As in :func:`mde`.
+    response_rate : float or (float, float)
+        As in :func:`mde`: the ``n`` returned is the number to *assign* (enrol), of whom the
+        expected observed share reaches the target.
 
     Returns
     -------
@@ -259,9 +333,21 @@ def sample_size(
     >>> n = sample_size(0.2, icc=0.05, cluster_size=10)
     >>> round(n / 10, 1), round(mde(n, icc=0.05, cluster_size=10), 10)  # clusters, MDE
     (113.8, 0.2)
+    >>> round(sample_size(0.2, response_rate=0.8), 1)  # enrol 784.9 / 0.8
+    981.1
     """
     design = _Design(
-        p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, one_sided, distribution
+        p_treat,
+        compliance,
+        r2,
+        icc,
+        cluster_size,
+        alpha,
+        power,
+        sd,
+        one_sided,
+        distribution,
+        _response(response_rate),
     )
     target = _check("mde", mde, 0, math.inf)
     k = _multiplier(math.inf, alpha, power, one_sided, "normal")
@@ -272,7 +358,7 @@ def sample_size(
     def gap(n: float) -> float:
         return design.mde(n, "t") - target
 
-    low = cluster_size * 3.0  # one degree of freedom
+    low = cluster_size * 3.0 / (design.observed_share if cluster_size == 1 else 1.0)
     if gap(low) <= 0:
         raise KaizenError(
             f"an MDE of {target} is reached with under {low:g} units, too few for a t test; "

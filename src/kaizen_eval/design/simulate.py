@@ -47,6 +47,7 @@ from kaizen_eval._validation import (
 )
 from kaizen_eval.design._montecarlo import OutcomeModel, batch_then_refit, streams
 from kaizen_eval.design.assignment import Assignment
+from kaizen_eval.design.power import _response
 
 SIMULATION_COLUMNS = (
     "effect",
@@ -118,6 +119,8 @@ def simulate_power(
     se: str | None = None,
     strata_fe: bool = True,
     progress: bool = False,
+    response_rate: float | tuple[float, float] = 1.0,
+    pilot: np.ndarray | pd.Series | None = None,
 ) -> SimulatedPower:
     """Simulate the power, bias and coverage of the effects of a design.
 
@@ -149,6 +152,18 @@ def simulate_power(
     progress : bool
         Show a progress bar on standard error, counting replications (it advances a block of
         replications at a time).
+    response_rate : float or (float, float)
+        Expected share of firms observed at follow-up, or ``(control, treated)`` (a firm in any
+        arm counts as treated): each replication drops firms at random with these
+        probabilities (from a stream of its own) and fits the observed ones, one fit per
+        replication. 1 (default): everyone observed, the batched fits as before.
+    pilot : array-like, optional
+        Outcomes of a baseline or pilot survey (e.g. value added): each replication draws every
+        firm's untreated outcome by resampling these values with replacement (from the outcome
+        stream) and adds the effects, so skewness and outliers are the pilot's
+        (DeclareDesign's ``diagnose_design`` / Stata ``pc_simulate`` habit). Replaces the
+        normal outcome model: ``sd``, ``r2`` and ``icc`` must stay at their defaults; firms
+        are drawn independently (the pilot carries no cluster structure).
 
     Returns
     -------
@@ -198,6 +213,8 @@ def simulate_power(
             )
         parts.append(arms)
     tau = np.array([effects[t] for t in terms], dtype=float)
+    response = _response(response_rate)
+    pilot_values = _pilot(pilot, sd=sd, r2=r2, icc=icc)
     est, ses, dfs, se_type = _simulated_estimates(
         asg,
         terms,
@@ -211,6 +228,8 @@ def simulate_power(
         se=se,
         strata_fe=strata_fe,
         progress=progress,
+        response=None if response == (1.0, 1.0) else response,
+        pilot=pilot_values,
     )
     q = stats.t.ppf(1 - alpha / 2, dfs)
     pvals = 2 * stats.t.sf(np.abs(est / ses), dfs)
@@ -229,6 +248,30 @@ def simulate_power(
         index=pd.Index(terms, name="term"),
     )
     return SimulatedPower(out[list(SIMULATION_COLUMNS)], int(sims), float(alpha), se_type)
+
+
+def _pilot(pilot, *, sd: float, r2: float, icc: float) -> np.ndarray | None:
+    """Return the pilot outcomes as finite floats (``None`` without a pilot), checked."""
+    if pilot is None:
+        return None
+    if (sd, r2, icc) != (1.0, 0.0, 0.0):
+        raise KaizenError(
+            "`pilot` replaces the normal outcome model: leave `sd`, `r2` and `icc` at their "
+            f"defaults (you passed sd={sd}, r2={r2}, icc={icc})"
+        )
+    try:
+        values = np.asarray(pilot, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise KaizenError("`pilot` must hold numbers (the pilot's outcomes)") from None
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise KaizenError(
+            f"`pilot` has {int(bad.sum())} missing or infinite values; drop them first "
+            "(e.g. pilot.dropna()) so that nothing is left out silently"
+        )
+    if np.unique(values).size < 2:
+        raise KaizenError("`pilot` needs at least two distinct values to resample from")
+    return values
 
 
 def _block_size(n: int, k: int) -> int:
@@ -251,6 +294,8 @@ def _simulated_estimates(
     strata_fe: bool,
     progress: bool = False,
     block: int | None = None,
+    response: tuple[float, float] | None = None,
+    pilot: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     """Estimates, standard errors and degrees of freedom of every replication, and the se type.
 
@@ -280,13 +325,15 @@ def _simulated_estimates(
         seed if not isinstance(seed, np.random.Generator) else seed.integers(2**63)
     )
     draws, rng = streams(seq, asg.redraw_many, sims)
+    # attrition: a third stream, so that the assignments and outcomes stay those without it
+    rng_seen = np.random.default_rng(seq.spawn(1)[0]) if response is not None else None
     model = OutcomeModel(sd=sd, r2=r2, icc=icc, group=group)
     names = ["(Intercept)"] if fe is None else []
     names += terms + (["x"] if r2 > 0 else [])
     idx = [names.index(t) for t in terms]
     lead = 1 if fe is None else 0  # rows of the batch design before the terms: the constant
     batch = None
-    if se_type in BATCH_SE_TYPES:
+    if se_type in BATCH_SE_TYPES and response is None:
         try:
             batch = BatchOLS(
                 n_units, len(names), se_type=se_type, fixed_effects=fe, clusters=clusters
@@ -304,27 +351,36 @@ def _simulated_estimates(
         y = np.empty((m, n_units))
         xs = np.empty((m, n_units))
         for i in range(m):  # the outcome stream, replication after replication
-            y[i], xs[i] = model.draw(rng, d[i] @ tau)
-        return d, y, xs
+            if pilot is None:
+                y[i], xs[i] = model.draw(rng, d[i] @ tau)
+            else:
+                y[i] = pilot[rng.integers(0, len(pilot), n_units)] + d[i] @ tau
+                xs[i] = 0.0  # no covariate (r2 = 0)
+        if rng_seen is None:
+            return d, y, xs, None
+        treated = np.any([draws[a][start:stop] for a in asg.arms], axis=0)  # (m, N)
+        rate = np.where(treated, response[1], response[0])
+        return d, y, xs, rng_seen.uniform(size=(m, n_units)) < rate
 
     def refit(blk: tuple[np.ndarray, ...], i: int, s: int) -> tuple[np.ndarray, ...]:
-        d, y, xs = blk
+        d, y, xs, seen = blk
         cols = [np.ones(n_units)] if fe is None else []
         cols.extend(d[i].T)
         if r2 > 0:
             cols.append(xs[i])
+        keep = slice(None) if seen is None else seen[i]
         fit = fit_ols(
-            y[i],
-            np.column_stack(cols),
+            y[i][keep],
+            np.column_stack(cols)[keep],
             se=se_type,
-            clusters=clusters,
-            fixed_effects=fe,
+            clusters=None if clusters is None else clusters[keep],
+            fixed_effects=None if fe is None else fe[keep],
             names=names,
         )
         return fit.coef[idx], fit.std_error[idx], fit.df[idx]
 
     def fit_block(blk: tuple[np.ndarray, ...]) -> BatchFit:
-        d, y, xs = blk
+        d, y, xs, _ = blk
         xb = np.empty((len(y), len(names), n_units))
         if fe is None:
             xb[:, 0] = 1.0

@@ -15,12 +15,20 @@ from kaizen_eval._core.covariance import SE_TYPES, SEType
 from kaizen_eval._core.linear import LinearFit, fit_2sls, fit_ols
 from kaizen_eval._core.wald import WaldTest, wald_test
 from kaizen_eval.estimate.att import att
+from kaizen_eval.estimate.attrition_ipw import ipw_itt
+from kaizen_eval.estimate.attrition_weights import attrition_weights
 from kaizen_eval.estimate.bounds import LeeBounds, lee_bounds
 from kaizen_eval.estimate.compliance import Compliance, compliance
 from kaizen_eval.estimate.did import att_did
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
-from kaizen_eval.estimate.multiple import romano_wolf, sharpened_qvalues
+from kaizen_eval.estimate.multiple import (
+    bonferroni,
+    holm,
+    romano_wolf,
+    sharpened_qvalues,
+    westfall_young,
+)
 from kaizen_eval.estimate.pooling import PooledEstimate, leave_one_site_out, pool_sites
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
@@ -46,9 +54,13 @@ __all__ = [
     "anderson_rubin",
     "att",
     "att_did",
+    "attrition_weights",
+    "bonferroni",
     "compliance",
     "fit_2sls",
     "fit_ols",
+    "holm",
+    "ipw_itt",
     "itt",
     "late",
     "leave_one_site_out",
@@ -60,5 +72,6 @@ __all__ = [
     "sharpened_qvalues",
     "site_estimates",
     "wald_test",
+    "westfall_young",
     "wild_cluster_bootstrap",
 ]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from kaizen_eval._core.absorb import factorize
 from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import (
     KaizenError,
+    as_list,
     check_alpha,
     check_count,
     check_seed,
@@ -32,14 +35,25 @@ class LeeBounds:
     ci_low, ci_high : float
         Imbens–Manski (2004) ``1 − alpha`` interval for the effect.
     trim_share : float
-        Share of the observed outcomes trimmed in ``trimmed_arm``.
+        Share of the observed outcomes trimmed in ``trimmed_arm`` (tightened: the cells' trim
+        shares averaged with the cell weights).
     trimmed_arm : int
-        The arm (1 treated, 0 control) with the higher response rate, whose outcomes are trimmed.
+        The arm (1 treated, 0 control) with the higher response rate, whose outcomes are trimmed
+        (tightened: ``-1`` when the direction differs between cells; see ``cells``).
     response : tuple of float
         Response rates ``(control, treated)``.
     nobs : int
         Rows used (observed or not).
     alpha : float
+    tighten : tuple of str
+        The covariates whose cells the bounds were tightened on (empty: Lee's basic bounds).
+    cells : pandas.DataFrame or None
+        Tightened bounds only: one row per cell (indexed by the covariates' values) with
+        ``nobs``, ``response_control``, ``response_treated``, ``trimmed_arm`` (the direction
+        of monotonicity detected in the cell: the arm that responds more), ``trim_share``,
+        ``lower``, ``upper`` and ``weight`` (the cell's share of the always-observed units).
+    skipped_draws : int
+        Bootstrap draws left out because a resampled arm (or cell) had no respondents.
     """
 
     lower: float
@@ -53,6 +67,13 @@ class LeeBounds:
     response: tuple[float, float]
     nobs: int
     alpha: float
+    tighten: tuple[str, ...] = ()
+    cells: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    skipped_draws: int = 0
+
+
+class _EmptyCell(KaizenError):
+    """A cell (or the whole sample) without respondents in one arm."""
 
 
 def _trimmed_mean(values: np.ndarray, keep: float, top: bool) -> float:
@@ -84,6 +105,33 @@ def _bounds(y: np.ndarray, s: np.ndarray, z: np.ndarray) -> tuple[float, float, 
     return lo, hi, p, 0
 
 
+def _cell_bounds(
+    y: np.ndarray, s: np.ndarray, z: np.ndarray, cell: np.ndarray, n_cells: int
+) -> tuple[float, float, np.ndarray]:
+    """Lee (2009, §4) bounds tightened on discrete cells, combined with the cell weights.
+
+    In each cell the arm that responds more is trimmed (the direction is detected per cell);
+    the cell bounds are averaged with weights ``π_x ∝ P(X = x) · min(q0_x, q1_x)``, the cell's
+    share of the always-observed units under monotonicity within the cell. Returns the lower
+    and upper bound and a ``(cells, 9)`` table: nobs, q0, q1, trimmed arm, trim share,
+    lower, upper, weight and the number of the cell's respondents.
+    """
+    table = np.empty((n_cells, 8))
+    for x in range(n_cells):
+        m = cell == x
+        zx, sx = z[m], s[m]
+        for arm in (0, 1):
+            if not sx[zx == arm].any():
+                raise _EmptyCell(str(x), arm)
+        lo, hi, p, arm = _bounds(y[m], sx, zx)
+        q0, q1 = sx[zx == 0].mean(), sx[zx == 1].mean()
+        table[x] = (m.sum(), q0, q1, arm, p, lo, hi, m.mean() * min(q0, q1))
+    table[:, 7] /= table[:, 7].sum()
+    if n_cells == 1:  # Lee's basic bounds, to the last digit
+        return float(table[0, 5]), float(table[0, 6]), table
+    return float(table[:, 7] @ table[:, 5]), float(table[:, 7] @ table[:, 6]), table
+
+
 def lee_bounds(
     df: pd.DataFrame,
     *,
@@ -94,6 +142,7 @@ def lee_bounds(
     seed: int | np.random.Generator = 0,
     alpha: float = 0.05,
     progress: bool = False,
+    tighten: str | Sequence[str] | None = None,
 ) -> LeeBounds:
     """Lee (2009) trimming bounds on the effect of a random assignment under attrition.
 
@@ -117,10 +166,29 @@ def lee_bounds(
     alpha : float
     progress : bool
         Show a progress bar of the bootstrap draws on standard error.
+    tighten : str or sequence of str, optional
+        Discrete baseline covariates (or the strata) to tighten the bounds on (Lee 2009 §4;
+        Stata ``leebounds ..., tight()``): the bounds are computed within each cell of their
+        values, the direction of monotonicity detected in each cell (as in Semenova's
+        generalized Lee bounds), and combined with the cells' shares of the always-observed
+        units. The bootstrap resamples rows as for the basic bounds.
 
     Returns
     -------
     LeeBounds
+
+    Raises
+    ------
+    KaizenError
+        When an arm (or, tightened, an arm within a cell) has no observed outcome.
+
+    Notes
+    -----
+    Tightened, with cells ``x``, response rates ``q_dx`` and cell bounds ``[L_x, U_x]``:
+    ``L = Σ_x π_x L_x``, ``U = Σ_x π_x U_x``,
+    ``π_x = P̂(X = x) min(q̂_0x, q̂_1x) / Σ_x' P̂(X = x') min(q̂_0x', q̂_1x')``.
+    With one direction of monotonicity in every cell, ``π_x`` estimates Lee's
+    ``P(X = x | always observed)``; with a single cell the bounds are the basic ones.
 
     Examples
     --------
@@ -130,11 +198,21 @@ def lee_bounds(
     >>> b = lee_bounds(df, outcome="y", treatment="z", draws=50)
     >>> b.trim_share, b.lower, b.upper
     (0.5, 0.0, 2.0)
+    >>> df["stratum"] = [0, 1, 0, 1, 0, 1, 0, 1]
+    >>> t = lee_bounds(df.assign(y=[1.0, 2, 3, 4, 1, 2, None, 4]), outcome="y",
+    ...                treatment="z", tighten="stratum", draws=50)
+    >>> t.cells[["trimmed_arm", "trim_share", "lower", "upper", "weight"]]
+             trimmed_arm  trim_share  lower  upper  weight
+    stratum
+    0                  1         0.5    0.0    2.0  0.333333
+    1                  1         0.0    0.0    0.0  0.666667
     """
     check_count("draws", draws, least=2)
     alpha = check_alpha(alpha)
     rng = np.random.default_rng(check_seed("seed", seed))  # a Generator is used as it is
+    cell_cols = as_list(tighten)
     roles = [("treatment", [treatment])] + ([("observed", [observed])] if observed else [])
+    roles += [("tighten", cell_cols)] if cell_cols else []
     sample = estimation_sample(df, roles, where="lee_bounds", keep=[outcome])
     data = sample.data
     z = numeric_column(data, treatment, "treatment")
@@ -154,17 +232,49 @@ def lee_bounds(
     for arm in (0, 1):
         if not s[z == arm].any():
             raise KaizenError(f"no observed {outcome!r} in the arm {treatment} = {arm}")
-    lo, hi, p, arm = _bounds(y, s, z)
+    cells = None
+    if cell_cols:
+        keys = data[cell_cols].astype(str).agg("\x1f".join, axis=1).to_numpy()
+        cell = factorize(keys)
+        n_cells = int(cell.max()) + 1
+        try:
+            lo, hi, table = _cell_bounds(y, s, z, cell, n_cells)
+        except _EmptyCell as e:
+            x, arm = int(e.args[0]), e.args[1]
+            first = np.flatnonzero(cell == x)[0]
+            where = ", ".join(f"{c} = {data[c].iloc[[first]].tolist()[0]!r}" for c in cell_cols)
+            raise KaizenError(
+                f"the cell {where} has no observed {outcome!r} in the arm {treatment} = {arm}: "
+                "its bounds are undefined; tighten on coarser cells (merge it with a neighbour)"
+            ) from None
+        cells = _cell_table(data, cell, cell_cols, table)
+        p = float(table[:, 7] @ table[:, 4])
+        arms = np.unique(table[:, 3])
+        arm = int(arms[0]) if arms.size == 1 else -1
+    else:
+        lo, hi, p, arm = _bounds(y, s, z)
     n = len(z)
-    boot = []
+    boot, skipped = [], 0
     for _ in progress_bar(
         range(draws), total=draws, show=progress, desc="Lee bounds bootstrap", unit="draw"
     ):
         idx = rng.integers(0, n, n)
         zb, sb = z[idx], s[idx]
         if zb.min() == zb.max() or not sb[zb == 0].any() or not sb[zb == 1].any():
+            skipped += 1
             continue
-        boot.append(_bounds(y[idx], sb, zb)[:2])
+        if not cell_cols:
+            boot.append(_bounds(y[idx], sb, zb)[:2])
+            continue
+        try:
+            boot.append(_cell_bounds(y[idx], sb, zb, cell[idx], n_cells)[:2])
+        except _EmptyCell:
+            skipped += 1
+    if len(boot) < 2:
+        raise KaizenError(
+            f"lee_bounds: {skipped} of {draws} bootstrap draws had an arm (or cell) without "
+            "respondents; there are too few respondents for standard errors"
+        )
     boot = np.array(boot)
     se_lo, se_hi = np.std(boot, axis=0, ddof=1)
     ci_low, ci_high = _imbens_manski(lo, hi, se_lo, se_hi, alpha)
@@ -180,7 +290,38 @@ def lee_bounds(
         response=(float(s[z == 0].mean()), float(s[z == 1].mean())),
         nobs=n,
         alpha=alpha,
+        tighten=tuple(cell_cols),
+        cells=cells,
+        skipped_draws=skipped,
     )
+
+
+def _cell_table(
+    data: pd.DataFrame, cell: np.ndarray, cols: list[str], table: np.ndarray
+) -> pd.DataFrame:
+    first = [np.flatnonzero(cell == x)[0] for x in range(table.shape[0])]
+    values = data[cols].iloc[first]
+    index = (
+        pd.Index(values[cols[0]].to_numpy(), name=cols[0])
+        if len(cols) == 1
+        else pd.MultiIndex.from_frame(values.reset_index(drop=True))
+    )
+    out = pd.DataFrame(
+        table,
+        index=index,
+        columns=[
+            "nobs",
+            "response_control",
+            "response_treated",
+            "trimmed_arm",
+            "trim_share",
+            "lower",
+            "upper",
+            "weight",
+        ],
+    )
+    out[["nobs", "trimmed_arm"]] = out[["nobs", "trimmed_arm"]].astype(int)
+    return out.sort_index()
 
 
 def _imbens_manski(lo: float, hi: float, se_lo: float, se_hi: float, alpha: float):

@@ -1,7 +1,12 @@
-"""Multiple testing across a family of outcomes: Romano–Wolf step-down and sharpened q-values."""
+"""Multiple testing across a family: Romano–Wolf, Westfall–Young, Holm, Bonferroni, q-values.
+
+A family is arms × outcomes × subgroups (:mod:`~kaizen_eval.estimate.multiple_family`), on one
+set of re-drawn assignments shared by both step-downs.
+"""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -9,13 +14,14 @@ import pandas as pd
 
 from kaizen_eval._validation import (
     KaizenError,
+    KaizenWarning,
     as_list,
     check_alpha,
     check_count,
     check_option,
     check_seed,
 )
-from kaizen_eval.estimate.ri_family import family_null
+from kaizen_eval.estimate.multiple_family import HypothesisNull, hypothesis_null
 from kaizen_eval.estimate.ri_statistic import RI_STATISTICS
 
 
@@ -76,11 +82,135 @@ def _bh_rejections(ps: np.ndarray, ranks: np.ndarray, level: float, m: int) -> i
     return int(ranks[below].max()) if below.any() else 0
 
 
+def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Holm's (1979) step-down adjusted p-values: ``max_{i ≤ r} min(1, (m − i + 1) p_(i))``.
+
+    Parameters
+    ----------
+    pvalues : array-like, shape (m,)
+
+    Returns
+    -------
+    numpy.ndarray, shape (m,)
+
+    Examples
+    --------
+    >>> holm([0.01, 0.04, 0.03]).round(3).tolist()
+    [0.03, 0.06, 0.06]
+    """
+    p = _pvalue_array(pvalues)
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+def bonferroni(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Bonferroni adjusted p-values ``min(1, m p)``.
+
+    Examples
+    --------
+    >>> bonferroni([0.01, 0.04, 0.5]).round(3).tolist()
+    [0.03, 0.12, 1.0]
+    """
+    p = _pvalue_array(pvalues)
+    return np.minimum(1.0, len(p) * p)
+
+
+def _pvalue_array(pvalues) -> np.ndarray:
+    try:
+        p = np.asarray(pvalues, dtype=float)
+    except (TypeError, ValueError):
+        raise KaizenError("`pvalues` must be a 1-d array of numbers in [0, 1]") from None
+    if p.ndim != 1 or p.size == 0 or np.isnan(p).any() or (p < 0).any() or (p > 1).any():
+        raise KaizenError("`pvalues` must be a non-empty 1-d array of numbers in [0, 1]")
+    return p
+
+
+def _family(
+    df: pd.DataFrame,
+    *,
+    outcomes,
+    treatment,
+    by,
+    covariates,
+    strata,
+    cluster,
+    fixed_effects,
+    draws,
+    seed,
+    statistic,
+    baseline,
+    progress,
+    dose,
+    where: str,
+) -> HypothesisNull:
+    check_option("statistic", statistic, RI_STATISTICS)
+    check_count("draws", draws)
+    rng = np.random.default_rng(check_seed("seed", seed))  # a Generator is used as it is
+    fam = hypothesis_null(
+        df,
+        outcomes=as_list(outcomes),
+        treatments=as_list(treatment),
+        by=by,
+        covariates=as_list(covariates),
+        strata=strata,
+        cluster=cluster,
+        fixed_effects=as_list(fixed_effects),
+        draws=draws,
+        rng=rng,
+        statistic=statistic,
+        baselines=dict(baseline or {}),
+        progress=progress,
+        where=where,
+        dose=dose,
+        arm_level=not isinstance(treatment, str),
+    )
+    if len(fam.observed) == 1:
+        warnings.warn(
+            f"{where}: the family holds one hypothesis ({fam.index[0]!r}), so there is "
+            "nothing to adjust: the adjusted p-value is the unadjusted one. Name the whole "
+            "family (`outcomes=`, several arms in `treatment=`, or `by=`).",
+            KaizenWarning,
+            stacklevel=3,
+        )
+    return fam
+
+
+_FAMILY_DOC = """Parameters
+    ----------
+    df : pandas.DataFrame
+    outcomes : sequence of str
+        The outcomes of the family. Each hypothesis uses its own non-missing rows: the
+        assignment is re-drawn over every row with the design columns, and each statistic uses
+        the re-drawn assignment of its observed rows (whether an outcome is observed is
+        treated as unaffected by assignment, as the sharp null implies).
+    treatment : str or sequence of str
+        The arm, or several arms (0/1 columns, e.g. a 2×2's ``["classroom", "onsite"]``) that
+        form one family: their columns are re-drawn jointly (within strata, whole clusters)
+        and each arm's statistic is its own column's regression (in a cross-randomized
+        design, its main effect averaged over the other arm). With a list the result is
+        indexed by ``treatment`` too.
+    by : str, optional
+        A baseline subgroup column: one hypothesis per subgroup (indexed by it too).
+    covariates, strata, cluster, fixed_effects, draws, seed, dose
+        As in :func:`~kaizen_eval.estimate.ri.randomization_inference`.
+    statistic : str
+        ``"t"`` (default; HC1, or CR1 with ``cluster``) or ``"coef"``.
+    baseline : mapping of outcome to column, optional
+        ANCOVA: each listed outcome's statistic controls for its own baseline value, with
+        McKenzie's dummy for a missing baseline, exactly as ``itt(..., baseline=...)`` does.
+    progress : bool
+        Show a progress bar of the draws."""
+
+
 def romano_wolf(
     df: pd.DataFrame,
     *,
     outcomes: Sequence[str],
-    treatment: str,
+    treatment: str | Sequence[str],
     covariates: str | Sequence[str] = (),
     strata: str | None = None,
     cluster: str | None = None,
@@ -91,38 +221,29 @@ def romano_wolf(
     baseline: Mapping[str, str] | None = None,
     progress: bool = False,
     dose: bool = False,
+    by: str | None = None,
 ) -> pd.DataFrame:
-    """Romano–Wolf step-down p-values for the effect of one assignment on several outcomes.
+    """Romano–Wolf step-down p-values for a family of arms × outcomes × subgroups.
 
     The joint null distribution comes from re-drawing the assignment as in
     :func:`~kaizen_eval.estimate.ri.randomization_inference` (within strata, whole clusters):
-    the same draws serve every outcome, which keeps their dependence. The step-down: order the
-    outcomes by ``|stat|``; the adjusted p-value of the r-th is the share of draws in which the
-    largest ``|stat|`` among the r-th and less significant outcomes reaches its observed
-    ``|stat|`` (the observed assignment counted as a draw), made monotone. For a 2SLS family,
-    pass the instrument as ``treatment``: under the sharp null the reduced form carries the test.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-    outcomes : sequence of str
-        The family. Each outcome uses its own non-missing rows: the assignment is re-drawn over
-        every row with the design columns, and each outcome's statistic uses the re-drawn
-        assignment of its observed rows (so whether an outcome is observed is treated as
-        unaffected by assignment, as the sharp null implies for a missing-by-design value).
-    treatment, covariates, strata, cluster, fixed_effects, draws, seed, dose
-        As in :func:`~kaizen_eval.estimate.ri.randomization_inference`.
-    statistic : str
-        ``"t"`` (default; studentized statistics are comparable across outcomes) or ``"coef"``.
-    baseline : mapping of outcome to column, optional
-        ANCOVA: each listed outcome's statistic controls for its own baseline value, with
-        McKenzie's dummy for a missing baseline, exactly as ``itt(..., baseline=...)`` does.
+    the same draws serve every hypothesis, which keeps their dependence. The step-down (maxT):
+    order the hypotheses by ``|stat|``; the adjusted p-value of the r-th is the share of draws
+    in which the largest ``|stat|`` among the r-th and less significant hypotheses reaches its
+    observed ``|stat|`` (the observed assignment counted as a draw), made monotone. For a 2SLS
+    family, pass the instrument as ``treatment``: under the sharp null the reduced form carries
+    the test.
+    {family}
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by outcome: ``statistic`` (observed), ``nobs``, ``pvalue`` (single-outcome
-        randomization p-value) and ``pvalue_romano_wolf``.
+        Indexed by outcome (and ``treatment``/``by`` when given): ``statistic`` (observed),
+        ``nobs``, ``pvalue`` (single randomization p-value) and ``pvalue_romano_wolf``.
+
+    See Also
+    --------
+    westfall_young : the free step-down on the same draws (minP instead of maxT).
 
     Examples
     --------
@@ -135,43 +256,156 @@ def romano_wolf(
     >>> bool(rw.loc["a", "pvalue_romano_wolf"] < 0.01), list(rw.columns)
     (True, ['statistic', 'nobs', 'pvalue', 'pvalue_romano_wolf'])
     """
-    check_option("statistic", statistic, RI_STATISTICS)
-    check_count("draws", draws)
-    rng = np.random.default_rng(check_seed("seed", seed))  # a Generator is used as it is
-    fam = family_null(
+    fam = _family(
         df,
-        outcomes=as_list(outcomes),
+        outcomes=outcomes,
         treatment=treatment,
-        covariates=as_list(covariates),
+        by=by,
+        covariates=covariates,
         strata=strata,
         cluster=cluster,
-        fixed_effects=as_list(fixed_effects),
+        fixed_effects=fixed_effects,
         draws=draws,
-        rng=rng,
+        seed=seed,
         statistic=statistic,
-        baselines=dict(baseline or {}),
+        baseline=baseline,
         progress=progress,
-        where="romano_wolf",
         dose=dose,
+        where="romano_wolf",
     )
-    outs, observed, nobs = fam.outcomes, fam.observed, fam.nobs
-    null = np.abs(fam.null)  # draws x outcomes
-    thresh = fam.thresholds()
-    single = fam.pvalues()
-    order = np.argsort(-np.abs(observed), kind="stable")
-    adjusted = np.empty(len(outs))
-    running = 0.0
-    for r, j in enumerate(order):
-        rest = order[r:]
-        maxstat = null[:, rest].max(axis=1)
-        running = max(running, float(fam.shares(int(np.sum(maxstat >= thresh[j])))))
-        adjusted[j] = running
     return pd.DataFrame(
         {
-            "statistic": observed,
-            "nobs": nobs,
-            "pvalue": single,
-            "pvalue_romano_wolf": adjusted,
+            "statistic": fam.observed,
+            "nobs": fam.nobs,
+            "pvalue": fam.pvalues(),
+            "pvalue_romano_wolf": romano_wolf_step_down(fam),
         },
-        index=pd.Index(outs, name="outcome"),
+        index=fam.index,
     )
+
+
+def romano_wolf_step_down(fam: HypothesisNull) -> np.ndarray:
+    """Romano–Wolf maxT step-down adjusted p-values of a family, shape ``(H,)``."""
+    null = np.abs(fam.null)  # draws x hypotheses
+    thresh = fam.thresholds()
+    order = np.argsort(-np.abs(fam.observed), kind="stable")
+    adjusted = np.empty(len(order))
+    running = 0.0
+    for r, j in enumerate(order):
+        maxstat = null[:, order[r:]].max(axis=1)
+        running = max(running, float(fam.shares(int(np.sum(maxstat >= thresh[j])))))
+        adjusted[j] = running
+    return adjusted
+
+
+def westfall_young(
+    df: pd.DataFrame,
+    *,
+    outcomes: Sequence[str],
+    treatment: str | Sequence[str],
+    covariates: str | Sequence[str] = (),
+    strata: str | None = None,
+    cluster: str | None = None,
+    fixed_effects: str | Sequence[str] | None = None,
+    draws: int = 1_000,
+    seed: int | np.random.Generator = 0,
+    statistic: str = "t",
+    baseline: Mapping[str, str] | None = None,
+    progress: bool = False,
+    dose: bool = False,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Westfall–Young free step-down (minP) p-values for a family of arms × outcomes × subgroups.
+
+    Westfall and Young (1993, Algorithm 2.8; Stata ``wyoung``), with the re-drawn
+    assignments of randomization inference as the resampling (the same draws as
+    :func:`romano_wolf` for the same ``seed``). Each draw ``b`` gives every hypothesis the
+    p-value ``p*_bh`` its statistic would have had; with the hypotheses ordered by their
+    observed p-values ``p_(1) ≤ … ≤ p_(H)``, the adjusted p-value of the r-th is the share of
+    draws (the observed assignment counted as one) with ``min_{s ≥ r} p*_b(s) ≤ p_(r)``, made
+    monotone. Unlike Romano–Wolf's maxT, minP puts every hypothesis on the p-value scale, so a
+    statistic with a wider null distribution does not dominate the maximum.
+    {family}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by outcome (and ``treatment``/``by`` when given): ``statistic``, ``nobs``,
+        ``pvalue`` (single randomization p-value), ``pvalue_westfall_young``, and the simple
+        references ``pvalue_holm`` and ``pvalue_bonferroni`` of the single p-values.
+
+    Warns
+    -----
+    KaizenWarning
+        When the family holds one hypothesis (nothing to adjust).
+
+    Notes
+    -----
+    With ``p*`` from the draws' own reference set (:meth:`HypothesisNull.draw_pvalues`), the
+    adjusted p-value is ``p̃_(r) = max_{s ≤ r} (1 + #{b: q*_b(s) ≤ p_(s)}) / (1 + B)``
+    (``#{…}/B`` when every assignment is enumerated), ``q*_b(s) = min_{t ≥ s} p*_b(t)``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import kaizen_eval as ke
+    >>> rng = np.random.default_rng(0)
+    >>> t = np.repeat([0, 1], 50)
+    >>> df = pd.DataFrame({"t": t, "a": t + rng.normal(size=100), "b": rng.normal(size=100)})
+    >>> wy = ke.westfall_young(df, outcomes=["a", "b"], treatment="t", draws=199)
+    >>> bool(wy.loc["a", "pvalue_westfall_young"] < 0.05)
+    True
+    >>> list(wy.columns)  # doctest: +NORMALIZE_WHITESPACE
+    ['statistic', 'nobs', 'pvalue', 'pvalue_westfall_young', 'pvalue_holm',
+     'pvalue_bonferroni']
+    """
+    fam = _family(
+        df,
+        outcomes=outcomes,
+        treatment=treatment,
+        by=by,
+        covariates=covariates,
+        strata=strata,
+        cluster=cluster,
+        fixed_effects=fixed_effects,
+        draws=draws,
+        seed=seed,
+        statistic=statistic,
+        baseline=baseline,
+        progress=progress,
+        dose=dose,
+        where="westfall_young",
+    )
+    single = fam.pvalues()
+    return pd.DataFrame(
+        {
+            "statistic": fam.observed,
+            "nobs": fam.nobs,
+            "pvalue": single,
+            "pvalue_westfall_young": westfall_young_step_down(fam),
+            "pvalue_holm": holm(single),
+            "pvalue_bonferroni": bonferroni(single),
+        },
+        index=fam.index,
+    )
+
+
+def westfall_young_step_down(fam: HypothesisNull) -> np.ndarray:
+    """Westfall–Young free step-down (minP) adjusted p-values of a family, shape ``(H,)``."""
+    p = fam.pvalues()
+    pstar = fam.draw_pvalues()  # (B, H)
+    order = np.argsort(p, kind="stable")
+    # successive minima from the least significant up: q[:, r] = min over s >= r
+    q = np.minimum.accumulate(pstar[:, order[::-1]], axis=1)[:, ::-1]
+    adjusted = np.empty(len(p))
+    running = 0.0
+    for r, j in enumerate(order):
+        hits = int(np.sum(q[:, r] <= p[j] * (1 + 1e-9)))
+        running = max(running, float(fam.shares(hits)))
+        adjusted[j] = running
+    return adjusted
+
+
+for _f in (romano_wolf, westfall_young):
+    if _f.__doc__:  # absent under python -OO
+        _f.__doc__ = _f.__doc__.replace("{family}", _FAMILY_DOC)
