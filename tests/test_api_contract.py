@@ -172,3 +172,20 @@ def test_pool_sites():
         ]
         assert len(pooled.draws(100, seed=0)) == 100
     assert ke.pool_sites(sites, method="REML", test="knha").ci_high > 0
+
+
+# --- how far it spreads (issue 17) ------------------------------------------------------------
+def test_saturation_assignment():
+    frame = pd.DataFrame({"firm_id": range(160), "cluster_id": np.repeat(np.arange(20), 8)})
+    asg = ke.assign(
+        frame,
+        id_col="firm_id",
+        cluster="cluster_id",
+        saturation=[0, 0.25, 0.5, 0.75],
+        arms={"invited": None},
+        seed=7,
+    )
+    assert list(asg.frame.columns) == ["firm_id", "invited", "saturation"]
+    assert set(asg.frame["saturation"]) == {0, 0.25, 0.5, 0.75}
+    power = ke.saturation_power(20, 8, saturation=[0, 0.25, 0.5, 0.75], icc=0.1)
+    assert {"direct", "spillover", "direct:0.25", "spillover:0.75"} <= set(power.index)
