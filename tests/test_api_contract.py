@@ -189,3 +189,23 @@ def test_saturation_assignment():
     assert set(asg.frame["saturation"]) == {0, 0.25, 0.5, 0.75}
     power = ke.saturation_power(20, 8, saturation=[0, 0.25, 0.5, 0.75], icc=0.1)
     assert {"direct", "spillover", "direct:0.25", "spillover:0.75"} <= set(power.index)
+
+
+def test_spillover():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"firm_id": range(400), "cluster_id": np.repeat(np.arange(40), 10)})
+    asg = ke.assign(frame, cluster="cluster_id", saturation=[0, 0.25, 0.5, 0.75], seed=7)
+    df = frame.merge(asg.frame, on="firm_id")
+    df["y"] = df["invited"] + rng.normal(size=len(df))
+    sp = ke.spillover(
+        df,
+        outcome="y",
+        treatment="invited",
+        saturation="saturation",
+        cluster="cluster_id",
+        se="CR2",
+    )
+    rows = sp.tidy().index.tolist()
+    assert rows[:2] == ["direct", "spillover"]
+    for s in ("0.25", "0.5", "0.75"):
+        assert f"direct:{s}" in rows and f"spillover:{s}" in rows and f"total:{s}" in rows

@@ -25,6 +25,7 @@ from kaizen_eval.estimate.pooling import PooledEstimate, pool_sites
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
 from kaizen_eval.estimate.ri_ci import RandomizationCI, randomization_ci
+from kaizen_eval.estimate.spillover import spillover
 from kaizen_eval.estimate.weakiv import AndersonRubinSet, anderson_rubin
 from kaizen_eval.estimate.wild import WildBootstrap, wild_cluster_bootstrap
 
@@ -56,6 +57,7 @@ __all__ = [
     "randomization_inference",
     "romano_wolf",
     "sharpened_qvalues",
+    "spillover",  # issue 17
     "wald_test",
     "wild_cluster_bootstrap",
 ]
