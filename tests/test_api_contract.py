@@ -209,3 +209,22 @@ def test_spillover():
     assert rows[:2] == ["direct", "spillover"]
     for s in ("0.25", "0.5", "0.75"):
         assert f"direct:{s}" in rows and f"spillover:{s}" in rows and f"total:{s}" in rows
+
+
+def test_exposure():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "firm_id": range(30),
+            "lat": -6.8 + rng.uniform(0, 0.02, 30),
+            "lon": 39.2 + rng.uniform(0, 0.02, 30),
+        }
+    )
+    asg = ke.assign(df, arms={"invited": 0.3}, seed=1)
+    df = df.merge(asg.frame, on="firm_id")
+    e = ke.exposure(df, id_col="firm_id", lat="lat", lon="lon", treatment="invited", radius_km=1.0)
+    assert list(e.columns[:4]) == ["firm_id", "n_neighbours", "n_treated", "share_treated"]
+    p = ke.exposure_probabilities(
+        df, asg, id_col="firm_id", lat="lat", lon="lon", treatment="invited", draws=1_000
+    )
+    assert p.draws == 1_000 and p.probabilities.shape == (30, 4)

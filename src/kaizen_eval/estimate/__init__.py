@@ -18,6 +18,8 @@ from kaizen_eval.estimate.att import att
 from kaizen_eval.estimate.bounds import LeeBounds, lee_bounds
 from kaizen_eval.estimate.compliance import Compliance, compliance
 from kaizen_eval.estimate.did import att_did
+from kaizen_eval.estimate.exposure import ExposureProbabilities, exposure, exposure_probabilities
+from kaizen_eval.estimate.exposure_ht import exposure_effects
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
 from kaizen_eval.estimate.multiple import romano_wolf, sharpened_qvalues
@@ -34,6 +36,7 @@ __all__ = [
     "AndersonRubinSet",
     "Compliance",
     "Estimate",
+    "ExposureProbabilities",
     "FirstStage",
     "LeeBounds",
     "LinearFit",
@@ -47,6 +50,9 @@ __all__ = [
     "att",
     "att_did",
     "compliance",
+    "exposure",
+    "exposure_effects",
+    "exposure_probabilities",
     "fit_2sls",
     "fit_ols",
     "itt",
