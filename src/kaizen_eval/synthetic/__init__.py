@@ -5,8 +5,21 @@ management items, latent firm table and the true estimands); :data:`SITES` holds
 calibrations. These names are not re-exported at the top level of :mod:`kaizen_eval`.
 """
 
+from kaizen_eval.synthetic.saturation import (
+    SaturationTruth,
+    saturation_firms,
+    saturation_outcomes,
+)
 from kaizen_eval.synthetic.simulate import simulate_trial
 from kaizen_eval.synthetic.sites import SITES, SiteSpec
 from kaizen_eval.synthetic.trial import Trial
 
-__all__: list[str] = ["SITES", "SiteSpec", "Trial", "simulate_trial"]
+__all__: list[str] = [
+    "SITES",
+    "SaturationTruth",
+    "SiteSpec",
+    "Trial",
+    "saturation_firms",
+    "saturation_outcomes",
+    "simulate_trial",
+]
