@@ -228,3 +228,12 @@ def test_exposure():
         df, asg, id_col="firm_id", lat="lat", lon="lon", treatment="invited", draws=1_000
     )
     assert p.draws == 1_000 and p.probabilities.shape == (30, 4)
+
+
+def test_spillover_ri():
+    frame = pd.DataFrame({"firm_id": range(200), "cluster_id": np.repeat(np.arange(20), 10)})
+    asg = ke.assign(frame, cluster="cluster_id", saturation=[0, 0.5], seed=7)
+    df = frame.merge(asg.frame, on="firm_id").assign(y=np.arange(200.0))
+    ri = ke.spillover_ri(df, asg, outcome="y", draws=200, seed=0)
+    assert list(ri.tidy().columns) == ["estimate", "pvalue", "draws"]
+    assert ri.pvalues.index.tolist() == ["direct", "spillover"]

@@ -28,6 +28,7 @@ from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
 from kaizen_eval.estimate.ri_ci import RandomizationCI, randomization_ci
 from kaizen_eval.estimate.spillover import spillover
+from kaizen_eval.estimate.spillover_ri import SpilloverRI, spillover_ri
 from kaizen_eval.estimate.weakiv import AndersonRubinSet, anderson_rubin
 from kaizen_eval.estimate.wild import WildBootstrap, wild_cluster_bootstrap
 
@@ -44,6 +45,7 @@ __all__ = [
     "RandomizationCI",
     "RandomizationInference",
     "SEType",
+    "SpilloverRI",
     "WaldTest",
     "WildBootstrap",
     "anderson_rubin",
@@ -64,6 +66,7 @@ __all__ = [
     "romano_wolf",
     "sharpened_qvalues",
     "spillover",  # issue 17
+    "spillover_ri",
     "wald_test",
     "wild_cluster_bootstrap",
 ]
