@@ -263,3 +263,68 @@ def test_mde_with_response_rate():
     assert ke.mde(500, response_rate=0.8) == pytest.approx(ke.mde(400), rel=1e-12)
     assert ke.mde(500, response_rate=(0.9, 0.7)) > ke.mde(500, response_rate=0.8)
     assert ke.sample_size(0.2, response_rate=0.8) == pytest.approx(ke.sample_size(0.2) / 0.8)
+
+
+# --- how far it spreads (issue 17) ------------------------------------------------------------
+def test_saturation_assignment():
+    frame = pd.DataFrame({"firm_id": range(160), "cluster_id": np.repeat(np.arange(20), 8)})
+    asg = ke.assign(
+        frame,
+        id_col="firm_id",
+        cluster="cluster_id",
+        saturation=[0, 0.25, 0.5, 0.75],
+        arms={"invited": None},
+        seed=7,
+    )
+    assert list(asg.frame.columns) == ["firm_id", "invited", "saturation"]
+    assert set(asg.frame["saturation"]) == {0, 0.25, 0.5, 0.75}
+    power = ke.saturation_power(20, 8, saturation=[0, 0.25, 0.5, 0.75], icc=0.1)
+    assert {"direct", "spillover", "direct:0.25", "spillover:0.75"} <= set(power.index)
+
+
+def test_spillover():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"firm_id": range(400), "cluster_id": np.repeat(np.arange(40), 10)})
+    asg = ke.assign(frame, cluster="cluster_id", saturation=[0, 0.25, 0.5, 0.75], seed=7)
+    df = frame.merge(asg.frame, on="firm_id")
+    df["y"] = df["invited"] + rng.normal(size=len(df))
+    sp = ke.spillover(
+        df,
+        outcome="y",
+        treatment="invited",
+        saturation="saturation",
+        cluster="cluster_id",
+        se="CR2",
+    )
+    rows = sp.tidy().index.tolist()
+    assert rows[:2] == ["direct", "spillover"]
+    for s in ("0.25", "0.5", "0.75"):
+        assert f"direct:{s}" in rows and f"spillover:{s}" in rows and f"total:{s}" in rows
+
+
+def test_exposure():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "firm_id": range(30),
+            "lat": -6.8 + rng.uniform(0, 0.02, 30),
+            "lon": 39.2 + rng.uniform(0, 0.02, 30),
+        }
+    )
+    asg = ke.assign(df, arms={"invited": 0.3}, seed=1)
+    df = df.merge(asg.frame, on="firm_id")
+    e = ke.exposure(df, id_col="firm_id", lat="lat", lon="lon", treatment="invited", radius_km=1.0)
+    assert list(e.columns[:4]) == ["firm_id", "n_neighbours", "n_treated", "share_treated"]
+    p = ke.exposure_probabilities(
+        df, asg, id_col="firm_id", lat="lat", lon="lon", treatment="invited", draws=1_000
+    )
+    assert p.draws == 1_000 and p.probabilities.shape == (30, 4)
+
+
+def test_spillover_ri():
+    frame = pd.DataFrame({"firm_id": range(200), "cluster_id": np.repeat(np.arange(20), 10)})
+    asg = ke.assign(frame, cluster="cluster_id", saturation=[0, 0.5], seed=7)
+    df = frame.merge(asg.frame, on="firm_id").assign(y=np.arange(200.0))
+    ri = ke.spillover_ri(df, asg, outcome="y", draws=200, seed=0)
+    assert list(ri.tidy().columns) == ["estimate", "pvalue", "draws"]
+    assert ri.pvalues.index.tolist() == ["direct", "spillover"]

@@ -8,6 +8,7 @@ from kaizen_eval.design.attrition import AttritionTable, differential_attrition
 from kaizen_eval.design.balance import BalanceTable, balance
 from kaizen_eval.design.power import mde, sample_size
 from kaizen_eval.design.power_grid import PowerGrid, power_grid
+from kaizen_eval.design.saturation_power import saturation_power
 from kaizen_eval.design.simulate import SimulatedPower, simulate_power
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     "mde",
     "power_grid",
     "sample_size",
+    "saturation_power",
     "simulate_power",
 ]

@@ -21,6 +21,7 @@ import pandas as pd
 from kaizen_eval._atomic import OutputExistsError, atomic_file, exclusive_lock
 from kaizen_eval._validation import KaizenError, check_seed, require_columns
 from kaizen_eval.design._canonical import canonical_column
+from kaizen_eval.design.saturation import saturation_arguments
 from kaizen_eval.design.stages import Rerandomize, Stage, check_arms
 from kaizen_eval.waves.io import write_table
 
@@ -111,7 +112,14 @@ def check_manifest(manifest: Any, where: str) -> dict[str, Any]:
     if args["cluster"] is not None and not (isinstance(args["cluster"], str) and args["cluster"]):
         raise bad("arguments.cluster", "null or a column name", args["cluster"])
     try:
-        check_arms(args["arms"], "arguments.arms")
+        if args.get("saturation") is not None:
+            sat = args["saturation"]
+            if not (isinstance(sat, dict) and set(sat) == {"levels", "shares"}):
+                raise bad("arguments.saturation", "null or {levels, shares}", sat)
+            levels = dict(zip(sat["levels"], sat["shares"], strict=True))
+            saturation_arguments(args["arms"], levels, None, None)
+        else:
+            check_arms(args["arms"], "arguments.arms")
         if args["stage2"] is not None:
             s2 = args["stage2"]
             if not (isinstance(s2, dict) and set(s2) == {"arms", "strata", "among"}):

@@ -11,7 +11,8 @@ import pandas as pd
 from kaizen_eval._validation import KaizenError, check_seed
 from kaizen_eval._version import __version__
 from kaizen_eval.design._canonical import canonical_column, sha256_of_frame
-from kaizen_eval.design._design import Design, build_design, name_some, rng_from_manifest
+from kaizen_eval.design._design import Design, name_some, rng_from_manifest
+from kaizen_eval.design.saturation import design_for
 
 
 def verify_assignment(
@@ -38,7 +39,7 @@ def verify_assignment(
         )
     args = dict(man["arguments"])
     try:
-        design = build_design(frame, args)
+        design = design_for(frame, args)
     except KaizenError as err:
         raise KaizenError(f"frame differs: {err}") from err
     if design.frame_sha256 != man["frame_sha256"]:

@@ -32,11 +32,16 @@ from kaizen_eval.design._canonical import canonical_column, sha256_of_frame
 from kaizen_eval.design._design import (
     Design,
     as_rng,
-    build_design,
     relevant_columns,
     rng_from,
 )
 from kaizen_eval.design._verify import verify_assignment
+from kaizen_eval.design.saturation import (
+    SATURATION_COLUMN,
+    SaturationDesign,
+    design_for,
+    saturation_arguments,
+)
 from kaizen_eval.design.stages import Rerandomize, Stage, check_arms, names
 
 ALGORITHM = "kaizen_eval.blocked_complete/v1"
@@ -87,7 +92,11 @@ class Assignment:
         return str(self._design.arguments["id_col"])
 
     def __repr__(self) -> str:
-        counts = ", ".join(f"{a}={int(self._frame[a].sum())}" for a in self.arms)
+        counts = ", ".join(
+            f"{a}={int(self._frame[a].sum())}" for a in self.arms if a != SATURATION_COLUMN
+        )
+        if isinstance(self._design, SaturationDesign):
+            counts += f", {self._design.n_groups} clusters at saturations {self._design.levels}"
         return (
             f"<Assignment of {len(self._frame)} units ({counts}); seed="
             f"{self._manifest['seed']}, n_draws={self._manifest['n_draws']}>"
@@ -143,6 +152,8 @@ class Assignment:
         ):
             raise KaizenError(f"`n` must be a non-negative integer. You passed: {n!r}.")
         c1, c2 = self._design.draw_many(as_rng(seed), int(n))
+        if isinstance(self._design, SaturationDesign):
+            return self._design.arrays(c1, c2)
         out: dict[str, np.ndarray] = {}
         for j, arm in enumerate(self._design.arms1, start=1):
             out[arm] = (c1 == j).astype(np.int8)
@@ -167,6 +178,8 @@ class Assignment:
         [2, 2, 2, 2]
         """
         d = self._design
+        if isinstance(d, SaturationDesign):
+            return d.counts(self._frame)
         args = d.arguments
         strata = list(args["strata"])
         if args["stage2"] is not None:
@@ -200,6 +213,8 @@ class Assignment:
         d = self._design
         data: dict[str, Any] = {self.id_col: d.table[self.id_col].to_numpy()}
         n_units = len(d.ids)
+        if isinstance(d, SaturationDesign):
+            return pd.DataFrame({**data, **d.probabilities()})
         if d.rerandomized:
             check_count("draws", draws)
             check_seed("seed", seed)
@@ -320,7 +335,7 @@ class Assignment:
         path = Path(path)
         table, manifest = _files.read_assignment(path)
         args = manifest["arguments"]
-        design = build_design(table, args)
+        design = design_for(table, args)
         if design.frame_sha256 != manifest["frame_sha256"]:
             raise KaizenError(
                 f"{str(path)!r}: the design columns no longer match the manifest's frame hash."
@@ -348,6 +363,7 @@ def assign(
     seed: int | np.random.Generator,
     stage2: Stage | None = None,
     rerandomize: Rerandomize | None = None,
+    saturation: Sequence[float] | Mapping[float, float] | None = None,
 ) -> Assignment:
     """Draw a reproducible random assignment (complete randomization within strata).
 
@@ -373,6 +389,12 @@ def assign(
         ``stage2.strata``) or among first-stage arm(s).
     rerandomize : Rerandomize, optional
         Re-draw (both stages) until the balance criterion holds.
+    saturation : sequence of float or mapping, optional
+        A randomized saturation design (Baird et al. 2018; see
+        :mod:`kaizen_eval.design.saturation`): each ``cluster`` gets a saturation level
+        (equal shares of clusters for a list; a dict gives level -> share, or level -> number
+        of clusters), then that share of its firms is invited. ``arms`` must then be
+        ``{"invited": None}`` (the default); ``frame`` gains a float ``"saturation"`` column.
 
     Returns
     -------
@@ -417,16 +439,23 @@ def assign(
         raise KaizenError("`stage2` must be a kaizen_eval.Stage(arms=..., strata=..., among=...).")
     if rerandomize is not None and not isinstance(rerandomize, Rerandomize):
         raise KaizenError("`rerandomize` must be a kaizen_eval.Rerandomize(covariates=..., ...).")
+    sat_record = None
+    if saturation is None:
+        arms_record = check_arms({"invited": 0.5} if arms is None else arms, "arms")
+    else:
+        arms_record, sat_record = saturation_arguments(arms, saturation, stage2, rerandomize)
     arguments = {
         "id_col": id_col,
-        "arms": check_arms({"invited": 0.5} if arms is None else arms, "arms"),
+        "arms": arms_record,
         "strata": list(names("strata", strata)),
         "cluster": cluster,
         "stage2": None if stage2 is None else stage2.to_dict(),
         "rerandomize": None if rerandomize is None else rerandomize.to_dict(),
     }
+    if sat_record is not None:
+        arguments["saturation"] = sat_record
     rng, seed_record = rng_from(seed)
-    design = build_design(frame, arguments)
+    design = design_for(frame, arguments)
     c1, c2, n_draws, crit = design.draw_one(rng)
     result = design.to_frame(c1, c2)
     manifest = {

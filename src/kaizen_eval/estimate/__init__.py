@@ -20,6 +20,8 @@ from kaizen_eval.estimate.attrition_weights import attrition_weights
 from kaizen_eval.estimate.bounds import LeeBounds, lee_bounds
 from kaizen_eval.estimate.compliance import Compliance, compliance
 from kaizen_eval.estimate.did import att_did
+from kaizen_eval.estimate.exposure import ExposureProbabilities, exposure, exposure_probabilities
+from kaizen_eval.estimate.exposure_ht import exposure_effects
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
 from kaizen_eval.estimate.multiple import (
@@ -34,6 +36,8 @@ from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
 from kaizen_eval.estimate.ri_ci import RandomizationCI, randomization_ci
 from kaizen_eval.estimate.site_estimates import site_estimates
+from kaizen_eval.estimate.spillover import spillover
+from kaizen_eval.estimate.spillover_ri import SpilloverRI, spillover_ri
 from kaizen_eval.estimate.weakiv import AndersonRubinSet, anderson_rubin
 from kaizen_eval.estimate.wild import WildBootstrap, wild_cluster_bootstrap
 
@@ -42,6 +46,7 @@ __all__ = [
     "AndersonRubinSet",
     "Compliance",
     "Estimate",
+    "ExposureProbabilities",
     "FirstStage",
     "LeeBounds",
     "LinearFit",
@@ -49,6 +54,7 @@ __all__ = [
     "RandomizationCI",
     "RandomizationInference",
     "SEType",
+    "SpilloverRI",
     "WaldTest",
     "WildBootstrap",
     "anderson_rubin",
@@ -57,6 +63,9 @@ __all__ = [
     "attrition_weights",
     "bonferroni",
     "compliance",
+    "exposure",
+    "exposure_effects",
+    "exposure_probabilities",
     "fit_2sls",
     "fit_ols",
     "holm",
@@ -71,6 +80,8 @@ __all__ = [
     "romano_wolf",
     "sharpened_qvalues",
     "site_estimates",
+    "spillover",  # issue 17
+    "spillover_ri",
     "wald_test",
     "westfall_young",
     "wild_cluster_bootstrap",

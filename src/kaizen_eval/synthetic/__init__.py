@@ -6,6 +6,11 @@ calibrations. These names are not re-exported at the top level of :mod:`kaizen_e
 """
 
 from kaizen_eval.synthetic.multisite import MultiSiteTrial, simulate_sites
+from kaizen_eval.synthetic.saturation import (
+    SaturationTruth,
+    saturation_firms,
+    saturation_outcomes,
+)
 from kaizen_eval.synthetic.simulate import simulate_trial
 from kaizen_eval.synthetic.sites import SITES, SiteSpec
 from kaizen_eval.synthetic.trial import Trial
@@ -13,8 +18,11 @@ from kaizen_eval.synthetic.trial import Trial
 __all__: list[str] = [
     "SITES",
     "MultiSiteTrial",
+    "SaturationTruth",
     "SiteSpec",
     "Trial",
+    "saturation_firms",
+    "saturation_outcomes",
     "simulate_sites",
     "simulate_trial",
 ]
