@@ -18,6 +18,8 @@ from kaizen_eval.estimate.att import att
 from kaizen_eval.estimate.bounds import LeeBounds, lee_bounds
 from kaizen_eval.estimate.compliance import Compliance, compliance
 from kaizen_eval.estimate.did import att_did
+from kaizen_eval.estimate.heterogeneity import heterogeneity
+from kaizen_eval.estimate.heterogeneity_result import Heterogeneity
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
 from kaizen_eval.estimate.multiple import romano_wolf, sharpened_qvalues
@@ -34,6 +36,7 @@ __all__ = [
     "Compliance",
     "Estimate",
     "FirstStage",
+    "Heterogeneity",
     "LeeBounds",
     "LinearFit",
     "PooledEstimate",
@@ -48,6 +51,7 @@ __all__ = [
     "compliance",
     "fit_2sls",
     "fit_ols",
+    "heterogeneity",
     "itt",
     "late",
     "lee_bounds",
