@@ -224,25 +224,22 @@ def test_plot_returns_a_figure():
 
 @pytest.mark.slow
 def test_constant_effects_size_of_the_heterogeneity_test():
-    """Constant effect: β₂'s per-split test rejects ≈ 5 %, the median-adjusted one at most 5 %."""
+    """Constant effect: β₂'s per-split test rejects ≈ 5 %; the adjusted one (2p) ≈ 2.5 %.
+
+    One split per replication keeps the test short; with one split the paper's adjusted
+    p-value is ``min(1, 2p)``, so its size is half the per-split size.
+    """
     reps, per_split, adjusted = 500, [], []
     for r in range(reps):
-        df = _data(n=300, slope=0.0, seed=1000 + r)
+        df = _data(n=240, slope=0.0, seed=1000 + r)
         h = ke.heterogeneity(
-            df,
-            outcome="y",
-            treatment="d",
-            covariates=["x0", "x1"],
-            learner=LinearRegression(),
-            splits=2,
-            groups=2,
-            seed=r,
-            propensity=0.5,
-        )
+            df, outcome="y", treatment="d", covariates=["x0", "x1"],
+            learner=LinearRegression(), splits=1, groups=2, seed=r, propensity=0.5,
+        )  # fmt: skip
         adjusted.append(h.blp.loc["heterogeneity", "pvalue"] < 0.05)
         sp = h._splits[0]
         per_split.append(2 * stats.t.sf(abs(sp.blp_est[1] / sp.blp_se[1]), sp.blp_df[1]) < 0.05)
     size, size_adj = np.mean(per_split), np.mean(adjusted)
     print(f"size per split {size:.3f}, adjusted (2 x median p) {size_adj:.3f}")
     assert 0.03 <= size <= 0.07
-    assert size_adj <= 0.06
+    assert 0.005 <= size_adj <= 0.045

@@ -24,6 +24,7 @@ from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
 from kaizen_eval.estimate.multiple import romano_wolf, sharpened_qvalues
 from kaizen_eval.estimate.pooling import PooledEstimate, pool_sites
+from kaizen_eval.estimate.quantile import QuantileEffects, quantile_effects
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
 from kaizen_eval.estimate.ri_ci import RandomizationCI, randomization_ci
@@ -40,6 +41,7 @@ __all__ = [
     "LeeBounds",
     "LinearFit",
     "PooledEstimate",
+    "QuantileEffects",
     "RandomizationCI",
     "RandomizationInference",
     "SEType",
@@ -56,6 +58,7 @@ __all__ = [
     "late",
     "lee_bounds",
     "pool_sites",
+    "quantile_effects",
     "randomization_ci",
     "randomization_inference",
     "romano_wolf",

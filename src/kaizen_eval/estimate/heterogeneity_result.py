@@ -34,7 +34,10 @@ def median_inference(est, se, dof, alpha: float, index) -> pd.DataFrame:
             2 * stats.t.sf(z, np.where(np.isfinite(dof), dof, 1)),
             2 * stats.norm.sf(z),
         )
-    med = lambda a: np.nanmedian(a, axis=0)  # noqa: E731
+
+    def med(a: np.ndarray) -> np.ndarray:
+        return np.nanmedian(a, axis=0) if np.isnan(a).any() else np.median(a, axis=0)
+
     return pd.DataFrame(
         {
             "estimate": med(est),
