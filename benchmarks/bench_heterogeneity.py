@@ -47,7 +47,18 @@ def main() -> None:
             splits=args.splits, groups=5, seed=0, n_jobs=args.jobs, progress=False,
         )  # fmt: skip
         times.append(time.perf_counter() - t0)
+    # CPU seconds per split (one process): what the run costs on an unloaded machine
+    c0 = time.process_time()
+    ke.heterogeneity(
+        df, outcome="y", treatment="invited", covariates=cov, learner="forest", splits=5,
+        groups=5, seed=1, n_jobs=1,
+    )  # fmt: skip
+    per_split = (time.process_time() - c0) / 5
     print(f"python {platform.python_version()}, {os.cpu_count()} cores, load {os.getloadavg()}")
+    print(
+        f"CPU per split {per_split:.2f} s: {args.splits} splits need {per_split * args.splits:.1f} "
+        f"CPU s, {per_split * args.splits / args.jobs:.1f} s on {args.jobs} free cores"
+    )
     print(
         f"N = {len(df)}, {len(cov)} covariates, forest, {args.splits} splits, n_jobs = "
         f"{args.jobs}: best of {args.repeat} {min(times):.1f} s (all: "

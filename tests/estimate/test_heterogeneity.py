@@ -220,6 +220,8 @@ def test_plot_returns_a_figure():
     )
     fig = h.plot()
     assert fig.axes[0].get_title().startswith("GATES")
+    assert fig.axes[1].get_title().startswith("CLAN") and fig.axes[1].tables
+    assert len(h.plot(clan=False).axes) == 1
 
 
 @pytest.mark.slow

@@ -184,12 +184,30 @@ class Heterogeneity:
     def __repr__(self) -> str:
         return f"<Heterogeneity {self.summary()}>"
 
-    def plot(self, ax: Any = None):
-        """Plot GATES with their intervals and the ATE band; return the matplotlib Figure."""
+    def plot(self, ax: Any = None, *, clan: bool = True):
+        """Plot GATES with their intervals and the ATE band, and the CLAN table beside them.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw the GATES (the CLAN table is then left out).
+        clan : bool
+            Draw the CLAN table (most, least, difference, p-value) on a second panel.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
         import matplotlib.pyplot as plt
 
+        table_ax = None
         if ax is None:
-            fig, ax = plt.subplots(figsize=(6, 4))
+            if clan:
+                fig, (ax, table_ax) = plt.subplots(
+                    1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [3, 2]}
+                )
+            else:
+                fig, ax = plt.subplots(figsize=(6, 4))
         else:
             fig = ax.figure
         g = self._gates
@@ -211,4 +229,18 @@ class Heterogeneity:
         level = round(100 * (1 - 2 * self.alpha))
         ax.set_title(f"GATES with {level}% intervals ({self.splits} splits)")
         ax.legend()
+        if table_ax is not None:
+            c = self._clan
+            cells = [
+                [f"{r.most:,.3g}", f"{r.least:,.3g}", f"{r.difference:,.3g}", f"{r.pvalue:.3f}"]
+                for r in c.itertuples()
+            ]
+            table_ax.axis("off")
+            table_ax.table(
+                cellText=cells,
+                rowLabels=[str(i) for i in c.index],
+                colLabels=["most", "least", "difference", "p"],
+                loc="center",
+            )
+            table_ax.set_title("CLAN: most vs least affected")
         return fig
