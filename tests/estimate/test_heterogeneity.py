@@ -245,3 +245,21 @@ def test_constant_effects_size_of_the_heterogeneity_test():
     print(f"size per split {size:.3f}, adjusted (2 x median p) {size_adj:.3f}")
     assert 0.03 <= size <= 0.07
     assert 0.005 <= size_adj <= 0.045
+
+
+def test_progress_bar_on_request_does_not_change_the_result(capsys):
+    common = dict(
+        outcome="y",
+        treatment="d",
+        covariates=["x0"],
+        learner=LinearRegression(),
+        splits=3,
+        groups=2,
+        seed=1,
+    )
+    quiet = ke.heterogeneity(_data(n=200), **common)
+    capsys.readouterr()
+    loud = ke.heterogeneity(_data(n=200), **common, progress=True)
+    err = capsys.readouterr().err
+    assert "splits" in err and "3/3" in err
+    pd.testing.assert_frame_equal(quiet.blp, loud.blp)

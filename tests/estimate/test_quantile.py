@@ -62,3 +62,13 @@ def test_interval_coverage_of_the_median_effect():
     cover = hits / reps
     print(f"coverage of the median QTE: {cover:.3f}")
     assert 0.93 <= cover <= 0.97
+
+
+def test_progress_bar_on_request_does_not_change_the_result(capsys):
+    common = dict(outcome="y", treatment="invited", quantiles=[0.5], draws=60, seed=2)
+    quiet = ke.quantile_effects(FIRMS, **common)
+    capsys.readouterr()
+    loud = ke.quantile_effects(FIRMS, **common, progress=True)
+    err = capsys.readouterr().err
+    assert "bootstrap" in err and "60/60" in err
+    pd.testing.assert_frame_equal(quiet.tidy(), loud.tidy())
