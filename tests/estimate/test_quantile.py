@@ -72,3 +72,36 @@ def test_progress_bar_on_request_does_not_change_the_result(capsys):
     err = capsys.readouterr().err
     assert "bootstrap" in err and "60/60" in err
     pd.testing.assert_frame_equal(quiet.tidy(), loud.tidy())
+
+
+def _one_sided(n=4000, seed=0):
+    rng = np.random.default_rng(seed)
+    z = rng.integers(0, 2, n)
+    complier = rng.random(n) < 0.6
+    d = z * complier
+    y0 = np.where(complier, rng.normal(0, 1, n), rng.normal(3, 1, n))  # never-takers differ
+    return pd.DataFrame({"z": z, "d": d, "y": y0 + 2.0 * d})
+
+
+def test_complier_quantiles_under_one_sided_noncompliance():
+    df = _one_sided()
+    q = ke.quantile_effects(
+        df, outcome="y", treatment="d", instrument="z", quantiles=[0.3, 0.5], draws=100
+    )
+    t = q.tidy()
+    # no always-takers: the treated compliers are exactly the assigned participants
+    taken = df.loc[(df["z"] == 1) & (df["d"] == 1), "y"]
+    direct = np.quantile(taken, [0.3, 0.5], method="inverted_cdf")
+    assert t["treated"].to_numpy() == pytest.approx(direct, rel=1e-12)
+    # the complier effect is the shift of 2 (the arm-quantile difference is not)
+    assert np.all(np.abs(t["estimate"].to_numpy() - 2.0) < 0.25)
+    naive = ke.quantile_effects(df, outcome="y", treatment="z", quantiles=[0.5], draws=20)
+    assert abs(naive.tidy().loc[0.5, "estimate"] - 2.0) > 0.5
+    assert "compliers" in q.notes[0]
+
+
+def test_full_compliance_complier_quantiles_are_the_arm_quantiles():
+    df = FIRMS.assign(took=FIRMS["invited"])
+    common = dict(outcome="y", quantiles=REF["quantile"].tolist(), draws=30, seed=1)
+    iv = ke.quantile_effects(df, treatment="took", instrument="invited", **common).tidy()
+    assert iv["estimate"].to_numpy() == pytest.approx(REF["estimate"].to_numpy(), rel=1e-12)
