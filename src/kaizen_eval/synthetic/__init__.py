@@ -5,8 +5,9 @@ management items, latent firm table and the true estimands); :data:`SITES` holds
 calibrations. These names are not re-exported at the top level of :mod:`kaizen_eval`.
 """
 
+from kaizen_eval.synthetic.heterogeneous import heterogeneous_firms
 from kaizen_eval.synthetic.simulate import simulate_trial
 from kaizen_eval.synthetic.sites import SITES, SiteSpec
 from kaizen_eval.synthetic.trial import Trial
 
-__all__: list[str] = ["SITES", "SiteSpec", "Trial", "simulate_trial"]
+__all__: list[str] = ["SITES", "SiteSpec", "Trial", "heterogeneous_firms", "simulate_trial"]
