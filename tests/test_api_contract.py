@@ -328,3 +328,37 @@ def test_spillover_ri():
     ri = ke.spillover_ri(df, asg, outcome="y", draws=200, seed=0)
     assert list(ri.tidy().columns) == ["estimate", "pvalue", "draws"]
     assert ri.pvalues.index.tolist() == ["direct", "spillover"]
+
+
+# --- for whom (issue 16) --------------------------------------------------------------------
+
+
+def test_for_whom():
+    rng = np.random.default_rng(0)
+    n = 600
+    df = pd.DataFrame({f"x{j}": rng.normal(size=n) for j in range(3)})
+    df["educ_years"] = rng.integers(0, 16, n)
+    df["invited"] = rng.integers(0, 2, n)
+    df["y"] = 1000 * df["invited"] * (1 + df["x0"]) + 500 * df["x1"] + rng.normal(0, 300, n)
+    r = ke.itt(df, outcome="y", treatment="invited", by="educ_years")
+    assert "invited:educ_years" in r.tidy().index  # the slope row is named with the moderator
+    from sklearn.linear_model import LinearRegression
+
+    h = ke.heterogeneity(
+        df, outcome="y", treatment="invited", covariates=["x0", "x1", "x2"],
+        learner=LinearRegression(), splits=3, groups=5, seed=0,
+    )  # fmt: skip
+    assert list(h.blp.index) == ["ate", "heterogeneity"]
+    assert list(h.blp.columns) == ["estimate", "ci_low", "ci_high", "pvalue"]
+    assert list(h.gates.index) == [1, 2, 3, 4, 5]
+    assert {"estimate", "ci_low", "ci_high"} <= set(h.gates.columns)
+    assert list(h.clan.index) == ["x0", "x1", "x2"]
+    assert list(h.clan.columns) == ["most", "least", "difference", "ci_low", "ci_high", "pvalue"]
+    tg = ke.targeting(h, cost=ke.Cost(800, per="invited"), shares=[0.2, 1.0])
+    assert list(tg.table.index) == [0.2, 1.0]
+    assert {"effect", "bcr", "prob_bcr_above_1"} <= set(tg.table.columns)
+    q = ke.quantile_effects(
+        df, outcome="y", treatment="invited", quantiles=[0.25, 0.5, 0.75], seed=0, draws=99
+    ).tidy()
+    assert list(q.index) == [0.25, 0.5, 0.75]
+    assert {"estimate", "ci_low", "ci_high"} <= set(q.columns)

@@ -18,6 +18,7 @@ from kaizen_eval.costbenefit.sensitivity import (
     plot_two_way,
     two_way_sensitivity,
 )
+from kaizen_eval.costbenefit.targeting import Targeting, targeting
 from kaizen_eval.costbenefit.uncertainty import bootstrap_gain
 from kaizen_eval.costbenefit.wtp import WTPChange, wtp_change, wtp_compare, wtp_demand, wtp_share
 
@@ -26,6 +27,7 @@ __all__: list[str] = [
     "Cost",
     "CostBenefit",
     "CostStructure",
+    "Targeting",
     "WTPChange",
     "bootstrap_gain",
     "convert_cost",
@@ -35,6 +37,7 @@ __all__: list[str] = [
     "plot_bcr_distribution",
     "plot_tornado",
     "plot_two_way",
+    "targeting",
     "time_profile",
     "two_way_sensitivity",
     "wtp_change",

@@ -22,6 +22,8 @@ from kaizen_eval.estimate.compliance import Compliance, compliance
 from kaizen_eval.estimate.did import att_did
 from kaizen_eval.estimate.exposure import ExposureProbabilities, exposure, exposure_probabilities
 from kaizen_eval.estimate.exposure_ht import exposure_effects
+from kaizen_eval.estimate.heterogeneity import heterogeneity
+from kaizen_eval.estimate.heterogeneity_result import Heterogeneity
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
 from kaizen_eval.estimate.multiple import (
@@ -32,6 +34,7 @@ from kaizen_eval.estimate.multiple import (
     westfall_young,
 )
 from kaizen_eval.estimate.pooling import PooledEstimate, leave_one_site_out, pool_sites
+from kaizen_eval.estimate.quantile import QuantileEffects, quantile_effects
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
 from kaizen_eval.estimate.ri_ci import RandomizationCI, randomization_ci
@@ -48,9 +51,11 @@ __all__ = [
     "Estimate",
     "ExposureProbabilities",
     "FirstStage",
+    "Heterogeneity",
     "LeeBounds",
     "LinearFit",
     "PooledEstimate",
+    "QuantileEffects",
     "RandomizationCI",
     "RandomizationInference",
     "SEType",
@@ -68,6 +73,7 @@ __all__ = [
     "exposure_probabilities",
     "fit_2sls",
     "fit_ols",
+    "heterogeneity",
     "holm",
     "ipw_itt",
     "itt",
@@ -75,6 +81,7 @@ __all__ = [
     "leave_one_site_out",
     "lee_bounds",
     "pool_sites",
+    "quantile_effects",
     "randomization_ci",
     "randomization_inference",
     "romano_wolf",

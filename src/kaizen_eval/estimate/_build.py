@@ -164,15 +164,25 @@ def wrap(
     control_mean: float | None,
     alpha: float,
     extra: dict[str, Any],
+    rows: np.ndarray | None = None,
+    dof: np.ndarray | None = None,
 ) -> Estimate:
-    """Turn the rows ``terms`` of a :class:`LinearFit` into an :class:`Estimate`."""
-    idx = [fit.index(t) for t in terms]
+    """Turn the rows ``terms`` of a :class:`LinearFit` into an :class:`Estimate`.
+
+    With ``rows`` (a matrix ``L`` on the fit's coefficients) and ``dof``, the reported terms
+    are the linear combinations ``L β̂`` with covariance ``L V Lᵀ`` (effects at chosen values
+    of a moderator).
+    """
+    if rows is None:
+        idx = [fit.index(t) for t in terms]
+        rows = np.eye(len(fit.coef))[idx]
+        dof = fit.df[idx]
     all_notes = [SE_NOTES[fit.se_type], *notes]
     return Estimate(
         terms=tuple(terms),
-        coef=fit.coef[idx],
-        vcov=fit.vcov[np.ix_(idx, idx)],
-        dof=fit.df[idx],
+        coef=rows @ fit.coef,
+        vcov=rows @ fit.vcov @ rows.T,
+        dof=dof,
         se_type=fit.se_type,
         method=fit.method,
         estimand=estimand,

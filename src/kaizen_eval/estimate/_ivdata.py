@@ -58,6 +58,7 @@ def iv_data(
     weights: str | None,
     where: str,
     dose: bool = True,
+    by: Sequence[str] = (),
 ) -> IVData:
     """Validate an IV specification and build its arrays (errors name the column at fault).
 
@@ -83,6 +84,7 @@ def iv_data(
             ("outcome", [outcome]),
             ("treatment", treatments),
             ("instrument", instruments),
+            ("subgroup", list(by)),
             ("covariate", list(covariates)),
             ("fixed effect", fes),
             ("cluster", as_list(cluster)),

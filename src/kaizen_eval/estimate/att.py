@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,9 +31,12 @@ def att(
     fixed_effects: str | Sequence[str] | None = None,
     cluster: str | None = None,
     se: str | None = None,
-    baseline: str | None = None,
+    baseline: str | Sequence[str] | None = None,
     weights: str | None = None,
     alpha: float = 0.05,
+    by: str | Sequence[str] | None = None,
+    by_kind: str | Mapping[str, str] | None = None,
+    by_quantiles: Sequence[float] = (0.25, 0.5, 0.75),
 ) -> Estimate:
     """Estimate the average effect on the treated (participants) in a randomized invitation design.
 
@@ -52,6 +55,9 @@ def att(
         The random assignment column(s), in the same order as ``treatment`` (required).
     covariates, fixed_effects, cluster, se, baseline, weights, alpha
         As in :func:`~kaizen_eval.estimate.itt.itt`.
+    by, by_kind, by_quantiles
+        Pre-specified moderators, as in :func:`~kaizen_eval.estimate.itt.itt` (terms named
+        after the take-up column).
 
     Returns
     -------
@@ -112,6 +118,9 @@ def att(
         baseline=baseline,
         weights=weights,
         alpha=alpha,
+        by=by,
+        by_kind=by_kind,
+        by_quantiles=by_quantiles,
     )
     full = len(treatments) == len(instruments) and all(
         np.array_equal(sub[t].to_numpy(dtype=float), sub[z].to_numpy(dtype=float))
@@ -123,7 +132,7 @@ def att(
         note = "full compliance (take-up equals assignment for every unit): the ITT equals the ATT"
         return dataclasses.replace(
             est,
-            terms=tuple(renamed.get(t, t) for t in est.terms),
+            terms=tuple(_rename(t, renamed) for t in est.terms),
             estimand="ATT",
             notes=(*est.notes, note),
         )
@@ -134,3 +143,12 @@ def att(
     )
     kept = tuple(n for n in est.notes if not n.startswith("non-compliance is one-sided"))
     return dataclasses.replace(est, estimand="ATT", notes=(*kept, note))
+
+
+def _rename(term: str, renamed: Mapping[str, str]) -> str:
+    """``invited[female=0]`` → ``attended[female=0]``: the assignment's name to take-up's."""
+    for old, new in renamed.items():
+        for sep in ("", "[", ":"):
+            if term == old or (sep and term.startswith(old + sep)):
+                return new + term[len(old) :]
+    return term

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -10,7 +10,13 @@ import pandas as pd
 from kaizen_eval._core.covariance import check_se_type
 from kaizen_eval._core.linear import fit_ols
 from kaizen_eval._core.wald import wald_test
-from kaizen_eval._validation import KaizenError, as_list, check_alpha, finite_column
+from kaizen_eval._validation import (
+    KaizenError,
+    as_list,
+    check_alpha,
+    check_probability,
+    finite_column,
+)
 from kaizen_eval.estimate._build import (
     check_assignment,
     check_cluster_column,
@@ -27,42 +33,58 @@ from kaizen_eval.estimate._frame import (
     estimation_sample,
     fe_codes,
 )
+from kaizen_eval.estimate._moderators import (
+    build_moderator,
+    equality_table,
+    interaction_columns,
+    moderated,
+    resolve_kinds,
+)
 from kaizen_eval.estimate.result import Estimate
 
 
 def covariate_block(
     data: pd.DataFrame,
     covariates: Sequence[str],
-    baseline: str | None,
+    baseline: str | Sequence[str] | None,
 ) -> tuple[np.ndarray, list[str], list[str]]:
-    """Covariates of the estimation sample, with the baseline outcome and its missing dummy.
+    """Covariates of the estimation sample, with the baseline column(s) and their missing dummies.
 
     McKenzie (2012): a missing baseline value is set to 0 and flagged by an indicator
-    ``<baseline>_missing`` so that no firm is dropped for it.
+    ``<baseline>_missing`` so that no firm is dropped for it. Several baseline columns (the
+    baseline outcome and, say, baseline employment) each get their own indicator.
     """
     x, names = design_columns(data, covariates)
     notes: list[str] = []
-    if baseline is not None:
-        b = data[baseline]
-        if not (pd.api.types.is_numeric_dtype(b) or pd.api.types.is_bool_dtype(b)):
-            raise KaizenError(f"baseline {baseline!r} must be numeric; it has dtype {b.dtype}")
-        miss = b.isna().to_numpy()
-        finite_column(data.loc[~miss], baseline, "baseline")  # inf or a typo: an error
-        vals = b.to_numpy(dtype=float, na_value=np.nan)
-        cols = [np.where(miss, 0.0, vals)]
-        names.append(baseline)
-        if miss.all():
-            raise KaizenError(f"baseline {baseline!r} is missing for every row of the sample")
-        if miss.any():
-            cols.append(miss.astype(float))
-            names.append(f"{baseline}_missing")
-            notes.append(
-                f"baseline {baseline!r} missing for {int(miss.sum())} of {len(miss)} rows: set "
-                f"to 0 and flagged by {baseline + '_missing'!r} (McKenzie 2012), so none is "
-                f"dropped"
-            )
-        x = np.hstack([x, np.column_stack(cols)])
+    for col in as_list(baseline):
+        block, bnames, bnotes = _baseline_columns(data, col)
+        x = np.hstack([x, block])
+        names.extend(bnames)
+        notes.extend(bnotes)
     return x, names, notes
+
+
+def _baseline_columns(data: pd.DataFrame, baseline: str) -> tuple[np.ndarray, list[str], list[str]]:
+    """One baseline column, 0 where missing, and its ``_missing`` dummy when any is missing."""
+    b = data[baseline]
+    if not (pd.api.types.is_numeric_dtype(b) or pd.api.types.is_bool_dtype(b)):
+        raise KaizenError(f"baseline {baseline!r} must be numeric; it has dtype {b.dtype}")
+    miss = b.isna().to_numpy()
+    finite_column(data.loc[~miss], baseline, "baseline")  # inf or a typo: an error
+    vals = b.to_numpy(dtype=float, na_value=np.nan)
+    cols = [np.where(miss, 0.0, vals)]
+    names, notes = [baseline], []
+    if miss.all():
+        raise KaizenError(f"baseline {baseline!r} is missing for every row of the sample")
+    if miss.any():
+        cols.append(miss.astype(float))
+        names.append(f"{baseline}_missing")
+        notes.append(
+            f"baseline {baseline!r} missing for {int(miss.sum())} of {len(miss)} rows: set "
+            f"to 0 and flagged by {baseline + '_missing'!r} (McKenzie 2012), so none is "
+            f"dropped"
+        )
+    return np.column_stack(cols), names, notes
 
 
 def itt(
@@ -75,12 +97,15 @@ def itt(
     cluster: str | None = None,
     se: str | None = None,
     lin: bool = False,
-    baseline: str | None = None,
+    baseline: str | Sequence[str] | None = None,
     weights: str | None = None,
     interaction: bool = False,
-    by: str | None = None,
+    by: str | Sequence[str] | None = None,
     alpha: float = 0.05,
     dose: bool = False,
+    by_kind: str | Mapping[str, str] | None = None,
+    by_quantiles: Sequence[float] = (0.25, 0.5, 0.75),
+    lin_terms: bool = False,
 ) -> Estimate:
     """Estimate the intention-to-treat effect of assignment by OLS.
 
@@ -107,18 +132,36 @@ def itt(
     lin : bool
         Lin (2013) adjustment: covariates centered at their (weighted) sample means and
         interacted with every treatment column.
-    baseline : str, optional
-        Baseline value of the outcome (ANCOVA). Missing values are set to 0 and flagged by a
-        dummy (McKenzie 2012), so no row is dropped for it.
+    baseline : str or sequence of str, optional
+        Baseline value(s) (ANCOVA): the baseline outcome, and possibly baselines of other
+        variables. Missing values are set to 0 and flagged by a dummy per column
+        (``<baseline>_missing``, McKenzie 2012), so no row is dropped for them.
     weights : str, optional
         Column of positive regression weights.
     interaction : bool
         With two treatment columns, add their product (a 2×2 factorial's interaction).
-    by : str, optional
-        Estimate one effect per level of this column (per survey wave, or by gender,
-        education group, …): terms ``"<treatment>[<by>=<level>]"``. The group means enter as
-        dummies unless ``by`` is one of ``fixed_effects``. ``extra["equality"]`` holds, per
-        treatment, the Wald test that the effects are equal across levels (also in the notes).
+    by : str or sequence of str, optional
+        Pre-specified moderator(s). One discrete moderator (per survey wave, gender,
+        education group, …): one effect per level, terms ``"<treatment>[<by>=<level>]"``, and
+        ``extra["equality"]`` holds, per treatment, the Wald test that the effects are equal
+        across levels (also in the notes). A continuous moderator, or several moderators: the
+        treatment is interacted with the centred moderator(s) (see Notes); terms
+        ``"<treatment>"`` (the effect at the moderators' means), ``"<treatment>:<by>"`` (the
+        slope; ``"<treatment>:<by>=<level>"`` for a discrete one, the difference from its first
+        level) and ``"<treatment>[<by>=p25]"`` … (the effect at the chosen quantiles, or at
+        each level). The main effects of the moderators enter as regressors unless ``by`` is
+        one of ``fixed_effects``. Every joint test that a moderator's interactions are zero is
+        in ``extra["moderation"]`` (a DataFrame indexed by treatment and moderator: ``kind,
+        fstat, df1, df2, pvalue``).
+    by_kind : {"auto", "levels", "continuous"} or mapping, optional
+        How to read each moderator (a string for all, or ``{column: kind}``). ``"auto"``
+        (default): a numeric column with more than 10 distinct values is continuous, any
+        other has levels.
+    by_quantiles : sequence of float
+        Quantiles of a continuous moderator at which the effect is reported.
+    lin_terms : bool
+        With ``lin=True``, also report the treatment × centred covariate interactions
+        (``"<treatment>:<covariate>"``).
     alpha : float
         Level of the reported confidence intervals.
     dose : bool
@@ -180,8 +223,11 @@ def itt(
         raise KaizenError(
             f"`interaction=True` needs exactly two treatment columns; got {len(treatments)}"
         )
-    if by is not None and (lin or interaction):
+    mods_by = as_list(by)
+    if mods_by and (lin or interaction):
         raise KaizenError("`by` cannot be combined with `lin` or `interaction`")
+    kinds = resolve_kinds(mods_by, by_kind)
+    quantiles = [check_probability("by_quantiles", q, zero=False) for q in by_quantiles]
     alpha = check_alpha(alpha)
     se_type = check_se_type(se, cluster is not None)
     sample = estimation_sample(
@@ -189,7 +235,7 @@ def itt(
         [
             ("outcome", [outcome]),
             ("treatment", treatments),
-            ("subgroup", as_list(by)),
+            ("subgroup", mods_by),
             ("covariate", covs),
             ("fixed effect", fes),
             ("cluster", as_list(cluster)),
@@ -212,9 +258,29 @@ def itt(
     notes.extend(bnotes)
     w = weight_column(data, weights, where="itt")
     equality_terms: dict[str, list[str]] = {}
-    if by is not None:
-        t, t_names, equality_terms, gx, gnames = _split_by(data, t, t_names, by, fes)
+    mods = [build_moderator(data, m, kinds[m], t, t_names, quantiles, w) for m in mods_by]
+    if len(mods) == 1 and mods[0].kind == "levels":
+        t, t_names, equality_terms, gx, gnames = _split_by(data, t, t_names, mods_by[0], fes)
         x, x_names = np.hstack([x, gx]), [*x_names, *gnames]
+    elif mods:
+        return _moderated_itt(
+            data,
+            y,
+            t,
+            t_names,
+            x,
+            x_names,
+            mods,
+            w,
+            fes,
+            se_type,
+            clusters,
+            treatments,
+            outcome=outcome,
+            sample=sample,
+            notes=notes,
+            alpha=alpha,
+        )
     blocks = [t, x]
     names = [*t_names, *x_names]
     if lin and x.shape[1]:
@@ -229,6 +295,9 @@ def itt(
     if not fes:
         blocks.insert(0, np.ones((len(y), 1)))
         names.insert(0, "(Intercept)")
+    report = list(t_names)
+    if lin and lin_terms:
+        report.extend(names[len(names) - len(t_names) * len(x_names) :])
     design = np.hstack(blocks)
     check_parameters(len(y), design.shape[1] + _fe_parameters(data, fes), "itt")
     fit = fit_ols(
@@ -256,7 +325,7 @@ def itt(
         )
     return wrap(
         fit,
-        t_names,
+        report,
         estimand="ITT",
         outcome=outcome,
         dropped=sample.dropped,
@@ -268,7 +337,57 @@ def itt(
             "fixed_effects": tuple(fes),
             "lin": lin,
             "equality": equality,
+            "moderation": equality_table(mods_by[0], equality) if equality else None,
         },
+    )
+
+
+def _moderated_itt(
+    data, y, t, t_names, x, x_names, mods, w, fes, se_type, clusters, treatments, **info
+) -> Estimate:
+    """``itt`` with continuous or several moderators: the centred interaction model."""
+    k_fe = _fe_parameters(data, fes)
+    codes = fe_codes(data, fes)
+
+    def fit_at(centres):
+        main, main_names, inter, inter_names = interaction_columns(mods, centres, t, t_names, fes)
+        blocks, names = [t, inter, main, x], [*t_names, *inter_names, *main_names, *x_names]
+        if not fes:
+            blocks.insert(0, np.ones((len(y), 1)))
+            names.insert(0, "(Intercept)")
+        design = np.hstack(blocks)
+        check_parameters(len(y), design.shape[1] + k_fe, "itt")
+        return fit_ols(
+            y, design, se=se_type, clusters=clusters, fixed_effects=codes, weights=w, names=names
+        )
+
+    res = moderated(mods, t_names, w, fit_at, wald=wald_test)
+    notes = list(info["notes"])
+    for (tn, m), r in res.tests.iterrows():
+        notes.append(
+            f"test that the effect of {tn!r} does not vary with {m!r} ({r['kind']}): "
+            f"F({r['df1']}, {r['df2']:g}) = {r['fstat']:.4g}, p = {r['pvalue']:.4g}"
+        )
+    control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
+    control_mean = weighted_mean(y[control], w[control] if w is not None else None)
+    return wrap(
+        res.fit,
+        res.terms,
+        estimand="ITT",
+        outcome=info["outcome"],
+        dropped=info["sample"].dropped,
+        notes=notes,
+        control_mean=control_mean if control.any() else None,
+        alpha=info["alpha"],
+        extra={
+            "covariates": tuple(x_names),
+            "fixed_effects": tuple(fes),
+            "lin": False,
+            "equality": {},
+            "moderation": res.tests,
+        },
+        rows=res.lmat,
+        dof=res.dof,
     )
 
 

@@ -12,9 +12,22 @@ import pandas as pd
 
 from kaizen_eval._core.linear import fit_2sls, fit_ols
 from kaizen_eval._core.wald import wald_test
-from kaizen_eval._validation import KaizenError, KaizenWarning, as_list, check_alpha
+from kaizen_eval._validation import (
+    KaizenError,
+    KaizenWarning,
+    as_list,
+    check_alpha,
+    check_probability,
+)
 from kaizen_eval.estimate._build import check_parameters, check_varies, weighted_mean, wrap
 from kaizen_eval.estimate._ivdata import iv_data
+from kaizen_eval.estimate._moderators import (
+    build_moderator,
+    equality_table,
+    interaction_columns,
+    moderated,
+    resolve_kinds,
+)
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.weakiv import anderson_rubin_set
 
@@ -103,10 +116,13 @@ def late(
     fixed_effects: str | Sequence[str] | None = None,
     cluster: str | None = None,
     se: str | None = None,
-    baseline: str | None = None,
+    baseline: str | Sequence[str] | None = None,
     weights: str | None = None,
     alpha: float = 0.05,
     dose: bool = False,
+    by: str | Sequence[str] | None = None,
+    by_kind: str | Mapping[str, str] | None = None,
+    by_quantiles: Sequence[float] = (0.25, 0.5, 0.75),
 ) -> Estimate:
     """Estimate the LATE of take-up by two-stage least squares, assignment as the instrument.
 
@@ -127,6 +143,11 @@ def late(
         encouragement intensity). By default an instrument coded other than 0/1 is an error:
         with values such as {0, 1, 3, 4} the "all instruments at 0" group and the one-sided
         non-compliance reading (LATE = ATT) would be wrong.
+    by, by_kind, by_quantiles
+        Pre-specified moderators, as in :func:`kaizen_eval.estimate.itt.itt`: the take-up
+        column(s) and the instruments are both split by level (or interacted with the centred
+        moderator), the moderators' main effects are exogenous regressors. Terms are named as
+        in ``itt`` with the take-up column in place of the assignment.
 
     Returns
     -------
@@ -185,14 +206,37 @@ def late(
         weights=weights,
         where="late",
         dose=dose,
+        by=as_list(by),
     )
     check_varies(iv.data, treatments, (), "treatment")
     sample, notes, se_type = iv.sample, iv.notes, iv.se_type
     y, d, z, x, x_names = iv.y, iv.d, iv.z, iv.x, iv.x_names
     w, clusters, codes = iv.weights, iv.clusters, iv.codes
     fe_params = sum(int(iv.data[fe].nunique()) for fe in fes) - max(len(fes) - 1, 0)
+    mods_by = as_list(by)
+    kinds = resolve_kinds(mods_by, by_kind)
+    quantiles = [check_probability("by_quantiles", q, zero=False) for q in by_quantiles]
+    mods = [build_moderator(iv.data, m, kinds[m], z, instruments, quantiles, w) for m in mods_by]
+    equality_terms: dict[str, list[str]] = {}
+    if len(mods) == 1 and mods[0].kind == "levels":
+        m = mods[0]
+        d, d_names, equality_terms = _split(d, treatments, m)
+        z, z_names, _ = _split(z, instruments, m)
+        if m.name not in fes:
+            x, x_names = np.hstack([x, m.columns]), [*x_names, *m.labels]
+        treatments, instruments = d_names, z_names
+    elif mods:
+        return _moderated_late(iv, mods, treatments, instruments, fes, fe_params, outcome, alpha)
     check_parameters(len(y), x.shape[1] + d.shape[1] + fe_params, "late")
-    first = _first_stage(d, z, x, treatments, instruments, x_names, se_type, clusters, codes, w)
+    tested = None
+    if equality_terms:
+        tested = {
+            dn: [j for j, zn in enumerate(instruments) if zn.endswith(dn[dn.index("[") :])]
+            for dn in treatments
+        }
+    first = _first_stage(
+        d, z, x, treatments, instruments, x_names, se_type, clusters, codes, w, tested
+    )
     fit = fit_2sls(
         y,
         x,
@@ -207,6 +251,21 @@ def late(
         instrument_names=instruments,
     )
     extra_ar = {}
+    equality = {}
+    for tn, terms in equality_terms.items():
+        pos = [fit.index(c) for c in terms]
+        rmat = np.zeros((len(pos) - 1, len(fit.coef)))
+        for i in range(len(pos) - 1):
+            rmat[i, pos[i]], rmat[i, pos[i + 1]] = 1.0, -1.0
+        equality[tn] = wald_test(fit, rmat)
+        notes.append(
+            f"test that the effect of {tn!r} is equal across levels of {mods[0].name!r}: "
+            f"F({equality[tn].df1}, {equality[tn].df2:g}) = {equality[tn].fstat:.4g}, "
+            f"p = {equality[tn].pvalue:.4g}"
+        )
+    if equality:
+        extra_ar["equality"] = equality
+        extra_ar["moderation"] = equality_table(mods[0].name, equality)
     if d.shape[1] == 1:
         ar = anderson_rubin_set(
             y,
@@ -224,7 +283,7 @@ def late(
             notes.append(f"{ar}: the 2SLS confidence interval is not reliable")
         elif ar.kind == "empty":
             notes.append(f"{ar}: no constant effect fits all instruments")
-    control = np.all(z == 0, axis=1)
+    control = np.all(iv.z == 0, axis=1)
     for j, t in enumerate(treatments):
         if control.any() and np.all(d[control, j] == 0):
             notes.append(
@@ -251,11 +310,103 @@ def late(
     )
 
 
+def _split(a: np.ndarray, names: Sequence[str], m) -> tuple[np.ndarray, list[str], dict]:
+    """One column per (column of ``a``, level of the discrete moderator ``m``)."""
+    cols, out, groups = [], [], {}
+    for j, name in enumerate(names):
+        groups[name] = []
+        for g, level in enumerate(m.levels):
+            cols.append(a[:, j] * (m.codes == g))
+            out.append(f"{name}[{m.name}={level}]")
+            groups[name].append(out[-1])
+    return np.column_stack(cols), out, groups
+
+
+def _moderated_late(iv, mods, treatments, instruments, fes, fe_params, outcome, alpha):
+    """``late`` with continuous or several moderators: the centred interaction model by 2SLS."""
+    y, d, z, x, x_names, w = iv.y, iv.d, iv.z, iv.x, iv.x_names, iv.weights
+    first: list = []
+
+    def fit_at(centres):
+        main, main_names, d_int, d_int_names = interaction_columns(
+            mods, centres, d, treatments, fes
+        )
+        _, _, z_int, z_int_names = interaction_columns(mods, centres, z, instruments, fes)
+        ex, ex_names = np.hstack([x, main]), [*x_names, *main_names]
+        en, en_names = np.hstack([d, d_int]), [*treatments, *d_int_names]
+        ins, ins_names = np.hstack([z, z_int]), [*instruments, *z_int_names]
+        check_parameters(len(y), ex.shape[1] + en.shape[1] + fe_params, "late")
+        if not first:
+            first.append(
+                _first_stage(
+                    en,
+                    ins,
+                    ex,
+                    en_names,
+                    ins_names,
+                    ex_names,
+                    iv.se_type,
+                    iv.clusters,
+                    iv.codes,
+                    w,
+                )
+            )
+        return fit_2sls(
+            y,
+            ex,
+            en,
+            ins,
+            se=iv.se_type,
+            clusters=iv.clusters,
+            fixed_effects=iv.codes,
+            weights=w,
+            exog_names=ex_names,
+            endog_names=en_names,
+            instrument_names=ins_names,
+        )
+
+    res = moderated(mods, treatments, w, fit_at, wald=wald_test)
+    notes = list(iv.notes)
+    for (tn, m), r in res.tests.iterrows():
+        notes.append(
+            f"test that the effect of {tn!r} does not vary with {m!r} ({r['kind']}): "
+            f"F({r['df1']}, {r['df2']:g}) = {r['fstat']:.4g}, p = {r['pvalue']:.4g}"
+        )
+    control = np.all(z == 0, axis=1)
+    control_mean = weighted_mean(y[control], w[control] if w is not None else None)
+    return wrap(
+        res.fit,
+        res.terms,
+        estimand="LATE",
+        outcome=outcome,
+        dropped=iv.sample.dropped,
+        notes=notes,
+        control_mean=control_mean if control.any() else None,
+        alpha=alpha,
+        extra={
+            "first_stage": first[0],
+            "instruments": tuple(instruments),
+            "covariates": tuple(x_names),
+            "fixed_effects": tuple(fes),
+            "moderation": res.tests,
+        },
+        rows=res.lmat,
+        dof=res.dof,
+    )
+
+
 def _all_zero(instruments: Sequence[str]) -> str:
     return " and ".join(f"{c} = 0" for c in instruments)
 
 
-def _first_stage(d, z, x, treatments, instruments, x_names, se_type, clusters, codes, w):
+def _first_stage(
+    d, z, x, treatments, instruments, x_names, se_type, clusters, codes, w, tested=None
+):
+    """First stages; ``tested[t]`` are the instruments of ``t``'s F test (all by default).
+
+    With ``by`` levels, the take-up of level ``g`` is tested on the assignment of level ``g``
+    only: the other levels' instruments predict it exactly (0), with a zero variance.
+    """
     rows = []
     fstats, pvals, eff, ests = {}, {}, {}, {}
     design = np.hstack([z, x])
@@ -277,7 +428,8 @@ def _first_stage(d, z, x, treatments, instruments, x_names, se_type, clusters, c
                 f"no first stage: the instrument(s) {', '.join(map(repr, instruments))} do not "
                 f"predict {t!r} at all (coefficients are 0); the LATE is not identified"
             )
-        test = wald_test(fit, list(range(len(instruments))))
+        pos = list(range(len(instruments))) if tested is None else tested[t]
+        test = wald_test(fit, pos)
         fstats[t], pvals[t] = test.fstat, test.pvalue
         df_pair = (test.df1, test.df2)
         eff[t] = _effective_f(fit, z, x, codes, w, len(instruments))

@@ -5,6 +5,7 @@ management items, latent firm table and the true estimands); :data:`SITES` holds
 calibrations. These names are not re-exported at the top level of :mod:`kaizen_eval`.
 """
 
+from kaizen_eval.synthetic.heterogeneous import heterogeneous_firms
 from kaizen_eval.synthetic.multisite import MultiSiteTrial, simulate_sites
 from kaizen_eval.synthetic.saturation import (
     SaturationTruth,
@@ -21,6 +22,7 @@ __all__: list[str] = [
     "SaturationTruth",
     "SiteSpec",
     "Trial",
+    "heterogeneous_firms",
     "saturation_firms",
     "saturation_outcomes",
     "simulate_sites",

@@ -1,0 +1,107 @@
+"""ke.quantile_effects: equal to quantreg::rq for a binary regressor; bootstrap behaviour."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kaizen_eval as ke
+from kaizen_eval import KaizenError
+
+REF_DIR = Path(__file__).parent / "reference"
+FIRMS = pd.read_csv(REF_DIR / "firms.csv")
+REF = pd.read_csv(REF_DIR / "quantile_reference.csv")
+
+
+def test_equals_quantreg_rq():
+    n = FIRMS["invited"].value_counts()
+    for tau in REF["quantile"]:  # the rq solution is unique where n_arm * tau is no integer
+        assert all(abs(k * tau - round(k * tau)) > 1e-6 for k in n)
+    q = ke.quantile_effects(
+        FIRMS, outcome="y", treatment="invited", quantiles=REF["quantile"].tolist(), draws=50
+    ).tidy()
+    assert q["estimate"].to_numpy() == pytest.approx(REF["estimate"].to_numpy(), rel=1e-12)
+    assert q["control"].to_numpy() == pytest.approx(REF["control"].to_numpy(), rel=1e-12)
+
+
+def test_bootstrap_respects_strata_and_clusters_and_is_reproducible():
+    common = dict(outcome="y", treatment="invited", quantiles=[0.5], draws=200, seed=4)
+    a = ke.quantile_effects(FIRMS, strata="stratum", **common)
+    b = ke.quantile_effects(FIRMS, strata="stratum", **common)
+    pd.testing.assert_frame_equal(a.tidy(), b.tidy())
+    c = ke.quantile_effects(FIRMS, cluster="village", **common)
+    assert c.n_clusters == 25 and "whole clusters" in c.notes[0]
+    row = c.tidy().loc[0.5]
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]
+    assert "95% interval" in str(c)
+
+
+def test_bad_input():
+    with pytest.raises(KaizenError, match="quantiles"):
+        ke.quantile_effects(FIRMS, outcome="y", treatment="invited", quantiles=[1.0])
+    with pytest.raises(KaizenError, match="draws"):
+        ke.quantile_effects(FIRMS, outcome="y", treatment="invited", draws=0)
+    with pytest.raises(KaizenError, match="single arm"):
+        ke.quantile_effects(FIRMS.assign(invited=1), outcome="y", treatment="invited")
+
+
+@pytest.mark.slow
+def test_interval_coverage_of_the_median_effect():
+    """Shifted log-normal outcome: the 95 % interval of the median QTE covers 93–97 %."""
+    rng = np.random.default_rng(11)
+    truth = np.log(2.0)  # median of exp(N(0,1)) is 1; treated: 1 + log 2 shift
+    hits, reps = 0, 400
+    for r in range(reps):
+        d = rng.integers(0, 2, 400)
+        y = np.exp(rng.normal(size=400)) + truth * d
+        df = pd.DataFrame({"d": d, "y": y})
+        t = ke.quantile_effects(df, outcome="y", treatment="d", quantiles=[0.5], draws=199,
+                                seed=r).tidy().loc[0.5]  # fmt: skip
+        hits += t["ci_low"] <= truth <= t["ci_high"]
+    cover = hits / reps
+    print(f"coverage of the median QTE: {cover:.3f}")
+    assert 0.93 <= cover <= 0.97
+
+
+def test_progress_bar_on_request_does_not_change_the_result(capsys):
+    common = dict(outcome="y", treatment="invited", quantiles=[0.5], draws=60, seed=2)
+    quiet = ke.quantile_effects(FIRMS, **common)
+    capsys.readouterr()
+    loud = ke.quantile_effects(FIRMS, **common, progress=True)
+    err = capsys.readouterr().err
+    assert "bootstrap" in err and "60/60" in err
+    pd.testing.assert_frame_equal(quiet.tidy(), loud.tidy())
+
+
+def _one_sided(n=4000, seed=0):
+    rng = np.random.default_rng(seed)
+    z = rng.integers(0, 2, n)
+    complier = rng.random(n) < 0.6
+    d = z * complier
+    y0 = np.where(complier, rng.normal(0, 1, n), rng.normal(3, 1, n))  # never-takers differ
+    return pd.DataFrame({"z": z, "d": d, "y": y0 + 2.0 * d})
+
+
+def test_complier_quantiles_under_one_sided_noncompliance():
+    df = _one_sided()
+    q = ke.quantile_effects(
+        df, outcome="y", treatment="d", instrument="z", quantiles=[0.3, 0.5], draws=100
+    )
+    t = q.tidy()
+    # no always-takers: the treated compliers are exactly the assigned participants
+    taken = df.loc[(df["z"] == 1) & (df["d"] == 1), "y"]
+    direct = np.quantile(taken, [0.3, 0.5], method="inverted_cdf")
+    assert t["treated"].to_numpy() == pytest.approx(direct, rel=1e-12)
+    # the complier effect is the shift of 2 (the arm-quantile difference is not)
+    assert np.all(np.abs(t["estimate"].to_numpy() - 2.0) < 0.25)
+    naive = ke.quantile_effects(df, outcome="y", treatment="z", quantiles=[0.5], draws=20)
+    assert abs(naive.tidy().loc[0.5, "estimate"] - 2.0) > 0.5
+    assert "compliers" in q.notes[0]
+
+
+def test_full_compliance_complier_quantiles_are_the_arm_quantiles():
+    df = FIRMS.assign(took=FIRMS["invited"])
+    common = dict(outcome="y", quantiles=REF["quantile"].tolist(), draws=30, seed=1)
+    iv = ke.quantile_effects(df, treatment="took", instrument="invited", **common).tidy()
+    assert iv["estimate"].to_numpy() == pytest.approx(REF["estimate"].to_numpy(), rel=1e-12)
