@@ -172,3 +172,13 @@ def test_pool_sites():
         ]
         assert len(pooled.draws(100, seed=0)) == 100
     assert ke.pool_sites(sites, method="REML", test="knha").ci_high > 0
+
+
+# --- paper-ready output: the bundled trials (issue 14) ---
+
+
+def test_load_bundled_keeps_the_api_spelling():
+    trial = ke.synthetic.load_bundled("ghana")  # the Trial stored in data/synthetic/ghana/
+    assert isinstance(trial, ke.synthetic.Trial)
+    assert trial.seed == 21 and trial.site == "ghana"
+    assert "load_bundled" in ke.synthetic.__all__

@@ -195,6 +195,7 @@ def analyse(
     balances: dict[str, ke.BalanceTable] = {}
     benefits: dict[str, ke.CostBenefit] = {}
     des = plan.design
+    report.plan_hashes[prefix.rstrip("_") or "plan"] = plan.sha256
     for w, p in plan.data.waves.items():
         report.data_hashes[f"{prefix}{w}"] = sha256_file(p)
     report.add_text(

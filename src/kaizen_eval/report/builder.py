@@ -88,6 +88,9 @@ class Report:
         SHA-256 of the analysis plan that produced it.
     data_hashes : dict of str to str, optional
         SHA-256 of each input data set, by name.
+    plan_hashes : dict of str to str, optional
+        SHA-256 of every analysis plan that ran, by name (several plans in one report; the
+        plan runner fills it in). ``provenance.json`` lists them under ``plans``.
 
     Examples
     --------
@@ -103,6 +106,7 @@ class Report:
     title: str
     plan_hash: str | None = None
     data_hashes: dict[str, str] = field(default_factory=dict)
+    plan_hashes: dict[str, str] = field(default_factory=dict)
     _blocks: list[_Block] = field(default_factory=list, repr=False)
 
     def _name_free(self, name: str) -> None:
@@ -129,12 +133,13 @@ class Report:
         self._blocks.append(_Block("figure", name, heading, figure, caption))
 
     def extend(self, other: Report) -> None:
-        """Append every section, table and figure of ``other`` (and its data hashes)."""
+        """Append every section, table and figure of ``other`` (and its data and plan hashes)."""
         for b in other._blocks:
             if b.kind != "text":
                 self._name_free(b.name)
         self._blocks.extend(other._blocks)
         self.data_hashes.update(other.data_hashes)
+        self.plan_hashes.update(other.plan_hashes)
 
     def write(
         self, directory: str | Path, *, overwrite: bool = False, flag: str = "overwrite=True"
@@ -202,9 +207,11 @@ class Report:
             else:
                 self._write_figure(out, b, html_parts, md_parts)
         prov = self._provenance()
-        prov_lines = [f"{k}: {v}" for k, v in prov.items() if k != "data_hashes"] + [
-            f"data {k}: {v}" for k, v in prov["data_hashes"].items()
-        ]
+        prov_lines = (
+            [f"{k}: {v}" for k, v in prov.items() if k not in ("data_hashes", "plans")]
+            + [f"plan {k}: {v}" for k, v in prov.get("plans", {}).items()]
+            + [f"data {k}: {v}" for k, v in prov["data_hashes"].items()]
+        )
         html_parts.append(
             "<h2>Provenance</h2><pre class='provenance'>"
             + html.escape("\n".join(prov_lines))
@@ -224,12 +231,20 @@ class Report:
         return out
 
     def _provenance(self) -> dict[str, Any]:
-        return {
+        plans = dict(self.plan_hashes)
+        single = self.plan_hash or (next(iter(plans.values())) if len(plans) == 1 else None)
+        prov: dict[str, Any] = {
             "kaizen_eval_version": __version__,
             "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-            "plan_sha256": self.plan_hash or "(no plan)",
-            "data_hashes": dict(self.data_hashes),
         }
+        if single is not None:
+            prov["plan_sha256"] = single
+        elif not plans:
+            prov["plan_sha256"] = "(no plan)"
+        if plans:
+            prov["plans"] = plans
+        prov["data_hashes"] = dict(self.data_hashes)
+        return prov
 
     @staticmethod
     def _write_table(out: Path, b: _Block, html_parts: list[str], md_parts: list[str]) -> None:
