@@ -1,5 +1,7 @@
 """The report sections of a plan run other than the estimates: design, compliance, multiple testing.
 
+Also the headline sentences of a plan run (the box at the top of the report).
+
 Also the baseline values that the estimates and the compliance tables share (controls taken
 from the baseline wave).
 """
@@ -14,6 +16,7 @@ import pandas as pd
 import kaizen_eval as ke
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.pipeline.plan import Family, Plan
+from kaizen_eval.pipeline.results import PlanResults
 from kaizen_eval.report import Report
 from kaizen_eval.scores.frame import baseline_values
 
@@ -193,3 +196,56 @@ def _randomization_inference(
         "the ITT coefficient of the family's specification, other arms held fixed).",
         heading=f"{section}{fam.name}: randomization inference",
     )
+
+
+_ESTIMAND_WORDS = {
+    "late": "firms that took part because they were invited (LATE)",
+    "att": "the firms that took part (ATT)",
+    "itt": "invited firms, whether or not they took part (ITT)",
+}
+
+
+def headline_sentences(res: PlanResults, site: str) -> list[str]:
+    """Return the headline of each cost-benefit comparison of a plan run, in plain words.
+
+    One sentence pair per ``[[cost_benefit]]`` entry: the estimated gain in annual value added
+    (the estimand the comparison uses, with its 95 % confidence interval) and the
+    benefit-cost ratio over the plan's horizon with the probability that it exceeds 1.
+    """
+    plan = res.plan
+    estimand = next(e for e in ("att", "late", "itt") if e in plan.estimate.estimands)
+    out = []
+    for spec in plan.cost_benefit:
+        fam = next(f for f in plan.families if spec.outcome in f.outcomes)
+        est = res.estimate(fam.name, estimand, spec.outcome)  # type: ignore[arg-type]
+        term = spec.term or est.terms[0]
+        row = est.term(term)
+        cb = res.cost_benefit[spec.label]
+        years = int(spec.years)
+        horizon = "one year" if years == 1 else f"{years} years"
+        discount = (
+            "without discounting"
+            if cb.discount_rate == 0
+            else f"discounted at {cb.discount_rate:.0%} a year"
+        )
+        prob = cb.prob_bcr_above_1
+        chance = "" if prob is None else f"; the probability that it exceeds 1 is {_chance(prob)}"
+        outcome = spec.outcome.replace("_", " ")
+        label = {"onsite": "on-site"}.get(spec.label, spec.label)
+        out.append(
+            f"{site}, {label} training: for {_ESTIMAND_WORDS[estimand]}, annual {outcome} "
+            f"rose by {row['estimate']:,.0f} USD (95 % confidence interval {row['ci_low']:,.0f} "
+            f"to {row['ci_high']:,.0f} USD). Counting {horizon} of gains {discount}, the "
+            f"benefit-cost ratio is {cb.bcr:.1f}: each USD spent on the training returned "
+            f"{cb.bcr:.1f} USD{chance}."
+        )
+    return out
+
+
+def _chance(p: float) -> str:
+    """Return a probability in words: a percentage, never a certainty that draws cannot show."""
+    if p > 0.995:
+        return "above 99 %"
+    if p < 0.005:
+        return "below 1 %"
+    return f"{100 * p:.0f} %"

@@ -23,6 +23,7 @@ import datetime as _dt
 import hashlib
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -46,7 +47,17 @@ figure{margin:1em 0}figure img{max-width:100%}figcaption{font-size:.85em;color:#
 .provenance{font-size:.8em;color:#555;background:#f6f6f6;padding:.6em;border-radius:4px}
 .toc{font-size:.85em;columns:2;background:#f6f8fb;padding:.6em 1em;border-radius:4px}
 .toc ol{margin:.3em 0}
+.headline{background:#eef4fa;border-left:5px solid #1f4e79;padding:.4em 1.2em;margin:1em 0}
+.headline h2{margin-top:.4em}.headline li{margin:.4em 0}
+code{font-size:.9em;background:#f3f3f3;padding:0 .2em;border-radius:3px}
 """
+
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def _inline(text: str) -> str:
+    """Escape ``text`` for HTML, showing Markdown code spans (backticks) as ``<code>``."""
+    return _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", html.escape(text))
 
 
 def _number(v: float) -> str:
@@ -112,12 +123,20 @@ class Report:
     def _name_free(self, name: str) -> None:
         if not name.replace("_", "").replace("-", "").isalnum():
             raise KaizenError(f"report item name {name!r} must be letters, digits, '-' or '_'.")
-        if any(b.name == name and b.kind != "text" for b in self._blocks):
+        if any(b.name == name and b.kind in ("table", "figure") for b in self._blocks):
             raise KaizenError(f"the report already has an item named {name!r}.")
 
     def add_text(self, heading: str, text: str) -> None:
         """Add a section heading with a paragraph of plain text."""
         self._blocks.append(_Block("text", heading, heading, text))
+
+    def add_headline(self, items: list[str], heading: str = "Headline") -> None:
+        """Put a headline box (one bullet per item, in plain words) at the top of the report.
+
+        Boxes added later go below the earlier ones, still above every other section.
+        """
+        top = sum(1 for b in self._blocks if b.kind == "headline")
+        self._blocks.insert(top, _Block("headline", heading, "", list(items)))
 
     def add_table(
         self, name: str, table: pd.DataFrame | _Tabular, caption: str = "", heading: str = ""
@@ -135,9 +154,13 @@ class Report:
     def extend(self, other: Report) -> None:
         """Append every section, table and figure of ``other`` (and its data and plan hashes)."""
         for b in other._blocks:
-            if b.kind != "text":
+            if b.kind in ("table", "figure"):
                 self._name_free(b.name)
-        self._blocks.extend(other._blocks)
+        for b in other._blocks:
+            if b.kind == "headline":
+                self.add_headline(b.payload, b.name)
+            else:
+                self._blocks.append(b)
         self.data_hashes.update(other.data_hashes)
         self.plan_hashes.update(other.plan_hashes)
 
@@ -199,8 +222,15 @@ class Report:
                 html_parts.append(f"<h2 id='s{section}'>{html.escape(b.heading)}</h2>")
                 md_parts += [f"## {b.heading}", ""]
                 section += 1
-            if b.kind == "text":
-                html_parts.append(f"<p>{html.escape(b.payload)}</p>")
+            if b.kind == "headline":
+                items = "".join(f"<li>{_inline(t)}</li>" for t in b.payload)
+                html_parts.append(
+                    f"<section class='headline'><h2>{html.escape(b.name)}</h2>"
+                    f"<ul>{items}</ul></section>"
+                )
+                md_parts += [f"> **{b.name}**", ">", *[f"> - {t}" for t in b.payload], ""]
+            elif b.kind == "text":
+                html_parts.append(f"<p>{_inline(b.payload)}</p>")
                 md_parts += [b.payload, ""]
             elif b.kind == "table":
                 self._write_table(out, b, html_parts, md_parts)
@@ -256,7 +286,7 @@ class Report:
         (base.with_suffix(".md")).write_text(frame.to_markdown(), encoding="utf-8")
         table_html = frame.to_html(border=0, float_format=_number, na_rep="")
         (base.with_suffix(".html")).write_text(table_html, encoding="utf-8")
-        cap = f"<p><em>{html.escape(b.caption)}</em></p>" if b.caption else ""
+        cap = f"<p><em>{_inline(b.caption)}</em></p>" if b.caption else ""
         html_parts.append(cap + table_html)
         md_parts += ([f"*{b.caption}*", ""] if b.caption else []) + [frame.to_markdown(), ""]
 
@@ -268,7 +298,7 @@ class Report:
         data = base64.b64encode(base.with_suffix(".png").read_bytes()).decode()
         html_parts.append(
             f"<figure><img alt='{html.escape(b.name)}' src='data:image/png;base64,{data}'>"
-            f"<figcaption>{html.escape(b.caption)}</figcaption></figure>"
+            f"<figcaption>{_inline(b.caption)}</figcaption></figure>"
         )
         md_parts += [f"![{b.caption or b.name}](figures/{b.name}.png)", ""]
 
