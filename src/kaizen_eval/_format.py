@@ -543,12 +543,20 @@ def missing_note(reasons: Mapping[str, str] | Iterable[str]) -> str:
 
 
 def sentence(text: str) -> str:
-    """``text`` ending with a full stop (notes run together without one otherwise).
+    """Write ``text`` as a sentence: capital first letter, a full stop, no code backticks.
+
+    Notes run together without their full stop, and backticks (Markdown code) are raw text in
+    LaTeX and HTML cells, so every note of a table or summary passes through here.
 
     Examples
     --------
-    >>> sentence("Standard errors in parentheses"), sentence("Done.")
+    >>> sentence("standard errors in parentheses"), sentence("Done.")
     ('Standard errors in parentheses.', 'Done.')
+    >>> sentence("cluster-robust (CR1, Stata `vce(cluster)`)")
+    'Cluster-robust (CR1, Stata vce(cluster)).'
     """
-    text = text.strip()
-    return text if not text or text[-1] in ".!?:" else text + "."
+    text = text.replace("`", "").strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?:" else text + "."

@@ -200,5 +200,6 @@ def test_missing_and_yes_no_and_sentence():
         "Blank cells: no control group."
     )
     assert F.missing_note([]) == ""
-    assert F.sentence("Standard errors in parentheses") == "Standard errors in parentheses."
+    assert F.sentence("standard errors in parentheses") == "Standard errors in parentheses."
+    assert F.sentence("Stata `robust`") == "Stata robust."
     assert F.sentence("Why?") == "Why?"
