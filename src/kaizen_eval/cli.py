@@ -148,8 +148,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "report": str(Path(args.out) / "index.html"),
         "plan_sha256": plan.sha256,
         "estimates": {
-            e.label: e.result.tidy().reset_index().to_dict(orient="records")
-            for e in res.estimates
+            e.label: e.result.tidy().reset_index().to_dict(orient="records") for e in res.estimates
         },
         "cost_benefit": {
             label: {"bcr": cb.bcr, "npv": cb.npv} for label, cb in res.cost_benefit.items()

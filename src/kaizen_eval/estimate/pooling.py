@@ -35,6 +35,7 @@ TauPrior = Literal["uniform", "half_cauchy", "half_normal"]
 POOL_METHODS: tuple[str, ...] = get_args(PoolMethod)
 POOL_TESTS: tuple[str, ...] = get_args(PoolTest)
 
+
 def pool_sites(
     estimates: Mapping[str, Estimate] | pd.DataFrame,
     *,

@@ -14,11 +14,94 @@ import numpy as np
 import pandas as pd
 
 import kaizen_eval as ke
+from kaizen_eval import _format as F
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.pipeline.plan import Family, Plan
 from kaizen_eval.pipeline.results import PlanResults
 from kaizen_eval.report import Report
 from kaizen_eval.scores.frame import baseline_values
+
+#: Labels of the standard columns (``docs/data_schema.md``) in the report's tables and figures.
+LABELS: dict[str, str] = {
+    "value_added": "Value added (USD)",
+    "sales_usd": "Sales (USD)",
+    "inputs_usd": "Inputs (USD)",
+    "score_overall": "Management score",
+    "score_kaizen_5s": "Score: 5S",
+    "score_quality_control": "Score: quality control",
+    "score_record_keeping": "Score: record keeping",
+    "score_marketing": "Score: marketing",
+    "operating": "Still operating",
+    "educ_years": "Education (years)",
+    "female": "Female owner",
+    "firm_age": "Firm age (years)",
+    "employees": "Employees",
+    "invited": "Invited (classroom)",
+    "attended": "Attended (classroom)",
+    "onsite": "Assigned on-site",
+    "onsite_received": "Received on-site",
+    "stratum": "stratum",
+    "not_found": "Not found",
+    "no_record": "No record",
+    "share_observed": "Share observed",
+    "took_up": "Took part",
+    "take_up_rate": "Take-up rate",
+    "ri_pvalue": "Randomization p-value",
+    "qvalue_sharpened": "Sharpened q-value",
+    "observed": "Observed ITT",
+    "assignments": "Assignments drawn",
+    "n_observed": "N observed",
+    "mean_arm": "Treated mean",
+}
+
+
+def label_of(name: str, labels: dict[str, str] | None = None) -> str:
+    """Return the reader's name of a variable (the report's labels, else the layer's rules)."""
+    return F.label(name, labels or LABELS)
+
+
+def family_unit(outcomes: tuple[str, ...] | list[str]) -> str:
+    """Return the unit of a family's outcomes for an axis label (money, shares or mixed)."""
+    if all(o in ("value_added", "sales_usd", "inputs_usd") for o in outcomes):
+        return "USD per year"
+    if all(o.startswith("score_") for o in outcomes):
+        return "share of practices adopted"
+    if all(o == "operating" for o in outcomes):
+        return "share of firms still operating"
+    return "units of each outcome"
+
+
+def balance_display(
+    bt: ke.BalanceTable, arm: str, labels: dict[str, str] | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Return the balance table as the report shows it (narrow enough for a text column)."""
+    t = bt.table
+    if isinstance(t.index, pd.MultiIndex) and t.index.get_level_values(-1).nunique() == 1:
+        t = t.droplevel(-1)
+    cols = [
+        c
+        for c in (
+            "mean_control",
+            "mean_arm",
+            "difference",
+            "std_error",
+            "pvalue",
+            "normalized_diff",
+            "n_missing",
+        )
+        if c in t.columns
+    ]
+    shown = t[cols].rename_axis(None)
+    n = int(t["n"].max()) if "n" in t.columns else None
+    notes = [
+        f"Joint test that the covariates together predict {label_of(arm, labels)}: "
+        f"F = {F.ratio(bt.joint_f, 2)}, p = {F.pvalue(bt.joint_pvalue)}",
+        *bt.notes,
+    ]
+    if n is not None:
+        notes.append(f"N = {F.count(n)} firms; normalized difference: the difference over the "
+                     "pooled standard deviation")  # fmt: skip
+    return shown, [F.sentence(x) for x in notes]
 
 
 def _at_baseline(plan: Plan, long: pd.DataFrame, frame: pd.DataFrame, column: str) -> pd.Series:
@@ -97,10 +180,18 @@ def _compliance(plan: Plan, long: pd.DataFrame, report: Report, prefix: str, sec
             ),
             heading=f"{section}Compliance: {takeup}",
         )
+        chars = c.characteristics
+        blank = (
+            "no always-takers: nobody took part without being assigned (one-sided non-compliance)"
+            if "always_takers" in chars.columns and chars["always_takers"].isna().all()
+            else None
+        )
         report.add_table(
             f"{prefix}compliers_{takeup}",
-            c.characteristics,
-            caption="Mean baseline characteristics by compliance type (Abadie's kappa).",
+            chars,
+            caption="Mean baseline characteristics by compliance type (Abadie's kappa)",
+            blank=blank,
+            by_row=[c for c in chars.columns if c != "n_observed"],
         )
 
 
@@ -192,6 +283,8 @@ def _randomization_inference(
     report.add_table(
         f"{prefix}{fam.name}_ri",
         pd.DataFrame(rows).set_index(["outcome", "treatment"]),
+        by_row=["observed"],
+        kinds={"ri_pvalue": "pvalue", "assignments": "count"},
         caption=f"Randomization inference ({est.ri_draws} draws within strata; statistic: "
         "the ITT coefficient of the family's specification, other arms held fixed).",
         heading=f"{section}{fam.name}: randomization inference",

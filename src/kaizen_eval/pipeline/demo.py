@@ -231,7 +231,7 @@ def _published_table() -> pd.DataFrame:
                 "estimand": estimand,
                 "cost (USD)": cost,
                 "cost per": per,
-                "take-up used": takeup or "",
+                "take-up used": takeup,
                 "one-year BCR": cb.bcr,
             }
         )
@@ -330,8 +330,10 @@ def run_demo(
             "published",
             _published_table(),
             "The published one-year comparisons (Ghana case 10, Tanzania case 19; see "
-            "replication/published_cost_benefit.py in the repository), reproduced.",
+            "replication/published_cost_benefit.py in the repository), reproduced; money in USD.",
             heading="Published cost-benefit comparisons",
+            blank="no take-up conversion: the cost is already per participant",
+            kinds={"take-up used": "share", "one-year BCR": "ratio"},
         )
         report.extend(sites)
         say("writing the report")

@@ -24,25 +24,30 @@ import hashlib
 import html
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
 
+from kaizen_eval import _render
 from kaizen_eval._atomic import atomic_folder
 from kaizen_eval._validation import KaizenError
 from kaizen_eval._version import __version__
+from kaizen_eval.report._frames import frame_table
 from kaizen_eval.waves import refuse_pii
 
 _CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:980px;margin:2em auto;
 color:#222;line-height:1.45;padding:0 1em}
 h1{border-bottom:2px solid #1f4e79;padding-bottom:.2em}h2{color:#1f4e79;margin-top:1.8em}
-table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
-th,td{padding:.25em .7em;text-align:right;border-bottom:1px solid #ddd}
-thead th{border-bottom:2px solid #444}caption{caption-side:bottom;font-size:.8em;color:#555;
-text-align:left}
+table{border-collapse:collapse;margin:.3em 0;font-size:.85em;max-width:100%}
+th,td{padding:.2em .55em;border-bottom:1px solid #ddd;vertical-align:top}
+thead th{border-bottom:2px solid #444;font-weight:600}tbody th{font-weight:normal}
+tfoot td{border-bottom:none;color:#444;padding-top:.4em}
+caption{caption-side:top;font-style:italic;font-size:.95em;color:#444;text-align:left;
+padding:.2em 0 .4em}
+.table-wrap{margin:1em 0;max-width:100%;overflow-x:auto}
 figure{margin:1em 0}figure img{max-width:100%}figcaption{font-size:.85em;color:#555}
 .provenance{font-size:.8em;color:#555;background:#f6f6f6;padding:.6em;border-radius:4px}
 .toc{font-size:.85em;columns:2;background:#f6f8fb;padding:.6em 1em;border-radius:4px}
@@ -58,11 +63,6 @@ _CODE = re.compile(r"`([^`]+)`")
 def _inline(text: str) -> str:
     """Escape ``text`` for HTML, showing Markdown code spans (backticks) as ``<code>``."""
     return _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", html.escape(text))
-
-
-def _number(v: float) -> str:
-    """Format a table number: thousands separators, no scientific notation for money."""
-    return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:,.4g}"
 
 
 class _Tabular(Protocol):
@@ -85,6 +85,10 @@ class _Block:
     heading: str
     payload: Any
     caption: str = ""
+    notes: tuple[str, ...] = ()
+    blank: str | None = None
+    kinds: dict[str, str] = field(default_factory=dict)
+    by_row: bool | tuple[str, ...] = False
 
 
 @dataclass
@@ -102,6 +106,9 @@ class Report:
     plan_hashes : dict of str to str, optional
         SHA-256 of every analysis plan that ran, by name (several plans in one report; the
         plan runner fills it in). ``provenance.json`` lists them under ``plans``.
+    labels : dict of str to str, optional
+        Reader-facing names of variables (a codebook's labels) for the headers and row labels
+        of every table; names without one are written by the formatting layer's rules.
 
     Examples
     --------
@@ -118,6 +125,7 @@ class Report:
     plan_hash: str | None = None
     data_hashes: dict[str, str] = field(default_factory=dict)
     plan_hashes: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
     _blocks: list[_Block] = field(default_factory=list, repr=False)
 
     def _name_free(self, name: str) -> None:
@@ -139,12 +147,63 @@ class Report:
         self._blocks.insert(top, _Block("headline", heading, "", list(items)))
 
     def add_table(
-        self, name: str, table: pd.DataFrame | _Tabular, caption: str = "", heading: str = ""
+        self,
+        name: str,
+        table: pd.DataFrame | _Tabular,
+        caption: str = "",
+        heading: str = "",
+        *,
+        notes: tuple[str, ...] | list[str] = (),
+        blank: str | None = None,
+        kinds: dict[str, str] | None = None,
+        by_row: bool | tuple[str, ...] | list[str] = False,
     ) -> None:
-        """Add a table (a DataFrame or any object with ``to_frame()``)."""
+        """Add a table: a DataFrame of numbers, a ``ResultsTable`` or an object with ``to_frame()``.
+
+        Every table is written through the formatting layer (HTML, Markdown and LaTeX with
+        labelled headers, one precision per column, blank missing cells with a note); the CSV
+        keeps the full-precision numbers.
+
+        Parameters
+        ----------
+        name : str
+            File name of the table (letters, digits, ``-``, ``_``).
+        table : DataFrame, ResultsTable or object with ``to_frame()``
+            The table.
+        caption : str
+            Its title.
+        heading : str
+            A section heading above it (none when empty).
+        notes : sequence of str
+            Lines under the table.
+        blank : str, optional
+            Why some cells are blank, for the note under the table.
+        kinds : dict, optional
+            Kind of some columns (or rows, with ``by_row``): ``"money"``, ``"share"``,
+            ``"ratio"``, ``"percent"``, ...
+        by_row : bool or sequence of str
+            One precision per row (in all numeric columns, or those named): rows that are
+            variables in different units.
+        """
         self._name_free(name)
-        frame = table if isinstance(table, pd.DataFrame) else table.to_frame()
-        self._blocks.append(_Block("table", name, heading, frame, caption))
+        payload: Any = table
+        if not isinstance(table, pd.DataFrame) and not isinstance(
+            getattr(table, "table", None), _render.Table
+        ):
+            payload = table.to_frame()
+        self._blocks.append(
+            _Block(
+                "table",
+                name,
+                heading,
+                payload,
+                caption,
+                tuple(notes),
+                blank,
+                dict(kinds or {}),
+                by_row if isinstance(by_row, bool) else tuple(by_row),
+            )
+        )
 
     def add_figure(self, name: str, figure: Any, caption: str = "", heading: str = "") -> None:
         """Add a matplotlib figure (written as PNG and SVG, embedded in the HTML)."""
@@ -163,6 +222,8 @@ class Report:
                 self._blocks.append(b)
         self.data_hashes.update(other.data_hashes)
         self.plan_hashes.update(other.plan_hashes)
+        for name, text in other.labels.items():
+            self.labels.setdefault(name, text)
 
     def write(
         self, directory: str | Path, *, overwrite: bool = False, flag: str = "overwrite=True"
@@ -276,19 +337,39 @@ class Report:
         prov["data_hashes"] = dict(self.data_hashes)
         return prov
 
-    @staticmethod
-    def _write_table(out: Path, b: _Block, html_parts: list[str], md_parts: list[str]) -> None:
-        frame: pd.DataFrame = b.payload
-        refuse_pii(frame.reset_index(), where=f"report table {b.name!r}")
+    def _write_table(
+        self, out: Path, b: _Block, html_parts: list[str], md_parts: list[str]
+    ) -> None:
         base = out / "tables" / b.name
-        frame.to_csv(base.with_suffix(".csv"))
-        (base.with_suffix(".tex")).write_text(frame.to_latex(escape=True), encoding="utf-8")
-        (base.with_suffix(".md")).write_text(frame.to_markdown(), encoding="utf-8")
-        table_html = frame.to_html(border=0, float_format=_number, na_rep="")
+        if isinstance(b.payload, pd.DataFrame):
+            frame: pd.DataFrame = b.payload
+            refuse_pii(frame.reset_index(), where=f"report table {b.name!r}")
+            frame.to_csv(base.with_suffix(".csv"))
+            table = frame_table(
+                frame,
+                caption=b.caption,
+                notes=b.notes,
+                labels=self.labels,
+                blank=b.blank,
+                kinds=b.kinds,
+                by_row=b.by_row,
+            )
+        else:  # a ResultsTable: its own paper layout, with the report's caption
+            refuse_pii(b.payload.numbers, where=f"report table {b.name!r}")
+            b.payload.to_csv(base.with_suffix(".csv"))
+            table = replace(
+                b.payload.table,
+                caption=b.caption or b.payload.table.caption,
+                notes=(*b.payload.table.notes, *b.notes),
+            )
+        table = replace(table, label=f"tab:{b.name}")
+        (base.with_suffix(".tex")).write_text(_render.to_latex(table), encoding="utf-8")
+        markdown = _render.to_markdown(table)
+        (base.with_suffix(".md")).write_text(markdown, encoding="utf-8")
+        table_html = _render.to_html(table)
         (base.with_suffix(".html")).write_text(table_html, encoding="utf-8")
-        cap = f"<p><em>{_inline(b.caption)}</em></p>" if b.caption else ""
-        html_parts.append(cap + table_html)
-        md_parts += ([f"*{b.caption}*", ""] if b.caption else []) + [frame.to_markdown(), ""]
+        html_parts.append(f"<div class='table-wrap'>{table_html}</div>")
+        md_parts += [markdown, ""]
 
     @staticmethod
     def _write_figure(out: Path, b: _Block, html_parts: list[str], md_parts: list[str]) -> None:

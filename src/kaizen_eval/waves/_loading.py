@@ -133,9 +133,7 @@ class Log:
         return issues.reset_index(drop=True)
 
 
-def check_arguments(
-    waves: Any, *, id_col: Any, status_col: Any, arm_col: Any
-) -> list[str]:
+def check_arguments(waves: Any, *, id_col: Any, status_col: Any, arm_col: Any) -> list[str]:
     """Check the column names and the waves given to ``load_waves``; return the wave names."""
     for label, value, optional in (
         ("id_col", id_col, False),

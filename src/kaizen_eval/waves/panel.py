@@ -278,9 +278,7 @@ class Panel:
         changes = self._id_changes.copy()
         for col in ("delivered", "firm_id"):
             changes[col] = hash_ids(changes[col], salt=salt)
-        return replace(
-            self, _frames=frames, _issues=issues, pii_columns=(), _id_changes=changes
-        )
+        return replace(self, _frames=frames, _issues=issues, pii_columns=(), _id_changes=changes)
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{w} ({len(df)} rows)" for w, df in self._frames.items())
