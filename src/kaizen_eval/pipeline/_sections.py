@@ -137,7 +137,10 @@ def _design_summary(
     cells["share"] = cells["firms"] / cells["firms"].sum()
     cells.index = pd.Index(
         [
-            ", ".join(f"{a}={v}" for a, v in zip(des.assignment, np.atleast_1d(key), strict=True))
+            ", ".join(
+                f"{label_of(a, report.labels)} = {F.label(v)}"
+                for a, v in zip(des.assignment, np.atleast_1d(key), strict=True)
+            )
             for key in cells.index
         ],
         name="cell",
@@ -147,6 +150,7 @@ def _design_summary(
     report.add_table(
         f"{prefix}design",
         cells,
+        kinds={"firms": "count", "share": "share"},
         caption=(
             f"Firms per assignment cell at the first wave; randomized within {n_strata} "
             f"strata ({des.strata})"
@@ -172,6 +176,7 @@ def _compliance(plan: Plan, long: pd.DataFrame, report: Report, prefix: str, sec
         report.add_table(
             f"{prefix}compliance_{takeup}",
             c.take_up,
+            kinds={"n": "count", "took_up": "count", "take_up_rate": "share"},
             caption=f"Take-up of {takeup} by {arm} (wave {waves[-1]!r})"
             + (
                 f"; {unknown} firm(s) with unknown take-up or assignment left out."
@@ -237,6 +242,7 @@ def _multiple_testing(
     report.add_table(
         f"{prefix}{fam.name}_multiple_testing",
         pd.concat(tables),
+        kinds={"qvalue_sharpened": "pvalue"},
         caption=f"Multiple testing across the {fam.name} family: {method}.",
         heading=f"{section}{fam.name}: multiple testing",
     )

@@ -132,9 +132,7 @@ def _estimate_family(
             + (f", strata fixed effects ({fe})" if fe else ""),
             heading=f"{section}{fam.name}: {estimand.upper()}",
         )
-        notes = sorted({n for r in results.values() for n in r.notes})
-        if notes:
-            report.add_text("", " ".join(sentence(n) for n in notes))
+        # the notes of each estimate are printed under its results table
         unit = family_unit(fam.outcomes)
         report.add_figure(
             f"{label}_coefplot",

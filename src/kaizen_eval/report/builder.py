@@ -48,6 +48,7 @@ tfoot td{border-bottom:none;color:#444;padding-top:.4em}
 caption{caption-side:top;font-style:italic;font-size:.95em;color:#444;text-align:left;
 padding:.2em 0 .4em}
 .table-wrap{margin:1em 0;max-width:100%;overflow-x:auto}
+p.caption{font-style:italic;font-size:.85em;color:#444;margin:.2em 0 .3em}
 figure{margin:1em 0}figure img{max-width:100%}figcaption{font-size:.85em;color:#555}
 .provenance{font-size:.8em;color:#555;background:#f6f6f6;padding:.6em;border-radius:4px}
 .toc{font-size:.85em;columns:2;background:#f6f8fb;padding:.6em 1em;border-radius:4px}
@@ -366,9 +367,12 @@ class Report:
         (base.with_suffix(".tex")).write_text(_render.to_latex(table), encoding="utf-8")
         markdown = _render.to_markdown(table)
         (base.with_suffix(".md")).write_text(markdown, encoding="utf-8")
-        table_html = _render.to_html(table)
-        (base.with_suffix(".html")).write_text(table_html, encoding="utf-8")
-        html_parts.append(f"<div class='table-wrap'>{table_html}</div>")
+        (base.with_suffix(".html")).write_text(_render.to_html(table), encoding="utf-8")
+        # on the page the caption is a paragraph above the table: a <caption> is only as wide
+        # as its table and wraps a long title of a narrow table into a thin column
+        cap = f"<p class='caption'>{_inline(table.caption)}</p>" if table.caption else ""
+        body = _render.to_html(replace(table, caption=""))
+        html_parts.append(f"<div class='table-wrap'>{cap}{body}</div>")
         md_parts += [markdown, ""]
 
     @staticmethod

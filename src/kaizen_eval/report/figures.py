@@ -8,6 +8,7 @@ snake_case, and numbers without exponents.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -106,7 +107,7 @@ def coef_plot(
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set_yticks(y)
     ax.set_yticklabels(data["shown"])
-    ax.xaxis.set_major_formatter(_tick_formatter())
+    ax.xaxis.set_major_formatter(_tick_formatter(ax.xaxis))
     ax.set_xlabel(xlabel)
     ax.set_ylim(-0.7, len(data) - 0.3)
     if title:
@@ -116,11 +117,23 @@ def coef_plot(
     return fig
 
 
-def _tick_formatter() -> object:
-    """Axis ticks written by the formatting layer (thousands separators, never exponents)."""
+def _tick_formatter(axis: object) -> object:
+    """Return axis ticks written by the formatting layer: separators, never exponents.
+
+    Every tick of the axis gets the decimals that its tick step needs (0.05 -> 2, 2,500 -> 0),
+    so ``0.0500`` and ``1.27e+04`` do not occur.
+    """
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: F.number(v))
+    def decimals() -> int:
+        ticks = sorted(axis.get_majorticklocs())  # type: ignore[attr-defined]
+        step = min((b - a for a, b in pairwise(ticks)), default=1.0)
+        for d in range(7):
+            if abs(round(step, d) - step) <= 1e-9 * max(abs(step), 1.0):
+                return d
+        return 6
+
+    return FuncFormatter(lambda v, _pos: F.number(0.0 if abs(v) < 1e-12 else v, decimals()))
 
 
 #: How the levers of :func:`~kaizen_eval.one_way_sensitivity` are named and written.
@@ -179,7 +192,7 @@ def tornado_figure(table: pd.DataFrame, *, title: str) -> tuple[Figure, list[str
         names.append(f"{name}: {low} to {high}")
     ax.set_yticks(ax.get_yticks(), names[::-1])
     ax.set_xlabel("Benefit-cost ratio")
-    ax.xaxis.set_major_formatter(_tick_formatter())
+    ax.xaxis.set_major_formatter(_tick_formatter(ax.xaxis))
     ax.set_title(title)
     return fig, dropped
 
