@@ -21,7 +21,7 @@ _CB_KINDS = {
     "bcr": "ratio",
     "irr": "percent",
     "breakeven_gain": "money",
-    "prob_bcr_above_1": "share",
+    "prob_bcr_above_1": "percent",
 }
 
 
@@ -58,9 +58,9 @@ def cost_benefit_section(
     report.add_table(
         f"{prefix}{cb_spec.label}",
         cb.table(),
-        caption=f"Cost-benefit of {cb_spec.label} training: the {estimand.upper()} of "
-        f"{report.labels.get(term, term)} on value added against the cost per participant, "
-        f"over {int(cb_spec.years)} year(s), money in USD",
+        caption=f"Cost-benefit of {cb_spec.label} training: the gain in value added per "
+        f"participant ({estimand.upper()}, {report.labels.get(term, term)}) against the cost per "
+        f"participant, over {int(cb_spec.years)} year(s); money in USD",
         heading=f"{section}Cost-benefit: {cb_spec.label}",
         kinds=_CB_KINDS,
         by_row=True,
@@ -76,7 +76,7 @@ def cost_benefit_section(
     )
     tornado, flat = tornado_figure(
         ke.one_way_sensitivity(cb),
-        title=f"{section}{cb_spec.label}: what moves the benefit-cost ratio",
+        title=f"{section}{cb_spec.label} training, one-way sensitivity",
     )
     report.add_figure(
         f"{prefix}{cb_spec.label}_tornado",
@@ -95,7 +95,7 @@ def cost_benefit_section(
     )
     report.add_figure(
         f"{prefix}{cb_spec.label}_grid_heatmap",
-        heatmap_figure(grid, title=f"{section}{cb_spec.label}: benefit-cost ratio"),
+        heatmap_figure(grid, title=f"{section}{cb_spec.label} training, benefit-cost ratio"),
         caption="Benefit-cost ratio by the years the gain lasts and the discount rate.",
     )
     return cb

@@ -48,7 +48,9 @@ LABELS: dict[str, str] = {
     "take_up_rate": "Take-up rate",
     "ri_pvalue": "Randomization p-value",
     "qvalue_sharpened": "Sharpened q-value",
-    "observed": "Observed ITT",
+    "itt_observed": "Observed ITT",
+    "gain": "Gain (USD per year)",
+    "cost": "Cost per participant (USD)",
     "assignments": "Assignments drawn",
     "n_observed": "N observed",
     "mean_arm": "Treated mean",
@@ -280,7 +282,7 @@ def _randomization_inference(
                 {
                     "outcome": outcome,
                     "treatment": arm,
-                    "observed": float(ri.observed),
+                    "itt_observed": float(ri.observed),
                     "ri_pvalue": ri.pvalue,
                     "assignments": len(ri.draws),
                     "exact": ri.exact,
@@ -289,7 +291,7 @@ def _randomization_inference(
     report.add_table(
         f"{prefix}{fam.name}_ri",
         pd.DataFrame(rows).set_index(["outcome", "treatment"]),
-        by_row=["observed"],
+        by_row=["itt_observed"],
         kinds={"ri_pvalue": "pvalue", "assignments": "count"},
         caption=f"Randomization inference ({est.ri_draws} draws within strata; statistic: "
         "the ITT coefficient of the family's specification, other arms held fixed).",
