@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -112,3 +114,55 @@ def test_level_in_headers(alpha):
     e = big_estimate(alpha=alpha)
     level = round(100 * (1 - alpha))
     assert f"{level} % CI low" in e.summary()
+
+
+@pytest.fixture(scope="module")
+def balance_table():
+    rng = np.random.default_rng(1)
+    n = 200
+    df = pd.DataFrame(
+        {
+            "invited": rng.integers(0, 2, n),
+            "female": rng.integers(0, 2, n).astype(float),
+            "sales": rng.lognormal(10, 1, n),
+            "educ_years": rng.normal(10, 3, n),
+            "stratum": rng.integers(0, 3, n),
+        }
+    )
+    df.loc[3, "sales"] = np.nan
+    return ke.balance(
+        df, treatment="invited", covariates=["female", "sales", "educ_years"], strata="stratum"
+    )
+
+
+def test_print_balance_table_shows_the_table(balance_table, check_readable, capsys):
+    print(balance_table)
+    out = capsys.readouterr().out
+    assert not out.startswith("<BalanceTable")
+    check_readable(out)
+    lines = out.splitlines()
+    assert lines[0] == "Balance of 3 covariates"
+    assert any(ln.startswith("educ years") for ln in lines)
+    assert "Joint F test (invited vs control): F(3, " in out
+    assert "(1 row with a missing covariate dropped)" in out
+    assert repr(balance_table) == str(balance_table) == balance_table.summary()
+
+
+def test_balance_rows_keep_one_precision(balance_table):
+    t = balance_table
+    for row in t._display().body:
+        cells = [c.strip("()") for c in row[1:5] if c]
+        decimals = {len(c.split(".")[1]) if "." in c else 0 for c in cells}
+        assert len(decimals) == 1, row
+    sales = next(r for r in t._display().body if r[0] == "sales")
+    assert "," in sales[1] and "." not in sales[1]  # money-sized means: separators, no decimals
+
+
+def test_balance_exports(balance_table, check_latex, check_readable):
+    check_latex(balance_table.to_latex(), legend=False)
+    check_readable(balance_table.to_markdown())
+    html = balance_table._repr_html_()
+    assert html == balance_table.to_html() and "<tfoot>" in html
+    assert re.search(r"\| +0\.\d{5} \|", balance_table.to_markdown(digits=5))
+    fixed = balance_table._display(digits=4).body[0]
+    assert all(len(c.strip("()").split(".")[1]) == 4 for c in fixed[1:5])
