@@ -98,6 +98,11 @@ _KNOWN = {
     "tau2": "tau²",
     "i2": "I²",
     "value": "Value",
+    "gain": "Gain",
+    "cost": "Cost",
+    "bcr": "BCR",
+    "irr": "IRR",
+    "npv": "NPV",
     "not_found": "Not found",
 }
 
