@@ -174,6 +174,7 @@ _LATEX_SPECIAL = {
     "²": r"$^2$",
     "τ": r"$\tau$",
     "μ": r"$\mu$",
+    "∞": r"$\infty$",
     "–": "--",
     "—": "---",
 }
@@ -420,3 +421,52 @@ def to_text(table: Table) -> str:
     text.append(rule)
     text += list(table.notes)
     return "\n".join(text)
+
+
+class Rendered:
+    """Mixin: ``to_latex``, ``to_markdown``, ``to_html``, notebook display and ``__str__``.
+
+    All come from one method ``_table()`` that returns a :class:`Table`.
+
+    Examples
+    --------
+    >>> class Result(Rendered):
+    ...     def _table(self):
+    ...         return Table(header=[["", "Value"]], body=[["BCR", "18.8"]], caption="CBA")
+    >>> print(Result())
+    CBA
+    -----------
+          Value
+    -----------
+    BCR    18.8
+    -----------
+    >>> Result().to_markdown().splitlines()[0]
+    '*CBA*'
+    """
+
+    def _table(self) -> Table:  # pragma: no cover - every user overrides it
+        raise NotImplementedError
+
+    def to_latex(self, *, float_env: bool = True) -> str:
+        r"""Render as LaTeX (booktabs, ``threeparttable`` notes; needs both packages).
+
+        Parameters
+        ----------
+        float_env : bool, default True
+            Wrap in a ``table`` float; False gives the bare ``threeparttable``.
+        """
+        return to_latex(self._table(), float_env=float_env)
+
+    def to_markdown(self) -> str:
+        """Render as a Markdown table with the caption above and the notes below."""
+        return to_markdown(self._table())
+
+    def to_html(self) -> str:
+        """Render as an HTML table (notes in its foot)."""
+        return to_html(self._table())
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __str__(self) -> str:
+        return to_text(self._table())

@@ -99,6 +99,36 @@ def compile_latex(tmp_path: Path):
     return run
 
 
+#: A Python tuple or list repr left in a label, e.g. ('ghana', 'LATE', 'attended').
+TUPLE = re.compile(r"\(\s*'[^']*'\s*,|\[\s*'[^']*'\s*,")
+SNAKE_HEADER = re.compile(r"\b[a-z]+_[a-z_]+\b")
+
+
+def readable_problems(text: str, *, snake_ok: tuple[str, ...] = ()) -> list[str]:
+    """What makes a printed table unreadable: exponents, raw values, tuple labels, snake_case."""
+    out = []
+    for pattern, what in ((EXPONENT, "exponent"), (RAW, "raw value"), (TUPLE, "tuple label")):
+        m = pattern.search(text)
+        if m:
+            out.append(f"{what} {m.group(0)!r}")
+    for m in SNAKE_HEADER.finditer(text.replace("\\_", "_")):
+        if m.group(0) not in snake_ok:
+            out.append(f"snake_case {m.group(0)!r}")
+            break
+    return out
+
+
+@pytest.fixture
+def check_readable():
+    """Assert that printed output reads as a person would write it."""
+
+    def check(text: str, *, snake_ok: tuple[str, ...] = ()) -> None:
+        problems = readable_problems(text, snake_ok=snake_ok)
+        assert problems == [], "\n".join(problems) + "\n" + text
+
+    return check
+
+
 # --- the demo report, written once per session for the tests that read it (branch report) ---
 
 
