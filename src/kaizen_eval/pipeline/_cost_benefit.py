@@ -7,10 +7,10 @@ import pandas as pd
 import kaizen_eval as ke
 from kaizen_eval import _format as F
 from kaizen_eval._validation import KaizenError
+from kaizen_eval.pipeline._figures import heatmap_figure, tornado_figure
 from kaizen_eval.pipeline.plan import CostBenefitSpec, Plan
 from kaizen_eval.pipeline.results import PlanEstimate
 from kaizen_eval.report import Report
-from kaizen_eval.report.figures import heatmap_figure, tornado_figure
 
 #: How the rows of ``CostBenefit.table()`` are written (one precision per row).
 _CB_KINDS = {

@@ -139,10 +139,7 @@ def _design_summary(
     cells["share"] = cells["firms"] / cells["firms"].sum()
     cells.index = pd.Index(
         [
-            ", ".join(
-                f"{label_of(a, report.labels)} = {F.label(v)}"
-                for a, v in zip(des.assignment, np.atleast_1d(key), strict=True)
-            )
+            ", ".join(f"{a}={v}" for a, v in zip(des.assignment, np.atleast_1d(key), strict=True))
             for key in cells.index
         ],
         name="cell",
@@ -327,18 +324,19 @@ def headline_sentences(res: PlanResults, site: str) -> list[str]:
         discount = (
             "without discounting"
             if cb.discount_rate == 0
-            else f"discounted at {cb.discount_rate:.0%} a year"
+            else f"discounted at {F.percent(cb.discount_rate)} a year"
         )
         prob = cb.prob_bcr_above_1
         chance = "" if prob is None else f"; the probability that it exceeds 1 is {_chance(prob)}"
         outcome = spec.outcome.replace("_", " ")
         label = {"onsite": "on-site"}.get(spec.label, spec.label)
+        lead = f"{site}, {label} training" if site else f"{label.capitalize()} training"
         out.append(
-            f"{site}, {label} training: for {_ESTIMAND_WORDS[estimand]}, annual {outcome} "
-            f"rose by {row['estimate']:,.0f} USD (95 % confidence interval {row['ci_low']:,.0f} "
-            f"to {row['ci_high']:,.0f} USD). Counting {horizon} of gains {discount}, the "
-            f"benefit-cost ratio is {cb.bcr:.1f}: each USD spent on the training returned "
-            f"{cb.bcr:.1f} USD{chance}."
+            f"{lead}: for {_ESTIMAND_WORDS[estimand]}, annual {outcome} "
+            f"rose by {F.money(row['estimate'])} USD (95 % confidence interval "
+            f"{F.money(row['ci_low'])} to {F.money(row['ci_high'])} USD). Counting {horizon} of "
+            f"gains {discount}, the benefit-cost ratio is {F.ratio(cb.bcr)}: each USD spent on "
+            f"the training returned {F.ratio(cb.bcr)} USD{chance}."
         )
     return out
 
@@ -349,4 +347,4 @@ def _chance(p: float) -> str:
         return "above 99 %"
     if p < 0.005:
         return "below 1 %"
-    return f"{100 * p:.0f} %"
+    return F.percent(p, 0)

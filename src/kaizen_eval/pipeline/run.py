@@ -38,6 +38,7 @@ from kaizen_eval.pipeline._sections import (
     _randomization_inference,
     balance_display,
     family_unit,
+    headline_sentences,
     label_of,
 )
 from kaizen_eval.pipeline.plan import Family, Plan, load_plan
@@ -351,5 +352,10 @@ def run_plan(
     with atomic_folder(out, overwrite=overwrite, flag=flag) as tmp:
         report = Report(plan.title, plan_hash=plan.sha256)
         res = analyse(plan, report, log=log)
+        if plan.cost_benefit:
+            report.add_headline(
+                headline_sentences(res, ""),
+                "Headline (benefit-cost ratios over each comparison's horizon)",
+            )
         report.write_into(tmp)
     return res
