@@ -345,10 +345,7 @@ def results_table(
 
 def _heading(name: str, labels: Mapping[str, str] | None) -> str:
     """Label a column: the mapping's label as given, else :func:`label` with a capital."""
-    text = F.label(name, labels)
-    if labels and name in labels:
-        return text
-    return text[:1].upper() + text[1:]
+    return F.heading(name, labels)
 
 
 def _unique(names: list[str]) -> list[str]:
