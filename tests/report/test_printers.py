@@ -214,3 +214,38 @@ def test_tornado_and_heatmap_labels_are_written_from_numbers():
     assert texts and all("e+" not in t for t in texts)
     assert len({len(t.split(".")[1]) if "." in t else 0 for t in texts}) == 1
     assert fig2.axes[0].get_ylabel()[0].isupper()
+
+
+def test_lee_bounds_wild_and_ri_print_through_the_layer(check_readable, check_latex):
+    from kaizen_eval.estimate.bounds import LeeBounds
+    from kaizen_eval.estimate.ri_result import RandomizationInference
+    from kaizen_eval.estimate.wild import WildBootstrap
+
+    lb = LeeBounds(lower=-1390.2, upper=15750.4, se_lower=800.0, se_upper=2100.0,
+                   ci_low=-2700.0, ci_high=19200.0, trim_share=0.0734, trimmed_arm=1,
+                   response=(0.81, 0.874), nobs=1116, alpha=0.05)  # fmt: skip
+    text = str(lb)
+    check_readable(text)
+    assert "-1,390" in text and "15,750" in text and "(2,100)" in text
+    assert "Trimmed 7.3 % of the observed outcomes in the treated arm" in text
+    assert "[-2,700, 19,200]" in text
+    check_latex(lb.to_latex(), legend=False)
+
+    wb = WildBootstrap(pvalue=0.0123, statistic=2.71, estimate=12627.8, draws=np.zeros(9999),
+                       exact=False, weights="rademacher", n_clusters=12, null=0.0,
+                       ci_low=2310.5, ci_high=np.inf)  # fmt: skip
+    text = str(wb)
+    check_readable(text)
+    assert "9,999 draws" in text and "12 clusters" in text and "0.012" in text
+    assert "12,628" in text and "2,310" in text and "unbounded" in text
+    assert wb.summary() == text and "<table" in wb._repr_html_()
+
+    ri = RandomizationInference(pvalue=2e-5, observed=7193.4, draws=np.zeros(1000), exact=False,
+                                n_assignments=-1, statistic="coef", treatment="invited",
+                                outcome="value_added", nobs=400)  # fmt: skip
+    text = str(ri)
+    check_readable(text)
+    assert "Randomization inference on value added" in text and "< 0.0001" in text
+    assert "1,000 random draws" in text and "1,000 random draws" in repr(ri)
+    assert "7,193" in repr(ri) and "e-05" not in repr(ri)
+    check_latex(ri.to_latex(), legend=False)
