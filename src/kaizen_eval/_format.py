@@ -183,6 +183,22 @@ def number(x: Any, digits: int | None = None) -> str:
     return _fixed(v, d)
 
 
+def cell(x: Any, digits: int | None = None) -> str:
+    """Write a table cell: :func:`number`, but blank for an infinite value as for a missing one.
+
+    A table says why a cell is blank in a note; ``inf`` is never printed in a cell.
+
+    Examples
+    --------
+    >>> cell(1116.2), cell(float("inf")), cell(None)
+    ('1,116', '', '')
+    """
+    v = _finite(x)
+    if v is None or not math.isfinite(v):
+        return MISSING
+    return number(v, digits)
+
+
 def money(x: Any, *, currency: str | None = None, digits: int | None = None) -> str:
     """Write an amount of money: thousands separators, never an exponent, sensible rounding.
 

@@ -67,7 +67,7 @@ def test_estimate_with_normal_inference_and_zero_se():
     e = big_estimate(coef=[1.0, 0.0], vcov=np.zeros((2, 2)), terms=("a", "b"), dof=np.inf)
     text = e.summary()
     assert " z " in text and " df" not in text
-    assert "Blank cells: the standard error is zero or missing." in text
+    assert "Blank cells: the standard error is zero, infinite or missing." in text
     assert "nan" not in text.lower()
 
 
