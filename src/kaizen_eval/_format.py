@@ -183,6 +183,22 @@ def number(x: Any, digits: int | None = None) -> str:
     return _fixed(v, d)
 
 
+def cell(x: Any, digits: int | None = None) -> str:
+    """Write a table cell: :func:`number`, but blank for an infinite value as for a missing one.
+
+    A table says why a cell is blank in a note; ``inf`` is never printed in a cell.
+
+    Examples
+    --------
+    >>> cell(1116.2), cell(float("inf")), cell(None)
+    ('1,116', '', '')
+    """
+    v = _finite(x)
+    if v is None or not math.isfinite(v):
+        return MISSING
+    return number(v, digits)
+
+
 def money(x: Any, *, currency: str | None = None, digits: int | None = None) -> str:
     """Write an amount of money: thousands separators, never an exponent, sensible rounding.
 
@@ -250,6 +266,20 @@ def pvalue(p: Any, digits: int = 3) -> str:
     if v < floor:
         return f"< {floor:.{digits}f}"
     return f"{min(v, 1.0):.{digits}f}"
+
+
+def p_clause(p: Any, digits: int = 3) -> str:
+    """Write a p-value as a clause: ``p = 0.043`` or ``p < 0.001`` (never ``p = 0.000``).
+
+    Examples
+    --------
+    >>> p_clause(0.0431), p_clause(2e-7), p_clause(float("nan"))
+    ('p = 0.043', 'p < 0.001', 'p not defined')
+    """
+    text = pvalue(p, digits)
+    if not text:
+        return "p not defined"
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
 def percent(x: Any, digits: int | None = None) -> str:
@@ -425,6 +455,22 @@ def label(name: Any, labels: Mapping[str, str] | None = None) -> str:
     if "_" in text:
         return " ".join(_word(t) for t in text.split("_") if t)
     return _word(text)
+
+
+def heading(name: Any, labels: Mapping[str, str] | None = None) -> str:
+    """Write a name as a heading: :func:`label` with a capital first letter.
+
+    A label given in ``labels`` is used exactly as written.
+
+    Examples
+    --------
+    >>> heading("value_added"), heading("discount_rate"), heading("y", {"y": "log sales"})
+    ('Value added', 'Discount rate', 'log sales')
+    """
+    text = label(name, labels)
+    if labels and str(name) in labels:
+        return text
+    return text[:1].upper() + text[1:]
 
 
 def fmt(x: Any, kind: str = "number", digits: int | None = None) -> str:

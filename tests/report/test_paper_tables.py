@@ -202,3 +202,16 @@ def test_notebook_display(estimates):
     html = t._repr_html_()
     assert html.startswith("<table") and "<tfoot>" in html
     assert repr(t) == str(t)
+
+
+def test_infinite_standard_error_is_a_blank_cell_with_a_note(check_readable):
+    bad = ke.Estimate(terms=("invited",), coef=[3.0], vcov=[[np.inf]], dof=10, se_type="CR1",
+                      method="OLS", estimand="ITT", outcome="sales", nobs=12, n_clusters=2,
+                      control_mean=1.0)  # fmt: skip
+    t = ke.results_table([bad], stars=True)
+    assert t.table.body[0][1] == "3.00" and t.table.body[1][1] == ""
+    assert "Blank cells: no finite estimate or standard error for invited." in t.notes
+    check_readable(str(t))
+    text = bad.summary()
+    check_readable(text)
+    assert "Blank cells: the standard error is zero, infinite or missing." in text

@@ -67,7 +67,7 @@ def test_estimate_with_normal_inference_and_zero_se():
     e = big_estimate(coef=[1.0, 0.0], vcov=np.zeros((2, 2)), terms=("a", "b"), dof=np.inf)
     text = e.summary()
     assert " z " in text and " df" not in text
-    assert "Blank cells: the standard error is zero or missing." in text
+    assert "Blank cells: the standard error is zero, infinite or missing." in text
     assert "nan" not in text.lower()
 
 
@@ -166,3 +166,86 @@ def test_balance_exports(balance_table, check_latex, check_readable):
     assert re.search(r"\| +0\.\d{5} \|", balance_table.to_markdown(digits=5))
     fixed = balance_table._display(digits=4).body[0]
     assert all(len(c.strip("()").split(".")[1]) == 4 for c in fixed[1:5])
+
+
+def _estimate_gain() -> ke.Estimate:
+    return ke.Estimate(terms=("attended",), coef=[13890.0], vcov=[[7000.0**2]], dof=200,
+                       se_type="HC1", method="2SLS", estimand="LATE", outcome="value_added",
+                       nobs=300)  # fmt: skip
+
+
+def test_cost_benefit_summary_is_readable(check_readable, check_latex):
+    cb = ke.cost_benefit(gain=_estimate_gain(), cost=740, years=3, discount_rate=0.05)
+    text = cb.summary()
+    check_readable(text)
+    rows = {ln.split("  ")[0]: ln for ln in text.splitlines()}
+    assert "P(BCR > 1)" in rows and "IRR" in rows
+    assert "1,877 %" in rows["IRR"]
+    money = rows["Gain"].split()[1:]
+    assert money[0] == "13,890" and all("." not in m for m in money)
+    assert "10,000 t draws" in text
+    check_latex(cb.to_latex(), legend=False)
+    check_readable(cb.to_markdown())
+    assert "<tfoot>" in cb._repr_html_()
+
+
+def test_cost_benefit_blank_cells_are_explained():
+    cb = ke.cost_benefit(gain=-500, cost=740, years=3)
+    text = cb.summary()
+    assert "IRR: no year has a positive gain" in text
+    assert "Blank cells: payback: the cost is not recovered within the horizon." in text
+    assert "never" in text and "inf" not in text and "nan" not in text
+
+
+def test_tornado_and_heatmap_labels_are_written_from_numbers():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    cb = ke.cost_benefit(gain=12_700.0, cost=2_905.0, years=3, discount_rate=0.05)
+    fig = ke.plot_tornado(ke.one_way_sensitivity(cb))
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "Gain (6,350 – 19,050)" in labels
+    assert "Discount rate (0 % – 10 %)" in labels
+    assert "Years (1 – 6)" in labels
+    for lab in labels:
+        assert "e+" not in lab and "_" not in lab
+    fig2 = ke.plot_two_way(ke.two_way_sensitivity(cb))
+    texts = [t.get_text() for t in fig2.axes[0].texts]
+    assert texts and all("e+" not in t for t in texts)
+    assert len({len(t.split(".")[1]) if "." in t else 0 for t in texts}) == 1
+    assert fig2.axes[0].get_ylabel()[0].isupper()
+
+
+def test_lee_bounds_wild_and_ri_print_through_the_layer(check_readable, check_latex):
+    from kaizen_eval.estimate.bounds import LeeBounds
+    from kaizen_eval.estimate.ri_result import RandomizationInference
+    from kaizen_eval.estimate.wild import WildBootstrap
+
+    lb = LeeBounds(lower=-1390.2, upper=15750.4, se_lower=800.0, se_upper=2100.0,
+                   ci_low=-2700.0, ci_high=19200.0, trim_share=0.0734, trimmed_arm=1,
+                   response=(0.81, 0.874), nobs=1116, alpha=0.05)  # fmt: skip
+    text = str(lb)
+    check_readable(text)
+    assert "-1,390" in text and "15,750" in text and "(2,100)" in text
+    assert "Trimmed 7.3 % of the observed outcomes in the treated arm" in text
+    assert "[-2,700, 19,200]" in text
+    check_latex(lb.to_latex(), legend=False)
+
+    wb = WildBootstrap(pvalue=0.0123, statistic=2.71, estimate=12627.8, draws=np.zeros(9999),
+                       exact=False, weights="rademacher", n_clusters=12, null=0.0,
+                       ci_low=2310.5, ci_high=np.inf)  # fmt: skip
+    text = str(wb)
+    check_readable(text)
+    assert "9,999 draws" in text and "12 clusters" in text and "0.012" in text
+    assert "12,628" in text and "2,310" in text and "unbounded" in text
+    assert wb.summary() == text and "<table" in wb._repr_html_()
+
+    ri = RandomizationInference(pvalue=2e-5, observed=7193.4, draws=np.zeros(1000), exact=False,
+                                n_assignments=-1, statistic="coef", treatment="invited",
+                                outcome="value_added", nobs=400)  # fmt: skip
+    text = str(ri)
+    check_readable(text)
+    assert "Randomization inference on value added" in text and "< 0.0001" in text
+    assert "1,000 random draws" in text and "1,000 random draws" in repr(ri)
+    assert "7,193" in repr(ri) and "e-05" not in repr(ri)
+    check_latex(ri.to_latex(), legend=False)

@@ -249,12 +249,12 @@ class Estimate(_render.Rendered):
             stat = row["statistic"]
             cells = [
                 F.label(term),
-                F.number(row["estimate"], d),
-                F.number(row["std_error"], d),
-                F.number(stat, 2) if np.isfinite(stat) else "",
+                F.cell(row["estimate"], d),
+                F.cell(row["std_error"], d),
+                F.cell(stat, 2),
                 F.pvalue(row["pvalue"]),
-                F.number(row["ci_low"], d),
-                F.number(row["ci_high"], d),
+                F.cell(row["ci_low"], d),
+                F.cell(row["ci_high"], d),
             ]
             if not normal:
                 cells.append(F.count(row["df"]) if np.isfinite(row["df"]) else "∞")
@@ -272,8 +272,10 @@ class Estimate(_render.Rendered):
             notes.append(
                 "Dropped rows: " + "; ".join(f"{F.count(n)} ({r})" for r, n in counts.items()) + "."
             )
-        if not np.isfinite(t["statistic"]).all() or t["pvalue"].isna().any():
-            notes.append(F.missing_note(["the standard error is zero or missing"]))
+        if not np.isfinite(t[["estimate", "std_error", "statistic", "ci_low", "ci_high"]]).all(
+            axis=None
+        ):
+            notes.append(F.missing_note(["the standard error is zero, infinite or missing"]))
         notes.extend(F.sentence(n) for n in self.notes)
         return _render.Table(header=[header], body=body, notes=notes, caption=caption,
                              align="l" + "r" * (len(header) - 1))  # fmt: skip

@@ -261,15 +261,18 @@ def results_table(
         for t in terms:
             if t in tidy.index:
                 row = tidy.loc[t]
-                mark = F.stars(row["pvalue"], STAR_LEVELS) if stars else ""
-                se = F.number(row["std_error"], d)
-                col += [F.number(row["estimate"], d) + mark, f"({se})" if se else ""]
+                coef = F.cell(row["estimate"], d)
+                mark = F.stars(row["pvalue"], STAR_LEVELS) if stars and coef else ""
+                se = F.cell(row["std_error"], d)
+                if not (coef and se):
+                    missing.append(f"no finite estimate or standard error for {F.label(t)}")
+                col += [coef + mark, f"({se})" if se else ""]
                 long.append({"column": name, "term": t, **row.to_dict()})
             else:
                 col += ["", ""]
         if show_cm:
             cm = r.control_mean
-            cell = "" if cm is None else F.number(cm, d)
+            cell = "" if cm is None else F.cell(cm, d)
             if not cell:
                 missing.append(f"no control mean for {F.label(name, labels)}")
             col.append(cell)
@@ -345,10 +348,7 @@ def results_table(
 
 def _heading(name: str, labels: Mapping[str, str] | None) -> str:
     """Label a column: the mapping's label as given, else :func:`label` with a capital."""
-    text = F.label(name, labels)
-    if labels and name in labels:
-        return text
-    return text[:1].upper() + text[1:]
+    return F.heading(name, labels)
 
 
 def _unique(names: list[str]) -> list[str]:
