@@ -1,4 +1,4 @@
-"""Replicate the published cost-benefit comparisons (seeds/000_a7e789b5306ba022.txt, Section III).
+"""Replicate the published cost-benefit comparisons of the Kaizen trials (cases 10 and 19).
 
 Run:  python replication/published_cost_benefit.py
 

@@ -362,3 +362,43 @@ def test_for_whom():
     ).tidy()
     assert list(q.index) == [0.25, 0.5, 0.75]
     assert {"estimate", "ci_low", "ci_high"} <= set(q.columns)
+
+
+# --- paper-ready output (issue 14): r.to_latex(), r.to_markdown(), r._repr_html_() ------------
+def test_results_render_for_papers_and_notebooks():
+    e = ke.Estimate(
+        terms=("invited",),
+        coef=[12_627.8],
+        vcov=[[3_740.0**2]],
+        dof=98,
+        se_type="HC1",
+        method="OLS",
+        estimand="ITT",
+        outcome="value_added",
+        nobs=100,
+        control_mean=27_290.0,
+    )
+    df = pd.DataFrame({"invited": [0, 1] * 10, "x": range(20)})
+    bt = ke.balance(df, treatment="invited", covariates=["x"])
+    cb = ke.cost_benefit(gain=13_890, cost=740, years=3)
+    for r in (e, bt, cb):
+        tex = r.to_latex()
+        assert tex.startswith("\\begin{table}") and "\\begin{threeparttable}" in tex
+        assert r.to_markdown().count("|") > 4
+        assert r._repr_html_().startswith("<table")
+        assert "e+" not in str(r) and not str(r).startswith("<")
+    table = ke.results_table([e], stars=True)
+    assert isinstance(table, ke.ResultsTable)
+    assert "* p < 0.1, ** p < 0.05, *** p < 0.01." in table.to_markdown().replace("\\", "")
+    for name in ("to_latex", "to_markdown", "to_html", "to_csv", "to_excel", "to_frame"):
+        assert callable(getattr(table, name))
+
+
+# --- paper-ready output: the bundled trials (issue 14) ---
+
+
+def test_load_bundled_keeps_the_api_spelling():
+    trial = ke.synthetic.load_bundled("ghana")  # the Trial stored in data/synthetic/ghana/
+    assert isinstance(trial, ke.synthetic.Trial)
+    assert trial.seed == 21 and trial.site == "ghana"
+    assert "load_bundled" in ke.synthetic.__all__

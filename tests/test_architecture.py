@@ -43,6 +43,8 @@ FLOORS = {
     "_progress": 1,
     "_version": 1,
     "_atomic": 1,
+    "_format": 1,  # numbers, labels and missing cells written for a reader
+    "_render": 1,  # a small table model rendered to text, Markdown, LaTeX and HTML
     "_core": 2,
     "waves": 2,
     "scores": 3,

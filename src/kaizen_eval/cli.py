@@ -64,13 +64,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from kaizen_eval import synthetic
 
-    trial = synthetic.simulate_trial(args.site, n_firms=args.n_firms, seed=args.seed)
+    seed = synthetic.BUNDLED_SEEDS[args.site] if args.seed is None else args.seed
+    trial = synthetic.simulate_trial(args.site, n_firms=args.n_firms, seed=seed)
     out = Path(args.out)
     trial.write(out, overwrite=args.force, flag="--force")
+    bundled = args.seed is None and args.n_firms is None
     _emit(
         args,
-        {"site": args.site, "seed": args.seed, "out": out, "truth": trial.truth},
-        f"Synthetic {args.site} trial (seed {args.seed}) written to {out}",
+        {"site": args.site, "seed": seed, "bundled": bundled, "out": out, "truth": trial.truth},
+        f"Synthetic {args.site} trial (seed {seed}"
+        + (", the bundled trial of data/synthetic/" if bundled else "")
+        + f") written to {out}",
     )
     return EXIT_OK
 
@@ -144,8 +148,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "report": str(Path(args.out) / "index.html"),
         "plan_sha256": plan.sha256,
         "estimates": {
-            e.label: e.result.tidy().reset_index().to_dict(orient="records")
-            for e in res.estimates
+            e.label: e.result.tidy().reset_index().to_dict(orient="records") for e in res.estimates
         },
         "cost_benefit": {
             label: {"bcr": cb.bcr, "npv": cb.npv} for label, cb in res.cost_benefit.items()
@@ -258,7 +261,12 @@ def _parser() -> argparse.ArgumentParser:
 
     d = add("demo", "run the bundled synthetic trials end to end and write a report")
     d.add_argument("--out", default="kaizen-report", help="report folder (default: %(default)s)")
-    d.add_argument("--seed", type=int, default=0)
+    d.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="simulate new trials with this seed instead of the bundled ones",
+    )
     d.add_argument("--quiet", action="store_true", help="no progress bars")
     d.add_argument("--force", action="store_true", help="replace an existing report folder")
     d.set_defaults(handler=_cmd_demo)
@@ -267,7 +275,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("site", choices=list(SITES))
     s.add_argument("--out", required=True)
     s.add_argument("--n-firms", type=int, default=None)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument(
+        "--seed", type=int, default=None, help="default: the bundled trial's seed (Ghana 21)"
+    )
     s.add_argument("--force", action="store_true", help="replace an existing trial folder")
     s.set_defaults(handler=_cmd_simulate)
 

@@ -198,8 +198,8 @@ def test_summary_and_repr():
     cb = ke.cost_benefit(gain=estimate(13_890, 7_000), cost=740, years=3, discount_rate=0.05)
     text = repr(cb)
     assert "Cost-benefit per participant firm (gain: LATE)" in text
-    assert "prob_bcr_above_1" in text
-    assert "percentile intervals over 10000 t draws" in text
+    assert "P(BCR > 1)" in text and "prob_bcr_above_1" not in text  # labelled (issue 14)
+    assert "percentile intervals over 10,000 t draws" in text
 
 
 def test_negative_gain_has_no_irr_and_never_breaks_even():

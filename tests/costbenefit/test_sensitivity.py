@@ -79,7 +79,7 @@ def test_plots_draw_without_pyplot():
     assert len(fig.axes[0].patches) == 2 * 9
     fig.savefig(io.BytesIO(), format="png")
     fig2 = ke.plot_two_way(ke.two_way_sensitivity(cb))
-    assert fig2.axes[0].get_xlabel() == "discount_rate"
+    assert fig2.axes[0].get_xlabel() == "Discount rate"  # labelled, not snake_case (issue 14)
     fig2.savefig(io.BytesIO(), format="png")
 
 

@@ -70,9 +70,9 @@ def test_joint_f_accessors_and_notes():
 def test_exports():
     bt = run_case(REF["cases"]["two_arms_hc2_strata"])
     md = bt.to_markdown()
-    assert "| educ_years (onsite)" in md and "Joint F test (onsite vs control): F(4, 138)" in md
+    assert "| educ years (onsite)" in md and "Joint F test (onsite vs control): F(4, 138)" in md
     tex = bt.to_latex()
-    assert r"\begin{tabular}" in tex and r"educ\_years (classroom)" in tex
+    assert r"\begin{tabular}" in tex and r"educ years (classroom)" in tex
     html = bt.to_html()
     assert "<table" in html and "Joint F test (classroom vs control)" in html
     long = bt.to_frame()

@@ -192,7 +192,7 @@ def test_few_sites_under_the_uniform_prior_report_infinite_moments():
     with pytest.warns(ke.KaizenWarning, match="sd of mu, tau, theta_new is infinite"):
         four = ke.pool_sites(SCHOOLS.iloc[:4], method="bayes")
     assert np.isfinite(four.mu) and np.isfinite(four.tau) and np.isinf(four.std_error)
-    assert "posterior sd infinite" in four.summary()
+    assert "Posterior sd infinite" in four.summary()  # notes print as sentences (issue 14)
 
 
 def test_pvalue_is_the_two_sided_posterior_tail():

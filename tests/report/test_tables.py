@@ -26,13 +26,14 @@ def test_layout_outcomes_in_columns_with_se_rows_and_stars():
     b = est("value_added", 13890.0, 7500.0, control_mean=41000.0)  # t = 1.85: p in (.05, .1)
     t = ke.results_table([a, b], stars=True)
     f = t.frame
-    assert list(f.columns) == ["score", "value_added"]
-    assert list(f.index) == ["invited", "", "Control mean", "N", "SE"]
-    assert f.loc["invited", "score"] == "0.300***"
-    assert f.iloc[1]["score"] == "(0.100)"
-    assert f.loc["invited", "value_added"] == "13,890*"
-    assert f.loc["Control mean", "value_added"] == "41,000"
-    assert f.loc["N", "score"] == "102"
+    assert list(f.columns) == ["Score", "Value added"]  # labelled, never snake_case
+    assert list(f.index) == ["invited", "", "Control mean", "N", "SE type"]
+    assert f.loc["invited", "Score"] == "0.300***"
+    assert f.iloc[1]["Score"] == "(0.100)"
+    assert f.loc["Control mean", "Score"] == "0.450"  # the column's one precision
+    assert f.loc["invited", "Value added"] == "13,890*"
+    assert f.loc["Control mean", "Value added"] == "41,000"
+    assert f.loc["N", "Score"] == "102"
     # full precision survives in the CSV numbers
     assert t.numbers.set_index("column").loc["value_added", "estimate"] == 13890.0
 
@@ -40,8 +41,8 @@ def test_layout_outcomes_in_columns_with_se_rows_and_stars():
 def test_exports_contain_the_cells():
     t = ke.results_table({"(1)": est("y", 1.5, 0.5)})
     assert "1.50" in t.to_markdown() and "Standard errors" in t.to_markdown()
-    assert "\\begin{tabular}" in t.to_latex() and "(0.500)" in t.to_latex()
-    assert "<caption>" in t.to_html()
+    assert "\\begin{tabular}" in t.to_latex() and "(0.50)" in t.to_latex()
+    assert "<tfoot>" in t.to_html() and "Standard errors in parentheses." in t.to_html()
     assert "estimate" in t.to_csv()
 
 
@@ -49,8 +50,8 @@ def test_missing_term_leaves_blank_and_duplicates_are_labelled():
     a = est("y", [1.0, 2.0], [0.5, 0.5], terms=("classroom", "onsite"))
     b = est("y", 1.0, 0.5, terms=("classroom",))
     f = ke.results_table([a, b]).frame
-    assert list(f.columns) == ["y", "y (2)"]
-    assert f.loc["onsite", "y (2)"] == ""
+    assert list(f.columns) == ["Y", "Y (2)"]
+    assert f.loc["onsite", "Y (2)"] == ""
 
 
 def test_bad_input():

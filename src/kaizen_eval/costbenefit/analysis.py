@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from kaizen_eval import _format as F
+from kaizen_eval import _render
 from kaizen_eval._validation import (
     KaizenError,
     check_alpha,
@@ -210,38 +212,123 @@ class CostBenefit:
             out.loc["prob_bcr_above_1"] = [self.prob_bcr_above_1, np.nan, np.nan]
         return out
 
-    def summary(self) -> str:
-        """Return a plain-text summary."""
+    # --- display -------------------------------------------------------------------------
+    def _display(self) -> _render.Table:
+        """Build the display table: each metric in its unit, intervals alike, blanks noted."""
+        t = self.table()
+        uncertain = "ci_low" in t.columns
+        money_rows = ("gain", "cost", "pv_gains", "npv", "breakeven_gain")
+        money_vals = [t.loc[m, c] for m in money_rows for c in t.columns]
+        d = F.column_decimals(money_vals, "money")
+        missing: list[str] = []
+        body = []
+        for metric, row in t.iterrows():
+            name = str(metric)
+            cells = []
+            for col in t.columns:
+                v = row[col]
+                if name in money_rows:
+                    text = F.money(v, digits=d)
+                elif name == "bcr":  # one precision for the ratio and its interval
+                    top = np.nanmax(np.abs(row.to_numpy(dtype=float)))
+                    text = F.ratio(v, 2 if top < 10 else 1) if np.isfinite(v) else ""
+                elif name == "irr":
+                    text = F.percent(v) if col == "value" else ""
+                    if col == "value" and not text:
+                        missing.append(f"IRR: {self.irr_reason or 'not defined'}")
+                elif name == "prob_bcr_above_1":
+                    text = F.share(v, 3) if col == "value" else ""
+                elif name == "breakeven_years" and v == np.inf:
+                    text = "never"
+                else:
+                    text = F.number(v, 1) if np.isfinite(v) else ""
+                    if col == "value" and not text and name == "payback_years":
+                        missing.append("payback: the cost is not recovered within the horizon")
+                cells.append(text)
+            body.append([F.label(name), *cells])
+        level = F.number(100 * (1 - self.alpha), 0)
+        header = ["Metric", "Value"] + ([f"{level} % low", f"{level} % high"] if uncertain else [])
         p = self.path
-        head = (
+        caption = (
             f"Cost-benefit per {self.basis} firm"
             + (f" (gain: {self.estimand})" if self.estimand else "")
-            + f": {p.years} year(s), discount rate {self.discount_rate:g}, decay {p.decay:g}, "
-            f"delay {p.delay:g}, survival {p.survival:g}"
+            + f": {F.count(p.years)} year{'s' if p.years != 1 else ''}, "
+            f"discount rate {_rate(self.discount_rate)}"
         )
-        lines = [head, self.table().to_string(float_format=lambda v: f"{v:,.4g}")]
+        notes = [
+            f"Benefit path: decay {_rate(p.decay)} a year, full effect after "
+            f"{F.number(p.delay, 0 if float(p.delay).is_integer() else 1)} years, "
+            f"survival {_rate(p.survival)} a year."
+        ]
         if self.distribution is not None:
-            level = round(100 * (1 - self.alpha))
-            lines.append(
-                f"Intervals: {level}% percentile intervals over {len(self.draws)} "  # type: ignore[arg-type]
-                f"{self.distribution.method} draws of the gain."
+            notes.append(
+                f"Intervals: {level} % percentile intervals over "
+                f"{F.count(len(self.draws))} {self.distribution.method} draws of "  # type: ignore[arg-type]
+                "the gain; the cost, IRR and payback are not drawn."
             )
         if self.irr_reason:
-            lines.append(f"IRR: {self.irr_reason}")
-        lines.extend(f"Note: {n}" for n in self.notes)
-        return "\n".join(lines)
+            notes.append(F.sentence(f"IRR: {self.irr_reason}"))
+            missing = [m for m in missing if not m.startswith("IRR")]
+        note = F.missing_note(missing)
+        if note:
+            notes.append(note)
+        notes.extend(F.sentence(n) for n in self.notes)
+        return _render.Table(
+            header=[header], body=body, notes=notes, caption=caption,
+            align="l" + "r" * (len(header) - 1),
+        )  # fmt: skip
+
+    def summary(self) -> str:
+        """Return a plain-text summary: money with separators, the BCR, the IRR in %.
+
+        Examples
+        --------
+        >>> print(cost_benefit(gain=13890.0, cost=740.0, years=3, discount_rate=0.05).summary())
+        Cost-benefit per participant firm: 3 years, discount rate 5 %
+        ----------------------------
+        Metric                 Value
+        ----------------------------
+        Gain                  13,890
+        Cost                     740
+        PV of gains           37,826
+        NPV                   37,086
+        BCR                     51.1
+        IRR                  1,877 %
+        Payback (years)          0.1
+        Break-even (years)       0.1
+        Break-even gain          272
+        ----------------------------
+        Benefit path: decay 0 % a year, full effect after 0 years, survival 100 % a year.
+        The gain is a plain number: taken as a gain per participant.
+        The cost is a plain number: taken as a cost per participant.
+        """
+        return str(self)
+
+    def __str__(self) -> str:
+        return _render.to_text(self._display())
 
     def __repr__(self) -> str:
         return f"<CostBenefit {self.summary()}>"
 
+    def to_latex(self, *, float_env: bool = True) -> str:
+        """Render as LaTeX (booktabs, ``threeparttable`` notes)."""
+        return _render.to_latex(self._display(), float_env=float_env)
+
+    def to_markdown(self) -> str:
+        """Render as a Markdown table with the notes below."""
+        return _render.to_markdown(self._display())
+
+    def to_html(self) -> str:
+        """Render as an HTML table (notes in its foot)."""
+        return _render.to_html(self._display(), css_class="cost-benefit")
+
     def _repr_html_(self) -> str:
-        head = self.summary().split("\n", 1)[0]
-        notes = "".join(f"<li>{n}</li>" for n in self.notes)
-        return (
-            f"<p><b>{head}</b></p>"
-            + self.table().to_html(float_format="{:,.4g}".format)
-            + (f"<ul>{notes}</ul>" if notes else "")
-        )
+        return self.to_html()
+
+
+def _rate(x: float) -> str:
+    """Write a rate as a percentage, without decimals when it is whole (5 %, 2.5 %)."""
+    return F.percent(x, 0 if round(100 * x, 6).is_integer() else 1)
 
 
 def _breakeven_years(path: BenefitPath, cost: float, rate: float) -> float:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from kaizen_eval import _format as F
 from kaizen_eval._validation import KaizenError, check_option
 from kaizen_eval.costbenefit._parameters import (
     METRICS,
@@ -203,7 +204,7 @@ def plot_tornado(table: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
         vals = t[col].to_numpy(dtype=float)
         ax.barh(y, vals - base, left=base, color=colour, label=f"parameter at its {label} value")
     labels = [
-        f"{p} ({lo:.3g} – {hi:.3g})"
+        _lever_label(p, lo, hi)
         for p, lo, hi in zip(t["parameter"], t["low_value"], t["high_value"], strict=True)
     ]
     ax.set_yticks(y, labels)
@@ -214,6 +215,23 @@ def plot_tornado(table: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     ax.set_xlabel(metric.upper() if metric in ("bcr", "npv", "irr") else metric)
     ax.legend(loc="lower right", fontsize="small")
     return fig
+
+
+#: Levers written as percentages and as money in the tornado's labels.
+_RATE_LEVERS = ("discount_rate", "decay", "survival", "takeup")
+_MONEY_LEVERS = ("gain", "cost", "spillover_gain", "business_stealing")
+
+
+def _lever_label(name: str, low: float, high: float) -> str:
+    """Label a tornado bar: ``discount rate (3 % – 10 %)``, ``gain (1,270 – 15,700)``."""
+    kind = "percent" if name in _RATE_LEVERS else "money" if name in _MONEY_LEVERS else "number"
+    if kind == "percent":
+        ends = [F.percent(v, 0 if round(100 * v, 6).is_integer() else 1) for v in (low, high)]
+    elif kind == "number" and all(float(v).is_integer() for v in (low, high)):
+        ends = [F.count(low), F.count(high)]  # years, delay in whole years
+    else:
+        ends = F.column([low, high], kind)
+    return f"{F.heading(name)} ({ends[0]} – {ends[1]})"
 
 
 def plot_two_way(grid: pd.DataFrame, *, ax: Axes | None = None, annotate: bool = True) -> Figure:
@@ -242,14 +260,16 @@ def plot_two_way(grid: pd.DataFrame, *, ax: Axes | None = None, annotate: bool =
     im = ax.imshow(values, aspect="auto", cmap="viridis", origin="lower")
     ax.set_xticks(np.arange(grid.shape[1]), [f"{c:g}" for c in grid.columns])
     ax.set_yticks(np.arange(grid.shape[0]), [f"{r:g}" for r in grid.index])
-    ax.set_xlabel(str(grid.columns.name))
-    ax.set_ylabel(str(grid.index.name))
+    ax.set_xlabel(F.heading(str(grid.columns.name)))
+    ax.set_ylabel(F.heading(str(grid.index.name)))
     metric: Any = grid.attrs.get("metric", "bcr")
-    fig.colorbar(im, ax=ax, label=str(metric))
-    if annotate:
+    fig.colorbar(im, ax=ax, label=F.label(str(metric)))
+    if annotate:  # one precision for the whole grid, no exponents
+        flat = F.column(values.ravel(), "ratio" if metric == "bcr" else "number")
+        cells = np.array(flat, dtype=object).reshape(values.shape)
         for i in range(values.shape[0]):
             for j in range(values.shape[1]):
-                ax.text(j, i, f"{values[i, j]:.3g}", ha="center", va="center", color="white")
+                ax.text(j, i, cells[i][j], ha="center", va="center", color="white")
     return fig
 
 
@@ -295,13 +315,13 @@ def plot_bcr_distribution(cb: CostBenefit, *, ax: Axes | None = None, bins: int 
     bcr = cb.draws["bcr"].to_numpy(dtype=float)
     ax.hist(bcr, bins=bins, color="#7da7d9", edgecolor="white")
     lo, hi = cb.bcr_interval
-    ax.axvline(cb.bcr, color="#1f4e79", linewidth=2, label=f"estimate {cb.bcr:.3g}")
+    ax.axvline(cb.bcr, color="#1f4e79", linewidth=2, label=f"estimate {F.ratio(cb.bcr)}")
     ax.axvspan(
         lo, hi, color="#1f4e79", alpha=0.08, label=f"{round(100 * (1 - cb.alpha))}% interval"
     )
     ax.axvline(1.0, color="#c0392b", linestyle="--", label="break-even (BCR = 1)")
     ax.set_xlabel("benefit-cost ratio")
     ax.set_ylabel("draws")
-    ax.set_title(f"P(BCR > 1) = {cb.prob_bcr_above_1:.3f}")
+    ax.set_title(f"P(BCR > 1) = {F.share(cb.prob_bcr_above_1, 3)}")
     ax.legend(fontsize="small", frameon=False)
     return fig

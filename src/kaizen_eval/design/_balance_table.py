@@ -6,11 +6,13 @@ LaTeX) and holds the table's fixed columns.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from kaizen_eval import _format as F
+from kaizen_eval import _render
 
 TABLE_COLUMNS = (
     "n",
@@ -89,64 +91,96 @@ class BalanceTable:
         """P-value of the joint F test (a float with one arm; a Series by arm with several)."""
         return self._one_or_series("pvalue")
 
-    def __repr__(self) -> str:
-        return (
-            f"<BalanceTable: {self._table.index.get_level_values(0).nunique()} covariates, "
-            f"arms {list(self.arms)}, se={self.se_type}>"
+    # --- display ----------------------------------------------------------------------------
+    def _display(self, digits: int | None = None) -> _render.Table:
+        """Build the display table: a row per covariate (and arm), one precision per row."""
+        several = len(self.arms) > 1
+        body = []
+        for (cov, arm), r in self._table.iterrows():
+            if digits is None:  # each row is one variable: its means, difference and SE alike
+                d = F.column_decimals([r["mean_control"], r["mean_arm"], r["std_error"]])
+            else:
+                d = digits
+            se = F.number(r["std_error"], d)
+            name = F.label(cov)
+            body.append(
+                [
+                    f"{name} ({F.label(arm)})" if several else name,
+                    F.number(r["mean_control"], d),
+                    F.number(r["mean_arm"], d),
+                    F.number(r["difference"], d),
+                    f"({se})" if se else "",
+                    F.pvalue(r["pvalue"]),
+                    F.number(r["normalized_diff"], 2 if digits is None else digits),
+                    F.count(r["n"]),
+                ]
+            )
+        arm_head = "Arm" if several else F.label(self.arms[0])
+        header = ["Covariate", "Control", arm_head, "Difference", "SE", "p-value",
+                  "Norm. diff.", "N"]  # fmt: skip
+        notes = self.footer()
+        blank = any(not c for row in body for c in row[1:])
+        if blank:
+            notes.append(
+                F.missing_note(["no variation or no observations in an arm for that statistic"])
+            )
+        n_cov = self._table.index.get_level_values(0).nunique()
+        caption = f"Balance of {F.count(n_cov)} covariate{'s' if n_cov != 1 else ''}"
+        return _render.Table(
+            header=[header],
+            body=body,
+            notes=notes,
+            caption=caption,
+            align="l" + "r" * (len(header) - 1),
         )
+
+    def footer(self, digits: int | None = None) -> list[str]:
+        """Lines under the table: the joint test(s), covariance and notes."""
+        lines = []
+        for arm, r in self._joint.iterrows():
+            fstat = F.number(r["fstat"], 2 if digits is None else digits)
+            lines.append(
+                f"Joint F test ({F.label(arm)} vs control): F({F.count(r['df1'])}, "
+                f"{F.number(r['df2'], 0 if float(r['df2']).is_integer() else 1)}) = "
+                f"{fstat or 'not defined'}, p = {F.pvalue(r['pvalue']) or 'not defined'}, "
+                f"N = {F.count(r['nobs'])}"
+                + (
+                    f" ({F.count(r['n_dropped'])} row{'s' if r['n_dropped'] != 1 else ''} "
+                    "with a missing covariate dropped)"
+                    if r["n_dropped"]
+                    else ""
+                )
+                + "."
+            )
+        fe = f"; strata fixed effects ({', '.join(self.strata)})" if self.strata else ""
+        cl = f"; clustered by {self.cluster}" if self.cluster else ""
+        lines.append(f"Standard errors: {self.se_type}{cl}{fe}.")
+        lines.extend(F.sentence(n) for n in self.notes)
+        return lines
+
+    def __str__(self) -> str:
+        return _render.to_text(self._display())
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def summary(self) -> str:
+        """Return the table as plain text (what ``print(bt)`` shows)."""
+        return str(self)
 
     # --- exports ----------------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
         """Return the numbers in long form: ``table`` with ``covariate`` and ``arm`` as columns."""
         return self._table.reset_index()
 
-    def _formatted(self, digits: int) -> pd.DataFrame:
-        t = self._table
-
-        def fmt(v: float) -> str:
-            return cell(v, digits)
-
-        several = len(self.arms) > 1
-        rows = []
-        for (cov, arm), r in t.iterrows():
-            rows.append(
-                {
-                    "Covariate": f"{cov} ({arm})" if several else str(cov),
-                    "Control": fmt(r["mean_control"]),
-                    "Arm": fmt(r["mean_arm"]),
-                    "Difference": fmt(r["difference"]),
-                    "Std. error": cell(r["std_error"], digits, parentheses=True),
-                    "p-value": fmt(r["pvalue"]),
-                    "Norm. diff.": fmt(r["normalized_diff"]),
-                    "N": f"{int(r['n'])}",
-                }
-            )
-        out = pd.DataFrame(rows)
-        if not several:
-            out = out.rename(columns={"Arm": self.arms[0]})
-        return out
-
-    def footer(self, digits: int = 3) -> list[str]:
-        """Lines under the table: the joint test(s), covariance and notes."""
-        lines = []
-        for arm, r in self._joint.iterrows():
-            lines.append(
-                f"Joint F test ({arm} vs control): F({int(r['df1'])}, {r['df2']:g}) = "
-                f"{r['fstat']:.{digits}f}, p = {r['pvalue']:.{digits}f}, N = {int(r['nobs'])}"
-                + (
-                    f" ({int(r['n_dropped'])} rows with a missing covariate dropped)"
-                    if r["n_dropped"]
-                    else ""
-                )
-            )
-        fe = f"; strata fixed effects ({', '.join(self.strata)})" if self.strata else ""
-        cl = f"; clustered by {self.cluster}" if self.cluster else ""
-        lines.append(f"Standard errors: {self.se_type}{cl}{fe}.")
-        lines.extend(self.notes)
-        return lines
-
-    def to_markdown(self, digits: int = 3) -> str:
+    def to_markdown(self, digits: int | None = None) -> str:
         """Markdown table with the joint test(s) underneath.
+
+        Parameters
+        ----------
+        digits : int, optional
+            Decimals of every number; default one precision per covariate (its means,
+            difference and standard error alike).
 
         Examples
         --------
@@ -154,27 +188,21 @@ class BalanceTable:
         >>> from kaizen_eval import balance
         >>> df = pd.DataFrame({"t": [0, 1] * 10, "x": range(20)})
         >>> md = balance(df, treatment="t", covariates=["x"]).to_markdown()
-        >>> md.splitlines()[0].split("|")[1:4]
-        [' Covariate   ', '   Control ', '   t ']
+        >>> md.splitlines()[2].split("|")[1:4]
+        [' Covariate ', ' Control ', '    t ']
         """
-        body = self._formatted(digits).to_markdown(
-            index=False, disable_numparse=True, colalign=("left", *["right"] * 7)
-        )
-        return body + "\n\n" + "\n".join(self.footer(digits)) + "\n"
+        return _render.to_markdown(self._display(digits))
 
-    def to_latex(self, digits: int = 3) -> str:
-        """LaTeX ``tabular`` (booktabs) with the joint test(s) as table notes."""
-        body = self._formatted(digits).to_latex(index=False, escape=True)
-        notes = "\n".join(
-            r"\par\footnotesize " + _latex_escape(line) for line in self.footer(digits)
-        )
-        return body + notes + "\n"
+    def to_latex(self, digits: int | None = None, *, float_env: bool = True) -> str:
+        """LaTeX table (booktabs, ``threeparttable``) with the joint test(s) as table notes."""
+        return _render.to_latex(self._display(digits), float_env=float_env)
 
-    def to_html(self, digits: int = 3) -> str:
-        """HTML table with the joint test(s) in a paragraph underneath."""
-        body = self._formatted(digits).to_html(index=False, classes="balance", border=0)
-        notes = "<br>\n".join(html.escape(line) for line in self.footer(digits))
-        return f'{body}\n<p class="balance-notes">{notes}</p>\n'
+    def to_html(self, digits: int | None = None) -> str:
+        """HTML table with the joint test(s) in its foot."""
+        return _render.to_html(self._display(digits), css_class="balance")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
 
 def cell(value: float, digits: int, *, parentheses: bool = False) -> str:
@@ -183,16 +211,3 @@ def cell(value: float, digits: int, *, parentheses: bool = False) -> str:
         return ""
     text = f"{value:.{digits}f}"
     return f"({text})" if parentheses else text
-
-
-def _latex_escape(text: str) -> str:
-    for a, b in (
-        ("\\", r"\textbackslash{}"),
-        ("&", r"\&"),
-        ("%", r"\%"),
-        ("_", r"\_"),
-        ("#", r"\#"),
-        ("$", r"\$"),
-    ):
-        text = text.replace(a, b)
-    return text

@@ -15,6 +15,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from kaizen_eval import _format as F
+from kaizen_eval import _render
 from kaizen_eval._core.wald import wald_test
 from kaizen_eval._validation import KaizenError, as_list, require_columns
 from kaizen_eval.design.balance import (
@@ -22,7 +24,6 @@ from kaizen_eval.design.balance import (
     _fit,
     _numeric,
     balance,
-    cell,
     difference_rows,
     prepare_arms,
 )
@@ -73,52 +74,67 @@ class AttritionTable:
         """Per wave and arm statistics (a copy)."""
         return self._table.copy()
 
-    def __repr__(self) -> str:
-        waves = list(self._table.index.get_level_values(0).unique())
-        return f"<AttritionTable: waves {waves}, se={self.se_type}>"
-
-    def _formatted(self, digits: int) -> pd.DataFrame:
+    def _display(self, digits: int | None = None) -> _render.Table:
+        """Build the display table: response rates as shares, p-values, counts; notes."""
         t = self._table.reset_index()
+        d = 3 if digits is None else digits
+        body = []
+        for _, r in t.iterrows():
+            se = F.number(r["std_error"], d)
+            body.append(
+                [
+                    str(r["wave"]),
+                    F.label(r["arm"]),
+                    F.number(r["observed_control"], d),
+                    F.number(r["observed_arm"], d),
+                    F.number(r["difference"], d),
+                    f"({se})" if se else "",
+                    F.pvalue(r["pvalue"]),
+                    F.count(r["n"]),
+                ]
+            )
+        header = ["Wave", "Arm", "Observed (control)", "Observed (arm)", "Difference", "SE",
+                  "p-value", "N"]  # fmt: skip
+        fe = f"; strata fixed effects ({', '.join(self.strata)})" if self.strata else ""
+        cl = f"; clustered by {self.cluster}" if self.cluster else ""
+        notes = [f"Share of firms observed by arm. Standard errors: {self.se_type}{cl}{fe}."]
+        if any(not c for row in body for c in row[2:]):
+            notes.append(
+                F.missing_note(
+                    ["no variation in who was observed (or no firm of that arm) in that wave"]
+                )
+            )
+        return _render.Table(header=[header], body=body, notes=notes,
+                             caption="Differential attrition", align="ll" + "r" * 6)  # fmt: skip
 
-        def fmt(col: str, parentheses: bool = False) -> list[str]:
-            return [cell(v, digits, parentheses=parentheses) for v in t[col]]
+    def __str__(self) -> str:
+        return _render.to_text(self._display())
 
-        return pd.DataFrame(
-            {
-                "Wave": t["wave"].astype(str),
-                "Arm": t["arm"].astype(str),
-                "Observed (control)": fmt("observed_control"),
-                "Observed (arm)": fmt("observed_arm"),
-                "Difference": fmt("difference"),
-                "Std. error": fmt("std_error", parentheses=True),
-                "p-value": fmt("pvalue"),
-                "N": t["n"].astype(int).astype(str),
-            }
-        )
+    def __repr__(self) -> str:
+        return str(self)
+
+    def summary(self) -> str:
+        """Return the table as plain text."""
+        return str(self)
 
     def to_frame(self) -> pd.DataFrame:
         """Return the numbers in long form (``wave`` and ``arm`` as columns)."""
         return self._table.reset_index()
 
-    def to_markdown(self, digits: int = 3) -> str:
-        """Markdown table (standard errors under ``se_type``)."""
-        fe = f"; strata fixed effects ({', '.join(self.strata)})" if self.strata else ""
-        cl = f"; clustered by {self.cluster}" if self.cluster else ""
-        note = f"\n\nStandard errors: {self.se_type}{cl}{fe}.\n"
-        return (
-            self._formatted(digits).to_markdown(
-                index=False, disable_numparse=True, colalign=("left", "left", *["right"] * 6)
-            )
-            + note
-        )
+    def to_markdown(self, digits: int | None = None) -> str:
+        """Markdown table (standard errors under ``se_type``) with the notes below."""
+        return _render.to_markdown(self._display(digits))
 
-    def to_latex(self, digits: int = 3) -> str:
-        """LaTeX ``tabular``."""
-        return self._formatted(digits).to_latex(index=False, escape=True)
+    def to_latex(self, digits: int | None = None, *, float_env: bool = True) -> str:
+        """LaTeX table (booktabs, ``threeparttable`` notes)."""
+        return _render.to_latex(self._display(digits), float_env=float_env)
 
-    def to_html(self, digits: int = 3) -> str:
-        """HTML table."""
-        return self._formatted(digits).to_html(index=False, classes="attrition", border=0)
+    def to_html(self, digits: int | None = None) -> str:
+        """HTML table (notes in its foot)."""
+        return _render.to_html(self._display(digits), css_class="attrition")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
 
 def differential_attrition(

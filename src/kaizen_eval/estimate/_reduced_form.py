@@ -15,6 +15,7 @@ import numpy as np
 import scipy.linalg
 from scipy import stats
 
+from kaizen_eval import _format as F
 from kaizen_eval._core.linear import LinearFit, fit_ols
 
 Pieces = tuple[tuple[float, float], ...]
@@ -68,20 +69,29 @@ class AndersonRubinSet:
         return any(lo <= value <= hi for lo, hi in self.pieces)
 
     def __str__(self) -> str:
-        level = f"{100 * (1 - self.alpha):g}%"
-        approx = "" if self.resolution == 0 else f" (ends to within {self.resolution:.2g})"
+        level = f"{100 * (1 - self.alpha):g} %"
+        ends = [e for p in self.pieces for e in p if np.isfinite(e)]
+        d = F.column_decimals(ends)  # one precision for every end: [924, 15,750]
+
+        def end(v: float) -> str:
+            return F.number(v, d)
+
+        approx = "" if self.resolution == 0 else f" (ends to within {F.number(self.resolution)})"
         if self.kind == "interval":
-            return f"{level} Anderson-Rubin set: [{self.low:.4g}, {self.high:.4g}]{approx}"
+            return f"{level} Anderson-Rubin set: [{end(self.low)}, {end(self.high)}]{approx}"
         if self.kind == "two rays":
             return (
-                f"{level} Anderson-Rubin set: (-inf, {self.low:.4g}] U [{self.high:.4g}, inf) "
+                f"{level} Anderson-Rubin set: (-inf, {end(self.low)}] U [{end(self.high)}, inf) "
                 f"(unbounded: weak first stage){approx}"
             )
         if self.kind == "real line":
             return f"{level} Anderson-Rubin set: the whole real line (unbounded: weak first stage)"
         if self.kind == "empty":
             return f"{level} Anderson-Rubin set: empty (the overidentifying restrictions fail)"
-        body = " U ".join(f"[{lo:.4g}, {hi:.4g}]" for lo, hi in self.pieces)
+        body = " U ".join(
+            f"[{'-inf' if lo == -np.inf else end(lo)}, {'inf' if hi == np.inf else end(hi)}]"
+            for lo, hi in self.pieces
+        )
         tail = "" if self.bounded else " (unbounded: weak first stage)"
         return f"{level} Anderson-Rubin set: {body}{tail}{approx}"
 

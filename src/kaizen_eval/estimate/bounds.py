@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from kaizen_eval import _format as F
+from kaizen_eval import _render
 from kaizen_eval._core.absorb import factorize
 from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import (
@@ -23,7 +25,7 @@ from kaizen_eval.estimate._frame import estimation_sample, numeric_column
 
 
 @dataclass(frozen=True)
-class LeeBounds:
+class LeeBounds(_render.Rendered):
     """Sharp bounds on the effect for units observed whatever their assignment.
 
     Attributes
@@ -70,6 +72,30 @@ class LeeBounds:
     tighten: tuple[str, ...] = ()
     cells: pd.DataFrame | None = field(default=None, compare=False, repr=False)
     skipped_draws: int = 0
+
+    def _table(self) -> _render.Table:
+        """Build the display table (printing only): the bounds, their SEs and the interval."""
+        d = F.column_decimals([self.lower, self.upper, self.se_lower, self.se_upper])
+        level = F.number(100 * (1 - self.alpha), 0)
+        body = [
+            ["Lower bound", F.number(self.lower, d), f"({F.number(self.se_lower, d)})"],
+            ["Upper bound", F.number(self.upper, d), f"({F.number(self.se_upper, d)})"],
+        ]
+        arm = "treated" if self.trimmed_arm == 1 else "control"
+        notes = [
+            f"{level} % Imbens-Manski interval for the effect: "
+            f"[{F.number(self.ci_low, d)}, {F.number(self.ci_high, d)}].",
+            f"Trimmed {F.percent(self.trim_share)} of the observed outcomes in the {arm} arm; "
+            f"response rates {F.share(self.response[0])} (control) and "
+            f"{F.share(self.response[1])} (treated); N = {F.count(self.nobs)}.",
+            "Bootstrap standard errors in parentheses.",
+        ]
+        return _render.Table(header=[["", "Bound", "SE"]], body=body, notes=notes,
+                             caption="Lee (2009) bounds", align="lrr")  # fmt: skip
+
+    def summary(self) -> str:
+        """Return the bounds as plain text."""
+        return str(self)
 
 
 class _EmptyCell(KaizenError):

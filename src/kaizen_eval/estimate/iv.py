@@ -10,6 +10,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from kaizen_eval import _format as F
 from kaizen_eval._core.linear import fit_2sls, fit_ols
 from kaizen_eval._core.wald import wald_test
 from kaizen_eval._validation import (
@@ -100,9 +101,9 @@ class FirstStage:
     def __repr__(self) -> str:
         return (
             "<FirstStage F: "
-            + ", ".join(f"{k} = {v:.4g}" for k, v in self._fstats.items())
+            + ", ".join(f"{k} = {F.number(v, 1)}" for k, v in self._fstats.items())
             + ">\n"
-            + self._coefficients.to_string(float_format=lambda v: f"{v:.4g}")
+            + F.frame(self._coefficients, index=False).to_string()
         )
 
 

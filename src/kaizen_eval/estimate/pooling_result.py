@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from kaizen_eval import _format as F
+from kaizen_eval import _render
 from kaizen_eval._validation import check_count, check_seed
 from kaizen_eval.estimate import pooling_bayes as pb
 from kaizen_eval.estimate.result import TIDY_COLUMNS
@@ -247,7 +249,11 @@ class PooledEstimate:
         >>> print(ke.pool_sites(t, method="DL").summary().splitlines()[0])
         Pooled across 3 sites: random effects (DL), z test
         """
-        level = round(100 * (1 - self.alpha))
+        return str(self)
+
+    def _display(self) -> _render.Table:
+        """Build the display table: sites raw and shrunk, then the pooled effect and a new site."""
+        level = F.number(100 * (1 - self.alpha), 0)
         if self.method == "bayes":
             head = f"Pooled across {self.n_sites} sites: Bayesian hierarchical ({self.prior} tau)"
         elif self.method == "FE":
@@ -257,23 +263,71 @@ class PooledEstimate:
                 f"Pooled across {self.n_sites} sites: random effects ({self.method}), "
                 f"{self.test} test"
             )
-        lines = [head + (f", outcome {self.outcome!r}" if self.outcome else "")]
-        lines.append(self._sites.to_string(float_format=lambda v: f"{v:.4g}"))
-        lines.append(
-            f"mu = {self.mu:.4g} (SE {self.std_error:.4g}), {level}% "
-            f"{'credible' if self.method == 'bayes' else 'CI'} [{self.ci_low:.4g}, "
-            f"{self.ci_high:.4g}], p = {self.pvalue:.3g}"
-        )
-        lines.append(
-            f"tau^2 = {self.tau2:.4g}, tau = {self.tau:.4g}, I^2 = {self.i2:.1f}%, "
-            f"Q = {self.q:.4g} (df = {self.n_sites - 1}, p = {self.q_pvalue:.3g})"
-        )
+        head += f", outcome {F.label(self.outcome)}" if self.outcome else ""
+        s = self._sites
+        finite = [*s["estimate"], *s["std_error"], self.mu, self.std_error]
+        d = F.column_decimals(finite)
+        body = [
+            [
+                F.label(site),
+                F.number(r["estimate"], d),
+                F.number(r["std_error"], d),
+                F.number(r["weight"], 1) + " %",
+                F.number(r["shrunk"], d),
+                F.number(r["shrunk_se"], d),
+            ]
+            for site, r in s.iterrows()
+        ]
+
+        def val(x: float, digits: int | None = d) -> str:
+            if np.isinf(x):
+                return "infinite" if x > 0 else "-infinite"
+            return F.number(x, digits) if np.isfinite(x) else "not defined"
+
         lo, hi = self.prediction_interval
-        lines.append(f"A new site: {level}% prediction interval [{lo:.4g}, {hi:.4g}]")
+        kind = "credible" if self.method == "bayes" else "CI"
+        notes = [
+            f"Pooled effect mu = {val(self.mu)} (SE {val(self.std_error)}), "
+            f"{level} % {kind} [{val(self.ci_low)}, {val(self.ci_high)}]"
+            + ("" if self.method == "bayes" else f", {F.p_clause(self.pvalue)}")
+            + ".",
+            f"Heterogeneity: tau² = {val(self.tau2, None)}, tau = {val(self.tau, None)}, "
+            f"I² = {val(self.i2, 1)} %, Q = {val(self.q, 2)} "
+            f"(df = {self.n_sites - 1}, {F.p_clause(self.q_pvalue)}).",
+            f"A new site: {level} % prediction interval [{val(lo)}, {val(hi)}].",
+        ]
         if self._posterior is not None:
-            lines.append(self._posterior.to_string(float_format=lambda v: f"{v:.4g}"))
-        lines.extend(f"Note: {n}" for n in self.notes)
-        return "\n".join(lines)
+            post = F.frame(self._posterior)
+            notes.append(
+                "Posterior: "
+                + "; ".join(
+                    f"{name}: " + ", ".join(f"{c} {v}" for c, v in row.items() if v)
+                    for name, row in post.iterrows()
+                )
+                + "."
+            )
+        notes.extend(F.sentence(n) for n in self.notes)
+        header = ["Site", "Estimate", "SE", "Weight", "Shrunk", "Shrunk SE"]
+        return _render.Table(header=[header], body=body, notes=notes, caption=head,
+                             align="l" + "r" * 5)  # fmt: skip
+
+    def __str__(self) -> str:
+        return _render.to_text(self._display())
+
+    def to_latex(self, *, float_env: bool = True) -> str:
+        """Render as LaTeX (booktabs, ``threeparttable`` notes)."""
+        return _render.to_latex(self._display(), float_env=float_env)
+
+    def to_markdown(self) -> str:
+        """Render as a Markdown table with the pooled effect and heterogeneity below."""
+        return _render.to_markdown(self._display())
+
+    def to_html(self) -> str:
+        """Render as an HTML table (notes in its foot)."""
+        return _render.to_html(self._display(), css_class="pooled")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
     def __repr__(self) -> str:
         return f"<PooledEstimate {self.summary()}>"

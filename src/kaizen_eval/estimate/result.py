@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from kaizen_eval import _format as F
+from kaizen_eval import _render
 from kaizen_eval._validation import KaizenError, check_alpha
 
 #: The columns of :meth:`Estimate.tidy`, in order.
@@ -42,7 +44,7 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class Estimate:
+class Estimate(_render.Rendered):
     """An estimated effect with its inference; immutable.
 
     Parameters
@@ -157,7 +159,9 @@ class Estimate:
         -------
         pandas.DataFrame
             Indexed by term; columns ``estimate, std_error, statistic, pvalue, ci_low,
-            ci_high, df``.
+            ci_high, df``. The numbers are the full-precision floats; the frame (a
+            :class:`~kaizen_eval._format.TidyFrame`) only displays them in full, without
+            exponents, in a notebook or at the prompt.
         """
         a = self.alpha if alpha is None else alpha
         check_alpha(a)
@@ -173,7 +177,7 @@ class Estimate:
             pval[i] = 2 * dist.sf(abs(stat[i])) if np.isfinite(stat[i]) else np.nan
             q[i] = dist.ppf(1 - a / 2)
         values = (est, se, stat, pval, est - q * se, est + q * se, dfs)
-        return pd.DataFrame(
+        return F.TidyFrame(
             dict(zip(TIDY_COLUMNS, values, strict=True)),
             index=pd.Index(list(self.terms), name="term"),
         )
@@ -230,31 +234,73 @@ class Estimate:
         return self.extra["first_stage"]
 
     # --- display -------------------------------------------------------------------------
-    def summary(self) -> str:
-        """Return a plain-text summary table."""
+    def _table(self) -> _render.Table:
+        """Build the display table: one row per term, one precision for estimates, SEs and CIs."""
         t = self.tidy()
-        level = round(100 * (1 - self.alpha))
-        head = (
-            f"{self.estimand} ({self.method}) of {self.outcome!r}: N = {self.nobs}"
-            + (f", {self.n_clusters} clusters" if self.n_clusters else "")
+        level = F.number(100 * (1 - self.alpha), 0 if (100 * (1 - self.alpha)) % 1 == 0 else 1)
+        d = F.column_decimals(list(t["estimate"]) + list(t["std_error"]))
+        normal = not np.isfinite(t["df"]).any()
+        header = ["Term", "Estimate", "SE", "z" if normal else "t", "p-value",
+                  f"{level} % CI low", f"{level} % CI high"]  # fmt: skip
+        if not normal:
+            header.append("df")
+        body = []
+        for term, row in t.iterrows():
+            stat = row["statistic"]
+            cells = [
+                F.label(term),
+                F.cell(row["estimate"], d),
+                F.cell(row["std_error"], d),
+                F.cell(stat, 2),
+                F.pvalue(row["pvalue"]),
+                F.cell(row["ci_low"], d),
+                F.cell(row["ci_high"], d),
+            ]
+            if not normal:
+                cells.append(F.count(row["df"]) if np.isfinite(row["df"]) else "∞")
+            body.append(cells)
+        caption = (
+            f"{self.estimand} ({self.method}) of {F.label(self.outcome)}: N = {F.count(self.nobs)}"
+            + (f", {F.count(self.n_clusters)} clusters" if self.n_clusters else "")
             + f", SE: {self.se_type}"
         )
-        shown = t.rename(columns={"ci_low": f"{level}% low", "ci_high": f"{level}% high"})
-        lines = [head, shown.to_string(float_format=lambda v: f"{v:.4g}")]
+        notes = []
         if self.control_mean is not None:
-            lines.append(f"Control mean: {self.control_mean:.4g}")
+            notes.append(f"Control mean: {F.number(self.control_mean, d)}.")
         if len(self.dropped):
             counts = self.dropped["reason"].value_counts()
-            lines.append("Dropped rows: " + "; ".join(f"{n} ({r})" for r, n in counts.items()))
-        lines.extend(f"Note: {n}" for n in self.notes)
-        return "\n".join(lines)
+            notes.append(
+                "Dropped rows: " + "; ".join(f"{F.count(n)} ({r})" for r, n in counts.items()) + "."
+            )
+        if not np.isfinite(t[["estimate", "std_error", "statistic", "ci_low", "ci_high"]]).all(
+            axis=None
+        ):
+            notes.append(F.missing_note(["the standard error is zero, infinite or missing"]))
+        notes.extend(F.sentence(n) for n in self.notes)
+        return _render.Table(header=[header], body=body, notes=notes, caption=caption,
+                             align="l" + "r" * (len(header) - 1))  # fmt: skip
+
+    def summary(self) -> str:
+        """Return a plain-text summary table (numbers without exponents, labelled terms).
+
+        Examples
+        --------
+        >>> e = Estimate(terms=("attended",), coef=[12627.8], vcov=[[3740.0**2]], dof=np.inf,
+        ...              se_type="HC1", method="2SLS", estimand="LATE", outcome="value_added",
+        ...              nobs=1116, control_mean=27290.0)
+        >>> print(e.summary())
+        LATE (2SLS) of value added: N = 1,116, SE: HC1
+        -------------------------------------------------------------------------
+        Term       Estimate      SE      z   p-value   95 % CI low   95 % CI high
+        -------------------------------------------------------------------------
+        attended     12,628   3,740   3.38   < 0.001         5,298         19,958
+        -------------------------------------------------------------------------
+        Control mean: 27,290.
+        """
+        return str(self)
+
+    def __str__(self) -> str:
+        return _render.to_text(self._table())
 
     def __repr__(self) -> str:
         return f"<Estimate {self.summary()}>"
-
-    def _repr_html_(self) -> str:
-        t = self.tidy()
-        return (
-            f"<p><b>{self.estimand}</b> ({self.method}) of <code>{self.outcome}</code>: "
-            f"N = {self.nobs}, SE: {self.se_type}</p>" + t.to_html(float_format="{:.4g}".format)
-        )

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaizen_eval import _format as F
 from kaizen_eval._core.absorb import factorize
 from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._build import check_assignment, check_outcome
@@ -280,9 +281,25 @@ class RandomizationFamily:
         return pd.Index(self._null.outcomes, name="outcome")
 
     def __repr__(self) -> str:
-        how = "exact enumeration" if self.exact else f"{self._null.null.shape[0]} random draws"
+        how = (
+            "exact enumeration"
+            if self.exact
+            else f"{F.count(self._null.null.shape[0])} random draws"
+        )
         return (
             f"<RandomizationFamily {self.statistic} of {self.treatment!r} on "
             f"{len(self)} outcomes ({how}, the same for every outcome)>\n"
-            + self.table().to_string(float_format=lambda v: f"{v:.4g}")
+            + self._shown().to_string()
+        )
+
+    def _shown(self) -> pd.DataFrame:
+        """Write the table for a reader: each outcome's statistic in its own scale, no exponents."""
+        t = self.table()
+        return pd.DataFrame(
+            {
+                "observed": [F.number(v) for v in t["observed"]],
+                "p-value": [F.pvalue(v, 4) for v in t["pvalue"]],
+                "N": [F.count(v) for v in t["nobs"]],
+            },
+            index=pd.Index([F.label(o) for o in t.index], name="outcome"),
         )

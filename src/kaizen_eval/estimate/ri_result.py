@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from kaizen_eval import _format as F
+from kaizen_eval import _render
+
 
 @dataclass(frozen=True, eq=False)
-class RandomizationInference:
+class RandomizationInference(_render.Rendered):
     """The result of a randomization test; immutable.
 
     Attributes
@@ -54,14 +57,35 @@ class RandomizationInference:
         object.__setattr__(self, "draws", d)
 
     def __repr__(self) -> str:
-        how = "exact enumeration" if self.exact else f"{len(self.draws)} random draws"
+        how = "exact enumeration" if self.exact else f"{F.count(len(self.draws))} random draws"
         of = f" of {_count_text(self.n_assignments)} assignments" if self.n_assignments > 0 else ""
         return (
             f"<RandomizationInference {self.statistic} of {self.treatment!r} on "
-            f"{self.outcome!r}: observed = {self.observed:.4g}, p = {self.pvalue:.4g} ({how}"
-            f"{of})>"
+            f"{self.outcome!r}: observed = {F.number(self.observed)}, "
+            f"{F.p_clause(self.pvalue, 4)} ({how}{of})>"
         )
+
+    def _table(self) -> _render.Table:
+        """Build the display table (printing only): the observed statistic and its p-value."""
+        how = "exact enumeration" if self.exact else f"{F.count(len(self.draws))} random draws"
+        of = f" of {_count_text(self.n_assignments)} assignments" if self.n_assignments > 0 else ""
+        kind = "coefficient" if self.statistic == "coef" else "t statistic"
+        body = [[F.label(self.treatment), F.number(self.observed), F.pvalue(self.pvalue, 4)]]
+        notes = [f"Two-sided randomization p-value over {how}{of}; N = {F.count(self.nobs)}."]
+        if len(self.dropped):
+            notes.append(f"Dropped rows: {F.count(len(self.dropped))}.")
+        return _render.Table(
+            header=[["", f"Observed {kind}", "p-value"]],
+            body=body,
+            notes=notes,
+            caption=f"Randomization inference on {F.label(self.outcome)}",
+            align="lrr",
+        )
+
+    def summary(self) -> str:
+        """Return the test as plain text."""
+        return str(self)
 
 
 def _count_text(n: int) -> str:
-    return str(n) if n < 10**12 else f"{float(n):.3g}"
+    return F.count(n) if n < 10**12 else f"more than {F.count(10**12)}"

@@ -15,6 +15,8 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
+from kaizen_eval import _format as F
+from kaizen_eval import _render
 from kaizen_eval._core.absorb import Absorber, factorize
 from kaizen_eval._core.engine import ResamplingEngine
 from kaizen_eval._core.linear import check_full_rank
@@ -39,7 +41,7 @@ _CHUNK = 1000
 
 
 @dataclass(frozen=True, eq=False)
-class WildBootstrap:
+class WildBootstrap(_render.Rendered):
     """Result of a wild cluster restricted bootstrap test of ``H0: β = null``.
 
     Attributes
@@ -78,6 +80,39 @@ class WildBootstrap:
         d = np.array(self.draws, dtype=float, copy=True)
         d.flags.writeable = False
         object.__setattr__(self, "draws", d)
+
+    def _table(self) -> _render.Table:
+        """Build the display table (printing only): estimate, t, p-value and the interval."""
+        has_ci = bool(np.isfinite(self.ci_low) or np.isfinite(self.ci_high))
+        ends = [self.estimate, *(e for e in (self.ci_low, self.ci_high) if np.isfinite(e))]
+        d = F.column_decimals(ends)
+        header = ["", "Estimate", "t", "p-value"] + (["CI low", "CI high"] if has_ci else [])
+        row = [
+            "Estimate",
+            F.number(self.estimate, d),
+            F.number(self.statistic, 2),
+            F.pvalue(self.pvalue),
+        ]
+        if has_ci:
+            row += [F.number(e, d) if np.isfinite(e) else "unbounded"
+                    for e in (self.ci_low, self.ci_high)]  # fmt: skip
+        how = "every sign pattern enumerated" if self.exact else f"{F.count(len(self.draws))} draws"
+        caption = (
+            f"Wild cluster restricted bootstrap, H0: effect = {F.number(self.null)} "
+            f"({self.weights} weights, {F.count(self.n_clusters)} clusters, {how})"
+        )
+        notes = ["t: CR1 statistic of the estimate minus the null."]
+        if has_ci:
+            notes.append(
+                "Interval: the test inverted with the same cluster weights (unbounded: never "
+                "rejected within 50 standard errors)."
+            )
+        return _render.Table(header=[header], body=[row], notes=notes, caption=caption,
+                             align="l" + "r" * (len(header) - 1))  # fmt: skip
+
+    def summary(self) -> str:
+        """Return the test as plain text."""
+        return str(self)
 
 
 class _Partialled:

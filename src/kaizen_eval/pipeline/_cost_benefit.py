@@ -5,10 +5,24 @@ from __future__ import annotations
 import pandas as pd
 
 import kaizen_eval as ke
+from kaizen_eval import _format as F
 from kaizen_eval._validation import KaizenError
+from kaizen_eval.pipeline._figures import heatmap_figure, tornado_figure
 from kaizen_eval.pipeline.plan import CostBenefitSpec, Plan
 from kaizen_eval.pipeline.results import PlanEstimate
 from kaizen_eval.report import Report
+
+#: How the rows of ``CostBenefit.table()`` are written (one precision per row).
+_CB_KINDS = {
+    "gain": "money",
+    "cost": "money",
+    "pv_gains": "money",
+    "npv": "money",
+    "bcr": "ratio",
+    "irr": "percent",
+    "breakeven_gain": "money",
+    "prob_bcr_above_1": "percent",
+}
 
 
 def cost_benefit_section(
@@ -44,33 +58,45 @@ def cost_benefit_section(
     report.add_table(
         f"{prefix}{cb_spec.label}",
         cb.table(),
-        caption=cb.summary().splitlines()[0] + f" (term {term!r}).",
+        caption=f"Cost-benefit of {cb_spec.label} training: the gain in value added per "
+        f"participant ({estimand.upper()}, {report.labels.get(term, term)}) against the cost per "
+        f"participant, over {int(cb_spec.years)} year(s); money in USD",
         heading=f"{section}Cost-benefit: {cb_spec.label}",
+        kinds=_CB_KINDS,
+        by_row=True,
+        blank="no interval for a quantity that does not depend on the estimated gain",
     )
     if cb.notes:
-        report.add_text("", " ".join(cb.notes))
+        report.add_text("", " ".join(n if n.rstrip().endswith(".") else f"{n}." for n in cb.notes))
     report.add_figure(
         f"{prefix}{cb_spec.label}_bcr",
         ke.plot_bcr_distribution(cb),
         caption="Distribution of the benefit-cost ratio over draws of the estimated gain "
         "from its sampling distribution.",
     )
+    tornado, flat = tornado_figure(
+        ke.one_way_sensitivity(cb),
+        title=f"{section}{cb_spec.label} training, one-way sensitivity",
+    )
     report.add_figure(
         f"{prefix}{cb_spec.label}_tornado",
-        ke.plot_tornado(ke.one_way_sensitivity(cb)),
-        caption="One-way sensitivity of the benefit-cost ratio.",
+        tornado,
+        caption="One-way sensitivity of the benefit-cost ratio: each bar varies one assumption "
+        "over the range shown, the others at their base values."
+        + (f" Not shown (no effect on the ratio here): {', '.join(flat)}." if flat else ""),
     )
     grid = ke.two_way_sensitivity(cb)
     report.add_table(
         f"{prefix}{cb_spec.label}_grid",
-        grid,
-        caption="Benefit-cost ratio by persistence of the gain (years, rows) and discount "
-        "rate (columns).",
+        grid.rename(columns=F.percent).rename_axis(index="Years the gain lasts"),
+        caption="Benefit-cost ratio by the years the gain lasts (rows) and the yearly discount "
+        "rate (columns)",
+        kinds={F.percent(c): "ratio" for c in grid.columns},
     )
     report.add_figure(
         f"{prefix}{cb_spec.label}_grid_heatmap",
-        ke.plot_two_way(grid),
-        caption="Benefit-cost ratio by persistence and discount rate.",
+        heatmap_figure(grid, title=f"{section}{cb_spec.label} training, benefit-cost ratio"),
+        caption="Benefit-cost ratio by the years the gain lasts and the discount rate.",
     )
     return cb
 

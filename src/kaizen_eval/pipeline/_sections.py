@@ -1,5 +1,7 @@
 """The report sections of a plan run other than the estimates: design, compliance, multiple testing.
 
+Also the headline sentences of a plan run (the box at the top of the report).
+
 Also the baseline values that the estimates and the compliance tables share (controls taken
 from the baseline wave).
 """
@@ -12,10 +14,96 @@ import numpy as np
 import pandas as pd
 
 import kaizen_eval as ke
+from kaizen_eval import _format as F
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.pipeline.plan import Family, Plan
+from kaizen_eval.pipeline.results import PlanResults
 from kaizen_eval.report import Report
 from kaizen_eval.scores.frame import baseline_values
+
+#: Labels of the standard columns (``docs/data_schema.md``) in the report's tables and figures.
+LABELS: dict[str, str] = {
+    "value_added": "Value added (USD)",
+    "sales_usd": "Sales (USD)",
+    "inputs_usd": "Inputs (USD)",
+    "score_overall": "Management score",
+    "score_kaizen_5s": "Score: 5S",
+    "score_quality_control": "Score: quality control",
+    "score_record_keeping": "Score: record keeping",
+    "score_marketing": "Score: marketing",
+    "operating": "Still operating",
+    "educ_years": "Education (years)",
+    "female": "Female owner",
+    "firm_age": "Firm age (years)",
+    "employees": "Employees",
+    "invited": "Invited (classroom)",
+    "attended": "Attended (classroom)",
+    "onsite": "Assigned on-site",
+    "onsite_received": "Received on-site",
+    "stratum": "stratum",
+    "not_found": "Not found",
+    "no_record": "No record",
+    "share_observed": "Share observed",
+    "took_up": "Took part",
+    "take_up_rate": "Take-up rate",
+    "ri_pvalue": "Randomization p-value",
+    "qvalue_sharpened": "Sharpened q-value",
+    "itt_observed": "Observed ITT",
+    "gain": "Gain (USD per year)",
+    "cost": "Cost per participant (USD)",
+    "assignments": "Assignments drawn",
+    "n_observed": "N observed",
+    "mean_arm": "Treated mean",
+}
+
+
+def label_of(name: str, labels: dict[str, str] | None = None) -> str:
+    """Return the reader's name of a variable (the report's labels, else the layer's rules)."""
+    return F.label(name, labels or LABELS)
+
+
+def family_unit(outcomes: tuple[str, ...] | list[str]) -> str:
+    """Return the unit of a family's outcomes for an axis label (money, shares or mixed)."""
+    if all(o in ("value_added", "sales_usd", "inputs_usd") for o in outcomes):
+        return "USD per year"
+    if all(o.startswith("score_") for o in outcomes):
+        return "share of practices adopted"
+    if all(o == "operating" for o in outcomes):
+        return "share of firms still operating"
+    return "units of each outcome"
+
+
+def balance_display(
+    bt: ke.BalanceTable, arm: str, labels: dict[str, str] | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Return the balance table as the report shows it (narrow enough for a text column)."""
+    t = bt.table
+    if isinstance(t.index, pd.MultiIndex) and t.index.get_level_values(-1).nunique() == 1:
+        t = t.droplevel(-1)
+    cols = [
+        c
+        for c in (
+            "mean_control",
+            "mean_arm",
+            "difference",
+            "std_error",
+            "pvalue",
+            "normalized_diff",
+            "n_missing",
+        )
+        if c in t.columns
+    ]
+    shown = t[cols].rename_axis(None)
+    n = int(t["n"].max()) if "n" in t.columns else None
+    notes = [
+        f"Joint test that the covariates together predict {label_of(arm, labels)}: "
+        f"F = {F.ratio(bt.joint_f, 2)}, p = {F.pvalue(bt.joint_pvalue)}",
+        *bt.notes,
+    ]
+    if n is not None:
+        notes.append(f"N = {F.count(n)} firms; normalized difference: the difference over the "
+                     "pooled standard deviation")  # fmt: skip
+    return shown, [F.sentence(x) for x in notes]
 
 
 def _at_baseline(plan: Plan, long: pd.DataFrame, frame: pd.DataFrame, column: str) -> pd.Series:
@@ -61,6 +149,7 @@ def _design_summary(
     report.add_table(
         f"{prefix}design",
         cells,
+        kinds={"firms": "count", "share": "share"},
         caption=(
             f"Firms per assignment cell at the first wave; randomized within {n_strata} "
             f"strata ({des.strata})"
@@ -86,6 +175,7 @@ def _compliance(plan: Plan, long: pd.DataFrame, report: Report, prefix: str, sec
         report.add_table(
             f"{prefix}compliance_{takeup}",
             c.take_up,
+            kinds={"n": "count", "took_up": "count", "take_up_rate": "share"},
             caption=f"Take-up of {takeup} by {arm} (wave {waves[-1]!r})"
             + (
                 f"; {unknown} firm(s) with unknown take-up or assignment left out."
@@ -94,10 +184,18 @@ def _compliance(plan: Plan, long: pd.DataFrame, report: Report, prefix: str, sec
             ),
             heading=f"{section}Compliance: {takeup}",
         )
+        chars = c.characteristics
+        blank = (
+            "no always-takers: nobody took part without being assigned (one-sided non-compliance)"
+            if "always_takers" in chars.columns and chars["always_takers"].isna().all()
+            else None
+        )
         report.add_table(
             f"{prefix}compliers_{takeup}",
-            c.characteristics,
-            caption="Mean baseline characteristics by compliance type (Abadie's kappa).",
+            chars,
+            caption="Mean baseline characteristics by compliance type (Abadie's kappa)",
+            blank=blank,
+            by_row=[c for c in chars.columns if c != "n_observed"],
         )
 
 
@@ -143,6 +241,7 @@ def _multiple_testing(
     report.add_table(
         f"{prefix}{fam.name}_multiple_testing",
         pd.concat(tables),
+        kinds={"qvalue_sharpened": "pvalue"},
         caption=f"Multiple testing across the {fam.name} family: {method}.",
         heading=f"{section}{fam.name}: multiple testing",
     )
@@ -180,7 +279,7 @@ def _randomization_inference(
                 {
                     "outcome": outcome,
                     "treatment": arm,
-                    "observed": float(ri.observed),
+                    "itt_observed": float(ri.observed),
                     "ri_pvalue": ri.pvalue,
                     "assignments": len(ri.draws),
                     "exact": ri.exact,
@@ -189,7 +288,63 @@ def _randomization_inference(
     report.add_table(
         f"{prefix}{fam.name}_ri",
         pd.DataFrame(rows).set_index(["outcome", "treatment"]),
+        by_row=["itt_observed"],
+        kinds={"ri_pvalue": "pvalue", "assignments": "count"},
         caption=f"Randomization inference ({est.ri_draws} draws within strata; statistic: "
         "the ITT coefficient of the family's specification, other arms held fixed).",
         heading=f"{section}{fam.name}: randomization inference",
     )
+
+
+_ESTIMAND_WORDS = {
+    "late": "firms that took part because they were invited (LATE)",
+    "att": "the firms that took part (ATT)",
+    "itt": "invited firms, whether or not they took part (ITT)",
+}
+
+
+def headline_sentences(res: PlanResults, site: str) -> list[str]:
+    """Return the headline of each cost-benefit comparison of a plan run, in plain words.
+
+    One sentence pair per ``[[cost_benefit]]`` entry: the estimated gain in annual value added
+    (the estimand the comparison uses, with its 95 % confidence interval) and the
+    benefit-cost ratio over the plan's horizon with the probability that it exceeds 1.
+    """
+    plan = res.plan
+    estimand = next(e for e in ("att", "late", "itt") if e in plan.estimate.estimands)
+    out = []
+    for spec in plan.cost_benefit:
+        fam = next(f for f in plan.families if spec.outcome in f.outcomes)
+        est = res.estimate(fam.name, estimand, spec.outcome)  # type: ignore[arg-type]
+        term = spec.term or est.terms[0]
+        row = est.term(term)
+        cb = res.cost_benefit[spec.label]
+        years = int(spec.years)
+        horizon = "one year" if years == 1 else f"{years} years"
+        discount = (
+            "without discounting"
+            if cb.discount_rate == 0
+            else f"discounted at {F.percent(cb.discount_rate)} a year"
+        )
+        prob = cb.prob_bcr_above_1
+        chance = "" if prob is None else f"; the probability that it exceeds 1 is {_chance(prob)}"
+        outcome = spec.outcome.replace("_", " ")
+        label = {"onsite": "on-site"}.get(spec.label, spec.label)
+        lead = f"{site}, {label} training" if site else f"{label.capitalize()} training"
+        out.append(
+            f"{lead}: for {_ESTIMAND_WORDS[estimand]}, annual {outcome} "
+            f"rose by {F.money(row['estimate'])} USD (95 % confidence interval "
+            f"{F.money(row['ci_low'])} to {F.money(row['ci_high'])} USD). Counting {horizon} of "
+            f"gains {discount}, the benefit-cost ratio is {F.ratio(cb.bcr)}: each USD spent on "
+            f"the training returned {F.ratio(cb.bcr)} USD{chance}."
+        )
+    return out
+
+
+def _chance(p: float) -> str:
+    """Return a probability in words: a percentage, never a certainty that draws cannot show."""
+    if p > 0.995:
+        return "above 99 %"
+    if p < 0.005:
+        return "below 1 %"
+    return F.percent(p, 0)

@@ -1,14 +1,21 @@
 """``kaizen-eval demo``: the bundled synthetic trials, end to end, in one report.
 
-The demo regenerates the bundled Ghana and Tanzania trials (the seeds of ``data/synthetic``),
-writes them as a survey team would deliver them, writes an analysis plan for each, runs both
-plans through :func:`~kaizen_eval.pipeline.run.analyse`, and adds what no single plan shows: the
-estimates next to the known truth, and the published cost-benefit comparisons of DOMAIN.md.
+By default the demo analyses the bundled Ghana and Tanzania trials of ``data/synthetic/``: it
+copies their files (or, in an installed package without the repository's ``data/`` folder,
+writes :func:`~kaizen_eval.synthetic.load_bundled`'s trials, which are the same files bit for
+bit), writes an analysis plan for each, runs both plans through
+:func:`~kaizen_eval.pipeline.run.analyse`, and adds what no single plan shows: a headline box,
+the estimates next to the known truth, and the published one-year cost-benefit comparisons.
+With ``seed`` it simulates new trials with that seed instead (not the bundled ones).
+
+Benefit-cost ratios are over a one-year horizon without discounting, as in the published
+comparisons (the plans' ``years = 1``, the default of :func:`~kaizen_eval.cost_benefit`).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -18,10 +25,11 @@ import pandas as pd
 
 import kaizen_eval as ke
 from kaizen_eval._atomic import atomic_folder
+from kaizen_eval.pipeline._sections import headline_sentences
 from kaizen_eval.pipeline.plan import load_plan
 from kaizen_eval.pipeline.run import analyse
 from kaizen_eval.report import Report
-from kaizen_eval.synthetic.bundled import BUNDLED_SEEDS
+from kaizen_eval.synthetic.bundled import BUNDLED_SEEDS, bundled_folder, load_bundled
 
 _COMMON_DATA = """
 [data]
@@ -120,6 +128,13 @@ years = 1
 """,
 }
 
+#: How the demo's treatment columns are named in its tables.
+_TERM_LABELS = {
+    "invited": "Invited to classroom training",
+    "attended": "Attended classroom training",
+    "onsite_received": "Received on-site training",
+}
+
 #: (site, estimand of the performance family's value added, term) -> truth key.
 _TRUTH_KEYS = {
     ("ghana", "late", "attended"): "late_value_added",
@@ -135,20 +150,71 @@ _PUBLISHED = [
 ]
 
 
+def _write_site(site: str, target: Path, seed: int | None) -> list[str]:
+    """Put the site's trial into ``target``; return its wave names in survey order."""
+    source = bundled_folder(site) if seed is None else None
+    if source is not None:
+        shutil.copytree(source, target)
+        return list(json.loads((target / "meta.json").read_text(encoding="utf-8"))["waves"])
+    trial = load_bundled(site) if seed is None else ke.synthetic.simulate_trial(site, seed=seed)
+    trial.write(target)
+    return list(trial.waves)
+
+
+def describe_inputs(seed: int | None = None) -> str:
+    """Say where the demo's trials come from (the first progress line of the demo).
+
+    Examples
+    --------
+    >>> describe_inputs(5)
+    'simulating new synthetic Ghana and Tanzania trials with seed 5 (not the bundled ones)'
+    """
+    if seed is not None:
+        return (
+            f"simulating new synthetic Ghana and Tanzania trials with seed {seed} "
+            "(not the bundled ones)"
+        )
+    seeds = ", ".join(f"{s.capitalize()} seed {BUNDLED_SEEDS[s]}" for s in PLANS)
+    folders = [bundled_folder(s) for s in PLANS]
+    if all(f is not None for f in folders):
+        return f"copying the bundled synthetic trials from {Path(str(folders[0])).parent} ({seeds})"
+    return (
+        f"regenerating the bundled synthetic trials ({seeds}; the files of data/synthetic/, "
+        "bit for bit)"
+    )
+
+
 def write_demo_inputs(directory: Path, seed: int | None = None) -> dict[str, Path]:
-    """Write the bundled Ghana and Tanzania trials and their plans; return the plan paths."""
+    """Write the Ghana and Tanzania trials and their plans; return the plan paths.
+
+    Without ``seed`` these are the bundled trials of ``data/synthetic/``; with it, new trials
+    simulated with that seed.
+    """
     plans = {}
     for site, text in PLANS.items():
-        trial = ke.synthetic.simulate_trial(
-            site, seed=BUNDLED_SEEDS[site] if seed is None else seed
-        )
         site_dir = directory / site
-        trial.write(site_dir)
-        waves = "{ " + ", ".join(f'{w} = "{w}.parquet"' for w in trial.waves) + " }"
+        names = _write_site(site, site_dir, seed)
+        waves = "{ " + ", ".join(f'{w} = "{w}.parquet"' for w in names) + " }"
         plan_path = site_dir / "plan.toml"
         plan_path.write_text(text.replace("{waves}", waves), encoding="utf-8")
         plans[site] = plan_path
     return plans
+
+
+def _truth_display(truth: pd.DataFrame) -> pd.DataFrame:
+    """Return the estimates-vs-truth table with the words a reader expects (not column names)."""
+    return pd.DataFrame(
+        {
+            "Site": truth["site"].str.capitalize(),
+            "Estimand": truth["estimate"],
+            "Treatment": truth["term"].map(_TERM_LABELS),
+            "Estimate": truth["estimated"],
+            "95% CI low": truth["ci_low"],
+            "95% CI high": truth["ci_high"],
+            "Truth": truth["truth"],
+            "Interval covers the truth": truth["covered"].map({True: "yes", False: "no"}),
+        }
+    ).set_index("Site")
 
 
 def _published_table() -> pd.DataFrame:
@@ -165,7 +231,7 @@ def _published_table() -> pd.DataFrame:
                 "estimand": estimand,
                 "cost (USD)": cost,
                 "cost per": per,
-                "take-up used": takeup or "",
+                "take-up used": takeup,
                 "one-year BCR": cb.bcr,
             }
         )
@@ -190,7 +256,7 @@ def run_demo(
     out : pathlib.Path
         Report folder; the generated trials and plans go to ``out/data``.
     seed : int, optional
-        Seed of the synthetic trials (default: the bundled seeds).
+        Simulate new trials with this seed instead of analysing the bundled ones (the default).
     progress : bool
         Print one line per step (on standard error, so ``--json`` output stays clean).
     overwrite : bool
@@ -212,7 +278,7 @@ def run_demo(
             print(f"[{time.perf_counter() - start:5.1f}s] {msg}", file=sys.stderr, flush=True)
 
     with atomic_folder(out, overwrite=overwrite, flag=flag) as folder:
-        say("writing the bundled synthetic trials and their analysis plans")
+        say(describe_inputs(seed) + ", and their analysis plans")
         plan_paths = write_demo_inputs(folder / "data", seed)
         report = Report("kaizen_eval demo: synthetic Ghana and Tanzania Kaizen trials")
         report.add_text(
@@ -223,6 +289,7 @@ def run_demo(
         )
         truth_rows = []
         headline = []
+        sentences: list[str] = []
         sites = Report(report.title)
         for site, path in plan_paths.items():
             say(f"analysing {site} ({path})")
@@ -246,19 +313,27 @@ def run_demo(
                     }
                 )
             headline.append(f"{site}:\n{res.headline()}")
-        truth_table = pd.DataFrame(truth_rows).set_index(["site", "estimate", "term"])
+            sentences += headline_sentences(res, site.capitalize())
+        report.add_headline(
+            sentences,
+            "Headline (synthetic trials; benefit-cost ratios over one year, undiscounted)",
+        )
+        truth_table = pd.DataFrame(truth_rows)
         report.add_table(
             "truth",
-            truth_table,
-            "Estimated effect on annual value added (USD) vs the known truth of the synthetic "
-            "trial",
+            _truth_display(truth_table),
+            "Estimated effect on annual value added (USD per firm) against the known truth of the "
+            "synthetic trial, with the 95% confidence interval.",
             heading="Estimates vs truth",
         )
         report.add_table(
             "published",
             _published_table(),
-            "The published one-year comparisons (DOMAIN.md), reproduced",
+            "The published one-year comparisons (Ghana case 10, Tanzania case 19; see "
+            "replication/published_cost_benefit.py in the repository), reproduced; money in USD.",
             heading="Published cost-benefit comparisons",
+            blank="no take-up conversion: the cost is already per participant",
+            kinds={"take-up used": "share", "one-year BCR": "ratio"},
         )
         report.extend(sites)
         say("writing the report")
@@ -269,5 +344,6 @@ def run_demo(
         "report": str(out / "index.html"),
         "seconds": round(seconds, 2),
         "headline": "\n".join(headline),
-        "truth": truth_table.reset_index().to_dict(orient="records"),
+        "headline_sentences": sentences,
+        "truth": truth_table.to_dict(orient="records"),
     }

@@ -9,6 +9,7 @@ from types import MappingProxyType
 import pandas as pd
 
 import kaizen_eval as ke
+from kaizen_eval import _format as F
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.pipeline.plan import EstimandName, Plan
 
@@ -105,11 +106,15 @@ class PlanResults:
         lines = []
         for e in self.estimates:
             if e.outcome in wanted and e.by is None:
-                for term, t in e.result.tidy().iterrows():
+                tidy = e.result.tidy()
+                d = F.column_decimals(list(tidy["estimate"]) + list(tidy["std_error"]))
+                for term, t in tidy.iterrows():
                     lines.append(
-                        f"  {e.label} [{term}]: {t['estimate']:,.0f} (SE {t['std_error']:,.0f}, "
-                        f"p = {t['pvalue']:.3f})"
+                        f"  {e.label} [{F.label(term)}]: {F.number(t['estimate'], d)} "
+                        f"(SE {F.number(t['std_error'], d)}, {F.p_clause(t['pvalue'])})"
                     )
         for label, cb in self.cost_benefit.items():
-            lines.append(f"  {label}: benefit-cost ratio {cb.bcr:.2f}")
+            lines.append(
+                f"  {label}: benefit-cost ratio {F.ratio(cb.bcr, 1 if cb.bcr >= 10 else 2)}"
+            )
         return "\n".join(lines)

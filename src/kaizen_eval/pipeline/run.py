@@ -26,14 +26,20 @@ import pandas as pd
 
 import kaizen_eval as ke
 from kaizen_eval._atomic import atomic_folder
+from kaizen_eval._format import sentence
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.pipeline._cost_benefit import cost_benefit_section
 from kaizen_eval.pipeline._sections import (
+    LABELS,
     _baseline_columns,
     _compliance,
     _design_summary,
     _multiple_testing,
     _randomization_inference,
+    balance_display,
+    family_unit,
+    headline_sentences,
+    label_of,
 )
 from kaizen_eval.pipeline.plan import Family, Plan, load_plan
 from kaizen_eval.pipeline.results import PlanEstimate, PlanResults
@@ -121,35 +127,60 @@ def _estimate_family(
         label = f"{prefix}{fam.name}_{estimand}"
         report.add_table(
             label,
-            ke.results_table(results, stars=True),
+            ke.results_table(results, stars=True, labels=report.labels),
             caption=f"{estimand.upper()} on the {fam.name} family, wave {fam.wave!r}"
             + (", ANCOVA" if fam.ancova else "")
             + (f", strata fixed effects ({fe})" if fe else ""),
             heading=f"{section}{fam.name}: {estimand.upper()}",
         )
-        notes = sorted({n for r in results.values() for n in r.notes})
-        if notes:
-            report.add_text("", " ".join(notes))
+        # the notes of each estimate are printed under its results table
+        unit = family_unit(fam.outcomes)
         report.add_figure(
             f"{label}_coefplot",
-            ke.coef_plot(results, title=f"{estimand.upper()}: {fam.name}"),
-            caption=f"{estimand.upper()} estimates with 95% confidence intervals.",
+            ke.coef_plot(
+                results,
+                title=f"{estimand.upper()}: {fam.name} family",
+                xlabel=f"Effect ({unit})",
+                labels=report.labels,
+            ),
+            caption=f"{estimand.upper()} estimates with 95% confidence intervals, in {unit}.",
         )
     for var in est.heterogeneity:
-        rows = []
+        rows, tests = [], []
         for outcome in fam.outcomes:
             r = ke.itt(frame, treatment=list(des.assignment), by=var, **specs[outcome])
             t = r.tidy().reset_index()
             t.insert(0, "outcome", outcome)
             rows.append(t)
+            for arm, w in (r.extra or {}).get("equality", {}).items():
+                tests.append(
+                    {
+                        "outcome": outcome,
+                        "treatment": arm,
+                        "F": w.fstat,
+                        "df1": w.df1,
+                        "df2": w.df2,
+                        "pvalue": w.pvalue,
+                    }
+                )
             out.append(PlanEstimate(fam.name, "itt", outcome, r, by=var))
         report.add_table(
             f"{prefix}{fam.name}_by_{var}",
             pd.concat(rows, ignore_index=True).set_index(["outcome", "term"]),
-            caption=f"ITT by {var} (baseline value); the notes of each estimate carry the "
-            "test that the effects are equal.",
+            caption=f"ITT by {label_of(var, report.labels)} at baseline, one row per level"
+            + ("; the next table tests that the effects are equal" if tests else ""),
             heading=f"{section}{fam.name}: heterogeneity by {var}",
+            kinds={"df": "count"},
+            by_row=["estimate", "std_error", "ci_low", "ci_high"],
         )
+        if tests:
+            report.add_table(
+                f"{prefix}{fam.name}_by_{var}_equality",
+                pd.DataFrame(tests).set_index(["outcome", "treatment"]),
+                caption=f"Wald test that the effect is equal across levels of "
+                f"{label_of(var, report.labels)}",
+                kinds={"df1": "count", "df2": "count", "F": "ratio"},
+            )
     if est.ri_draws:
         _randomization_inference(plan, fam, frame, specs, report, prefix, section)
     if est.multiple_testing != "none":
@@ -195,6 +226,9 @@ def analyse(
     balances: dict[str, ke.BalanceTable] = {}
     benefits: dict[str, ke.CostBenefit] = {}
     des = plan.design
+    report.plan_hashes[prefix.rstrip("_") or "plan"] = plan.sha256
+    for name, text in LABELS.items():
+        report.labels.setdefault(name, text)
     for w, p in plan.data.waves.items():
         report.data_hashes[f"{prefix}{w}"] = sha256_file(p)
     report.add_text(
@@ -202,22 +236,29 @@ def analyse(
         f"{len(plan.data.waves)} waves ({', '.join(plan.data.waves)}), "
         f"{long[plan.data.id].nunique()} firms, {len(long)} firm-waves; the loader recorded "
         f"{len(panel.issues)} issue(s), each flagged or dropped (see the issues table). "
-        + " ".join(notes),
+        + " ".join(sentence(n) for n in notes),
     )
     if len(panel.issues):
         summary = (
             panel.issues.groupby(["wave", "action", "reason"], observed=True)
             .size()
-            .rename("rows")
+            .rename("issues")
             .to_frame()
         )
-        report.add_table(f"{prefix}loader_issues", summary, "Rows flagged or dropped by the loader")
+        report.add_table(
+            f"{prefix}loader_issues",
+            summary,
+            "What the loader flagged or dropped, by wave and reason (one issue is a column or "
+            "a row, as the reason says)",
+            kinds={"issues": "count"},
+        )
     _design_summary(plan, long, report, prefix, section)
     arm = des.assignment[0]
     attr = panel.attrition(arm=arm if arm in long.columns else None)
     report.add_table(
         f"{prefix}attrition",
         attr.counts,
+        kinds={c: "count" for c in attr.counts.columns if not str(c).startswith("share")},
         caption=f"Survey status by wave and {arm}: closed firms are kept apart from firms not "
         "found.",
         heading=f"{section}Attrition",
@@ -233,12 +274,14 @@ def analyse(
                 cluster=des.cluster,
             )
             balances[a] = bt
+            shown, notes_ = balance_display(bt, a, report.labels)
             report.add_table(
                 f"{prefix}balance_{a}",
-                bt.table,
-                caption=f"Baseline balance by {a}: joint F = {bt.joint_f:.3f}, "
-                f"p = {bt.joint_pvalue:.3f}. " + " ".join(bt.notes),
+                shown,
+                caption=f"Baseline balance by {label_of(a, report.labels)}",
                 heading=f"{section}Balance on {a}",
+                notes=notes_,
+                by_row=["mean_control", "mean_arm", "difference", "std_error"],
             )
     if des.takeup:
         _compliance(plan, long, report, prefix, section)
@@ -309,5 +352,10 @@ def run_plan(
     with atomic_folder(out, overwrite=overwrite, flag=flag) as tmp:
         report = Report(plan.title, plan_hash=plan.sha256)
         res = analyse(plan, report, log=log)
+        if plan.cost_benefit:
+            report.add_headline(
+                headline_sentences(res, ""),
+                "Headline (benefit-cost ratios over each comparison's horizon)",
+            )
         report.write_into(tmp)
     return res

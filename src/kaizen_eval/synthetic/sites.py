@@ -3,7 +3,8 @@
 The numbers that matter for tests are the calibration targets (``target_classroom``,
 ``target_onsite``) in **USD of annual value added at the last follow-up**: Ghana's classroom LATE
 (13,890) and Tanzania's classroom and on-site ATTs (4,181 and 4,038) are the published figures
-(``shared/DOMAIN.md``); Vietnam's and Ethiopia's are illustrative (no published USD figure).
+(see ``replication/published_cost_benefit.py``); Vietnam's and Ethiopia's are illustrative (no
+published USD figure).
 Everything else (sample sizes, take-up, exit, currencies, exchange rates, level of value added)
 is chosen to look like the real sites, not taken from them.
 

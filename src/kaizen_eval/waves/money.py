@@ -140,9 +140,7 @@ def to_usd(
     if unknown:
         shown = ", ".join(repr(u.replace("\x1f", " in ")) for u in unknown)
         listed = ", ".join(repr(t.replace("\x1f", " in ")) for t in table.index)
-        raise KaizenError(
-            f"no exchange rate for wave(s) {shown}; the rate table has {listed}"
-        )
+        raise KaizenError(f"no exchange rate for wave(s) {shown}; the rate table has {listed}")
     factor = lookup.map(table["factor"]).to_numpy(dtype=float)
     out = df.copy()
     for c in cols:
@@ -255,5 +253,3 @@ def value_added(
         }
     )
     return Adjustment(data=out, summary=summary, changes=changes)
-
-
