@@ -171,21 +171,32 @@ class WildOLS:
         scores = alg.by_cluster(self.t * (self.y - self.estimate * self.t))
         self.std_error = float(np.sqrt(self.factor * (scores @ scores))) / self.ss
         u = self.y - (null if restricted else self.estimate) * self.t
-        num, k = self._k_matrix(u)
-        num_t, k_t = self._k_matrix(self.t) if restricted else (num * 0, k * 0)
-        parts = [np.empty(0)] * 5
+        self._on_block = on_block
+        self._a, self._qyy = self._products(np.column_stack(self._k_matrix(u)))
+        self._linear: tuple[np.ndarray, ...] | None = None  # for other values (WCR), lazily
+        self._u = u
+
+    def _products(self, m: np.ndarray, m_t: np.ndarray | None = None) -> list[np.ndarray]:
+        """``V m`` for ``m = [n, K]``: the numerators and the sums of squared scores per draw.
+
+        With ``m_t`` (the same for ``ü = t̃``) also ``V n_t``, ``Σ s s_t`` and ``Σ s_t²``.
+        """
         out = []
         for start in range(0, self.v.shape[0], CHUNK):
             vb = self.v[start : start + CHUNK]
-            a, s = vb @ num, vb @ k
-            at, st = vb @ num_t, vb @ k_t
-            out.append([a, at, np.einsum("bh,bh->b", s, s), np.einsum("bh,bh->b", s, st)])
-            out[-1].append(np.einsum("bh,bh->b", st, st))
-            if on_block is not None:
-                on_block(vb.shape[0])
-        if out:
-            parts = [np.concatenate(p) for p in zip(*out, strict=True)]
-        self._a, self._at, self._qyy, self._qyt, self._qtt = parts
+            p = vb @ m
+            s = p[:, 1:]
+            part = [p[:, 0], np.einsum("bh,bh->b", s, s)]
+            if m_t is not None:
+                pt = vb @ m_t
+                st = pt[:, 1:]
+                part = [pt[:, 0], np.einsum("bh,bh->b", s, st), np.einsum("bh,bh->b", st, st)]
+            out.append(part)
+            if self._on_block is not None:
+                self._on_block(vb.shape[0])
+        if not out:
+            return [np.empty(0)] * (2 if m_t is None else 3)
+        return [np.concatenate(c) for c in zip(*out, strict=True)]
 
     def _k_matrix(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``n`` (``G_b``) and ``K`` (``G_b × H``) of the residuals ``u`` (linear in ``u``)."""
@@ -201,9 +212,16 @@ class WildOLS:
             with np.errstate(divide="ignore", invalid="ignore"):
                 return observed, self._a / np.sqrt(self.factor * self._qyy)
         d = value - self.null
-        ssq = self._qyy - 2 * d * self._qyt + d * d * self._qtt
+        if d == 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return observed, self._a / np.sqrt(self.factor * self._qyy)
+        if self._linear is None:
+            m = np.column_stack(self._k_matrix(self._u))
+            self._linear = tuple(self._products(m, np.column_stack(self._k_matrix(self.t))))
+        at, qyt, qtt = self._linear
+        ssq = self._qyy - 2 * d * qyt + d * d * qtt
         with np.errstate(divide="ignore", invalid="ignore"):
-            return observed, (self._a - d * self._at) / np.sqrt(self.factor * np.maximum(ssq, 0))
+            return observed, (self._a - d * at) / np.sqrt(self.factor * np.maximum(ssq, 0))
 
     def pvalue(self, value: float) -> float:
         """Bootstrap p-value of ``H0: β = value``."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse
 
-from kaizen_eval._core import meats
 from kaizen_eval._core.absorb import Absorber, factorize
 
 __all__ = ["ClusterAlgebra"]
@@ -81,8 +80,6 @@ class ClusterAlgebra:
         self.b = self.h if boot_clusters is None else factorize(np.asarray(boot_clusters))
         self.n_boot = int(self.b.max()) + 1
         self._cell = self.b * self.n_clusters + self.h
-        self._sum_h = meats.cluster_summer(self.h, self.n_clusters)
-        self._sum_b = meats.cluster_summer(self.b, self.n_boot)
         self._groups = ab.groups() if ab is not None else None
 
     # --- partialling ------------------------------------------------------------------------
@@ -98,11 +95,11 @@ class ClusterAlgebra:
     # --- sums -------------------------------------------------------------------------------
     def by_cluster(self, v: np.ndarray) -> np.ndarray:
         """Sum within covariance clusters: ``(H,)`` for ``(n,)``, ``(H, p)`` for ``(n, p)``."""
-        return np.asarray(self._sum_h @ v)
+        return _sums(self.h, self.n_clusters, v)
 
     def by_boot(self, v: np.ndarray) -> np.ndarray:
         """Sum within bootstrap clusters: ``(G_b,)`` or ``(G_b, p)``."""
-        return np.asarray(self._sum_b @ v)
+        return _sums(self.b, self.n_boot, v)
 
     def cells(self, v: np.ndarray) -> np.ndarray:
         """Sum ``v`` (shape ``(n,)``) in the cells ``b ∩ h``: shape ``(G_b, H)``."""
@@ -136,3 +133,12 @@ class ClusterAlgebra:
             cols[rows[inside], self.h[inside] - start] = c[inside]
             out[:, start:stop] += self.by_boot(ab.project(cols) * a[:, None])
         return out
+
+
+def _sums(codes: np.ndarray, size: int, v: np.ndarray) -> np.ndarray:
+    """Sum ``v`` (``(n,)`` or ``(n, p)``) by ``codes``: ``(size,)`` or ``(size, p)``."""
+    if v.ndim == 1:
+        return np.bincount(codes, weights=v, minlength=size)
+    return np.column_stack(
+        [np.bincount(codes, weights=v[:, j], minlength=size) for j in range(v.shape[1])]
+    ).reshape(size, v.shape[1])
