@@ -293,3 +293,17 @@ def test_progress_bar_counts_the_bootstrap_draws(capsys):
     with_ci = ke.wild_cluster_bootstrap(df, **kw, ci=True, progress=True)
     err = capsys.readouterr().err
     assert "wild bootstrap" in err and with_ci.ci_low < with_ci.estimate < with_ci.ci_high
+
+
+def test_wre_with_two_instruments_equals_refitting_every_draw():
+    df = _iv_data(7)
+    rng = np.random.default_rng(8)
+    y, d, cl = (df[c].to_numpy() for c in ("y", "d", "cl"))
+    z = np.column_stack([df["z"], df["z"] * rng.uniform(0.5, 1.5, 8)[cl]])
+    x = np.column_stack([np.ones(len(y)), df["x"]])
+    v = _signs(8)
+    res = WildIV(y, d, z, x, cl, v, null=0.2).result()
+    observed, naive = _naive_wre(y, d, z, x, cl, v, None, 0.2)
+    assert res.statistic == pytest.approx(observed, rel=1e-9)
+    np.testing.assert_allclose(res.draws, naive, rtol=1e-8, atol=1e-10)
+    assert abs(res.pvalue - _pvalue(naive, observed)) <= 1e-12
