@@ -402,3 +402,19 @@ def test_load_bundled_keeps_the_api_spelling():
     assert isinstance(trial, ke.synthetic.Trial)
     assert trial.seed == 21 and trial.site == "ghana"
     assert "load_bundled" in ke.synthetic.__all__
+
+
+# --- few clusters: the wild cluster bootstrap (issue 13) ---------------------------------------
+def test_wild_cluster_bootstrap():
+    rng = np.random.default_rng(0)
+    g = np.repeat(np.arange(12), 15)
+    df = pd.DataFrame({"g": g, "z": (g % 3 == 0).astype(int), "x": rng.normal(size=180)})
+    df["d"] = ((df["z"] + rng.normal(size=180)) > 0.5).astype(int)
+    df["y"] = 0.5 * df["d"] + rng.normal(size=12)[g] + rng.normal(size=180)
+    kw = {"outcome": "y", "treatment": "z", "cluster": "g", "covariates": ()}
+    wb = ke.wild_cluster_bootstrap(
+        df, **kw, instrument=None, fixed_effects=None, draws=999, weights="rademacher", seed=0
+    )
+    assert 0 <= wb.pvalue <= 1 and wb.bootstrap == "WCR" and len(wb.draws) == 999
+    iv = ke.wild_cluster_bootstrap(df, **{**kw, "treatment": "d"}, instrument="z", draws=999)
+    assert 0 <= iv.pvalue <= 1 and iv.bootstrap == "WRE"

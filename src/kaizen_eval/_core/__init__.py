@@ -13,7 +13,9 @@ pandas, :mod:`kaizen_eval._validation` and :mod:`kaizen_eval._progress`
 * :mod:`~kaizen_eval._core.linear` and :mod:`~kaizen_eval._core.wald`: OLS and 2SLS fits,
   full-rank checks, Wald tests;
 * :mod:`~kaizen_eval._core.engine` (with :mod:`~kaizen_eval._core.chunks`): the resampling
-  engine behind randomization inference and the wild bootstrap;
+  engine behind randomization inference;
+* :mod:`~kaizen_eval._core.wild`, :mod:`~kaizen_eval._core.wild_iv` (with
+  :mod:`~kaizen_eval._core.wild_sums`): the wild cluster bootstrap on cluster sums;
 * :mod:`~kaizen_eval._core.batch_ols` and :mod:`~kaizen_eval._core.batch_iv` (with
   :mod:`~kaizen_eval._core.batch`): many small fits at once, for the power simulations.
 

@@ -2,11 +2,11 @@ r"""Resampling engine: the statistic of one re-drawn regressor for thousands of 
 
 Randomization inference and Romano–Wolf need the coefficient (or its studentized t) of one
 column ``t`` — the assignment — in a regression with the same outcomes, covariates and fixed
-effects, for many re-drawn versions of ``t``; the wild cluster bootstrap needs it for many
-re-drawn outcomes (:meth:`ResamplingEngine.outcome_statistics`). Refitting per draw repeats the
-same work; here the covariates ``X`` and the absorbed fixed effects ``D`` are partialled out once
-(Frisch–Waugh–Lovell), and each block of draws (rows of a ``B × N`` array) needs only row-wise
-products.
+effects, for many re-drawn versions of ``t`` (the wild cluster bootstrap, whose draws
+re-weight residuals, has its own cluster-sum kernel, :mod:`kaizen_eval._core.wild`).
+Refitting per draw repeats the same work; here the covariates ``X`` and the absorbed fixed
+effects ``D`` are partialled out once (Frisch–Waugh–Lovell), and each block of draws (rows of a
+``B × N`` array) needs only row-wise products.
 
 With ``W = [X, D]``, ``M = I − H_W``, ``ỹ = M y`` and ``t̃ = M t`` (one row of the block):
 
@@ -302,46 +302,9 @@ class ResamplingEngine:
         var = self.factor * np.maximum(meat, 0.0) / (den**2)[:, None]
         return beta, np.sqrt(var)
 
-    def outcome_statistics(self, regressor: np.ndarray, outcomes: np.ndarray) -> DrawStatistics:
-        """Statistics of one fixed regressor for many already-partialled outcome columns.
-
-        The wild bootstrap's case: the regressor stays, the outcomes are re-drawn.
-
-        Parameters
-        ----------
-        regressor : numpy.ndarray, shape (n,)
-        outcomes : numpy.ndarray, shape (n, K)
-            Outcomes with the covariates and fixed effects already partialled out
-            (:meth:`partial_columns`).
-
-        Returns
-        -------
-        DrawStatistics
-            Arrays of shape ``(1, K)``.
-        """
-        if self.d is not None:
-            raise KaizenError("outcome_statistics is for OLS statistics (no `endogenous`)")
-        z = self.partial(self._check(np.asarray(regressor, dtype=float)[None, :]))
-        return self._studentize(z, np.ascontiguousarray(np.asarray(outcomes, dtype=float).T))
-
     def partial_columns(self, m: np.ndarray) -> np.ndarray:
         """``M m`` for columns of ``m`` (shape ``(n, m)``, or one column ``(n,)``)."""
         return self._partial_columns(np.asarray(m, dtype=float))
-
-    def _studentize(self, z: np.ndarray, yt: np.ndarray) -> DrawStatistics:
-        """Coefficients and standard errors of partialled regressors and outcomes (rows)."""
-        zz = np.einsum("bn,bn->b", z, z)
-        num = np.einsum("bn,kn->bk", z, yt)
-        den = zz if self.d is None else np.einsum("bn,n->b", z, self.d)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            beta = num / den[:, None]
-            if self.n_clusters is None:
-                y_cols = column_blocks(yt.T)
-                meat = self._hc_meat(z, zz, beta, column_blocks((yt * yt).T), y_cols)
-            else:
-                meat = self._cr_meat(z, beta, yt)
-            var = self.factor * np.maximum(meat, 0.0) / (den**2)[:, None]
-        return DrawStatistics(beta, np.sqrt(var))
 
     def _hc_meat(
         self,
