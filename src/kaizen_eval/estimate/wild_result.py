@@ -7,9 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kaizen_eval import _format as F
+from kaizen_eval import _render
+
 
 @dataclass(frozen=True, eq=False)
-class WildBootstrap:
+class WildBootstrap(_render.Rendered):
     """Result of a wild cluster bootstrap test of ``H0: β = null``.
 
     Attributes
@@ -86,21 +89,47 @@ class WildBootstrap:
         }
         return pd.DataFrame([row], index=pd.Index(["estimate"], name="term"))
 
-    def summary(self) -> str:
-        """Describe in a few lines the test, the estimate, the p-value and the interval."""
-        kind = "all sign patterns" if self.exact else f"{len(self.draws):,} draws"
-        clusters = f"{self.n_clusters} clusters"
-        if self.n_boot_clusters != self.n_clusters:
-            clusters += f", bootstrap on {self.n_boot_clusters}"
-        lines = [
-            f"Wild cluster bootstrap ({self.bootstrap}, {self.weights} weights, {kind}; "
-            f"{clusters})",
-            f"  estimate {self.estimate:,.4f}  (CR1 s.e. {self.std_error:,.4f})",
-            f"  H0: beta = {self.null:g}   t = {self.statistic:.3f}   p = {self.pvalue:.4f}",
+    def _table(self) -> _render.Table:
+        """Build the display table (printing only): estimate, SE, t, p-value and the interval."""
+        has_ci = bool(np.isfinite(self.ci_low) or np.isfinite(self.ci_high))
+        ends = [self.estimate, *(e for e in (self.ci_low, self.ci_high) if np.isfinite(e))]
+        d = F.column_decimals(ends)
+        header = ["", "Estimate", "SE", "t", "p-value"]
+        header += ["CI low", "CI high"] if has_ci else []
+        row = [
+            "Estimate",
+            F.number(self.estimate, d),
+            F.number(self.std_error, d) if np.isfinite(self.std_error) else "",
+            F.number(self.statistic, 2),
+            F.pvalue(self.pvalue),
         ]
-        if not np.isnan(self.ci_low):
-            lines.append(f"  interval by test inversion: [{self.ci_low:,.4f}, {self.ci_high:,.4f}]")
-        return "\n".join(lines)
+        if has_ci:
+            row += [
+                F.number(e, d) if np.isfinite(e) else "unbounded"
+                for e in (self.ci_low, self.ci_high)
+            ]
+        how = "every sign pattern enumerated" if self.exact else f"{F.count(len(self.draws))} draws"
+        clusters = f"{F.count(self.n_clusters)} clusters"
+        if self.n_boot_clusters != self.n_clusters:
+            clusters += f", bootstrap on {F.count(self.n_boot_clusters)}"
+        caption = (
+            f"Wild cluster bootstrap ({self.bootstrap}), H0: effect = {F.number(self.null)} "
+            f"({self.weights} weights, {clusters}, {how})"
+        )
+        notes = ["SE: CR1 standard error; t: CR1 statistic of the estimate minus the null."]
+        if has_ci:
+            notes.append(
+                "Interval: the test inverted with the same cluster weights (unbounded: never "
+                "rejected within 50 standard errors)."
+            )
+        return _render.Table(
+            header=[header],
+            body=[row],
+            notes=notes,
+            caption=caption,
+            align="l" + "r" * (len(header) - 1),
+        )
 
-    def __str__(self) -> str:
-        return self.summary()
+    def summary(self) -> str:
+        """Return the test as plain text (the table of :meth:`_table`)."""
+        return str(self)
