@@ -24,7 +24,8 @@ from kaizen_eval.estimate.multiple import romano_wolf, sharpened_qvalues
 from kaizen_eval.estimate.pooling import PooledEstimate, pool_sites
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
-from kaizen_eval.estimate.ri_ci import RandomizationCI, randomization_ci
+from kaizen_eval.estimate.ri_arms import RandomizationArms
+from kaizen_eval.estimate.ri_ci import RandomizationCI, RandomizationCIs, randomization_ci
 from kaizen_eval.estimate.weakiv import AndersonRubinSet, anderson_rubin
 from kaizen_eval.estimate.wild import WildBootstrap, wild_cluster_bootstrap
 
@@ -37,7 +38,9 @@ __all__ = [
     "LeeBounds",
     "LinearFit",
     "PooledEstimate",
+    "RandomizationArms",
     "RandomizationCI",
+    "RandomizationCIs",
     "RandomizationInference",
     "SEType",
     "WaldTest",
