@@ -95,7 +95,8 @@ def randomization_ci(
     tested value and the other effects at their (2SLS) estimates, so each interval is exact
     when the other arms' effects equal their estimates (and when they are zero and the arms
     are independent, as in a factorial). The result is a :class:`RandomizationCIs`, one
-    interval per treatment.
+    interval per treatment; each interval's ``pvalue`` tests ``τ_j = 0`` with the other effects
+    at their estimates.
 
     Parameters
     ----------
