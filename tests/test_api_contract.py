@@ -418,3 +418,29 @@ def test_wild_cluster_bootstrap():
     assert 0 <= wb.pvalue <= 1 and wb.bootstrap == "WCR" and len(wb.draws) == 999
     iv = ke.wild_cluster_bootstrap(df, **{**kw, "treatment": "d"}, instrument="z", draws=999)
     assert 0 <= iv.pvalue <= 1 and iv.bootstrap == "WRE"
+
+
+# --- issue 13: fast CR2, randomization tests of several arms (cr2ri) -----------------------
+def test_randomization_tests_of_several_arms_keep_their_names():
+    frame = pd.DataFrame({"firm_id": [f"F{i:02d}" for i in range(24)], "s": np.arange(24) % 2})
+    asg = ke.assign(frame, strata="s", seed=1, stage2=ke.Stage(arms={"onsite": 0.5}))
+    df = frame.merge(asg.frame, on="firm_id")
+    df["y"] = np.random.default_rng(0).normal(size=24)
+    df["took"] = df["invited"]
+    ri = ke.randomization_inference(
+        df, outcome="y", treatment=["invited", "onsite"], assignment=asg, draws=20, seed=0
+    )
+    assert isinstance(ri, ke.RandomizationArms)
+    assert {"pvalue", "pvalues", "observed", "draws", "exact"} <= set(vars(ri))
+    cis = ke.randomization_ci(
+        df,
+        outcome="y",
+        treatment=["took", "onsite"],
+        instrument=["invited", "onsite"],
+        assignment=asg,
+        draws=20,
+        seed=0,
+    )
+    assert isinstance(cis, ke.RandomizationCIs)
+    assert isinstance(cis["took"], ke.RandomizationCI)
+    assert list(cis.tidy().columns) == ["estimate", "ci_low", "ci_high", "pvalue"]

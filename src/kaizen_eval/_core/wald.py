@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -89,29 +89,10 @@ def wald_test(
     if test == "HTZ":
         if fit.cr2_gram is None:
             raise KaizenError(f"test='HTZ' needs a CR2 fit; this one has se_type={fit.se_type!r}")
-        eta = _htz_eta(fit.cr2_gram, rmat)
+        eta = fit.cr2_gram.htz_eta(rmat)
         df2 = eta - q + 1
         fstat = (eta - q + 1) / (eta * q) * wald
         return WaldTest(fstat, float(stats.f.sf(fstat, q, df2)), q, float(df2))
     fstat = wald / q
     df2 = float(fit.n_clusters - 1) if fit.n_clusters is not None else float(fit.df_resid)
     return WaldTest(fstat, float(stats.f.sf(fstat, q, df2)), q, df2)
-
-
-def _htz_eta(gram: Callable[[np.ndarray, np.ndarray], np.ndarray], rmat: np.ndarray) -> float:
-    q = rmat.shape[0]
-    grams = [[gram(rmat[s], rmat[t]) for t in range(q)] for s in range(q)]
-    omega = np.array([[np.trace(grams[s][t]) for t in range(q)] for s in range(q)])
-    vals, vecs = np.linalg.eigh((omega + omega.T) / 2)
-    root = (vecs / np.sqrt(vals)) @ vecs.T  # Ω^{-1/2}
-    std = [
-        [
-            sum(root[s, a] * root[t, c] * grams[a][c] for a in range(q) for c in range(q))
-            for t in range(q)
-        ]
-        for s in range(q)
-    ]
-    total = sum(
-        np.sum(std[s][s] * std[t][t] + std[s][t] * std[t][s]) for s in range(q) for t in range(q)
-    )
-    return float(q * (q + 1) / total)

@@ -37,7 +37,8 @@ from kaizen_eval.estimate.pooling import PooledEstimate, leave_one_site_out, poo
 from kaizen_eval.estimate.quantile import QuantileEffects, quantile_effects
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.ri import RandomizationInference, randomization_inference
-from kaizen_eval.estimate.ri_ci import RandomizationCI, randomization_ci
+from kaizen_eval.estimate.ri_arms import RandomizationArms
+from kaizen_eval.estimate.ri_ci import RandomizationCI, RandomizationCIs, randomization_ci
 from kaizen_eval.estimate.site_estimates import site_estimates
 from kaizen_eval.estimate.spillover import spillover
 from kaizen_eval.estimate.spillover_ri import SpilloverRI, spillover_ri
@@ -56,7 +57,9 @@ __all__ = [
     "LinearFit",
     "PooledEstimate",
     "QuantileEffects",
+    "RandomizationArms",
     "RandomizationCI",
+    "RandomizationCIs",
     "RandomizationInference",
     "SEType",
     "SpilloverRI",

@@ -18,6 +18,12 @@ import pandas as pd
 from kaizen_eval._validation import KaizenError, as_list, check_count, check_option, check_seed
 from kaizen_eval.estimate._build import check_assignment, check_outcome
 from kaizen_eval.estimate._frame import estimation_sample
+from kaizen_eval.estimate.ri_arms import (
+    RandomizationArms,
+    arm_coefficients,
+    joint_pvalues,
+    joint_redraws,
+)
 from kaizen_eval.estimate.ri_draws import BinaryDraws, permute, redraws
 from kaizen_eval.estimate.ri_family import RandomizationFamily, family_null
 from kaizen_eval.estimate.ri_pvalues import randomization_pvalues
@@ -29,7 +35,13 @@ from kaizen_eval.estimate.ri_statistic import (
     baseline_columns,
 )
 
-__all__ = ["RI_STATISTICS", "RIStatistic", "RandomizationInference", "randomization_inference"]
+__all__ = [
+    "RI_STATISTICS",
+    "RIStatistic",
+    "RandomizationArms",
+    "RandomizationInference",
+    "randomization_inference",
+]
 
 # Old private spellings, kept only because tests/estimate/test_ri_family.py, test_engine.py and
 # benchmarks/bench_resampling.py import them from here; new code imports the public names from
@@ -41,7 +53,7 @@ def randomization_inference(
     df: pd.DataFrame,
     *,
     outcome: str | Sequence[str],
-    treatment: str,
+    treatment: str | Sequence[str],
     covariates: str | Sequence[str] = (),
     strata: str | None = None,
     cluster: str | None = None,
@@ -53,7 +65,7 @@ def randomization_inference(
     baseline: str | Mapping[str, str] | None = None,
     progress: bool = False,
     dose: bool = False,
-) -> RandomizationInference | RandomizationFamily:
+) -> RandomizationInference | RandomizationFamily | RandomizationArms:
     """Randomization (permutation) test of the sharp null of no effect of ``treatment``.
 
     For a LATE, the sharp null that take-up has no effect is tested by passing the random
@@ -70,9 +82,13 @@ def randomization_inference(
         statistic uses its own observed rows (as in
         :func:`~kaizen_eval.estimate.multiple.romano_wolf`); when no outcome is missing, each
         p-value equals the one-outcome call's with the same ``seed``.
-    treatment : str
+    treatment : str or sequence of str
         The randomly assigned column, coded 0/1 (several arms coded as values, or doses, with
-        ``dose=True``).
+        ``dose=True``). Several columns (the arms of a cross-randomized design, e.g. classroom
+        and on-site) are re-drawn jointly, as they were drawn, and tested in one regression on
+        all arms: a :class:`~kaizen_eval.estimate.ri_arms.RandomizationArms` with each arm's
+        p-value and the joint test of the sharp null that no arm has any effect (statistic
+        ``"coef"``, one outcome).
     covariates : str or sequence of str
         Covariates of the regression whose coefficient is the statistic.
     strata : str, optional
@@ -108,9 +124,10 @@ def randomization_inference(
 
     Returns
     -------
-    RandomizationInference or RandomizationFamily
+    RandomizationInference or RandomizationFamily or RandomizationArms
         ``.pvalue``, ``.observed``, ``.draws``, ``.exact`` (for several outcomes: Series indexed
-        by outcome, draws as a DataFrame, and ``family[outcome]`` for one outcome's test).
+        by outcome, draws as a DataFrame, and ``family[outcome]`` for one outcome's test; for
+        several arms: ``.pvalue`` of the joint test, ``.pvalues`` and ``.observed`` by arm).
 
     Examples
     --------
@@ -126,6 +143,33 @@ def randomization_inference(
     rng = np.random.default_rng(check_seed("seed", seed))  # a Generator is used as it is
     covs = as_list(covariates)
     fes = as_list(fixed_effects)
+    if not isinstance(treatment, str):
+        arms = as_list(treatment)
+        if len(arms) > 1:
+            if not isinstance(outcome, str):
+                raise KaizenError("several arms are tested on one outcome at a time")
+            if statistic != "coef":
+                raise KaizenError(
+                    f"with several arms the statistic is 'coef'. You passed: {statistic!r}."
+                )
+            if baseline is not None and not isinstance(baseline, str):
+                raise KaizenError("`baseline` is a column name for one outcome")
+            return arms_test(
+                df,
+                outcome=outcome,
+                arms=arms,
+                covariates=covs,
+                strata=strata,
+                cluster=cluster,
+                fixed_effects=fes,
+                draws=draws,
+                rng=rng,
+                assignment=assignment,
+                baseline=baseline,
+                progress=progress,
+                dose=dose,
+            )
+        treatment = arms[0]
     if not isinstance(outcome, str):
         outs = as_list(outcome)
         if isinstance(baseline, str):
@@ -196,5 +240,65 @@ def randomization_inference(
         treatment=treatment,
         outcome=outcome,
         nobs=n,
+        dropped=sample.dropped,
+    )
+
+
+def arms_test(
+    df: pd.DataFrame,
+    *,
+    outcome: str,
+    arms: list[str],
+    covariates: list[str],
+    strata: str | None,
+    cluster: str | None,
+    fixed_effects: list[str],
+    draws: int,
+    rng: np.random.Generator,
+    assignment: Any,
+    baseline: str | None,
+    progress: bool,
+    dose: bool,
+) -> RandomizationArms:
+    """Several arms re-drawn jointly: each arm's test and the joint test (see ``ri_arms``)."""
+    where = "randomization_inference"
+    if assignment is not None and strata is not None:
+        raise KaizenError("give either `assignment` or `strata`: the assignment knows its strata")
+    id_col = [assignment.id_col] if assignment is not None else []
+    sample = estimation_sample(
+        df,
+        [
+            ("outcome", [outcome]),
+            ("treatment", arms),
+            ("covariate", covariates),
+            ("stratum", as_list(strata)),
+            ("cluster", as_list(cluster)),
+            ("fixed effect", fixed_effects),
+            ("id", id_col),
+        ],
+        where=where,
+        keep=as_list(baseline),
+    )
+    data = sample.data
+    y = check_outcome(data, outcome, where=where)
+    z = check_assignment(data, arms, "treatment", where=where, dose=dose)
+    extra = baseline_columns(data, baseline)
+    stat = StatisticAdapter(data, y, covariates, fixed_effects, "coef", None, extra=extra)
+    yt = stat.engine.y  # the partialled outcome, (n, 1)
+    observed = arm_coefficients(stat, z[None], yt)[0, :, 0]
+    joint = joint_redraws(data, z, arms, strata, cluster, assignment, draws, rng, progress)
+    values = np.concatenate([arm_coefficients(stat, zb, yt)[..., 0] for zb in joint.blocks])
+    per_arm, pvalue = joint_pvalues(observed, values, joint.exact)
+    return RandomizationArms(
+        pvalue=pvalue,
+        pvalues=pd.Series(per_arm, index=arms, name="pvalue"),
+        observed=pd.Series(observed, index=arms, name="observed"),
+        draws=pd.DataFrame(values, columns=arms),
+        exact=joint.exact,
+        n_assignments=joint.n_assignments,
+        statistic="coef",
+        treatments=tuple(arms),
+        outcome=outcome,
+        nobs=len(y),
         dropped=sample.dropped,
     )

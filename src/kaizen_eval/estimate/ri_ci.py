@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import pandas as pd
 from kaizen_eval._validation import KaizenError, as_list, check_alpha, check_count, check_seed
 from kaizen_eval.estimate._build import check_assignment, check_outcome
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
+from kaizen_eval.estimate.ri_arms import arm_coefficients, joint_redraws
 from kaizen_eval.estimate.ri_draws import assignment_blocks, design_units
 from kaizen_eval.estimate.ri_pvalues import TIE_RTOL
 from kaizen_eval.estimate.ri_statistic import StatisticAdapter, baseline_columns
@@ -59,8 +61,8 @@ def randomization_ci(
     df: pd.DataFrame,
     *,
     outcome: str,
-    treatment: str,
-    instrument: str | None = None,
+    treatment: str | Sequence[str],
+    instrument: str | Sequence[str] | None = None,
     covariates: str | Sequence[str] = (),
     strata: str | None = None,
     cluster: str | None = None,
@@ -71,7 +73,8 @@ def randomization_ci(
     baseline: str | None = None,
     progress: bool = False,
     dose: bool = False,
-) -> RandomizationCI:
+    assignment: Any = None,
+) -> RandomizationCI | RandomizationCIs:
     """Invert randomization tests of ``H0: effect = τ`` under a constant additive effect.
 
     Without ``instrument``: the randomized ``treatment`` shifts every outcome by ``τ``, so
@@ -84,14 +87,25 @@ def randomization_ci(
     draws. The interval is the set of ``τ`` not rejected at level ``alpha`` around the point
     estimate (its connected part), with ends located by bisection.
 
+    Several arms (``treatment=[...]``, and with take-up ``instrument=[...]``, one instrument
+    per treatment, in the same order): all arms are re-drawn jointly, as they were drawn (from
+    ``assignment``, or by permuting each unit's combination of arms within strata), and the
+    model is ``y = y(0) + Σ_k τ_k treatment_k``. The statistic for arm ``j`` is arm ``j``'s
+    coefficient in the regression of ``y − Σ_k τ_k treatment_k`` on all arms, with ``τ_j`` the
+    tested value and the other effects at their (2SLS) estimates, so each interval is exact
+    when the other arms' effects equal their estimates (and when they are zero and the arms
+    are independent, as in a factorial). The result is a :class:`RandomizationCIs`, one
+    interval per treatment; each interval's ``pvalue`` tests ``τ_j = 0`` with the other effects
+    at their estimates.
+
     Parameters
     ----------
     df : pandas.DataFrame
     outcome : str
-    treatment : str
-        The randomized column, or (with ``instrument``) the take-up.
-    instrument : str, optional
-        The randomized column when ``treatment`` is take-up.
+    treatment : str or sequence of str
+        The randomized column, or (with ``instrument``) the take-up; several for several arms.
+    instrument : str or sequence of str, optional
+        The randomized column(s) when ``treatment`` is take-up.
     covariates, strata, cluster, fixed_effects, draws, seed
         As in :func:`~kaizen_eval.estimate.ri.randomization_inference`.
     alpha : float
@@ -103,10 +117,14 @@ def randomization_ci(
         Declare a randomized column (``instrument``, else ``treatment``) coded other than 0/1;
         by default that is an error. Take-up (``treatment`` with ``instrument``) may be an
         intensity.
+    assignment : kaizen_eval.design.Assignment, optional
+        The assignment that produced the randomized column(s): the draws then come from its
+        ``redraw_many`` (both stages, strata, clusters, re-randomization), rows are matched on
+        its id column, and ``strata`` must not be given.
 
     Returns
     -------
-    RandomizationCI
+    RandomizationCI or RandomizationCIs
 
     Examples
     --------
@@ -123,6 +141,37 @@ def randomization_ci(
     alpha = check_alpha(alpha)
     rng = np.random.default_rng(check_seed("seed", seed))  # a Generator is used as it is
     covs, fes = as_list(covariates), as_list(fixed_effects)
+    treatments = as_list(treatment)
+    instruments = as_list(instrument) if instrument is not None else None
+    if instruments is not None and len(instruments) != len(treatments):
+        raise KaizenError(
+            f"{len(treatments)} treatments for {len(instruments)} instruments: give one "
+            "instrument per treatment (in the same order)"
+        )
+    if assignment is not None and strata is not None:
+        raise KaizenError("give either `assignment` or `strata`: the assignment knows its strata")
+    several = not isinstance(treatment, str)
+    if several or assignment is not None:
+        res = _arms_ci(
+            df,
+            outcome=outcome,
+            treatments=treatments,
+            instruments=instruments,
+            covariates=covs,
+            strata=strata,
+            cluster=cluster,
+            fixed_effects=fes,
+            draws=draws,
+            rng=rng,
+            alpha=alpha,
+            baseline=baseline,
+            progress=progress,
+            dose=dose,
+            assignment=assignment,
+        )
+        return res if several else res[treatments[0]]
+    treatment = treatments[0]
+    instrument = instruments[0] if instruments is not None else None
     randomized = instrument if instrument is not None else treatment
     sample = estimation_sample(
         df,
@@ -164,6 +213,22 @@ def randomization_ci(
 
     estimate = a0 / c0
     step = max(float(np.std(a)) / abs(c0), 1e-12 * max(1.0, abs(estimate)))
+    low, high = _invert(pvalue, estimate, step, alpha)
+    return RandomizationCI(
+        low=low,
+        high=high,
+        estimate=float(estimate),
+        alpha=alpha,
+        exact=bool(exact),
+        draws=b,
+        pvalue=float(pvalue(0.0)),
+    )
+
+
+def _invert(
+    pvalue: Callable[[float], float], estimate: float, step: float, alpha: float
+) -> tuple[float, float]:
+    """Return the ends of the connected set not rejected at ``alpha`` around ``estimate``."""
 
     def edge(direction: float) -> float:
         inside = estimate
@@ -183,12 +248,131 @@ def randomization_ci(
                 outside = mid
         return inside
 
-    return RandomizationCI(
-        low=float(edge(-1.0)),
-        high=float(edge(1.0)),
-        estimate=float(estimate),
-        alpha=alpha,
-        exact=bool(exact),
-        draws=b,
-        pvalue=float(pvalue(0.0)),
+    return float(edge(-1.0)), float(edge(1.0))
+
+
+@dataclass(frozen=True)
+class RandomizationCIs:
+    """Randomization confidence intervals of several arms, from one set of joint re-draws.
+
+    Attributes
+    ----------
+    intervals : dict of str to RandomizationCI
+        One interval per treatment (``cis["attended"]``).
+    exact : bool
+    draws : int
+    """
+
+    intervals: Mapping[str, RandomizationCI]
+    exact: bool
+    draws: int
+
+    def __getitem__(self, treatment: str) -> RandomizationCI:
+        return self.intervals[treatment]
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per treatment: ``estimate, ci_low, ci_high, pvalue``."""
+        rows = {t: [ci.estimate, ci.low, ci.high, ci.pvalue] for t, ci in self.intervals.items()}
+        out = pd.DataFrame.from_dict(
+            rows, orient="index", columns=["estimate", "ci_low", "ci_high", "pvalue"]
+        )
+        out.index.name = "term"
+        return out
+
+    def summary(self) -> str:
+        """Return a short text table (the same as ``str``)."""
+        return str(self)
+
+    def __str__(self) -> str:
+        how = "exact enumeration" if self.exact else f"{self.draws:,} joint re-draws"
+        lines = [f"Randomization confidence intervals ({how})"]
+        for t, ci in self.intervals.items():
+            lines.append(
+                f"  {t:<20s} {ci.estimate:.4g}  [{ci.low:.4g}, {ci.high:.4g}]  "
+                f"p(0) = {ci.pvalue:.4g}"
+            )
+        return "\n".join(lines)
+
+
+def _arms_ci(
+    df: pd.DataFrame,
+    *,
+    outcome: str,
+    treatments: list[str],
+    instruments: list[str] | None,
+    covariates: list[str],
+    strata: str | None,
+    cluster: str | None,
+    fixed_effects: list[str],
+    draws: int,
+    rng: np.random.Generator,
+    alpha: float,
+    baseline: str | None,
+    progress: bool,
+    dose: bool,
+    assignment: Any,
+) -> RandomizationCIs:
+    """Per-arm intervals from joint re-draws of all arms (see :func:`randomization_ci`)."""
+    where = "randomization_ci"
+    randomized = instruments if instruments is not None else treatments
+    id_col = [assignment.id_col] if assignment is not None else []
+    sample = estimation_sample(
+        df,
+        [
+            ("outcome", [outcome]),
+            ("treatment", treatments),
+            ("instrument", instruments or []),
+            ("covariate", covariates),
+            ("stratum", as_list(strata)),
+            ("cluster", as_list(cluster)),
+            ("fixed effect", fixed_effects),
+            ("id", id_col),
+        ],
+        where=where,
+        keep=as_list(baseline),
     )
+    data = sample.data
+    y = check_outcome(data, outcome, where=where)
+    role = "instrument" if instruments is not None else "treatment"
+    z = check_assignment(data, randomized, role, where=where, dose=dose)
+    d = np.column_stack([numeric_column(data, t, "treatment") for t in treatments])
+    extra = baseline_columns(data, baseline)
+    stat = StatisticAdapter(data, y, covariates, fixed_effects, "coef", None, extra=extra)
+    cols = np.hstack([stat.engine.y, stat.engine.partial_columns(d)])  # ỹ, d̃_1..d̃_J
+    obs = arm_coefficients(stat, z[None], cols)[0]  # (J, 1 + J): on ỹ, on each d̃
+    a0, c0 = obs[:, 0], obs[:, 1:]
+    if np.linalg.matrix_rank(c0) < len(treatments):
+        raise KaizenError(
+            f"the arms {', '.join(map(repr, randomized))} do not move "
+            f"{', '.join(map(repr, treatments))} independently: the effects are not identified"
+        )
+    tau_hat = np.linalg.solve(c0, a0)  # 2SLS (just identified) or OLS on the arms
+    joint = joint_redraws(data, z, randomized, strata, cluster, assignment, draws, rng, progress)
+    null = np.concatenate([arm_coefficients(stat, zb, cols) for zb in joint.blocks])
+    a, c = null[:, :, 0], null[:, :, 1:]  # (B, J), (B, J, J)
+    b = len(a)
+    exact = joint.exact
+    intervals = {}
+    for j, name in enumerate(treatments):
+
+        def pvalue(tau: float, j: int = j) -> float:
+            t = tau_hat.copy()
+            t[j] = tau
+            obs_j = abs(a0[j] - c0[j] @ t)
+            null_j = np.abs(a[:, j] - c[:, j, :] @ t)
+            hits = int(np.sum(null_j >= obs_j - TIE_RTOL * max(obs_j, 1e-300)))
+            return hits / b if exact else (1 + hits) / (1 + b)
+
+        est = float(tau_hat[j])
+        step = max(float(np.std(a[:, j])) / abs(c0[j, j]), 1e-12 * max(1.0, abs(est)))
+        low, high = _invert(pvalue, est, step, alpha)
+        intervals[name] = RandomizationCI(
+            low=low,
+            high=high,
+            estimate=est,
+            alpha=alpha,
+            exact=bool(exact),
+            draws=b,
+            pvalue=float(pvalue(0.0)),
+        )
+    return RandomizationCIs(intervals, bool(exact), b)
