@@ -444,3 +444,21 @@ def test_randomization_tests_of_several_arms_keep_their_names():
     assert isinstance(cis, ke.RandomizationCIs)
     assert isinstance(cis["took"], ke.RandomizationCI)
     assert list(cis.tidy().columns) == ["estimate", "ci_low", "ci_high", "pvalue"]
+
+
+# --- the public surface (issue 12, item 5) --------------------------------------------------
+def test_public_surface_is_the_user_api():
+    import re
+    from pathlib import Path
+
+    names = set(ke.__all__)
+    assert len(names) == len(ke.__all__), "a name is exported twice"
+    # the numerical kernels stay importable from their stage, outside the user API
+    assert not names & ke.NUMERICAL_INTERNALS
+    for name in ke.NUMERICAL_INTERNALS:
+        assert getattr(ke.estimate, name) is getattr(ke, name)
+    # every `ke.<name>` the public contract spells is exported
+    api = Path(__file__).resolve().parents[2] / "shared" / "API.md"
+    if api.is_file():
+        spelled = set(re.findall(r"\bke\.([A-Za-z_]\w*)", api.read_text()))
+        assert spelled - {"synthetic"} <= names, sorted(spelled - names - {"synthetic"})

@@ -23,6 +23,13 @@ from kaizen_eval.scores import *  # noqa: F403
 from kaizen_eval.studies import *  # noqa: F403
 from kaizen_eval.waves import *  # noqa: F403
 
+#: The numerical kernels under the estimators: importable from :mod:`kaizen_eval.estimate`
+#: (and, for code written against earlier releases, as ``ke.<name>``), but not part of the user
+#: API, so not in ``__all__``: ``from kaizen_eval import *`` and the reference docs leave them out.
+NUMERICAL_INTERNALS: frozenset[str] = frozenset(
+    {"LinearFit", "SEType", "SE_TYPES", "WaldTest", "fit_2sls", "fit_ols", "wald_test"}
+)
+
 __all__ = [
     "KaizenError",
     "KaizenWarning",
@@ -37,3 +44,4 @@ __all__ = [
     *costbenefit.__all__,
     *report.__all__,
 ]
+__all__ = [name for name in __all__ if name not in NUMERICAL_INTERNALS]
