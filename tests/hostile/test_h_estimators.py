@@ -291,7 +291,8 @@ def test_se_spelling(trial, se):
 
 
 def test_by_with_one_level(trial):
-    with pytest.raises(KaizenError, match=r"`by='wave'` has a single level \('1'\)"):
+    # the moderator check of issue 16 names the moderator, the row count and the one value
+    with pytest.raises(KaizenError, match=r"`by='wave'` is constant .*all 200 rows have '1'"):
         ke.itt(trial.assign(wave=1), **ITT, by="wave")
 
 

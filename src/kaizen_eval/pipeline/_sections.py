@@ -182,7 +182,7 @@ def _compliance(plan: Plan, long: pd.DataFrame, report: Report, prefix: str, sec
                 if unknown
                 else "."
             ),
-            heading=f"{section}Compliance: {takeup}",
+            heading=f"{section}Compliance: {F.label(takeup)}",
         )
         chars = c.characteristics
         blank = (

@@ -169,7 +169,7 @@ def _estimate_family(
             pd.concat(rows, ignore_index=True).set_index(["outcome", "term"]),
             caption=f"ITT by {label_of(var, report.labels)} at baseline, one row per level"
             + ("; the next table tests that the effects are equal" if tests else ""),
-            heading=f"{section}{fam.name}: heterogeneity by {var}",
+            heading=f"{section}{fam.name}: heterogeneity by {label_of(var, report.labels)}",
             kinds={"df": "count"},
             by_row=["estimate", "std_error", "ci_low", "ci_high"],
         )
@@ -279,7 +279,7 @@ def analyse(
                 f"{prefix}balance_{a}",
                 shown,
                 caption=f"Baseline balance by {label_of(a, report.labels)}",
-                heading=f"{section}Balance on {a}",
+                heading=f"{section}Balance on {label_of(a, report.labels)}",
                 notes=notes_,
                 by_row=["mean_control", "mean_arm", "difference", "std_error"],
             )
