@@ -81,17 +81,22 @@ class LeeBounds(_render.Rendered):
             ["Lower bound", F.number(self.lower, d), f"({F.number(self.se_lower, d)})"],
             ["Upper bound", F.number(self.upper, d), f"({F.number(self.se_upper, d)})"],
         ]
-        arm = "treated" if self.trimmed_arm == 1 else "control"
+        arm = {1: "the treated arm", 0: "the control arm"}.get(
+            self.trimmed_arm, "each cell's more responsive arm (see cells)"
+        )
         notes = [
             f"{level} % Imbens-Manski interval for the effect: "
             f"[{F.number(self.ci_low, d)}, {F.number(self.ci_high, d)}].",
-            f"Trimmed {F.percent(self.trim_share)} of the observed outcomes in the {arm} arm; "
+            f"Trimmed {F.percent(self.trim_share)} of the observed outcomes in {arm}; "
             f"response rates {F.share(self.response[0])} (control) and "
             f"{F.share(self.response[1])} (treated); N = {F.count(self.nobs)}.",
             "Bootstrap standard errors in parentheses.",
         ]
+        caption = "Lee (2009) bounds"
+        if self.tighten:
+            caption += f", tightened within cells of {', '.join(map(F.label, self.tighten))}"
         return _render.Table(header=[["", "Bound", "SE"]], body=body, notes=notes,
-                             caption="Lee (2009) bounds", align="lrr")  # fmt: skip
+                             caption=caption, align="lrr")  # fmt: skip
 
     def summary(self) -> str:
         """Return the bounds as plain text."""
