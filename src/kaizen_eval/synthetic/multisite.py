@@ -21,8 +21,9 @@ from kaizen_eval._validation import (
     check_finite_number,
     check_nonnegative,
     check_option,
+    check_seed,
 )
-from kaizen_eval.synthetic.simulate import _MIN_FIRMS, _simulate
+from kaizen_eval.synthetic.simulate import _simulate, check_n_firms
 from kaizen_eval.synthetic.sites import SITES
 from kaizen_eval.synthetic.trial import Trial
 
@@ -139,8 +140,7 @@ def simulate_sites(
     mu = check_finite_number("mu", mu)
     tau = check_nonnegative("tau", tau)
     check_option("calibration", calibration, tuple(SITES))
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise KaizenError(f"`seed` must be an int. You passed: {seed!r}.")
+    seed = check_seed("seed", seed, generator=False)
     if isinstance(sites, int | np.integer) and not isinstance(sites, bool):
         if sites < 1:
             raise KaizenError(f"`sites` must be at least 1. You passed: {sites!r}.")
@@ -189,10 +189,4 @@ def _sizes(n_firms, names, specs) -> list[int]:
         sizes = [n_firms.get(n, s.n_default) for n, s in zip(names, specs, strict=True)]
     else:
         sizes = [n_firms] * len(names)
-    for name, n in zip(names, sizes, strict=True):
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < _MIN_FIRMS:
-            raise KaizenError(
-                f"`n_firms` for site {name!r} must be an integer of at least {_MIN_FIRMS}. "
-                f"You passed: {n!r}."
-            )
-    return [int(n) for n in sizes]
+    return [check_n_firms(n, site=name) for name, n in zip(names, sizes, strict=True)]

@@ -165,12 +165,7 @@ def simulate_trial(
     """
     check_option("site", site, tuple(SITES))
     spec = SITES[site]
-    n = spec.n_default if n_firms is None else n_firms
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < _MIN_FIRMS:
-        raise KaizenError(
-            f"`n_firms` must be an integer of at least {_MIN_FIRMS}. You passed: {n!r}."
-        )
-    n = int(n)
+    n = check_n_firms(spec.n_default if n_firms is None else n_firms)
     if not (isinstance(spillover, int | float) and 0.0 <= spillover < 1.0):
         raise KaizenError(f"`spillover` must be a number in [0, 1). You passed: {spillover!r}.")
     if isinstance(seed, np.random.Generator):
@@ -180,6 +175,16 @@ def simulate_trial(
     else:
         raise KaizenError(f"`seed` must be an int or a numpy Generator. You passed: {seed!r}.")
     return _simulate(spec, n, rng, seed_value, float(spillover))
+
+
+def check_n_firms(n: object, *, site: str | None = None) -> int:
+    """Return a sample size as an ``int`` of at least ``_MIN_FIRMS`` firms, else raise."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < _MIN_FIRMS:
+        where = "" if site is None else f" for site {site!r}"
+        raise KaizenError(
+            f"`n_firms`{where} must be an integer of at least {_MIN_FIRMS}. You passed: {n!r}."
+        )
+    return int(n)
 
 
 def _simulate(
