@@ -107,7 +107,7 @@ def draw_blocked(
     keys = rng.random((n, m_units))
     u = rng.random((n, n_blocks))
     b = np.where(blocks < 0, n_blocks, blocks).astype(np.int64)
-    order = np.lexsort((keys, b), axis=-1)
+    order = block_order(keys, b, n_blocks)
     bs = np.take_along_axis(b, order, axis=1)
     width = n_blocks + 1
     flat = (np.arange(n, dtype=np.int64)[:, None] * width + bs).ravel()
@@ -125,12 +125,35 @@ def draw_blocked(
     counts = floors + extra.astype(np.int64)
     cum = np.cumsum(counts, axis=2)
     cum = np.concatenate([cum, np.zeros((n, 1, k), dtype=np.int64)], axis=1)  # dummy block
-    cum_unit = np.take_along_axis(cum, bs[:, :, None], axis=1)[:, :, : k - 1]
-    cat = (rank[:, :, None] >= cum_unit).sum(axis=2).astype(np.int8)
+    flat_bs = (np.arange(n, dtype=np.int64)[:, None] * width + bs).reshape(-1)
+    cat = np.zeros((n, m_units), dtype=np.int8)
+    for j in range(k - 1):  # one (n, M) gather per arm, not an (n, M, K) array
+        cat += (rank >= cum[:, :, j].reshape(-1)[flat_bs].reshape(n, m_units)).astype(np.int8)
     cat[bs == n_blocks] = -1
     out = np.empty_like(cat)
     np.put_along_axis(out, order, cat, axis=1)
     return out
+
+
+def block_order(keys: np.ndarray, b: np.ndarray, n_blocks: int) -> np.ndarray:
+    """Order of the units of each row by block, then key: exactly ``np.lexsort((keys, b))``.
+
+    ``Generator.random`` returns multiples of ``2**-53``, so ``keys · 2**53`` is an exact
+    integer below ``2**53`` and ``b · 2**53 + keys · 2**53`` an exact int64 sort key (for fewer
+    than ``2**10`` blocks). One unstable ``argsort`` of it gives lexsort's order unless two
+    units of a block share a key; the rows where that happens are sorted again stably (ties in
+    index order, as lexsort). More blocks fall back to ``lexsort`` itself. The result, and so
+    every draw for a given seed, is identical to the original algorithm's.
+    """
+    if n_blocks + 1 >= 2**10:
+        return np.lexsort((keys, b), axis=-1)
+    combined = (b << 53) | (keys * 2.0**53).astype(np.int64)
+    order = np.argsort(combined, axis=1)
+    ordered = np.take_along_axis(combined, order, axis=1)
+    tied = (ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
+    if tied.any():
+        order[tied] = np.argsort(combined[tied], axis=1, kind="stable")
+    return order
 
 
 def balance_statistic(
