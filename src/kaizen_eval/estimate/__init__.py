@@ -26,6 +26,7 @@ from kaizen_eval.estimate.heterogeneity import heterogeneity
 from kaizen_eval.estimate.heterogeneity_result import Heterogeneity
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import FirstStage, late
+from kaizen_eval.estimate.matching import match_att
 from kaizen_eval.estimate.multiple import (
     bonferroni,
     holm,
@@ -83,6 +84,7 @@ __all__ = [
     "late",
     "leave_one_site_out",
     "lee_bounds",
+    "match_att",
     "pool_sites",
     "quantile_effects",
     "randomization_ci",

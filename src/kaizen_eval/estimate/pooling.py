@@ -132,9 +132,9 @@ def pool_sites(
     if names_nx and not nonexperimental:
         raise KaizenError(
             f"site(s) {', '.join(map(repr, names_nx))} are not randomized (difference-in-"
-            "differences estimates): pooling them with randomized sites mixes identifying "
-            "assumptions. Pass `nonexperimental=True` to pool them (the notes then report how "
-            "far they move mu)."
+            "differences or matching estimates): pooling them with randomized sites mixes "
+            "identifying assumptions. Pass `nonexperimental=True` to pool them (the notes "
+            "then report how far they move mu)."
         )
     options = {
         "nonexperimental": nonexperimental,
