@@ -111,6 +111,24 @@ def _column_norms(x: np.ndarray) -> np.ndarray:
     return np.sqrt(np.einsum("ij,ij->j", x, x))
 
 
+def check_parameters(nobs: int, k: int, where: str) -> None:
+    """Raise when the sample has no more rows than the regression has parameters.
+
+    The estimators' check (``nobs > k``: at least one residual degree of freedom), beside
+    :func:`check_full_rank`'s ``N >= K`` check of the linear kernel.
+
+    Examples
+    --------
+    >>> check_parameters(10, 3, "itt")
+    """
+    if nobs <= k:
+        raise KaizenError(
+            f"{where}: {nobs} rows in the estimation sample for {k} parameters (with the fixed "
+            "effects); the regression needs more rows than parameters. Use fewer covariates "
+            "or fixed effects, or more data."
+        )
+
+
 def check_full_rank(
     x: np.ndarray,
     names: Sequence[str],

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._core.linear import LinearFit
+from kaizen_eval._core.linear import LinearFit, check_parameters  # noqa: F401 (re-exported)
 from kaizen_eval._validation import (
     KaizenError,
     KaizenWarning,
@@ -141,16 +141,6 @@ def weight_column(data: pd.DataFrame, weights: str | None, *, where: str) -> np.
     if weights is None:
         return None
     return check_weights(finite_column(data, weights, "weight", where=where), weights, where=where)
-
-
-def check_parameters(nobs: int, k: int, where: str) -> None:
-    """Raise when the sample has no more rows than the regression has parameters."""
-    if nobs <= k:
-        raise KaizenError(
-            f"{where}: {nobs} rows in the estimation sample for {k} parameters (with the fixed "
-            "effects); the regression needs more rows than parameters. Use fewer covariates "
-            "or fixed effects, or more data."
-        )
 
 
 def wrap(
