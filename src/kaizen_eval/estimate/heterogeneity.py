@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.covariance import check_se_type
 from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import (
     KaizenError,
@@ -42,6 +43,7 @@ def heterogeneity(
     groups: int = 5,
     fixed_effects: str | Sequence[str] | None = None,
     cluster: str | None = None,
+    se: str | None = None,
     propensity: float | str | Any | None = None,
     seed: int = 0,
     n_jobs: int = 1,
@@ -72,7 +74,12 @@ def heterogeneity(
         Randomization strata absorbed in the BLP and GATES regressions.
     cluster : str, optional
         Unit of randomization: whole clusters are sent to one half, and the covariance is
-        cluster-robust (CR1).
+        cluster-robust (CR1 unless ``se`` says otherwise).
+    se : str, optional
+        Covariance of the per-split BLP, GATES and CLAN regressions: ``"HC0"``, ``"HC1"``
+        (default), ``"HC2"``, ``"HC3"``, ``"classical"``; with ``cluster`` ``"CR0"``, ``"CR1"``
+        (default) or ``"CR2"`` (Bell–McCaffrey with Pustejovsky–Tipton degrees of freedom, the
+        choice for few clusters).
     propensity : float, str or Assignment, optional
         The known probability of treatment: a number, a column, or the
         :class:`~kaizen_eval.design.assignment.Assignment` of the trial (its exact
@@ -103,7 +110,8 @@ def heterogeneity(
     -----
     In each split the learner is fit separately on the auxiliary half's treated and control
     units; ``B(x)`` is the control prediction and ``S(x)`` the difference. The main-half
-    regressions, weighted by ``1/(p(1 − p))``, are (HC1, or CR1 with ``cluster``)::
+    regressions, weighted by ``1/(p(1 − p))``, are (covariance ``se``; by default HC1, or
+    CR1 with ``cluster``)::
 
         BLP:   y = α₀ + α₁B + β₁(D − p) + β₂(D − p)(S − S̄) + ε
         GATES: y = α₀ + α₁B + Σ_k γ_k (D − p) 1(S in group k) + ν
@@ -154,7 +162,8 @@ def heterogeneity(
     y = check_outcome(data, outcome, where="heterogeneity")
     d = finite_column(data, treatment, "treatment", where="heterogeneity")
     check_binary(d, treatment, "treatment", where="heterogeneity")
-    clusters = check_cluster_column(data, cluster, where="heterogeneity")
+    se_type = check_se_type(se, cluster is not None)
+    clusters = check_cluster_column(data, cluster, where="heterogeneity", warn=se_type != "CR2")
     x, names = design_columns(data, covs)
     p, pnote = _propensity(data, propensity, d, treatment, fes)
     if len(y) // 2 // groups < 2 * 2:
@@ -170,7 +179,7 @@ def heterogeneity(
         names=tuple(names),
         clusters=clusters,
         codes=fe_codes(data, fes),
-        se="HC1" if clusters is None else "CR1",
+        se=se_type,
     )
     seeds = np.random.SeedSequence(seed).spawn(splits)
     results = _run(arr, learner, groups, seeds, n_jobs, progress)
@@ -193,8 +202,8 @@ def heterogeneity(
     gates.index.name = "group"
     notes = [
         pnote,
-        "per-split covariance "
-        + ("HC1" if clusters is None else f"CR1 (clusters {cluster!r}, split by cluster)"),
+        f"per-split covariance {se_type}"
+        + ("" if clusters is None else f" (clusters {cluster!r}, split by cluster)"),
     ]
     return Heterogeneity(
         _blp=blp,

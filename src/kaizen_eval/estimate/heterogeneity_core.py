@@ -11,7 +11,7 @@ weighted regressions of the paper give, with weights ``w = 1/(p(1 − p))``:
 * CLAN: covariate means in the most and least affected groups and their difference.
 
 Every regression is :func:`~kaizen_eval._core.linear.fit_ols` (weights, absorbed fixed effects,
-HC1 or cluster-robust CR1 covariance).
+the chosen ``se``: HC1 by default, or cluster-robust CR1/CR2 with clusters).
 """
 
 from __future__ import annotations
