@@ -208,26 +208,13 @@ def _multiple_testing(
     prefix: str,
     section: str,
 ) -> None:
-    """Family-wise (Romano–Wolf) or false-discovery (sharpened q) corrections of the ITTs."""
+    """Family-wise (Romano–Wolf beside Westfall–Young) or false-discovery (sharpened q) tables."""
     des, est = plan.design, plan.estimate
-    tables = []
-    for arm in des.assignment:
-        others = [a for a in des.assignment if a != arm]
-        if est.multiple_testing == "romano-wolf":
-            t = ke.romano_wolf(
-                frame,
-                outcomes=list(fam.outcomes),
-                treatment=arm,
-                covariates=[*fam.controls, *others],
-                strata=des.strata,
-                cluster=des.cluster,
-                fixed_effects=des.strata,
-                draws=est.ri_draws,
-                seed=est.seed,
-                baseline={o: sp["baseline"] for o, sp in specs.items() if "baseline" in sp},
-            )
-            method = f"Romano–Wolf step-down over {est.ri_draws} re-randomizations"
-        else:
+    if est.multiple_testing == "romano-wolf":
+        table, method, notes = _step_down_table(plan, fam, frame, specs)
+    else:
+        tables = []
+        for arm in des.assignment:
             p = [
                 ke.itt(frame, treatment=list(des.assignment), **specs[o]).term(arm)["pvalue"]
                 for o in fam.outcomes
@@ -236,15 +223,93 @@ def _multiple_testing(
                 {"pvalue": p, "qvalue_sharpened": ke.sharpened_qvalues(p)},
                 index=pd.Index(list(fam.outcomes), name="outcome"),
             )
-            method = "Anderson (2008) sharpened q-values of the ITT p-values"
-        tables.append(t.assign(treatment=arm).reset_index().set_index(["outcome", "treatment"]))
+            tables.append(t.assign(treatment=arm).reset_index().set_index(["outcome", "treatment"]))
+        table, notes = pd.concat(tables), []
+        method = "Anderson (2008) sharpened q-values of the ITT p-values"
     report.add_table(
         f"{prefix}{fam.name}_multiple_testing",
-        pd.concat(tables),
-        kinds={"qvalue_sharpened": "pvalue"},
+        table,
+        kinds={
+            "qvalue_sharpened": "pvalue",
+            "pvalue_romano_wolf": "pvalue",
+            "pvalue_westfall_young": "pvalue",
+            "nobs": "count",
+        },
         caption=f"Multiple testing across the {fam.name} family: {method}.",
         heading=f"{section}{fam.name}: multiple testing",
+        notes=notes,
     )
+
+
+def _step_down_table(
+    plan: Plan, fam: Family, frame: pd.DataFrame, specs: dict[str, dict[str, Any]]
+) -> tuple[pd.DataFrame, str, list[str]]:
+    """Romano–Wolf, Westfall–Young and sharpened q of each family (one, or one per arm).
+
+    With ``estimate.family_across_arms`` the arms are one family re-drawn jointly; otherwise
+    each arm is its own family, the other arms held fixed as controls. Both step-downs use the
+    same re-drawn assignments (the same seed); the q-values are those of the family's
+    randomization p-values. A family of one hypothesis has nothing to adjust: its row shows the
+    randomization p-value alone, with a note (no step-down is run, so no warning).
+    """
+    des, est = plan.design, plan.estimate
+    across = est.family_across_arms and len(des.assignment) > 1
+    groups = [list(des.assignment)] if across else [[a] for a in des.assignment]
+    baseline = {o: sp["baseline"] for o, sp in specs.items() if "baseline" in sp}
+    tables, single = [], False
+    for arms in groups:
+        others = [a for a in des.assignment if a not in arms]
+        kw: dict[str, Any] = {
+            "covariates": [*fam.controls, *others],
+            "strata": des.strata,
+            "cluster": des.cluster,
+            "fixed_effects": des.strata,
+            "draws": est.ri_draws,
+            "seed": est.seed,
+        }
+        if len(arms) * len(fam.outcomes) == 1:
+            single = True
+            (o,) = fam.outcomes
+            ri = ke.randomization_inference(
+                frame, outcome=o, treatment=arms[0], baseline=baseline.get(o), statistic="t", **kw
+            )
+            t = pd.DataFrame(
+                {"statistic": [float(ri.observed)], "pvalue": [ri.pvalue]},
+                index=pd.Index([o], name="outcome"),
+            )
+        else:
+            kw |= {"outcomes": list(fam.outcomes), "treatment": arms, "baseline": baseline}
+            rw = ke.romano_wolf(frame, **kw)
+            wy = ke.westfall_young(frame, **kw)
+            t = rw.assign(
+                pvalue_westfall_young=wy["pvalue_westfall_young"],
+                qvalue_sharpened=ke.sharpened_qvalues(rw["pvalue"].to_numpy()),
+            )
+        if "treatment" not in t.index.names:
+            t = t.assign(treatment=arms[0]).set_index("treatment", append=True)
+        tables.append(t.reorder_levels(["outcome", "treatment"]))
+    family = (
+        f"one family of {' × '.join(des.assignment)} × outcomes, re-drawn jointly"
+        if across
+        else "one family per arm, the other arms held fixed"
+        if len(des.assignment) > 1
+        else "one family"
+    )
+    method = (
+        f"Romano–Wolf and Westfall–Young step-downs and sharpened q-values of the randomization "
+        f"p-values, on the same {est.ri_draws} re-drawn assignments ({family})"
+    )
+    notes = (
+        [
+            F.sentence(
+                "each family holds one hypothesis, so there is nothing to adjust: the table shows "
+                "the unadjusted randomization p-value of the t statistic"
+            )
+        ]
+        if single
+        else []
+    )
+    return pd.concat(tables), method, notes
 
 
 def _randomization_inference(

@@ -69,6 +69,8 @@ class EstimateSpec:
     multiple_testing: MultipleTesting = "none"
     heterogeneity: tuple[str, ...] = ()
     seed: int = 0
+    #: With several arms, one multiple-testing family of arms × outcomes (else one per arm).
+    family_across_arms: bool = False
 
 
 @dataclass(frozen=True)

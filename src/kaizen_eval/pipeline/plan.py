@@ -249,6 +249,7 @@ def _parse_estimate(raw: Mapping[str, Any], design: DesignSpec) -> EstimateSpec:
         ),
         heterogeneity=_str_list(e, "heterogeneity", "estimate.", ()),
         seed=_seed(e),
+        family_across_arms=_get(e, "family_across_arms", bool, "estimate.", False),
     )
     if estimate.multiple_testing == "romano-wolf" and estimate.ri_draws < 1:
         raise PlanError(
