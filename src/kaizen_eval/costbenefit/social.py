@@ -118,7 +118,7 @@ def resolve_spillover(
                 "the gain and the spillover are the same Estimate: pass `term=` (e.g. "
                 "'direct') for the gain."
             )
-        cov = float(spillover.cov().loc[gain_term, term])
+        cov = float(spillover.cov.loc[gain_term, term])
         notes.append(
             f"spillover {term} drawn jointly with the gain {gain_term}: one fit, their "
             "covariance used"
