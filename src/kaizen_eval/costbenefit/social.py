@@ -120,11 +120,11 @@ def resolve_spillover(
             )
         cov = float(spillover.cov.loc[gain_term, term])
         notes.append(
-            f"spillover {term} drawn jointly with the gain {gain_term}: one fit, their "
-            "covariance used"
+            f"the spillover ({term!r}) is drawn jointly with the gain ({gain_term!r}): one "
+            "fit, their covariance used"
         )
     else:
-        notes.append(f"spillover {term} drawn independently of the gain (separate estimates)")
+        notes.append(f"the spillover ({term!r}) is drawn independently of the gain (separate fits)")
     notes.append(f"social gain: spillover per non-participant times {how}")
     if float(row["estimate"]) < 0:
         notes.append("the spillover estimate is negative: business stealing")
