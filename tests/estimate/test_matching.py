@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import kaizen_eval as ke
+from kaizen_eval._validation import KaizenError
 from kaizen_eval.estimate.matching_core import nn_match
 
 R = Path(__file__).parent / "reference"
@@ -68,9 +70,6 @@ def test_caliper_estimate_and_drops_match_r():
 
 
 # --- the DataFrame front end, ke.match_att ------------------------------------------------
-
-import kaizen_eval as ke  # noqa: E402
-from kaizen_eval._validation import KaizenError  # noqa: E402
 
 
 @pytest.mark.parametrize(
