@@ -268,4 +268,3 @@ def test_the_checker_finds_cycles_back_arrows_and_top_level_imports(tmp_path):
     assert not any("cycle" in v for v in violations(graph, "fakepkg", known_cycles=(cycle,)))
     larger = frozenset({*cycle, "kaizen_eval.estimate"})
     assert any("cycle" in v for v in violations(graph, "fakepkg", known_cycles=(larger,)))
-

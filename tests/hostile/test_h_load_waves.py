@@ -351,8 +351,12 @@ def test_labels_harmonised_by_codebook_are_accepted():
     base = _base(gender=["F", "M", "F", "M"])
     follow = _base(gender=["Female", "Male", "Female", "Male"])
     cb = pd.DataFrame(
-        {"wave": ["baseline"], "source": ["gender"], "name": ["gender"],
-         "recode": ['{"F": "Female", "M": "Male"}']}
+        {
+            "wave": ["baseline"],
+            "source": ["gender"],
+            "name": ["gender"],
+            "recode": ['{"F": "Female", "M": "Male"}'],
+        }
     )
     panel = ke.load_waves({"baseline": base, "followup": follow}, codebook=cb)
     assert set(panel.long["gender"]) == {"Female", "Male"}

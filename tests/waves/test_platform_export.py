@@ -36,6 +36,7 @@ def test_trial_write_platform_round_trip(trial, platform, tmp_path):
         np.testing.assert_array_equal(
             _cells(got.long[column]), _cells(want.long[column]), err_msg=column
         )
+
     def events(panel):
         return sorted(map(str, panel.issues[["wave", "firm_id", "column", "reason"]].to_numpy()))
 

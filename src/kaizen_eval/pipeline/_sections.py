@@ -106,6 +106,46 @@ def balance_display(
     return shown, [F.sentence(x) for x in notes]
 
 
+def attrition_display(
+    counts: pd.DataFrame, arm: str | None, labels: dict[str, str] | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Return the attrition counts as the report shows them, and the notes that say what left.
+
+    A status that no firm had in any wave is left out of the table and named in a note, and
+    ``observed`` is left out when it only repeats ``interviewed`` (no wave lacks a status
+    column): the table then fits a text column however many statuses the survey knows.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"interviewed": [10, 8], "closed": [0, 1], "refused": [0, 0],
+    ...                        "no_record": [0, 1], "firms": [10, 10], "observed": [10, 8],
+    ...                        "share_observed": [1.0, 0.8]},
+    ...                       index=pd.Index(["baseline", "followup"], name="wave"))
+    >>> shown, notes = attrition_display(counts, None, None)
+    >>> list(shown.columns)
+    ['interviewed', 'closed', 'no_record', 'firms', 'share_observed']
+    >>> notes
+    ['No firm was refused in any wave (the column is left out).']
+    """
+    totals = ("firms", "observed", "share_observed")
+    statuses = [c for c in counts.columns if c not in totals]
+    never = [c for c in statuses if c != "interviewed" and not counts[c].any()]
+    drop = list(never)
+    if "interviewed" in counts and counts["observed"].equals(counts["interviewed"]):
+        drop.append("observed")
+    notes = []
+    if never:
+        words = {"no_record": "without a record", "missing": "without a status",
+                 "present": "in a wave without a status column"}  # fmt: skip
+        said = [words.get(c, label_of(c, labels).lower()) for c in never]
+        listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " or " + said[-1]
+        notes.append(
+            f"No firm was {listed} in any wave "
+            f"(the column{'s are' if len(never) > 1 else ' is'} left out)"
+        )
+    return counts.drop(columns=drop), [F.sentence(x) for x in notes]
+
+
 def _at_baseline(plan: Plan, long: pd.DataFrame, frame: pd.DataFrame, column: str) -> pd.Series:
     """Return the baseline-wave value of ``column`` for each firm (row) of ``frame``."""
     return baseline_values(

@@ -36,6 +36,7 @@ from kaizen_eval.pipeline._sections import (
     _design_summary,
     _multiple_testing,
     _randomization_inference,
+    attrition_display,
     balance_display,
     family_unit,
     headline_sentences,
@@ -255,13 +256,16 @@ def analyse(
     _design_summary(plan, long, report, prefix, section)
     arm = des.assignment[0]
     attr = panel.attrition(arm=arm if arm in long.columns else None)
+    shown, notes_ = attrition_display(attr.counts, attr.arm, report.labels)
     report.add_table(
         f"{prefix}attrition",
-        attr.counts,
-        kinds={c: "count" for c in attr.counts.columns if not str(c).startswith("share")},
-        caption=f"Survey status by wave and {arm}: closed firms are kept apart from firms not "
-        "found.",
+        shown,
+        kinds={c: "count" for c in shown.columns if not str(c).startswith("share")},
+        caption="Survey status by wave"
+        + (f" and {label_of(attr.arm, report.labels)}" if attr.arm else "")
+        + ": closed firms are kept apart from firms not found.",
         heading=f"{section}Attrition",
+        notes=notes_,
     )
     if des.baseline_wave is not None and des.balance:
         base = long[long["wave"] == des.baseline_wave]
