@@ -74,6 +74,11 @@ class OutcomeModel:
         Share of the rest that is between clusters.
     group : numpy.ndarray of int, shape (n,)
         Cluster codes ``0..G-1`` of the units (each unit its own cluster without clustering).
+    share : float
+        Variance of the outcome averaged over the follow-up rounds relative to one round's
+        (:func:`~kaizen_eval.design.power.round_average_share`; 1, the default, for one round).
+        The covariate and the cluster effect persist in every round, so only the unit noise
+        ``e`` averages out: its variance becomes ``σ² (share − r2 − icc (1 − r2))``.
 
     Examples
     --------
@@ -87,6 +92,7 @@ class OutcomeModel:
     r2: float
     icc: float
     group: np.ndarray
+    share: float = 1.0
     n_groups: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -104,8 +110,10 @@ class OutcomeModel:
 
     @property
     def s_e(self) -> float:
-        """Standard deviation of the unit noise ``e_i``."""
-        return self.sd * math.sqrt((1 - self.icc) * (1 - self.r2))
+        """Standard deviation of the unit noise ``e_i`` (of its average over the rounds)."""
+        if self.share == 1.0:
+            return self.sd * math.sqrt((1 - self.icc) * (1 - self.r2))
+        return self.sd * math.sqrt(self.share - self.r2 - self.icc * (1 - self.r2))
 
     def draw(self, rng: np.random.Generator, signal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One replication's outcome ``signal + b·x + u + e`` and its covariate ``x``.

@@ -38,6 +38,21 @@ which ``m r_d`` are observed,
 one rate ``r`` and no clusters it is the SE of ``N r`` units. ``N`` stays the number of units
 *assigned* (``sample_size`` returns how many to enrol), and the t test's degrees of freedom are
 those of the observed sample (``N (P r_1 + (1 - P) r_0) - 2``), or ``J - 2`` with clusters.
+
+Several follow-up rounds (``rounds = k``, ``autocorrelation = ρ_k``; McKenzie 2012): the outcome
+averaged over the ``k`` rounds has variance ``σ² (1 + (k - 1)ρ_k) / k``. The covariates' share
+``R²`` and the cluster effect are persistent (the same in every round), so the residual share of a
+unit is ``v = (1 + (k - 1)ρ_k) / k - R²``, that of its cluster ``ρ (1 - R²)``, and
+
+.. math::
+
+    SE = σ \sqrt{\frac{v + (m r_1 - 1)ρ(1 - R^2)}{N P r_1}
+          + \frac{v + (m r_0 - 1)ρ(1 - R^2)}{N (1 - P) r_0}}
+
+which is the formula above when ``k = 1``. With the baseline outcome as the covariate
+(``R² = ρ_k²``), no clusters and no attrition, ``v`` is McKenzie's (2012) ANCOVA variance
+factor ``(1 + (k - 1)ρ_k)/k - ρ_k²`` with one baseline round. The degrees of freedom are those of
+the firms (their averages), as above.
 """
 
 from __future__ import annotations
@@ -82,6 +97,7 @@ class _Design:
     one_sided: bool
     distribution: str
     response: tuple[float, float] = (1.0, 1.0)
+    rounds: tuple[int, float] = (1, 0.0)
 
     def __post_init__(self) -> None:
         _check("p_treat", self.p_treat, 0, 1)
@@ -97,7 +113,10 @@ class _Design:
     @property
     def se_unit(self) -> float:
         """Return ``SE · sqrt(N)``: the standard error of the ITT for one unit of sample."""
-        return _se_unit(self.p_treat, self.r2, self.icc, self.cluster_size, self.sd, *self.response)
+        return _se_unit(
+            self.p_treat, self.r2, self.icc, self.cluster_size, self.sd, *self.response,
+            share=round_average_share(*self.rounds),
+        )  # fmt: skip
 
     @property
     def observed_share(self) -> float:
@@ -126,14 +145,74 @@ def _se_unit(
     sd: float,
     r0: float = 1.0,
     r1: float = 1.0,
+    share: float = 1.0,
 ) -> float:
-    """Return ``SE · sqrt(N)``: the standard error of the ITT for one assigned unit of sample."""
-    if r0 == r1 == 1.0:  # the textbook form, to the last digit
-        deff = 1.0 + (cluster_size - 1.0) * icc
-        return sd * math.sqrt((1.0 - r2) * deff / (p_treat * (1.0 - p_treat)))
-    d1 = 1.0 + (max(cluster_size * r1, 1.0) - 1.0) * icc
-    d0 = 1.0 + (max(cluster_size * r0, 1.0) - 1.0) * icc
-    return sd * math.sqrt((1.0 - r2) * (d1 / (p_treat * r1) + d0 / ((1.0 - p_treat) * r0)))
+    """Return ``SE · sqrt(N)``: the standard error of the ITT for one assigned unit of sample.
+
+    ``share`` is the variance of the outcome averaged over the follow-up rounds relative to one
+    round's (:func:`round_average_share`; 1 with one round).
+    """
+    if share == 1.0:
+        if r0 == r1 == 1.0:  # the textbook form, to the last digit
+            deff = 1.0 + (cluster_size - 1.0) * icc
+            return sd * math.sqrt((1.0 - r2) * deff / (p_treat * (1.0 - p_treat)))
+        d1 = 1.0 + (max(cluster_size * r1, 1.0) - 1.0) * icc
+        d0 = 1.0 + (max(cluster_size * r0, 1.0) - 1.0) * icc
+        return sd * math.sqrt((1.0 - r2) * (d1 / (p_treat * r1) + d0 / ((1.0 - p_treat) * r0)))
+    unit, between = share - r2, icc * (1.0 - r2)  # residual share of a unit, of its cluster
+    v1 = unit + (max(cluster_size * r1, 1.0) - 1.0) * between
+    v0 = unit + (max(cluster_size * r0, 1.0) - 1.0) * between
+    return sd * math.sqrt(v1 / (p_treat * r1) + v0 / ((1.0 - p_treat) * r0))
+
+
+def round_average_share(rounds: int, autocorrelation: float) -> float:
+    """Variance of an outcome averaged over ``rounds`` follow-ups, relative to one round's.
+
+    ``(1 + (k − 1)ρ) / k`` for ``k`` rounds whose outcomes are correlated ``ρ`` pairwise
+    (McKenzie 2012).
+
+    Examples
+    --------
+    >>> round_average_share(1, 0.0), round_average_share(3, 0.5)
+    (1.0, 0.6666666666666666)
+    """
+    if rounds == 1:
+        return 1.0
+    return (1.0 + (rounds - 1) * autocorrelation) / rounds
+
+
+def _rounds(rounds: int, autocorrelation: float | None, r2: float, icc: float) -> tuple[int, float]:
+    """Return ``(rounds, autocorrelation)`` checked: whole rounds, a feasible correlation.
+
+    The baseline covariates (``r2``) and the cluster effect (``icc``) are persistent, the same
+    in every round, so two rounds are correlated at least ``r2 + icc (1 − r2)``.
+    """
+    if isinstance(rounds, bool) or not isinstance(rounds, int | np.integer) or rounds < 1:
+        raise KaizenError(
+            f"`rounds` must be a whole number >= 1 (follow-up rounds). You passed: {rounds!r}."
+        )
+    if rounds == 1:
+        if autocorrelation is not None:
+            raise KaizenError(
+                "`autocorrelation` is the correlation between follow-up rounds: it needs "
+                f"`rounds` > 1 (you passed rounds=1, autocorrelation={autocorrelation!r})."
+            )
+        return 1, 0.0
+    if autocorrelation is None:
+        raise KaizenError(
+            f"with rounds={rounds}, say the `autocorrelation` of the outcome between two "
+            "follow-up rounds: there is no safe default, since it decides how much each round "
+            "adds (McKenzie 2012)."
+        )
+    rho = _check("autocorrelation", autocorrelation, 0, 1, lo_open=False, hi_open=False)
+    floor = r2 + icc * (1.0 - r2)
+    if rho < floor - 1e-12:
+        raise KaizenError(
+            f"`autocorrelation` = {rho} is below r2 + icc·(1 − r2) = {floor:.4g}: the baseline "
+            "covariates and the cluster effect persist in every round, so two rounds are "
+            "correlated at least that much."
+        )
+    return int(rounds), rho
 
 
 def _response(response_rate: float | tuple[float, float]) -> tuple[float, float]:
@@ -202,6 +281,8 @@ def mde(
     one_sided: bool = False,
     distribution: Distribution = "normal",
     response_rate: float | tuple[float, float] = 1.0,
+    rounds: int = 1,
+    autocorrelation: float | None = None,
 ) -> float | np.ndarray:
     """Minimum detectable effect of a two-arm trial (ITT, or LATE when ``compliance < 1``).
 
@@ -239,6 +320,15 @@ def mde(
         Expected share of the sample observed at follow-up (1: no attrition), or a pair
         ``(control, treated)`` for differential attrition; missing at random within arm. ``n``
         stays the number assigned.
+    rounds : int
+        Follow-up rounds whose outcomes are averaged (or pooled, with round effects and
+        standard errors clustered by firm: the same estimate in a balanced panel); 1 (default)
+        is one follow-up. A firm that responds is assumed to respond in every round.
+    autocorrelation : float, optional
+        Correlation of a firm's outcome between two follow-up rounds, required with
+        ``rounds > 1`` (McKenzie 2012). At least ``r2 + icc (1 − r2)``: the baseline
+        covariates and the cluster effect persist in every round. With the baseline outcome as
+        the one covariate and the same correlation to the baseline, ``r2 = autocorrelation²``.
 
     Returns
     -------
@@ -267,6 +357,8 @@ def mde(
     0.2802
     >>> round(mde(500, response_rate=(0.9, 0.7)), 4)  # differential attrition
     0.2824
+    >>> round(mde(400, rounds=3, autocorrelation=0.5, r2=0.25), 4)  # McKenzie (2012) ANCOVA
+    0.1808
     """
     design = _Design(
         p_treat,
@@ -280,6 +372,7 @@ def mde(
         one_sided,
         distribution,
         _response(response_rate),
+        _rounds(rounds, autocorrelation, r2, icc),
     )
     if np.ndim(n) > 0:
         values = [_check("n", v, 0, math.inf) for v in np.asarray(n, dtype=float).ravel()]
@@ -301,6 +394,8 @@ def sample_size(
     one_sided: bool = False,
     distribution: Distribution = "normal",
     response_rate: float | tuple[float, float] = 1.0,
+    rounds: int = 1,
+    autocorrelation: float | None = None,
 ) -> float:
     """Total number of units needed to detect an effect of size ``mde`` (inverse of :func:`mde`).
 
@@ -313,6 +408,8 @@ def sample_size(
     response_rate : float or (float, float)
         As in :func:`mde`: the ``n`` returned is the number to *assign* (enrol), of whom the
         expected observed share reaches the target.
+    rounds, autocorrelation
+        As in :func:`mde`: follow-up rounds averaged, and their correlation.
 
     Returns
     -------
@@ -348,6 +445,7 @@ def sample_size(
         one_sided,
         distribution,
         _response(response_rate),
+        _rounds(rounds, autocorrelation, r2, icc),
     )
     target = _check("mde", mde, 0, math.inf)
     k = _multiplier(math.inf, alpha, power, one_sided, "normal")

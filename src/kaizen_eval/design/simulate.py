@@ -21,6 +21,12 @@ clustering), with ``σ = sd``:
 baseline covariate, included in the regression: ANCOVA), ``u_c ~ N(0, icc·(1 - r2)·σ²)`` and
 ``e_i ~ N(0, (1 - icc)·(1 - r2)·σ²)``, so ``Var(y | D) = σ²``. An interaction term
 ``"a:b"`` is the product of two arm columns.
+
+With ``rounds = k`` follow-ups correlated ``ρ_k`` pairwise, ``y_i`` is the firm's average over
+the rounds: ``x_i`` and ``u_c`` persist in every round, and the rest of the firm's outcome (a
+persistent firm effect and round-to-round noise) averages to
+``e_i ~ N(0, σ² ((1 + (k - 1)ρ_k)/k - r2 - icc·(1 - r2)))``, exactly the distribution of the
+average of ``k`` simulated rounds (McKenzie 2012), drawn in one step.
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ from kaizen_eval._validation import (
 )
 from kaizen_eval.design._montecarlo import OutcomeModel, batch_then_refit, streams
 from kaizen_eval.design.assignment import Assignment
-from kaizen_eval.design.power import _response
+from kaizen_eval.design.power import _response, _rounds, round_average_share
 
 SIMULATION_COLUMNS = (
     "effect",
@@ -121,6 +127,8 @@ def simulate_power(
     progress: bool = False,
     response_rate: float | tuple[float, float] = 1.0,
     pilot: np.ndarray | pd.Series | None = None,
+    rounds: int = 1,
+    autocorrelation: float | None = None,
 ) -> SimulatedPower:
     """Simulate the power, bias and coverage of the effects of a design.
 
@@ -164,6 +172,14 @@ def simulate_power(
         (DeclareDesign's ``diagnose_design`` / Stata ``pc_simulate`` habit). Replaces the
         normal outcome model: ``sd``, ``r2`` and ``icc`` must stay at their defaults; firms
         are drawn independently (the pilot carries no cluster structure).
+    rounds : int
+        Follow-up rounds; the effects are estimated on each firm's average of its rounds (the
+        estimate of the pooled regression with round effects in a balanced panel). 1 (default):
+        one follow-up. A firm is observed in every round or in none (``response_rate``).
+    autocorrelation : float, optional
+        Correlation of a firm's outcome between two follow-up rounds, required with
+        ``rounds > 1``; at least ``r2 + icc (1 − r2)`` (the covariate and the cluster effect
+        persist). As in :func:`kaizen_eval.mde`, whose formula the simulation checks.
 
     Returns
     -------
@@ -214,7 +230,13 @@ def simulate_power(
         parts.append(arms)
     tau = np.array([effects[t] for t in terms], dtype=float)
     response = _response(response_rate)
+    k, rho = _rounds(rounds, autocorrelation, r2, icc)
     pilot_values = _pilot(pilot, sd=sd, r2=r2, icc=icc)
+    if pilot_values is not None and k > 1:
+        raise KaizenError(
+            "`pilot` resamples one round's outcomes; it cannot say how rounds are correlated: "
+            "leave `rounds` at 1 with a pilot"
+        )
     est, ses, dfs, se_type = _simulated_estimates(
         asg,
         terms,
@@ -230,6 +252,7 @@ def simulate_power(
         progress=progress,
         response=None if response == (1.0, 1.0) else response,
         pilot=pilot_values,
+        share=round_average_share(k, rho),
     )
     q = stats.t.ppf(1 - alpha / 2, dfs)
     pvals = 2 * stats.t.sf(np.abs(est / ses), dfs)
@@ -296,6 +319,7 @@ def _simulated_estimates(
     block: int | None = None,
     response: tuple[float, float] | None = None,
     pilot: np.ndarray | None = None,
+    share: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     """Estimates, standard errors and degrees of freedom of every replication, and the se type.
 
@@ -327,7 +351,7 @@ def _simulated_estimates(
     draws, rng = streams(seq, asg.redraw_many, sims)
     # attrition: a third stream, so that the assignments and outcomes stay those without it
     rng_seen = np.random.default_rng(seq.spawn(1)[0]) if response is not None else None
-    model = OutcomeModel(sd=sd, r2=r2, icc=icc, group=group)
+    model = OutcomeModel(sd=sd, r2=r2, icc=icc, group=group, share=share)
     names = ["(Intercept)"] if fe is None else []
     names += terms + (["x"] if r2 > 0 else [])
     idx = [names.index(t) for t in terms]
