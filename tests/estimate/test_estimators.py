@@ -208,8 +208,8 @@ def test_itt_by_group_effects_and_equality_test(trial):
     expected = (b[0] - b[1]) ** 2 / (r.vcov[0, 0] + r.vcov[1, 1] - 2 * r.vcov[0, 1])
     assert test.fstat == pytest.approx(expected, rel=1e-10)
     assert any("equal across levels of 'onsite'" in n for n in r.notes)
-    with pytest.raises(KaizenError, match="cannot be combined"):
-        ke.itt(trial, outcome="y", treatment="invited", by="onsite", lin=True)
+    with pytest.raises(KaizenError, match="`by` cannot be combined with `interaction`"):
+        ke.itt(trial, outcome="y", treatment=["invited", "onsite"], by="female", interaction=True)
     with pytest.raises(KaizenError, match="does not vary within onsite = 1"):
         ke.itt(
             trial.assign(invited=trial["onsite"] * 0 + trial["invited"] * (1 - trial["onsite"])),

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._core.covariance import check_se_type
-from kaizen_eval._core.linear import fit_ols
-from kaizen_eval._core.wald import wald_test
+from kaizen_eval._core.linear import LinearFit, fit_ols
+from kaizen_eval._core.wald import WaldTest, wald_test
 from kaizen_eval._validation import (
     KaizenError,
     as_list,
@@ -131,7 +131,10 @@ def itt(
         ``"CR0"``, ``"CR1"`` (default) or ``"CR2"``.
     lin : bool
         Lin (2013) adjustment: covariates centered at their (weighted) sample means and
-        interacted with every treatment column.
+        interacted with every treatment column. With one discrete ``by``, Lin's estimator
+        within each level: a covariate slope per level, and each level's treatment interacted
+        with the covariates centred at that level's mean (``estimatr::lm_lin`` run in each
+        level gives the same effects and HC2 standard errors).
     baseline : str or sequence of str, optional
         Baseline value(s) (ANCOVA): the baseline outcome, and possibly baselines of other
         variables. Missing values are set to 0 and flagged by a dummy per column
@@ -161,7 +164,8 @@ def itt(
         Quantiles of a continuous moderator at which the effect is reported.
     lin_terms : bool
         With ``lin=True``, also report the treatment × centred covariate interactions
-        (``"<treatment>:<covariate>"``).
+        (``"<treatment>:<covariate>"``; ``"<treatment>[<by>=<level>]:<covariate>"`` with
+        ``by``).
     alpha : float
         Level of the reported confidence intervals.
     dose : bool
@@ -224,8 +228,8 @@ def itt(
             f"`interaction=True` needs exactly two treatment columns; got {len(treatments)}"
         )
     mods_by = as_list(by)
-    if mods_by and (lin or interaction):
-        raise KaizenError("`by` cannot be combined with `lin` or `interaction`")
+    if mods_by and interaction:
+        raise KaizenError("`by` cannot be combined with `interaction`")
     kinds = resolve_kinds(mods_by, by_kind)
     quantiles = [check_probability("by_quantiles", q, zero=False) for q in by_quantiles]
     alpha = check_alpha(alpha)
@@ -259,7 +263,14 @@ def itt(
     w = weight_column(data, weights, where="itt")
     equality_terms: dict[str, list[str]] = {}
     mods = [build_moderator(data, m, kinds[m], t, t_names, quantiles, w) for m in mods_by]
-    if len(mods) == 1 and mods[0].kind == "levels":
+    split = len(mods) == 1 and mods[0].kind == "levels"
+    if lin and mods and not split:
+        raise KaizenError(
+            "`lin=True` with `by=` needs one discrete moderator (Lin's adjustment within each "
+            f"level); {mods_by} {'are several moderators' if len(mods) > 1 else 'is continuous'}"
+        )
+    lin_x, lin_names = x, x_names  # the covariates Lin interacts (not the level dummies)
+    if split:
         t, t_names, equality_terms, gx, gnames = _split_by(data, t, t_names, mods_by[0], fes)
         x, x_names = np.hstack([x, gx]), [*x_names, *gnames]
     elif mods:
@@ -283,21 +294,24 @@ def itt(
         )
     blocks = [t, x]
     names = [*t_names, *x_names]
-    if lin and x.shape[1]:
-        xc = x - np.average(x, axis=0, weights=w)
-        for j, tn in enumerate(t_names):
-            blocks.append(xc * t[:, [j]])
-            names.extend(f"{tn}:{c}" for c in x_names)
+    if lin and lin_x.shape[1]:
+        level = pd.factorize(data[mods_by[0]], sort=True) if split else None
+        more, more_names, inter, inter_names = _lin_blocks(
+            lin_x, lin_names, t, t_names, w, level, mods_by[0] if split else None
+        )
+        blocks += [more, inter]
+        names += [*more_names, *inter_names]
         notes.append(
-            "Lin (2013) adjustment: covariates centered at their sample means and interacted "
-            "with treatment"
+            "Lin (2013) adjustment: covariates centered at their sample means"
+            + (f" within each level of {mods_by[0]!r}, with slopes by level," if split else "")
+            + " and interacted with treatment"
         )
     if not fes:
         blocks.insert(0, np.ones((len(y), 1)))
         names.insert(0, "(Intercept)")
     report = list(t_names)
     if lin and lin_terms:
-        report.extend(names[len(names) - len(t_names) * len(x_names) :])
+        report.extend(names[len(names) - len(t_names) * len(lin_names) :])
     design = np.hstack(blocks)
     check_parameters(len(y), design.shape[1] + _fe_parameters(data, fes), "itt")
     fit = fit_ols(
@@ -311,18 +325,7 @@ def itt(
     )
     control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
     control_mean = weighted_mean(y[control], w[control] if w is not None else None)
-    equality = {}
-    for tn, terms in equality_terms.items():
-        pos = [fit.index(c) for c in terms]
-        rmat = np.zeros((len(pos) - 1, len(fit.coef)))
-        for i in range(len(pos) - 1):
-            rmat[i, pos[i]], rmat[i, pos[i + 1]] = 1.0, -1.0
-        equality[tn] = wald_test(fit, rmat)
-        notes.append(
-            f"test that the effect of {tn!r} is equal across levels of {by!r}: "
-            f"F({equality[tn].df1}, {equality[tn].df2:g}) = {equality[tn].fstat:.4g}, "
-            f"p = {equality[tn].pvalue:.4g}"
-        )
+    equality = _equality_tests(fit, equality_terms, by, notes)
     return wrap(
         fit,
         report,
@@ -394,6 +397,61 @@ def _moderated_itt(
 def _fe_parameters(data: pd.DataFrame, fes: Sequence[str]) -> int:
     """Parameters absorbed by the fixed effects (the levels, less one per extra dimension)."""
     return sum(int(data[fe].nunique()) for fe in fes) - max(len(fes) - 1, 0)
+
+
+def _equality_tests(
+    fit: LinearFit, terms_by_treatment: dict[str, list[str]], by: object, notes: list[str]
+) -> dict[str, WaldTest]:
+    """Wald tests that each treatment's effects are equal across the levels (noted in ``notes``)."""
+    equality = {}
+    for tn, terms in terms_by_treatment.items():
+        pos = [fit.index(c) for c in terms]
+        rmat = np.zeros((len(pos) - 1, len(fit.coef)))
+        for i in range(len(pos) - 1):
+            rmat[i, pos[i]], rmat[i, pos[i + 1]] = 1.0, -1.0
+        equality[tn] = wald_test(fit, rmat)
+        notes.append(
+            f"test that the effect of {tn!r} is equal across levels of {by!r}: "
+            f"F({equality[tn].df1}, {equality[tn].df2:g}) = {equality[tn].fstat:.4g}, "
+            f"p = {equality[tn].pvalue:.4g}"
+        )
+    return equality
+
+
+def _lin_blocks(
+    x: np.ndarray,
+    x_names: list[str],
+    t: np.ndarray,
+    t_names: list[str],
+    w: np.ndarray | None,
+    level: tuple[np.ndarray, pd.Index] | None,
+    by: str | None,
+) -> tuple[np.ndarray, list[str], np.ndarray, list[str]]:
+    """Lin's (2013) columns: extra covariate slopes, and treatment × centred covariates.
+
+    Without ``by`` the covariates are centred at their (weighted) sample means and interacted
+    with every treatment column. With a discrete ``by`` (``level``: its codes and levels, ``t``
+    already split into one column per treatment and level) Lin's estimator is run within
+    each level: the covariates get a slope per level, and each level's treatment column is
+    interacted with the covariates centred at that level's mean, so that each level's effect is
+    the Lin estimate in that level.
+    """
+    if level is None:
+        xc = x - np.average(x, axis=0, weights=w)
+        inter = [xc * t[:, [j]] for j in range(len(t_names))]
+        names = [f"{tn}:{c}" for tn in t_names for c in x_names]
+        return np.empty((len(x), 0)), [], np.hstack(inter), names
+    codes, labels = level
+    n_levels = len(labels)
+    inside = codes[:, None] == np.arange(n_levels)
+    centred = np.zeros_like(x)
+    for g in range(n_levels):
+        wg = None if w is None else w[inside[:, g]]
+        centred[inside[:, g]] = x[inside[:, g]] - np.average(x[inside[:, g]], axis=0, weights=wg)
+    slopes = np.hstack([x * inside[:, [g]] for g in range(1, n_levels)])
+    slope_names = [f"{c}[{by}={labels[g]}]" for g in range(1, n_levels) for c in x_names]
+    inter = np.hstack([centred * t[:, [j]] for j in range(len(t_names))])
+    return slopes, slope_names, inter, [f"{tn}:{c}" for tn in t_names for c in x_names]
 
 
 def _split_by(
