@@ -1,0 +1,521 @@
+"""The report's attrition section beyond the status counts: Lee bounds and response weights.
+
+Turned on by the plan's ``[attrition]`` table (:class:`~kaizen_eval.pipeline.plan.AttritionSpec`).
+Per arm of ``design.assignment`` it adds two tables, one row group per outcome: Lee (2009)
+bounds, basic and tightened on the plan's cells, from :func:`kaizen_eval.lee_bounds`; and the
+diagnostics of the inverse-probability-of-response weights of
+:func:`kaizen_eval.attrition_weights`. The numbers are those functions' own, on the frame of
+:func:`attrition_frame` (one row per firm assigned).
+
+A firm *responds* when its outcome is observed in the section's wave. Closed firms have no
+outcome (they were not interviewed), so they count as non-response, as do firms not found,
+refusals and firms without a row in that wave; an outcome that closed firms do have
+(``operating``, 0 for a closed firm) counts them as respondents. The notes under each table
+tally the non-respondents by status.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+import kaizen_eval as ke
+from kaizen_eval import _format as F
+from kaizen_eval._validation import KaizenError
+from kaizen_eval.pipeline._sections import label_of
+from kaizen_eval.pipeline.plan import Plan
+from kaizen_eval.report import Report
+from kaizen_eval.scores.frame import baseline_column, baseline_values
+
+#: The column that says whether a firm's outcome is observed in the section's wave.
+RESPONDED = "responded"
+
+#: Reader's names of the section's columns (added to the report's labels when missing).
+ATTRITION_LABELS: dict[str, str] = {
+    "bounds": "Bounds",
+    "lower": "Lower",
+    "upper": "Upper",
+    "ci_low": "CI low",
+    "ci_high": "CI high",
+    "trim_share": "Outcomes trimmed",
+    "trimmed_arm": "Arm trimmed",
+    "firms": "Firms",
+    "response_rate": "Response rate",
+    "max_weight": "Largest weight",
+    "max_over_mean": "Largest / mean",
+    "share_trimmed": "Weights capped",
+    "effective_n": "Effective N",
+}
+
+
+@dataclass
+class AttritionTables:
+    """The section's tables of one arm, with the results they show and their notes.
+
+    Attributes
+    ----------
+    bounds : pandas.DataFrame
+        Indexed by (outcome, bounds): ``lower``, ``upper``, ``ci_low``, ``ci_high``,
+        ``trim_share`` and ``trimmed_arm`` (the arm trimmed: per cell when tightened).
+    weights : pandas.DataFrame
+        Indexed by (outcome, arm value): ``firms``, ``response_rate``, ``max_weight``,
+        ``max_over_mean``, ``share_trimmed`` and ``effective_n``.
+    lee : dict
+        ``(outcome, "basic" or "tightened")`` -> :class:`~kaizen_eval.estimate.bounds.LeeBounds`.
+    diagnostics : dict
+        Outcome -> the diagnostics table of :func:`kaizen_eval.attrition_weights`.
+    notes_bounds, notes_weights : list of str
+        The notes under each table.
+    """
+
+    bounds: pd.DataFrame
+    weights: pd.DataFrame
+    lee: dict[tuple[str, str], ke.LeeBounds] = field(default_factory=dict)
+    diagnostics: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes_bounds: list[str] = field(default_factory=list)
+    notes_weights: list[str] = field(default_factory=list)
+
+
+def _weight_covariates(plan: Plan) -> list[str]:
+    """Return the weights' covariates: ``attrition.weights_covariates``, else the balance's."""
+    weights = plan.attrition.weights_covariates
+    return list(plan.design.balance if weights is None else weights)
+
+
+def _covariates(plan: Plan) -> list[str]:
+    """Return the baseline columns of the section: the tightening cells and the weights'."""
+    return list(dict.fromkeys([*plan.attrition.tighten, *_weight_covariates(plan)]))
+
+
+def attrition_frame(
+    plan: Plan, long: pd.DataFrame, outcome: str, arm: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """Return one row per firm assigned to ``arm`` (0/1) with its outcome, response and covariates.
+
+    The firms are every firm of the long panel (a firm without a row in the section's wave
+    is a non-respondent); ``outcome`` is its value in ``plan.attrition.wave`` (missing when not
+    observed), ``responded`` is 1 when it is observed; the tightening and weighting covariates
+    are the firm's baseline values (``design.baseline_wave``; the first wave without one). A
+    firm without an assignment or a covariate value is left out and counted in the notes.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan, with an ``[attrition]`` table.
+    long : pandas.DataFrame
+        The analysis frame (one row per firm and wave, a categorical ``wave`` column).
+    outcome : str
+        The outcome.
+    arm : str
+        One assignment column of ``plan.design``.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Indexed by firm id: ``arm``, ``outcome``, ``responded``, ``status`` (the firm's status
+        in the wave, ``"no_record"`` without a row, ``"missing"`` without a status) and the
+        covariates' baseline values as
+        ``<covariate>_baseline`` (so that a covariate may be the outcome itself).
+    notes : list of str
+        What was counted as non-response, and the firms left out.
+
+    Raises
+    ------
+    KaizenError
+        A column the plan's ``[attrition]`` table names that the data do not have.
+
+    Examples
+    --------
+    >>> from kaizen_eval.pipeline.plan import parse_plan
+    >>> plan = parse_plan('''
+    ... [data]
+    ... waves = { baseline = "b.csv", followup = "f.csv" }
+    ... [design]
+    ... assignment = "z"
+    ... baseline_wave = "baseline"
+    ... [[families]]
+    ... name = "f"
+    ... outcomes = ["y"]
+    ... wave = "followup"
+    ... [attrition]
+    ... outcomes = ["y"]
+    ... weights_covariates = []
+    ... ''')
+    >>> long = pd.DataFrame({"firm_id": ["a", "b", "c", "a", "b"], "z": [1, 0, 1, 1, 0],
+    ...                      "wave": ["baseline"] * 3 + ["followup"] * 2,
+    ...                      "status": ["interviewed"] * 4 + ["closed"],
+    ...                      "y": [1.0, 2.0, 3.0, 4.0, None]})
+    >>> frame, notes = attrition_frame(plan, long, "y", "z")
+    >>> frame["responded"].tolist(), frame["status"].tolist()
+    ([1, 0, 0], ['interviewed', 'closed', 'no_record'])
+    >>> notes[0]
+    'Y is not observed for 2 of 3 firms in followup: 1 closed, 1 without a row.'
+    """
+    spec, des, id_col = plan.attrition, plan.design, plan.data.id
+    wave = str(spec.wave)
+    status_col = plan.data.status
+    for key, cols in (
+        ("attrition.outcomes", [outcome]),
+        ("attrition.tighten", list(spec.tighten)),
+        (
+            "attrition.weights_covariates"
+            if spec.weights_covariates is not None
+            else "design.balance",
+            _covariates(plan),
+        ),
+    ):
+        missing = [c for c in cols if c not in long.columns]
+        if missing:
+            raise KaizenError(
+                f"plan key {key!r} names column(s) {missing} that the data do not have."
+            )
+    firms = pd.Index(pd.unique(long[id_col]), name=id_col)
+    order = {w: i for i, w in enumerate(plan.data.waves)}
+    ordered = long.iloc[long["wave"].astype(str).map(order).argsort(kind="stable")]
+    assigned = ordered.dropna(subset=[arm]).groupby(id_col, sort=False)[arm].first()
+    rows = long[long["wave"] == wave].set_index(id_col)
+    frame = pd.DataFrame(index=firms)
+    frame[arm] = assigned.reindex(firms)
+    frame[outcome] = rows[outcome].reindex(firms)
+    frame[RESPONDED] = frame[outcome].notna().astype(int)
+    status = (
+        rows[status_col].astype("string").reindex(firms)
+        if status_col and status_col in rows.columns
+        else pd.Series(pd.NA, index=firms, dtype="string")
+    )
+    present = firms.isin(rows.index)
+    frame["status"] = status.where(present, "no_record").fillna("missing")
+    base = des.baseline_wave or next(iter(plan.data.waves))
+    for c in _covariates(plan):
+        frame[baseline_column(c)] = baseline_values(
+            long, frame.reset_index(), c, id_col=id_col, baseline_wave=base
+        ).to_numpy()
+    frame = frame.sort_index()
+    notes = [_nonresponse_note(frame, outcome, wave)]
+    covs = {baseline_column(c): c for c in _covariates(plan)}
+    left = frame[[arm, *covs]].isna()
+    if left.any(axis=None):
+        why = [
+            f"{int(left[c].sum())} without "
+            + (label_of(covs[c]).lower() if c != arm else "an assignment")
+            for c in left.columns
+            if left[c].any()
+        ]
+        notes.append(
+            f"{int(left.any(axis=1).sum())} firm(s) left out of the bounds and weights of "
+            f"{label_of(outcome)} ({', '.join(why)}; baseline values from {base})"
+        )
+        frame = frame[~left.any(axis=1)]
+    frame[arm] = frame[arm].astype(int)
+    return frame, [F.sentence(n) for n in notes]
+
+
+_STATUS_WORDS = {
+    "no_record": "without a row",
+    "not_found": "not found",
+    "missing": "without a status",
+    "interviewed": "interviewed without it",
+}
+
+
+def _nonresponse_note(frame: pd.DataFrame, outcome: str, wave: str) -> str:
+    """Say how many firms have no outcome in ``wave``, by status (what counts as non-response)."""
+    lost = frame.loc[frame[RESPONDED] == 0, "status"]
+    tally = lost.value_counts(sort=False).sort_index()
+    parts = [f"{n} {_STATUS_WORDS.get(s, s)}" for s, n in tally.items()]
+    text = (
+        f"{label_of(outcome)} is not observed for {len(lost)} of {len(frame)} firms in {wave}"
+        + (f": {', '.join(parts)}" if parts else "")
+    )
+    closed = int((frame["status"] == "closed").sum())
+    if closed and not (lost == "closed").any():
+        text += f"; the {closed} closed firm(s) have a value and count as respondents"
+    return text
+
+
+def _direction(b: ke.LeeBounds) -> str:
+    """Return the arm whose outcomes are trimmed: one arm, or how many cells trim each."""
+    words = {1: "treated", 0: "control"}
+    if b.trimmed_arm in words or b.cells is None:
+        return words.get(b.trimmed_arm, "")
+    n = len(b.cells)
+    k = int((b.cells["trimmed_arm"] == 1).sum())
+    return f"treated in {k} of {n} cells"
+
+
+def _bounds_row(b: ke.LeeBounds) -> dict[str, float | str]:
+    return {
+        "lower": b.lower,
+        "upper": b.upper,
+        "ci_low": b.ci_low,
+        "ci_high": b.ci_high,
+        "trim_share": b.trim_share,
+        "trimmed_arm": _direction(b),
+    }
+
+
+def attrition_tables(plan: Plan, long: pd.DataFrame, arm: str) -> AttritionTables:
+    """Return the Lee bounds and the weights' diagnostics of ``arm`` for the plan's outcomes.
+
+    For each outcome of ``plan.attrition``: :func:`kaizen_eval.lee_bounds` (basic, and
+    tightened on ``attrition.tighten`` when it names cells) with ``attrition.draws`` draws and
+    the plan's seed, and :func:`kaizen_eval.attrition_weights` by arm on the weights'
+    covariates (trimmed at ``attrition.trim``), all on :func:`attrition_frame`'s rows.
+
+    Parameters
+    ----------
+    plan : Plan
+        A plan with ``[attrition]`` outcomes.
+    long : pandas.DataFrame
+        The analysis frame.
+    arm : str
+        One assignment column (0/1).
+
+    Returns
+    -------
+    AttritionTables
+
+    Raises
+    ------
+    KaizenError
+        An arm without a single respondent (the bounds are not identified): the message names
+        the outcome, the arm and the wave. A tightening cell without respondents in one arm is
+        a note instead (the tightened row is left out; the basic bounds stay).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kaizen_eval.pipeline.plan import parse_plan
+    >>> plan = parse_plan('''
+    ... [data]
+    ... waves = { baseline = "b.csv", followup = "f.csv" }
+    ... [design]
+    ... assignment = "z"
+    ... [[families]]
+    ... name = "f"
+    ... outcomes = ["y"]
+    ... wave = "followup"
+    ... [attrition]
+    ... outcomes = ["y"]
+    ... draws = 50
+    ... ''')
+    >>> rng = np.random.default_rng(0)
+    >>> ids = np.arange(200)
+    >>> z = ids % 2
+    >>> y = np.where(rng.uniform(size=200) < 0.7 + 0.2 * z, rng.normal(size=200) + z, np.nan)
+    >>> long = pd.DataFrame({"firm_id": np.tile(ids, 2), "z": np.tile(z, 2),
+    ...                      "wave": np.repeat(["baseline", "followup"], 200),
+    ...                      "y": np.r_[np.zeros(200), y]})
+    >>> t = attrition_tables(plan, long, "z")
+    >>> t.bounds.index.tolist(), t.bounds.loc[("y", "Lee"), "trimmed_arm"]
+    ([('y', 'Lee')], 'treated')
+    """
+    spec, seed = plan.attrition, plan.estimate.seed
+    b_rows: dict[tuple[str, str], dict[str, float | str]] = {}
+    w_rows = []
+    out = AttritionTables(pd.DataFrame(), pd.DataFrame())
+    skipped = []
+    cells = ", ".join(label_of(c) for c in spec.tighten)
+    tight_name = f"Tightened on {cells}"
+    covs = _weight_covariates(plan)
+    for outcome in spec.outcomes:
+        frame, notes = attrition_frame(plan, long, outcome, arm)
+        out.notes_bounds += notes
+        try:
+            basic = ke.lee_bounds(
+                frame, outcome=outcome, treatment=arm, draws=spec.draws, seed=seed
+            )
+        except KaizenError as err:
+            raise KaizenError(
+                f"plan table 'attrition': no Lee bounds of {outcome!r} by {arm!r} in wave "
+                f"{spec.wave!r} ({err}); drop the outcome from 'attrition.outcomes'"
+            ) from None
+        out.lee[(outcome, "basic")] = basic
+        b_rows[(outcome, "Lee")] = _bounds_row(basic)
+        skipped.append(basic.skipped_draws)
+        if spec.tighten:
+            try:
+                tight = ke.lee_bounds(
+                    frame,
+                    outcome=outcome,
+                    treatment=arm,
+                    draws=spec.draws,
+                    seed=seed,
+                    tighten=[baseline_column(c) for c in spec.tighten],
+                )
+            except KaizenError as err:
+                why = str(err)
+                for c in spec.tighten:
+                    why = why.replace(baseline_column(c), c)
+                out.notes_bounds.append(
+                    F.sentence(f"{label_of(outcome)}: no bounds tightened on {cells} ({why})")
+                )
+            else:
+                out.lee[(outcome, "tightened")] = tight
+                b_rows[(outcome, tight_name)] = _bounds_row(tight)
+                skipped.append(tight.skipped_draws)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ke.KaizenWarning)
+            try:
+                w = ke.attrition_weights(
+                    frame,
+                    response=RESPONDED,
+                    treatment=arm,
+                    covariates=[baseline_column(c) for c in covs],
+                    trim=spec.trim,
+                )
+            except KaizenError as err:
+                out.notes_weights.append(F.sentence(f"{label_of(outcome)}: no weights ({err})"))
+                continue
+        for c in caught:  # the weights' warnings become notes; any other is passed on
+            if issubclass(c.category, ke.KaizenWarning):
+                out.notes_weights.append(F.sentence(f"{label_of(outcome)}: {c.message}"))
+            else:
+                warnings.warn_explicit(c.message, c.category, c.filename, c.lineno)
+        d = w.attrs["diagnostics"]
+        out.diagnostics[outcome] = d
+        for value, row in zip((0, 1), d.itertuples(), strict=True):
+            w_rows.append(
+                {
+                    "outcome": outcome,
+                    "arm": value,
+                    "firms": row.nobs,
+                    "response_rate": row.response_rate,
+                    "max_weight": row.max_weight,
+                    "max_over_mean": row.max_over_mean,
+                    "share_trimmed": row.trimmed / row.respondents,
+                    "effective_n": row.effective_n,
+                }
+            )
+    out.bounds = pd.DataFrame.from_dict(b_rows, orient="index")
+    out.bounds.index = pd.MultiIndex.from_tuples(list(b_rows), names=["outcome", "bounds"])
+    out.weights = pd.DataFrame(w_rows).set_index(["outcome", "arm"]) if w_rows else pd.DataFrame()
+    level = F.number(100 * (1 - basic.alpha), 0)
+    cells_way = (
+        ", averaged over the cells with their weights, the arm detected in each cell"
+        if spec.tighten
+        else ""
+    )
+    out.notes_bounds.append(
+        F.sentence(
+            f"Lower and upper bounds on the effect of {label_of(arm)} for the firms whose outcome "
+            f"would be observed under either assignment; CI: the {level} % Imbens–Manski "
+            f"interval for the effect ({spec.draws} bootstrap draws); Outcomes trimmed: the "
+            f"share of the observed outcomes trimmed in the arm that responds more{cells_way}"
+        )
+    )
+    if any(skipped):
+        out.notes_bounds.append(
+            F.sentence(
+                f"{sum(skipped)} bootstrap draws in all had an arm (or cell) without respondents "
+                "and were left out of the standard errors"
+            )
+        )
+    others = [a for a in plan.design.assignment if a != arm]
+    if others:
+        out.notes_bounds.append(
+            F.sentence(
+                f"Firms of every level of {', '.join(label_of(a) for a in others)} are pooled "
+                "in each arm"
+            )
+        )
+    trim = (
+        f"weights above their {F.number(100 * spec.trim, 1)}th percentile capped"
+        if spec.trim is not None
+        else "no trimming (set 'attrition.trim' to cap the weights)"
+    )
+    names = ", ".join(label_of(c) for c in covs) if covs else "no covariates (a constant)"
+    out.notes_weights.append(
+        F.sentence(
+            f"Stabilized inverse-probability-of-response weights from a logit by arm on {names} "
+            f"at baseline; {trim}; effective N is Kish's (Σw)²/Σw² over the respondents"
+        )
+    )
+    return out
+
+
+def attrition_section(
+    plan: Plan, long: pd.DataFrame, report: Report, prefix: str, section: str
+) -> dict[str, AttritionTables]:
+    """Add the Lee bounds and weights' diagnostics of each arm to ``report`` (if the plan asks).
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan; without ``[attrition]`` outcomes nothing is added.
+    long : pandas.DataFrame
+        The analysis frame.
+    report : Report
+        The report to add the tables to.
+    prefix : str
+        Prefix of the tables' file names.
+    section : str
+        Prefix of the headings (``"Ghana: "``).
+
+    Returns
+    -------
+    dict
+        Arm -> :class:`AttritionTables` (empty when the section is off).
+
+    Examples
+    --------
+    >>> from kaizen_eval.pipeline.plan import parse_plan
+    >>> plan = parse_plan('''
+    ... [data]
+    ... waves = { followup = "f.csv" }
+    ... [design]
+    ... assignment = "z"
+    ... [[families]]
+    ... name = "f"
+    ... outcomes = ["y"]
+    ... wave = "followup"
+    ... ''')
+    >>> attrition_section(plan, pd.DataFrame(), Report("r"), "", "")
+    {}
+    """
+    if not plan.attrition.outcomes:
+        return {}
+    for name, text in ATTRITION_LABELS.items():
+        report.labels.setdefault(name, text)
+    out = {}
+    for arm in plan.design.assignment:
+        t = attrition_tables(plan, long, arm)
+        out[arm] = t
+        what = label_of(arm, report.labels)
+        report.add_table(
+            f"{prefix}attrition_lee_{arm}",
+            t.bounds,
+            caption=f"Lee (2009) bounds on the effect of {what} under attrition, "
+            f"wave {plan.attrition.wave!r}",
+            heading=f"{section}Attrition: bounds on the effect of {what}",
+            notes=t.notes_bounds,
+            kinds={"trim_share": "share", "trimmed_arm": "text"},
+            by_row=["lower", "upper", "ci_low", "ci_high"],
+        )
+        weights = t.weights.rename_axis(index={"arm": what}) if len(t.weights) else t.weights
+        report.add_table(
+            f"{prefix}attrition_weights_{arm}",
+            weights,
+            caption=f"Response weights by {what}: diagnostics, wave {plan.attrition.wave!r}",
+            notes=t.notes_weights,
+            kinds={
+                "firms": "count",
+                "response_rate": "share",
+                "max_weight": "ratio",
+                "max_over_mean": "ratio",
+                "share_trimmed": "share",
+                "effective_n": "number",
+            },
+        )
+    return out
+
+
+__all__ = [
+    "ATTRITION_LABELS",
+    "AttritionTables",
+    "attrition_frame",
+    "attrition_section",
+    "attrition_tables",
+]
