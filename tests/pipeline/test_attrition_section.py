@@ -14,11 +14,8 @@ import pandas as pd
 import pytest
 
 import kaizen_eval as ke
-from kaizen_eval.pipeline._attrition_section import (
-    attrition_frame,
-    attrition_section,
-    attrition_tables,
-)
+from kaizen_eval.pipeline._attrition_frame import attrition_frame
+from kaizen_eval.pipeline._attrition_section import attrition_section, attrition_tables
 from kaizen_eval.pipeline.demo import write_demo_inputs
 from kaizen_eval.pipeline.plan import PlanError, load_plan, parse_plan
 from kaizen_eval.pipeline.run import _prepare
