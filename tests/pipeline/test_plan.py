@@ -131,3 +131,4 @@ def test_the_documented_plan_is_valid():
     plan = parse_plan(text)
     assert plan.estimate.multiple_testing == "romano-wolf"
     assert plan.cost_benefit[1].structure.fixed == {"consultant": 120000.0}
+    assert plan.attrition.tighten == ("stratum",) and plan.attrition.trim == 0.99

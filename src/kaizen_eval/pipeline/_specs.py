@@ -99,6 +99,25 @@ class CostBenefitSpec:
 
 
 @dataclass(frozen=True)
+class AttritionSpec:
+    """The ``[attrition]`` table: Lee bounds and response weights of some outcomes.
+
+    With no ``outcomes`` (the default) the section is off. ``wave`` defaults to the last wave
+    (in survey order) that a family is measured in; ``weights_covariates`` to the design's
+    balance covariates; ``tighten`` names discrete baseline columns (or the strata) whose cells
+    tighten the Lee bounds; ``draws`` is the number of bootstrap draws of the bounds' standard
+    errors; ``trim`` an optional quantile in [0.5, 1) at which the weights are capped.
+    """
+
+    outcomes: tuple[str, ...] = ()
+    wave: str | None = None
+    tighten: tuple[str, ...] = ()
+    draws: int = 500
+    weights_covariates: tuple[str, ...] | None = None
+    trim: float | None = None
+
+
+@dataclass(frozen=True)
 class Plan:
     """A validated analysis plan (see the module docstring for the file format)."""
 
@@ -108,6 +127,7 @@ class Plan:
     families: tuple[Family, ...]
     estimate: EstimateSpec = field(default_factory=EstimateSpec)
     cost_benefit: tuple[CostBenefitSpec, ...] = ()
+    attrition: AttritionSpec = field(default_factory=AttritionSpec)
     sha256: str = ""
     path: Path | None = None
 
@@ -124,3 +144,4 @@ _FAMILY = _keys(Family)
 _ESTIMATE = _keys(EstimateSpec)
 _CB = _keys(CostBenefitSpec)
 _STRUCTURE = _keys(CostStructureSpec)
+_ATTRITION = _keys(AttritionSpec)

@@ -97,6 +97,11 @@ wave = "followup"
 """
     + _estimate_table(["itt", "late"])
     + """
+[attrition]
+outcomes = ["value_added", "score_overall"]
+tighten = ["stratum"]
+draws = 200
+
 [[cost_benefit]]
 label = "classroom"
 outcome = "value_added"

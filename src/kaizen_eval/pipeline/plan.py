@@ -41,6 +41,11 @@ Example plan::
     cost = 740
     cost_basis = "participant"
     years = 1
+
+    [attrition]                                # optional: Lee bounds and response weights
+    outcomes = ["value_added"]
+    tighten = ["stratum"]
+    draws = 500
 """
 
 from __future__ import annotations
@@ -67,6 +72,7 @@ from kaizen_eval.pipeline._plan_checks import (
     _whole,
 )
 from kaizen_eval.pipeline._specs import (
+    _ATTRITION,
     _CB,
     _DATA,
     _DESIGN,
@@ -74,6 +80,7 @@ from kaizen_eval.pipeline._specs import (
     _FAMILY,
     _STRUCTURE,
     _TOP,
+    AttritionSpec,
     CostBasis,
     CostBenefitSpec,
     CostStructureSpec,
@@ -88,6 +95,7 @@ from kaizen_eval.pipeline._specs import (
 )
 
 __all__ = [
+    "AttritionSpec",
     "CostBasis",
     "CostBenefitSpec",
     "CostStructureSpec",
@@ -302,6 +310,41 @@ def _parse_cost_benefit(
     return tuple(cbs)
 
 
+def _parse_attrition(
+    raw: Mapping[str, Any], waves: Mapping[str, Path], families: tuple[Family, ...]
+) -> AttritionSpec:
+    """Return the ``[attrition]`` table: outcomes, a known wave, draws and trimming in range."""
+    a = _table(raw, "attrition", required=False)
+    w = "attrition."
+    _check_keys(a, _ATTRITION, w)
+    outcomes = _str_list(a, "outcomes", w, ())
+    if len(set(outcomes)) < len(outcomes):
+        raise PlanError(f"plan key '{w}outcomes' lists an outcome twice: {list(outcomes)}.")
+    measured = [x for x in waves if any(f.wave == x for f in families)]
+    wave = _get(a, "wave", str, w, None)
+    if wave is not None and wave not in waves:
+        raise PlanError(
+            f"plan key '{w}wave' is {wave!r}, not one of the waves in 'data.waves' "
+            f"({', '.join(waves)})."
+        )
+    covs = _str_list(a, "weights_covariates", w, None) if "weights_covariates" in a else None
+    trim = _number(a, "trim", w, None, least=0.5, below=1.0)
+    spec = AttritionSpec(
+        outcomes=outcomes,
+        wave=wave if wave is not None else (measured[-1] if measured else None),
+        tighten=_str_list(a, "tighten", w, ()),
+        draws=_whole(a, "draws", w, 500, least=2),
+        weights_covariates=covs,
+        trim=trim,
+    )
+    if a and not spec.outcomes:
+        raise PlanError(
+            f"plan table 'attrition' has no '{w}outcomes': list the outcomes to bound (or "
+            "leave the table out)."
+        )
+    return spec
+
+
 def parse_plan(text: str, *, base: Path | None = None, data_root: str | Path | None = None) -> Plan:
     """Parse and validate a plan from TOML text; relative paths resolve against ``base``.
 
@@ -327,7 +370,8 @@ def parse_plan(text: str, *, base: Path | None = None, data_root: str | Path | N
         Naming the key at fault: unknown or misspelt keys, wrong types, unknown estimands,
         a family's wave that is not among the data's waves, take-up columns that do not pair
         with the assignment columns, numbers out of range or fractional where a count is
-        needed (``years = 2.9``), duplicate family names or cost-benefit labels.
+        needed (``years = 2.9``), duplicate family names or cost-benefit labels, an
+        ``[attrition]`` table without outcomes or with a wave that is not among the data's.
     PlanPathError
         A data path outside ``base`` and ``data_root``.
 
@@ -366,6 +410,7 @@ def parse_plan(text: str, *, base: Path | None = None, data_root: str | Path | N
         families=families,
         estimate=_parse_estimate(raw, design),
         cost_benefit=_parse_cost_benefit(raw, families),
+        attrition=_parse_attrition(raw, data.waves, families),
         sha256=hashlib.sha256(text.encode()).hexdigest(),
     )
 

@@ -28,6 +28,7 @@ import kaizen_eval as ke
 from kaizen_eval._atomic import atomic_folder
 from kaizen_eval._format import sentence
 from kaizen_eval._validation import KaizenError
+from kaizen_eval.pipeline._attrition_section import attrition_section
 from kaizen_eval.pipeline._cost_benefit import cost_benefit_section
 from kaizen_eval.pipeline._sections import (
     LABELS,
@@ -267,6 +268,7 @@ def analyse(
         heading=f"{section}Attrition",
         notes=notes_,
     )
+    attrition_section(plan, long, report, prefix, section)
     if des.baseline_wave is not None and des.balance:
         base = long[long["wave"] == des.baseline_wave]
         for a in des.assignment:
