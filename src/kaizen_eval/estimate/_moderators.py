@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._core.linear import LinearFit
+from kaizen_eval._core.wald import WaldTest, wald_test
 from kaizen_eval._validation import KaizenError, check_option
 
 #: A numeric moderator with more distinct values than this is continuous under ``"auto"``.
@@ -236,6 +238,42 @@ def moderated(mods, t_names, w, fit_at, *, wald) -> Moderated:
             dof.append(refit.df[refit.index(tn)])
     tests = pd.DataFrame(records).set_index(["treatment", "moderator"])
     return Moderated(fit, terms, np.vstack(rows), np.asarray(dof, dtype=float), tests)
+
+
+def equality_tests(
+    fit: LinearFit, terms_by_treatment: Mapping[str, Sequence[str]], by: str, notes: list[str]
+) -> dict[str, WaldTest]:
+    """Wald tests that each treatment's effects are equal across the levels of ``by``.
+
+    ``terms_by_treatment`` maps a treatment to its per-level terms of ``fit``; each test is
+    also said in ``notes``.
+
+    Examples
+    --------
+    >>> from kaizen_eval._core.linear import fit_ols
+    >>> rng = np.random.default_rng(0)
+    >>> g = np.repeat([0.0, 1.0], 50)
+    >>> t = rng.integers(0, 2, 100).astype(float)
+    >>> x = np.column_stack([np.ones(100), g, t * (1 - g), t * g])
+    >>> fit = fit_ols(x @ [0.0, 0.5, 1.0, 1.0] + rng.normal(size=100), x,
+    ...               names=["(Intercept)", "g", "t[g=0]", "t[g=1]"])
+    >>> notes = []
+    >>> round(equality_tests(fit, {"t": ["t[g=0]", "t[g=1]"]}, "g", notes)["t"].df1)
+    1
+    """
+    equality = {}
+    for tn, terms in terms_by_treatment.items():
+        pos = [fit.index(c) for c in terms]
+        rmat = np.zeros((len(pos) - 1, len(fit.coef)))
+        for i in range(len(pos) - 1):
+            rmat[i, pos[i]], rmat[i, pos[i + 1]] = 1.0, -1.0
+        equality[tn] = wald_test(fit, rmat)
+        notes.append(
+            f"test that the effect of {tn!r} is equal across levels of {by!r}: "
+            f"F({equality[tn].df1}, {equality[tn].df2:g}) = {equality[tn].fstat:.4g}, "
+            f"p = {equality[tn].pvalue:.4g}"
+        )
+    return equality
 
 
 def equality_table(by: str, equality: Mapping) -> pd.DataFrame:

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._core.covariance import check_se_type
-from kaizen_eval._core.linear import LinearFit, fit_ols
-from kaizen_eval._core.wald import WaldTest, wald_test
+from kaizen_eval._core.linear import fit_ols
+from kaizen_eval._core.wald import wald_test
 from kaizen_eval._validation import (
     KaizenError,
     as_list,
@@ -36,6 +36,7 @@ from kaizen_eval.estimate._frame import (
 from kaizen_eval.estimate._moderators import (
     build_moderator,
     equality_table,
+    equality_tests,
     interaction_columns,
     moderated,
     resolve_kinds,
@@ -325,7 +326,7 @@ def itt(
     )
     control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
     control_mean = weighted_mean(y[control], w[control] if w is not None else None)
-    equality = _equality_tests(fit, equality_terms, by, notes)
+    equality = equality_tests(fit, equality_terms, mods_by[0] if split else "", notes)
     return wrap(
         fit,
         report,
@@ -397,25 +398,6 @@ def _moderated_itt(
 def _fe_parameters(data: pd.DataFrame, fes: Sequence[str]) -> int:
     """Parameters absorbed by the fixed effects (the levels, less one per extra dimension)."""
     return sum(int(data[fe].nunique()) for fe in fes) - max(len(fes) - 1, 0)
-
-
-def _equality_tests(
-    fit: LinearFit, terms_by_treatment: dict[str, list[str]], by: object, notes: list[str]
-) -> dict[str, WaldTest]:
-    """Wald tests that each treatment's effects are equal across the levels (noted in ``notes``)."""
-    equality = {}
-    for tn, terms in terms_by_treatment.items():
-        pos = [fit.index(c) for c in terms]
-        rmat = np.zeros((len(pos) - 1, len(fit.coef)))
-        for i in range(len(pos) - 1):
-            rmat[i, pos[i]], rmat[i, pos[i + 1]] = 1.0, -1.0
-        equality[tn] = wald_test(fit, rmat)
-        notes.append(
-            f"test that the effect of {tn!r} is equal across levels of {by!r}: "
-            f"F({equality[tn].df1}, {equality[tn].df2:g}) = {equality[tn].fstat:.4g}, "
-            f"p = {equality[tn].pvalue:.4g}"
-        )
-    return equality
 
 
 def _lin_blocks(

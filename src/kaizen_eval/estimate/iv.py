@@ -25,6 +25,7 @@ from kaizen_eval.estimate._ivdata import iv_data
 from kaizen_eval.estimate._moderators import (
     build_moderator,
     equality_table,
+    equality_tests,
     interaction_columns,
     moderated,
     resolve_kinds,
@@ -252,18 +253,7 @@ def late(
         instrument_names=instruments,
     )
     extra_ar = {}
-    equality = {}
-    for tn, terms in equality_terms.items():
-        pos = [fit.index(c) for c in terms]
-        rmat = np.zeros((len(pos) - 1, len(fit.coef)))
-        for i in range(len(pos) - 1):
-            rmat[i, pos[i]], rmat[i, pos[i + 1]] = 1.0, -1.0
-        equality[tn] = wald_test(fit, rmat)
-        notes.append(
-            f"test that the effect of {tn!r} is equal across levels of {mods[0].name!r}: "
-            f"F({equality[tn].df1}, {equality[tn].df2:g}) = {equality[tn].fstat:.4g}, "
-            f"p = {equality[tn].pvalue:.4g}"
-        )
+    equality = equality_tests(fit, equality_terms, mods[0].name, notes) if equality_terms else {}
     if equality:
         extra_ar["equality"] = equality
         extra_ar["moderation"] = equality_table(mods[0].name, equality)
