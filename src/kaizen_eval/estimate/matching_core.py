@@ -53,14 +53,68 @@ def _nearest(dist: np.ndarray, m: int, tol: float) -> np.ndarray:
     return np.flatnonzero(dist <= kth + tol)
 
 
-def _sigma2(y: np.ndarray, d: np.ndarray, u: np.ndarray, j: int) -> np.ndarray:
+def _sigma2(
+    y: np.ndarray, d: np.ndarray, u: np.ndarray, j: int, *, block: int = 1 << 21
+) -> np.ndarray:
+    """Conditional variance ``σ²(X_i)`` of every unit (Abadie and Imbens 2006, eq. 14).
+
+    The sample variance (``ddof=1``) of ``y_i`` and the outcomes of unit ``i``'s ``j`` nearest
+    units of its own arm (by squared distance in the scaled covariates ``u``), keeping every unit
+    tied within ``_EPS`` of the ``j``-th distance, as :func:`_nearest` does; with fewer than
+    ``j`` other units in the arm, all of them. Vectorised within each arm over blocks of rows:
+    the distances of a block are the same floating-point sums as one unit's at a time
+    (``np.sum`` of squared differences over the covariates), so the neighbour sets, ties
+    included, are those of the unit-by-unit computation; a block holds at most about ``block``
+    differences (``rows × arm size × covariates`` floats), so memory stays bounded.
+
+    Parameters
+    ----------
+    y : numpy.ndarray, shape (n,)
+        Outcomes.
+    d : numpy.ndarray, shape (n,)
+        Arm of each unit (units with equal values are one arm).
+    u : numpy.ndarray, shape (n, k)
+        Scaled covariates (the matching metric is Euclidean in them).
+    j : int
+        Same-arm neighbours per unit (``J``, at least 1).
+    block : int
+        Most floats in one block's array of differences.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+
+    Raises
+    ------
+    IndexError
+        If an arm has a single unit (it has no neighbour), as the unit-by-unit loop did.
+
+    Examples
+    --------
+    >>> y = np.array([1.0, 2, 4, 0, 3]); d = np.array([1.0, 1, 1, 0, 0])
+    >>> _sigma2(y, d, np.array([[0.0], [1], [3], [0], [1]]), 1).tolist()
+    [0.5, 0.5, 2.0, 4.5, 4.5]
+    """
     out = np.empty(len(y))
-    for i in range(len(y)):
-        own = np.flatnonzero(d == d[i])
-        own = own[own != i]
-        dist = np.sum((u[own] - u[i]) ** 2, axis=1)
-        vals = np.concatenate([[y[i]], y[own[_nearest(dist, j, _EPS)]]])
-        out[i] = np.var(vals, ddof=1)
+    for arm in np.unique(d):
+        own = np.flatnonzero(d == arm)
+        size = len(own)
+        if size < 2:
+            raise IndexError("index -1 is out of bounds for axis 0 with size 0")
+        kth = min(j, size - 1) - 1
+        ua, ya = u[own], y[own]
+        rows = max(1, block // (size * max(1, u.shape[1])))
+        for start in range(0, size, rows):
+            stop = min(start + rows, size)
+            dist = np.sum((ua[None, :, :] - ua[start:stop, None, :]) ** 2, axis=2)
+            dist[np.arange(stop - start), np.arange(start, stop)] = np.inf  # not its own match
+            cut = np.partition(dist, kth, axis=1)[:, kth]
+            near = dist <= (cut + _EPS)[:, None]
+            yi = ya[start:stop]
+            count = near.sum(axis=1) + 1.0
+            mean = (yi + np.where(near, ya, 0.0).sum(axis=1)) / count
+            dev = np.where(near, (ya[None, :] - mean[:, None]) ** 2, 0.0).sum(axis=1)
+            out[own[start:stop]] = ((yi - mean) ** 2 + dev) / (count - 1.0)
     return out
 
 
