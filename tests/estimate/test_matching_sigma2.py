@@ -12,6 +12,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
+from kaizen_eval.estimate import matching_core
 from kaizen_eval.estimate.matching_core import _EPS, _nearest, _scaled, _sigma2, nn_match
 
 
@@ -38,25 +39,28 @@ def _data(seed: int, n: int, k: int, tied: bool, metric: str = "inverse_variance
     return y, d, _scaled(x, metric)[0]
 
 
+@pytest.mark.parametrize("dense", [None, True, False])
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 @pytest.mark.parametrize("tied", [False, True])
 @pytest.mark.parametrize("j", [1, 2, 4])
-def test_sigma2_matches_loop(seed: int, tied: bool, j: int) -> None:
+def test_sigma2_matches_loop(seed: int, tied: bool, j: int, dense: bool | None) -> None:
     y, d, u = _data(
-        seed, 150, 1 + seed % 3, tied, "mahalanobis" if seed % 2 else "inverse_variance"
+        seed, 150, (1, 2, 3, 8)[seed], tied, "mahalanobis" if seed % 2 else "inverse_variance"
     )
     np.testing.assert_allclose(
-        _sigma2(y, d, u, j), _sigma2_loop(y, d, u, j), rtol=1e-12, atol=1e-12
+        _sigma2(y, d, u, j, dense=dense), _sigma2_loop(y, d, u, j), rtol=1e-12, atol=1e-12
     )
 
 
 @pytest.mark.parametrize("block", [1, 7, 100, 1 << 21])
 def test_sigma2_blocks_do_not_change_numbers(block: int) -> None:
-    """Blocks of one row, a few rows or the whole arm give the same values."""
+    """Blocks of one row (or pair), a few rows or the whole arm give the same values."""
     for tied in (False, True):
         y, d, u = _data(11, 90, 2, tied)
         want = _sigma2_loop(y, d, u, 2)
-        np.testing.assert_allclose(_sigma2(y, d, u, 2, block=block), want, rtol=1e-12, atol=1e-12)
+        for dense in (True, False):
+            got = _sigma2(y, d, u, 2, block=block, dense=dense)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
 def test_sigma2_tied_neighbour_sets_are_kept() -> None:
@@ -65,9 +69,10 @@ def test_sigma2_tied_neighbour_sets_are_kept() -> None:
     d = np.array([1.0, 1, 1, 1, 1, 1, 0, 0, 0])
     y = np.array([1.0, 3, 8, 2, 6, 4, 0, 5, 9])
     for j in (1, 2, 3, 4):
-        np.testing.assert_allclose(
-            _sigma2(y, d, u, j), _sigma2_loop(y, d, u, j), rtol=1e-12, atol=1e-12
-        )
+        for dense in (True, False):
+            np.testing.assert_allclose(
+                _sigma2(y, d, u, j, dense=dense), _sigma2_loop(y, d, u, j), rtol=1e-12, atol=1e-12
+            )
     # unit 3 (u = 1), j = 2: unit 4 at distance 0, then units 0, 1, 2 and 5 all at distance 1
     assert _sigma2(y, d, u, 2)[3] == pytest.approx(np.var([2.0, 6, 1, 3, 8, 4], ddof=1), rel=1e-12)
 
@@ -80,9 +85,10 @@ def test_sigma2_small_arms(j: int) -> None:
         d = np.r_[np.ones(size), np.zeros(12)]
         u = rng.normal(size=(len(d), 2))
         y = rng.normal(size=len(d))
-        np.testing.assert_allclose(
-            _sigma2(y, d, u, j), _sigma2_loop(y, d, u, j), rtol=1e-12, atol=1e-12
-        )
+        for dense in (True, False):
+            np.testing.assert_allclose(
+                _sigma2(y, d, u, j, dense=dense), _sigma2_loop(y, d, u, j), rtol=1e-12, atol=1e-12
+            )
 
 
 def test_sigma2_arm_of_one_unit_raises_as_before() -> None:
@@ -91,8 +97,9 @@ def test_sigma2_arm_of_one_unit_raises_as_before() -> None:
     d = np.array([1.0, 0, 0, 0])
     with pytest.raises(IndexError):
         _sigma2_loop(y, d, u, 1)
-    with pytest.raises(IndexError):
-        _sigma2(y, d, u, 1)
+    for dense in (None, True, False):
+        with pytest.raises(IndexError):
+            _sigma2(y, d, u, 1, dense=dense)
 
 
 @pytest.mark.parametrize("estimand", ["ATT", "ATE", "ATC"])
@@ -118,3 +125,20 @@ def test_sigma2_memory_is_bounded() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 48 * 2**20
+
+
+def test_sigma2_chooses_each_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Continuous covariates go through the k-d tree, a few discrete values the full distances."""
+    used: list[str] = []
+    for name in ("_sigma2_dense", "_sigma2_tree"):
+        real = getattr(matching_core, name)
+        monkeypatch.setattr(
+            matching_core, name, lambda *a, _real=real, _n=name: (used.append(_n), _real(*a))[1]
+        )
+    for tied, path in ((False, "_sigma2_tree"), (True, "_sigma2_dense")):
+        used.clear()
+        y, d, u = _data(3, 300, 1, tied)
+        np.testing.assert_allclose(
+            _sigma2(y, d, u, 1), _sigma2_loop(y, d, u, 1), rtol=1e-12, atol=1e-12
+        )
+        assert used == [path, path]

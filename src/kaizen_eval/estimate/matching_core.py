@@ -13,14 +13,17 @@ times each is used.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from kaizen_eval._validation import KaizenError
 
 _TIE = 1e-5  # Matching's distance.tolerance
 _EPS = float(np.sqrt(np.finfo(float).eps))  # Matching's tolerance
+_SLACK = 1e-9  # relative margin of the k-d tree's candidate radius over the exact one
 
 
 @dataclass(frozen=True)
@@ -53,19 +56,89 @@ def _nearest(dist: np.ndarray, m: int, tol: float) -> np.ndarray:
     return np.flatnonzero(dist <= kth + tol)
 
 
+def _variance_with(
+    yi: np.ndarray, ya: np.ndarray, row: np.ndarray, nb: np.ndarray, m: int
+) -> np.ndarray:
+    """Sample variances (``ddof=1``) of ``yi[r]`` and ``ya[nb[row == r]]`` for ``r < m``."""
+    count = np.bincount(row, minlength=m) + 1.0
+    mean = (yi + np.bincount(row, weights=ya[nb], minlength=m)) / count
+    dev = np.bincount(row, weights=(ya[nb] - mean[row]) ** 2, minlength=m)
+    return ((yi - mean) ** 2 + dev) / (count - 1.0)
+
+
+def _sigma2_dense(ya: np.ndarray, ua: np.ndarray, kth: int, block: int, out: np.ndarray) -> None:
+    """``σ²`` of one arm from its distances, in blocks of rows of at most ``block`` floats."""
+    size = len(ya)
+    rows = max(1, block // (size * max(1, ua.shape[1])))
+    for start in range(0, size, rows):
+        stop = min(start + rows, size)
+        dist = np.sum((ua[None, :, :] - ua[start:stop, None, :]) ** 2, axis=2)
+        dist[np.arange(stop - start), np.arange(start, stop)] = np.inf  # not its own match
+        cut = np.partition(dist, kth, axis=1)[:, kth]
+        row, nb = np.nonzero(dist <= (cut + _EPS)[:, None])
+        out[start:stop] = _variance_with(ya[start:stop], ya, row, nb, stop - start)
+
+
+def _sigma2_tree(
+    ya: np.ndarray,
+    ua: np.ndarray,
+    kth: int,
+    block: int,
+    out: np.ndarray,
+    tree: cKDTree,
+    radius: np.ndarray,
+    counts: np.ndarray,
+) -> None:
+    """``σ²`` of one arm from the candidates within ``radius`` (a superset of the neighbours).
+
+    The candidates' distances are recomputed as :func:`_sigma2_dense` computes them, so the
+    cut-off and the ties are decided on the same numbers; at most about ``block`` candidate
+    pairs are held at once.
+    """
+    size = len(ya)
+    ends = np.cumsum(counts)
+    start = 0
+    while start < size:
+        done = ends[start - 1] if start else 0
+        stop = min(size, max(start + 1, int(np.searchsorted(ends, done + block, "right"))))
+        found = tree.query_ball_point(ua[start:stop], radius[start:stop])
+        nb = np.fromiter(itertools.chain.from_iterable(found), dtype=np.intp)
+        row = np.repeat(np.arange(stop - start), counts[start:stop])
+        other = nb != row + start
+        nb, row = nb[other], row[other]
+        dist = np.sum((ua[nb] - ua[row + start]) ** 2, axis=1)
+        order = np.lexsort((dist, row))
+        first = np.searchsorted(row[order], np.arange(stop - start))
+        cut = dist[order][first + kth]
+        near = dist <= cut[row] + _EPS
+        out[start:stop] = _variance_with(ya[start:stop], ya, row[near], nb[near], stop - start)
+        start = stop
+
+
 def _sigma2(
-    y: np.ndarray, d: np.ndarray, u: np.ndarray, j: int, *, block: int = 1 << 21
+    y: np.ndarray,
+    d: np.ndarray,
+    u: np.ndarray,
+    j: int,
+    *,
+    block: int = 1 << 20,
+    dense: bool | None = None,
 ) -> np.ndarray:
     """Conditional variance ``σ²(X_i)`` of every unit (Abadie and Imbens 2006, eq. 14).
 
     The sample variance (``ddof=1``) of ``y_i`` and the outcomes of unit ``i``'s ``j`` nearest
-    units of its own arm (by squared distance in the scaled covariates ``u``), keeping every unit
-    tied within ``_EPS`` of the ``j``-th distance, as :func:`_nearest` does; with fewer than
-    ``j`` other units in the arm, all of them. Vectorised within each arm over blocks of rows:
-    the distances of a block are the same floating-point sums as one unit's at a time
-    (``np.sum`` of squared differences over the covariates), so the neighbour sets, ties
-    included, are those of the unit-by-unit computation; a block holds at most about ``block``
-    differences (``rows × arm size × covariates`` floats), so memory stays bounded.
+    units of its own arm (squared Euclidean distance in the scaled covariates ``u``), keeping
+    every unit tied within ``_EPS`` of the ``j``-th distance, as :func:`_nearest` does; with
+    fewer than ``j`` other units in the arm, all of them.
+
+    Within each arm a k-d tree gives, for each unit, the candidates within a radius a little
+    above its ``(j + 1)``-th nearest distance plus ``_EPS`` (so every neighbour, tie or not, is
+    among them); their distances are then computed exactly as the unit-by-unit loop did
+    (``np.sum`` of squared differences over the covariates), so the cut-off and the ties are
+    decided on the same floating-point numbers. When ties make the candidates more than a
+    quarter of the arm's pairs (a few discrete covariates), the arm's distances are computed in
+    full instead, in blocks of rows. Either way at most about ``block`` pairs (times the number
+    of covariates) are held at once.
 
     Parameters
     ----------
@@ -78,7 +151,10 @@ def _sigma2(
     j : int
         Same-arm neighbours per unit (``J``, at least 1).
     block : int
-        Most floats in one block's array of differences.
+        Most distances (candidate pairs) computed at once.
+    dense : bool, optional
+        Force the full distances (True) or the k-d tree's candidates (False) in every arm;
+        by default chosen per arm as described (the results are the same).
 
     Returns
     -------
@@ -102,19 +178,17 @@ def _sigma2(
         if size < 2:
             raise IndexError("index -1 is out of bounds for axis 0 with size 0")
         kth = min(j, size - 1) - 1
-        ua, ya = u[own], y[own]
-        rows = max(1, block // (size * max(1, u.shape[1])))
-        for start in range(0, size, rows):
-            stop = min(start + rows, size)
-            dist = np.sum((ua[None, :, :] - ua[start:stop, None, :]) ** 2, axis=2)
-            dist[np.arange(stop - start), np.arange(start, stop)] = np.inf  # not its own match
-            cut = np.partition(dist, kth, axis=1)[:, kth]
-            near = dist <= (cut + _EPS)[:, None]
-            yi = ya[start:stop]
-            count = near.sum(axis=1) + 1.0
-            mean = (yi + np.where(near, ya, 0.0).sum(axis=1)) / count
-            dev = np.where(near, (ya[None, :] - mean[:, None]) ** 2, 0.0).sum(axis=1)
-            out[own[start:stop]] = ((yi - mean) ** 2 + dev) / (count - 1.0)
+        ua, ya = np.ascontiguousarray(u[own]), y[own]
+        arm_out = np.empty(size)
+        tree = cKDTree(ua)
+        far = tree.query(ua, k=kth + 2)[0][:, -1]  # self may be among the kth + 2 nearest
+        radius = np.sqrt((far**2 + _EPS) * (1 + _SLACK)) * (1 + _SLACK)
+        counts = tree.query_ball_point(ua, radius, return_length=True)
+        if dense if dense is not None else 4 * counts.sum() > size * size:
+            _sigma2_dense(ya, ua, kth, 2 * block, arm_out)
+        else:
+            _sigma2_tree(ya, ua, kth, block, arm_out, tree, radius, counts)
+        out[own] = arm_out
     return out
 
 
