@@ -8,8 +8,8 @@ same run on the same data. Workloads, each at n = 500, 2,000 and 8,000 units (40
 
 * *continuous*: 4 normal covariates, ``J = 1`` (the k-d tree path);
 * *continuous, J = 4*: the same data with four variance matches;
-* *discrete*: 2 covariates with 3 values each, many exact ties, ``J = 2`` (the full-distance
-  path chosen under heavy ties).
+* *discrete*: 2 covariates with 3 values each, many exact ties, ``J = 2`` (full distances
+  between the 9 distinct values, each counted with its units).
 
 Covariates are scaled as ``nn_match`` scales them. Times are the best of ``--repeat`` runs (wall
 clock, ``time.perf_counter``); the ratio is old / new; the largest absolute difference of the

@@ -142,3 +142,14 @@ def test_sigma2_chooses_each_path(monkeypatch: pytest.MonkeyPatch) -> None:
             _sigma2(y, d, u, 1), _sigma2_loop(y, d, u, 1), rtol=1e-12, atol=1e-12
         )
         assert used == [path, path]
+
+
+@pytest.mark.parametrize("k", range(1, 11))
+def test_sq_dist_is_the_loops_sum_bit_for_bit(k: int) -> None:
+    """The column accumulation gives exactly ``np.sum(..., axis=1)`` (the loop's distances)."""
+    rng = np.random.default_rng(k)
+    scale = rng.choice([1e-8, 1.0, 1e8], size=(500, k))
+    a, b = rng.normal(size=(500, k)) * scale, rng.normal(size=k) * scale[0]
+    np.testing.assert_array_equal(
+        matching_core._sq_dist(a, b), np.sum((a - b) ** 2, axis=1), strict=True
+    )

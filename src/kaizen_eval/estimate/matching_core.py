@@ -56,6 +56,22 @@ def _nearest(dist: np.ndarray, m: int, tol: float) -> np.ndarray:
     return np.flatnonzero(dist <= kth + tol)
 
 
+def _sq_dist(other: np.ndarray, this: np.ndarray) -> np.ndarray:
+    """``np.sum((other - this) ** 2, axis=-1)``, the same floating-point numbers, faster.
+
+    ``np.sum`` adds fewer than 8 terms from left to right, so with fewer than 8 covariates the
+    columns are accumulated in that order (one pass over each column instead of a reduction
+    over a short last axis); with more, ``np.sum`` itself is used.
+    """
+    k = other.shape[-1]
+    if k >= 8:
+        return np.sum((other - this) ** 2, axis=-1)
+    acc = (other[..., 0] - this[..., 0]) ** 2
+    for c in range(1, k):
+        acc += (other[..., c] - this[..., c]) ** 2
+    return acc
+
+
 def _variance_with(
     yi: np.ndarray, ya: np.ndarray, row: np.ndarray, nb: np.ndarray, m: int
 ) -> np.ndarray:
@@ -66,17 +82,48 @@ def _variance_with(
     return ((yi - mean) ** 2 + dev) / (count - 1.0)
 
 
-def _sigma2_dense(ya: np.ndarray, ua: np.ndarray, kth: int, block: int, out: np.ndarray) -> None:
-    """``σ²`` of one arm from its distances, in blocks of rows of at most ``block`` floats."""
-    size = len(ya)
-    rows = max(1, block // (size * max(1, ua.shape[1])))
-    for start in range(0, size, rows):
-        stop = min(start + rows, size)
-        dist = np.sum((ua[None, :, :] - ua[start:stop, None, :]) ** 2, axis=2)
-        dist[np.arange(stop - start), np.arange(start, stop)] = np.inf  # not its own match
-        cut = np.partition(dist, kth, axis=1)[:, kth]
-        row, nb = np.nonzero(dist <= (cut + _EPS)[:, None])
-        out[start:stop] = _variance_with(ya[start:stop], ya, row, nb, stop - start)
+def _sigma2_dense(
+    ya: np.ndarray,
+    values: np.ndarray,
+    group: np.ndarray,
+    mult: np.ndarray,
+    kth: int,
+    block: int,
+    out: np.ndarray,
+) -> None:
+    """``σ²`` of one arm from the full distances between its distinct covariate values.
+
+    Units with equal covariates have the same distances to everyone, so the ``G`` distinct
+    values (``G ≤`` the arm's size, few under heavy ties) carry the computation: for the units
+    at value ``g`` the others are ``m_g − 1`` units at distance 0 and ``m_h`` units at the
+    distance of each other value ``h``; the ``kth``-th of them (counted with these
+    multiplicities) is the cut-off, and every unit at a value within ``_EPS`` of it, the
+    unit's own value included, enters the variance, which is therefore the same for all units
+    at ``g``. ``values``, ``group`` and ``mult`` are ``np.unique(ua, axis=0)``'s values, inverse
+    and counts. Blocks of rows of at most ``block`` distances.
+    """
+    n_groups = len(values)
+    ybar = np.bincount(group, weights=ya, minlength=n_groups) / mult
+    within = np.bincount(group, weights=(ya - ybar[group]) ** 2, minlength=n_groups)
+    sums = ybar * mult
+    res = np.empty(n_groups)
+    rows = max(1, block // (n_groups * max(1, values.shape[1])))
+    for start in range(0, n_groups, rows):
+        stop = min(start + rows, n_groups)
+        here = np.arange(stop - start)
+        dist = _sq_dist(values[None, :, :], values[start:stop, None, :])
+        weight = np.broadcast_to(mult.astype(float), dist.shape).copy()
+        weight[here, here + start] -= 1.0  # the unit itself is not its own match
+        order = np.argsort(dist, axis=1, kind="stable")
+        taken = np.cumsum(np.take_along_axis(weight, order, axis=1), axis=1)
+        at = np.argmax(taken > kth, axis=1)  # first value whose units reach the kth-th
+        cut = np.take_along_axis(dist, order, axis=1)[here, at]
+        near = dist <= (cut + _EPS)[:, None]
+        count = near @ mult.astype(float)
+        mean = (near @ sums) / count
+        dev = near @ within + np.sum(near * mult * (ybar[None, :] - mean[:, None]) ** 2, axis=1)
+        res[start:stop] = dev / (count - 1.0)
+    out[:] = res[group]
 
 
 def _sigma2_tree(
@@ -91,7 +138,7 @@ def _sigma2_tree(
 ) -> None:
     """``σ²`` of one arm from the candidates within ``radius`` (a superset of the neighbours).
 
-    The candidates' distances are recomputed as :func:`_sigma2_dense` computes them, so the
+    The candidates' distances are computed as :func:`_sigma2_dense` computes them, so the
     cut-off and the ties are decided on the same numbers; at most about ``block`` candidate
     pairs are held at once.
     """
@@ -106,7 +153,7 @@ def _sigma2_tree(
         row = np.repeat(np.arange(stop - start), counts[start:stop])
         other = nb != row + start
         nb, row = nb[other], row[other]
-        dist = np.sum((ua[nb] - ua[row + start]) ** 2, axis=1)
+        dist = _sq_dist(ua[nb], ua[row + start])
         order = np.lexsort((dist, row))
         first = np.searchsorted(row[order], np.arange(stop - start))
         cut = dist[order][first + kth]
@@ -135,10 +182,12 @@ def _sigma2(
     above its ``(j + 1)``-th nearest distance plus ``_EPS`` (so every neighbour, tie or not, is
     among them); their distances are then computed exactly as the unit-by-unit loop did
     (``np.sum`` of squared differences over the covariates), so the cut-off and the ties are
-    decided on the same floating-point numbers. When ties make the candidates more than a
-    quarter of the arm's pairs (a few discrete covariates), the arm's distances are computed in
-    full instead, in blocks of rows. Either way at most about ``block`` pairs (times the number
-    of covariates) are held at once.
+    decided on the same floating-point numbers. When the arm has few distinct covariate values
+    (``G² ≤ 64 × size``) or ties make the candidates more than a quarter of the arm's pairs,
+    the distances between the arm's distinct covariate values are computed in full instead, in
+    blocks of rows, and each value's neighbours counted with the number of units at each value
+    (:func:`_sigma2_dense`). Either way at most about ``block`` pairs (times the number of
+    covariates) are held at once.
 
     Parameters
     ----------
@@ -180,12 +229,19 @@ def _sigma2(
         kth = min(j, size - 1) - 1
         ua, ya = np.ascontiguousarray(u[own]), y[own]
         arm_out = np.empty(size)
-        tree = cKDTree(ua)
-        far = tree.query(ua, k=kth + 2)[0][:, -1]  # self may be among the kth + 2 nearest
-        radius = np.sqrt((far**2 + _EPS) * (1 + _SLACK)) * (1 + _SLACK)
-        counts = tree.query_ball_point(ua, radius, return_length=True)
-        if dense if dense is not None else 4 * counts.sum() > size * size:
-            _sigma2_dense(ya, ua, kth, 2 * block, arm_out)
+        values, group, mult = np.unique(ua, axis=0, return_inverse=True, return_counts=True)
+        use_dense = dense
+        if use_dense is None and len(values) ** 2 <= 64 * size:
+            use_dense = True  # few distinct values: their full distances are cheapest
+        if use_dense is not True:
+            tree = cKDTree(ua)
+            far = tree.query(ua, k=kth + 2)[0][:, -1]  # self may be among the kth + 2 nearest
+            radius = np.sqrt((far**2 + _EPS) * (1 + _SLACK)) * (1 + _SLACK)
+            counts = tree.query_ball_point(ua, radius, return_length=True)
+            if use_dense is None:  # ties: most pairs are candidates
+                use_dense = bool(4 * counts.sum() > size * size)
+        if use_dense:
+            _sigma2_dense(ya, values, group.ravel(), mult, kth, 2 * block, arm_out)
         else:
             _sigma2_tree(ya, ua, kth, block, arm_out, tree, radius, counts)
         out[own] = arm_out
