@@ -12,6 +12,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
+from kaizen_eval._validation import KaizenError
 from kaizen_eval.estimate import matching_core
 from kaizen_eval.estimate.matching_core import _EPS, _nearest, _scaled, _sigma2, nn_match
 
@@ -91,15 +92,26 @@ def test_sigma2_small_arms(j: int) -> None:
             )
 
 
-def test_sigma2_arm_of_one_unit_raises_as_before() -> None:
-    """An arm of one unit has no same-arm neighbour: IndexError, as the loop raised."""
+def test_sigma2_arm_of_one_unit_is_a_named_error() -> None:
+    """An arm of one unit has no same-arm neighbour (the old loop crashed with IndexError)."""
     y, u = np.arange(4.0), np.arange(4.0)[:, None]
     d = np.array([1.0, 0, 0, 0])
     with pytest.raises(IndexError):
         _sigma2_loop(y, d, u, 1)
     for dense in (None, True, False):
-        with pytest.raises(IndexError):
+        with pytest.raises(KaizenError, match="arm 1 has a single unit"):
             _sigma2(y, d, u, 1, dense=dense)
+
+
+def test_match_att_with_one_treated_firm_names_the_arm() -> None:
+    import pandas as pd
+
+    import kaizen_eval as ke
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"t": [1] + [0] * 20, "x": rng.normal(size=21), "y": rng.normal(size=21)})
+    with pytest.raises(KaizenError, match="the treated arm has 1 unit"):
+        ke.match_att(df, outcome="y", treatment="t", covariates=["x"])
 
 
 @pytest.mark.parametrize("estimand", ["ATT", "ATE", "ATC"])

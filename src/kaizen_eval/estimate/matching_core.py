@@ -211,8 +211,8 @@ def _sigma2(
 
     Raises
     ------
-    IndexError
-        If an arm has a single unit (it has no neighbour), as the unit-by-unit loop did.
+    KaizenError
+        If an arm has a single unit (it has no neighbour; :func:`nn_match` checks this first).
 
     Examples
     --------
@@ -225,7 +225,7 @@ def _sigma2(
         own = np.flatnonzero(d == arm)
         size = len(own)
         if size < 2:
-            raise IndexError("index -1 is out of bounds for axis 0 with size 0")
+            raise KaizenError(f"arm {float(arm):g} has a single unit: it has no same-arm neighbour")
         kth = min(j, size - 1) - 1
         ua, ya = np.ascontiguousarray(u[own]), y[own]
         arm_out = np.empty(size)
@@ -300,6 +300,14 @@ def nn_match(
     >>> round(nn_match(y, d, np.array([[0.0], [1], [0.1], [0.9], [2]])).estimate, 6)
     2.5
     """
+    sizes = {"treated": int(np.sum(d == 1)), "control": int(np.sum(d == 0))}
+    small = {arm: k for arm, k in sizes.items() if k < 2}
+    if small:
+        said = ", ".join(f"the {arm} arm has {k} unit(s)" for arm, k in small.items())
+        raise KaizenError(
+            f"{said}: matching needs at least 2 units in each arm (the Abadie–Imbens variance "
+            "compares each unit with the nearest units of its own arm)"
+        )
     flip = estimand == "ATC"
     t = 1 - d if flip else d
     u, sd = _scaled(x, metric)
