@@ -13,8 +13,9 @@ from kaizen_eval.waves.attrition import Attrition, operating
 from kaizen_eval.waves.codebook import read_codebook
 from kaizen_eval.waves.codebook_template import codebook_template
 from kaizen_eval.waves.io import read_wave, write_table
+from kaizen_eval.waves.load import load_waves
 from kaizen_eval.waves.money import Adjustment, to_usd, trim, value_added, winsorize
-from kaizen_eval.waves.panel import Panel, deidentify, load_waves
+from kaizen_eval.waves.panel import Panel, deidentify
 from kaizen_eval.waves.pii import detect_pii, flagged_columns, refuse_pii
 from kaizen_eval.waves.write import write_wave
 from kaizen_eval.waves.xlsform import Choice, Form, Variable, read_xlsform

@@ -1,4 +1,4 @@
-"""The steps of :func:`~kaizen_eval.waves.panel.load_waves`, one wave check after another.
+"""The steps of :func:`~kaizen_eval.waves.load.load_waves`, one wave check after another.
 
 Each step reads or checks the waves and writes what it dropped, repaired, coerced or flagged in
 a :class:`Log` (the issue records and the id changes); ``load_waves`` runs them in order and
