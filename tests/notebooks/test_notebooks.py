@@ -19,6 +19,7 @@ EXPECTED = {
     "01_quickstart_ghana.ipynb",
     "02_tanzania_factorial.ipynb",
     "03_across_sites.ipynb",
+    "04_spillovers.ipynb",
 }
 
 
@@ -77,7 +78,8 @@ def test_notebook_runs_and_checks_the_truth(path, kernel_spec_manager):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_outside_the_repository(path, kernel_spec_manager, tmp_path):
     # A user who installed the package without cloning the repository: the notebook
-    # regenerates the bundled trial with simulate_trial and its checks still pass.
+    # regenerates the bundled trial (simulate_trial, or saturation_site for the saturation
+    # trial) and its checks still pass.
     nb = _execute(path, kernel_spec_manager, tmp_path)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert str(ROOT / "data" / "synthetic") not in _stdout(code[0]) + str(code[0].outputs)
