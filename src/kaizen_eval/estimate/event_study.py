@@ -17,7 +17,7 @@ import pandas as pd
 
 from kaizen_eval import _format as F
 from kaizen_eval._core.covariance import check_se_type
-from kaizen_eval._core.linear import fit_ols
+from kaizen_eval._core.linear import LinearFit, fit_ols
 from kaizen_eval._core.wald import WaldTest, wald_test
 from kaizen_eval._validation import (
     KaizenError,
@@ -153,30 +153,27 @@ def _rows(index: pd.Index, mask: np.ndarray) -> str:
 
 
 def _units(values: Any) -> str:
-    values = list(values)
+    values = pd.Index(list(values)).tolist()  # Python scalars: 99, not np.int64(99)
     return ", ".join(map(repr, values[:5])) + (" ..." if len(values) > 5 else "")
 
 
 def event_times(df: pd.DataFrame, *, treatment: str, id_col: str, wave_col: str) -> pd.Series:
     """Waves since each firm's first treated wave (``NaN`` for never-treated firms), checked.
 
+    Raises a ``KaizenError`` for a missing firm, wave or treatment, a firm observed twice in a
+    wave or in one wave only, a treatment not 0/1, or one that switches back to 0.
+
     Parameters
     ----------
     df : pandas.DataFrame
         Long panel, one row per firm and wave.
     treatment, id_col, wave_col : str
-        Columns: the 0/1 treatment (absorbing), the firm and the wave.
+        The 0/1 treatment (absorbing), the firm and the wave.
 
     Returns
     -------
     pandas.Series
         Indexed as ``df``.
-
-    Raises
-    ------
-    KaizenError
-        A missing firm, wave or treatment, a firm observed twice in a wave or in one wave only,
-        a treatment not 0/1, or one that switches back to 0 (not absorbing).
 
     Examples
     --------
@@ -226,16 +223,111 @@ def event_times(df: pd.DataFrame, *, treatment: str, id_col: str, wave_col: str)
     return pd.Series(pos - first[unit], index=df.index, name="event_time")
 
 
-def _window(window: tuple[int, int] | None, reference: int) -> tuple[int, int] | None:
+def _reference_window(
+    reference: int, window: tuple[int, int] | None
+) -> tuple[int, tuple[int, int] | None]:
+    """Check ``reference`` (an integer) and ``window`` (``lo <= reference <= hi``, ``lo < hi``)."""
+    if not isinstance(reference, (int, np.integer)) or isinstance(reference, bool):
+        raise KaizenError(
+            f"event_study: `reference` must be an integer event time; got {reference!r}"
+        )
+    reference = int(reference)
     if window is None:
-        return None
+        return reference, None
     lo, hi = (int(w) for w in window)
     if not lo <= reference <= hi or lo == hi:
         raise KaizenError(
             f"event_study: window={tuple(window)} must contain the reference period "
             f"{reference} and another event time (lo <= reference <= hi, lo < hi)"
         )
-    return lo, hi
+    return reference, (lo, hi)
+
+
+def _panel_sample(
+    df: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    id_col: str,
+    wave_col: str,
+    covs: list[str],
+    cluster: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the rows used (with their ``__event_time``) and the rows dropped, with why."""
+    if not isinstance(df, pd.DataFrame):
+        raise KaizenError(f"event_study needs a pandas DataFrame; got {type(df).__name__}")
+    require_columns(df, [outcome, treatment, id_col, wave_col, *covs, cluster],
+                    where="the data passed to event_study")  # fmt: skip
+    rel = event_times(df, treatment=treatment, id_col=id_col, wave_col=wave_col)
+    roles = [("outcome", [outcome]), ("covariate", covs), ("cluster", [cluster]),
+             ("firm", [id_col]), ("wave", [wave_col])]  # fmt: skip
+    sample = estimation_sample(
+        df.assign(__event_time=rel), roles, where="event_study", keep=["__event_time"]
+    )
+    lone = sample.data[id_col].value_counts()
+    if (lone < 2).any():
+        raise KaizenError(
+            f"event_study: {int((lone < 2).sum())} firms keep one wave only once the rows with "
+            f"missing values are dropped ({_units(lone.index[lone < 2])}); their fixed effect "
+            "absorbs them: drop them or fill their missing values"
+        )
+    return sample.data, sample.dropped.drop(columns="__event_time")
+
+
+def _event_dummies(k: np.ndarray, reference: int) -> tuple[list[int], list[str], np.ndarray]:
+    """Event times but the reference, their names and dummies (never-treated rows: all 0)."""
+    observed = sorted(int(v) for v in np.unique(k[~np.isnan(k)]))
+    if reference not in observed:
+        raise KaizenError(
+            f"event_study: reference period {reference} is not an event time of the data; the "
+            f"observed event times are {observed}"
+        )
+    times = [v for v in observed if v != reference]
+    if not times:
+        raise KaizenError("event_study: no event time left besides the reference period")
+    dummies = np.column_stack([(k == v).astype(float) for v in times])
+    return times, [term_name(v) for v in times], dummies
+
+
+def _twfe(
+    data: pd.DataFrame,
+    y: np.ndarray,
+    design: np.ndarray,
+    names: list[str],
+    fes: list[str],
+    *,
+    se: str,
+    clusters: np.ndarray | None,
+) -> LinearFit:
+    """OLS of ``y`` on ``design`` with the firm and wave fixed effects ``fes`` absorbed."""
+    n_fe = data[fes[0]].nunique() + data[fes[1]].nunique() - 1
+    check_parameters(len(y), design.shape[1] + n_fe, "event_study")
+    codes = fe_codes(data, fes)
+    return fit_ols(y, design, se=se, clusters=clusters, fixed_effects=codes, names=names)
+
+
+def _notes(
+    reference: int,
+    bins: tuple[int, int] | None,
+    leads: list[str],
+    pretrend: WaldTest | None,
+    never: bool,
+) -> list[str]:
+    notes = [f"firm and wave fixed effects; event time {reference} is the reference (set to 0)"]
+    if never:
+        notes.append("the control mean is that of the never-treated firms")
+    if bins is not None:
+        notes.append(f"event times binned at the endpoints {bins[0]} and {bins[1]}")
+    if pretrend is not None:
+        notes.append(
+            f"pre-trend test ({', '.join(leads)} jointly 0): F({pretrend.df1}, "
+            f"{F.count(pretrend.df2)}) = {F.number(pretrend.fstat, 2)}, p = "
+            f"{F.pvalue(pretrend.pvalue)}"
+        )
+    notes.append(
+        "TWFE event study, not randomized: biased with staggered adoption and effects that "
+        "differ across cohorts (Sun and Abraham 2021)"
+    )
+    return notes
 
 
 def event_study(
@@ -255,65 +347,61 @@ def event_study(
     """Event study by two-way fixed effects, with the joint test of no pre-trend.
 
     Regresses ``outcome`` on one dummy per event time (waves since a firm's first treated
-    wave; every lead and lag but ``reference``; never-treated firms have none), the
-    ``covariates``, and firm and wave fixed effects (absorbed), with cluster-robust standard
-    errors. The leads (negative event times) are tested jointly zero by a Wald F.
+    wave; every lead and lag but ``reference``; never-treated firms have none), ``covariates``
+    and absorbed firm and wave fixed effects, with cluster-robust standard errors; the leads
+    (negative event times) are tested jointly zero by a Wald F.
 
     Parameters
     ----------
     df : pandas.DataFrame
         Long panel: one row per firm and wave.
     outcome : str
-        Outcome column.
     treatment : str
         0/1 "treated from this wave on" (absorbing); the first wave at 1 is event time 0.
     id_col : str, default "firm_id"
         Firm identifier (its fixed effect; the default cluster).
     wave_col : str, default "wave"
-        Wave: numbers or an ordered categorical. Event time counts waves (positions among the
-        waves observed), not calendar time.
+        Numbers or an ordered categorical; event time counts waves (positions among the waves
+        observed), not calendar time.
     covariates : str or sequence of str
         Time-varying controls (text or categorical ones enter as dummies).
     cluster : str, optional
-        Cluster column; default ``id_col`` (firms). A coarser one (region) must nest firms.
+        Default ``id_col`` (firms), or a coarser column (region).
     se : {"CR1", "CR2", "CR0"}, optional
-        Default ``"CR1"`` (Stata's small-sample factor, ``G − 1`` df); ``"CR2"`` with
-        Pustejovsky–Tipton degrees of freedom.
+        Default ``"CR1"`` (Stata's factor, ``G − 1`` df); ``"CR2"`` with Pustejovsky–Tipton df.
     reference : int, default -1
-        The omitted event time, normalized to 0: every coefficient is relative to it.
+        The omitted event time: every coefficient is relative to it.
     window : (int, int), optional
-        ``(lo, hi)``: event times below ``lo`` are binned into ``lo``, above ``hi`` into ``hi``
-        (binned endpoints); default every event time observed.
+        ``(lo, hi)``: event times beyond are binned into the endpoints.
     alpha : float
-        Level of the intervals.
 
     Returns
     -------
     EventStudy
         An :class:`Estimate` with terms ``em4, em3, em2, e0, e1, ...`` (event times −4 … 2),
-        ``estimand="ATT"``, ``method="TWFE event study"``; ``.pretrend`` the Wald test of the
-        leads, F on ``(number of leads, G − 1)`` df (``None`` without leads);
-        ``.event_time``; ``.plot()``; ``dropped`` the rows not used, with the reason.
+        ``estimand="ATT"``, ``method="TWFE event study"``, ``control_mean`` that of the
+        never-treated; ``.pretrend`` the F test of the leads on ``(leads, G − 1)`` df (``None``
+        without leads), ``.event_time``, ``.plot()``; ``dropped`` the unused rows and why.
 
     Raises
     ------
     KaizenError
-        A missing firm, wave, treatment or cluster value; a firm observed in one wave only (after
-        dropping incomplete rows); a firm twice in a wave; a treatment not 0/1 or not absorbing;
-        an unordered wave column; a ``reference`` not among the event times; no leads and lags
-        left; collinear dummies (e.g. no never- or not-yet-treated firms to compare with).
+        A missing firm, wave, treatment or cluster; a firm in one wave only (after dropping
+        incomplete rows) or twice in a wave; a treatment not 0/1 or not absorbing; an unordered
+        wave column; a ``reference`` not among the event times; collinear dummies (no never-
+        or not-yet-treated firms to compare with).
 
     Notes
     -----
     With staggered adoption and effects that differ across adoption cohorts or grow with time,
-    the TWFE event-study coefficients are biased: each mixes the effects of other event times
-    and cohorts, with weights that can be negative (Sun and Abraham 2021; de Chaisemartin and
-    D'Haultfœuille 2020), and a lead can look non-zero for that reason alone. Like any TWFE
-    regression this estimator compares treated firms with never-treated **and not-yet-treated**
-    firms (and already-treated firms through the lags); it is unbiased when the effect at each
-    event time is the same in every cohort. A pre-trend test that does not reject is no proof of
-    parallel trends: its power is often low. The pre-trend F uses ``G − 1`` denominator degrees
-    of freedom for every covariance type, as ``estimatr`` and Stata's ``test``.
+    TWFE event-study coefficients are biased: each mixes other event times and cohorts, with
+    weights that can be negative (Sun and Abraham 2021; de Chaisemartin and D'Haultfœuille
+    2020), and a lead can look non-zero for that reason alone. Like any TWFE regression this
+    estimator compares treated firms with never-treated **and not-yet-treated** firms (and,
+    through the lags, with firms treated earlier); it is unbiased when each event time's effect
+    is the same in every cohort. A pre-trend test that does not reject is no proof of parallel
+    trends (its power is often low). Its F has ``G − 1`` denominator df for every covariance
+    type, as ``estimatr`` and Stata's ``test``.
 
     Examples
     --------
@@ -332,96 +420,27 @@ def event_study(
     covs = as_list(covariates)
     alpha = check_alpha(alpha)
     se_type = check_se_type(se, clustered=True)
-    if not isinstance(reference, (int, np.integer)) or isinstance(reference, bool):
-        raise KaizenError(
-            f"event_study: `reference` must be an integer event time; got {reference!r}"
-        )
-    reference = int(reference)
-    bins = _window(window, reference)
+    reference, bins = _reference_window(reference, window)
     cluster = id_col if cluster is None else cluster
-    if not isinstance(df, pd.DataFrame):
-        raise KaizenError(f"event_study needs a pandas DataFrame; got {type(df).__name__}")
-    require_columns(df, [outcome, treatment, id_col, wave_col, *covs, cluster],
-                    where="the data passed to event_study")  # fmt: skip
-    rel = event_times(df, treatment=treatment, id_col=id_col, wave_col=wave_col)
-    sample = estimation_sample(
-        df.assign(__event_time=rel),
-        [
-            ("outcome", [outcome]),
-            ("covariate", covs),
-            ("cluster", [cluster]),
-            ("firm", [id_col]),
-            ("wave", [wave_col]),
-        ],
-        where="event_study",
-        keep=["__event_time"],
-    )
-    data = sample.data
-    dropped = sample.dropped.drop(columns="__event_time")
-    lone = data[id_col].value_counts()
-    if (lone < 2).any():
-        raise KaizenError(
-            f"event_study: {int((lone < 2).sum())} firms keep one wave only once the rows with "
-            f"missing values are dropped ({_units(lone.index[lone < 2])}); their fixed effect "
-            "absorbs them: drop them or fill their missing values"
-        )
+    data, dropped = _panel_sample(df, outcome, treatment, id_col, wave_col, covs, cluster)
     y = check_outcome(data, outcome, where="event_study")
     clusters = check_cluster_column(data, cluster, where="event_study", warn=se_type != "CR2")
     k = data["__event_time"].to_numpy()
     if bins is not None:
         k = np.clip(k, *bins)  # NaN (never treated) stays NaN
-    observed = sorted(int(v) for v in np.unique(k[~np.isnan(k)]))
-    if reference not in observed:
-        raise KaizenError(
-            f"event_study: reference period {reference} is not an event time of the data; the "
-            f"observed event times are {observed}"
-        )
-    times = [v for v in observed if v != reference]
-    if not times:
-        raise KaizenError("event_study: no event time left besides the reference period")
-    names = [term_name(v) for v in times]
-    dummies = np.column_stack([(k == v).astype(float) for v in times])
+    times, names, dummies = _event_dummies(k, reference)
     xc, xnames = design_columns(data, covs)
-    design = np.hstack([dummies, xc])
-    n_fe = data[id_col].nunique() + data[wave_col].nunique() - 1
-    check_parameters(len(y), design.shape[1] + n_fe, "event_study")
-    fes = fe_codes(data, [id_col, wave_col])
-    fit = fit_ols(
-        y, design, se=se_type, clusters=clusters, fixed_effects=fes, names=[*names, *xnames]
-    )
+    fit = _twfe(data, y, np.hstack([dummies, xc]), [*names, *xnames], [id_col, wave_col],
+                se=se_type, clusters=clusters)  # fmt: skip
     leads = [n for n, v in zip(names, times, strict=True) if v < 0]
     # wald_test's df2 for a clustered fit is G − 1, the R script's pf(W, q, G − 1)
     pretrend = wald_test(fit, leads) if leads else None
-    notes = [f"firm and wave fixed effects; event time {reference} is the reference (set to 0)"]
-    if bins is not None:
-        notes.append(f"event times binned at the endpoints {bins[0]} and {bins[1]}")
-    if pretrend is not None:
-        notes.append(
-            f"pre-trend test ({', '.join(leads)} jointly 0): F({pretrend.df1}, "
-            f"{F.count(pretrend.df2)}) = {F.number(pretrend.fstat, 2)}, p = "
-            f"{F.pvalue(pretrend.pvalue)}"
-        )
-    notes.append(
-        "TWFE event study, not randomized: biased with staggered adoption and effects that "
-        "differ across cohorts (Sun and Abraham 2021)"
-    )
-    base = wrap(
-        fit,
-        names,
-        estimand="ATT",
-        outcome=outcome,
-        dropped=dropped,
-        notes=notes,
-        control_mean=float(y[np.isnan(k)].mean()) if np.isnan(k).any() else None,
-        alpha=alpha,
-        extra={
-            "event_time": dict(zip(names, times, strict=True)),
-            "reference": reference,
-            "pretrend": pretrend,
-            "window": bins,
-            "covariates": tuple(xnames),
-            "cluster": cluster,
-        },
-    )
+    never = np.isnan(k)
+    base = wrap(fit, names, estimand="ATT", outcome=outcome, dropped=dropped, alpha=alpha,
+                notes=_notes(reference, bins, leads, pretrend, bool(never.any())),
+                control_mean=float(y[never].mean()) if never.any() else None,
+                extra={"event_time": dict(zip(names, times, strict=True)), "reference": reference,
+                       "pretrend": pretrend, "window": bins, "covariates": tuple(xnames),
+                       "cluster": cluster})  # fmt: skip
     values = {f.name: getattr(base, f.name) for f in fields(base)}
     return EventStudy(**{**values, "method": METHOD})
