@@ -77,8 +77,9 @@ def test_equals_itt_on_written_out_dummies_with_window_and_covariate():
 
 
 def test_other_reference_and_ordered_categorical_waves():
-    names = pd.Categorical(PANEL["wave"].map(lambda w: f"w{w}"), ordered=True,
-                           categories=[f"w{w}" for w in range(1, 7)])  # fmt: skip
+    labels = ["start", "q2", "mid", "h2", "end", "after"]  # their order is not alphabetical
+    names = pd.Categorical(PANEL["wave"].map(lambda w: labels[w - 1]), ordered=True,
+                           categories=labels)  # fmt: skip
     es = ke.event_study(PANEL.assign(wave=names), **KW, reference=-2)
     assert es.terms == ("em4", "em3", "em1", "e0", "e1", "e2")
     base = ke.event_study(PANEL, **KW)
@@ -87,6 +88,8 @@ def test_other_reference_and_ordered_categorical_waves():
     assert es.params["e0"] == pytest.approx(base.params["e0"] - shift, abs=1e-10)
     assert es.params["em1"] == pytest.approx(-shift, abs=1e-10)
     assert es.pretrend.df1 == 3
+    same = ke.event_study(PANEL.assign(wave=names), **KW)
+    np.testing.assert_allclose(same.coef, base.coef, rtol=0, atol=1e-12)
 
 
 def test_dropped_rows_are_reported():

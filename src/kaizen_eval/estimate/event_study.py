@@ -142,9 +142,8 @@ def _wave_positions(df: pd.DataFrame, wave_col: str) -> np.ndarray:
             f"event_study: wave column {wave_col!r} must be numeric or an ordered categorical "
             f"(its order gives the event time); got dtype {s.dtype}"
         )
-    return np.unique(finite_column(df, wave_col, "wave", where="event_study"), return_inverse=True)[
-        1
-    ]
+    values = finite_column(df, wave_col, "wave", where="event_study")
+    return np.unique(values, return_inverse=True)[1]
 
 
 def _rows(index: pd.Index, mask: np.ndarray) -> str:
