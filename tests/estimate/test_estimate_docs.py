@@ -31,3 +31,9 @@ def test_estimate_walkthrough_runs_and_recovers_the_truth(capsys):
         assert t.loc[term, "ci_low"] <= tz[key] <= t.loc[term, "ci_high"]
     assert ns["ri"].pvalue < 0.1
     assert (ns["rw"]["pvalue_romano_wolf"] >= ns["rw"]["pvalue"] - 1e-12).all()
+    es = ns["es"].tidy()  # §15: no pre-trend is found, and every lag covers the effect 0.8
+    assert ns["es"].pretrend.pvalue > 0.05 and ns["es"].pretrend.df2 == 89
+    assert (
+        (es.loc[["e0", "e1", "e2"], "ci_low"] <= 0.8)
+        & (es.loc[["e0", "e1", "e2"], "ci_high"] >= 0.8)
+    ).all()

@@ -2,8 +2,8 @@
 
 Effects: :func:`itt` (OLS on assignment; arms, factorial, Lin, ANCOVA with McKenzie's dummy,
 fixed effects, effects by subgroup), :func:`late` (2SLS, first stage, effective F,
-Anderson–Rubin set), :func:`att` (randomized sites), :func:`att_did` (non-randomized sites),
-:func:`compliance`, :func:`lee_bounds`.
+Anderson–Rubin set), :func:`att` (randomized sites), :func:`att_did`, :func:`match_att` and
+:func:`event_study` (non-randomized sites), :func:`compliance`, :func:`lee_bounds`.
 
 Inference: every covariance type in :mod:`~kaizen_eval._core.covariance` (classical, HC0–HC3,
 CR0, CR1, CR2 with Pustejovsky–Tipton df) through :func:`fit_ols`/:func:`fit_2sls` and
@@ -20,6 +20,7 @@ from kaizen_eval.estimate.attrition_weights import attrition_weights
 from kaizen_eval.estimate.bounds import LeeBounds, lee_bounds
 from kaizen_eval.estimate.compliance import Compliance, compliance
 from kaizen_eval.estimate.did import att_did
+from kaizen_eval.estimate.event_study import EventStudy, event_study
 from kaizen_eval.estimate.exposure import ExposureProbabilities, exposure, exposure_probabilities
 from kaizen_eval.estimate.exposure_ht import exposure_effects
 from kaizen_eval.estimate.heterogeneity import heterogeneity
@@ -51,6 +52,7 @@ __all__ = [
     "AndersonRubinSet",
     "Compliance",
     "Estimate",
+    "EventStudy",
     "ExposureProbabilities",
     "FirstStage",
     "Heterogeneity",
@@ -72,6 +74,7 @@ __all__ = [
     "attrition_weights",
     "bonferroni",
     "compliance",
+    "event_study",  # issue 15
     "exposure",
     "exposure_effects",
     "exposure_probabilities",

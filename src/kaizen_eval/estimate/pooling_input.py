@@ -12,7 +12,9 @@ from kaizen_eval._validation import KaizenError, require_columns
 from kaizen_eval.estimate.result import Estimate
 
 #: ``Estimate.method`` of the estimators for non-randomized sites.
-NON_EXPERIMENTAL_METHODS = frozenset({"DiD-IPW", "DiD-DR", "Matching-NN", "Matching-PS"})
+NON_EXPERIMENTAL_METHODS = frozenset(
+    {"DiD-IPW", "DiD-DR", "Matching-NN", "Matching-PS", "TWFE event study"}
+)
 
 
 class SiteTable(NamedTuple):
