@@ -120,7 +120,7 @@ def test_family_errors(trial):
         ke.randomization_inference(trial, outcome=["a"], baseline={"b": "y0"}, **kw)
     with pytest.raises(KaizenError, match="distinct columns"):
         ke.randomization_inference(trial, outcome=["a", "a"], **kw)
-    with pytest.raises(KaizenError, match="a column name for one outcome"):
+    with pytest.raises(KaizenError, match=r"a column name \(or names\) for one outcome"):
         ke.randomization_inference(trial, outcome="a", baseline={"a": "y0"}, **kw)
     with pytest.raises(KaizenError, match="'nope'"):
         ke.randomization_inference(trial, outcome=["a", "nope"], **kw)

@@ -199,8 +199,8 @@ _FAMILY_DOC = """Parameters
         As in :func:`~kaizen_eval.estimate.ri.randomization_inference`.
     statistic : str
         ``"t"`` (default; HC1, or CR1 with ``cluster``) or ``"coef"``.
-    baseline : mapping of outcome to column, optional
-        ANCOVA: each listed outcome's statistic controls for its own baseline value, with
+    baseline : mapping of outcome to column(s), optional
+        ANCOVA: each listed outcome's statistic controls for its own baseline value(s), each with
         McKenzie's dummy for a missing baseline, exactly as ``itt(..., baseline=...)`` does.
     progress : bool
         Show a progress bar of the draws."""
@@ -218,7 +218,7 @@ def romano_wolf(
     draws: int = 1_000,
     seed: int | np.random.Generator = 0,
     statistic: str = "t",
-    baseline: Mapping[str, str] | None = None,
+    baseline: Mapping[str, str | Sequence[str]] | None = None,
     progress: bool = False,
     dose: bool = False,
     by: str | None = None,
@@ -310,7 +310,7 @@ def westfall_young(
     draws: int = 1_000,
     seed: int | np.random.Generator = 0,
     statistic: str = "t",
-    baseline: Mapping[str, str] | None = None,
+    baseline: Mapping[str, str | Sequence[str]] | None = None,
     progress: bool = False,
     dose: bool = False,
     by: str | None = None,

@@ -101,7 +101,7 @@ def hypothesis_null(
     draws: int,
     rng: np.random.Generator,
     statistic: str,
-    baselines: Mapping[str, str],
+    baselines: Mapping[str, str | Sequence[str]],
     progress: bool,
     where: str,
     dose: bool,
@@ -120,6 +120,7 @@ def hypothesis_null(
         raise KaizenError("`outcomes` must name distinct columns")
     if not arms or len(set(arms)) != len(arms):
         raise KaizenError("`treatment` must name distinct columns")
+    base_of = {o: tuple(as_list(v)) for o, v in baselines.items()}
     unknown = sorted(set(baselines) - set(outs))
     if unknown:
         raise KaizenError(f"`baseline` names outcomes {unknown} that are not in `outcomes` {outs}")
@@ -134,7 +135,7 @@ def hypothesis_null(
         ("subgroup", as_list(by)),
     ]
     sample = estimation_sample(
-        df, roles, where=where, keep=[*outs, *dict.fromkeys(baselines.values())]
+        df, roles, where=where, keep=[*outs, *dict.fromkeys(c for v in base_of.values() for c in v)]
     )
     data = sample.data
     tm = check_assignment(data, arms, "treatment", where=where, dose=dose)
@@ -155,7 +156,7 @@ def hypothesis_null(
             raise KaizenError(f"{what} is observed in fewer than 3 rows")
         if np.unique(tm[ok, k]).size < 2:
             raise KaizenError(f"treatment {arms[k]!r} does not vary where {what} is observed")
-        key = (ok.tobytes(), baselines.get(c))
+        key = (ok.tobytes(), base_of.get(c, ()))
         adapters.setdefault(key, (ok, None, []))  # type: ignore[arg-type]
         if j not in adapters[key][2]:
             adapters[key][2].append(j)
@@ -164,7 +165,7 @@ def hypothesis_null(
         sub = data.loc[ok]
         ys = np.column_stack([check_outcome(sub, outs[j], where=where) for j in idx])
         codes = factorize(redrawn.unit[ok]) if cluster else None
-        extra = baseline_columns(sub, key[1])
+        extra = baseline_columns(sub, list(key[1]) or None)
         s = StatisticAdapter(sub, ys, covariates, fixed_effects, statistic, codes, extra=extra)
         adapters[key] = (ok, s, idx)
     columns = [(rows_of[h], adapters[rows_of[h]][2].index(j)) for h, (_, j, _) in enumerate(hyps)]

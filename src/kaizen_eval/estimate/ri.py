@@ -62,7 +62,7 @@ def randomization_inference(
     seed: int | np.random.Generator = 0,
     statistic: str = "coef",
     assignment: Any = None,
-    baseline: str | Mapping[str, str] | None = None,
+    baseline: str | Sequence[str] | Mapping[str, str | Sequence[str]] | None = None,
     progress: bool = False,
     dose: bool = False,
 ) -> RandomizationInference | RandomizationFamily | RandomizationArms:
@@ -111,10 +111,11 @@ def randomization_inference(
         ``redraw_many`` (both stages, strata, clusters and re-randomization exactly as drawn),
         rows are matched on its id column, and ``strata``/``cluster`` must not be given (the
         ``cluster`` of the studentized statistic excepted).
-    baseline : str or mapping of outcome to column, optional
-        Baseline value of the outcome, a covariate of the statistic's regression (ANCOVA) with
-        McKenzie's dummy for missing values, exactly as in :func:`~kaizen_eval.estimate.itt.itt`.
-        With several outcomes, a mapping from each outcome to its own baseline column.
+    baseline : str, sequence of str, or mapping of outcome to column(s), optional
+        Baseline value(s), covariates of the statistic's regression (ANCOVA) each with
+        McKenzie's dummy for missing values, exactly as in :func:`~kaizen_eval.estimate.itt.itt`
+        (the baseline outcome, and possibly baselines of other variables). With several
+        outcomes, a mapping from each outcome to its own baseline column(s).
     progress : bool
         Show a progress bar over the blocks of draws (on standard error).
     dose : bool
@@ -152,8 +153,8 @@ def randomization_inference(
                 raise KaizenError(
                     f"with several arms the statistic is 'coef'. You passed: {statistic!r}."
                 )
-            if baseline is not None and not isinstance(baseline, str):
-                raise KaizenError("`baseline` is a column name for one outcome")
+            if isinstance(baseline, Mapping):
+                raise KaizenError("`baseline` is a column name (or names) for one outcome")
             return arms_test(
                 df,
                 outcome=outcome,
@@ -172,7 +173,7 @@ def randomization_inference(
         treatment = arms[0]
     if not isinstance(outcome, str):
         outs = as_list(outcome)
-        if isinstance(baseline, str):
+        if baseline is not None and not isinstance(baseline, Mapping):
             if len(outs) != 1:
                 raise KaizenError(
                     "with several outcomes, `baseline` maps each outcome to its baseline "
@@ -197,8 +198,10 @@ def randomization_inference(
             dose=dose,
         )
         return RandomizationFamily(null, statistic=statistic, treatment=treatment)
-    if baseline is not None and not isinstance(baseline, str):
-        raise KaizenError("`baseline` is a column name for one outcome (a mapping for several)")
+    if isinstance(baseline, Mapping):
+        raise KaizenError(
+            "`baseline` is a column name (or names) for one outcome (a mapping for several)"
+        )
     if assignment is not None and strata is not None:
         raise KaizenError("give either `assignment` or `strata`: the assignment knows its strata")
     id_col = [assignment.id_col] if assignment is not None else []
@@ -256,7 +259,7 @@ def arms_test(
     draws: int,
     rng: np.random.Generator,
     assignment: Any,
-    baseline: str | None,
+    baseline: str | Sequence[str] | None,
     progress: bool,
     dose: bool,
 ) -> RandomizationArms:

@@ -87,7 +87,7 @@ def family_null(
     draws: int,
     rng: np.random.Generator,
     statistic: str,
-    baselines: Mapping[str, str],
+    baselines: Mapping[str, str | Sequence[str]],
     progress: bool,
     where: str,
     assignment: Any = None,
@@ -102,6 +102,7 @@ def family_null(
     outs = list(outcomes)
     if len(outs) < 1 or len(set(outs)) != len(outs):
         raise KaizenError("`outcomes` must name distinct columns")
+    base_of = {o: tuple(as_list(v)) for o, v in baselines.items()}
     unknown = sorted(set(baselines) - set(outs))
     if unknown:
         raise KaizenError(f"`baseline` names outcomes {unknown} that are not in `outcomes` {outs}")
@@ -117,14 +118,14 @@ def family_null(
         ("id", id_col),
     ]
     sample = estimation_sample(
-        df, roles, where=where, keep=[*outs, *dict.fromkeys(baselines.values())]
+        df, roles, where=where, keep=[*outs, *dict.fromkeys(c for v in base_of.values() for c in v)]
     )
     data = sample.data
     design_cols = list(dict.fromkeys(c for _, cols in roles for c in cols))
     rows = np.flatnonzero(df[design_cols].notna().all(axis=1).to_numpy())  # data's rows in df
     t = check_assignment(data, [treatment], "treatment", where=where, dose=dose)[:, 0]
     redrawn = redraws(data, t, treatment, strata, cluster, assignment, draws, rng, progress)
-    groups: dict[tuple[bytes, str | None], tuple[np.ndarray, list[int]]] = {}
+    groups: dict[tuple[bytes, tuple[str, ...]], tuple[np.ndarray, list[int]]] = {}
     missing: dict[str, pd.DataFrame] = {}
     for j, c in enumerate(outs):
         ok = data[c].notna().to_numpy()
@@ -134,14 +135,14 @@ def family_null(
             lost = df.iloc[rows[~ok]].copy()
             lost["reason"] = f"missing outcome {c!r}"
             missing[c] = lost
-        groups.setdefault((ok.tobytes(), baselines.get(c)), (ok, []))[1].append(j)
+        groups.setdefault((ok.tobytes(), base_of.get(c, ())), (ok, []))[1].append(j)
     stats_ = []
     observed, nobs = np.empty(len(outs)), np.empty(len(outs), dtype=int)
     for (_, base), (ok, idx) in groups.items():
         sub = data.loc[ok]
         ys = np.column_stack([check_outcome(sub, outs[j], where=where) for j in idx])
         codes = factorize(redrawn.unit[ok]) if cluster else None
-        extra = baseline_columns(sub, base)
+        extra = baseline_columns(sub, list(base) or None)
         s = StatisticAdapter(sub, ys, covariates, fixed_effects, statistic, codes, extra=extra)
         stats_.append((s, ok, idx))
         observed[idx] = s(t[ok, None])[0]

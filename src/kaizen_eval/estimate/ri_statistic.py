@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, get_args
 
 import numpy as np
@@ -17,9 +18,9 @@ RI_STATISTICS: tuple[str, ...] = get_args(RIStatistic)
 
 
 def baseline_columns(
-    data: pd.DataFrame, baseline: str | None
+    data: pd.DataFrame, baseline: str | Sequence[str] | None
 ) -> tuple[np.ndarray, list[str]] | None:
-    """Return the baseline outcome (and McKenzie's missing dummy) as covariate columns."""
+    """Return the baseline column(s) (each with McKenzie's missing dummy) as covariates."""
     if baseline is None:
         return None
     from kaizen_eval.estimate.itt import covariate_block

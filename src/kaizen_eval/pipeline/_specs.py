@@ -57,6 +57,7 @@ class Family:
     wave: str
     controls: tuple[str, ...] = ()
     ancova: bool = False
+    baselines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

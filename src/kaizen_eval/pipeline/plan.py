@@ -219,6 +219,7 @@ def _parse_families(raw: Mapping[str, Any], waves: Mapping[str, Path]) -> tuple[
             wave=_get(f, "wave", str, where),
             controls=_str_list(f, "controls", where, ()),
             ancova=_get(f, "ancova", bool, where, False),
+            baselines=_str_list(f, "baselines", where, ()),
         )
         if fam.wave not in waves:
             raise PlanError(
@@ -230,6 +231,28 @@ def _parse_families(raw: Mapping[str, Any], waves: Mapping[str, Path]) -> tuple[
     if not families:
         raise PlanError("the plan needs at least one [[families]] table of outcomes.")
     return tuple(families)
+
+
+def _check_baselines(families: tuple[Family, ...], design: DesignSpec) -> None:
+    """ANCOVA and extra baselines need a baseline wave; an extra baseline is listed once."""
+    for i, fam in enumerate(families):
+        where = f"families[{i}]."
+        if (fam.ancova or fam.baselines) and design.baseline_wave is None:
+            key = "ancova" if fam.ancova else "baselines"
+            raise PlanError(
+                f"plan key '{where}{key}' needs baseline values: set 'design.baseline_wave' "
+                "(the wave the baselines come from)."
+            )
+        if len(set(fam.baselines)) < len(fam.baselines):
+            raise PlanError(
+                f"plan key '{where}baselines' lists a column twice: {list(fam.baselines)}."
+            )
+        if fam.ancova and set(fam.baselines) & set(fam.outcomes):
+            raise PlanError(
+                f"plan key '{where}baselines' lists the family's own outcome(s) "
+                f"{sorted(set(fam.baselines) & set(fam.outcomes))}: with 'ancova = true' each "
+                "outcome's baseline is already a control."
+            )
 
 
 def _parse_estimate(raw: Mapping[str, Any], design: DesignSpec) -> EstimateSpec:
@@ -403,6 +426,7 @@ def parse_plan(text: str, *, base: Path | None = None, data_root: str | Path | N
     data = _parse_data(raw, base, roots)
     design = _parse_design(raw, data.waves)
     families = _parse_families(raw, data.waves)
+    _check_baselines(families, design)
     return Plan(
         title=_get(raw, "title", str, "", "Kaizen training evaluation"),
         data=data,

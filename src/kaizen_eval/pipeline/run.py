@@ -75,6 +75,18 @@ def _prepare(plan: Plan) -> tuple[ke.Panel, pd.DataFrame, list[str]]:
     return panel, long, notes
 
 
+def _with_baselines(
+    plan: Plan, long: pd.DataFrame, frame: pd.DataFrame, columns: list[str]
+) -> pd.DataFrame:
+    """Return ``frame`` with the baseline-wave values of ``columns``, as float ``<c>_baseline``."""
+    frame = attach_baselines(
+        long, frame, columns, id_col=plan.data.id, baseline_wave=str(plan.design.baseline_wave)
+    )
+    for c in columns:
+        frame[baseline_column(c)] = frame[baseline_column(c)].astype(float)
+    return frame
+
+
 def _estimate_family(
     plan: Plan,
     fam: Family,
@@ -105,6 +117,9 @@ def _estimate_family(
         ),
     }
     specs: dict[str, dict[str, Any]] = {}
+    extra_bl = [baseline_column(c) for c in fam.baselines]
+    if fam.baselines:  # the plan checked that a baseline wave is set
+        frame = _with_baselines(plan, long, frame, list(fam.baselines))
     for outcome in fam.outcomes:
         specs[outcome] = {
             "outcome": outcome,
@@ -113,13 +128,13 @@ def _estimate_family(
             "cluster": des.cluster,
             "se": est.se,
         }
-        if fam.ancova and des.baseline_wave is not None:
-            bl = baseline_column(outcome)
-            frame = attach_baselines(
-                long, frame, [outcome], id_col=plan.data.id, baseline_wave=des.baseline_wave
-            )
-            frame[bl] = frame[bl].astype(float)
-            specs[outcome]["baseline"] = bl
+        own = []
+        if fam.ancova:  # the plan checked that a baseline wave is set
+            frame = _with_baselines(plan, long, frame, [outcome])
+            own = [baseline_column(outcome)]
+        if own or extra_bl:
+            both = [*own, *extra_bl]
+            specs[outcome]["baseline"] = both[0] if len(both) == 1 else both
     for estimand in est.estimands:
         results = {}
         for outcome in fam.outcomes:
@@ -132,6 +147,13 @@ def _estimate_family(
             ke.results_table(results, stars=True, labels=report.labels),
             caption=f"{estimand.upper()} on the {fam.name} family, wave {fam.wave!r}"
             + (", ANCOVA" if fam.ancova else "")
+            + (
+                ", baseline "
+                + ", ".join(label_of(c, report.labels).lower() for c in fam.baselines)
+                + " as control(s)"
+                if fam.baselines
+                else ""
+            )
             + (f", strata fixed effects ({fe})" if fe else ""),
             heading=f"{section}{fam.name}: {estimand.upper()}",
         )
