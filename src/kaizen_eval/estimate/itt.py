@@ -296,17 +296,11 @@ def itt(
     blocks = [t, x]
     names = [*t_names, *x_names]
     if lin and lin_x.shape[1]:
-        level = pd.factorize(data[mods_by[0]], sort=True) if split else None
-        more, more_names, inter, inter_names = _lin_blocks(
-            lin_x, lin_names, t, t_names, w, level, mods_by[0] if split else None
-        )
-        blocks += [more, inter]
-        names += [*more_names, *inter_names]
-        notes.append(
-            "Lin (2013) adjustment: covariates centered at their sample means"
-            + (f" within each level of {mods_by[0]!r}, with slopes by level," if split else "")
-            + " and interacted with treatment"
-        )
+        by_level = data[mods_by[0]] if split else None
+        lin_cols, lin_cols_names, note = _lin_blocks(lin_x, lin_names, t, t_names, w, by_level)
+        blocks.append(lin_cols)
+        names += lin_cols_names
+        notes.append(note)
     if not fes:
         blocks.insert(0, np.ones((len(y), 1)))
         names.insert(0, "(Intercept)")
@@ -406,34 +400,38 @@ def _lin_blocks(
     t: np.ndarray,
     t_names: list[str],
     w: np.ndarray | None,
-    level: tuple[np.ndarray, pd.Index] | None,
-    by: str | None,
-) -> tuple[np.ndarray, list[str], np.ndarray, list[str]]:
-    """Lin's (2013) columns: extra covariate slopes, and treatment × centred covariates.
+    by: pd.Series | None,
+) -> tuple[np.ndarray, list[str], str]:
+    """Lin's (2013) columns (extra covariate slopes, then treatment × centred covariates), a note.
 
     Without ``by`` the covariates are centred at their (weighted) sample means and interacted
-    with every treatment column. With a discrete ``by`` (``level``: its codes and levels, ``t``
-    already split into one column per treatment and level) Lin's estimator is run within
-    each level: the covariates get a slope per level, and each level's treatment column is
-    interacted with the covariates centred at that level's mean, so that each level's effect is
-    the Lin estimate in that level.
+    with every treatment column. With a discrete ``by`` (``t`` already split into one column
+    per treatment and level) Lin's estimator is run within each level: the covariates get a
+    slope per level, and each level's treatment column is interacted with the covariates
+    centred at that level's mean, so that each level's effect is the Lin estimate in that
+    level. The interactions come last, named ``"<treatment column>:<covariate>"``.
     """
-    if level is None:
-        xc = x - np.average(x, axis=0, weights=w)
-        inter = [xc * t[:, [j]] for j in range(len(t_names))]
-        names = [f"{tn}:{c}" for tn in t_names for c in x_names]
-        return np.empty((len(x), 0)), [], np.hstack(inter), names
-    codes, labels = level
-    n_levels = len(labels)
-    inside = codes[:, None] == np.arange(n_levels)
-    centred = np.zeros_like(x)
-    for g in range(n_levels):
-        wg = None if w is None else w[inside[:, g]]
-        centred[inside[:, g]] = x[inside[:, g]] - np.average(x[inside[:, g]], axis=0, weights=wg)
-    slopes = np.hstack([x * inside[:, [g]] for g in range(1, n_levels)])
-    slope_names = [f"{c}[{by}={labels[g]}]" for g in range(1, n_levels) for c in x_names]
+    note = "Lin (2013) adjustment: covariates centered at their sample means"
+    if by is None:
+        centred = x - np.average(x, axis=0, weights=w)
+        slopes, slope_names = np.empty((len(x), 0)), []
+    else:
+        codes, labels = pd.factorize(by, sort=True)
+        inside = codes[:, None] == np.arange(len(labels))
+        centred = np.zeros_like(x)
+        for g in range(len(labels)):
+            rows = inside[:, g]
+            centred[rows] = x[rows] - np.average(
+                x[rows], axis=0, weights=None if w is None else w[rows]
+            )
+        slopes = np.hstack([x * inside[:, [g]] for g in range(1, len(labels))])
+        slope_names = [
+            f"{c}[{by.name}={labels[g]}]" for g in range(1, len(labels)) for c in x_names
+        ]
+        note += f" within each level of {by.name!r}, with slopes by level,"
     inter = np.hstack([centred * t[:, [j]] for j in range(len(t_names))])
-    return slopes, slope_names, inter, [f"{tn}:{c}" for tn in t_names for c in x_names]
+    names = [*slope_names, *(f"{tn}:{c}" for tn in t_names for c in x_names)]
+    return np.hstack([slopes, inter]), names, note + " and interacted with treatment"
 
 
 def _split_by(

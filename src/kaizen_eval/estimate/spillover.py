@@ -119,6 +119,23 @@ def _linearity(
     return wald_test(fit, rmat, test=test)
 
 
+def _linearity_notes(linear: dict, groups: dict) -> list[str]:
+    """Say each linear dose-response test, or why it cannot be run."""
+    notes = []
+    for kind, wt in linear.items():
+        if wt is None:
+            notes.append(
+                f"linear dose-response test of the {kind} effects needs three non-zero "
+                f"saturations; the sample has {len(groups[kind])}"
+            )
+        else:
+            notes.append(
+                f"linear dose-response of the {kind} effects in the saturation: "
+                f"F({wt.df1}, {wt.df2:.4g}) = {wt.fstat:.4g}, p = {wt.pvalue:.4g}"
+            )
+    return notes
+
+
 def spillover(
     df: pd.DataFrame,
     *,
@@ -268,18 +285,7 @@ def spillover(
     vcov[:k1, :k1], vcov[k1:, k1:] = fit1.vcov, fit2.vcov
     coef = np.concatenate([fit1.coef, fit2.coef])
     linear = {kind: _linearity(fit2, groups[kind], levels, test) for kind in groups}
-    notes = [SE_NOTES[se_type]]
-    for kind, wt in linear.items():
-        if wt is None:
-            notes.append(
-                f"linear dose-response test of the {kind} effects needs three non-zero "
-                f"saturations; the sample has {len(groups[kind])}"
-            )
-        else:
-            notes.append(
-                f"linear dose-response of the {kind} effects in the saturation: "
-                f"F({wt.df1}, {wt.df2:.4g}) = {wt.fstat:.4g}, p = {wt.pvalue:.4g}"
-            )
+    notes = [SE_NOTES[se_type], *_linearity_notes(linear, groups)]
     counts = pd.DataFrame(
         {
             "cell": ["pure control", *cell_names],
