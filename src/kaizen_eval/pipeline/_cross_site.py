@@ -28,7 +28,7 @@ from kaizen_eval.pipeline.results import PlanResults
 from kaizen_eval.report import Report
 from kaizen_eval.report.figures import tick_formatter
 
-__all__ = ["CrossSite", "cross_site_section", "site_effects"]
+__all__ = ["CrossSite", "cross_site_section"]
 
 #: How :func:`~kaizen_eval.pool_sites` begins its warning that two sites barely identify tau.
 _TWO_SITES = "only 2 sites: tau is barely identified"
@@ -60,32 +60,8 @@ class CrossSite:
     notes: tuple[str, ...] = ()
 
 
-def site_effects(results: Mapping[str, PlanResults], spec: PoolSpec) -> dict[str, ke.Estimate]:
-    """Return each site's estimate that the pool plan names (family, estimand, outcome).
-
-    Parameters
-    ----------
-    results : mapping of str to PlanResults
-        The plan run of each site, by the site's name as the report shows it.
-    spec : PoolSpec
-        The pool plan.
-
-    Returns
-    -------
-    dict of str to Estimate
-
-    Raises
-    ------
-    KaizenError
-        A site's plan did not estimate what the pool plan names (the message names the site
-        and lists the estimates it has).
-
-    Examples
-    --------
-    >>> res = {"Ghana": ke.pipeline.run_plan("ghana.toml", "g")}  # doctest: +SKIP
-    >>> site_effects(res, PoolSpec("performance", "value_added"))["Ghana"].terms  # doctest: +SKIP
-    ('invited',)
-    """
+def _site_effects(results: Mapping[str, PlanResults], spec: PoolSpec) -> dict[str, ke.Estimate]:
+    """Return each site's estimate that the pool plan names; a site without it is named."""
     out = {}
     for site, res in results.items():
         try:
@@ -236,14 +212,31 @@ def cross_site_section(
 
     Examples
     --------
-    >>> res = {s: ke.pipeline.run_plan(f"{s}.toml", s) for s in ("ghana", "tanzania")}
-    ... # doctest: +SKIP
-    >>> cs = cross_site_section(res, PoolSpec("performance", "value_added"), Report("Pooled"))
-    ... # doctest: +SKIP
-    >>> cs.pooled.n_sites  # doctest: +SKIP
-    2
+    >>> from kaizen_eval.pipeline.plan import parse_plan
+    >>> from kaizen_eval.pipeline.results import PlanEstimate, PlanResults
+    >>> plan = parse_plan('''
+    ... [data]
+    ... waves = { followup = "f.csv" }
+    ... [design]
+    ... assignment = "invited"
+    ... [[families]]
+    ... name = "performance"
+    ... outcomes = ["value_added"]
+    ... wave = "followup"
+    ... ''')
+    >>> def run(coef, se):  # a plan run that holds its ITT of value added
+    ...     itt = ke.Estimate(terms=("invited",), coef=[coef], vcov=[[se**2]], dof=200.0,
+    ...                       se_type="HC1", method="OLS", estimand="ITT",
+    ...                       outcome="value_added", nobs=202)
+    ...     est = PlanEstimate("performance", "itt", "value_added", itt)
+    ...     return PlanResults(plan, None, None, (est,))
+    >>> runs = {"Ghana": run(7193, 2233), "Tanzania": run(3471, 550), "Kenya": run(1200, 900)}
+    >>> report = Report("Three sites")
+    >>> cs = cross_site_section(runs, PoolSpec("performance", "value_added"), report)
+    >>> cs.pooled.n_sites, list(cs.leave_one_out["remaining_sites"])
+    (3, ['Tanzania, Kenya', 'Ghana, Kenya', 'Ghana, Tanzania'])
     """
-    estimates = site_effects(results, spec)
+    estimates = _site_effects(results, spec)
     first = next(iter(estimates.values()), None)
     term = spec.term or (first.terms[0] if first is not None else "")
     pooled, notes = _pool(estimates, spec, term)
@@ -286,7 +279,9 @@ def _add_section(
     )
     ax = fig.axes[0]
     ax.xaxis.set_major_formatter(tick_formatter(ax.xaxis))
-    # the legend goes below the axes, where it covers no interval however few the sites
+    # the legend goes below the axes, where it covers no interval however few the sites, and
+    # the room the plot keeps for it above the sites goes
+    ax.set_ylim(0.0, pooled.n_sites + 1.6)
     width, height = fig.get_size_inches()
     fig.set_size_inches(width, height + 0.9)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, fontsize="small",
