@@ -1,4 +1,4 @@
-"""Shared test fixtures: RNG hygiene (no test may touch NumPy's global random state)."""
+"""Shared test fixtures: RNG hygiene (no test may touch NumPy's global random state), the demo."""
 
 import numpy as np
 import pytest
@@ -15,3 +15,12 @@ def _global_rng_untouched():
     if changed:
         np.random.set_state(before)  # noqa: NPY002
         pytest.fail("test changed NumPy's global random state; pass a seed or Generator instead")
+
+
+@pytest.fixture(scope="session")
+def demo_report(tmp_path_factory):
+    """Return (folder, summary) of ``run_demo`` on the bundled trials (run once per session)."""
+    from kaizen_eval.pipeline.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo") / "report"
+    return out, run_demo(out, progress=False)

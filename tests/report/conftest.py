@@ -129,13 +129,5 @@ def check_readable():
     return check
 
 
-# --- the demo report, written once per session for the tests that read it (branch report) ---
-
-
-@pytest.fixture(scope="session")
-def demo_report(tmp_path_factory):
-    """Return (folder, summary) of ``run_demo`` on the bundled trials."""
-    from kaizen_eval.pipeline.demo import run_demo
-
-    out = tmp_path_factory.mktemp("demo") / "report"
-    return out, run_demo(out, progress=False)
+# The demo report (``demo_report``), written once per session, is a fixture of tests/conftest.py:
+# the pipeline's tests read it too.
