@@ -224,6 +224,23 @@ def test_plot_returns_a_figure():
     assert len(h.plot(clan=False).axes) == 1
 
 
+def test_the_clan_table_has_no_exponent_on_large_covariates():
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    df = _data(n=300)
+    df["x0_usd"] = df["x0"] * 6_400.0 + 20_000.0  # a covariate in dollars, like value added
+    h = ke.heterogeneity(
+        df, outcome="y", treatment="d", covariates=["x0_usd"], learner=LinearRegression(),
+        splits=2, groups=3,
+    )  # fmt: skip
+    cells = [c.get_text().get_text() for c in h.plot().axes[1].tables[0].get_celld().values()]
+    assert cells and not [c for c in cells if re.search(r"\d[eE][+-]\d", c)], cells
+    assert "Most affected" in cells and any("," in c for c in cells)
+
+
 @pytest.mark.slow
 def test_constant_effects_size_of_the_heterogeneity_test():
     """Constant effect: β₂'s per-split test rejects ≈ 5 %; the adjusted one (2p) ≈ 2.5 %.

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from kaizen_eval import _format as F
 from kaizen_eval._validation import check_probability
 from kaizen_eval.estimate.heterogeneity_core import Arrays, Split, share_effect
 
@@ -231,15 +232,15 @@ class Heterogeneity:
         ax.legend()
         if table_ax is not None:
             c = self._clan
-            cells = [
-                [f"{r.most:,.3g}", f"{r.least:,.3g}", f"{r.difference:,.3g}", f"{r.pvalue:.3f}"]
+            cells = [  # one row's numbers share their decimals; never an exponent
+                [*F.column([r.most, r.least, r.difference]), F.pvalue(r.pvalue)]
                 for r in c.itertuples()
             ]
             table_ax.axis("off")
             table_ax.table(
                 cellText=cells,
-                rowLabels=[str(i) for i in c.index],
-                colLabels=["most", "least", "difference", "p"],
+                rowLabels=[F.label(i) for i in c.index],
+                colLabels=["Most affected", "Least affected", "Difference", "p-value"],
                 loc="center",
             )
             table_ax.set_title("CLAN: most vs least affected")
