@@ -2,168 +2,84 @@
 
 :func:`family_null` re-draws the assignment once (within strata, whole clusters, or exactly as
 an :class:`~kaizen_eval.Assignment` drew it) and computes every outcome's statistic on the same
-draws, in one pass of the resampling engine per group of outcomes observed on the same rows. It
-is what ``randomization_inference(outcome=[...])`` returns as a :class:`RandomizationFamily`,
-and what :func:`~kaizen_eval.estimate.multiple.romano_wolf` steps down from.
+draws, in one pass of the resampling engine per group of outcomes observed on the same rows (the
+one-arm family of :func:`~kaizen_eval.estimate.multiple_family.hypothesis_null`, from which
+:func:`~kaizen_eval.estimate.multiple.romano_wolf` steps down). It is what
+``randomization_inference(outcome=[...])`` returns as a :class:`RandomizationFamily`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from kaizen_eval import _format as F
-from kaizen_eval._core.absorb import factorize
-from kaizen_eval._validation import KaizenError, as_list
-from kaizen_eval.estimate._build import check_assignment, check_outcome
-from kaizen_eval.estimate._frame import estimation_sample
-from kaizen_eval.estimate.ri_draws import redraws
-from kaizen_eval.estimate.ri_pvalues import (
-    randomization_pvalues,
-    randomization_shares,
-    randomization_thresholds,
-)
+from kaizen_eval.estimate.multiple_family import HypothesisNull, hypothesis_null
 from kaizen_eval.estimate.ri_result import RandomizationInference
-from kaizen_eval.estimate.ri_statistic import StatisticAdapter, baseline_columns
 
 
 @dataclass(frozen=True, eq=False)
-class FamilyNull:
+class FamilyNull(HypothesisNull):
     """Observed statistics and their randomization distribution for a family of outcomes.
 
-    Attributes
-    ----------
-    outcomes : list of str
-    observed : numpy.ndarray, shape (K,)
-    nobs : numpy.ndarray of int, shape (K,)
-    null : numpy.ndarray, shape (B, K)
-        The statistic of every outcome under each re-drawn assignment (same draws for all).
-    exact : bool
-        Whether every distinct assignment was enumerated.
-    n_assignments : int
-        Distinct assignments the design allows (``-1`` for draws from an ``Assignment``).
-    dropped : pandas.DataFrame
-        Rows without the design columns, with a ``reason``.
-    missing : dict of str to pandas.DataFrame
-        For each outcome missing in some rows used by the design, those rows (with a
-        ``reason``); outcomes observed in every row are absent.
+    A :class:`~kaizen_eval.estimate.multiple_family.HypothesisNull` of one arm whose
+    hypotheses are the outcomes (``index``, named ``outcome``): ``observed`` and ``nobs`` have
+    shape ``(K,)``, ``null`` shape ``(B, K)`` (the same draws for all), and ``missing`` holds,
+    for each outcome missing in some rows used by the design, those rows.
     """
 
-    outcomes: list[str]
-    observed: np.ndarray
-    nobs: np.ndarray
-    null: np.ndarray
-    exact: bool
-    n_assignments: int
-    dropped: pd.DataFrame
-    missing: dict[str, pd.DataFrame]
-
-    def shares(self, count: np.ndarray) -> np.ndarray:
-        """Turn counts of draws at least as extreme into p-values (exact or ``(1 + c)/(1 + B)``)."""
-        return randomization_shares(count, self.null.shape[0], self.exact)
-
-    def pvalues(self) -> np.ndarray:
-        """Each outcome's own two-sided randomization p-value, shape ``(K,)``."""
-        return randomization_pvalues(self.null, self.observed, self.exact)
-
-    def thresholds(self) -> np.ndarray:
-        """``|observed|`` less the tie tolerance: draws at or above it count as extreme."""
-        return randomization_thresholds(self.observed)
+    @property
+    def outcomes(self) -> list[str]:
+        """The outcomes, in the order given."""
+        return list(self.index)
 
 
 def family_null(
     df: pd.DataFrame,
     *,
-    outcomes: Sequence[str],
     treatment: str,
-    covariates: Sequence[str],
-    strata: str | None,
-    cluster: str | None,
-    fixed_effects: Sequence[str],
-    draws: int,
-    rng: np.random.Generator,
-    statistic: str,
-    baselines: Mapping[str, str | Sequence[str]],
-    progress: bool,
-    where: str,
     assignment: Any = None,
     dose: bool = False,
+    **design: Any,
 ) -> FamilyNull:
     """Re-draw the assignment ``draws`` times and compute every outcome's statistic on each draw.
 
-    The assignment is re-drawn over every row with the design columns; each outcome's statistic
-    uses the re-drawn assignment of its own observed rows. Outcomes observed on the same rows
-    (with the same baseline control) share one engine pass.
+    The family of :func:`~kaizen_eval.estimate.multiple_family.hypothesis_null` with one arm
+    and no subgroups: the assignment is re-drawn over every row with the design columns; each
+    outcome's statistic uses the re-drawn assignment of its own observed rows. Outcomes observed
+    on the same rows (with the same baseline control) share one engine pass.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    treatment : str
+        The one arm.
+    assignment : kaizen_eval.design.Assignment, optional
+        Draw as it drew (``strata`` must then be ``None``).
+    dose : bool
+        Whether ``treatment`` may be coded other than 0/1.
+    **design
+        The rest of :func:`~kaizen_eval.estimate.multiple_family.hypothesis_null`'s keywords:
+        ``outcomes``, ``covariates``, ``strata``, ``cluster``, ``fixed_effects``, ``draws``,
+        ``rng``, ``statistic``, ``baselines``, ``progress`` and ``where``.
+
+    Returns
+    -------
+    FamilyNull
     """
-    outs = list(outcomes)
-    if len(outs) < 1 or len(set(outs)) != len(outs):
-        raise KaizenError("`outcomes` must name distinct columns")
-    base_of = {o: tuple(as_list(v)) for o, v in baselines.items()}
-    unknown = sorted(set(baselines) - set(outs))
-    if unknown:
-        raise KaizenError(f"`baseline` names outcomes {unknown} that are not in `outcomes` {outs}")
-    if assignment is not None and strata is not None:
-        raise KaizenError("give either `assignment` or `strata`: the assignment knows its strata")
-    id_col = [assignment.id_col] if assignment is not None else []
-    roles = [
-        ("treatment", [treatment]),
-        ("covariate", list(covariates)),
-        ("stratum", as_list(strata)),
-        ("cluster", as_list(cluster)),
-        ("fixed effect", list(fixed_effects)),
-        ("id", id_col),
-    ]
-    sample = estimation_sample(
-        df, roles, where=where, keep=[*outs, *dict.fromkeys(c for v in base_of.values() for c in v)]
+    null = hypothesis_null(
+        df,
+        treatments=[treatment],
+        by=None,
+        dose=dose,
+        arm_level=False,
+        assignment=assignment,
+        arms_vary=False,
+        **design,
     )
-    data = sample.data
-    design_cols = list(dict.fromkeys(c for _, cols in roles for c in cols))
-    rows = np.flatnonzero(df[design_cols].notna().all(axis=1).to_numpy())  # data's rows in df
-    t = check_assignment(data, [treatment], "treatment", where=where, dose=dose)[:, 0]
-    redrawn = redraws(data, t, treatment, strata, cluster, assignment, draws, rng, progress)
-    groups: dict[tuple[bytes, tuple[str, ...]], tuple[np.ndarray, list[int]]] = {}
-    missing: dict[str, pd.DataFrame] = {}
-    for j, c in enumerate(outs):
-        ok = data[c].notna().to_numpy()
-        if ok.sum() < 3:
-            raise KaizenError(f"outcome {c!r} is observed in fewer than 3 rows")
-        if not ok.all():
-            lost = df.iloc[rows[~ok]].copy()
-            lost["reason"] = f"missing outcome {c!r}"
-            missing[c] = lost
-        groups.setdefault((ok.tobytes(), base_of.get(c, ())), (ok, []))[1].append(j)
-    stats_ = []
-    observed, nobs = np.empty(len(outs)), np.empty(len(outs), dtype=int)
-    for (_, base), (ok, idx) in groups.items():
-        sub = data.loc[ok]
-        ys = np.column_stack([check_outcome(sub, outs[j], where=where) for j in idx])
-        codes = factorize(redrawn.unit[ok]) if cluster else None
-        extra = baseline_columns(sub, list(base) or None)
-        s = StatisticAdapter(sub, ys, covariates, fixed_effects, statistic, codes, extra=extra)
-        stats_.append((s, ok, idx))
-        observed[idx] = s(t[ok, None])[0]
-        nobs[idx] = int(ok.sum())
-    dist = []
-    for a in redrawn.blocks:
-        tmat = a.T  # (rows, draws)
-        values = np.empty((a.shape[0], len(outs)))
-        for s, ok, idx in stats_:
-            values[:, idx] = s(tmat if ok.all() else tmat[ok])
-        dist.append(values)
-    return FamilyNull(
-        outcomes=outs,
-        observed=observed,
-        nobs=nobs,
-        null=np.vstack(dist),
-        exact=redrawn.exact,
-        n_assignments=redrawn.n_assignments,
-        dropped=sample.dropped,
-        missing=missing,
-    )
+    return FamilyNull(**{f.name: getattr(null, f.name) for f in fields(null)})
 
 
 @dataclass(frozen=True, eq=False)
