@@ -20,6 +20,7 @@ EXPECTED = {
     "02_tanzania_factorial.ipynb",
     "03_across_sites.ipynb",
     "04_spillovers.ipynb",
+    "05_for_whom.ipynb",
 }
 
 
