@@ -293,8 +293,8 @@ def test_the_demo_report_has_the_section(demo_report):
     heads = re.findall(r"^## (.+)$", md, re.M)
     at = heads.index("Across sites")
     assert heads[at - 1] == "Published cost-benefit comparisons"
-    assert heads[at + 1] == "Ghana: Data"
-    section = md.split("## Across sites")[1].split("## Ghana: Data")[0]
+    assert heads[at + 1] == "Spillovers (saturation trial)"  # then the sites' sections
+    section = md.split("## Across sites")[1].split("## Spillovers (saturation trial)")[0]
     for text in ("Average effect (μ)", "A new cluster: 95 % prediction interval, low",
                  "Shrunk estimate", "Only two sites", "leaving one out leaves a single site",
                  "P(BCR > 1)", "figures/cross_site_forest.png"):  # fmt: skip

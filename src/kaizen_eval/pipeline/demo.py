@@ -6,7 +6,9 @@ writes :func:`~kaizen_eval.synthetic.load_bundled`'s trials, which are the same 
 bit), writes an analysis plan for each, runs both plans through
 :func:`~kaizen_eval.pipeline.run.analyse`, and adds what no single plan shows: a headline box,
 the estimates next to the known truth, and the published one-year cost-benefit comparisons.
-With ``seed`` it simulates new trials with that seed instead (not the bundled ones).
+With ``seed`` it simulates new trials with that seed instead (not the bundled ones). After the
+cross-site section comes the spillover section of the bundled saturation trial
+(:func:`~kaizen_eval.pipeline._spillover_section.spillover_section`; always the bundled trial).
 
 Benefit-cost ratios are over a one-year horizon without discounting, as in the published
 comparisons (the plans' ``years = 1``, the default of :func:`~kaizen_eval.cost_benefit`).
@@ -27,11 +29,14 @@ import kaizen_eval as ke
 from kaizen_eval._atomic import atomic_folder
 from kaizen_eval.pipeline._cross_site import cross_site_section
 from kaizen_eval.pipeline._sections import headline_sentences
+from kaizen_eval.pipeline._spillover_section import spillover_section
 from kaizen_eval.pipeline.plan import load_plan
 from kaizen_eval.pipeline.pool_plan import load_pool
 from kaizen_eval.pipeline.run import analyse
 from kaizen_eval.report import Report
-from kaizen_eval.synthetic.bundled import BUNDLED_SEEDS, bundled_folder, load_bundled
+from kaizen_eval.studies.saturation_site import SaturationSite, saturation_site
+from kaizen_eval.synthetic.bundled import _REPO_DATA, BUNDLED_SEEDS, bundled_folder, load_bundled
+from kaizen_eval.synthetic.saturation import SaturationTruth
 
 _COMMON_DATA = """
 [data]
@@ -264,6 +269,35 @@ def _published_table() -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("comparison")
 
 
+def load_saturation_site() -> SaturationSite:
+    """Return the bundled saturation trial: read from ``data/synthetic/saturation/``, else built.
+
+    Reading the files is a little faster than building the trial (the same numbers: the folder
+    is :func:`~kaizen_eval.saturation_site` written bit for bit); an installed package without
+    the repository's ``data/`` folder builds it.
+
+    Examples
+    --------
+    >>> site = load_saturation_site()
+    >>> len(site.firms), site.truth.terms["spillover:0.5"]
+    (715, 0.1)
+    """
+    folder = _REPO_DATA / "saturation"
+    if not (folder / "truth.json").is_file():
+        return saturation_site()
+    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    p = truth["parameters"]
+    return SaturationSite(
+        int(meta["seed"]),
+        pd.read_csv(folder / "firms.csv"),
+        ke.Assignment.read(folder / "assignment.csv"),
+        pd.read_csv(folder / "followup.csv"),
+        SaturationTruth(p["direct"], p["knowledge"], p["stealing"], dict(truth["terms"])),
+        dict(p),
+    )
+
+
 def run_demo(
     out: Path,
     *,
@@ -367,6 +401,8 @@ def run_demo(
         pool_path = folder / "data" / "pool.toml"
         pool_path.write_text(POOL, encoding="utf-8")
         cross_site_section(results, load_pool(pool_path), report)
+        say("estimating the spillovers of the saturation trial")
+        spillover_section(load_saturation_site(), report)
         report.extend(sites)
         say("writing the report")
         report.write_into(folder)
