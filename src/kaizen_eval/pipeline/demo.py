@@ -35,7 +35,7 @@ from kaizen_eval.pipeline.pool_plan import load_pool
 from kaizen_eval.pipeline.run import analyse
 from kaizen_eval.report import Report
 from kaizen_eval.studies.saturation_site import SaturationSite, saturation_site
-from kaizen_eval.synthetic.bundled import _REPO_DATA, BUNDLED_SEEDS, bundled_folder, load_bundled
+from kaizen_eval.synthetic.bundled import BUNDLED_SEEDS, bundled_folder, load_bundled
 from kaizen_eval.synthetic.saturation import SaturationTruth
 
 _COMMON_DATA = """
@@ -282,8 +282,8 @@ def load_saturation_site() -> SaturationSite:
     >>> len(site.firms), site.truth.terms["spillover:0.5"]
     (715, 0.1)
     """
-    folder = _REPO_DATA / "saturation"
-    if not (folder / "truth.json").is_file():
+    folder = bundled_folder("saturation")
+    if folder is None:
         return saturation_site()
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))

@@ -59,13 +59,16 @@ def load_bundled(site: str) -> Trial:
 def bundled_folder(site: str) -> Path | None:
     """Return ``data/synthetic/<site>`` of the source checkout, or ``None`` when not installed so.
 
+    ``site`` is one of the bundled trials, or ``"saturation"`` (the bundled saturation trial of
+    :func:`kaizen_eval.saturation_site`, which is not a ``Trial``).
+
     Examples
     --------
     >>> p = bundled_folder("ghana")
     >>> p is None or (p / "truth.json").is_file()
     True
     """
-    check_option("site", site, tuple(BUNDLED_SEEDS))
+    check_option("site", site, (*BUNDLED_SEEDS, "saturation"))
     folder = _REPO_DATA / site
     complete = (folder / "truth.json").is_file() and (folder / "meta.json").is_file()
     return folder if complete else None
