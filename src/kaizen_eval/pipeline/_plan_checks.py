@@ -24,6 +24,21 @@ class PlanPathError(PlanError):
     """A data path of the plan that points outside the plan's folder (and the data root)."""
 
 
+def _read_plan_file(path: str | Path, missing: str, unreadable: str) -> tuple[Path, str]:
+    """Return ``(path, text)`` of a TOML plan file, else the errors a plan file gets.
+
+    ``missing`` names the file in the ``FileNotFoundError`` (``"analysis plan"``);
+    ``unreadable`` is the ``PlanError`` for a file that is not UTF-8 text, with ``{path}``.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"{missing} not found: {p}")
+    try:
+        return p, p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PlanError(unreadable.format(path=repr(str(p)))) from None
+
+
 def _inside(path: Path, root: Path) -> bool:
     try:
         path.relative_to(root)

@@ -66,6 +66,7 @@ from kaizen_eval.pipeline._plan_checks import (
     _empty,
     _get,
     _number,
+    _read_plan_file,
     _seed,
     _str_list,
     _table,
@@ -451,12 +452,8 @@ def load_plan(path: str | Path, *, data_root: str | Path | None = None) -> Plan:
     Traceback (most recent call last):
     FileNotFoundError: analysis plan not found: no-such-plan.toml
     """
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"analysis plan not found: {p}")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise PlanError(f"the plan {str(p)!r} is not UTF-8 text (is it a TOML file?).") from None
+    p, text = _read_plan_file(
+        path, "analysis plan", "the plan {path} is not UTF-8 text (is it a TOML file?)."
+    )
     plan = parse_plan(text, base=p.resolve().parent, data_root=data_root)
     return Plan(**{**plan.__dict__, "path": p})

@@ -43,6 +43,7 @@ from kaizen_eval.pipeline._plan_checks import (
     _empty,
     _get,
     _number,
+    _read_plan_file,
     _table,
     _whole,
 )
@@ -214,11 +215,7 @@ def load_pool(path: str | Path) -> PoolSpec:
     Traceback (most recent call last):
     FileNotFoundError: pool plan not found: no-such-pool.toml
     """
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"pool plan not found: {p}")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise PlanError(f"the pool plan {str(p)!r} is not UTF-8 text (a TOML file?).") from None
+    _, text = _read_plan_file(
+        path, "pool plan", "the pool plan {path} is not UTF-8 text (a TOML file?)."
+    )
     return parse_pool(text)
