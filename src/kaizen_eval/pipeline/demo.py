@@ -34,9 +34,12 @@ from kaizen_eval.pipeline.plan import load_plan
 from kaizen_eval.pipeline.pool_plan import load_pool
 from kaizen_eval.pipeline.run import analyse
 from kaizen_eval.report import Report
-from kaizen_eval.studies.saturation_site import SaturationSite, saturation_site
+from kaizen_eval.studies.saturation_site import (
+    SaturationSite,
+    read_saturation_site,
+    saturation_site,
+)
 from kaizen_eval.synthetic.bundled import BUNDLED_SEEDS, bundled_folder, load_bundled
-from kaizen_eval.synthetic.saturation import SaturationTruth
 
 _COMMON_DATA = """
 [data]
@@ -283,19 +286,7 @@ def load_saturation_site() -> SaturationSite:
     (715, 0.1)
     """
     folder = bundled_folder("saturation")
-    if folder is None:
-        return saturation_site()
-    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
-    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    p = truth["parameters"]
-    return SaturationSite(
-        int(meta["seed"]),
-        pd.read_csv(folder / "firms.csv"),
-        ke.Assignment.read(folder / "assignment.csv"),
-        pd.read_csv(folder / "followup.csv"),
-        SaturationTruth(p["direct"], p["knowledge"], p["stealing"], dict(truth["terms"])),
-        dict(p),
-    )
+    return saturation_site() if folder is None else read_saturation_site(folder)
 
 
 def run_demo(

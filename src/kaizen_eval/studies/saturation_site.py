@@ -287,12 +287,38 @@ def write_saturation_site(
     return saturation_site(seed).write(directory, overwrite=overwrite)
 
 
+def read_saturation_site(directory: str | Path) -> SaturationSite:
+    """Read a saturation trial written by :func:`write_saturation_site` (the inverse).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     site = read_saturation_site(write_saturation_site(Path(d) / "s")["truth.json"].parent)
+    >>> len(site.firms), site.truth.terms["spillover:0.5"]
+    (715, 0.1)
+    """
+    folder = Path(directory)
+    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    p = truth["parameters"]
+    return SaturationSite(
+        int(meta["seed"]),
+        pd.read_csv(folder / "firms.csv"),
+        Assignment.read(folder / "assignment.csv"),
+        pd.read_csv(folder / "followup.csv"),
+        SaturationTruth(p["direct"], p["knowledge"], p["stealing"], dict(truth["terms"])),
+        dict(p),
+    )
+
+
 __all__ = [
     "CREATED_UTC",
     "SATURATION_LEVELS",
     "SATURATION_PARAMETERS",
     "SATURATION_SEED",
     "SaturationSite",
+    "read_saturation_site",
     "saturation_site",
     "write_saturation_site",
 ]
