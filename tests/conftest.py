@@ -1,7 +1,35 @@
-"""Shared test fixtures: RNG hygiene (no test may touch NumPy's global random state), the demo."""
+"""Shared test fixtures: RNG hygiene (no test may touch NumPy's global random state), the demo.
+
+Tests marked ``slow`` (Monte Carlo size and coverage over thousands of replications) are
+skipped unless ``--runslow`` is given (or selected with ``-m slow``): ``python -m pytest -q`` is
+the fast subset CI runs; ``python -m pytest -q --runslow`` runs the full set. Every slow test
+has a fast sibling that checks the same property with fewer replications and a wider band.
+"""
+
+import os
 
 import numpy as np
 import pytest
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--runslow",
+        action="store_true",
+        default=False,
+        help="also run the Monte Carlo tests marked slow (the full set; see README)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--runslow") or os.environ.get("KAIZEN_RUNSLOW") == "1":
+        return
+    if "slow" in (config.getoption("-m") or ""):  # an explicit selection decides
+        return
+    skip = pytest.mark.skip(reason="slow Monte Carlo test: run with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
