@@ -1,4 +1,4 @@
-"""The variance model and argument checks under :mod:`kaizen_eval.design.power`.
+"""The design, variance model and argument checks under :mod:`kaizen_eval.design.power`.
 
 The standard error of the ITT per unit of sample (clusters, attrition, several follow-up
 rounds), the rounds' variance share, the MDE multiplier of the normal and t tests, and the
@@ -8,12 +8,17 @@ checks of the power arguments; the formulas are in :mod:`kaizen_eval.design.powe
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from numbers import Real
+from typing import Literal, get_args
 
 import numpy as np
 from scipy import optimize, stats
 
-from kaizen_eval._validation import KaizenError
+from kaizen_eval._validation import KaizenError, check_option
+
+Distribution = Literal["normal", "t"]
+DISTRIBUTIONS: tuple[str, ...] = get_args(Distribution)
 
 
 def _check(name: str, value: float, lo: float, hi: float, *, lo_open=True, hi_open=True) -> float:
@@ -25,6 +30,84 @@ def _check(name: str, value: float, lo: float, hi: float, *, lo_open=True, hi_op
         lb, rb = "(" if lo_open else "[", ")" if hi_open else "]"
         raise KaizenError(f"`{name}` must be in {lb}{lo}, {hi}{rb}. You passed: {value!r}.")
     return float(value)
+
+
+@dataclass(frozen=True)
+class _Design:
+    """The arguments :func:`mde` and :func:`sample_size` share, checked once."""
+
+    p_treat: float
+    compliance: float
+    r2: float
+    icc: float
+    cluster_size: float
+    alpha: float
+    power: float
+    sd: float
+    one_sided: bool
+    distribution: str
+    response: tuple[float, float] = (1.0, 1.0)
+    rounds: tuple[int, float] = (1, 0.0)
+
+    def __post_init__(self) -> None:
+        _check("p_treat", self.p_treat, 0, 1)
+        _check("compliance", self.compliance, 0, 1, hi_open=False)
+        _check("r2", self.r2, 0, 1, lo_open=False)
+        _check("icc", self.icc, 0, 1, lo_open=False, hi_open=False)
+        _check("cluster_size", self.cluster_size, 1, math.inf, lo_open=False)
+        _check("alpha", self.alpha, 0, 1)
+        _check("power", self.power, 0, 1)
+        _check("sd", self.sd, 0, math.inf)
+        check_option("distribution", self.distribution, DISTRIBUTIONS)
+
+    @classmethod
+    def of(
+        cls,
+        p_treat: float,
+        compliance: float,
+        r2: float,
+        icc: float,
+        cluster_size: float,
+        alpha: float,
+        power: float,
+        sd: float,
+        one_sided: bool,
+        distribution: str,
+        response_rate: float | tuple[float, float],
+        rounds: int,
+        autocorrelation: float | None,
+    ) -> _Design:
+        """Build the design from the keyword arguments of :func:`mde` and :func:`sample_size`."""
+        return cls(
+            p_treat, compliance, r2, icc, cluster_size, alpha, power, sd, one_sided, distribution,
+            _response(response_rate), _rounds(rounds, autocorrelation, r2, icc),
+        )  # fmt: skip
+
+    @property
+    def se_unit(self) -> float:
+        """Return ``SE · sqrt(N)``: the standard error of the ITT for one unit of sample."""
+        return _se_unit(
+            self.p_treat, self.r2, self.icc, self.cluster_size, self.sd, *self.response,
+            share=round_average_share(*self.rounds),
+        )  # fmt: skip
+
+    @property
+    def observed_share(self) -> float:
+        """Expected share of the assigned units observed at follow-up."""
+        r0, r1 = self.response
+        return self.p_treat * r1 + (1 - self.p_treat) * r0
+
+    def mde(self, n: float, distribution: str | None = None) -> float:
+        """Return the MDE with ``n`` units (by ``distribution``, default the design's)."""
+        distribution = distribution or self.distribution
+        df = _df(n, self.cluster_size, self.observed_share)
+        if distribution == "t" and df <= 0:
+            raise KaizenError(
+                f"`n` = {n} gives {df:g} degrees of freedom for the t test "
+                f"(n / cluster_size - 2); it must be positive."
+            )
+        k = _multiplier(df, self.alpha, self.power, self.one_sided, distribution)
+        return k * self.se_unit / math.sqrt(n) / self.compliance
 
 
 def _se_unit(
