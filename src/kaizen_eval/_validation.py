@@ -150,6 +150,11 @@ def _where(where: str | None) -> str:
     return f" in {where}" if where else ""
 
 
+def _must_be(name: str, what: str, value: Any) -> KaizenError:
+    """Return the error that ``name`` must be ``what``, showing the ``value`` passed."""
+    return KaizenError(f"`{name}` must be {what}. You passed: {value!r}.")
+
+
 def check_alpha(value: Any, name: str = "alpha") -> float:
     """Return a significance level as a ``float`` strictly between 0 and 1, else raise.
 
@@ -164,8 +169,7 @@ def check_alpha(value: Any, name: str = "alpha") -> float:
     """
     v = float(value) if _is_real(value) else np.nan
     if not 0 < v < 1:  # NaN and text fail here too
-        example = ", e.g. 0.05" if name == "alpha" else ""
-        raise KaizenError(f"`{name}` must be in (0, 1){example}. You passed: {value!r}.")
+        raise _must_be(name, "in (0, 1)" + (", e.g. 0.05" if name == "alpha" else ""), value)
     return v
 
 
@@ -183,7 +187,7 @@ def check_r2(value: Any, name: str = "r2") -> float:
     """
     v = _real(name, value)
     if not 0 <= v < 1:
-        raise KaizenError(f"`{name}` must be a number in [0, 1). You passed: {value!r}.")
+        raise _must_be(name, "a number in [0, 1)", value)
     return v
 
 
@@ -201,10 +205,7 @@ def check_probability(name: str, value: Any, *, zero: bool = True) -> float:
     """  # noqa: E501
     v = _real(name, value)
     if not ((0 <= v if zero else 0 < v) and v <= 1):
-        raise KaizenError(
-            f"`{name}` must be in {'[' if zero else '('}0, 1] (a probability). "
-            f"You passed: {value!r}."
-        )
+        raise _must_be(name, f"in {'[' if zero else '('}0, 1] (a probability)", value)
     return v
 
 
@@ -222,10 +223,7 @@ def check_nonnegative(name: str, value: Any, *, positive: bool = False) -> float
     """
     v = _real(name, value)
     if not (v > 0 if positive else v >= 0):
-        raise KaizenError(
-            f"`{name}` must be a finite number {'> 0' if positive else '>= 0'}. "
-            f"You passed: {value!r}."
-        )
+        raise _must_be(name, f"a finite number {'> 0' if positive else '>= 0'}", value)
     return v
 
 
@@ -245,12 +243,9 @@ def _is_real(value: Any) -> bool:
 
 
 def _real(name: str, value: Any) -> float:
-    if not _is_real(value):
-        raise KaizenError(f"`{name}` must be a finite number. You passed: {value!r}.")
-    v = float(value)
-    if not np.isfinite(v):
-        raise KaizenError(f"`{name}` must be a finite number. You passed: {value!r}.")
-    return v
+    if not _is_real(value) or not np.isfinite(float(value)):
+        raise _must_be(name, "a finite number", value)
+    return float(value)
 
 
 def check_whole_number(name: str, value: Any, least: int = 1) -> int:
@@ -272,9 +267,7 @@ def check_whole_number(name: str, value: Any, least: int = 1) -> int:
         ok = bool(np.isfinite(value)) and float(value).is_integer()
     if not ok or value < least:
         what = "a positive integer" if least == 1 else f"a whole number >= {least}"
-        raise KaizenError(
-            f"`{name}` must be {what} (a fractional value is never rounded). You passed: {value!r}."
-        )
+        raise _must_be(name, f"{what} (a fractional value is never rounded)", value)
     return int(value)
 
 

@@ -476,3 +476,16 @@ def test_pinned_assignments_of_algorithm_v1():
     assert b.manifest["n_draws"] == 17
     assert "".join(map(str, b.frame["c"])) == "000100101100100100010010"
     assert "".join(map(str, b.frame["o"])) == "001011010000001001000101"
+
+
+def test_with_created_utc_pins_only_the_time_stamp():
+    f = pd.DataFrame({"firm_id": [f"F{i}" for i in range(8)]})
+    asg = ke.assign(f, seed=4)
+    pinned = asg.with_created_utc("2026-12-03T00:00:00+00:00")
+    assert pinned.manifest["created_utc"] == "2026-12-03T00:00:00+00:00"
+    rest = {k: v for k, v in pinned.manifest.items() if k != "created_utc"}
+    assert rest == {k: v for k, v in asg.manifest.items() if k != "created_utc"}
+    assert pinned.frame.equals(asg.frame)
+    pinned.verify(f)
+    with pytest.raises(KaizenError, match="ISO 8601"):
+        asg.with_created_utc("yesterday")

@@ -111,7 +111,30 @@ class WildDraws:
         object.__setattr__(self, "draws", d)
 
 
-class WildOLS:
+class WildTest:
+    """What the wild bootstraps share: the p-value and the test from their ``statistics``."""
+
+    estimate: float
+    std_error: float
+    null: float
+
+    def statistics(self, value: float) -> tuple[float, np.ndarray]:  # pragma: no cover
+        """Return the observed statistic and the bootstrap draws under ``H0: β = value``."""
+        raise NotImplementedError
+
+    def pvalue(self, value: float) -> float:
+        """Bootstrap p-value of ``H0: β = value``."""
+        return share_at_least(*self.statistics(value)[::-1])
+
+    def result(self) -> WildDraws:
+        """Return the test of ``H0: β = null``."""
+        observed, draws = self.statistics(self.null)
+        return WildDraws(
+            self.estimate, self.std_error, observed, draws, share_at_least(draws, observed)
+        )
+
+
+class WildOLS(WildTest):
     """The WCR/WCU bootstrap of the coefficient on ``t``, prepared by one pass over the data.
 
     Parameters
@@ -222,17 +245,6 @@ class WildOLS:
         ssq = self._qyy - 2 * d * qyt + d * d * qtt
         with np.errstate(divide="ignore", invalid="ignore"):
             return observed, (self._a - d * at) / np.sqrt(self.factor * np.maximum(ssq, 0))
-
-    def pvalue(self, value: float) -> float:
-        """Bootstrap p-value of ``H0: β = value``."""
-        return share_at_least(*self.statistics(value)[::-1])
-
-    def result(self) -> WildDraws:
-        """Return the test of ``H0: β = null``."""
-        observed, draws = self.statistics(self.null)
-        return WildDraws(
-            self.estimate, self.std_error, observed, draws, share_at_least(draws, observed)
-        )
 
 
 def invert(

@@ -27,13 +27,13 @@ import numpy as np
 
 from kaizen_eval._core.absorb import Absorber
 from kaizen_eval._core.covariance import small_sample_factor
-from kaizen_eval._core.wild import CHUNK, WildDraws, share_at_least
+from kaizen_eval._core.wild import CHUNK, WildTest
 from kaizen_eval._core.wild_sums import ClusterAlgebra
 
 __all__ = ["WildIV"]
 
 
-class WildIV:
+class WildIV(WildTest):
     """The WRE bootstrap of the coefficient on one endogenous ``d``, prepared once.
 
     Parameters
@@ -122,14 +122,3 @@ class WildIV:
                 self.on_block(vb.shape[0])
         draws = np.concatenate(out) if out else np.empty(0)
         return (self.estimate - value) / self.std_error, draws
-
-    def pvalue(self, value: float) -> float:
-        """WRE bootstrap p-value of ``H0: β = value``."""
-        return share_at_least(*self.statistics(value)[::-1])
-
-    def result(self) -> WildDraws:
-        """Return the test of ``H0: β = null``."""
-        observed, draws = self.statistics(self.null)
-        return WildDraws(
-            self.estimate, self.std_error, observed, draws, share_at_least(draws, observed)
-        )

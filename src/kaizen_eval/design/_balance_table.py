@@ -7,6 +7,7 @@ LaTeX) and holds the table's fixed columns.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -29,8 +30,56 @@ TABLE_COLUMNS = (
 JOINT_COLUMNS = ("fstat", "df1", "df2", "pvalue", "nobs", "n_dropped")
 
 
+class _DesignTable:
+    """The displays a design table shares: text, Markdown, LaTeX, HTML of its ``_display``."""
+
+    _CSS_CLASS: ClassVar[str]
+    _table: pd.DataFrame
+    se_type: str
+    strata: tuple[str, ...]
+    cluster: str | None
+
+    def _display(self, digits: int | None = None) -> _render.Table:  # pragma: no cover
+        raise NotImplementedError
+
+    def _se_note(self) -> str:
+        """Return the note on the standard errors: type, clusters and strata fixed effects."""
+        fe = f"; strata fixed effects ({', '.join(self.strata)})" if self.strata else ""
+        cl = f"; clustered by {self.cluster}" if self.cluster else ""
+        return f"Standard errors: {self.se_type}{cl}{fe}."
+
+    def __str__(self) -> str:
+        return _render.to_text(self._display())
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def summary(self) -> str:
+        """Return the table as plain text (what ``print`` shows)."""
+        return str(self)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the numbers in long form: ``table`` with its index levels as columns."""
+        return self._table.reset_index()
+
+    def to_markdown(self, digits: int | None = None) -> str:
+        """Markdown table with the notes below."""
+        return _render.to_markdown(self._display(digits))
+
+    def to_latex(self, digits: int | None = None, *, float_env: bool = True) -> str:
+        """LaTeX table (booktabs, ``threeparttable`` notes)."""
+        return _render.to_latex(self._display(digits), float_env=float_env)
+
+    def to_html(self, digits: int | None = None) -> str:
+        """HTML table (notes in its foot)."""
+        return _render.to_html(self._display(digits), css_class=self._CSS_CLASS)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
 @dataclass(frozen=True, repr=False, eq=False)
-class BalanceTable:
+class BalanceTable(_DesignTable):
     """Balance of covariates between arms; immutable.
 
     Attributes
@@ -61,6 +110,7 @@ class BalanceTable:
     strata: tuple[str, ...] = ()
     cluster: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    _CSS_CLASS: ClassVar[str] = "balance"
 
     @property
     def table(self) -> pd.DataFrame:
@@ -152,27 +202,11 @@ class BalanceTable:
                 )
                 + "."
             )
-        fe = f"; strata fixed effects ({', '.join(self.strata)})" if self.strata else ""
-        cl = f"; clustered by {self.cluster}" if self.cluster else ""
-        lines.append(f"Standard errors: {self.se_type}{cl}{fe}.")
+        lines.append(self._se_note())
         lines.extend(F.sentence(n) for n in self.notes)
         return lines
 
-    def __str__(self) -> str:
-        return _render.to_text(self._display())
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def summary(self) -> str:
-        """Return the table as plain text (what ``print(bt)`` shows)."""
-        return str(self)
-
-    # --- exports ----------------------------------------------------------------------------
-    def to_frame(self) -> pd.DataFrame:
-        """Return the numbers in long form: ``table`` with ``covariate`` and ``arm`` as columns."""
-        return self._table.reset_index()
-
+    # --- exports (text, LaTeX and HTML: _DesignTable) ----------------------------------------
     def to_markdown(self, digits: int | None = None) -> str:
         """Markdown table with the joint test(s) underneath.
 
@@ -192,17 +226,6 @@ class BalanceTable:
         [' Covariate ', ' Control ', '    t ']
         """
         return _render.to_markdown(self._display(digits))
-
-    def to_latex(self, digits: int | None = None, *, float_env: bool = True) -> str:
-        """LaTeX table (booktabs, ``threeparttable``) with the joint test(s) as table notes."""
-        return _render.to_latex(self._display(digits), float_env=float_env)
-
-    def to_html(self, digits: int | None = None) -> str:
-        """HTML table with the joint test(s) in its foot."""
-        return _render.to_html(self._display(digits), css_class="balance")
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
 
 
 def cell(value: float, digits: int, *, parentheses: bool = False) -> str:

@@ -312,14 +312,44 @@ def _rerandomization_fields(
     }
 
 
-def build_design(frame: pd.DataFrame, arguments: Mapping[str, Any]) -> Design:
-    """Validate ``frame`` for ``arguments`` and derive the design (no randomness)."""
-    id_col = arguments["id_col"]
+def _checked_columns(frame: pd.DataFrame, arguments: Mapping[str, Any]) -> list[str]:
+    """Return the columns the design reads, checked: present, rows to assign, arm names free."""
     cols = relevant_columns(arguments)
     require_columns(frame, cols, where="the assignment frame")
     if frame.shape[0] == 0:
         raise KaizenError("the assignment frame has no rows.")
     _check_arm_names(arguments, cols)
+    return cols
+
+
+def _group_fields(
+    arguments: Mapping[str, Any],
+    table: pd.DataFrame,
+    ids: np.ndarray,
+    cols: list[str],
+    unit_group: np.ndarray,
+    n_groups: int,
+    first: np.ndarray,
+    strata: pd.DataFrame,
+) -> dict[str, Any]:
+    """Return the fields every design has: its arguments, frame, groups and first-stage blocks."""
+    block_unit, n_blocks1 = _codes(strata)
+    return {
+        "arguments": MappingProxyType(copy.deepcopy(dict(arguments))),
+        "ids": ids,
+        "table": table,
+        "frame_sha256": sha256_of_frame(table, cols),
+        "unit_group": unit_group,
+        "n_groups": n_groups,
+        "block1": block_unit[first],
+        "n_blocks1": n_blocks1,
+    }
+
+
+def build_design(frame: pd.DataFrame, arguments: Mapping[str, Any]) -> Design:
+    """Validate ``frame`` for ``arguments`` and derive the design (no randomness)."""
+    id_col = arguments["id_col"]
+    cols = _checked_columns(frame, arguments)
     table, ids, id_text, texts = _canonical_table(frame, id_col, cols)
     strata = list(arguments["strata"])
     _check_complete(texts, id_text, strata, "strata")
@@ -329,7 +359,6 @@ def build_design(frame: pd.DataFrame, arguments: Mapping[str, Any]) -> Design:
     unit_group, n_groups, first = _assignment_groups(
         texts, id_text, arguments["cluster"], ((strata, "strata"), (strata2, "stage2 strata"))
     )
-    block_unit, n_blocks1 = _codes(texts[strata])
     arms1 = tuple(arguments["arms"])
     kwargs: dict[str, Any] = {}
     if stage2 is not None:
@@ -337,14 +366,7 @@ def build_design(frame: pd.DataFrame, arguments: Mapping[str, Any]) -> Design:
     if arguments["rerandomize"] is not None:
         kwargs.update(_rerandomization_fields(arguments["rerandomize"], table, id_text))
     return Design(
-        arguments=MappingProxyType(copy.deepcopy(dict(arguments))),
-        ids=ids,
-        table=table,
-        frame_sha256=sha256_of_frame(table, cols),
-        unit_group=unit_group,
-        n_groups=n_groups,
-        block1=block_unit[first],
-        n_blocks1=n_blocks1,
+        **_group_fields(arguments, table, ids, cols, unit_group, n_groups, first, texts[strata]),
         arms1=arms1,
         shares1=exact_shares(list(arguments["arms"].values())),
         **kwargs,

@@ -1,14 +1,18 @@
-"""Verification of a drawn assignment against its data and manifest (:meth:`Assignment.verify`)."""
+"""Verification of a drawn assignment against its data and manifest (:meth:`Assignment.verify`).
+
+Also the checks of an assignment read back from its files (:meth:`Assignment.read`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, check_seed
+from kaizen_eval._validation import KaizenError, check_seed, require_columns
 from kaizen_eval._version import __version__
 from kaizen_eval.design._canonical import canonical_column, sha256_of_frame
 from kaizen_eval.design._design import Design, name_some, rng_from_manifest
@@ -92,3 +96,26 @@ def _describe_difference(old: Design, new: Design) -> str:
             parts.append(f"column `{c}` changed for {name_some(common.loc[changed, id_col])}")
     detail = "; ".join(parts) or "the relevant columns changed"
     return f"the input frame does not match the recorded frame hash ({detail})."
+
+
+def verify_read(
+    path: Path, table: pd.DataFrame, manifest: Mapping[str, Any]
+) -> tuple[pd.DataFrame, Design]:
+    """Rebuild the design of the table read from ``path``; check both hashes of its manifest."""
+    args = manifest["arguments"]
+    design = design_for(table, args)
+    if design.frame_sha256 != manifest["frame_sha256"]:
+        raise KaizenError(
+            f"{str(path)!r}: the design columns no longer match the manifest's frame hash."
+        )
+    arm_cols = list(design.arm_columns)
+    require_columns(table, arm_cols, where=f"{str(path)!r} (the arms of its manifest)")
+    order = np.argsort(np.asarray(canonical_column(table[args["id_col"]]), dtype=str))
+    result = table.iloc[order][[args["id_col"], *arm_cols]].reset_index(drop=True)
+    if sha256_of_frame(result, [args["id_col"], *arm_cols]) != manifest["result_sha256"]:
+        raise KaizenError(
+            f"result differs: the table {str(path)!r} does not match the result hash of its "
+            "manifest (edited after it was drawn, or table and manifest from different "
+            "draws). Restore both files from the original, or draw again."
+        )
+    return result, design

@@ -10,7 +10,6 @@ exactly the same way by randomization inference (:meth:`Assignment.redraw`,
 from __future__ import annotations
 
 import copy
-import datetime as _dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,27 +23,22 @@ from kaizen_eval._validation import (
     KaizenError,
     check_count,
     check_seed,
-    require_columns,
 )
-from kaizen_eval._version import __version__
 from kaizen_eval.design import _files
-from kaizen_eval.design._canonical import canonical_column, sha256_of_frame
 from kaizen_eval.design._design import (
     Design,
     as_rng,
-    relevant_columns,
     rng_from,
 )
-from kaizen_eval.design._verify import verify_assignment
+from kaizen_eval.design._manifest import ALGORITHM as ALGORITHM
+from kaizen_eval.design._manifest import assign_arguments, draw_manifest, pin_created_utc
+from kaizen_eval.design._verify import verify_assignment, verify_read
 from kaizen_eval.design.saturation import (
     SATURATION_COLUMN,
     SaturationDesign,
     design_for,
-    saturation_arguments,
 )
-from kaizen_eval.design.stages import Rerandomize, Stage, check_arms, names
-
-ALGORITHM = "kaizen_eval.blocked_complete/v1"
+from kaizen_eval.design.stages import Rerandomize, Stage
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -270,6 +264,23 @@ class Assignment:
             arms=self.arms,
         )
 
+    def with_created_utc(self, created_utc: str) -> Assignment:
+        """Return this assignment with its manifest's ``created_utc`` pinned to ``created_utc``.
+
+        The draw is a function of the seed, but the manifest records when it was made. Pin that
+        time stamp (an ISO 8601 string) when the files must regenerate byte for byte, as for a
+        bundled data set; nothing else changes (the result, its hashes, the seed).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> asg = assign(pd.DataFrame({"firm_id": range(4)}), seed=0)
+        >>> asg.with_created_utc("2026-12-03T00:00:00+00:00").manifest["created_utc"]
+        '2026-12-03T00:00:00+00:00'
+        """
+        manifest = MappingProxyType(pin_created_utc(self._manifest, created_utc))
+        return type(self)(self._frame, manifest, self._design)
+
     # --- files ----------------------------------------------------------------------------
     def write(
         self, path: str | Path, *, force: bool = False, allow_pii: bool | Sequence[str] = False
@@ -334,22 +345,7 @@ class Assignment:
         """
         path = Path(path)
         table, manifest = _files.read_assignment(path)
-        args = manifest["arguments"]
-        design = design_for(table, args)
-        if design.frame_sha256 != manifest["frame_sha256"]:
-            raise KaizenError(
-                f"{str(path)!r}: the design columns no longer match the manifest's frame hash."
-            )
-        arm_cols = list(design.arm_columns)
-        require_columns(table, arm_cols, where=f"{str(path)!r} (the arms of its manifest)")
-        order = np.argsort(np.asarray(canonical_column(table[args["id_col"]]), dtype=str))
-        result = table.iloc[order][[args["id_col"], *arm_cols]].reset_index(drop=True)
-        if sha256_of_frame(result, [args["id_col"], *arm_cols]) != manifest["result_sha256"]:
-            raise KaizenError(
-                f"result differs: the table {str(path)!r} does not match the result hash of its "
-                "manifest (edited after it was drawn, or table and manifest from different "
-                "draws). Restore both files from the original, or draw again."
-            )
+        result, design = verify_read(path, table, manifest)
         return cls(result, MappingProxyType(manifest), design)
 
 
@@ -429,48 +425,19 @@ def assign(
     >>> pd.crosstab(asg.frame["invited"], asg.frame["onsite"]).to_numpy().tolist()
     [[3, 3], [3, 3]]
     """
-    if not isinstance(frame, pd.DataFrame):
-        raise KaizenError(f"`frame` must be a pandas DataFrame, not {type(frame).__name__}.")
-    if not isinstance(id_col, str):
-        raise KaizenError(f"`id_col` must be a column name (str). You passed: {id_col!r}.")
-    if cluster is not None and not isinstance(cluster, str):
-        raise KaizenError(f"`cluster` must be one column name. You passed: {cluster!r}.")
-    if stage2 is not None and not isinstance(stage2, Stage):
-        raise KaizenError("`stage2` must be a kaizen_eval.Stage(arms=..., strata=..., among=...).")
-    if rerandomize is not None and not isinstance(rerandomize, Rerandomize):
-        raise KaizenError("`rerandomize` must be a kaizen_eval.Rerandomize(covariates=..., ...).")
-    sat_record = None
-    if saturation is None:
-        arms_record = check_arms({"invited": 0.5} if arms is None else arms, "arms")
-    else:
-        arms_record, sat_record = saturation_arguments(arms, saturation, stage2, rerandomize)
-    arguments = {
-        "id_col": id_col,
-        "arms": arms_record,
-        "strata": list(names("strata", strata)),
-        "cluster": cluster,
-        "stage2": None if stage2 is None else stage2.to_dict(),
-        "rerandomize": None if rerandomize is None else rerandomize.to_dict(),
-    }
-    if sat_record is not None:
-        arguments["saturation"] = sat_record
+    arguments = assign_arguments(
+        frame,
+        id_col=id_col,
+        arms=arms,
+        strata=strata,
+        cluster=cluster,
+        stage2=stage2,
+        rerandomize=rerandomize,
+        saturation=saturation,
+    )
     rng, seed_record = rng_from(seed)
     design = design_for(frame, arguments)
     c1, c2, n_draws, crit = design.draw_one(rng)
     result = design.to_frame(c1, c2)
-    manifest = {
-        **seed_record,
-        "package_version": __version__,
-        "numpy_version": np.__version__,
-        "algorithm": ALGORITHM,
-        "arguments": copy.deepcopy(arguments),
-        "frame_columns": relevant_columns(arguments),
-        "frame_sha256": design.frame_sha256,
-        "result_sha256": sha256_of_frame(result, [id_col, *design.arm_columns]),
-        "n_units": len(design.ids),
-        "n_clusters": design.n_groups if cluster is not None else None,
-        "n_draws": n_draws,
-        "criterion_value": None if np.isnan(crit) else crit,
-        "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-    }
+    manifest = draw_manifest(seed_record, arguments, design, result, n_draws, crit)
     return Assignment(result, MappingProxyType(manifest), design)

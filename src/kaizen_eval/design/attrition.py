@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from kaizen_eval import _format as F
 from kaizen_eval import _render
 from kaizen_eval._core.wald import wald_test
 from kaizen_eval._validation import KaizenError, as_list, require_columns
+from kaizen_eval.design._balance_table import _DesignTable
 from kaizen_eval.design.balance import (
     BalanceTable,
     _fit,
@@ -41,7 +43,7 @@ ATTRITION_COLUMNS = (
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class AttritionTable:
+class AttritionTable(_DesignTable):
     """Differential attrition by wave and arm; immutable.
 
     Attributes
@@ -68,6 +70,7 @@ class AttritionTable:
     retained_balance: Mapping[str, BalanceTable] = field(default_factory=dict)
     strata: tuple[str, ...] = ()
     cluster: str | None = None
+    _CSS_CLASS: ClassVar[str] = "attrition"
 
     @property
     def table(self) -> pd.DataFrame:
@@ -95,9 +98,7 @@ class AttritionTable:
             )
         header = ["Wave", "Arm", "Observed (control)", "Observed (arm)", "Difference", "SE",
                   "p-value", "N"]  # fmt: skip
-        fe = f"; strata fixed effects ({', '.join(self.strata)})" if self.strata else ""
-        cl = f"; clustered by {self.cluster}" if self.cluster else ""
-        notes = [f"Share of firms observed by arm. Standard errors: {self.se_type}{cl}{fe}."]
+        notes = [f"Share of firms observed by arm. {self._se_note()}"]
         if any(not c for row in body for c in row[2:]):
             notes.append(
                 F.missing_note(
@@ -106,35 +107,6 @@ class AttritionTable:
             )
         return _render.Table(header=[header], body=body, notes=notes,
                              caption="Differential attrition", align="ll" + "r" * 6)  # fmt: skip
-
-    def __str__(self) -> str:
-        return _render.to_text(self._display())
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def summary(self) -> str:
-        """Return the table as plain text."""
-        return str(self)
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the numbers in long form (``wave`` and ``arm`` as columns)."""
-        return self._table.reset_index()
-
-    def to_markdown(self, digits: int | None = None) -> str:
-        """Markdown table (standard errors under ``se_type``) with the notes below."""
-        return _render.to_markdown(self._display(digits))
-
-    def to_latex(self, digits: int | None = None, *, float_env: bool = True) -> str:
-        """LaTeX table (booktabs, ``threeparttable`` notes)."""
-        return _render.to_latex(self._display(digits), float_env=float_env)
-
-    def to_html(self, digits: int | None = None) -> str:
-        """HTML table (notes in its foot)."""
-        return _render.to_html(self._display(digits), css_class="attrition")
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
 
 
 def differential_attrition(

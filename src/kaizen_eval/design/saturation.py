@@ -15,28 +15,24 @@ exposure probabilities), writes, reads and verifies it like any other design.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, require_columns
-from kaizen_eval.design._canonical import sha256_of_frame
+from kaizen_eval._validation import KaizenError
 from kaizen_eval.design._design import (
     Design,
     _assignment_groups,
     _canonical_table,
-    _check_arm_names,
     _check_complete,
-    _codes,
+    _checked_columns,
+    _group_fields,
     build_design,
     name_some,
-    relevant_columns,
 )
 from kaizen_eval.design._draw import Shares, draw_blocked, exact_shares
 
@@ -189,11 +185,7 @@ def build_saturation_design(frame: pd.DataFrame, arguments: Mapping[str, Any]) -
         raise KaizenError(
             "a saturation design assigns saturations to clusters: name the `cluster` column."
         )
-    cols = relevant_columns(arguments)
-    require_columns(frame, cols, where="the assignment frame")
-    if frame.shape[0] == 0:
-        raise KaizenError("the assignment frame has no rows.")
-    _check_arm_names(arguments, cols)
+    cols = _checked_columns(frame, arguments)
     if SATURATION_COLUMN in [*cols, *arguments["arms"]]:
         raise KaizenError(
             f"a saturation design writes a {SATURATION_COLUMN!r} column; rename the column or "
@@ -205,17 +197,9 @@ def build_saturation_design(frame: pd.DataFrame, arguments: Mapping[str, Any]) -
     unit_group, n_groups, first = _assignment_groups(texts, id_text, cluster, ((strata, "strata"),))
     sizes = np.bincount(unit_group, minlength=n_groups)
     _check_cluster_sizes(sizes, texts[cluster].to_numpy()[first], sat["levels"])
-    block_unit, n_blocks1 = _codes(texts[strata])
     levels = tuple(float(s) for s in sat["levels"])
     return SaturationDesign(
-        arguments=MappingProxyType(copy.deepcopy(dict(arguments))),
-        ids=ids,
-        table=table,
-        frame_sha256=sha256_of_frame(table, cols),
-        unit_group=unit_group,
-        n_groups=n_groups,
-        block1=block_unit[first],
-        n_blocks1=n_blocks1,
+        **_group_fields(arguments, table, ids, cols, unit_group, n_groups, first, texts[strata]),
         arms1=(),
         shares1=exact_shares(list(sat["shares"])[1:]),
         levels=levels,

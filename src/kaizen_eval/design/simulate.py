@@ -52,8 +52,8 @@ from kaizen_eval._validation import (
     check_r2,
 )
 from kaizen_eval.design._montecarlo import OutcomeModel, batch_then_refit, streams
+from kaizen_eval.design._power_model import _response, _rounds, round_average_share
 from kaizen_eval.design.assignment import Assignment
-from kaizen_eval.design.power import _response, _rounds, round_average_share
 
 SIMULATION_COLUMNS = (
     "effect",

@@ -23,7 +23,6 @@ truth of every term (seed 0 misses four of eleven: its pure-control clusters dre
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -240,8 +239,7 @@ def saturation_site(
         strata="stratum",
         seed=seeds["assignment"],
     )
-    manifest = MappingProxyType({**drawn.manifest, "created_utc": CREATED_UTC})
-    asg = dataclasses.replace(drawn, _manifest=manifest)
+    asg = drawn.with_created_utc(CREATED_UTC)
     parameters = {
         "direct": float(direct),
         "knowledge": float(knowledge),

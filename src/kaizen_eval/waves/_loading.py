@@ -20,7 +20,7 @@ from kaizen_eval.waves.answers import apply_form
 from kaizen_eval.waves.codebook import apply_codebook, source_name
 from kaizen_eval.waves.errors import EmptyWaveError, IdMismatchError, WavesWarning
 from kaizen_eval.waves.io import read_wave
-from kaizen_eval.waves.issues import issue, issues_frame
+from kaizen_eval.waves.issues import id_issue, issue, issues_frame
 from kaizen_eval.waves.missing_codes import REASON_SUFFIX
 from kaizen_eval.waves.pii import detect_pii, scrub_values
 from kaizen_eval.waves.platform import Platform, map_columns, submission_key
@@ -358,13 +358,5 @@ def flag_not_in_first_wave(frames: Mapping[str, pd.DataFrame], *, id_col: str, l
     for name in names[1:]:
         df = frames[name]
         for i in df.index[~df[id_col].isin(frames[first][id_col])]:
-            log.records.append(
-                issue(
-                    name,
-                    f"firm not in the first wave {first!r}",
-                    "flagged",
-                    firm_id=df.at[i, id_col],
-                    row=int(i),
-                    column=id_col,
-                )
-            )
+            reason = f"firm not in the first wave {first!r}"
+            log.records.append(id_issue(name, reason, "flagged", df, i, id_col))

@@ -22,7 +22,7 @@ import pandas as pd
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.waves.errors import UnsupportedExpressionError
 from kaizen_eval.waves.harmonize import Errors
-from kaizen_eval.waves.issues import issue
+from kaizen_eval.waves.issues import Action, issue
 from kaizen_eval.waves.missing_codes import REASON_SUFFIX, code_text, replace_codes
 from kaizen_eval.waves.platform import ColumnMap, Platform, map_columns
 from kaizen_eval.waves.skiplogic import Expression, _empty, _text, compile_expression
@@ -101,6 +101,33 @@ def _split_disagreements(
     return out
 
 
+def _row_issue(
+    wave: str, reason: str, action: Action, ids: pd.Series, i: Any, v: Variable
+) -> dict[str, Any]:
+    """Build the issue record of row ``i``'s answer to variable ``v``."""
+    return issue(wave, reason, action, firm_id=ids[i], row=int(i), column=v.name)
+
+
+def _raise_or_coerce(
+    errors: Errors,
+    problem: str,
+    reason: str,
+    rows: pd.Index,
+    wave: str,
+    ids: pd.Series,
+    v: Variable,
+    log: list,
+) -> None:
+    """Raise on the ``problem`` of ``rows`` under ``errors='raise'``; else log them coerced."""
+    if errors == "raise":
+        raise KaizenError(
+            f"wave {wave!r}, variable {v.name!r}{problem}; fix them, or pass "
+            "errors='flag' to set them missing (listed in panel.issues)"
+        )
+    for i in rows:
+        log.append(_row_issue(wave, reason, "coerced", ids, i, v))
+
+
 def _compile(text: str, v: Variable, what: str, errors: Errors, wave: str, log: list) -> Any:
     try:
         return compile_expression(text)
@@ -138,23 +165,10 @@ def _number_column(
     bad = present & numbers.isna()
     if bad.any():
         shown = ", ".join(repr(_text(x)) for x in values[bad].unique()[:5])
-        if errors == "raise":
-            raise KaizenError(
-                f"wave {wave!r}, variable {v.name!r} ({v.type} in the form): values that are "
-                f"not numbers: {shown} (firms {', '.join(map(str, ids[bad].unique()[:5]))}); "
-                "fix them, or pass errors='flag' to set them missing (listed in panel.issues)"
-            )
-        for i in values.index[bad]:
-            log.append(
-                issue(
-                    wave,
-                    f"not a number ({v.type} in the form)",
-                    "coerced",
-                    firm_id=ids[i],
-                    row=int(i),
-                    column=v.name,
-                )
-            )
+        firms = ", ".join(map(str, ids[bad].unique()[:5]))
+        problem = f" ({v.type} in the form): values that are not numbers: {shown} (firms {firms})"
+        reason = f"not a number ({v.type} in the form)"
+        _raise_or_coerce(errors, problem, reason, values.index[bad], wave, ids, v, log)
     return numbers.astype(float)
 
 
@@ -167,14 +181,7 @@ def _dates(values: pd.Series, v: Variable, wave: str, ids: pd.Series, log: list)
             stamp = pd.to_datetime(_text(x), format="mixed")
         except (ValueError, TypeError):
             log.append(
-                issue(
-                    wave,
-                    f"not a {v.type} ({v.type} in the form)",
-                    "coerced",
-                    firm_id=ids[i],
-                    row=int(i),
-                    column=v.name,
-                )
+                _row_issue(wave, f"not a {v.type} ({v.type} in the form)", "coerced", ids, i, v)
             )
             continue
         if stamp.tzinfo is not None:
@@ -210,23 +217,10 @@ def _codes_of(
         unknown = out.notna() & ~out.isin(list(known))
     if unknown.any():
         shown = ", ".join(sorted({repr(t) for t in text[unknown]})[:5])
-        if errors == "raise":
-            raise KaizenError(
-                f"wave {wave!r}, variable {v.name!r}: answers not in its choice list "
-                f"{v.list_name!r} ({', '.join(v.codes)}): {shown}; fix them, or pass "
-                "errors='flag' to set them missing (listed in panel.issues)"
-            )
-        for i in values.index[unknown]:
-            log.append(
-                issue(
-                    wave,
-                    f"answer not in the choice list {v.list_name!r}",
-                    "coerced",
-                    firm_id=ids[i],
-                    row=int(i),
-                    column=v.name,
-                )
-            )
+        listed = f"{v.list_name!r} ({', '.join(v.codes)})"
+        problem = f": answers not in its choice list {listed}: {shown}"
+        reason = f"answer not in the choice list {v.list_name!r}"
+        _raise_or_coerce(errors, problem, reason, values.index[unknown], wave, ids, v, log)
         out = out.where(~unknown)
     if numeric:
         return out.astype(float), reasons
@@ -249,24 +243,19 @@ def _multiple(
         unknown = sorted(set(p) - set(v.codes))
         if unknown:
             log.append(
-                issue(
+                _row_issue(
                     wave,
                     f"choice(s) {' '.join(unknown)} not in the list {v.list_name!r}",
                     "flagged",
-                    firm_id=ids[i],
-                    row=int(i),
-                    column=v.name,
+                    ids,
+                    i,
+                    v,
                 )
             )
         if "none" in v.codes and "none" in p and len(set(p) & set(v.codes)) > 1:
             log.append(
-                issue(
-                    wave,
-                    "'none' selected together with other choices",
-                    "flagged",
-                    firm_id=ids[i],
-                    row=int(i),
-                    column=v.name,
+                _row_issue(
+                    wave, "'none' selected together with other choices", "flagged", ids, i, v
                 )
             )
     return out
@@ -350,7 +339,7 @@ def apply_form(
             columns = {v.name: values.map(lambda x: None if _empty(x) else _text(x))}
         for i in why.index[why.notna()]:
             reason = f"special code {code_text(_special(values[i]))} ({why[i]})"
-            log.append(issue(wave, reason, "coerced", firm_id=ids[i], row=int(i), column=v.name))
+            log.append(_row_issue(wave, reason, "coerced", ids, i, v))
         for name, col in columns.items():
             result.frame[name] = col
         if reasons and why.notna().any():
@@ -403,13 +392,13 @@ def _skip_logic(
                 )
         else:
             log.append(
-                issue(
+                _row_issue(
                     wave,
                     f"answered although not asked (relevant: {condition})",
                     "flagged",
-                    firm_id=ids[i],
-                    row=int(i),
-                    column=v.name,
+                    ids,
+                    i,
+                    v,
                 )
             )
 
@@ -436,12 +425,12 @@ def _constraint(
         if not expr(rows[k], value):
             shown = f" (value {_text(value)})" if v.kind == "numeric" else ""
             log.append(
-                issue(
+                _row_issue(
                     wave,
                     f"violates the form's constraint {v.constraint!r}{shown}",
                     "flagged",
-                    firm_id=ids[i],
-                    row=int(i),
-                    column=v.name,
+                    ids,
+                    i,
+                    v,
                 )
             )

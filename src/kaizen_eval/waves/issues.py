@@ -59,6 +59,13 @@ def issue(
     }
 
 
+def id_issue(
+    wave: str, reason: str, action: Action, df: pd.DataFrame, i: Any, id_col: str
+) -> dict[str, Any]:
+    """Build the issue record of row ``i`` of ``df``, on its firm id column ``id_col``."""
+    return issue(wave, reason, action, firm_id=df.at[i, id_col], row=int(i), column=id_col)
+
+
 def issues_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Collect issue records into the documented DataFrame (empty but typed when none).
 

@@ -18,7 +18,7 @@ import pandas as pd
 from kaizen_eval._validation import KaizenError, require_columns
 from kaizen_eval.waves.errors import DuplicateSubmissionError
 from kaizen_eval.waves.harmonize import Errors
-from kaizen_eval.waves.issues import issue
+from kaizen_eval.waves.issues import id_issue, issue
 
 #: Columns of :func:`duplicate_submissions`' table and of a resolution table.
 DUPLICATE_COLUMNS = ("wave", "firm_id", "key", "differs_in")
@@ -100,16 +100,8 @@ def resolve_submissions(
         drop_keys = set(resolutions.loc[resolutions["action"] == "drop", "key"])
         drop = keys.reindex(df.index).astype(str).isin(drop_keys)
         for i in df.index[drop]:
-            records.append(
-                issue(
-                    wave,
-                    f"duplicate submission {keys[i]} dropped by the duplicates table",
-                    "dropped",
-                    firm_id=df.at[i, id_col],
-                    row=int(i),
-                    column=id_col,
-                )
-            )
+            reason = f"duplicate submission {keys[i]} dropped by the duplicates table"
+            records.append(id_issue(wave, reason, "dropped", df, i, id_col))
         df = df[~drop]
     found = duplicate_submissions(df, keys, wave=wave, id_col=id_col)
     if found.empty:
