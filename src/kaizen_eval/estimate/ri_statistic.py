@@ -13,6 +13,7 @@ from kaizen_eval._core.engine import ResamplingEngine
 from kaizen_eval._core.linear import check_full_rank
 from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._build import check_outcome
+from kaizen_eval.estimate._covariates import covariate_block
 from kaizen_eval.estimate._frame import Sample, design_columns, estimation_sample, fe_codes
 
 RIStatistic = Literal["coef", "t"]
@@ -25,8 +26,6 @@ def baseline_columns(
     """Return the baseline column(s) (each with McKenzie's missing dummy) as covariates."""
     if baseline is None:
         return None
-    from kaizen_eval.estimate.itt import covariate_block
-
     x, names, _ = covariate_block(data, [], baseline)
     return x, names
 
