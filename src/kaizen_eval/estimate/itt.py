@@ -23,8 +23,8 @@ from kaizen_eval.estimate._build import (
     check_outcome,
     check_parameters,
     check_varies,
+    control_mean,
     weight_column,
-    weighted_mean,
     wrap,
 )
 from kaizen_eval.estimate._covariates import covariate_block
@@ -38,6 +38,7 @@ from kaizen_eval.estimate._moderators import (
     equality_tests,
     interaction_columns,
     moderated,
+    moderation_notes,
     resolve_kinds,
 )
 from kaizen_eval.estimate.result import Estimate
@@ -274,7 +275,6 @@ def itt(
         names=names,
     )
     control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
-    control_mean = weighted_mean(y[control], w[control] if w is not None else None)
     equality = equality_tests(fit, equality_terms, mods_by[0] if split else "", notes)
     return wrap(
         fit,
@@ -283,7 +283,7 @@ def itt(
         outcome=outcome,
         dropped=sample.dropped,
         notes=notes,
-        control_mean=control_mean if control.any() else None,
+        control_mean=control_mean(y, control, w),
         alpha=alpha,
         extra={
             "covariates": tuple(x_names),
@@ -316,13 +316,8 @@ def _moderated_itt(
 
     res = moderated(mods, t_names, w, fit_at, wald=wald_test)
     notes = list(info["notes"])
-    for (tn, m), r in res.tests.iterrows():
-        notes.append(
-            f"test that the effect of {tn!r} does not vary with {m!r} ({r['kind']}): "
-            f"F({r['df1']}, {r['df2']:g}) = {r['fstat']:.4g}, p = {r['pvalue']:.4g}"
-        )
+    notes.extend(moderation_notes(res.tests))
     control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
-    control_mean = weighted_mean(y[control], w[control] if w is not None else None)
     return wrap(
         res.fit,
         res.terms,
@@ -330,7 +325,7 @@ def _moderated_itt(
         outcome=info["outcome"],
         dropped=info["sample"].dropped,
         notes=notes,
-        control_mean=control_mean if control.any() else None,
+        control_mean=control_mean(y, control, w),
         alpha=info["alpha"],
         extra={
             "covariates": tuple(x_names),

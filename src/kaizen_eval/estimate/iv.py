@@ -14,7 +14,7 @@ from kaizen_eval._validation import (
     check_alpha,
     check_probability,
 )
-from kaizen_eval.estimate._build import check_parameters, check_varies, weighted_mean, wrap
+from kaizen_eval.estimate._build import check_parameters, check_varies, control_mean, wrap
 from kaizen_eval.estimate._ivdata import iv_data
 from kaizen_eval.estimate._moderators import (
     build_moderator,
@@ -22,6 +22,7 @@ from kaizen_eval.estimate._moderators import (
     equality_tests,
     interaction_columns,
     moderated,
+    moderation_notes,
     resolve_kinds,
 )
 from kaizen_eval.estimate.iv_first_stage import FirstStage, first_stage  # noqa: F401 (re-exported)
@@ -202,7 +203,6 @@ def late(
                 f"non-compliance is one-sided (no unit with {_all_zero(instruments)} has "
                 f"{t!r} > 0): the LATE of {t!r} equals the ATT, the effect on those treated"
             )
-    control_mean = weighted_mean(y[control], w[control] if w is not None else None)
     return wrap(
         fit,
         treatments,
@@ -210,7 +210,7 @@ def late(
         outcome=outcome,
         dropped=sample.dropped,
         notes=notes,
-        control_mean=control_mean if control.any() else None,
+        control_mean=control_mean(y, control, w),
         alpha=alpha,
         extra={
             "first_stage": first,
@@ -279,13 +279,8 @@ def _moderated_late(iv, mods, treatments, instruments, fes, fe_params, outcome, 
 
     res = moderated(mods, treatments, w, fit_at, wald=wald_test)
     notes = list(iv.notes)
-    for (tn, m), r in res.tests.iterrows():
-        notes.append(
-            f"test that the effect of {tn!r} does not vary with {m!r} ({r['kind']}): "
-            f"F({r['df1']}, {r['df2']:g}) = {r['fstat']:.4g}, p = {r['pvalue']:.4g}"
-        )
+    notes.extend(moderation_notes(res.tests))
     control = np.all(z == 0, axis=1)
-    control_mean = weighted_mean(y[control], w[control] if w is not None else None)
     return wrap(
         res.fit,
         res.terms,
@@ -293,7 +288,7 @@ def _moderated_late(iv, mods, treatments, instruments, fes, fe_params, outcome, 
         outcome=outcome,
         dropped=iv.sample.dropped,
         notes=notes,
-        control_mean=control_mean if control.any() else None,
+        control_mean=control_mean(y, control, w),
         alpha=alpha,
         extra={
             "first_stage": first[0],
