@@ -31,7 +31,11 @@ from kaizen_eval.estimate.ri_pvalues import (
     randomization_shares,
     randomization_thresholds,
 )
-from kaizen_eval.estimate.ri_statistic import StatisticAdapter, baseline_columns
+from kaizen_eval.estimate.ri_statistic import (
+    StatisticAdapter,
+    baseline_columns,
+    design_roles,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,15 +141,9 @@ def hypothesis_null(
     """
     outs, arms = list(outcomes), list(treatments)
     base_of = _baselines(outs, arms, baselines, dose, assignment, strata)
-    roles = [
-        ("treatment", arms),
-        ("covariate", list(covariates)),
-        ("stratum", as_list(strata)),
-        ("cluster", as_list(cluster)),
-        ("fixed effect", list(fixed_effects)),
-        ("subgroup", as_list(by)),
-        ("id", [assignment.id_col] if assignment is not None else []),
-    ]
+    roles = design_roles(arms, [], covariates, strata, cluster, fixed_effects)
+    id_col = [assignment.id_col] if assignment is not None else []
+    roles += [("subgroup", as_list(by)), ("id", id_col)]
     sample = estimation_sample(
         df, roles, where=where, keep=[*outs, *dict.fromkeys(c for v in base_of.values() for c in v)]
     )

@@ -30,6 +30,25 @@ def baseline_columns(
     return x, names
 
 
+def design_roles(
+    treatments: Sequence[str],
+    instruments: Sequence[str],
+    covariates: Sequence[str],
+    strata: str | None,
+    cluster: str | None,
+    fixed_effects: Sequence[str],
+) -> list[tuple[str, list[str]]]:
+    """Return a randomization design's ``(role, columns)``, in the order dropped rows name them."""
+    return [
+        ("treatment", list(treatments)),
+        ("instrument", list(instruments)),
+        ("covariate", list(covariates)),
+        ("stratum", as_list(strata)),
+        ("cluster", as_list(cluster)),
+        ("fixed effect", list(fixed_effects)),
+    ]
+
+
 def ri_sample(
     df: pd.DataFrame,
     outcome: str,
@@ -46,21 +65,10 @@ def ri_sample(
     """Return a randomization test's rows (design columns, assignment id observed) and outcome."""
     if assignment is not None and strata is not None:
         raise KaizenError("give either `assignment` or `strata`: the assignment knows its strata")
-    sample = estimation_sample(
-        df,
-        [
-            ("outcome", [outcome]),
-            ("treatment", list(treatments)),
-            ("instrument", list(instruments)),
-            ("covariate", list(covariates)),
-            ("stratum", as_list(strata)),
-            ("cluster", as_list(cluster)),
-            ("fixed effect", list(fixed_effects)),
-            ("id", [assignment.id_col] if assignment is not None else []),
-        ],
-        where=where,
-        keep=as_list(baseline),
-    )
+    roles = design_roles(treatments, instruments, covariates, strata, cluster, fixed_effects)
+    id_col = [assignment.id_col] if assignment is not None else []
+    roles = [("outcome", [outcome]), *roles, ("id", id_col)]
+    sample = estimation_sample(df, roles, where=where, keep=as_list(baseline))
     return sample, check_outcome(sample.data, outcome, where=where)
 
 
