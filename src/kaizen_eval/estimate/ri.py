@@ -32,6 +32,7 @@ from kaizen_eval.estimate.ri_statistic import (
     RIStatistic,
     StatisticAdapter,
     baseline_columns,
+    design_roles,
     ri_sample,
 )
 
@@ -202,18 +203,9 @@ def randomization_inference(
         raise KaizenError(
             "`baseline` is a column name (or names) for one outcome (a mapping for several)"
         )
+    roles = design_roles([treatment], [], covs, strata, cluster, fes)
     sample, y = ri_sample(
-        df,
-        outcome,
-        [treatment],
-        [],
-        covs,
-        strata,
-        cluster,
-        fes,
-        assignment,
-        baseline,
-        "randomization_inference",
+        df, outcome, roles, assignment, strata, baseline, "randomization_inference"
     )
     data = sample.data
     t = check_assignment(data, [treatment], "treatment", where="randomization_inference", dose=dose)
@@ -260,19 +252,8 @@ def arms_test(
 ) -> RandomizationArms:
     """Several arms re-drawn jointly: each arm's test and the joint test (see ``ri_arms``)."""
     where = "randomization_inference"
-    sample, y = ri_sample(
-        df,
-        outcome,
-        arms,
-        [],
-        covariates,
-        strata,
-        cluster,
-        fixed_effects,
-        assignment,
-        baseline,
-        where,
-    )
+    roles = design_roles(arms, [], covariates, strata, cluster, fixed_effects)
+    sample, y = ri_sample(df, outcome, roles, assignment, strata, baseline, where)
     data = sample.data
     z = check_assignment(data, arms, "treatment", where=where, dose=dose)
     extra = baseline_columns(data, baseline)

@@ -15,7 +15,12 @@ from kaizen_eval.estimate._frame import numeric_column
 from kaizen_eval.estimate.ri_arms import arm_coefficients, joint_redraws
 from kaizen_eval.estimate.ri_draws import assignment_blocks, design_units
 from kaizen_eval.estimate.ri_pvalues import TIE_RTOL
-from kaizen_eval.estimate.ri_statistic import StatisticAdapter, baseline_columns, ri_sample
+from kaizen_eval.estimate.ri_statistic import (
+    StatisticAdapter,
+    baseline_columns,
+    design_roles,
+    ri_sample,
+)
 
 _MAX_STEPS = 200  # search up to this many null standard errors on each side
 _BISECT = 60
@@ -173,19 +178,8 @@ def randomization_ci(
     treatment = treatments[0]
     instrument = instruments[0] if instruments is not None else None
     randomized = instrument if instrument is not None else treatment
-    sample, y = ri_sample(
-        df,
-        outcome,
-        [treatment],
-        as_list(instrument),
-        covs,
-        strata,
-        cluster,
-        fes,
-        None,
-        baseline,
-        "randomization_ci",
-    )
+    roles = design_roles([treatment], as_list(instrument), covs, strata, cluster, fes)
+    sample, y = ri_sample(df, outcome, roles, None, strata, baseline, "randomization_ci")
     data = sample.data
     d = numeric_column(data, treatment, "treatment")
     role = "instrument" if instrument else "treatment"
@@ -313,19 +307,8 @@ def _arms_ci(
     """Per-arm intervals from joint re-draws of all arms (see :func:`randomization_ci`)."""
     where = "randomization_ci"
     randomized = instruments if instruments is not None else treatments
-    sample, y = ri_sample(
-        df,
-        outcome,
-        treatments,
-        instruments or [],
-        covariates,
-        strata,
-        cluster,
-        fixed_effects,
-        assignment,
-        baseline,
-        where,
-    )
+    roles = design_roles(treatments, instruments or [], covariates, strata, cluster, fixed_effects)
+    sample, y = ri_sample(df, outcome, roles, assignment, strata, baseline, where)
     data = sample.data
     role = "instrument" if instruments is not None else "treatment"
     z = check_assignment(data, randomized, role, where=where, dose=dose)

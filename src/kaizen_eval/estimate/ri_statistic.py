@@ -52,20 +52,15 @@ def design_roles(
 def ri_sample(
     df: pd.DataFrame,
     outcome: str,
-    treatments: Sequence[str],
-    instruments: Sequence[str],
-    covariates: Sequence[str],
-    strata: str | None,
-    cluster: str | None,
-    fixed_effects: Sequence[str],
+    roles: list[tuple[str, list[str]]],
     assignment: Any,
+    strata: str | None,
     baseline: str | Sequence[str] | None,
     where: str,
 ) -> tuple[Sample, np.ndarray]:
-    """Return a randomization test's rows (design columns, assignment id observed) and outcome."""
+    """Return a randomization test's rows (design ``roles``, assignment id observed), outcome."""
     if assignment is not None and strata is not None:
         raise KaizenError("give either `assignment` or `strata`: the assignment knows its strata")
-    roles = design_roles(treatments, instruments, covariates, strata, cluster, fixed_effects)
     id_col = [assignment.id_col] if assignment is not None else []
     roles = [("outcome", [outcome]), *roles, ("id", id_col)]
     sample = estimation_sample(df, roles, where=where, keep=as_list(baseline))
