@@ -31,11 +31,7 @@ from kaizen_eval.estimate.ri_pvalues import (
     randomization_shares,
     randomization_thresholds,
 )
-from kaizen_eval.estimate.ri_statistic import (
-    StatisticAdapter,
-    baseline_columns,
-    design_roles,
-)
+from kaizen_eval.estimate.ri_statistic import StatisticAdapter, baseline_columns, design_roles
 
 
 @dataclass(frozen=True, eq=False)
