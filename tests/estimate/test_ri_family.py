@@ -134,6 +134,16 @@ def test_family_errors(trial):
         fam["z"]
 
 
+def test_outcome_whose_treatment_does_not_vary_is_refused_as_by_the_step_downs(trial):
+    only_control = trial.assign(a=trial["a"].where(trial["t"] == 0))
+    kw = {"treatment": "t", "draws": 10}
+    match = "treatment 't' does not vary where outcome 'a' is observed"
+    with pytest.raises(KaizenError, match=match):
+        ke.randomization_inference(only_control, outcome=["a", "b"], **kw)
+    with pytest.raises(KaizenError, match=match):
+        ke.romano_wolf(only_control, outcomes=["a", "b"], **kw)
+
+
 # --- the within-stratum draws ---------------------------------------------------------------
 def test_binary_draws_keep_stratum_counts_and_are_uniform():
     strata = np.repeat([0, 1, 2, 3], [5, 6, 1, 8])

@@ -190,3 +190,9 @@ def wrap(
 def weighted_mean(v: np.ndarray, w: np.ndarray | None) -> float:
     """Mean of ``v`` (weighted by ``w`` if given)."""
     return float(np.average(v, weights=w)) if len(v) else float("nan")
+
+
+def control_mean(y: np.ndarray, control: np.ndarray, w: np.ndarray | None) -> float | None:
+    """Return the (weighted) mean outcome of the ``control`` rows; ``None`` when there are none."""
+    mean = weighted_mean(y[control], w[control] if w is not None else None)
+    return mean if control.any() else None

@@ -18,8 +18,8 @@ from kaizen_eval.estimate._build import (
     check_varies,
     weight_column,
 )
+from kaizen_eval.estimate._covariates import covariate_block
 from kaizen_eval.estimate._frame import estimation_sample, fe_codes, numeric_column
-from kaizen_eval.estimate.itt import covariate_block
 
 
 @dataclass(frozen=True)

@@ -291,3 +291,12 @@ def equality_table(by: str, equality: Mapping) -> pd.DataFrame:
         for tn, t in equality.items()
     ]
     return pd.DataFrame(records).set_index(["treatment", "moderator"])
+
+
+def moderation_notes(tests: pd.DataFrame) -> list[str]:
+    """Return one note per moderation test of :func:`moderated`: its F statistic and p-value."""
+    return [
+        f"test that the effect of {tn!r} does not vary with {m!r} ({r['kind']}): "
+        f"F({r['df1']}, {r['df2']:g}) = {r['fstat']:.4g}, p = {r['pvalue']:.4g}"
+        for (tn, m), r in tests.iterrows()
+    ]

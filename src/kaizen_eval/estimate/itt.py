@@ -15,7 +15,6 @@ from kaizen_eval._validation import (
     as_list,
     check_alpha,
     check_probability,
-    finite_column,
 )
 from kaizen_eval.estimate._build import (
     check_assignment,
@@ -24,12 +23,12 @@ from kaizen_eval.estimate._build import (
     check_outcome,
     check_parameters,
     check_varies,
+    control_mean,
     weight_column,
-    weighted_mean,
     wrap,
 )
+from kaizen_eval.estimate._covariates import covariate_block
 from kaizen_eval.estimate._frame import (
-    design_columns,
     estimation_sample,
     fe_codes,
 )
@@ -39,53 +38,10 @@ from kaizen_eval.estimate._moderators import (
     equality_tests,
     interaction_columns,
     moderated,
+    moderation_notes,
     resolve_kinds,
 )
 from kaizen_eval.estimate.result import Estimate
-
-
-def covariate_block(
-    data: pd.DataFrame,
-    covariates: Sequence[str],
-    baseline: str | Sequence[str] | None,
-) -> tuple[np.ndarray, list[str], list[str]]:
-    """Covariates of the estimation sample, with the baseline column(s) and their missing dummies.
-
-    McKenzie (2012): a missing baseline value is set to 0 and flagged by an indicator
-    ``<baseline>_missing`` so that no firm is dropped for it. Several baseline columns (the
-    baseline outcome and, say, baseline employment) each get their own indicator.
-    """
-    x, names = design_columns(data, covariates)
-    notes: list[str] = []
-    for col in as_list(baseline):
-        block, bnames, bnotes = _baseline_columns(data, col)
-        x = np.hstack([x, block])
-        names.extend(bnames)
-        notes.extend(bnotes)
-    return x, names, notes
-
-
-def _baseline_columns(data: pd.DataFrame, baseline: str) -> tuple[np.ndarray, list[str], list[str]]:
-    """One baseline column, 0 where missing, and its ``_missing`` dummy when any is missing."""
-    b = data[baseline]
-    if not (pd.api.types.is_numeric_dtype(b) or pd.api.types.is_bool_dtype(b)):
-        raise KaizenError(f"baseline {baseline!r} must be numeric; it has dtype {b.dtype}")
-    miss = b.isna().to_numpy()
-    finite_column(data.loc[~miss], baseline, "baseline")  # inf or a typo: an error
-    vals = b.to_numpy(dtype=float, na_value=np.nan)
-    cols = [np.where(miss, 0.0, vals)]
-    names, notes = [baseline], []
-    if miss.all():
-        raise KaizenError(f"baseline {baseline!r} is missing for every row of the sample")
-    if miss.any():
-        cols.append(miss.astype(float))
-        names.append(f"{baseline}_missing")
-        notes.append(
-            f"baseline {baseline!r} missing for {int(miss.sum())} of {len(miss)} rows: set "
-            f"to 0 and flagged by {baseline + '_missing'!r} (McKenzie 2012), so none is "
-            f"dropped"
-        )
-    return np.column_stack(cols), names, notes
 
 
 def itt(
@@ -319,7 +275,6 @@ def itt(
         names=names,
     )
     control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
-    control_mean = weighted_mean(y[control], w[control] if w is not None else None)
     equality = equality_tests(fit, equality_terms, mods_by[0] if split else "", notes)
     return wrap(
         fit,
@@ -328,7 +283,7 @@ def itt(
         outcome=outcome,
         dropped=sample.dropped,
         notes=notes,
-        control_mean=control_mean if control.any() else None,
+        control_mean=control_mean(y, control, w),
         alpha=alpha,
         extra={
             "covariates": tuple(x_names),
@@ -361,13 +316,8 @@ def _moderated_itt(
 
     res = moderated(mods, t_names, w, fit_at, wald=wald_test)
     notes = list(info["notes"])
-    for (tn, m), r in res.tests.iterrows():
-        notes.append(
-            f"test that the effect of {tn!r} does not vary with {m!r} ({r['kind']}): "
-            f"F({r['df1']}, {r['df2']:g}) = {r['fstat']:.4g}, p = {r['pvalue']:.4g}"
-        )
+    notes.extend(moderation_notes(res.tests))
     control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
-    control_mean = weighted_mean(y[control], w[control] if w is not None else None)
     return wrap(
         res.fit,
         res.terms,
@@ -375,7 +325,7 @@ def _moderated_itt(
         outcome=info["outcome"],
         dropped=info["sample"].dropped,
         notes=notes,
-        control_mean=control_mean if control.any() else None,
+        control_mean=control_mean(y, control, w),
         alpha=info["alpha"],
         extra={
             "covariates": tuple(x_names),

@@ -147,6 +147,7 @@ def _family(
     dose,
     where: str,
 ) -> HypothesisNull:
+    """Check the step-downs' arguments and re-draw their family's null (their one driver)."""
     check_option("statistic", statistic, RI_STATISTICS)
     check_count("draws", draws)
     rng = np.random.default_rng(check_seed("seed", seed))  # a Generator is used as it is
@@ -256,23 +257,7 @@ def romano_wolf(
     >>> bool(rw.loc["a", "pvalue_romano_wolf"] < 0.01), list(rw.columns)
     (True, ['statistic', 'nobs', 'pvalue', 'pvalue_romano_wolf'])
     """
-    fam = _family(
-        df,
-        outcomes=outcomes,
-        treatment=treatment,
-        by=by,
-        covariates=covariates,
-        strata=strata,
-        cluster=cluster,
-        fixed_effects=fixed_effects,
-        draws=draws,
-        seed=seed,
-        statistic=statistic,
-        baseline=baseline,
-        progress=progress,
-        dose=dose,
-        where="romano_wolf",
-    )
+    fam = _family(where="romano_wolf", **locals())  # all arguments: both step-downs share them
     return pd.DataFrame(
         {
             "statistic": fam.observed,
@@ -359,23 +344,7 @@ def westfall_young(
     ['statistic', 'nobs', 'pvalue', 'pvalue_westfall_young', 'pvalue_holm',
      'pvalue_bonferroni']
     """
-    fam = _family(
-        df,
-        outcomes=outcomes,
-        treatment=treatment,
-        by=by,
-        covariates=covariates,
-        strata=strata,
-        cluster=cluster,
-        fixed_effects=fixed_effects,
-        draws=draws,
-        seed=seed,
-        statistic=statistic,
-        baseline=baseline,
-        progress=progress,
-        dose=dose,
-        where="westfall_young",
-    )
+    fam = _family(where="westfall_young", **locals())  # all arguments: both step-downs share them
     single = fam.pvalues()
     return pd.DataFrame(
         {

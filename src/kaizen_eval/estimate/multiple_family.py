@@ -31,7 +31,7 @@ from kaizen_eval.estimate.ri_pvalues import (
     randomization_shares,
     randomization_thresholds,
 )
-from kaizen_eval.estimate.ri_statistic import StatisticAdapter, baseline_columns
+from kaizen_eval.estimate.ri_statistic import StatisticAdapter, baseline_columns, design_roles
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,7 +123,6 @@ def hypothesis_null(
     dose: bool,
     arm_level: bool,
     assignment: Any = None,
-    arms_vary: bool = True,
 ) -> HypothesisNull:
     """Re-draw the (joint) assignment ``draws`` times; every hypothesis' statistic on each draw.
 
@@ -133,20 +132,14 @@ def hypothesis_null(
     own column's regression (in a cross-randomized 2×2, the main effect averaged over the
     other arm); the arms are re-drawn jointly. With ``assignment`` (one arm) the draws are the
     assignment's own (``redraw_many``, rows matched on its id column). Hypotheses observed on
-    the same rows (with the same baseline control) share one engine pass. ``arms_vary``
-    refuses a hypothesis on whose rows its arm does not vary.
+    the same rows (with the same baseline control) share one engine pass. A hypothesis on whose
+    rows its arm does not vary is refused.
     """
     outs, arms = list(outcomes), list(treatments)
     base_of = _baselines(outs, arms, baselines, dose, assignment, strata)
-    roles = [
-        ("treatment", arms),
-        ("covariate", list(covariates)),
-        ("stratum", as_list(strata)),
-        ("cluster", as_list(cluster)),
-        ("fixed effect", list(fixed_effects)),
-        ("subgroup", as_list(by)),
-        ("id", [assignment.id_col] if assignment is not None else []),
-    ]
+    roles = design_roles(arms, [], covariates, strata, cluster, fixed_effects)
+    id_col = [assignment.id_col] if assignment is not None else []
+    roles += [("subgroup", as_list(by)), ("id", id_col)]
     sample = estimation_sample(
         df, roles, where=where, keep=[*outs, *dict.fromkeys(c for v in base_of.values() for c in v)]
     )
@@ -168,7 +161,7 @@ def hypothesis_null(
         what = f"outcome {c!r}" + (f" in subgroup {by} = {g!r}" if by else "")
         if ok.sum() < 3:
             raise KaizenError(f"{what} is observed in fewer than 3 rows")
-        if arms_vary and np.unique(tm[ok, k]).size < 2:
+        if np.unique(tm[ok, k]).size < 2:
             raise KaizenError(f"treatment {arms[k]!r} does not vary where {what} is observed")
         key = (ok.tobytes(), base_of.get(c, ()))
         idx = members.setdefault(key, (ok, []))[1]

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -43,8 +43,28 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return out
 
 
+class PicklesMappings:
+    """Pickling for a frozen result whose ``_mappings`` attributes are read-only mappings."""
+
+    _mappings: ClassVar[tuple[str, ...]] = ()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Return the attributes, each mapping as a dict (a mappingproxy cannot be pickled)."""
+        state = dict(self.__dict__)
+        for name in self._mappings:
+            state[name] = dict(state[name])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore the attributes, each mapping read-only again."""
+        for name in self._mappings:
+            state[name] = MappingProxyType(dict(state[name]))
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+
 @dataclass(frozen=True, repr=False, eq=False)
-class Estimate(_render.Rendered):
+class Estimate(PicklesMappings, _render.Rendered):
     """An estimated effect with its inference; immutable.
 
     Parameters
@@ -91,6 +111,8 @@ class Estimate(_render.Rendered):
     (0.5, True)
     """
 
+    _mappings = ("extra",)
+
     terms: tuple[str, ...]
     coef: np.ndarray
     vcov: np.ndarray
@@ -124,17 +146,10 @@ class Estimate(_render.Rendered):
         object.__setattr__(self, "notes", tuple(self.notes))
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["extra"] = dict(self.extra)  # a mappingproxy cannot be pickled
-        return state
-
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name in ("coef", "vcov", "dof"):
             state[name] = _readonly(state[name])
-        state["extra"] = MappingProxyType(dict(state["extra"]))
-        for name, value in state.items():
-            object.__setattr__(self, name, value)
+        super().__setstate__(state)
 
     @property
     def params(self) -> pd.Series:

@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError, as_list, check_count, check_option, check_seed
-from kaizen_eval.estimate._build import check_assignment, check_outcome
-from kaizen_eval.estimate._frame import estimation_sample
+from kaizen_eval.estimate._build import check_assignment
 from kaizen_eval.estimate.ri_arms import (
     RandomizationArms,
     arm_coefficients,
@@ -33,6 +32,8 @@ from kaizen_eval.estimate.ri_statistic import (
     RIStatistic,
     StatisticAdapter,
     baseline_columns,
+    design_roles,
+    ri_sample,
 )
 
 __all__ = [
@@ -202,25 +203,11 @@ def randomization_inference(
         raise KaizenError(
             "`baseline` is a column name (or names) for one outcome (a mapping for several)"
         )
-    if assignment is not None and strata is not None:
-        raise KaizenError("give either `assignment` or `strata`: the assignment knows its strata")
-    id_col = [assignment.id_col] if assignment is not None else []
-    sample = estimation_sample(
-        df,
-        [
-            ("outcome", [outcome]),
-            ("treatment", [treatment]),
-            ("covariate", covs),
-            ("stratum", as_list(strata)),
-            ("cluster", as_list(cluster)),
-            ("fixed effect", fes),
-            ("id", id_col),
-        ],
-        where="randomization_inference",
-        keep=as_list(baseline),
+    roles = design_roles([treatment], [], covs, strata, cluster, fes)
+    sample, y = ri_sample(
+        df, outcome, roles, assignment, strata, baseline, "randomization_inference"
     )
     data = sample.data
-    y = check_outcome(data, outcome, where="randomization_inference")
     t = check_assignment(data, [treatment], "treatment", where="randomization_inference", dose=dose)
     t = t[:, 0]
     n = len(y)
@@ -265,25 +252,9 @@ def arms_test(
 ) -> RandomizationArms:
     """Several arms re-drawn jointly: each arm's test and the joint test (see ``ri_arms``)."""
     where = "randomization_inference"
-    if assignment is not None and strata is not None:
-        raise KaizenError("give either `assignment` or `strata`: the assignment knows its strata")
-    id_col = [assignment.id_col] if assignment is not None else []
-    sample = estimation_sample(
-        df,
-        [
-            ("outcome", [outcome]),
-            ("treatment", arms),
-            ("covariate", covariates),
-            ("stratum", as_list(strata)),
-            ("cluster", as_list(cluster)),
-            ("fixed effect", fixed_effects),
-            ("id", id_col),
-        ],
-        where=where,
-        keep=as_list(baseline),
-    )
+    roles = design_roles(arms, [], covariates, strata, cluster, fixed_effects)
+    sample, y = ri_sample(df, outcome, roles, assignment, strata, baseline, where)
     data = sample.data
-    y = check_outcome(data, outcome, where=where)
     z = check_assignment(data, arms, "treatment", where=where, dose=dose)
     extra = baseline_columns(data, baseline)
     stat = StatisticAdapter(data, y, covariates, fixed_effects, "coef", None, extra=extra)

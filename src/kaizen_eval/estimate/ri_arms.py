@@ -12,7 +12,7 @@ outcome and the take-ups of a LATE) on the arms costs one small ``J × J`` solve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,9 +20,13 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._core.engine import block_rows
-from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.estimate.ri_draws import assignment_blocks, assignment_positions, design_units
+from kaizen_eval.estimate.ri_draws import (
+    assignment_blocks,
+    assignment_draws,
+    assignment_positions,
+    design_units,
+)
 from kaizen_eval.estimate.ri_pvalues import randomization_pvalues
 from kaizen_eval.estimate.ri_statistic import StatisticAdapter
 
@@ -63,19 +67,10 @@ def joint_redraws(
     if assignment is not None:
         pos = [assignment_positions(assignment, data, a, z[:, j]) for j, a in enumerate(arms)]
 
-        def rows() -> Iterator[np.ndarray]:
-            for start in range(0, draws, block):
-                b = min(block, draws - start)
-                drawn = assignment.redraw_many(b, rng)
-                yield np.stack([drawn[a][:, p] for a, p in zip(arms, pos, strict=True)], axis=2)
+        def take(drawn: dict[str, np.ndarray]) -> np.ndarray:
+            return np.stack([drawn[a][:, p] for a, p in zip(arms, pos, strict=True)], axis=2)
 
-        shown = progress_bar(
-            rows(),
-            total=-(-draws // block),
-            show=progress,
-            desc="randomization draws",
-            unit="block",
-        )
+        shown = assignment_draws(assignment, draws, rng, block, progress, take)
         return JointDraws(shown, False, -1)
     # each row's combination of arms is one code; permuting codes keeps the joint distribution
     cells, combo = np.unique(z, axis=0, return_inverse=True)

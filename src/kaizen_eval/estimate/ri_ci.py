@@ -10,12 +10,17 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._validation import KaizenError, as_list, check_alpha, check_count, check_seed
-from kaizen_eval.estimate._build import check_assignment, check_outcome
-from kaizen_eval.estimate._frame import estimation_sample, numeric_column
+from kaizen_eval.estimate._build import check_assignment
+from kaizen_eval.estimate._frame import numeric_column
 from kaizen_eval.estimate.ri_arms import arm_coefficients, joint_redraws
 from kaizen_eval.estimate.ri_draws import assignment_blocks, design_units
 from kaizen_eval.estimate.ri_pvalues import TIE_RTOL
-from kaizen_eval.estimate.ri_statistic import StatisticAdapter, baseline_columns
+from kaizen_eval.estimate.ri_statistic import (
+    StatisticAdapter,
+    baseline_columns,
+    design_roles,
+    ri_sample,
+)
 
 _MAX_STEPS = 200  # search up to this many null standard errors on each side
 _BISECT = 60
@@ -173,22 +178,9 @@ def randomization_ci(
     treatment = treatments[0]
     instrument = instruments[0] if instruments is not None else None
     randomized = instrument if instrument is not None else treatment
-    sample = estimation_sample(
-        df,
-        [
-            ("outcome", [outcome]),
-            ("treatment", [treatment]),
-            ("instrument", as_list(instrument)),
-            ("covariate", covs),
-            ("stratum", as_list(strata)),
-            ("cluster", as_list(cluster)),
-            ("fixed effect", fes),
-        ],
-        where="randomization_ci",
-        keep=as_list(baseline),
-    )
+    roles = design_roles([treatment], as_list(instrument), covs, strata, cluster, fes)
+    sample, y = ri_sample(df, outcome, roles, None, strata, baseline, "randomization_ci")
     data = sample.data
-    y = check_outcome(data, outcome, where="randomization_ci")
     d = numeric_column(data, treatment, "treatment")
     role = "instrument" if instrument else "treatment"
     z = check_assignment(data, [randomized], role, where="randomization_ci", dose=dose)[:, 0]
@@ -315,24 +307,9 @@ def _arms_ci(
     """Per-arm intervals from joint re-draws of all arms (see :func:`randomization_ci`)."""
     where = "randomization_ci"
     randomized = instruments if instruments is not None else treatments
-    id_col = [assignment.id_col] if assignment is not None else []
-    sample = estimation_sample(
-        df,
-        [
-            ("outcome", [outcome]),
-            ("treatment", treatments),
-            ("instrument", instruments or []),
-            ("covariate", covariates),
-            ("stratum", as_list(strata)),
-            ("cluster", as_list(cluster)),
-            ("fixed effect", fixed_effects),
-            ("id", id_col),
-        ],
-        where=where,
-        keep=as_list(baseline),
-    )
+    roles = design_roles(treatments, instruments or [], covariates, strata, cluster, fixed_effects)
+    sample, y = ri_sample(df, outcome, roles, assignment, strata, baseline, where)
     data = sample.data
-    y = check_outcome(data, outcome, where=where)
     role = "instrument" if instruments is not None else "treatment"
     z = check_assignment(data, randomized, role, where=where, dose=dose)
     d = np.column_stack([numeric_column(data, t, "treatment") for t in treatments])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,18 +106,10 @@ def redraws(
         pos = assignment_positions(assignment, data, treatment, t)
         unit = factorize(data[cluster].to_numpy()) if cluster else np.arange(n)
 
-        def rows() -> Iterator[np.ndarray]:
-            for start in range(0, draws, block):
-                b = min(block, draws - start)
-                yield assignment.redraw_many(b, rng)[treatment][:, pos].astype(float)
+        def take(drawn: dict[str, np.ndarray]) -> np.ndarray:
+            return drawn[treatment][:, pos].astype(float)
 
-        shown = progress_bar(
-            rows(),
-            total=-(-draws // block),
-            show=progress,
-            desc="randomization draws",
-            unit="block",
-        )
+        shown = assignment_draws(assignment, draws, rng, block, progress, take)
         exact, n_assign = False, -1
     else:
         unit, t_unit, s_unit = design_units(data, t, treatment, strata, cluster)
@@ -126,6 +118,29 @@ def redraws(
         )
         shown = (a[:, unit] if cluster else a for a in unit_blocks)
     return Redraws(shown, exact, n_assign, unit, unit if cluster else None)
+
+
+def assignment_draws(
+    assignment: Any,
+    draws: int,
+    rng: np.random.Generator,
+    block: int,
+    progress: bool,
+    take: Callable[[dict[str, np.ndarray]], np.ndarray],
+) -> Iterator[np.ndarray]:
+    """Yield ``take`` of an ``Assignment``'s re-draws, ``block`` at a time, with a progress bar."""
+
+    def rows() -> Iterator[np.ndarray]:
+        for start in range(0, draws, block):
+            yield take(assignment.redraw_many(min(block, draws - start), rng))
+
+    return progress_bar(
+        rows(),
+        total=-(-draws // block),
+        show=progress,
+        desc="randomization draws",
+        unit="block",
+    )
 
 
 def design_units(

@@ -76,7 +76,6 @@ def family_null(
         dose=dose,
         arm_level=False,
         assignment=assignment,
-        arms_vary=False,
         **design,
     )
     return FamilyNull(**{f.name: getattr(null, f.name) for f in fields(null)})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -11,7 +11,10 @@ import pandas as pd
 from kaizen_eval._core.absorb import Absorber
 from kaizen_eval._core.engine import ResamplingEngine
 from kaizen_eval._core.linear import check_full_rank
-from kaizen_eval.estimate._frame import design_columns, fe_codes
+from kaizen_eval._validation import KaizenError, as_list
+from kaizen_eval.estimate._build import check_outcome
+from kaizen_eval.estimate._covariates import covariate_block
+from kaizen_eval.estimate._frame import Sample, design_columns, estimation_sample, fe_codes
 
 RIStatistic = Literal["coef", "t"]
 RI_STATISTICS: tuple[str, ...] = get_args(RIStatistic)
@@ -23,10 +26,45 @@ def baseline_columns(
     """Return the baseline column(s) (each with McKenzie's missing dummy) as covariates."""
     if baseline is None:
         return None
-    from kaizen_eval.estimate.itt import covariate_block
-
     x, names, _ = covariate_block(data, [], baseline)
     return x, names
+
+
+def design_roles(
+    treatments: Sequence[str],
+    instruments: Sequence[str],
+    covariates: Sequence[str],
+    strata: str | None,
+    cluster: str | None,
+    fixed_effects: Sequence[str],
+) -> list[tuple[str, list[str]]]:
+    """Return a randomization design's ``(role, columns)``, in the order dropped rows name them."""
+    return [
+        ("treatment", list(treatments)),
+        ("instrument", list(instruments)),
+        ("covariate", list(covariates)),
+        ("stratum", as_list(strata)),
+        ("cluster", as_list(cluster)),
+        ("fixed effect", list(fixed_effects)),
+    ]
+
+
+def ri_sample(
+    df: pd.DataFrame,
+    outcome: str,
+    roles: list[tuple[str, list[str]]],
+    assignment: Any,
+    strata: str | None,
+    baseline: str | Sequence[str] | None,
+    where: str,
+) -> tuple[Sample, np.ndarray]:
+    """Return a randomization test's rows (design ``roles``, assignment id observed), outcome."""
+    if assignment is not None and strata is not None:
+        raise KaizenError("give either `assignment` or `strata`: the assignment knows its strata")
+    id_col = [assignment.id_col] if assignment is not None else []
+    roles = [("outcome", [outcome]), *roles, ("id", id_col)]
+    sample = estimation_sample(df, roles, where=where, keep=as_list(baseline))
+    return sample, check_outcome(sample.data, outcome, where=where)
 
 
 class StatisticAdapter:

@@ -25,6 +25,7 @@ from kaizen_eval.estimate._reduced_form import (
     reduced_form,
     solve_line,
 )
+from kaizen_eval.estimate.result import PicklesMappings
 
 __all__ = [
     "AndersonRubin",
@@ -226,7 +227,7 @@ def _md_estimate(rf: ReducedForm) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass(frozen=True, eq=False)
-class AndersonRubin:
+class AndersonRubin(PicklesMappings):
     """Anderson–Rubin inference on the LATE of one or two treatments.
 
     Attributes
@@ -243,6 +244,8 @@ class AndersonRubin:
     se_type : str
     """
 
+    _mappings = ("sets",)
+
     treatments: tuple[str, ...]
     instruments: tuple[str, ...]
     alpha: float
@@ -250,16 +253,6 @@ class AndersonRubin:
     reduced_form: ReducedForm = field(repr=False)
     nobs: int
     se_type: str
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["sets"] = dict(self.sets)  # a mappingproxy cannot be pickled
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        state["sets"] = MappingProxyType(dict(state["sets"]))
-        for name, value in state.items():
-            object.__setattr__(self, name, value)
 
     @property
     def df(self) -> tuple[int, float]:
