@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import numpy as np
+
 DOC = Path(__file__).resolve().parents[2] / "docs" / "spillovers.md"
 
 
@@ -17,4 +19,6 @@ def test_spillover_walkthrough_runs(capsys):
     assert set(truth.terms) <= set(sp.terms)
     assert ns["probs"].draws == 2_000
     assert ns["ht"].terms[0] == "indirect vs none"
+    # the baseline predicts y: adjusting for it shrinks every standard error
+    assert (np.diag(ns["ra"].vcov) < np.diag(ns["ht"].vcov)).all()
     assert list(ns["asg"].frame.columns) == ["firm_id", "invited", "saturation"]

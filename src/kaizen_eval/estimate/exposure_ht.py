@@ -12,27 +12,38 @@ conservative variance is the paper's (eqs. 7–9): ``Var̂[Ŷ(k)] = N⁻² {Σ_i
 Y_j²/(2π_j(l))]}``, so that ``Var̂[τ̂] = Var̂[Ŷ(k)] + Var̂[Ŷ(l)] − 2 Cov̂``.
 
 The Hájek estimator divides by ``Σ_i I_i(k)/π_i(k)`` instead of ``N``; its variance is the HT
-variance of the residuals ``Y_i − Ŷ_H(k)`` (linearization, as the paper suggests).
+variance of the residuals ``Y_i − Ŷ_H(k)`` (linearization, as the paper suggests). The
+regression-adjusted estimator (:mod:`~kaizen_eval.estimate.exposure_regression`) adds
+pre-treatment covariates to that weighted fit; its variance is the same, of its residuals.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._validation import KaizenError, check_alpha, check_option, finite_column
+from kaizen_eval._validation import (
+    KaizenError,
+    as_list,
+    check_alpha,
+    check_option,
+    finite_column,
+    require_columns,
+)
 from kaizen_eval.estimate.exposure import (
     CONDITIONS,
     ExposureProbabilities,
     exposure,
     exposure_probabilities,
 )
+from kaizen_eval.estimate.exposure_regression import adjusted_means
 from kaizen_eval.estimate.result import Estimate
 
-Estimator = Literal["HT", "Hajek"]
-ESTIMATORS: tuple[str, ...] = ("HT", "Hajek")
+Estimator = Literal["HT", "Hajek", "regression"]
+ESTIMATORS: tuple[str, ...] = ("HT", "Hajek", "regression")
 
 
 def ht_covariance(
@@ -85,6 +96,8 @@ def exposure_effects(
     edges: pd.DataFrame | None = None,
     directed: bool = False,
     estimator: Estimator = "HT",
+    covariates: str | Sequence[str] = (),
+    interact: bool = True,
     draws: int = 10_000,
     seed: int | np.random.Generator = 0,
     alpha: float = 0.05,
@@ -102,8 +115,18 @@ def exposure_effects(
         As in :func:`kaizen_eval.exposure`.
     assignment : Assignment or numpy.ndarray
         As in :func:`kaizen_eval.exposure_probabilities`.
-    estimator : {"HT", "Hajek"}
-        Horvitz–Thompson (unbiased) or Hájek (ratio; usually less variable).
+    estimator : {"HT", "Hajek", "regression"}
+        Horvitz–Thompson (unbiased), Hájek (ratio; usually less variable), or the
+        regression-adjusted Hájek estimator: a weighted least-squares fit of the outcome on
+        the condition indicators and ``covariates`` centred at their mean, weights
+        ``1/π_i(k_i)`` (Aronow & Samii 2017, §6; with ``interact=True`` one slope per
+        condition, Gao & Ding 2023). Without covariates it would be the Hájek estimator.
+    covariates : str or sequence of str
+        Pre-treatment covariates of ``estimator="regression"`` (required there, refused by the
+        others: a covariate that is silently ignored would mislead).
+    interact : bool
+        With ``"regression"``: one slope per condition (default; never less efficient
+        asymptotically), or common slopes (``False``, the paper's covariance adjustment).
     draws, seed
         Re-draws of the assignment for the probabilities.
     alpha : float
@@ -119,13 +142,16 @@ def exposure_effects(
         ``method`` ``"HT"`` or ``"Hajek"``, ``se_type="Aronow-Samii"`` (conservative), normal
         inference. ``extra``: ``"probabilities"`` (:class:`ExposureProbabilities`),
         ``"draws"``, ``"excluded"`` (firms with zero probability of some condition: outside
-        the population of the estimand, reported here, not silently dropped), ``"means"``.
+        the population of the estimand, reported here, not silently dropped), ``"means"``
+        (with ``"regression"``, the adjusted means at the covariates' mean).
 
     Raises
     ------
     KaizenError
-        As :func:`kaizen_eval.exposure_probabilities`; a missing outcome; with ``"Hajek"``, no
-        firm observed in a condition.
+        As :func:`kaizen_eval.exposure_probabilities`; a missing outcome or covariate; with
+        ``"Hajek"`` or ``"regression"``, no firm observed in a condition; covariates without
+        ``"regression"`` (or ``"regression"`` without them); covariates constant or collinear
+        (within a condition, with ``interact=True``).
 
     Examples
     --------
@@ -139,9 +165,32 @@ def exposure_effects(
     ...                         assignment=asg, lat="lat", lon="lon", draws=2_000)
     >>> r.terms
     ('indirect vs none', 'direct vs none', 'direct+indirect vs none')
+
+    Adjusting for a baseline covariate (common slopes: one condition has a single firm here,
+    too few for a slope of its own):
+
+    >>> df["y0"] = rng.normal(size=40)
+    >>> ra = ke.exposure_effects(df, outcome="y", id_col="firm_id", treatment="invited",
+    ...                          assignment=asg, lat="lat", lon="lon", draws=2_000,
+    ...                          estimator="regression", covariates="y0", interact=False)
+    >>> ra.method
+    'regression'
     """
     check_option("estimator", estimator, ESTIMATORS)
     alpha = check_alpha(alpha)
+    covs = as_list(covariates)
+    if estimator == "regression" and not covs:
+        raise KaizenError(
+            "estimator='regression' adjusts for `covariates`: name at least one (without "
+            "covariates it is the Hájek estimator: estimator='Hajek')."
+        )
+    if covs and estimator != "regression":
+        raise KaizenError(
+            f"`covariates` {covs} are used only by estimator='regression' (the {estimator} "
+            "estimator would ignore them)."
+        )
+    if not isinstance(interact, bool):
+        raise KaizenError(f"`interact` must be True or False; got {interact!r}.")
     if outcome not in df.columns:
         raise KaizenError(f"outcome {outcome!r} is not in the data.")
     if df[outcome].isna().any():
@@ -160,6 +209,16 @@ def exposure_effects(
         edges=edges,
         directed=directed,
     )
+    require_columns(df, covs, where="exposure_effects")
+    clash = sorted({outcome, treatment} & set(covs))
+    if clash:
+        raise KaizenError(
+            f"covariate(s) {clash} are the outcome or the treatment; covariates must be "
+            "measured before assignment."
+        )
+    x_all = np.empty((len(df), len(covs)))
+    for j, col in enumerate(covs):
+        x_all[:, j] = finite_column(df, col, "covariate", where="exposure_effects", ids=id_col)
     if probabilities is None:
         probabilities = exposure_probabilities(
             df,
@@ -185,10 +244,10 @@ def exposure_effects(
     y, pi = y_all[rows], pi_all[rows]
     ind = (codes[:, None] == np.arange(len(CONDITIONS))[None, :]).astype(float)
     empty = [CONDITIONS[k] for k in range(len(CONDITIONS)) if not ind[:, k].any()]
-    if empty and estimator == "Hajek":
+    if empty and estimator != "HT":
         raise KaizenError(
-            f"no firm is observed in condition(s) {empty}: the Hájek mean is undefined there "
-            "(the HT estimator is defined: use estimator='HT')."
+            f"no firm is observed in condition(s) {empty}: the {estimator} mean is undefined "
+            "there (the HT estimator is defined: use estimator='HT')."
         )
     n = len(rows)
     kk = len(CONDITIONS)
@@ -197,9 +256,20 @@ def exposure_effects(
         means = (ind * y[:, None] / pi).sum(axis=0) / n
         cov = ht_covariance(y, ind, pi, joint) / n**2
     else:
-        totals = (ind / pi).sum(axis=0)
-        means = (ind * y[:, None] / pi).sum(axis=0) / totals
-        resid = y - ind @ means  # each firm's residual from its own condition's mean
+        if estimator == "Hajek":
+            totals = (ind / pi).sum(axis=0)
+            means = (ind * y[:, None] / pi).sum(axis=0) / totals
+            resid = y - ind @ means  # each firm's residual from its own condition's mean
+        else:
+            means, resid = adjusted_means(
+                y,
+                ind,
+                pi,
+                x_all[rows],
+                interact=interact,
+                covariates=covs,
+                conditions=CONDITIONS,
+            )
         cov = ht_covariance(resid, ind, pi, joint) / n**2
     contrast = np.zeros((kk - 1, kk))
     contrast[:, 0] = -1.0
@@ -209,6 +279,12 @@ def exposure_effects(
         + ("listed (exact) assignments" if probabilities.exact else "re-draws of the assignment"),
         "conservative variance of Aronow & Samii (2017); normal intervals",
     ]
+    if estimator == "regression":
+        notes.append(
+            f"adjusted for {', '.join(covs)} (weighted least squares, "
+            + ("one slope per condition" if interact else "common slopes")
+            + ", covariates centred at their mean; variance of the residuals)"
+        )
     if len(excluded):
         notes.append(
             f"{int((~keep).sum())} firm(s) have probability zero of some condition and are "
