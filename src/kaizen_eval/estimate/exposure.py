@@ -183,10 +183,23 @@ class ExposureProbabilities:
 
     def joint(self, k: int, m: int, rows: np.ndarray | None = None) -> np.ndarray:
         """Return ``π_ij(k, m)`` for the firms ``rows`` (default all): shape (n, n)."""
+        return self.joints(rows, pairs=[(k, m)])[(k, m)]
+
+    def joints(
+        self, rows: np.ndarray | None = None, pairs: list[tuple[int, int]] | None = None
+    ) -> dict[tuple[int, int], np.ndarray]:
+        """Return ``{(k, m): π_ij(k, m)}`` for ``pairs`` (default every ``k ≤ m``), (n, n) each.
+
+        Each condition's indicator matrix is built once; the counts are products of 0/1
+        matrices in float32, exact while the number of draws is below 2**24.
+        """
         c = self.codes if rows is None else self.codes[:, rows]
-        ik = (c == k).astype(np.float64)
-        il = ik if m == k else (c == m).astype(np.float64)
-        return ik.T @ il / self.draws
+        kk = len(CONDITIONS)
+        if pairs is None:
+            pairs = [(k, m) for k in range(kk) for m in range(k, kk)]
+        dtype = np.float32 if self.draws < 2**24 else np.float64
+        ind = {k: (c == k).astype(dtype) for k in sorted({k for pair in pairs for k in pair})}
+        return {(k, m): (ind[k].T @ ind[m]).astype(np.float64) / self.draws for k, m in pairs}
 
 
 def _draws_from(

@@ -251,7 +251,7 @@ def exposure_effects(
         )
     n = len(rows)
     kk = len(CONDITIONS)
-    joint = {(k, m): probabilities.joint(k, m, rows) for k in range(kk) for m in range(k, kk)}
+    joint = probabilities.joints(rows)
     if estimator == "HT":
         means = (ind * y[:, None] / pi).sum(axis=0) / n
         cov = ht_covariance(y, ind, pi, joint) / n**2
