@@ -30,13 +30,12 @@ from kaizen_eval._format import sentence
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.pipeline._attrition_section import attrition_section
 from kaizen_eval.pipeline._cost_benefit import cost_benefit_section
+from kaizen_eval.pipeline._inference_sections import _multiple_testing, _randomization_inference
 from kaizen_eval.pipeline._sections import (
     LABELS,
     _baseline_columns,
     _compliance,
     _design_summary,
-    _multiple_testing,
-    _randomization_inference,
     attrition_display,
     balance_display,
     family_unit,
