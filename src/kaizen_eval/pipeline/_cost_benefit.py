@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 import kaizen_eval as ke
@@ -23,6 +25,16 @@ _CB_KINDS = {
     "breakeven_gain": "money",
     "prob_bcr_above_1": "percent",
 }
+
+
+def bcr_columns(rows: Mapping[str, ke.CostBenefit]) -> dict[str, list[float | None]]:
+    """Return the columns bcr, bcr_low, bcr_high and prob_bcr_above_1, a row per cost-benefit."""
+    return {
+        "bcr": [cb.bcr for cb in rows.values()],
+        "bcr_low": [cb.bcr_interval[0] for cb in rows.values()],  # type: ignore[index]
+        "bcr_high": [cb.bcr_interval[1] for cb in rows.values()],  # type: ignore[index]
+        "prob_bcr_above_1": [cb.prob_bcr_above_1 for cb in rows.values()],
+    }
 
 
 def cost_benefit_section(

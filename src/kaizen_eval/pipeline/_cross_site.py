@@ -22,6 +22,7 @@ import pandas as pd
 import kaizen_eval as ke
 from kaizen_eval import _format as F
 from kaizen_eval._validation import KaizenError, KaizenWarning
+from kaizen_eval.pipeline._cost_benefit import bcr_columns
 from kaizen_eval.pipeline._sections import family_unit, label_of
 from kaizen_eval.pipeline.pool_plan import PoolSpec
 from kaizen_eval.pipeline.results import PlanResults
@@ -380,10 +381,7 @@ def _rollout_table(
         {
             "annual_gain": [cb.gain for cb in rows.values()],
             "cost_per_firm": [cb.cost for cb in rows.values()],
-            "bcr": [cb.bcr for cb in rows.values()],
-            "bcr_low": [cb.bcr_interval[0] for cb in rows.values()],  # type: ignore[index]
-            "bcr_high": [cb.bcr_interval[1] for cb in rows.values()],  # type: ignore[index]
-            "prob_bcr_above_1": [cb.prob_bcr_above_1 for cb in rows.values()],
+            **bcr_columns(rows),
         },
         index=pd.Index(list(rows), name="roll-out to"),
     )

@@ -170,6 +170,21 @@ def _choice(value: Any, allowed: Any, key: str) -> Any:
     return value
 
 
+def _distinct(earlier: list[str], value: str, key: str, whose: str, rule: str) -> None:
+    """Refuse a name or label that repeats an earlier one (``whose``), stating the ``rule``."""
+    if value in earlier:
+        raise PlanError(f"plan key {key!r} is {value!r}, the {whose}; {rule}")
+
+
+def _known_wave(value: str, key: str, waves: Mapping[str, Any]) -> None:
+    """Refuse a wave name that is not among the data's waves (``data.waves``)."""
+    if value not in waves:
+        raise PlanError(
+            f"plan key '{key}' is {value!r}, not one of the waves in 'data.waves' "
+            f"({', '.join(waves)})."
+        )
+
+
 def _empty(key: str) -> Any:
     raise PlanError(f"plan key {key!r} must not be empty.")
 

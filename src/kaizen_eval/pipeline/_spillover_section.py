@@ -19,6 +19,7 @@ import pandas as pd
 
 import kaizen_eval as ke
 from kaizen_eval import _format as F
+from kaizen_eval.pipeline._cost_benefit import bcr_columns
 from kaizen_eval.pipeline._sections import label_of
 from kaizen_eval.report import Report
 from kaizen_eval.studies.saturation_site import SaturationSite
@@ -147,10 +148,7 @@ def cost_table(private: ke.CostBenefit, social: ke.CostBenefit) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Annual gain": gains,
-            "bcr": [cb.bcr for cb in rows.values()],
-            "bcr_low": [cb.bcr_interval[0] for cb in rows.values()],  # type: ignore[index]
-            "bcr_high": [cb.bcr_interval[1] for cb in rows.values()],  # type: ignore[index]
-            "prob_bcr_above_1": [cb.prob_bcr_above_1 for cb in rows.values()],
+            **bcr_columns(rows),
         },
         index=pd.Index(list(rows), name="Benefit-cost ratio"),
     )

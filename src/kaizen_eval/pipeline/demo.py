@@ -28,7 +28,7 @@ import pandas as pd
 import kaizen_eval as ke
 from kaizen_eval._atomic import atomic_folder
 from kaizen_eval.pipeline._cross_site import cross_site_section
-from kaizen_eval.pipeline._sections import headline_sentences
+from kaizen_eval.pipeline._headline import headline_sentences
 from kaizen_eval.pipeline._spillover_section import spillover_section
 from kaizen_eval.pipeline.plan import load_plan
 from kaizen_eval.pipeline.pool_plan import load_pool

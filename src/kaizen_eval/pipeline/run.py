@@ -30,6 +30,7 @@ from kaizen_eval._format import sentence
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.pipeline._attrition_section import attrition_section
 from kaizen_eval.pipeline._cost_benefit import cost_benefit_section
+from kaizen_eval.pipeline._headline import headline_sentences
 from kaizen_eval.pipeline._sections import (
     LABELS,
     _baseline_columns,
@@ -40,7 +41,6 @@ from kaizen_eval.pipeline._sections import (
     attrition_display,
     balance_display,
     family_unit,
-    headline_sentences,
     label_of,
 )
 from kaizen_eval.pipeline.plan import Family, Plan, load_plan
