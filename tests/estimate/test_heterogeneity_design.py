@@ -142,3 +142,21 @@ def test_an_assignment_with_strata_and_unequal_shares_gives_its_exact_propensiti
         assert np.ptp(w) > 0 and abs(p.mean() - 0.3) < 0.01
     else:
         assert np.allclose(p, 0.3) and np.allclose(w, 1 / 0.21)
+
+
+def test_the_boosting_learner_runs_end_to_end():
+    from threadpoolctl import threadpool_limits
+
+    df = _two_region_trial().iloc[:600]
+    # scikit-learn's histogram boosting runs OpenMP threads; on a shared, busy machine they
+    # spin against each other (about 12 s a fit of 150 rows instead of 0.3 s with one thread)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        h = ke.heterogeneity(
+            df, outcome="y", treatment="d", covariates=COVS, learner="boosting", splits=2,
+            groups=3, fixed_effects="stratum", propensity="p", seed=1,
+        )  # fmt: skip
+    assert h.learner == "boosting" and h.splits == 2
+    tidy = h.tidy()
+    assert np.isfinite(tidy.select_dtypes("number").to_numpy()).all()
+    assert np.all(np.isfinite(h._splits[0].s)) and np.ptp(h._splits[0].s) > 0
+    assert "boosting" in str(h)
