@@ -46,6 +46,8 @@ def test_top_share_effects_bcr_and_probability(h):
     p = np.median(stats.t.sf((1500 - per["estimate"]) / per["std_error"], per["df"]))
     assert t.loc[0.2, "prob_bcr_above_1"] == pytest.approx(p, rel=1e-12)
     assert t.loc[0.2, "prob_bcr_above_1"] > 0.99 > t.loc[1.0, "prob_bcr_above_1"]
+    # ... a median of per-split probabilities, said so (it is not an adjusted probability)
+    assert "median over splits" in tg.notes[1] and "not an adjusted probability" in tg.notes[1]
     text = str(tg)
     assert "P(BCR > 1)" in text and "," in text and "e+" not in text
 

@@ -32,7 +32,9 @@ class Targeting:
     Attributes
     ----------
     kind : {"share", "subgroup"}
-        What the rows are: shares of firms ranked by predicted gain, or subgroups.
+        What the rows are: shares of firms ranked by predicted gain, or subgroup effects.
+        For shares, ``prob_bcr_above_1`` is the median over splits of the per-split
+        probabilities, not an adjusted probability (see :func:`targeting`).
     notes : tuple of str
         How the effects and probabilities were obtained.
     """
@@ -179,8 +181,9 @@ def targeting(
         f"effects among the top share by predicted gain: medians over {result.splits} splits "
         f"({round(100 * (1 - 2 * result.alpha))}% intervals, p-values 2 x median), each "
         "estimated on the half that did not learn the ranking",
-        f"P(BCR > 1): median over splits of the normal-t probability that the gain exceeds "
-        f"the break-even gain; gain per {basis} firm",
+        f"P(BCR > 1): median over splits of each split's t probability that the gain exceeds "
+        "the break-even gain (a summary of the splits, not an adjusted probability); gain per "
+        f"{basis} firm",
     )
     return Targeting(_table=table, kind="share", notes=notes)
 
