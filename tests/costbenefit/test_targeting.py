@@ -46,6 +46,8 @@ def test_top_share_effects_bcr_and_probability(h):
     p = np.median(stats.t.sf((1500 - per["estimate"]) / per["std_error"], per["df"]))
     assert t.loc[0.2, "prob_bcr_above_1"] == pytest.approx(p, rel=1e-12)
     assert t.loc[0.2, "prob_bcr_above_1"] > 0.99 > t.loc[1.0, "prob_bcr_above_1"]
+    # ... a median of per-split probabilities, said so (it is not an adjusted probability)
+    assert "median over splits" in tg.notes[1] and "not an adjusted probability" in tg.notes[1]
     text = str(tg)
     assert "P(BCR > 1)" in text and "," in text and "e+" not in text
 
@@ -83,3 +85,62 @@ def test_subgroup_bcr_from_a_by_estimate():
 def test_bad_input():
     with pytest.raises(KaizenError, match="targeting needs"):
         ke.targeting(3.0, cost=100)
+
+
+def _scored(n=600, seed=0):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "score": rng.normal(50, 10, n),
+            "x": rng.normal(size=n),
+            "female": rng.integers(0, 2, n),
+            "invited": rng.integers(0, 2, n),
+        }
+    )
+    df["y"] = 1000 * df["invited"] * (1 + (df["score"] - 50) / 10) + rng.normal(0, 500, n)
+    return df
+
+
+def test_a_continuous_moderator_gives_bcrs_for_effects_at_quantiles_not_for_the_slope():
+    est = ke.itt(_scored(), outcome="y", treatment="invited", by="score")
+    assert "invited:score" in est.terms  # the slope is a term of the estimate ...
+    cost = ke.Cost(1200, per="invited")
+    tg = ke.targeting(est, cost=cost)
+    # ... but not an effect: no BCR for it, nor for the effect at the mean of the moderator
+    assert list(tg.table.index) == [f"invited[score=p{q}]" for q in (25, 50, 75)]
+    for term in tg.table.index:
+        cb = ke.cost_benefit(gain=est, term=term, cost=cost)
+        assert tg.table.loc[term, "bcr"] == pytest.approx(cb.bcr, rel=1e-12)
+        assert tg.table.loc[term, "effect"] == est.term(term)["estimate"]
+    assert tg.table["bcr"].is_monotonic_increasing  # the effect rises with the score
+    notes = " ".join(tg.notes)
+    assert "left out" in notes and "invited:score" in notes and "modelled effect" in notes
+
+
+def test_several_moderators_and_lin_terms_keep_only_effects():
+    df = _scored(seed=1)
+    cost = ke.Cost(1200, per="invited")
+    both = ke.itt(df, outcome="y", treatment="invited", by=["score", "female"])
+    tg = ke.targeting(both, cost=cost)
+    assert list(tg.table.index) == [
+        "invited[score=p25]", "invited[score=p50]", "invited[score=p75]",
+        "invited[female=0]", "invited[female=1]",
+    ]  # fmt: skip
+    assert "invited:female=1" in tg.notes[-1] and "invited:score" in tg.notes[-1]
+    lin = ke.itt(
+        df, outcome="y", treatment="invited", covariates=["x"], lin=True, lin_terms=True,
+        by="female",
+    )  # fmt: skip
+    assert "invited[female=0]:x" in lin.terms
+    tg = ke.targeting(lin, cost=cost)
+    assert list(tg.table.index) == ["invited[female=0]", "invited[female=1]"]
+    assert "modelled effect" not in " ".join(tg.notes)  # levels: no quantile note
+    # without by=, Lin's interaction terms are left out too
+    plain = ke.itt(df, outcome="y", treatment="invited", covariates=["x"], lin=True, lin_terms=True)
+    assert list(ke.targeting(plain, cost=cost).table.index) == ["invited"]
+
+
+def test_a_slope_alone_is_refused():
+    est = ke.itt(_scored(), outcome="y", treatment="invited", by="score", by_quantiles=[])
+    with pytest.raises(KaizenError, match="no effect to put a BCR on"):
+        ke.targeting(est, cost=ke.Cost(1200, per="invited"))

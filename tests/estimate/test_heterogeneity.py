@@ -243,25 +243,36 @@ def test_the_clan_table_has_no_exponent_on_large_covariates():
 
 @pytest.mark.slow
 def test_constant_effects_size_of_the_heterogeneity_test():
-    """Constant effect: β₂'s per-split test rejects ≈ 5 %; the adjusted one (2p) ≈ 2.5 %.
+    """Constant effect: the paper's median-over-splits test of β₂ has size at most 5 %.
 
-    One split per replication keeps the test short; with one split the paper's adjusted
-    p-value is ``min(1, 2p)``, so its size is half the per-split size.
+    Each replication runs the whole procedure, ``splits=5`` (the median of the per-split
+    p-values, doubled): that adjusted p-value is conservative, so its size is at most
+    ``0.05`` up to Monte Carlo error (``≤ 0.05 + 2 MC SE``). The first split's own test, a
+    plain t-test on its main half, must have size ≈ 5 %. A cheap elastic net (a fixed
+    penalty, no cross-validation) keeps 500 replications near a minute and a half; the
+    measured figures are in docs/estimate.md (section 9), with the command that gave them.
     """
-    reps, per_split, adjusted = 500, [], []
+    from sklearn.linear_model import ElasticNet
+
+    reps, splits, per_split, adjusted = 500, 5, [], []
     for r in range(reps):
         df = _data(n=240, slope=0.0, seed=1000 + r)
         h = ke.heterogeneity(
             df, outcome="y", treatment="d", covariates=["x0", "x1"],
-            learner=LinearRegression(), splits=1, groups=2, seed=r, propensity=0.5,
+            learner=ElasticNet(alpha=0.05, l1_ratio=0.5), splits=splits, groups=2, seed=r,
+            propensity=0.5,
         )  # fmt: skip
         adjusted.append(h.blp.loc["heterogeneity", "pvalue"] < 0.05)
         sp = h._splits[0]
         per_split.append(2 * stats.t.sf(abs(sp.blp_est[1] / sp.blp_se[1]), sp.blp_df[1]) < 0.05)
     size, size_adj = np.mean(per_split), np.mean(adjusted)
-    print(f"size per split {size:.3f}, adjusted (2 x median p) {size_adj:.3f}")
-    assert 0.03 <= size <= 0.07
-    assert 0.005 <= size_adj <= 0.045
+    mc_se = np.sqrt(0.05 * 0.95 / reps)
+    print(
+        f"{reps} replications, {splits} splits: size of one split's test {size:.3f}, "
+        f"of the adjusted test (2 x median p) {size_adj:.3f} (bound {0.05 + 2 * mc_se:.4f})"
+    )
+    assert abs(size - 0.05) <= 3 * mc_se
+    assert size_adj <= 0.05 + 2 * mc_se
 
 
 def test_progress_bar_on_request_does_not_change_the_result(capsys):

@@ -32,7 +32,9 @@ class Targeting:
     Attributes
     ----------
     kind : {"share", "subgroup"}
-        What the rows are: shares of firms ranked by predicted gain, or subgroups.
+        What the rows are: shares of firms ranked by predicted gain, or subgroup effects.
+        For shares, ``prob_bcr_above_1`` is the median over splits of the per-split
+        probabilities, not an adjusted probability (see :func:`targeting`).
     notes : tuple of str
         How the effects and probabilities were obtained.
     """
@@ -94,7 +96,8 @@ def targeting(
     ----------
     result : Heterogeneity or Estimate
         From :func:`~kaizen_eval.estimate.heterogeneity.heterogeneity` (rows: ``shares``), or
-        an estimate with one term per subgroup (``itt(..., by=...)``; rows: its terms).
+        an estimate by pre-specified subgroup (``itt(..., by=...)``; rows: its effects, see
+        Notes).
     cost : float, Cost or CostStructure
         The training's cost, as for :func:`~kaizen_eval.costbenefit.analysis.cost_benefit`.
     shares : sequence of float
@@ -121,6 +124,19 @@ def targeting(
     F((g* − θ_s)/σ_s)``, ``g*`` the break-even gain; the table reports the medians over
     splits (intervals at ``1 − 2α``, p-values doubled, as for GATES), and the BCR of the
     median effect and of the interval's ends (the BCR is linear in the gain).
+    ``prob_bcr_above_1`` is thus the **median over splits of per-split probabilities**, a
+    summary of how the splits see it: it is not an adjusted probability (the paper's
+    adjustment covers the intervals and p-values, not this number) and not a posterior.
+
+    A BCR is defined for an *effect*. With an estimate by subgroup the rows are the effects
+    reported at a level or a chosen value of a moderator, ``"invited[female=1]"`` or
+    ``"invited[score=p25]"`` (for a continuous moderator: the modelled effect of a firm at that
+    quantile, other moderators at their means). Left out, and named in ``notes``: slopes and
+    interaction terms (``"invited:score"``, ``"invited:female=1"``, Lin's ``"invited:x"``),
+    which are differences of effects per unit of the moderator and have no BCR, and the effect
+    at the moderators' means (the bare ``"invited"`` of a continuous or several moderators),
+    which is no subgroup's (its ratio is ``cost_benefit(gain=est, term="invited")``). An
+    estimate without ``by=`` gives one row per effect term (slopes and interactions left out).
 
     Examples
     --------
@@ -165,17 +181,49 @@ def targeting(
         f"effects among the top share by predicted gain: medians over {result.splits} splits "
         f"({round(100 * (1 - 2 * result.alpha))}% intervals, p-values 2 x median), each "
         "estimated on the half that did not learn the ranking",
-        f"P(BCR > 1): median over splits of the normal-t probability that the gain exceeds "
-        f"the break-even gain; gain per {basis} firm",
+        f"P(BCR > 1): median over splits of each split's t probability that the gain exceeds "
+        "the break-even gain (a summary of the splits, not an adjusted probability); gain per "
+        f"{basis} firm",
     )
     return Targeting(_table=table, kind="share", notes=notes)
 
 
+def effect_terms(est: Estimate) -> tuple[list[str], list[str], bool]:
+    """Split the terms of ``est`` into effects (which have a BCR) and the others.
+
+    With ``by=`` (``extra["moderation"]``) the effects are the ``"{treatment}[{moderator}=…]"``
+    terms, each treatment's effect at a level or chosen quantile of a moderator; without, every
+    term that is not a slope or interaction (no ``":"`` outside brackets). Returns ``(effects,
+    left out, whether some effect is at a quantile of a continuous moderator)``.
+    """
+    moderation = (est.extra or {}).get("moderation")
+    if moderation is None or not len(moderation):
+        keep = [t for t in est.terms if ":" not in t.rsplit("]", 1)[-1]]
+        return keep, [t for t in est.terms if t not in keep], False
+    keep, left, at_quantile = [], [], False
+    for term in est.terms:
+        kinds = [
+            kind
+            for (tn, m), kind in moderation["kind"].items()
+            if term.startswith(f"{tn}[{m}=") and term.endswith("]")
+        ]
+        (keep if kinds else left).append(term)
+        at_quantile = at_quantile or "continuous" in kinds
+    return keep, left, at_quantile
+
+
 def _subgroups(est: Estimate, cost: Any, common: dict, seed: int) -> Targeting:
-    """One row per term of a subgroup estimate: its effect, BCR and P(BCR > 1)."""
+    """One row per subgroup effect of an estimate: its effect, BCR and P(BCR > 1)."""
+    terms, left, at_quantile = effect_terms(est)
+    if not terms:
+        raise KaizenError(
+            f"targeting found no effect to put a BCR on among the terms {list(est.terms)}: "
+            "slopes and interaction terms have no benefit-cost ratio (ask `by=` for effects "
+            "at levels or at `by_quantiles=`)"
+        )
     tidy = est.tidy()
     rows = []
-    for term in est.terms:
+    for term in terms:
         r = tidy.loc[term]
         cb = cost_benefit(gain=est, term=term, cost=cost, seed=seed, **common)
         ends = [
@@ -188,8 +236,18 @@ def _subgroups(est: Estimate, cost: Any, common: dict, seed: int) -> Targeting:
         )  # fmt: skip
     table = pd.DataFrame(
         rows,
-        index=pd.Index(list(est.terms), name="subgroup"),
+        index=pd.Index(terms, name="subgroup"),
         columns=[*TABLE_COLUMNS, "prob_bcr_above_1"],
     )
-    notes = (f"{est.estimand} per subgroup; P(BCR > 1) from parametric draws of each effect",)
-    return Targeting(_table=table, kind="subgroup", notes=notes)
+    notes = [f"{est.estimand} per subgroup; P(BCR > 1) from parametric draws of each effect"]
+    if at_quantile:
+        notes.append(
+            "an effect at a quantile of a continuous moderator is the modelled effect of a firm "
+            "at that value (linear in the moderator), not a subgroup's average effect"
+        )
+    if left:
+        notes.append(
+            f"left out (not effects, no BCR): {', '.join(left)} (slopes, interaction terms, or "
+            "the effect at the moderators' means)"
+        )
+    return Targeting(_table=table, kind="subgroup", notes=tuple(notes))
