@@ -162,12 +162,6 @@ def test_the_boosting_learner_runs_end_to_end():
     assert "boosting" in str(h)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="estimate/heterogeneity.py _propensity says 'the Assignment's exact probabilities' "
-    "also for a re-randomized Assignment, whose probabilities() are estimated from 2,000 "
-    "re-draws (seed 0); the note should say so (owned by the estimate/ agent)",
-)
 def test_the_note_of_a_rerandomized_assignment_says_its_probabilities_are_estimated():
     df, rng = _firms(seed=12)
     rr = ke.Rerandomize(covariates=["x0"], bound=1.5)
@@ -178,4 +172,6 @@ def test_the_note_of_a_rerandomized_assignment_says_its_probabilities_are_estima
         df, outcome="y", treatment="invited", covariates=COVS, learner=LinearRegression(),
         splits=1, groups=3, fixed_effects="stratum", propensity=asg, seed=5,
     )  # fmt: skip
-    assert "exact" not in h.notes[0]
+    assert "exact" not in h.notes[0] and "estimated from 2,000 re-draws" in h.notes[0]
+    assert not asg.exact_probabilities
+    assert ke.assign(df[["firm_id"]], arms={"invited": 0.3}, seed=3).exact_probabilities

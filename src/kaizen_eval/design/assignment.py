@@ -85,6 +85,11 @@ class Assignment:
         """Name of the id column."""
         return str(self._design.arguments["id_col"])
 
+    @property
+    def exact_probabilities(self) -> bool:
+        """Whether :meth:`probabilities` is exact (False: re-randomized, estimated by re-draws)."""
+        return isinstance(self._design, SaturationDesign) or not self._design.rerandomized
+
     def __repr__(self) -> str:
         counts = ", ".join(
             f"{a}={int(self._frame[a].sum())}" for a in self.arms if a != SATURATION_COLUMN

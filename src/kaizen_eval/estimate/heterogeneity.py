@@ -266,7 +266,12 @@ def _propensity(data, propensity, d, treatment, fes) -> tuple[np.ndarray, str]:
             raise KaizenError(
                 f"{int(np.isnan(p).sum())} rows have a {propensity.id_col!r} not in the Assignment"
             )
-        note = "propensity: the Assignment's exact probabilities"
+        note = (
+            "propensity: the Assignment's exact probabilities"
+            if getattr(propensity, "exact_probabilities", True)
+            else "propensity: the Assignment's probabilities, estimated from 2,000 re-draws of "
+            "its re-randomized design"
+        )
     else:
         try:
             value = float(propensity)
