@@ -87,3 +87,29 @@ def test_plan_results_are_frozen_typed_records(inputs, tmp_path):
         KaizenError, match=r"no estimate 'performance:att:value_added'; it estimated .*performance"
     ):
         res.estimate("performance", "att", "value_added")
+
+
+def test_a_continuous_moderator_gets_its_slope_and_its_test(inputs, tmp_path):
+    text = inputs["ghana"].read_text()
+    text = text.replace('heterogeneity = ["female"]', 'heterogeneity = ["female", "educ_years"]')
+    text = text.replace("ri_draws = 2000", "ri_draws = 199")
+    plan = inputs["ghana"].with_name("plan_by_educ.toml")
+    plan.write_text(text)
+    res = run_plan(plan, tmp_path / "r")
+    tables = tmp_path / "r" / "tables"
+    by = pd.read_csv(tables / "management_by_educ_years.csv")
+    assert {"invited", "invited:educ_years", "invited[educ_years=p25]"} <= set(by["term"])
+    test = pd.read_csv(tables / "management_by_educ_years_equality.csv")
+    fit = next(
+        e.result
+        for e in res.estimates
+        if e.family == "management" and e.by == "educ_years" and e.outcome == test["outcome"][0]
+    )
+    row = fit.extra["moderation"].iloc[0]
+    assert test["F"][0] == pytest.approx(row["fstat"], rel=1e-10)
+    assert test["df1"][0] == 1
+    page = (tmp_path / "r" / "report.md").read_text()
+    assert "does not vary with" in page and "its slope in" in page
+    # the discrete moderator keeps its per-level caption and equality test
+    assert "one row per level" in page
+    assert (tables / "management_by_female_equality.csv").exists()

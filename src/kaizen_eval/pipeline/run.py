@@ -170,30 +170,46 @@ def _estimate_family(
             caption=f"{estimand.upper()} estimates with 95% confidence intervals, in {unit}.",
         )
     for var in est.heterogeneity:
-        rows, tests = [], []
+        rows, tests, kinds = [], [], set()
         for outcome in fam.outcomes:
             r = ke.itt(frame, treatment=list(des.assignment), by=var, **specs[outcome])
             t = r.tidy().reset_index()
             t.insert(0, "outcome", outcome)
             rows.append(t)
-            for arm, w in (r.extra or {}).get("equality", {}).items():
+            moderation = (r.extra or {}).get("moderation")
+            for (arm, _mod), w in [] if moderation is None else moderation.iterrows():
+                kinds.add(w["kind"])
                 tests.append(
                     {
                         "outcome": outcome,
                         "treatment": arm,
-                        "F": w.fstat,
-                        "df1": w.df1,
-                        "df2": w.df2,
-                        "pvalue": w.pvalue,
+                        "F": w["fstat"],
+                        "df1": w["df1"],
+                        "df2": w["df2"],
+                        "pvalue": w["pvalue"],
                     }
                 )
             out.append(PlanEstimate(fam.name, "itt", outcome, r, by=var))
+        name = label_of(var, report.labels)
+        continuous = kinds == {"continuous"}
+        rows_are = (
+            f"the effect at the mean of {name}, its slope in {name} (`:{var}`) and the effect at "
+            "its quartiles"
+            if continuous
+            else "one row per level"
+        )
         report.add_table(
             f"{prefix}{fam.name}_by_{var}",
             pd.concat(rows, ignore_index=True).set_index(["outcome", "term"]),
-            caption=f"ITT by {label_of(var, report.labels)} at baseline, one row per level"
-            + ("; the next table tests that the effects are equal" if tests else ""),
-            heading=f"{section}{fam.name}: heterogeneity by {label_of(var, report.labels)}",
+            caption=f"ITT by {name} at baseline, {rows_are}"
+            + (
+                f"; the next table tests that the effect does not vary with {name}"
+                if tests and continuous
+                else "; the next table tests that the effects are equal"
+                if tests
+                else ""
+            ),
+            heading=f"{section}{fam.name}: heterogeneity by {name}",
             kinds={"df": "count"},
             by_row=["estimate", "std_error", "ci_low", "ci_high"],
         )
@@ -201,8 +217,11 @@ def _estimate_family(
             report.add_table(
                 f"{prefix}{fam.name}_by_{var}_equality",
                 pd.DataFrame(tests).set_index(["outcome", "treatment"]),
-                caption=f"Wald test that the effect is equal across levels of "
-                f"{label_of(var, report.labels)}",
+                caption=(
+                    f"Wald test that the effect does not vary with {name} (slope zero)"
+                    if continuous
+                    else f"Wald test that the effect is equal across levels of {name}"
+                ),
                 kinds={"df1": "count", "df2": "count", "F": "ratio"},
             )
     if est.ri_draws:
