@@ -26,6 +26,7 @@ class SiteTable(NamedTuple):
     outcome: str | None
     estimand: str | None
     experimental: np.ndarray  # bool, shape (k,): randomized site or not
+    unit: str | None = None  # the outcome's unit, when every site that says one says the same
 
 
 def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable:
@@ -40,7 +41,8 @@ def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable
     term : str or None
         The term to take from multi-term estimates.
     allow_mixed : bool
-        Accept estimates of different outcomes or estimands.
+        Accept estimates of different outcomes, estimands or units (``Estimate.unit``, or a
+        DataFrame column ``unit``; sites that do not say their unit are not compared).
 
     Returns
     -------
@@ -77,6 +79,11 @@ def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable
                 )
             cols[col] = values.to_numpy(dtype=float)
         y, se = cols["estimate"], cols["std_error"]
+        units = (
+            [None if pd.isna(u) else str(u) for u in estimates["unit"]]
+            if "unit" in estimates.columns
+            else [None] * len(names)
+        )
         experimental = np.ones(len(names), dtype=bool)
         if "experimental" in estimates.columns:
             flags = estimates["experimental"]
@@ -87,7 +94,7 @@ def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable
                 )
             experimental = flags.to_numpy(dtype=bool)
     elif isinstance(estimates, Mapping):
-        names, y_list, se_list, outcomes, flags_list = [], [], [], {}, []
+        names, y_list, se_list, outcomes, flags_list, units = [], [], [], {}, [], []
         for site, est in estimates.items():
             if not isinstance(est, Estimate):
                 raise TypeError(
@@ -112,6 +119,7 @@ def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable
             se_list.append(float(row["std_error"]))
             outcomes.setdefault((est.outcome, est.estimand), []).append(str(site))
             flags_list.append(est.method not in NON_EXPERIMENTAL_METHODS)
+            units.append(est.unit)
         y, se = np.array(y_list, dtype=float), np.array(se_list, dtype=float)
         experimental = np.array(flags_list, dtype=bool)
         if len(outcomes) > 1 and not allow_mixed:
@@ -127,6 +135,17 @@ def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable
         raise TypeError(
             "`estimates` must be a mapping of site name to Estimate, or a DataFrame indexed by "
             f"site with columns 'estimate' and 'std_error'; got {type(estimates).__name__}."
+        )
+    by_unit: dict[str, list[str]] = {}
+    for name, unit in zip(names, units, strict=True):
+        if unit is not None:
+            by_unit.setdefault(unit, []).append(name)
+    if len(by_unit) > 1 and not allow_mixed:
+        listed = "; ".join(f"{u}: {', '.join(s)}" for u, s in by_unit.items())
+        raise KaizenError(
+            f"the sites' estimates are in different units ({listed}); convert them to one "
+            f"unit first (e.g. ke.to_usd before estimating), or pass `allow_mixed=True` if "
+            f"they are on a common scale."
         )
     dup = pd.Index(names)[pd.Index(names).duplicated()].unique()
     if len(dup):
@@ -148,4 +167,5 @@ def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable
             + (f" ({names[0]!r})" if names else "")
             + "."
         )
-    return SiteTable(names, y, se, outcome, estimand, experimental)
+    unit = next(iter(by_unit)) if len(by_unit) == 1 else None
+    return SiteTable(names, y, se, outcome, estimand, experimental, unit)

@@ -21,7 +21,7 @@ The tidy contract (``Estimate.tidy()``), one row per term:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -100,6 +100,10 @@ class Estimate(PicklesMappings, _render.Rendered):
         Remarks a reader must see (e.g. "under one-sided non-compliance the LATE is the ATT").
     extra : Mapping
         Estimator-specific attachments (``first_stage``, …), read-only.
+    unit : str or None
+        Unit of the outcome (``"USD"``, ``"GHS"``, ``"SD"``, …) when known; ``None`` (the
+        default) when not said. :meth:`with_unit` sets it; :func:`kaizen_eval.pool_sites`
+        refuses to pool estimates whose known units differ.
 
     Examples
     --------
@@ -128,6 +132,7 @@ class Estimate(PicklesMappings, _render.Rendered):
     dropped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"reason": []}))
     notes: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    unit: str | None = None
 
     def __post_init__(self) -> None:
         terms = tuple(str(t) for t in self.terms)
@@ -145,11 +150,25 @@ class Estimate(PicklesMappings, _render.Rendered):
         object.__setattr__(self, "dropped", self.dropped.copy())
         object.__setattr__(self, "notes", tuple(self.notes))
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+        if self.unit is not None and (not isinstance(self.unit, str) or not self.unit.strip()):
+            raise KaizenError(f"`unit` must be a non-empty string or None; got {self.unit!r}.")
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name in ("coef", "vcov", "dof"):
             state[name] = _readonly(state[name])
         super().__setstate__(state)
+
+    def with_unit(self, unit: str | None) -> Estimate:
+        """Return the same estimate with the outcome's ``unit`` recorded (a new object).
+
+        Examples
+        --------
+        >>> e = Estimate(terms=("invited",), coef=[2.0], vcov=[[0.25]], dof=98.0,
+        ...              se_type="HC1", method="OLS", estimand="ITT", outcome="y", nobs=100)
+        >>> e.with_unit("USD").unit, e.unit
+        ('USD', None)
+        """
+        return replace(self, unit=unit)
 
     @property
     def params(self) -> pd.Series:
@@ -278,6 +297,7 @@ class Estimate(PicklesMappings, _render.Rendered):
             f"{self.estimand} ({self.method}) of {F.label(self.outcome)}: N = {F.count(self.nobs)}"
             + (f", {F.count(self.n_clusters)} clusters" if self.n_clusters else "")
             + f", SE: {self.se_type}"
+            + (f", in {self.unit}" if self.unit else "")
         )
         notes = []
         if self.control_mean is not None:

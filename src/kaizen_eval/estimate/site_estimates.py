@@ -32,6 +32,7 @@ def site_estimates(
     *,
     site: str = "site",
     estimator: SiteEstimator | Callable[..., Estimate] = "itt",
+    unit: str | Mapping[str, str] | None = None,
     **spec: Any,
 ) -> Mapping[str, Estimate]:
     """Fit one specification in every site; the result goes straight to ``pool_sites``.
@@ -45,6 +46,10 @@ def site_estimates(
     estimator : {"itt", "late", "att"} or callable, default "itt"
         :func:`~kaizen_eval.itt`, :func:`~kaizen_eval.late`, :func:`~kaizen_eval.att`, or any
         function ``f(df, **spec) -> Estimate``.
+    unit : str or mapping of site to str, optional
+        The outcome's unit in every site (``"USD"``), or per site (``{"ghana": "GHS", ...}``,
+        every site named): recorded as ``Estimate.unit``, so that ``pool_sites`` refuses to
+        pool sites whose units differ.
     **spec
         The specification, the same in every site (``outcome=``, ``treatment=``,
         ``instrument=``, ``covariates=``, ``fixed_effects=`` — absorbed within each site —,
@@ -108,6 +113,14 @@ def site_estimates(
     names = pd.unique(df[site])
     if len(names) < 2:
         raise KaizenError(f"column {site!r} holds {len(names)} site(s); pooling needs at least 2.")
+    if isinstance(unit, Mapping):
+        unnamed = [str(n) for n in names if str(n) not in unit]
+        if unnamed:
+            raise KaizenError(f"`unit` names no unit for site(s) {', '.join(unnamed)}.")
+    elif unit is not None and not isinstance(unit, str):
+        raise TypeError(
+            f"`unit` must be a string or a mapping of site to string; got {type(unit).__name__}."
+        )
     out: dict[str, Estimate] = {}
     for name in names:
         rows = df.loc[df[site] == name]
@@ -126,5 +139,7 @@ def site_estimates(
                 f"sites {name!r} and another value of {site!r} print alike ({key!r}); rename "
                 "them so each site has one name."
             )
+        if unit is not None:
+            est = est.with_unit(unit[key] if isinstance(unit, Mapping) else unit)
         out[key] = est
     return MappingProxyType(out)
