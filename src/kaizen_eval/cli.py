@@ -158,6 +158,39 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_pool(args: argparse.Namespace) -> int:
+    from kaizen_eval.pipeline import load_plan
+    from kaizen_eval.pipeline.run_sites import run_sites
+
+    plans = {}
+    for item in args.site:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise _UsageError(
+                f"--site takes NAME=PLAN pairs such as ghana=ghana/plan.toml; got {item!r}."
+            )
+        if name in plans:
+            raise _UsageError(f"--site {name!r} is given twice.")
+        plans[name] = load_plan(path, data_root=args.data_root)
+    start = time.perf_counter()
+
+    def log(message: str) -> None:
+        if not args.quiet:
+            print(f"[{time.perf_counter() - start:5.1f}s] {message}", file=sys.stderr, flush=True)
+
+    res = run_sites(plans, args.pool, Path(args.out), log=log, overwrite=args.force, flag="--force")
+    pooled = res.cross_site.pooled
+    payload = {
+        "report": str(Path(args.out) / "index.html"),
+        "sites": list(res.sites),
+        "pooled": pooled.tidy().reset_index().to_dict(orient="records"),
+        "rollout": {k: {"bcr": cb.bcr, "prob_bcr_above_1": cb.prob_bcr_above_1}
+                    for k, cb in res.cross_site.rollout.items()},
+    }  # fmt: skip
+    _emit(args, payload, f"Report written to {payload['report']}\n{pooled.summary()}")
+    return EXIT_OK
+
+
 def _parse_arms(items: Sequence[str]) -> dict[str, float]:
     arms = {}
     for item in items:
@@ -307,6 +340,24 @@ def _parser() -> argparse.ArgumentParser:
             help="a folder outside the plan's folder that the plan may read data from",
         )
         r.set_defaults(handler=_cmd_run)
+
+    pl = add("pool", "run several sites' plans and pool one estimate across them (one report)")
+    pl.add_argument(
+        "--site",
+        nargs="+",
+        required=True,
+        metavar="NAME=PLAN",
+        help="each site's name and analysis plan file (at least two)",
+    )
+    pl.add_argument("--pool", required=True, help="pool plan file ([pool], [pool.rollout])")
+    pl.add_argument("--out", required=True, help="report folder")
+    pl.add_argument("--quiet", action="store_true", help="no progress messages")
+    pl.add_argument("--force", action="store_true", help="replace an existing report folder")
+    pl.add_argument(
+        "--data-root",
+        help="a folder outside the plans' folders that the plans may read data from",
+    )
+    pl.set_defaults(handler=_cmd_pool)
 
     a = add("assign", "draw a reproducible stratified random assignment and write it")
     a.add_argument("frame", help="sampling frame (.parquet, .csv, .dta, .xlsx)")

@@ -49,6 +49,7 @@ def test_help_lists_every_command():
         "cost-benefit",
         "report",
         "run",
+        "pool",
     ]:
         assert cmd in proc.stdout
     assert cli().returncode == 2
@@ -102,6 +103,38 @@ def test_run_a_plan_and_bad_plans(demo, tmp_path):
     assert_user_error(
         cli("run", tmp_path / "missing.toml", "--out", tmp_path / "x"), "analysis plan not found"
     )
+
+
+def test_pool_runs_the_sites_plans_and_pools_them_as_the_demo_does(demo, tmp_path):
+    out, _ = demo
+    data = out / "data"
+    sites = [f"ghana={data / 'ghana' / 'plan.toml'}", f"tanzania={data / 'tanzania' / 'plan.toml'}"]
+    proc = cli("pool", "--site", *sites, "--pool", data / "pool.toml", "--out", tmp_path / "p",
+               "--quiet", "--json")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["sites"] == ["Ghana", "Tanzania"]
+    # the same plans and pool plan: the same cross-site tables as the demo report's
+    tables = sorted(p.name for p in (out / "tables").glob("cross_site*.csv"))
+    assert tables
+    for name in tables:
+        mine = pd.read_csv(tmp_path / "p" / "tables" / name)
+        pd.testing.assert_frame_equal(mine, pd.read_csv(out / "tables" / name))
+    assert (tmp_path / "p" / "tables" / "ghana_management_itt.csv").exists()
+    mu = next(r for r in payload["pooled"] if r["term"] == "mu")
+    demo_mu = pd.read_csv(out / "tables" / "cross_site_pooled.csv", index_col="quantity")
+    assert mu["estimate"] == pytest.approx(demo_mu.loc["Average effect (μ)", "value"], rel=1e-12)
+    # bad input: named, exit code 2, nothing written
+    assert_user_error(
+        cli("pool", "--site", sites[0], "--pool", data / "pool.toml", "--out", tmp_path / "q"),
+        "at least two sites",
+    )
+    assert_user_error(
+        cli("pool", "--site", "ghana", sites[1], "--pool", data / "pool.toml", "--out",
+            tmp_path / "q"),
+        "NAME=PLAN",
+    )  # fmt: skip
+    assert not (tmp_path / "q").exists()
 
 
 def test_simulate_assign_verify(tmp_path):

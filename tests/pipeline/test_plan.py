@@ -132,3 +132,19 @@ def test_the_documented_plan_is_valid():
     assert plan.estimate.multiple_testing == "romano-wolf"
     assert plan.cost_benefit[1].structure.fixed == {"consultant": 120000.0}
     assert plan.attrition.tighten == ("stratum",) and plan.attrition.trim == 0.99
+
+
+def test_the_documented_pool_plan_is_valid():
+    import re
+
+    from kaizen_eval.pipeline.pool_plan import parse_pool
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "plans.md").read_text()
+    blocks = re.findall(r"```toml\n(.*?)```", doc, re.S)
+    spec = parse_pool(next(b for b in blocks if b.startswith("[pool]")))
+    assert (spec.family, spec.method, spec.test, spec.rollout.cost) == (
+        "performance",
+        "REML",
+        "knha",
+        2905.0,
+    )
