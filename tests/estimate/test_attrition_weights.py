@@ -261,8 +261,8 @@ def test_ipw_itt_covers_where_the_unweighted_itt_does_not_fast():
     # 60 trials: the IPW-ITT covers at least 51 times, the binomial 0.1 % quantile at 95 %
     # (a right interval falls below w.p. 0.0007; normal 95 % - 3.5 SE = 0.85). Caught, and
     # asserted: the unweighted ITT, biased by the differential attrition, covers 0.15 in
-    # these 60 trials (below 0.80 over 300). An SE that ignores the estimated weights is off
-    # by too little to be seen here; the stacked-moment checks above catch it instead.
+    # these 60 trials (below 0.80 over 300). Not targeted: an SE that ignores the estimation
+    # of the weights; the stacked-moment checks above test the SE itself.
     reps = 60
     floor = stats.binom(reps, 0.95).ppf(0.001) / reps
     ipw, naive = _simulate(reps, seed=2027)
