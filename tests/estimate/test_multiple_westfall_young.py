@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 import kaizen_eval as ke
@@ -205,11 +206,13 @@ def test_holm_and_bonferroni_match_statsmodels():
         ke.holm([0.2, 1.5])
 
 
-@pytest.mark.slow
-def test_westfall_young_controls_the_familywise_error_rate():
-    """Under the global null of a 2×2 with three correlated outcomes (six hypotheses)."""
-    rng = np.random.default_rng(2026)
-    reps, n, draws, hits = 400, 60, 499, 0  # 99 draws would be too coarse (min p 0.01)
+def _simulate(reps, seed):
+    """FWER at 5 % of Westfall–Young and of the unadjusted p-values over ``reps`` null families.
+
+    A 2×2 with three correlated outcomes (six hypotheses) under the global null, 499 draws.
+    """
+    rng = np.random.default_rng(seed)
+    n, draws, hits, naive = 60, 499, 0, 0  # 99 draws would be too coarse (min p 0.01)
     for _ in range(reps):
         cell = rng.permutation(np.arange(n) % 4)
         common = rng.normal(size=n)
@@ -219,7 +222,30 @@ def test_westfall_young_controls_the_familywise_error_rate():
         kw = dict(outcomes=["y0", "y1", "y2"], treatment=["c", "o"], draws=draws, seed=rng)
         wy = ke.westfall_young(df, **kw)
         hits += bool((wy["pvalue_westfall_young"] <= 0.05).any())
-    fwer = hits / reps
+        naive += bool((wy["pvalue"] <= 0.05).any())
+    return hits / reps, naive / reps
+
+
+def test_westfall_young_controls_the_familywise_error_rate_fast():
+    """150 null families: FWER at most the binomial 0.9995 quantile of 5 %, and not zero."""
+    # SE of a 5 % rate over 150 families: 1.8 points; the bound, 18 of 150 (0.12; normal
+    # 5 % + 3.5 SE = 0.112), fails a procedure with FWER ≤ 5 % w.p. ≤ 0.0005, and zero hits
+    # happen w.p. 0.95^150 = 0.0005 (p-values too coarse, as with 99 draws, would give ~0).
+    # Caught: no adjustment. The unadjusted p-values of six hypotheses (two arms × three
+    # outcomes correlated through a common factor) give a FWER of 0.26 here, asserted outside.
+    reps = 150
+    fwer, naive = _simulate(reps, seed=2027)
+    hi = stats.binom(reps, 0.05).ppf(0.9995) / reps
+    print(f"Westfall–Young FWER at 5 %: {fwer:.3f}, unadjusted {naive:.3f} over {reps} families")
+    assert 0 < fwer <= hi
+    assert naive > hi  # the wrong method lands outside the band
+
+
+@pytest.mark.slow
+def test_westfall_young_controls_the_familywise_error_rate():
+    """Under the global null of a 2×2 with three correlated outcomes (six hypotheses)."""
+    reps = 400
+    fwer, _ = _simulate(reps, seed=2026)
     print(f"Westfall–Young FWER at 5 %: {fwer:.3f} over {reps} null families")
     assert fwer <= 0.05 + 2 * np.sqrt(0.05 * 0.95 / reps)  # 0.072: 2 Monte Carlo SE above 5 %
     assert fwer >= 0.02  # and not degenerate (99 draws gave 0.007: p-values too coarse)

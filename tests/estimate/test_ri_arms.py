@@ -7,6 +7,7 @@ The p-values are checked against a naive loop: the same re-drawn assignments
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import kaizen_eval as ke
 from kaizen_eval._validation import KaizenError
@@ -163,6 +164,38 @@ def test_bad_input_names_the_problem():
         ke.randomization_inference(df2, outcome="y", treatment=ARMS, assignment=asg, draws=10)
 
 
+def _simulate(reps, seed):
+    """Rejection rates at 5 % (per arm, joint) over ``reps`` null outcomes, 39 draws each.
+
+    Outcomes from one stream seeded ``seed``; replication ``r`` re-draws with seed
+    ``(seed - 99) * 1000 + r``.
+    """
+    trials = [_trial(seed=1000 + t, n=48) for t in range(3)]
+    rng = np.random.default_rng(seed)
+    reject = np.zeros(3)
+    for r in range(reps):
+        df, asg = trials[r % 3]
+        df = df.assign(y=rng.normal(size=len(df)))
+        ri = ke.randomization_inference(
+            df, outcome="y", treatment=ARMS, assignment=asg, draws=39, seed=(seed - 99) * 1_000 + r
+        )
+        reject += np.append(ri.pvalues.to_numpy(), ri.pvalue) <= 0.05
+    return reject / reps
+
+
+def test_size_under_the_null_with_both_stages_redrawn_fast():
+    """150 null outcomes: each of the three rates at most its binomial 0.99985 quantile."""
+    # SE of a 5 % rate over 150: 1.8 points. Each rate at most 19 of 150 (the binomial
+    # 0.99985 quantile; normal 5 % + 3.5 SE = 0.112), so the three pass together w.p. ≥ 0.999
+    # for an exact test. Caught: a test of size 20 % or more (e.g. per-arm p-values from
+    # draws that ignore the strata, or an F test on HC0 with 48 firms and two arms read at
+    # the wrong df) fails w.p. > 0.999; size 15 % w.p. 0.75; size 10 % (one-sided p-values
+    # not doubled) only w.p. 0.11 at this number of replications.
+    reps = 150
+    rate = _simulate(reps, seed=199)
+    assert np.all(rate <= stats.binom(reps, 0.05).ppf(0.99985) / reps), rate
+
+
 @pytest.mark.slow
 def test_size_under_the_null_with_both_stages_redrawn():
     """No effect of either arm: the per-arm and joint tests reject about 5 % of the time.
@@ -172,17 +205,6 @@ def test_size_under_the_null_with_both_stages_redrawn():
     permutations within strata); three assignments are used in turn. With 39 draws a p-value
     at or below 0.05 is exactly a rank in the top 2 of 40.
     """
-    reps, draws = 400, 39
-    trials = [_trial(seed=1000 + t, n=48) for t in range(3)]
-    rng = np.random.default_rng(99)
-    reject = np.zeros(3)
-    for r in range(reps):
-        df, asg = trials[r % 3]
-        df = df.assign(y=rng.normal(size=len(df)))
-        ri = ke.randomization_inference(
-            df, outcome="y", treatment=ARMS, assignment=asg, draws=draws, seed=r
-        )
-        reject += np.append(ri.pvalues.to_numpy(), ri.pvalue) <= 0.05
-    rate = reject / reps
+    rate = _simulate(400, seed=99)
     # 400 replications: a 5 % rate has a standard error of 1.1 percentage points
     assert np.all((rate > 0.025) & (rate < 0.08)), rate

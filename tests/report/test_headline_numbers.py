@@ -124,7 +124,6 @@ def _parse_notebook_line(line):
     return (_money(est), _money(lo), _money(hi), bcr), float(p)
 
 
-@pytest.mark.slow
 def test_notebooks_and_demo_report_agree(demo_box, kernel_spec_manager):
     (ghana,) = _headlines("01_quickstart_ghana.ipynb", kernel_spec_manager)
     numbers, p = _parse_notebook_line(ghana)

@@ -4,6 +4,7 @@ import time
 
 import pandas as pd
 import pytest
+from scipy import stats
 
 import kaizen_eval as ke
 from kaizen_eval._validation import KaizenError
@@ -50,15 +51,15 @@ def test_bad_input():
         ke.synthetic.saturation_firms(4, sizes=(5, 2))
 
 
-@pytest.mark.slow
-def test_coverage_of_direct_and_spillover():
-    # 1,000 replications of a 32-cluster trial (8 clusters per saturation, 6-10 firms each):
-    # both stages re-drawn from the Assignment, outcomes re-drawn; CR2 intervals cover 93-97 %.
-    # MC SE of a coverage of 0.95 with 1,000 replications: 0.7 percentage points.
-    reps = 1_000
+def _simulate(reps, seed, se="CR2"):
+    """Coverage of the direct and spillover intervals over ``reps`` re-drawn 32-cluster trials.
+
+    Both stages re-drawn from the Assignment (seed ``seed + 2``), outcomes re-drawn (seeds
+    ``1_000 + r``, shifted by ``seed - 11``); the firms and the Assignment are those of seed 11.
+    """
     f = ke.synthetic.saturation_firms(32, sizes=(6, 10), seed=11)
     asg = ke.assign(f, cluster="cluster_id", saturation=LEVELS, seed=12)
-    draws = asg.redraw_many(reps, seed=13)
+    draws = asg.redraw_many(reps, seed=seed + 2)
     ids = asg.frame["firm_id"]
     hits = {"direct": 0, "spillover": 0}
     start = time.process_time()
@@ -66,11 +67,32 @@ def test_coverage_of_direct_and_spillover():
         a = pd.DataFrame(
             {"firm_id": ids, "invited": draws["invited"][r], "saturation": draws["saturation"][r]}
         )
-        d, truth = ke.synthetic.saturation_outcomes(f, a, icc=0.15, seed=1_000 + r)
-        tidy = ke.spillover(d, outcome="y").tidy()
+        d, truth = ke.synthetic.saturation_outcomes(f, a, icc=0.15, seed=1_000 + seed - 11 + r)
+        tidy = ke.spillover(d, outcome="y", se=se).tidy()
         for term in hits:
             hits[term] += tidy.loc[term, "ci_low"] <= truth.terms[term] <= tidy.loc[term, "ci_high"]
     coverage = {k: v / reps for k, v in hits.items()}
     print(f"coverage over {reps} replications: {coverage}; {time.process_time() - start:.0f} s CPU")
-    for term, c in coverage.items():
+    return coverage
+
+
+def test_coverage_of_direct_and_spillover_fast():
+    # 60 replications: each term covered at least 50 times, the binomial 0.05 % quantile at
+    # 95 % (normal 95 % - 3.5 SE = 0.85), so a right interval fails either term w.p. ≤ 0.001.
+    # Not caught: CR0 (32 clusters: it covered 0.975 and 0.95 in 80 of these replications);
+    # ke.spillover offers no SE that ignores the clusters. Caught: an interval with an SE half
+    # the right one (coverage 0.67: passes w.p. 0.004); one a third too small (coverage 0.81)
+    # still passes w.p. 0.4.
+    reps = 60
+    floor = stats.binom(reps, 0.95).ppf(0.0005) / reps
+    for term, c in _simulate(reps, seed=5_011).items():
+        assert c >= floor, (term, c)
+
+
+@pytest.mark.slow
+def test_coverage_of_direct_and_spillover():
+    # 1,000 replications of a 32-cluster trial (8 clusters per saturation, 6-10 firms each):
+    # both stages re-drawn from the Assignment, outcomes re-drawn; CR2 intervals cover 93-97 %.
+    # MC SE of a coverage of 0.95 with 1,000 replications: 0.7 percentage points.
+    for term, c in _simulate(1_000, seed=11).items():
         assert 0.93 <= c <= 0.97, (term, c)
