@@ -21,7 +21,7 @@ import json
 import sys
 import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -132,17 +132,31 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from kaizen_eval.pipeline import load_plan
-    from kaizen_eval.pipeline.run import run_plan
-
-    plan = load_plan(args.plan, data_root=args.data_root)
+def _progress(args: argparse.Namespace) -> Callable[[str], None]:
+    """Return the progress printer of a report command (silent with ``--quiet``)."""
     start = time.perf_counter()
 
     def log(message: str) -> None:
         if not args.quiet:
             print(f"[{time.perf_counter() - start:5.1f}s] {message}", file=sys.stderr, flush=True)
 
+    return log
+
+
+def _report_options(parser: argparse.ArgumentParser, data_root_help: str) -> None:
+    """Add the options every report-writing command takes."""
+    parser.add_argument("--out", required=True, help="report folder")
+    parser.add_argument("--quiet", action="store_true", help="no progress messages")
+    parser.add_argument("--force", action="store_true", help="replace an existing report folder")
+    parser.add_argument("--data-root", help=data_root_help)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from kaizen_eval.pipeline import load_plan
+    from kaizen_eval.pipeline.run import run_plan
+
+    plan = load_plan(args.plan, data_root=args.data_root)
+    log = _progress(args)
     res = run_plan(plan, Path(args.out), log=log, overwrite=args.force, flag="--force")
     payload = {
         "report": str(Path(args.out) / "index.html"),
@@ -172,12 +186,7 @@ def _cmd_pool(args: argparse.Namespace) -> int:
         if name in plans:
             raise _UsageError(f"--site {name!r} is given twice.")
         plans[name] = load_plan(path, data_root=args.data_root)
-    start = time.perf_counter()
-
-    def log(message: str) -> None:
-        if not args.quiet:
-            print(f"[{time.perf_counter() - start:5.1f}s] {message}", file=sys.stderr, flush=True)
-
+    log = _progress(args)
     res = run_sites(plans, args.pool, Path(args.out), log=log, overwrite=args.force, flag="--force")
     pooled = res.cross_site.pooled
     payload = {
@@ -332,13 +341,7 @@ def _parser() -> argparse.ArgumentParser:
     ]:
         r = add(name, help_text)
         r.add_argument("plan", help="analysis plan file")
-        r.add_argument("--out", required=True, help="report folder")
-        r.add_argument("--quiet", action="store_true", help="no progress messages")
-        r.add_argument("--force", action="store_true", help="replace an existing report folder")
-        r.add_argument(
-            "--data-root",
-            help="a folder outside the plan's folder that the plan may read data from",
-        )
+        _report_options(r, "a folder outside the plan's folder that the plan may read data from")
         r.set_defaults(handler=_cmd_run)
 
     pl = add("pool", "run several sites' plans and pool one estimate across them (one report)")
@@ -350,13 +353,7 @@ def _parser() -> argparse.ArgumentParser:
         help="each site's name and analysis plan file (at least two)",
     )
     pl.add_argument("--pool", required=True, help="pool plan file ([pool], [pool.rollout])")
-    pl.add_argument("--out", required=True, help="report folder")
-    pl.add_argument("--quiet", action="store_true", help="no progress messages")
-    pl.add_argument("--force", action="store_true", help="replace an existing report folder")
-    pl.add_argument(
-        "--data-root",
-        help="a folder outside the plans' folders that the plans may read data from",
-    )
+    _report_options(pl, "a folder outside the plans' folders that the plans may read data from")
     pl.set_defaults(handler=_cmd_pool)
 
     a = add("assign", "draw a reproducible stratified random assignment and write it")
