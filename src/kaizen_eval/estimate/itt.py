@@ -9,7 +9,6 @@ import pandas as pd
 
 from kaizen_eval._core.covariance import check_se_type
 from kaizen_eval._core.linear import fit_ols
-from kaizen_eval._core.wald import wald_test
 from kaizen_eval._validation import (
     KaizenError,
     as_list,
@@ -314,9 +313,9 @@ def _moderated_itt(
             y, design, se=se_type, clusters=clusters, fixed_effects=codes, weights=w, names=names
         )
 
-    res = moderated(mods, t_names, w, fit_at, wald=wald_test)
+    res = moderated(mods, t_names, w, fit_at)
     notes = list(info["notes"])
-    notes.extend(moderation_notes(res.tests))
+    notes.extend(moderation_notes(res.tests, res.fit.se_type))
     control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
     return wrap(
         res.fit,
