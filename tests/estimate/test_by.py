@@ -23,6 +23,46 @@ def test_continuous_moderator_is_detected_and_its_slope_row_is_named_with_it():
     assert test["pvalue"] == pytest.approx(slope["pvalue"], rel=1e-10)
 
 
+@pytest.mark.parametrize(
+    "estimator, columns",
+    [
+        (ke.itt, {"treatment": "invited"}),
+        (ke.late, {"treatment": "attended", "instrument": "invited"}),
+    ],
+)
+@pytest.mark.parametrize("fe", [None, "stratum"])
+def test_cr2_moderation_tests_are_htz_and_agree_with_the_slope_rows(estimator, columns, fe):
+    """Under CR2 a one-restriction test is the Satterthwaite t-test of the row it is about."""
+    r = estimator(
+        HET, outcome="y", **columns, covariates="age", by=["educ", "female"], fixed_effects=fe,
+        se="CR2", cluster="village",
+    )  # fmt: skip
+    tn = columns["treatment"]
+    tests = r.extra["moderation"]
+    for moderator, row in [("educ", f"{tn}:educ"), ("female", f"{tn}:female=1")]:
+        test, slope = tests.loc[(tn, moderator)], r.term(row)
+        assert test["df1"] == 1
+        assert test["df2"] == pytest.approx(slope["df"], rel=1e-10)
+        assert test["df2"] < HET["village"].nunique() - 1  # fractional HTZ df, not G - 1
+        assert test["pvalue"] == pytest.approx(slope["pvalue"], rel=1e-8)
+    assert any("HTZ small-sample Wald test" in n for n in r.notes)
+    assert any("vary with 'educ' (continuous): HTZ F(1, " in n for n in r.notes)
+
+
+def test_other_se_types_keep_the_f_rule_and_say_so():
+    cr1 = ke.itt(HET, outcome="y", treatment="invited", by="female", se="CR1", cluster="village")
+    g = HET["village"].nunique()
+    assert cr1.extra["equality"]["invited"].df2 == g - 1
+    assert any("(q, G − 1)" in n for n in cr1.notes)
+    hc = ke.itt(HET, outcome="y", treatment="invited", by="educ", se="HC2")
+    assert hc.extra["moderation"]["df2"].iloc[0] == hc.extra["fit"].df_resid
+    assert any("(q, N − K)" in n for n in hc.notes)
+    cr2 = ke.itt(HET, outcome="y", treatment="invited", by="stratum", se="CR2", cluster="village")
+    eq = cr2.extra["equality"]["invited"]
+    assert eq.df1 == 4 and eq.df2 != g - 1
+    assert any("equal across levels of 'stratum': HTZ F(4, " in n for n in cr2.notes)
+
+
 def test_effect_at_a_value_is_the_linear_combination_of_mean_effect_and_slope():
     r = ke.itt(HET, outcome="y", treatment="invited", by="educ", by_quantiles=[0.1, 0.9])
     b = r.params

@@ -11,9 +11,11 @@ hand as explicit design columns:
 * several moderators (one of them the absorbed stratum), several baselines (``itt`` and
   ``late``) and ``lin=True, lin_terms=True``, each with strata fixed effects;
 * the joint tests of ``extra["moderation"]`` (and ``extra["equality"]`` for one discrete
-  moderator), among them the five-level ``stratum`` (``df1 = 4``): the Wald statistic
-  ``(Rb)'(RVR')⁻¹(Rb)/q`` from the fit's covariance, with ``df2 = G − 1`` when clustered and the
-  residual degrees of freedom otherwise (estimatr's rule for its own F statistic).
+  moderator), among them the five-level ``stratum`` (``df1 = 4``): with CR2
+  ``clubSandwich::Wald_test(vcov = "CR2", test = "HTZ")`` on the same model fitted by ``lm``
+  (``AER::ivreg`` for 2SLS) with the strata as dummies, fractional ``df2``; otherwise the Wald
+  statistic ``(Rb)'(RVR')⁻¹(Rb)/q`` from the fit's covariance, with ``df2 = G − 1`` for CR1 and
+  the residual degrees of freedom otherwise (estimatr's rule for its own F statistic).
 
 Terms named ``test:<treatment>:<moderator>`` are those tests: ``estimate`` is F, ``df1`` and
 ``df`` its degrees of freedom. R is not needed to run these tests.

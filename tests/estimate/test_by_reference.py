@@ -3,7 +3,10 @@
 The numbers in ``reference/by_reference.csv`` were produced by ``reference/make_by_reference.R``
 (estimatr ``lm_robust``, ``lm_lin``, ``iv_robust``) on ``reference/het.csv``. Effects at a
 quantile (or level) of a moderator are, in R, the treatment coefficient with the moderator
-centred there. R is not needed to run these tests.
+centred there. With CR2 the rows ``test:<treatment>:<moderator>`` are the joint tests of
+``extra["moderation"]``: ``clubSandwich::Wald_test(vcov = "CR2", test = "HTZ")`` on the same
+model fitted by ``lm`` / ``AER::ivreg`` (``estimate`` the F statistic, ``df`` its fractional
+denominator df, one restriction each). R is not needed to run these tests.
 """
 
 from pathlib import Path
@@ -53,7 +56,9 @@ CASES = sorted(REF["case"].unique())
 
 def test_reference_covers_the_cases():
     assert len(CASES) == 19
-    assert len(REF) == 91
+    assert len(REF) == 97
+    tests = REF[REF["term"].str.startswith("test:")]
+    assert len(tests) == 6 and tests["case"].str.endswith(":CR2").all()
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -64,6 +69,13 @@ def test_matches_r(case):
     tidy = est.tidy() if model != "itt_baselines" else None
     fit = est.extra["fit"]
     for _, r in ref.iterrows():
+        if r["term"].startswith("test:"):
+            _, treatment, moderator = r["term"].split(":")
+            row = est.extra["moderation"].loc[(treatment, moderator)]
+            assert row["df1"] == 1
+            for col, value in (("estimate", "fstat"), ("df", "df2"), ("pvalue", "pvalue")):
+                assert row[value] == pytest.approx(r[col], rel=RTOL), (case, r["term"], col)
+            continue
         if tidy is not None:
             row = tidy.loc[r["term"]]
             got = {c: row[c] for c in ("estimate", "std_error", "df", "pvalue")}

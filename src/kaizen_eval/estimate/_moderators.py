@@ -12,6 +12,11 @@ discrete ``M_m`` is its level dummies (first level left out). With ``c_m`` the s
 ``τ_a`` is the effect at the mean of every moderator; with ``c_m`` a chosen value (a quantile,
 or a level's dummy vector), ``τ_a`` is the effect there — the same regression reparametrized,
 so point estimate, standard error and degrees of freedom are those of that contrast.
+
+The joint tests (each moderator's interactions are zero; one discrete moderator's effects are
+equal across its levels) are :func:`moderation_test`: with CR2 Pustejovsky and Tipton's (2018)
+HTZ Wald test, whose one-restriction case is the Satterthwaite t-test of the reported slope;
+with any other covariance ``F(q, G − 1)`` when clustered and ``F(q, N − K)`` otherwise.
 """
 
 from __future__ import annotations
@@ -48,6 +53,35 @@ class Moderator:
     values: dict[str, np.ndarray]
     codes: np.ndarray | None
     levels: tuple
+
+
+def moderation_test(fit: LinearFit, restrictions) -> WaldTest:
+    """Test ``restrictions`` on ``fit`` jointly: HTZ with CR2, the F rule otherwise.
+
+    With ``se="CR2"`` it is Pustejovsky and Tipton's HTZ test (``df2`` fractional, as
+    ``clubSandwich::Wald_test(test="HTZ")``), so a one-restriction test has the p-value of the
+    coefficient's Satterthwaite t-test; with any other covariance it is ``F(q, G − 1)``
+    (clustered) or ``F(q, N − K)``.
+    """
+    return wald_test(fit, restrictions, test="HTZ" if fit.se_type == "CR2" else "F")
+
+
+def moderation_test_note(se_type: str) -> str:
+    """Return a note saying which test the moderation tests are under ``se_type``."""
+    if se_type == "CR2":
+        return (
+            "moderation tests: Pustejovsky–Tipton HTZ small-sample Wald test (CR2), on "
+            "F(q, η − q + 1) with fractional denominator degrees of freedom; with one restriction "
+            "it is the Satterthwaite t-test of the slope"
+        )
+    if se_type.startswith("CR"):
+        return "moderation tests: Wald F on (q, G − 1) degrees of freedom (clustered covariance)"
+    return "moderation tests: Wald F on (q, N − K) degrees of freedom"
+
+
+def _f_label(test: WaldTest, se_type: str) -> str:
+    prefix = "HTZ " if se_type == "CR2" else ""
+    return f"{prefix}F({test.df1}, {test.df2:.4g})"
 
 
 def resolve_kinds(by: Sequence[str], by_kind: str | Mapping[str, str] | None) -> dict[str, str]:
@@ -186,11 +220,12 @@ class Moderated:
     tests: pd.DataFrame
 
 
-def moderated(mods, t_names, w, fit_at, *, wald) -> Moderated:
+def moderated(mods, t_names, w, fit_at) -> Moderated:
     """Fit at the mean centring, then each value's reparametrization; collect the tests.
 
     ``fit_at(centres)`` returns the :class:`~kaizen_eval._core.linear.LinearFit` whose
     regressors include ``tn`` and ``f"{tn}:{label}"`` for every treatment and moderator column.
+    Each moderator's joint test is :func:`moderation_test`.
     """
     means = centre(mods, w)
     fit = fit_at(means)
@@ -211,7 +246,7 @@ def moderated(mods, t_names, w, fit_at, *, wald) -> Moderated:
             dof.append(fit.df[fit.index(name)])
         for m in mods:
             pos = [fit.index(f"{tn}:{lab}") for lab in m.labels]
-            test = wald(fit, pos)
+            test = moderation_test(fit, pos)
             records.append(
                 {
                     "treatment": tn,
@@ -246,7 +281,8 @@ def equality_tests(
     """Wald tests that each treatment's effects are equal across the levels of ``by``.
 
     ``terms_by_treatment`` maps a treatment to its per-level terms of ``fit``; each test is
-    also said in ``notes``.
+    :func:`moderation_test` (HTZ with CR2) and is also said in ``notes``, after a note naming
+    the test.
 
     Examples
     --------
@@ -262,16 +298,17 @@ def equality_tests(
     1
     """
     equality = {}
+    if terms_by_treatment:
+        notes.append(moderation_test_note(fit.se_type))
     for tn, terms in terms_by_treatment.items():
         pos = [fit.index(c) for c in terms]
         rmat = np.zeros((len(pos) - 1, len(fit.coef)))
         for i in range(len(pos) - 1):
             rmat[i, pos[i]], rmat[i, pos[i + 1]] = 1.0, -1.0
-        equality[tn] = wald_test(fit, rmat)
+        equality[tn] = test = moderation_test(fit, rmat)
         notes.append(
             f"test that the effect of {tn!r} is equal across levels of {by!r}: "
-            f"F({equality[tn].df1}, {equality[tn].df2:g}) = {equality[tn].fstat:.4g}, "
-            f"p = {equality[tn].pvalue:.4g}"
+            f"{_f_label(test, fit.se_type)} = {test.fstat:.4g}, p = {test.pvalue:.4g}"
         )
     return equality
 
@@ -293,10 +330,11 @@ def equality_table(by: str, equality: Mapping) -> pd.DataFrame:
     return pd.DataFrame(records).set_index(["treatment", "moderator"])
 
 
-def moderation_notes(tests: pd.DataFrame) -> list[str]:
-    """Return one note per moderation test of :func:`moderated`: its F statistic and p-value."""
-    return [
+def moderation_notes(tests: pd.DataFrame, se_type: str) -> list[str]:
+    """Return a note naming the test, then one per moderation test of :func:`moderated`."""
+    return [moderation_test_note(se_type)] + [
         f"test that the effect of {tn!r} does not vary with {m!r} ({r['kind']}): "
-        f"F({r['df1']}, {r['df2']:g}) = {r['fstat']:.4g}, p = {r['pvalue']:.4g}"
+        f"{_f_label(WaldTest(r['fstat'], r['pvalue'], r['df1'], r['df2']), se_type)} = "
+        f"{r['fstat']:.4g}, p = {r['pvalue']:.4g}"
         for (tn, m), r in tests.iterrows()
     ]

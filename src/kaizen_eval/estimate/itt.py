@@ -9,7 +9,6 @@ import pandas as pd
 
 from kaizen_eval._core.covariance import check_se_type
 from kaizen_eval._core.linear import fit_ols
-from kaizen_eval._core.wald import wald_test
 from kaizen_eval._validation import (
     KaizenError,
     as_list,
@@ -112,7 +111,11 @@ def itt(
         each level). The main effects of the moderators enter as regressors unless ``by`` is
         one of ``fixed_effects``. Every joint test that a moderator's interactions are zero is
         in ``extra["moderation"]`` (a DataFrame indexed by treatment and moderator: ``kind,
-        fstat, df1, df2, pvalue``).
+        fstat, df1, df2, pvalue``). With ``se="CR2"`` these tests (and the equality tests) are
+        Pustejovsky and Tipton's (2018) HTZ small-sample Wald test, ``df2`` fractional, so a
+        one-restriction test has the p-value of its row's Satterthwaite t-test; with any other
+        ``se`` they are F tests on ``(q, G − 1)`` degrees of freedom when clustered and
+        ``(q, N − K)`` otherwise. A note says which test was used.
     by_kind : {"auto", "levels", "continuous"} or mapping, optional
         How to read each moderator (a string for all, or ``{column: kind}``). ``"auto"``
         (default): a numeric column with more than 10 distinct values is continuous, any
@@ -314,9 +317,9 @@ def _moderated_itt(
             y, design, se=se_type, clusters=clusters, fixed_effects=codes, weights=w, names=names
         )
 
-    res = moderated(mods, t_names, w, fit_at, wald=wald_test)
+    res = moderated(mods, t_names, w, fit_at)
     notes = list(info["notes"])
-    notes.extend(moderation_notes(res.tests))
+    notes.extend(moderation_notes(res.tests, res.fit.se_type))
     control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
     return wrap(
         res.fit,

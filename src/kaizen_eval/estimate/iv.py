@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._core.linear import fit_2sls
-from kaizen_eval._core.wald import wald_test
 from kaizen_eval._validation import (
     as_list,
     check_alpha,
@@ -277,9 +276,9 @@ def _moderated_late(iv, mods, treatments, instruments, fes, fe_params, outcome, 
             instrument_names=ins_names,
         )
 
-    res = moderated(mods, treatments, w, fit_at, wald=wald_test)
+    res = moderated(mods, treatments, w, fit_at)
     notes = list(iv.notes)
-    notes.extend(moderation_notes(res.tests))
+    notes.extend(moderation_notes(res.tests, res.fit.se_type))
     control = np.all(z == 0, axis=1)
     return wrap(
         res.fit,

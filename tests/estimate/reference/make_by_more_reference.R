@@ -8,7 +8,8 @@
 #                          (17 significant digits), terms named as kaizen_eval names them.
 # Coefficient rows leave df1 empty. Joint-test rows are named "test:<treatment>:<moderator>":
 # estimate is the F statistic, df1 the number of restrictions q, df the denominator df, and
-# pvalue the upper tail of F(q, df); std_error is empty.
+# pvalue the upper tail of F(q, df) (with CR2: clubSandwich's HTZ test, see below); std_error is
+# empty.
 #
 # Every model is written out by hand with estimatr::lm_robust / iv_robust (explicit design
 # columns): effects at a quantile or a level of a moderator are the treatment coefficient of the
@@ -17,10 +18,17 @@
 # (nobody uninvited attended, as in het.csv) is 2SLS of y on attended, instrumented by invited:
 # the same model as ke.late.
 #
-# The joint tests are computed by hand from the fit's vcov: W = (R b)'(R V R')^{-1}(R b) / q with
-# an F(q, df2) p-value, df2 = G - 1 for clustered covariances (CR1 and CR2 alike) and the residual
-# df N - K (fixed effects counted) otherwise -- the rule of estimatr's own F statistic.
-suppressPackageStartupMessages(library(estimatr))
+# The joint tests with CR2 are clubSandwich::Wald_test(vcov = "CR2", test = "HTZ"), Pustejovsky
+# and Tipton's (2018) small-sample Wald test (df fractional), on the same model fitted by `lm`
+# (by AER::ivreg for 2SLS) with the strata fixed effects as factor(stratum) dummies. The others
+# are computed by hand from the fit's vcov: W = (R b)'(R V R')^{-1}(R b) / q with an F(q, df2)
+# p-value, df2 = G - 1 for CR1 and the residual df N - K (fixed effects counted) otherwise -- the
+# rule of estimatr's own F statistic.
+suppressPackageStartupMessages({
+  library(estimatr)
+  library(clubSandwich)
+  library(AER)
+})
 
 args <- commandArgs(trailingOnly = FALSE)
 here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)])))
@@ -36,7 +44,19 @@ add <- function(case, fit, map) {
       std_error = fit$std.error[[r]], df = fit$df[[r]], pvalue = fit$p.value[[r]], df1 = NA)
   }
 }
-add_test <- function(case, term, fit, rmat, se) {
+# `club`: for CR2, the model fitted by lm / AER::ivreg (fixed effects as dummies) and its data
+add_test <- function(case, term, fit, rmat, se, club = NULL) {
+  if (se == "CR2") {
+    coefs <- names(coef(club$fit))
+    r_full <- matrix(0, nrow(rmat), length(coefs), dimnames = list(NULL, coefs))
+    r_full[, colnames(rmat)] <- rmat
+    w <- Wald_test(club$fit, constraints = r_full, vcov = "CR2", cluster = club$data$village,
+                   test = "HTZ")
+    rows[[length(rows) + 1]] <<- data.frame(
+      case = case, term = term, estimate = w$Fstat, std_error = NA, df = w$df_denom,
+      pvalue = w$p_val, df1 = w$df_num)
+    return(invisible())
+  }
   b <- rmat %*% fit$coefficients[colnames(rmat)]
   v <- rmat %*% fit$vcov[colnames(rmat), colnames(rmat)] %*% t(rmat)
   nq <- nrow(rmat)
@@ -69,6 +89,15 @@ levels_of <- function(v) {
   list(name = v, cols = setNames(cols, paste0(v, "=", levs[-1])), kind = "levels", levs = levs)
 }
 centres_at_means <- function(mods) lapply(mods, function(m) sapply(m$cols, mean))
+
+# The same model for clubSandwich: lm (or AER::ivreg) with the fixed effects as dummies.
+club_fit <- function(f, d, fe, iv) {
+  if (fe) {
+    parts <- strsplit(deparse1(f), "|", fixed = TRUE)[[1]]
+    f <- as.formula(paste(paste(parts, "+ factor(stratum)"), collapse = " | "))
+  }
+  list(fit = if (iv) ivreg(f, data = d) else lm(f, data = d), data = d)
+}
 
 # The centred interaction model of ke.itt / ke.late with `by=` continuous or several moderators,
 # written out as explicit columns. `iv`: 2SLS of y on attended (and attended x centred moderators)
@@ -110,7 +139,7 @@ moderated <- function(mods, centres, se, fe, iv = FALSE) {
     fit <- if (fe) lm_robust(f, data = d, fixed_effects = ~stratum, clusters = cl, se_type = se)
            else lm_robust(f, data = d, clusters = cl, se_type = se)
   }
-  list(fit = fit, map = map)
+  list(fit = fit, map = map, club = if (se == "CR2") club_fit(f, d, fe, iv))
 }
 
 # Every reported term of a moderated model, and the joint test of each moderator's interactions.
@@ -123,7 +152,7 @@ add_moderated <- function(case, mods, se, fe, iv = FALSE) {
   for (i in seq_along(mods)) {
     picked <- names(base$map)[unlist(base$map) %in% paste0(tn, ":", names(mods[[i]]$cols))]
     add_test(case, paste("test", tn, mods[[i]]$name, sep = ":"), base$fit,
-             zero_rows(coefs, picked), se)
+             zero_rows(coefs, picked), se, base$club)
   }
   for (i in seq_along(mods)) {
     m <- mods[[i]]
@@ -178,7 +207,8 @@ add_split <- function(case, by, se, fe, iv = FALSE) {
   }
   add(case, fit, map)
   add_test(case, paste("test", tn, by, sep = ":"), fit,
-           diff_rows(names(fit$coefficients), names(map)), se)
+           diff_rows(names(fit$coefficients), names(map)), se,
+           if (se == "CR2") club_fit(f, d, fe, iv))
 }
 
 case_name <- function(model, fe, se) paste(if (fe) paste0(model, "_fe") else model, se, sep = ":")
