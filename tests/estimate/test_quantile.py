@@ -121,3 +121,39 @@ def test_full_compliance_complier_quantiles_are_the_arm_quantiles():
     common = dict(outcome="y", quantiles=REF["quantile"].tolist(), draws=30, seed=1)
     iv = ke.quantile_effects(df, treatment="took", instrument="invited", **common).tidy()
     assert iv["estimate"].to_numpy() == pytest.approx(REF["estimate"].to_numpy(), rel=1e-12)
+
+
+def test_clusters_that_cross_strata_are_refused():
+    with pytest.raises(KaizenError, match="span several strata of 'stratum'"):
+        ke.quantile_effects(
+            FIRMS, outcome="y", treatment="invited", quantiles=[0.5], cluster="village",
+            strata="stratum", draws=20,
+        )  # fmt: skip
+
+
+def test_bootstrap_draws_keep_each_cell_and_whole_clusters():
+    from kaizen_eval.estimate.quantile import _cluster_resampler, _row_resampler
+
+    rng = np.random.default_rng(8)
+    d = FIRMS["invited"].to_numpy()
+    s = pd.factorize(FIRMS["stratum"])[0]
+    draw = _row_resampler(d, s)
+    cells = pd.crosstab(d, s)
+    for _ in range(50):
+        idx = draw(rng)
+        pd.testing.assert_frame_equal(pd.crosstab(d[idx], s[idx]), cells)  # sizes kept per cell
+    village = FIRMS["village"].to_numpy()
+    s = pd.factorize(village)[0] % 3  # strata of whole villages (FIRMS's strata cut across them)
+    draw = _cluster_resampler(village, s)
+    per_stratum = pd.Series(village).groupby(s).nunique()
+    size = pd.Series(village).value_counts()
+    for _ in range(50):
+        idx = draw(rng)
+        # runs of whole clusters: each drawn cluster contributes all its rows, as often as drawn
+        drawn = pd.Series(village[idx]).value_counts()
+        assert ((drawn % size[drawn.index]) == 0).all()
+        times = drawn // size[drawn.index]
+        by_stratum = times.groupby(pd.Series(s, index=village).groupby(level=0).first()).sum()
+        pd.testing.assert_series_equal(
+            by_stratum.sort_index(), per_stratum.sort_index(), check_names=False
+        )

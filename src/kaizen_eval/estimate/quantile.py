@@ -190,6 +190,15 @@ def quantile_effects(
         raise KaizenError(f"treatment {treatment!r} has a single arm; nothing to compare")
     clusters = check_cluster_column(data, cluster, where="quantile_effects", warn=False)
     s = np.zeros(len(y), dtype=int) if strata is None else pd.factorize(data[strata])[0]
+    if clusters is not None and strata is not None:
+        spans = pd.Series(s).groupby(np.asarray(clusters)).nunique()
+        if (spans > 1).any():
+            raise KaizenError(
+                f"cluster(s) {', '.join(map(repr, spans.index[spans > 1][:3]))} of {cluster!r} "
+                f"span several strata of {strata!r}: the bootstrap resamples whole clusters "
+                f"within strata, so clusters must be nested in strata ({int((spans > 1).sum())} "
+                "are not)."
+            )
     z = d
     if instrument is not None:
         z = finite_column(data, instrument, "instrument", where="quantile_effects")
