@@ -31,7 +31,6 @@ from kaizen_eval._validation import (
     check_alpha,
     check_option,
     finite_column,
-    require_columns,
 )
 from kaizen_eval.estimate.exposure import (
     CONDITIONS,
@@ -39,7 +38,11 @@ from kaizen_eval.estimate.exposure import (
     exposure,
     exposure_probabilities,
 )
-from kaizen_eval.estimate.exposure_regression import adjusted_means
+from kaizen_eval.estimate.exposure_regression import (
+    adjusted_means,
+    check_covariates,
+    covariate_matrix,
+)
 from kaizen_eval.estimate.result import Estimate
 
 Estimator = Literal["HT", "Hajek", "regression"]
@@ -178,19 +181,7 @@ def exposure_effects(
     """
     check_option("estimator", estimator, ESTIMATORS)
     alpha = check_alpha(alpha)
-    covs = as_list(covariates)
-    if estimator == "regression" and not covs:
-        raise KaizenError(
-            "estimator='regression' adjusts for `covariates`: name at least one (without "
-            "covariates it is the Hájek estimator: estimator='Hajek')."
-        )
-    if covs and estimator != "regression":
-        raise KaizenError(
-            f"`covariates` {covs} are used only by estimator='regression' (the {estimator} "
-            "estimator would ignore them)."
-        )
-    if not isinstance(interact, bool):
-        raise KaizenError(f"`interact` must be True or False; got {interact!r}.")
+    covs = check_covariates(as_list(covariates), estimator, interact)
     if outcome not in df.columns:
         raise KaizenError(f"outcome {outcome!r} is not in the data.")
     if df[outcome].isna().any():
@@ -209,16 +200,7 @@ def exposure_effects(
         edges=edges,
         directed=directed,
     )
-    require_columns(df, covs, where="exposure_effects")
-    clash = sorted({outcome, treatment} & set(covs))
-    if clash:
-        raise KaizenError(
-            f"covariate(s) {clash} are the outcome or the treatment; covariates must be "
-            "measured before assignment."
-        )
-    x_all = np.empty((len(df), len(covs)))
-    for j, col in enumerate(covs):
-        x_all[:, j] = finite_column(df, col, "covariate", where="exposure_effects", ids=id_col)
+    x_all = covariate_matrix(df, covs, outcome=outcome, treatment=treatment, id_col=id_col)
     if probabilities is None:
         probabilities = exposure_probabilities(
             df,

@@ -21,8 +21,43 @@ suggests: the conservative Aronow–Samii variance of the WLS residuals ``e_i = 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from kaizen_eval._validation import KaizenError
+from kaizen_eval._validation import KaizenError, finite_column, require_columns
+
+
+def check_covariates(covariates: list[str], estimator: str, interact: object) -> list[str]:
+    """Return ``covariates`` if they fit ``estimator`` (only "regression" takes them)."""
+    if estimator == "regression" and not covariates:
+        raise KaizenError(
+            "estimator='regression' adjusts for `covariates`: name at least one (without "
+            "covariates it is the Hájek estimator: estimator='Hajek')."
+        )
+    if covariates and estimator != "regression":
+        raise KaizenError(
+            f"`covariates` {covariates} are used only by estimator='regression' (the {estimator} "
+            "estimator would ignore them)."
+        )
+    if not isinstance(interact, bool):
+        raise KaizenError(f"`interact` must be True or False; got {interact!r}.")
+    return covariates
+
+
+def covariate_matrix(
+    df: pd.DataFrame, covariates: list[str], *, outcome: str, treatment: str, id_col: str
+) -> np.ndarray:
+    """Return the covariates as an (N, p) array; raise naming a missing or unfit column."""
+    require_columns(df, covariates, where="exposure_effects")
+    clash = sorted({outcome, treatment} & set(covariates))
+    if clash:
+        raise KaizenError(
+            f"covariate(s) {clash} are the outcome or the treatment; covariates must be "
+            "measured before assignment."
+        )
+    x = np.empty((len(df), len(covariates)))
+    for j, col in enumerate(covariates):
+        x[:, j] = finite_column(df, col, "covariate", where="exposure_effects", ids=id_col)
+    return x
 
 
 def _condition_design(ind: np.ndarray, xc: np.ndarray, interact: bool) -> np.ndarray:

@@ -170,64 +170,81 @@ def _estimate_family(
             caption=f"{estimand.upper()} estimates with 95% confidence intervals, in {unit}.",
         )
     for var in est.heterogeneity:
-        rows, tests, kinds = [], [], set()
-        for outcome in fam.outcomes:
-            r = ke.itt(frame, treatment=list(des.assignment), by=var, **specs[outcome])
-            t = r.tidy().reset_index()
-            t.insert(0, "outcome", outcome)
-            rows.append(t)
-            moderation = (r.extra or {}).get("moderation")
-            for (arm, _mod), w in [] if moderation is None else moderation.iterrows():
-                kinds.add(w["kind"])
-                tests.append(
-                    {
-                        "outcome": outcome,
-                        "treatment": arm,
-                        "F": w["fstat"],
-                        "df1": w["df1"],
-                        "df2": w["df2"],
-                        "pvalue": w["pvalue"],
-                    }
-                )
-            out.append(PlanEstimate(fam.name, "itt", outcome, r, by=var))
-        name = label_of(var, report.labels)
-        continuous = kinds == {"continuous"}
-        rows_are = (
-            f"the effect at the mean of {name}, its slope in {name} (`:{var}`) and the effect at "
-            "its quartiles"
-            if continuous
-            else "one row per level"
-        )
-        report.add_table(
-            f"{prefix}{fam.name}_by_{var}",
-            pd.concat(rows, ignore_index=True).set_index(["outcome", "term"]),
-            caption=f"ITT by {name} at baseline, {rows_are}"
-            + (
-                f"; the next table tests that the effect does not vary with {name}"
-                if tests and continuous
-                else "; the next table tests that the effects are equal"
-                if tests
-                else ""
-            ),
-            heading=f"{section}{fam.name}: heterogeneity by {name}",
-            kinds={"df": "count"},
-            by_row=["estimate", "std_error", "ci_low", "ci_high"],
-        )
-        if tests:
-            report.add_table(
-                f"{prefix}{fam.name}_by_{var}_equality",
-                pd.DataFrame(tests).set_index(["outcome", "treatment"]),
-                caption=(
-                    f"Wald test that the effect does not vary with {name} (slope zero)"
-                    if continuous
-                    else f"Wald test that the effect is equal across levels of {name}"
-                ),
-                kinds={"df1": "count", "df2": "count", "F": "ratio"},
-            )
+        out += _heterogeneity(plan, fam, var, frame, specs, report, prefix, section)
     if est.ri_draws:
         _randomization_inference(plan, fam, frame, specs, report, prefix, section)
     if est.multiple_testing != "none":
         _multiple_testing(plan, fam, frame, specs, report, prefix, section)
+    return out
+
+
+def _heterogeneity(
+    plan: Plan,
+    fam: Family,
+    var: str,
+    frame: pd.DataFrame,
+    specs: dict[str, dict[str, Any]],
+    report: Report,
+    prefix: str,
+    section: str,
+) -> list[PlanEstimate]:
+    """Estimate a family's ITT by one moderator; add its table and its joint test."""
+    des = plan.design
+    out: list[PlanEstimate] = []
+    rows, tests, kinds = [], [], set()
+    for outcome in fam.outcomes:
+        r = ke.itt(frame, treatment=list(des.assignment), by=var, **specs[outcome])
+        t = r.tidy().reset_index()
+        t.insert(0, "outcome", outcome)
+        rows.append(t)
+        moderation = (r.extra or {}).get("moderation")
+        for (arm, _mod), w in [] if moderation is None else moderation.iterrows():
+            kinds.add(w["kind"])
+            tests.append(
+                {
+                    "outcome": outcome,
+                    "treatment": arm,
+                    "F": w["fstat"],
+                    "df1": w["df1"],
+                    "df2": w["df2"],
+                    "pvalue": w["pvalue"],
+                }
+            )
+        out.append(PlanEstimate(fam.name, "itt", outcome, r, by=var))
+    name = label_of(var, report.labels)
+    continuous = kinds == {"continuous"}
+    rows_are = (
+        f"the effect at the mean of {name}, its slope in {name} (`:{var}`) and the effect at "
+        "its quartiles"
+        if continuous
+        else "one row per level"
+    )
+    follow = (
+        ""
+        if not tests
+        else f"; the next table tests that the effect does not vary with {name}"
+        if continuous
+        else "; the next table tests that the effects are equal"
+    )
+    report.add_table(
+        f"{prefix}{fam.name}_by_{var}",
+        pd.concat(rows, ignore_index=True).set_index(["outcome", "term"]),
+        caption=f"ITT by {name} at baseline, {rows_are}{follow}",
+        heading=f"{section}{fam.name}: heterogeneity by {name}",
+        kinds={"df": "count"},
+        by_row=["estimate", "std_error", "ci_low", "ci_high"],
+    )
+    if tests:
+        report.add_table(
+            f"{prefix}{fam.name}_by_{var}_equality",
+            pd.DataFrame(tests).set_index(["outcome", "treatment"]),
+            caption=(
+                f"Wald test that the effect does not vary with {name} (slope zero)"
+                if continuous
+                else f"Wald test that the effect is equal across levels of {name}"
+            ),
+            kinds={"df1": "count", "df2": "count", "F": "ratio"},
+        )
     return out
 
 
