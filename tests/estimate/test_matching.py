@@ -93,12 +93,10 @@ def test_propensity_matching_equals_r_with_glm_score():
     # the logit score equals R's glm fitted values to 7e-13 (checked once against R), so the
     # matches and the estimate coincide to 1e-8.
     assert est.estimate == pytest.approx(ref["est"], rel=1e-8)
-    # KNOWN GAP, not a tolerance tuned to pass: on a one-column X (the score) our Abadie-Imbens SE
-    # is 705.37 against Match's 706.19 (0.12 %), even when fed R's own score; on every
-    # multi-covariate case above the SE agrees to 1e-8. Match takes another code path for a
-    # single matching variable; until that is traced, the SE is only checked to 0.2 % here and
-    # the gap is documented in match_att's docstring.
-    assert est.std_error == pytest.approx(ref["se"], rel=2e-3)
+    # The SE agrees to 1e-8 too: the sigma^2 neighbours are tied within Match's
+    # distance.tolerance (1e-5), as its VarCalcMatchC does. With the sqrt(eps) window used before,
+    # near-ties on the one-column score were dropped and the SE was 705.37 against 706.19 (0.12 %).
+    assert est.std_error == pytest.approx(ref["se"], rel=1e-8)
     assert est.method == "Matching-PS"
 
 

@@ -73,9 +73,8 @@ def match_att(
         Match on the covariates, or on a logit propensity score fitted on them. With
         ``"propensity"`` the standard error treats the score as known (as ``Match`` does;
         not the Abadie–Imbens 2016 correction for the estimated score, which is usually
-        smaller for the ATE and of either sign for the ATT). Known gap: on the score (one
-        matching variable) the SE differs from ``Match``'s by ~0.1 % (0.12 % on ``lalonde``);
-        with covariates it agrees to 1e-8.
+        smaller for the ATE and of either sign for the ATT). The estimate and the standard
+        error agree with ``Match``'s on the score to 1e-8, as with covariates.
     metric : {"inverse_variance", "mahalanobis"}
         Distance of the standardized covariates: ``"inverse_variance"`` (the default of both
         R's ``Match``, ``Weight=1``, and Stata's ``nnmatch``) or ``"mahalanobis"``

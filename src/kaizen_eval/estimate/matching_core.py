@@ -5,10 +5,10 @@ covariates standardized by their standard deviation; distance ``(x_i − x_j)' W
 with ``W`` the identity (inverse-variance metric, ``Weight=1``) or the inverse of the
 standardized covariates' second-moment matrix (Mahalanobis, ``Weight=2``); every unit of the
 other arm within ``1e-5`` of the ``M``-th nearest distance is a match (weights ``1/#matches``);
-the conditional variance ``σ²(X_i)`` from ``i`` and its ``J`` nearest units of its own arm
-(Abadie and Imbens 2006, eq. 14); the bias adjustment of Abadie and Imbens (2011) by a
-regression of the outcome on the covariates among the matched units, weighted by the number of
-times each is used.
+the conditional variance ``σ²(X_i)`` from ``i`` and its ``J`` nearest units of its own arm,
+ties within the same ``1e-5`` (Abadie and Imbens 2006, eq. 14); the bias adjustment of Abadie
+and Imbens (2011) by a regression of the outcome on the covariates among the matched units,
+weighted by the number of times each is used.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from scipy.spatial import cKDTree
 
 from kaizen_eval._validation import KaizenError
 
-_TIE = 1e-5  # Matching's distance.tolerance
+_TIE = 1e-5  # Matching's distance.tolerance: ties of the matches and of the σ² neighbours
 _EPS = float(np.sqrt(np.finfo(float).eps))  # Matching's tolerance
 _SLACK = 1e-9  # relative margin of the k-d tree's candidate radius over the exact one
 
@@ -97,7 +97,7 @@ def _sigma2_dense(
     values (``G ≤`` the arm's size, few under heavy ties) carry the computation: for the units
     at value ``g`` the others are ``m_g − 1`` units at distance 0 and ``m_h`` units at the
     distance of each other value ``h``; the ``kth``-th of them (counted with these
-    multiplicities) is the cut-off, and every unit at a value within ``_EPS`` of it, the
+    multiplicities) is the cut-off, and every unit at a value within ``_TIE`` of it, the
     unit's own value included, enters the variance, which is therefore the same for all units
     at ``g``. ``values``, ``group`` and ``mult`` are ``np.unique(ua, axis=0)``'s values, inverse
     and counts. Blocks of rows of at most ``block`` distances.
@@ -118,7 +118,7 @@ def _sigma2_dense(
         taken = np.cumsum(np.take_along_axis(weight, order, axis=1), axis=1)
         at = np.argmax(taken > kth, axis=1)  # first value whose units reach the kth-th
         cut = np.take_along_axis(dist, order, axis=1)[here, at]
-        near = dist <= (cut + _EPS)[:, None]
+        near = dist <= (cut + _TIE)[:, None]
         count = near @ mult.astype(float)
         mean = (near @ sums) / count
         dev = near @ within + np.sum(near * mult * (ybar[None, :] - mean[:, None]) ** 2, axis=1)
@@ -157,7 +157,7 @@ def _sigma2_tree(
         order = np.lexsort((dist, row))
         first = np.searchsorted(row[order], np.arange(stop - start))
         cut = dist[order][first + kth]
-        near = dist <= cut[row] + _EPS
+        near = dist <= cut[row] + _TIE
         out[start:stop] = _variance_with(ya[start:stop], ya, row[near], nb[near], stop - start)
         start = stop
 
@@ -175,11 +175,14 @@ def _sigma2(
 
     The sample variance (``ddof=1``) of ``y_i`` and the outcomes of unit ``i``'s ``j`` nearest
     units of its own arm (squared Euclidean distance in the scaled covariates ``u``), keeping
-    every unit tied within ``_EPS`` of the ``j``-th distance, as :func:`_nearest` does; with
-    fewer than ``j`` other units in the arm, all of them.
+    every unit tied within ``_TIE`` of the ``j``-th distance, as :func:`_nearest` does for the
+    matches; with fewer than ``j`` other units in the arm, all of them. The tie window is
+    ``Match``'s ``distance.tolerance`` (``1e-5`` on the squared scaled distance), which its
+    ``VarCalcMatchC`` uses for these neighbours as for the matches; with a single matching
+    variable (a propensity score) near-ties within it are common and change ``σ²``.
 
     Within each arm a k-d tree gives, for each unit, the candidates within a radius a little
-    above its ``(j + 1)``-th nearest distance plus ``_EPS`` (so every neighbour, tie or not, is
+    above its ``(j + 1)``-th nearest distance plus ``_TIE`` (so every neighbour, tie or not, is
     among them); their distances are then computed exactly as the unit-by-unit loop did
     (``np.sum`` of squared differences over the covariates), so the cut-off and the ties are
     decided on the same floating-point numbers. When the arm has few distinct covariate values
@@ -236,7 +239,7 @@ def _sigma2(
         if use_dense is not True:
             tree = cKDTree(ua)
             far = tree.query(ua, k=kth + 2)[0][:, -1]  # self may be among the kth + 2 nearest
-            radius = np.sqrt((far**2 + _EPS) * (1 + _SLACK)) * (1 + _SLACK)
+            radius = np.sqrt((far**2 + _TIE) * (1 + _SLACK)) * (1 + _SLACK)
             counts = tree.query_ball_point(ua, radius, return_length=True)
             if use_dense is None:  # ties: most pairs are candidates
                 use_dense = bool(4 * counts.sum() > size * size)
