@@ -42,6 +42,12 @@ add("lalonde_att_m4_w1_ba", Match(Y = lalonde$re78, Tr = lalonde$treat, X = L, M
                                   Weight = 1, Var.calc = 4, BiasAdjust = TRUE))
 add("lalonde_ps_att_m1", Match(Y = lalonde$re78, Tr = lalonde$treat, X = ps, M = 1,
                                Var.calc = 1))
+# one matching variable: sigma^2 near-ties within distance.tolerance (1e-5) are common there
+add("lalonde_ps_ate_m2", Match(Y = lalonde$re78, Tr = lalonde$treat, X = ps, M = 2,
+                               Var.calc = 2, estimand = "ATE"))
+add("lalonde_ps_atc_m3", Match(Y = lalonde$re78, Tr = lalonde$treat, X = ps, M = 3,
+                               Var.calc = 3, estimand = "ATC"))
+add("sim_att_x3_m1", Match(Y = sim$y, Tr = sim$d, X = sim$x3, M = 1, Var.calc = 1))
 write.csv(do.call(rbind, rows), "matching_reference.csv", row.names = FALSE, quote = FALSE)
 
 # event study: 80 firms, 6 waves, staggered adoption at wave 4 or 5, 30 never treated
