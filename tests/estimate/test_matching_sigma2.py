@@ -182,3 +182,33 @@ def test_sq_dist_is_the_loops_sum_bit_for_bit(k: int) -> None:
     np.testing.assert_array_equal(
         matching_core._sq_dist(a, b), np.sum((a - b) ** 2, axis=1), strict=True
     )
+
+
+def _sigma2_caliper_loop(y, d, u, x, ecal, j, exact=None):
+    """Unit by unit: the same-arm units within ``ecal`` on every covariate, 0 with < ``j``."""
+    out = np.zeros(len(y))
+    for i in range(len(y)):
+        own = np.flatnonzero((d == d[i]) & (np.arange(len(y)) != i))
+        own = own[np.all(np.abs(x[own] - x[i]) <= ecal, axis=1)]
+        if exact is not None:
+            own = own[exact[own] == exact[i]]
+        if len(own) < j:
+            continue
+        nb = own[_nearest(np.sum((u[own] - u[i]) ** 2, axis=1), j, _TIE)]
+        out[i] = np.var(np.r_[y[i], y[nb]], ddof=1)
+    return out
+
+
+@pytest.mark.parametrize("tied", [False, True])
+@pytest.mark.parametrize("j", [1, 3])
+@pytest.mark.parametrize("block", [1, 7, 1 << 20])
+def test_sigma2_caliper_matches_loop(tied: bool, j: int, block: int) -> None:
+    y, d, x = _data(11, 150, 2, tied)
+    u = _scaled(x, "inverse_variance")[0]
+    ecal = 0.3 * x.std(axis=0)
+    codes = np.random.default_rng(3).integers(0, 2, size=150)
+    for exact in (None, codes):
+        want = _sigma2_caliper_loop(y, d, u, x, ecal, j, exact)
+        got = matching_core._sigma2_caliper(y, d, u, x, ecal, j, exact, block=block)
+        assert (want > 0).any() and (tied or (want == 0).any())
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
