@@ -73,9 +73,8 @@ def match_att(
         Match on the covariates, or on a logit propensity score fitted on them. With
         ``"propensity"`` the standard error treats the score as known (as ``Match`` does;
         not the Abadie–Imbens 2016 correction for the estimated score, which is usually
-        smaller for the ATE and of either sign for the ATT). Known gap: on the score (one
-        matching variable) the SE differs from ``Match``'s by ~0.1 % (0.12 % on ``lalonde``);
-        with covariates it agrees to 1e-8.
+        smaller for the ATE and of either sign for the ATT). The estimate and the standard
+        error agree with ``Match``'s on the score to 1e-8, as with covariates.
     metric : {"inverse_variance", "mahalanobis"}
         Distance of the standardized covariates: ``"inverse_variance"`` (the default of both
         R's ``Match``, ``Weight=1``, and Stata's ``nnmatch``) or ``"mahalanobis"``
@@ -88,11 +87,15 @@ def match_att(
     exact : str or sequence of str, optional
         Columns a match must equal exactly (e.g. the sector).
     caliper : float, optional
-        Refuse a match farther than ``caliper`` standard deviations on any covariate (on the
-        score with ``method="propensity"``). Firms left without a match are reported in
-        ``dropped`` and the estimand becomes the effect for the matched firms. The estimate
-        and the firms lost equal ``Match``'s; the standard error with a caliper does not yet
-        agree with ``Match``'s (the cause is not yet traced), so treat it as indicative.
+        Match only among firms within ``caliper`` standard deviations on every covariate (on
+        the score with ``method="propensity"``); a firm with fewer than ``n_neighbors`` of
+        them is left without a match, is reported in ``dropped``, and the estimand becomes
+        the effect for the matched firms. The estimate, the firms lost and ``σ²`` (from the
+        same-arm firms within the caliper, 0 with fewer than ``variance_matches``) equal
+        ``Match``'s. The standard error is that of the matched firms' average; ``Match``'s,
+        in ``extra["std_error_match"]``, also counts every firm lost to the caliper, with an
+        effect of 0 and in the denominator, so it is smaller (0.093 against 0.250 when 133 of
+        136 firms are lost).
     variance_matches : int, optional
         ``J`` of the variance estimator (default ``n_neighbors``).
     alpha : float
@@ -102,7 +105,8 @@ def match_att(
     Estimate
         ``method="Matching-NN"`` or ``"Matching-PS"``, ``se_type="Abadie-Imbens"``, normal
         intervals; ``extra`` holds ``times_used`` (how often each firm serves as a match),
-        ``unit_effects``, ``estimate_unadjusted`` and, with ``"propensity"``, ``propensity``.
+        ``unit_effects``, ``estimate_unadjusted``, with ``"propensity"`` ``propensity`` and,
+        with a caliper, ``std_error_match`` (``Match``'s standard error, see ``caliper``).
 
     Examples
     --------
@@ -188,11 +192,19 @@ def match_att(
             f"{int(lost.sum())} of {int(focal.sum())} firms have {why} (no common support) and "
             f"are not in the estimate; see `dropped`"
         )
+        if caliper is not None:
+            notes.append(
+                "the standard error is that of the matched firms' average; Matching::Match's "
+                f"({fit.std_error_match:.4g}, extra['std_error_match']) also counts each firm "
+                "lost to the caliper, with an effect of 0, so it is smaller"
+            )
     extra.update(
         times_used=pd.Series(fit.times_used, index=data.index, name="times_used"),
         unit_effects=pd.Series(fit.unit_effects, index=data.index, name="unit_effect"),
         estimate_unadjusted=fit.estimate_unadjusted,
     )
+    if caliper is not None:
+        extra["std_error_match"] = fit.std_error_match
     return Estimate(
         terms=(treatment,),
         coef=[fit.estimate],

@@ -5,10 +5,16 @@ covariates standardized by their standard deviation; distance ``(x_i − x_j)' W
 with ``W`` the identity (inverse-variance metric, ``Weight=1``) or the inverse of the
 standardized covariates' second-moment matrix (Mahalanobis, ``Weight=2``); every unit of the
 other arm within ``1e-5`` of the ``M``-th nearest distance is a match (weights ``1/#matches``);
-the conditional variance ``σ²(X_i)`` from ``i`` and its ``J`` nearest units of its own arm
-(Abadie and Imbens 2006, eq. 14); the bias adjustment of Abadie and Imbens (2011) by a
-regression of the outcome on the covariates among the matched units, weighted by the number of
-times each is used.
+the conditional variance ``σ²(X_i)`` from ``i`` and its ``J`` nearest units of its own arm,
+ties within the same ``1e-5`` (Abadie and Imbens 2006, eq. 14); the bias adjustment of Abadie
+and Imbens (2011) by a regression of the outcome on the covariates among the matched units,
+weighted by the number of times each is used.
+
+With a caliper, as ``Match`` (``MatchLoopC`` and ``VarCalcMatchC``): a unit of the other arm
+farther than ``caliper`` standard deviations (divided by ``n``, not ``n − 1``) on any covariate
+is no candidate at all; a focal unit with fewer than ``M`` candidates is not matched, the others
+are matched to their ``M`` nearest candidates; ``σ²(X_i)`` comes from the ``J`` nearest
+same-arm units within the caliper, and is 0 when there are fewer than ``J`` of them.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from scipy.spatial import cKDTree
 
 from kaizen_eval._validation import KaizenError
 
-_TIE = 1e-5  # Matching's distance.tolerance
+_TIE = 1e-5  # Matching's distance.tolerance: ties of the matches and of the σ² neighbours
 _EPS = float(np.sqrt(np.finfo(float).eps))  # Matching's tolerance
 _SLACK = 1e-9  # relative margin of the k-d tree's candidate radius over the exact one
 
@@ -37,6 +43,7 @@ class MatchFit:
     times_used: np.ndarray  # K_j: weighted number of times unit j is used as a match
     unit_effects: np.ndarray  # the (adjusted) Y_i(1) − Y_i(0) of each matched unit, NaN else
     sigma2: np.ndarray  # σ²(X_i) of every unit
+    std_error_match: float  # Match's: focal units without a match counted with effect 0
 
 
 def _scaled(x: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
@@ -97,7 +104,7 @@ def _sigma2_dense(
     values (``G ≤`` the arm's size, few under heavy ties) carry the computation: for the units
     at value ``g`` the others are ``m_g − 1`` units at distance 0 and ``m_h`` units at the
     distance of each other value ``h``; the ``kth``-th of them (counted with these
-    multiplicities) is the cut-off, and every unit at a value within ``_EPS`` of it, the
+    multiplicities) is the cut-off, and every unit at a value within ``_TIE`` of it, the
     unit's own value included, enters the variance, which is therefore the same for all units
     at ``g``. ``values``, ``group`` and ``mult`` are ``np.unique(ua, axis=0)``'s values, inverse
     and counts. Blocks of rows of at most ``block`` distances.
@@ -118,7 +125,7 @@ def _sigma2_dense(
         taken = np.cumsum(np.take_along_axis(weight, order, axis=1), axis=1)
         at = np.argmax(taken > kth, axis=1)  # first value whose units reach the kth-th
         cut = np.take_along_axis(dist, order, axis=1)[here, at]
-        near = dist <= (cut + _EPS)[:, None]
+        near = dist <= (cut + _TIE)[:, None]
         count = near @ mult.astype(float)
         mean = (near @ sums) / count
         dev = near @ within + np.sum(near * mult * (ybar[None, :] - mean[:, None]) ** 2, axis=1)
@@ -157,7 +164,7 @@ def _sigma2_tree(
         order = np.lexsort((dist, row))
         first = np.searchsorted(row[order], np.arange(stop - start))
         cut = dist[order][first + kth]
-        near = dist <= cut[row] + _EPS
+        near = dist <= cut[row] + _TIE
         out[start:stop] = _variance_with(ya[start:stop], ya, row[near], nb[near], stop - start)
         start = stop
 
@@ -175,11 +182,14 @@ def _sigma2(
 
     The sample variance (``ddof=1``) of ``y_i`` and the outcomes of unit ``i``'s ``j`` nearest
     units of its own arm (squared Euclidean distance in the scaled covariates ``u``), keeping
-    every unit tied within ``_EPS`` of the ``j``-th distance, as :func:`_nearest` does; with
-    fewer than ``j`` other units in the arm, all of them.
+    every unit tied within ``_TIE`` of the ``j``-th distance, as :func:`_nearest` does for the
+    matches; with fewer than ``j`` other units in the arm, all of them. The tie window is
+    ``Match``'s ``distance.tolerance`` (``1e-5`` on the squared scaled distance), which its
+    ``VarCalcMatchC`` uses for these neighbours as for the matches; with a single matching
+    variable (a propensity score) near-ties within it are common and change ``σ²``.
 
     Within each arm a k-d tree gives, for each unit, the candidates within a radius a little
-    above its ``(j + 1)``-th nearest distance plus ``_EPS`` (so every neighbour, tie or not, is
+    above its ``(j + 1)``-th nearest distance plus ``_TIE`` (so every neighbour, tie or not, is
     among them); their distances are then computed exactly as the unit-by-unit loop did
     (``np.sum`` of squared differences over the covariates), so the cut-off and the ties are
     decided on the same floating-point numbers. When the arm has few distinct covariate values
@@ -236,7 +246,7 @@ def _sigma2(
         if use_dense is not True:
             tree = cKDTree(ua)
             far = tree.query(ua, k=kth + 2)[0][:, -1]  # self may be among the kth + 2 nearest
-            radius = np.sqrt((far**2 + _EPS) * (1 + _SLACK)) * (1 + _SLACK)
+            radius = np.sqrt((far**2 + _TIE) * (1 + _SLACK)) * (1 + _SLACK)
             counts = tree.query_ball_point(ua, radius, return_length=True)
             if use_dense is None:  # ties: most pairs are candidates
                 use_dense = bool(4 * counts.sum() > size * size)
@@ -245,6 +255,66 @@ def _sigma2(
         else:
             _sigma2_tree(ya, ua, kth, block, arm_out, tree, radius, counts)
         out[own] = arm_out
+    return out
+
+
+def _sigma2_caliper(
+    y: np.ndarray,
+    d: np.ndarray,
+    u: np.ndarray,
+    x: np.ndarray,
+    ecal: np.ndarray,
+    j: int,
+    exact: np.ndarray | None = None,
+    *,
+    block: int = 1 << 20,
+) -> np.ndarray:
+    """``σ²(X_i)`` with a caliper, as ``Match``'s ``VarCalcMatchC`` computes it.
+
+    The candidates of unit ``i`` are the other units of its arm within ``ecal`` of ``x_i`` on
+    every covariate (and with its ``exact`` code); with fewer than ``j`` of them ``σ²`` is 0,
+    else the sample variance of ``y_i`` and its ``j`` nearest candidates (squared distance in
+    ``u``, ties within ``_TIE``). A k-d tree in the Chebyshev metric on ``x / ecal`` proposes
+    the candidates, which are then kept on the exact comparison ``|x_i − x_j| ≤ ecal``; at most
+    about ``block`` candidate pairs are held at once.
+
+    Examples
+    --------
+    >>> y = np.array([1.0, 2, 4, 0, 3]); d = np.array([1.0, 1, 1, 0, 0])
+    >>> x = np.array([[0.0], [1], [3], [0], [1]])
+    >>> _sigma2_caliper(y, d, x, x, np.array([1.5]), 1).tolist()
+    [0.5, 0.5, 0.0, 4.5, 4.5]
+    """
+    out = np.zeros(len(y))
+    for arm in np.unique(d):
+        own = np.flatnonzero(d == arm)
+        xa, ua, ya = x[own], np.ascontiguousarray(u[own]), y[own]
+        tree = cKDTree(xa / ecal)
+        counts = tree.query_ball_point(xa / ecal, 1 + _SLACK, p=np.inf, return_length=True)
+        ends = np.cumsum(counts)
+        start = 0
+        while start < len(own):
+            done = ends[start - 1] if start else 0
+            stop = min(len(own), max(start + 1, int(np.searchsorted(ends, done + block, "right"))))
+            found = tree.query_ball_point(xa[start:stop] / ecal, 1 + _SLACK, p=np.inf)
+            nb = np.fromiter(itertools.chain.from_iterable(found), dtype=np.intp)
+            row = np.repeat(np.arange(stop - start), [len(f) for f in found])
+            keep = (nb != row + start) & np.all(np.abs(xa[nb] - xa[row + start]) <= ecal, axis=1)
+            if exact is not None:
+                keep &= exact[own][nb] == exact[own][row + start]
+            nb, row = nb[keep], row[keep]
+            have = np.bincount(row, minlength=stop - start)
+            dist = _sq_dist(ua[nb], ua[row + start])
+            order = np.lexsort((dist, row))
+            first = np.searchsorted(row[order], np.arange(stop - start))
+            enough = have >= j
+            cut = np.full(stop - start, -np.inf)
+            cut[enough] = dist[order][first[enough] + j - 1]
+            near = dist <= cut[row] + _TIE
+            with np.errstate(invalid="ignore", divide="ignore"):  # no candidate: 0 below
+                var = _variance_with(ya[start:stop], ya, row[near], nb[near], stop - start)
+            out[own[start:stop]] = np.where(enough, var, 0.0)
+            start = stop
     return out
 
 
@@ -285,8 +355,12 @@ def nn_match(
     variance_matches : int
         ``J``, same-arm matches of the conditional-variance estimator.
     caliper : float, optional
-        Drop a match farther than ``caliper`` standard deviations on any covariate; a unit
-        left without a match is not matched (``matched`` is False).
+        Match only among units within ``caliper`` standard deviations (``ddof=0``, as
+        ``Match``) on every covariate; a unit with fewer than ``M`` of them is not matched
+        (``matched`` is False). ``σ²`` then uses the same-arm units within the caliper (see
+        the module docstring). ``std_error`` is the Abadie–Imbens variance of the matched
+        units' average; ``std_error_match`` is ``Match``'s, which also counts every unmatched
+        focal unit, with an effect of 0, so it is smaller.
     exact : numpy.ndarray, shape (n,), optional
         Integer codes: matches only among units with the same code.
 
@@ -310,7 +384,7 @@ def nn_match(
         )
     flip = estimand == "ATC"
     t = 1 - d if flip else d
-    u, sd = _scaled(x, metric)
+    u, _ = _scaled(x, metric)
     n = len(y)
     m = (
         min(n_neighbors, int(t.sum()), int((1 - t).sum()))
@@ -318,6 +392,7 @@ def nn_match(
         else min(n_neighbors, int((1 - t).sum()))
     )
     focal = np.arange(n) if estimand == "ATE" else np.flatnonzero(t == 1)
+    ecal = None if caliper is None else caliper * x.std(axis=0)
     times = np.zeros(n)
     times_sq = np.zeros(n)
     matched = np.zeros(n, dtype=bool)
@@ -327,14 +402,14 @@ def nn_match(
         pool = np.flatnonzero(t != t[i])
         if exact is not None:
             pool = pool[exact[pool] == exact[i]]
+        if ecal is not None:
+            pool = pool[np.all(np.abs(x[pool] - x[i]) <= ecal, axis=1)]
+            if len(pool) < m:
+                continue
         if not len(pool):
             continue
         dist = np.sum((u[pool] - u[i]) ** 2, axis=1)
         hit = pool[_nearest(dist, m, _TIE)]
-        if caliper is not None:
-            hit = hit[np.all(np.abs(x[hit] - x[i]) <= caliper * sd, axis=1)]
-        if not len(hit):
-            continue
         matched[i] = True
         times[hit] += 1.0 / len(hit)
         times_sq[hit] += 1.0 / len(hit) ** 2
@@ -351,7 +426,10 @@ def nn_match(
         gap = sign[:, None] * (x - x_cf)
         effect = raw - np.where(t == 1, gap @ beta_c, gap @ beta_t)
     est = float(np.nanmean(effect[matched]))
-    sigma2 = _sigma2(y, t, u, variance_matches)
+    if ecal is None:
+        sigma2 = _sigma2(y, t, u, variance_matches)
+    else:
+        sigma2 = _sigma2_caliper(y, t, u, x, ecal, variance_matches, exact)
     iot_t = matched.astype(float)
     iot_c = np.ones(n) if estimand == "ATE" else (1.0 - t)
     n_focal = iot_t.sum()
@@ -359,6 +437,8 @@ def nn_match(
         v = np.sum(sigma2 * (times**2 + 2 * times - times_sq))
     else:
         v = np.sum(sigma2 * iot_c * (times**2 - times_sq))
+    lost = len(focal) - n_focal  # focal units without a match
+    v_match = v + np.sum((effect[matched] - est) ** 2) + lost * est**2
     v += np.sum((effect[matched] - est) ** 2)
     se = float(np.sqrt(v) / n_focal)
     scale = -1.0 if flip else 1.0
@@ -370,4 +450,5 @@ def nn_match(
         times_used=times,
         unit_effects=np.where(matched, scale * effect, np.nan),
         sigma2=sigma2,
+        std_error_match=float(np.sqrt(v_match) / len(focal)),
     )

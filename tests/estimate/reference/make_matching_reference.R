@@ -34,6 +34,12 @@ add("sim_atc_m1_w1", Match(Y = sim$y, Tr = sim$d, X = S, M = 1, Weight = 1, Var.
                            estimand = "ATC"))
 add("sim_att_caliper", Match(Y = sim$y, Tr = sim$d, X = S, M = 1, Weight = 1, Var.calc = 1,
                              caliper = 0.1))
+# a wider caliper: the nearest match may lie outside it (the candidates are those within it),
+# M = 2 needs two candidates, and sigma^2 uses the same-arm units within the caliper
+add("sim_att_caliper_m2", Match(Y = sim$y, Tr = sim$d, X = S, M = 2, Weight = 1, Var.calc = 2,
+                                caliper = 0.5))
+add("sim_ate_caliper_j3", Match(Y = sim$y, Tr = sim$d, X = S, M = 1, Weight = 1, Var.calc = 3,
+                                estimand = "ATE", caliper = 0.5))
 add("lalonde_att_m1_w1", Match(Y = lalonde$re78, Tr = lalonde$treat, X = L, M = 1, Weight = 1,
                                Var.calc = 1))
 add("lalonde_ate_m2_w2_ba", Match(Y = lalonde$re78, Tr = lalonde$treat, X = L, M = 2,
@@ -42,6 +48,12 @@ add("lalonde_att_m4_w1_ba", Match(Y = lalonde$re78, Tr = lalonde$treat, X = L, M
                                   Weight = 1, Var.calc = 4, BiasAdjust = TRUE))
 add("lalonde_ps_att_m1", Match(Y = lalonde$re78, Tr = lalonde$treat, X = ps, M = 1,
                                Var.calc = 1))
+# one matching variable: sigma^2 near-ties within distance.tolerance (1e-5) are common there
+add("lalonde_ps_ate_m2", Match(Y = lalonde$re78, Tr = lalonde$treat, X = ps, M = 2,
+                               Var.calc = 2, estimand = "ATE"))
+add("lalonde_ps_atc_m3", Match(Y = lalonde$re78, Tr = lalonde$treat, X = ps, M = 3,
+                               Var.calc = 3, estimand = "ATC"))
+add("sim_att_x3_m1", Match(Y = sim$y, Tr = sim$d, X = sim$x3, M = 1, Var.calc = 1))
 write.csv(do.call(rbind, rows), "matching_reference.csv", row.names = FALSE, quote = FALSE)
 
 # event study: 80 firms, 6 waves, staggered adoption at wave 4 or 5, 30 never treated
