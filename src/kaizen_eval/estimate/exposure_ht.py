@@ -142,7 +142,8 @@ def exposure_effects(
     -------
     Estimate
         Terms ``"<condition> vs none"`` for ``indirect``, ``direct``, ``direct+indirect``;
-        ``method`` ``"HT"`` or ``"Hajek"``, ``se_type="Aronow-Samii"`` (conservative), normal
+        ``method`` ``"HT"``, ``"Hajek"`` or ``"regression"``, ``se_type="Aronow-Samii"``
+        (conservative; for the ratio estimators a linearization), normal
         inference. ``extra``: ``"probabilities"`` (:class:`ExposureProbabilities`),
         ``"draws"``, ``"excluded"`` (firms with zero probability of some condition: outside
         the population of the estimand, reported here, not silently dropped), ``"means"``
@@ -228,8 +229,9 @@ def exposure_effects(
     empty = [CONDITIONS[k] for k in range(len(CONDITIONS)) if not ind[:, k].any()]
     if empty and estimator != "HT":
         raise KaizenError(
-            f"no firm is observed in condition(s) {empty}: the {estimator} mean is undefined "
-            "there (the HT estimator is defined: use estimator='HT')."
+            f"no firm is observed in condition(s) {empty}: the "
+            + ("Hájek" if estimator == "Hajek" else "regression-adjusted")
+            + " mean is undefined there (the HT estimator is defined: use estimator='HT')."
         )
     n = len(rows)
     kk = len(CONDITIONS)
