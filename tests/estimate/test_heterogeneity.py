@@ -20,18 +20,7 @@ def _data(n=1200, slope=1.0, seed=0, clusters=None):
     return df
 
 
-def _wls_hc1(y, x, w):
-    """Weighted least squares with HC1: a direct implementation of the sandwich."""
-    xw = x * w[:, None]
-    bread = np.linalg.inv(x.T @ xw)
-    b = bread @ (xw.T @ y)
-    e = y - x @ b
-    meat = (xw * e[:, None]).T @ (xw * e[:, None])
-    n, k = x.shape
-    return b, np.sqrt(np.diag(bread @ meat @ bread) * n / (n - k)), n - k
-
-
-def test_one_split_is_the_papers_weighted_regressions():
+def test_one_split_is_the_papers_weighted_regressions(wls_hc1):
     df = _data()
     cov = ["x0", "x1", "x2", "x3"]
     h = ke.heterogeneity(
@@ -48,7 +37,7 @@ def test_one_split_is_the_papers_weighted_regressions():
     y, d = df["y"].to_numpy()[sp.main], df["d"].to_numpy()[sp.main].astype(float)
     e, w = d - 0.5, np.full(len(y), 4.0)
     x = np.column_stack([np.ones(len(y)), sp.b, e, e * (sp.s - sp.s.mean())])
-    b, se, dof = _wls_hc1(y, x, w)
+    b, se, dof = wls_hc1(y, x, w)
     q = stats.t.ppf(0.975, dof)
     for j, term in ((2, "ate"), (3, "heterogeneity")):
         row = h.blp.loc[term]
@@ -61,7 +50,7 @@ def test_one_split_is_the_papers_weighted_regressions():
     # groups are quartiles of S on the main half
     cut = np.quantile(sp.s, [0.25, 0.5, 0.75])
     assert np.array_equal(sp.group, np.searchsorted(cut, sp.s, side="right"))
-    g, gse, gdof = _wls_hc1(y, np.column_stack([np.ones(len(y)), sp.b, *dummies]), w)
+    g, gse, gdof = wls_hc1(y, np.column_stack([np.ones(len(y)), sp.b, *dummies]), w)
     qg = stats.t.ppf(0.975, gdof)
     assert h.gates["estimate"].to_numpy() == pytest.approx(g[2:], rel=1e-10)
     assert h.gates["ci_high"].to_numpy() == pytest.approx(g[2:] + qg * gse[2:], rel=1e-10)

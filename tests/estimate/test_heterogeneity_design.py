@@ -53,18 +53,7 @@ def _two_region_trial():
     return df
 
 
-def _wls_hc1(y, x, w):
-    """Weighted least squares with HC1 (``K`` counts every column): b, se, df."""
-    xw = x * w[:, None]
-    bread = np.linalg.inv(x.T @ xw)
-    b = bread @ (xw.T @ y)
-    e = y - x @ b
-    meat = (xw * e[:, None]).T @ (xw * e[:, None])
-    n, k = x.shape
-    return b, np.sqrt(np.diag(bread @ meat @ bread) * n / (n - k)), n - k
-
-
-def _check_split(h, df, p):
+def _check_split(h, df, p, wls_hc1):
     """BLP and GATES of the one split of ``h`` equal the written-out weighted regressions."""
     sp = h._splits[0]
     m = df.iloc[sp.main]
@@ -81,7 +70,7 @@ def _check_split(h, df, p):
         (x_gates, list(range(k_fe + 1, k_fe + 1 + groups)), h.gates, sp.gates_est, sp.gates_se),
     )
     for x, cols, table, est, se_split in checks:
-        b, se, dof = _wls_hc1(y, x, w)
+        b, se, dof = wls_hc1(y, x, w)
         sm_fit = sm.WLS(y, x, weights=w).fit(cov_type="HC1")
         assert sm_fit.params[cols] == pytest.approx(b[cols], rel=1e-10)
         assert sm_fit.bse[cols] == pytest.approx(se[cols], rel=1e-10)
@@ -105,7 +94,7 @@ def _het(df, propensity, **kw):
     )  # fmt: skip
 
 
-def test_strata_with_different_shares_equal_the_papers_weighted_regressions():
+def test_strata_with_different_shares_equal_the_papers_weighted_regressions(wls_hc1):
     df = _two_region_trial()
     p = df["p"].to_numpy()
     assert set(np.round(p, 12)) == {0.3, 0.6}
@@ -114,7 +103,7 @@ def test_strata_with_different_shares_equal_the_papers_weighted_regressions():
     assert share[["a1", "a2"]].to_numpy() == pytest.approx(0.3, abs=0.01)
     assert share[["b1", "b2"]].to_numpy() == pytest.approx(0.6, abs=0.01)
     h = _het(df, "p")
-    w = _check_split(h, df, p)
+    w = _check_split(h, df, p, wls_hc1)
     assert np.ptp(w) > 0.5  # weights 1/0.21 and 1/0.24: not constant
     assert "column 'p'" in h.notes[0]
     # the default (share treated within each stratum) is a different propensity, so a
@@ -123,7 +112,9 @@ def test_strata_with_different_shares_equal_the_papers_weighted_regressions():
 
 
 @pytest.mark.parametrize("rerandomized", [False, True])
-def test_an_assignment_with_strata_and_unequal_shares_gives_its_exact_propensities(rerandomized):
+def test_an_assignment_with_strata_and_unequal_shares_gives_its_exact_propensities(
+    rerandomized, wls_hc1
+):
     df, rng = _firms(seed=12)
     rr = ke.Rerandomize(covariates=["x0"], bound=1.5) if rerandomized else None
     asg = ke.assign(df, arms={"invited": 0.3}, strata="stratum", seed=3, rerandomize=rr)
@@ -137,7 +128,7 @@ def test_an_assignment_with_strata_and_unequal_shares_gives_its_exact_propensiti
     )  # fmt: skip
     assert "Assignment" in h.notes[0]
     p = df[["firm_id"]].merge(asg.probabilities(), on="firm_id")["invited"].to_numpy()
-    w = _check_split(h, df.rename(columns={"invited": "d"}), p)
+    w = _check_split(h, df.rename(columns={"invited": "d"}), p, wls_hc1)
     if rerandomized:  # the probabilities are estimated by re-draws: they differ by firm
         assert np.ptp(w) > 0 and abs(p.mean() - 0.3) < 0.01
     else:
