@@ -134,6 +134,11 @@ def test_pool_runs_the_sites_plans_and_pools_them_as_the_demo_does(demo, tmp_pat
             tmp_path / "q"),
         "NAME=PLAN",
     )  # fmt: skip
+    assert_user_error(
+        cli("pool", "--site", sites[0], sites[0].replace("ghana=", "Ghana="), "--pool",
+            data / "pool.toml", "--out", tmp_path / "q"),
+        "print alike",
+    )  # fmt: skip
     assert not (tmp_path / "q").exists()
 
 

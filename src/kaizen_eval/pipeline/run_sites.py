@@ -97,6 +97,12 @@ def run_sites(
             f"site name(s) {bad} cannot prefix the report's file names: use letters, digits, "
             "'_' or '-', starting with a letter (e.g. ghana, dar_es_salaam)."
         )
+    labels = {s: s.replace("_", " ").capitalize() for s in plans}
+    if len(set(labels.values())) < len(labels):
+        raise KaizenError(
+            f"site names {sorted(plans)} print alike in the report ({sorted(labels.values())}); "
+            "give each site a name of its own."
+        )
     loaded = {s: p if isinstance(p, Plan) else load_plan(p) for s, p in plans.items()}
     spec = pool if isinstance(pool, PoolSpec) else load_pool(pool)
     say = log or (lambda _message: None)
@@ -106,7 +112,7 @@ def run_sites(
         results = {}
         for site, plan in loaded.items():
             say(f"analysing {site}")
-            label = site.replace("_", " ").capitalize()
+            label = labels[site]
             results[label] = analyse(plan, sites, prefix=f"{site}_", section=f"{label}: ", log=say)
         say("pooling the sites")
         cross = cross_site_section(results, spec, report)
