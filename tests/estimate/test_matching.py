@@ -103,6 +103,56 @@ def test_caliper_sigma2_counts_only_units_within_it():
     assert fit.times_used.tolist() == [0, 0, 0, 0, 1, 2, 0]
 
 
+# exact= without a caliper: Match applies `exact` through its caliper code, so a focal firm
+# with fewer than M controls in its cell is lost and sigma^2 comes from its cell's same-arm
+# firms (0 with fewer than Var.calc). Before: SEs 0.17386 (sector), 0.15199 (g3, ATE); with
+# 50 cells, all 136 treated matched (estimate 1.98322, SE 0.20369) where Match loses 20.
+XSIM = SIM.assign(
+    sector=np.arange(len(SIM)) % 2,
+    g3=(SIM.x3 >= 1 / 3).astype(int) + (SIM.x3 >= 2 / 3).astype(int),
+    cell=np.arange(len(SIM)) % 50,
+)
+EXACT = {
+    "sim_att_exact_sector_m1": (SX, "sector", {}),
+    "sim_ate_exact_g3_m2": (
+        ["x1", "x2", "x4"],
+        "g3",
+        {"n_neighbors": 2, "variance_matches": 2, "estimand": "ATE"},
+    ),
+    "sim_att_exact_cell50_m2": (SX, "cell", {"n_neighbors": 2, "variance_matches": 2}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXACT))
+def test_exact_without_caliper_matches_r(case):
+    covs, col, kw = EXACT[case]
+    est = ke.match_att(XSIM, outcome="y", treatment="d", covariates=covs, exact=col, **kw)
+    ref = REF.loc[case]
+    focal = len(SIM) if kw.get("estimand") == "ATE" else int((SIM.d == 1).sum())
+    assert est.estimate == pytest.approx(ref["est"], abs=1e-8)
+    assert est.extra["estimate_unadjusted"] == pytest.approx(ref["est_noadj"], abs=1e-8)
+    assert est.extra["std_error_match"] == pytest.approx(ref["se"], abs=1e-8)
+    assert int(est.extra["unit_effects"].notna().sum()) == ref["wnobs"]
+    lost = est.dropped[est.dropped["reason"].str.contains("exact-match")]
+    assert len(lost) == focal - ref["wnobs"] == ref["ndrops"]
+    # ours is the same variance over the matched firms only (equal to Match's without losses)
+    v = (ref["se"] * focal) ** 2 - ref["ndrops"] * ref["est"] ** 2
+    assert est.std_error == pytest.approx(np.sqrt(v) / ref["wnobs"], abs=1e-8)
+
+
+def test_exact_cell_without_m_controls_is_lost():
+    y = np.array([3.0, 5, 1, 2, 4, 6])
+    d = np.array([1.0, 1, 0, 0, 0, 0])
+    x = np.array([[0.0], [1], [0.1], [0.9], [2], [3]])
+    fit = nn_match(y, d, x, n_neighbors=2, exact=np.array([0, 1, 0, 0, 1, 0]))
+    assert fit.matched.tolist() == [True, False, False, False, False, False]
+    assert fit.estimate == pytest.approx(3.0 - 1.5)
+    # sigma^2 within the cell (J = 1): treated 0 and 1 are alone in theirs (0); in cell 0
+    # controls 2 and 3 are each other's nearest, 5's is 3; control 4 is alone in cell 1 (0;
+    # 2.0 from control 3 or 5 without the exact restriction)
+    assert fit.sigma2.tolist() == pytest.approx([0.0, 0.0, 0.5, 0.5, 0.0, 8.0])
+
+
 # --- the DataFrame front end, ke.match_att ------------------------------------------------
 
 

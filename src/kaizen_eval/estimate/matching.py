@@ -85,7 +85,11 @@ def match_att(
         Abadie–Imbens (2011) regression adjustment for the covariate gap of inexact matches.
     estimand : {"ATT", "ATE", "ATC"}
     exact : str or sequence of str, optional
-        Columns a match must equal exactly (e.g. the sector).
+        Columns a match must equal exactly (e.g. the sector). As in ``Match`` (which applies
+        ``exact`` through its caliper), a firm with fewer than ``n_neighbors`` firms of the
+        other arm in its cell is left without a match (reported in ``dropped``), and ``σ²``
+        comes from the same-arm firms of its cell (0 with fewer than ``variance_matches``);
+        ``extra["std_error_match"]`` is ``Match``'s standard error, as with a caliper.
     caliper : float, optional
         Match only among firms within ``caliper`` standard deviations on every covariate (on
         the score with ``method="propensity"``); a firm with fewer than ``n_neighbors`` of
@@ -106,7 +110,8 @@ def match_att(
         ``method="Matching-NN"`` or ``"Matching-PS"``, ``se_type="Abadie-Imbens"``, normal
         intervals; ``extra`` holds ``times_used`` (how often each firm serves as a match),
         ``unit_effects``, ``estimate_unadjusted``, with ``"propensity"`` ``propensity`` and,
-        with a caliper, ``std_error_match`` (``Match``'s standard error, see ``caliper``).
+        with a caliper or ``exact``, ``std_error_match`` (``Match``'s standard error, see
+        ``caliper``).
 
     Examples
     --------
@@ -185,25 +190,25 @@ def match_att(
     if lost.any():
         why = "no match within the caliper" + (" and exact columns" if exact_cols else "")
         if caliper is None:
-            why = "no match with the same exact-match columns"
+            why = f"fewer than {m} match(es) with the same exact-match columns"
         gone = data.loc[lost].assign(reason=why)
         dropped = pd.concat([dropped, gone]) if len(dropped) else gone
         notes.append(
             f"{int(lost.sum())} of {int(focal.sum())} firms have {why} (no common support) and "
             f"are not in the estimate; see `dropped`"
         )
-        if caliper is not None:
+        if caliper is not None or exact_cols:
             notes.append(
                 "the standard error is that of the matched firms' average; Matching::Match's "
                 f"({fit.std_error_match:.4g}, extra['std_error_match']) also counts each firm "
-                "lost to the caliper, with an effect of 0, so it is smaller"
+                "lost to the caliper or exact columns, with an effect of 0, so it is smaller"
             )
     extra.update(
         times_used=pd.Series(fit.times_used, index=data.index, name="times_used"),
         unit_effects=pd.Series(fit.unit_effects, index=data.index, name="unit_effect"),
         estimate_unadjusted=fit.estimate_unadjusted,
     )
-    if caliper is not None:
+    if caliper is not None or exact_cols:
         extra["std_error_match"] = fit.std_error_match
     return Estimate(
         terms=(treatment,),

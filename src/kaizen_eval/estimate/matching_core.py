@@ -15,6 +15,10 @@ farther than ``caliper`` standard deviations (divided by ``n``, not ``n − 1``)
 is no candidate at all; a focal unit with fewer than ``M`` candidates is not matched, the others
 are matched to their ``M`` nearest candidates; ``σ²(X_i)`` comes from the ``J`` nearest
 same-arm units within the caliper, and is 0 when there are fewer than ``J`` of them.
+``Match`` applies ``exact`` through the same caliper code (the other covariates get a caliper
+wider than any difference), so with exact-match codes, caliper or not, a focal unit with fewer
+than ``M`` units of the other arm in its cell is not matched and ``σ²`` comes from the ``J``
+nearest same-arm units of its cell (0 with fewer than ``J``).
 """
 
 from __future__ import annotations
@@ -318,6 +322,32 @@ def _sigma2_caliper(
     return out
 
 
+def _sigma2_exact(
+    y: np.ndarray, d: np.ndarray, u: np.ndarray, j: int, exact: np.ndarray
+) -> np.ndarray:
+    """``σ²(X_i)`` with exact-match codes and no caliper, as ``Match`` computes it.
+
+    ``Match`` applies ``exact`` through its caliper (``VarCalcMatchC``), so the candidates of
+    unit ``i`` are the other units of its arm with its ``exact`` code: with fewer than ``j`` of
+    them ``σ²`` is 0, else :func:`_sigma2` within the cell (its ``j`` nearest, ties within
+    ``_TIE``).
+
+    Examples
+    --------
+    >>> y = np.array([1.0, 2, 4, 0, 3, 5]); d = np.array([1.0, 1, 1, 0, 0, 0])
+    >>> x = np.array([[0.0], [1], [3], [0], [1], [2]])
+    >>> _sigma2_exact(y, d, x, 1, np.array([0, 0, 1, 0, 0, 1])).tolist()
+    [0.5, 0.5, 0.0, 4.5, 4.5, 0.0]
+    """
+    out = np.zeros(len(y))
+    for code in np.unique(exact):
+        for arm in np.unique(d):
+            cell = np.flatnonzero((exact == code) & (d == arm))
+            if len(cell) - 1 >= j:
+                out[cell] = _sigma2(y[cell], d[cell], u[cell], j)
+    return out
+
+
 def _wls_slopes(y: np.ndarray, z: np.ndarray, w: np.ndarray) -> np.ndarray:
     keep = w > 0
     zz = np.column_stack([np.ones(keep.sum()), z[keep]]) * np.sqrt(w[keep])[:, None]
@@ -362,7 +392,11 @@ def nn_match(
         units' average; ``std_error_match`` is ``Match``'s, which also counts every unmatched
         focal unit, with an effect of 0, so it is smaller.
     exact : numpy.ndarray, shape (n,), optional
-        Integer codes: matches only among units with the same code.
+        Integer codes: matches only among units with the same code. As ``Match`` (which
+        applies ``exact`` through its caliper), a focal unit with fewer than ``M`` units of the
+        other arm in its cell is not matched, and ``σ²`` comes from the same-arm units of the
+        same cell (0 with fewer than ``variance_matches``), with or without a caliper;
+        ``std_error_match`` is then ``Match``'s standard error, as with a caliper.
 
     Returns
     -------
@@ -404,9 +438,7 @@ def nn_match(
             pool = pool[exact[pool] == exact[i]]
         if ecal is not None:
             pool = pool[np.all(np.abs(x[pool] - x[i]) <= ecal, axis=1)]
-            if len(pool) < m:
-                continue
-        if not len(pool):
+        if len(pool) < (m if ecal is not None or exact is not None else 1):
             continue
         dist = np.sum((u[pool] - u[i]) ** 2, axis=1)
         hit = pool[_nearest(dist, m, _TIE)]
@@ -426,8 +458,10 @@ def nn_match(
         gap = sign[:, None] * (x - x_cf)
         effect = raw - np.where(t == 1, gap @ beta_c, gap @ beta_t)
     est = float(np.nanmean(effect[matched]))
-    if ecal is None:
+    if ecal is None and exact is None:
         sigma2 = _sigma2(y, t, u, variance_matches)
+    elif ecal is None:
+        sigma2 = _sigma2_exact(y, t, u, variance_matches, exact)
     else:
         sigma2 = _sigma2_caliper(y, t, u, x, ecal, variance_matches, exact)
     iot_t = matched.astype(float)

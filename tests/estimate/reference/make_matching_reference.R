@@ -54,6 +54,25 @@ add("lalonde_ps_ate_m2", Match(Y = lalonde$re78, Tr = lalonde$treat, X = ps, M =
 add("lalonde_ps_atc_m3", Match(Y = lalonde$re78, Tr = lalonde$treat, X = ps, M = 3,
                                Var.calc = 3, estimand = "ATC"))
 add("sim_att_x3_m1", Match(Y = sim$y, Tr = sim$d, X = sim$x3, M = 1, Var.calc = 1))
+# exact matching without a caliper: Match applies `exact` through its caliper code (the other
+# columns get a caliper wider than any difference), so sigma^2 comes from the same-arm units of
+# the same exact cell and a focal unit with fewer than M candidates in its cell is lost
+g3 <- findInterval(sim$x3, c(1 / 3, 2 / 3))  # 3 levels; ke: (x3 >= 1/3) + (x3 >= 2/3)
+# a binary "sector" unrelated to the covariates, so the exact restriction binds (on x4 it did
+# not: the nearest matches already shared x4); ke: np.arange(300) % 2
+sector <- (seq_len(n) - 1) %% 2
+add("sim_att_exact_sector_m1", Match(Y = sim$y, Tr = sim$d, X = cbind(S, sector), M = 1,
+                                     Weight = 1, Var.calc = 1,
+                                     exact = c(FALSE, FALSE, FALSE, FALSE, TRUE)))
+add("sim_ate_exact_g3_m2", Match(Y = sim$y, Tr = sim$d, X = cbind(sim$x1, sim$x2, sim$x4, g3),
+                                 M = 2, Weight = 1, Var.calc = 2, estimand = "ATE",
+                                 exact = c(FALSE, FALSE, FALSE, TRUE)))
+# 50 small cells of 6 firms: some treated firms have fewer than M = 2 controls in their cell
+# and are lost, and some sigma^2 have fewer than Var.calc = 2 same-arm units (0); ke: % 50
+cell <- (seq_len(n) - 1) %% 50
+add("sim_att_exact_cell50_m2", Match(Y = sim$y, Tr = sim$d, X = cbind(S, cell), M = 2,
+                                     Weight = 1, Var.calc = 2,
+                                     exact = c(FALSE, FALSE, FALSE, FALSE, TRUE)))
 write.csv(do.call(rbind, rows), "matching_reference.csv", row.names = FALSE, quote = FALSE)
 
 # event study: 80 firms, 6 waves, staggered adoption at wave 4 or 5, 30 never treated
