@@ -1,6 +1,6 @@
 """Benchmark: the conditional-variance step of nearest-neighbour matching (issue 15).
 
-``kaizen_eval.estimate.matching_core._sigma2`` (σ²(X_i) from each unit and its ``J`` nearest
+``kaizen_eval.estimate.matching_variance._sigma2`` (σ²(X_i) from each unit and its ``J`` nearest
 same-arm units, ties within ``_EPS`` kept; Abadie and Imbens 2006) against the unit-by-unit loop
 it replaced, which is kept as the reference ``_sigma2_loop`` in
 ``tests/estimate/test_matching_sigma2.py`` and imported from there, so both are timed in the
@@ -30,7 +30,8 @@ from collections.abc import Callable
 import numpy as np
 import scipy
 
-from kaizen_eval.estimate.matching_core import _scaled, _sigma2
+from kaizen_eval.estimate.matching_core import _scaled
+from kaizen_eval.estimate.matching_variance import _sigma2
 
 TEST = pathlib.Path(__file__).resolve().parents[1] / "tests/estimate/test_matching_sigma2.py"
 

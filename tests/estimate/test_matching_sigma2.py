@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.estimate import matching_core
+from kaizen_eval.estimate import matching_core, matching_variance
 from kaizen_eval.estimate.matching_core import _TIE, _nearest, _scaled, _sigma2, nn_match
 
 
@@ -160,9 +160,11 @@ def test_sigma2_chooses_each_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """Continuous covariates go through the k-d tree, a few discrete values the full distances."""
     used: list[str] = []
     for name in ("_sigma2_dense", "_sigma2_tree"):
-        real = getattr(matching_core, name)
+        real = getattr(matching_variance, name)
         monkeypatch.setattr(
-            matching_core, name, lambda *a, _real=real, _n=name: (used.append(_n), _real(*a))[1]
+            matching_variance,
+            name,
+            lambda *a, _real=real, _n=name: (used.append(_n), _real(*a))[1],
         )
     for tied, path in ((False, "_sigma2_tree"), (True, "_sigma2_dense")):
         used.clear()
