@@ -99,6 +99,24 @@ club_fit <- function(f, d, fe, iv) {
   list(fit = if (iv) ivreg(f, data = d) else lm(f, data = d), data = d)
 }
 
+# The estimatr fit of y: OLS on `rhs`, or (iv) 2SLS of the `endo` regressors instrumented by
+# `inst`, `exo` in both stages; strata fixed effects absorbed with `fe`, villages the clusters
+# of the clustered SE types. Returns the fit and its formula (for clubSandwich's refit).
+robust_fit <- function(d, rhs, endo, inst, exo, se, fe, iv) {
+  cl <- if (clustered(se)) d$village else NULL
+  if (iv) {
+    f <- as.formula(paste("y ~", paste(c(endo, exo), collapse = " + "), "|",
+                          paste(c(inst, exo), collapse = " + ")))
+    fit <- if (fe) iv_robust(f, data = d, fixed_effects = ~stratum, clusters = cl, se_type = se)
+           else iv_robust(f, data = d, clusters = cl, se_type = se)
+  } else {
+    f <- as.formula(paste("y ~", paste(rhs, collapse = " + ")))
+    fit <- if (fe) lm_robust(f, data = d, fixed_effects = ~stratum, clusters = cl, se_type = se)
+           else lm_robust(f, data = d, clusters = cl, se_type = se)
+  }
+  list(fit = fit, f = f)
+}
+
 # The centred interaction model of ke.itt / ke.late with `by=` continuous or several moderators,
 # written out as explicit columns. `iv`: 2SLS of y on attended (and attended x centred moderators)
 # instrumented by invited (and invited x centred moderators). Returns the fit and the map from
@@ -128,17 +146,9 @@ moderated <- function(mods, centres, se, fe, iv = FALSE) {
       map[[sprintf("X%d", k)]] <- paste0(tn, ":", names(m$cols)[j])
     }
   }
-  cl <- if (clustered(se)) d$village else NULL
-  if (iv) {
-    f <- as.formula(paste("y ~", paste(c(endo, exo), collapse = " + "), "|",
-                          paste(c(inst, exo), collapse = " + ")))
-    fit <- if (fe) iv_robust(f, data = d, fixed_effects = ~stratum, clusters = cl, se_type = se)
-           else iv_robust(f, data = d, clusters = cl, se_type = se)
-  } else {
-    f <- as.formula(paste("y ~", paste(c(endo[-1], "Tr", exo), collapse = " + ")))
-    fit <- if (fe) lm_robust(f, data = d, fixed_effects = ~stratum, clusters = cl, se_type = se)
-           else lm_robust(f, data = d, clusters = cl, se_type = se)
-  }
+  fitted <- robust_fit(d, c(endo[-1], "Tr", exo), endo, inst, exo, se, fe, iv)
+  f <- fitted$f
+  fit <- fitted$fit
   list(fit = fit, map = map, club = if (se == "CR2") club_fit(f, d, fe, iv))
 }
 
@@ -194,17 +204,9 @@ add_split <- function(case, by, se, fe, iv = FALSE) {
     }
   }
   exo <- c(exo, "age")
-  cl <- if (clustered(se)) d$village else NULL
-  if (iv) {
-    f <- as.formula(paste("y ~", paste(c(endo, exo), collapse = " + "), "|",
-                          paste(c(inst, exo), collapse = " + ")))
-    fit <- if (fe) iv_robust(f, data = d, fixed_effects = ~stratum, clusters = cl, se_type = se)
-           else iv_robust(f, data = d, clusters = cl, se_type = se)
-  } else {
-    f <- as.formula(paste("y ~", paste(c(endo, exo), collapse = " + ")))
-    fit <- if (fe) lm_robust(f, data = d, fixed_effects = ~stratum, clusters = cl, se_type = se)
-           else lm_robust(f, data = d, clusters = cl, se_type = se)
-  }
+  fitted <- robust_fit(d, c(endo, exo), endo, inst, exo, se, fe, iv)
+  f <- fitted$f
+  fit <- fitted$fit
   add(case, fit, map)
   add_test(case, paste("test", tn, by, sep = ":"), fit,
            diff_rows(names(fit$coefficients), names(map)), se,
