@@ -188,8 +188,8 @@ def nn_match(
     else:
         v = np.sum(sigma2 * iot_c * (times**2 - times_sq))
     lost = len(focal) - n_focal  # focal units without a match
-    v_match = v + np.sum((effect[matched] - est) ** 2) + lost * est**2
     v += np.sum((effect[matched] - est) ** 2)
+    v_match = v + lost * est**2
     se = float(np.sqrt(v) / n_focal)
     scale = -1.0 if flip else 1.0
     return MatchFit(
