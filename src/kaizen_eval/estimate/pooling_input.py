@@ -26,7 +26,6 @@ class SiteTable(NamedTuple):
     outcome: str | None
     estimand: str | None
     experimental: np.ndarray  # bool, shape (k,): randomized site or not
-    unit: str | None = None  # the outcome's unit, when every site that says one says the same
 
 
 def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable:
@@ -167,5 +166,4 @@ def site_table(estimates: Any, term: str | None, allow_mixed: bool) -> SiteTable
             + (f" ({names[0]!r})" if names else "")
             + "."
         )
-    unit = next(iter(by_unit)) if len(by_unit) == 1 else None
-    return SiteTable(names, y, se, outcome, estimand, experimental, unit)
+    return SiteTable(names, y, se, outcome, estimand, experimental)
