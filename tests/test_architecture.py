@@ -24,7 +24,7 @@ TOP_IMPORTERS = ("kaizen_eval.cli", "kaizen_eval.__main__", "kaizen_eval.pipelin
 
 #: The numerical core stands on these only (and on NumPy, SciPy and pandas).
 CORE_MAY_IMPORT = ("kaizen_eval._core", "kaizen_eval._validation", "kaizen_eval._progress",
-                   "kaizen_eval._version")  # fmt: skip
+                   "kaizen_eval._version", "kaizen_eval._docs")  # fmt: skip
 
 #: (importer, imported) prefixes that must never be joined by an arrow.
 FORBIDDEN = (
@@ -40,6 +40,7 @@ FORBIDDEN = (
 #: inside its own stage; two stages on one floor do not import each other.
 FLOORS = {
     "_validation": 0,  # the foundation: errors and checks, imported by everyone
+    "_docs": 0,  # shared docstring fragments, imported by everyone
     "_progress": 1,
     "_version": 1,
     "_atomic": 1,

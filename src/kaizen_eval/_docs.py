@@ -1,0 +1,116 @@
+r"""Shared numpydoc fragments: one wording for a parameter or section that many functions share.
+
+A docstring line that holds nothing but ``%(name)s`` is replaced, when the module is imported, by
+the fragment ``name`` of the mapping given to :func:`fill_doc`, indented as the placeholder is.
+The fragments live beside the functions that use them (``estimate/_docs.py``, say), so that the
+wording of ``cluster`` or of a figure's ``Returns`` is written once and cannot drift, while
+``help()``, the HTML docs and the doctests all see the whole text.
+
+Examples
+--------
+>>> FRAGMENTS = {"n_param": "n : int\n    Number of draws."}
+>>> @fill_doc(FRAGMENTS)
+... def draw(n: int) -> int:
+...     '''Draw.
+...
+...     Parameters
+...     ----------
+...     %(n_param)s
+...     '''
+...     return n
+>>> print(draw.__doc__.splitlines()[-2].strip())
+Number of draws.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+__all__ = ["fill_doc", "fragments"]
+
+T = TypeVar("T")
+
+_PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)%\((?P<name>\w+)\)s[ \t]*$", re.MULTILINE)
+
+
+def fragments(*parts: Mapping[str, str], **more: str) -> dict[str, str]:
+    """Return one mapping of fragments from several, refusing a name defined twice.
+
+    Parameters
+    ----------
+    *parts : mapping of str to str
+        Fragment mappings, e.g. a stage's shared ones and a module's own.
+    **more : str
+        Further fragments by name.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> sorted(fragments({"a": "x"}, b="y"))
+    ['a', 'b']
+    """
+    out: dict[str, str] = {}
+    for part in (*parts, more):
+        for name, text in part.items():
+            if name in out and out[name] != text:
+                raise ValueError(f"docstring fragment {name!r} is defined twice, differently")
+            out[name] = text
+    return out
+
+
+def _fill(doc: str, parts: Mapping[str, str], owner: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        name, indent = m.group("name"), m.group("indent")
+        if name not in parts:
+            raise KeyError(f"{owner}: no docstring fragment named {name!r}")
+        text = _fill(parts[name], parts, owner)
+        return "\n".join(indent + line if line.strip() else "" for line in text.splitlines())
+
+    return _PLACEHOLDER.sub(one, doc)
+
+
+def fill_doc(parts: Mapping[str, str]) -> Callable[[T], T]:
+    r"""Return a decorator that fills the ``%(name)s`` lines of a docstring from ``parts``.
+
+    Parameters
+    ----------
+    parts : mapping of str to str
+        Fragment name → text, written flush left (continuation lines indented as in numpydoc).
+        A fragment may itself hold placeholder lines.
+
+    Returns
+    -------
+    callable
+        The decorator; it returns the function or class it is given, its ``__doc__`` filled.
+
+    Raises
+    ------
+    KeyError
+        A placeholder names no fragment (at import time, naming the function).
+
+    Examples
+    --------
+    >>> @fill_doc({"ret": "Returns\n-------\nfloat"})
+    ... def half(x: float) -> float:
+    ...     '''Half of ``x``.
+    ...
+    ...     %(ret)s
+    ...     '''
+    ...     return x / 2
+    >>> "float" in half.__doc__
+    True
+    """
+
+    def decorate(obj: T) -> T:
+        doc = getattr(obj, "__doc__", None)
+        if doc:
+            owner = getattr(obj, "__qualname__", repr(obj))
+            obj.__doc__ = _fill(doc, parts, owner)
+        return obj
+
+    return decorate

@@ -1,0 +1,90 @@
+"""Shared docstring fragments (``kaizen_eval._docs``): filled at import, never left as holes."""
+
+import importlib
+import inspect
+import pkgutil
+import re
+
+import pytest
+
+import kaizen_eval
+from kaizen_eval._docs import fill_doc, fragments
+
+HOLE = re.compile(r"^\s*%\(\w+\)s\s*$", re.MULTILINE)
+
+
+def test_a_fragment_is_indented_as_its_placeholder():
+    @fill_doc({"p": "x : int\n    The x.", "ret": "Returns\n-------\nint"})
+    def f(x):
+        """Do.
+
+        Parameters
+        ----------
+        %(p)s
+
+        %(ret)s
+        """
+
+    lines = f.__doc__.splitlines()
+    assert "        x : int" in lines
+    assert "            The x." in lines
+    assert "        -------" in lines
+    assert inspect.getdoc(f).splitlines()[4:6] == ["x : int", "    The x."]
+
+
+def test_fragments_nest():
+    parts = {"outer": "a\n%(inner)s", "inner": "b"}
+
+    @fill_doc(parts)
+    def f():
+        """T.
+
+        %(outer)s
+        """
+
+    assert [ln.strip() for ln in f.__doc__.splitlines()][2:4] == ["a", "b"]
+
+
+def test_an_unknown_fragment_fails_at_definition_naming_the_function():
+    with pytest.raises(KeyError, match="f: no docstring fragment named 'nope'"):
+
+        @fill_doc({})
+        def f():
+            """T.
+
+            %(nope)s
+            """
+
+
+def test_a_fragment_defined_twice_differently_is_refused():
+    assert fragments({"a": "x"}, {"a": "x"}) == {"a": "x"}
+    with pytest.raises(ValueError, match="'a' is defined twice"):
+        fragments({"a": "x"}, a="y")
+
+
+def _docstrings(module):
+    for _, obj in inspect.getmembers(module):
+        if getattr(obj, "__module__", None) != module.__name__ or not hasattr(obj, "__qualname__"):
+            continue
+        yield obj.__qualname__, obj.__doc__ or ""
+        if inspect.isclass(obj):
+            for name, member in vars(obj).items():
+                doc = getattr(member, "__doc__", None)
+                if isinstance(member, property):
+                    doc = member.fget.__doc__ if member.fget else None
+                if isinstance(doc, str) and callable(getattr(member, "__get__", None)):
+                    yield f"{obj.__qualname__}.{name}", doc
+
+
+def test_no_docstring_in_the_package_keeps_a_placeholder():
+    holes = []
+    for info in pkgutil.walk_packages(kaizen_eval.__path__, prefix="kaizen_eval."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for where, doc in [(info.name, module.__doc__ or ""), *_docstrings(module)]:
+            if info.name == "kaizen_eval._docs" and where == info.name:
+                continue  # the module's own docstring shows the syntax
+            if HOLE.search(doc):
+                holes.append(where)
+    assert not holes, f"docstrings with an unfilled %(name)s line (add @fill_doc): {holes}"
