@@ -88,3 +88,23 @@ def test_no_docstring_in_the_package_keeps_a_placeholder():
             if HOLE.search(doc):
                 holes.append(where)
     assert not holes, f"docstrings with an unfilled %(name)s line (add @fill_doc): {holes}"
+
+
+def test_a_twin_takes_its_templates_arguments_and_refuses_others():
+    from kaizen_eval._docs import signature_from
+
+    def template(df, *, outcome: str, draws: int = 10) -> tuple:
+        """T."""
+
+    @signature_from(template)
+    def twin(**arguments):
+        """The twin's own docstring."""
+        return tuple(sorted(arguments.items()))
+
+    assert twin("d", outcome="y") == (("df", "d"), ("draws", 10), ("outcome", "y"))
+    assert str(inspect.signature(twin)) == str(inspect.signature(template))
+    assert twin.__name__ == "twin" and twin.__doc__ == "The twin's own docstring."
+    with pytest.raises(TypeError, match="unexpected keyword argument 'outcom'"):
+        twin("d", outcome="y", outcom="y")
+    with pytest.raises(TypeError, match="missing a required argument: 'outcome'"):
+        twin("d")

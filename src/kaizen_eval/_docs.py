@@ -24,11 +24,13 @@ Number of draws.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
-__all__ = ["fill_doc", "fragments"]
+__all__ = ["fill_doc", "fragments", "signature_from"]
 
 T = TypeVar("T")
 
@@ -112,5 +114,55 @@ def fill_doc(parts: Mapping[str, str]) -> Callable[[T], T]:
             owner = getattr(obj, "__qualname__", repr(obj))
             obj.__doc__ = _fill(doc, parts, owner)
         return obj
+
+    return decorate
+
+
+def signature_from(template: Callable[..., Any]) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Return a decorator giving a twin function the signature of ``template``.
+
+    For two public functions that take the very same arguments (Romano–Wolf and Westfall–Young,
+    say): the twin is written ``def twin(**arguments)``; the decorator binds each call to
+    ``template``'s signature first — a wrong or missing argument raises the ``TypeError`` Python
+    would, defaults are applied — and passes the bound arguments by name. ``inspect.signature``,
+    ``help()`` and notebook completion show ``template``'s parameters.
+
+    Parameters
+    ----------
+    template : callable
+        The function whose parameters the twin takes.
+
+    Returns
+    -------
+    callable
+        The decorator.
+
+    Examples
+    --------
+    >>> def scaled(x: float, *, by: float = 2.0) -> float:
+    ...     return x * by
+    >>> @signature_from(scaled)
+    ... def shifted(**arguments: float) -> float:
+    ...     return arguments["x"] + arguments["by"]
+    >>> shifted(1.0), list(inspect.signature(shifted).parameters)
+    (3.0, ['x', 'by'])
+    >>> shifted(1.0, byy=3)
+    Traceback (most recent call last):
+    TypeError: got an unexpected keyword argument 'byy'
+    """
+    sig = inspect.signature(template)
+    annotations = dict(getattr(template, "__annotations__", {}))
+
+    def decorate(twin: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(twin)
+        def call(*args: Any, **kwargs: Any) -> T:
+            bound = sig.bind(*args, **kwargs)
+            bound.apply_defaults()
+            return twin(**bound.arguments)
+
+        call.__signature__ = sig  # type: ignore[attr-defined]
+        call.__annotations__ = annotations
+        del call.__wrapped__  # inspect must read __signature__, not the twin's **arguments
+        return call
 
     return decorate
