@@ -26,10 +26,12 @@ import pandas as pd
 
 import kaizen_eval as ke
 from kaizen_eval._atomic import atomic_folder
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._format import sentence
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.pipeline._attrition_section import attrition_section
 from kaizen_eval.pipeline._cost_benefit import cost_benefit_section
+from kaizen_eval.pipeline._docs import DOCS
 from kaizen_eval.pipeline._headline import headline_sentences
 from kaizen_eval.pipeline._sections import (
     LABELS,
@@ -248,6 +250,7 @@ def _heterogeneity(
     return out
 
 
+@fill_doc(DOCS)
 def analyse(
     plan: Plan,
     report: Report,
@@ -264,10 +267,7 @@ def analyse(
         A validated plan (see :func:`~kaizen_eval.pipeline.load_plan`).
     report : Report
         The report to add sections to.
-    prefix : str
-        Prefix of the table and figure file names (several plans in one report).
-    section : str
-        Prefix of the section headings, e.g. ``"Ghana: "``.
+    %(param_prefix_section)s
     log : callable, optional
         Called with a short message as each step starts (progress on the command line).
 
@@ -363,6 +363,7 @@ def analyse(
     return PlanResults(plan, panel, long, tuple(estimates), benefits, balances)
 
 
+@fill_doc(DOCS)
 def run_plan(
     plan: Plan | str | Path,
     out: str | Path,
@@ -386,13 +387,11 @@ def run_plan(
         Report folder. It must not exist (or be empty) unless ``overwrite``.
     log : callable, optional
         Progress messages, as in :func:`analyse`.
-    overwrite : bool
-        Replace an existing report folder. Default ``False``.
+    %(param_overwrite)s
     data_root : path, optional
         A folder outside the plan's folder from which the plan may also read data (when
         ``plan`` is a path; see :func:`~kaizen_eval.pipeline.load_plan`).
-    flag : str
-        How the caller spells ``overwrite`` in error messages (``"--force"`` on the CLI).
+    %(param_flag)s
 
     Returns
     -------
