@@ -35,6 +35,7 @@ from kaizen_eval.pipeline._docs import DOCS
 from kaizen_eval.pipeline._headline import headline_sentences
 from kaizen_eval.pipeline._sections import (
     LABELS,
+    FamilyRun,
     _baseline_columns,
     _compliance,
     _design_summary,
@@ -171,31 +172,23 @@ def _estimate_family(
             ),
             caption=f"{estimand.upper()} estimates with 95% confidence intervals, in {unit}.",
         )
+    run = FamilyRun(plan, fam, frame, specs, report, prefix, section)
     for var in est.heterogeneity:
-        out += _heterogeneity(plan, fam, var, frame, specs, report, prefix, section)
+        out += _heterogeneity(run, var)
     if est.ri_draws:
-        _randomization_inference(plan, fam, frame, specs, report, prefix, section)
+        _randomization_inference(run)
     if est.multiple_testing != "none":
-        _multiple_testing(plan, fam, frame, specs, report, prefix, section)
+        _multiple_testing(run)
     return out
 
 
-def _heterogeneity(
-    plan: Plan,
-    fam: Family,
-    var: str,
-    frame: pd.DataFrame,
-    specs: dict[str, dict[str, Any]],
-    report: Report,
-    prefix: str,
-    section: str,
-) -> list[PlanEstimate]:
+def _heterogeneity(run: FamilyRun, var: str) -> list[PlanEstimate]:
     """Estimate a family's ITT by one moderator; add its table and its joint test."""
-    des = plan.design
+    fam, des, report = run.fam, run.plan.design, run.report
     out: list[PlanEstimate] = []
     rows, tests, kinds = [], [], set()
     for outcome in fam.outcomes:
-        r = ke.itt(frame, treatment=list(des.assignment), by=var, **specs[outcome])
+        r = ke.itt(run.frame, treatment=list(des.assignment), by=var, **run.specs[outcome])
         t = r.tidy().reset_index()
         t.insert(0, "outcome", outcome)
         rows.append(t)
@@ -229,16 +222,16 @@ def _heterogeneity(
         else "; the next table tests that the effects are equal"
     )
     report.add_table(
-        f"{prefix}{fam.name}_by_{var}",
+        f"{run.prefix}{fam.name}_by_{var}",
         pd.concat(rows, ignore_index=True).set_index(["outcome", "term"]),
         caption=f"ITT by {name} at baseline, {rows_are}{follow}",
-        heading=f"{section}{fam.name}: heterogeneity by {name}",
+        heading=f"{run.section}{fam.name}: heterogeneity by {name}",
         kinds={"df": "count"},
         by_row=["estimate", "std_error", "ci_low", "ci_high"],
     )
     if tests:
         report.add_table(
-            f"{prefix}{fam.name}_by_{var}_equality",
+            f"{run.prefix}{fam.name}_by_{var}_equality",
             pd.DataFrame(tests).set_index(["outcome", "treatment"]),
             caption=(
                 f"Wald test that the effect does not vary with {name} (slope zero)"
