@@ -9,7 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from kaizen_eval import _format as F
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError
+from kaizen_eval.pipeline._docs import DOCS
 from kaizen_eval.pipeline._sections import label_of
 from kaizen_eval.pipeline.plan import Plan
 from kaizen_eval.scores.frame import baseline_column, baseline_values
@@ -29,6 +31,7 @@ def _covariates(plan: Plan) -> list[str]:
     return list(dict.fromkeys([*plan.attrition.tighten, *_weight_covariates(plan)]))
 
 
+@fill_doc(DOCS)
 def attrition_frame(
     plan: Plan, long: pd.DataFrame, outcome: str, arm: str
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -44,8 +47,7 @@ def attrition_frame(
     ----------
     plan : Plan
         The plan, with an ``[attrition]`` table.
-    long : pandas.DataFrame
-        The analysis frame (one row per firm and wave, a categorical ``wave`` column).
+    %(param_long)s
     outcome : str
         The outcome.
     arm : str
@@ -68,30 +70,21 @@ def attrition_frame(
 
     Examples
     --------
-    >>> from kaizen_eval.pipeline.plan import parse_plan
-    >>> plan = parse_plan('''
-    ... [data]
-    ... waves = { baseline = "b.csv", followup = "f.csv" }
-    ... [design]
-    ... assignment = "z"
-    ... baseline_wave = "baseline"
-    ... [[families]]
-    ... name = "f"
-    ... outcomes = ["y"]
-    ... wave = "followup"
+    %(example_plan)s
+    >>> plan = parse_plan(PLAN + '''
     ... [attrition]
-    ... outcomes = ["y"]
+    ... outcomes = ["value_added"]
     ... weights_covariates = []
     ... ''')
-    >>> long = pd.DataFrame({"firm_id": ["a", "b", "c", "a", "b"], "z": [1, 0, 1, 1, 0],
+    >>> long = pd.DataFrame({"firm_id": ["a", "b", "c", "a", "b"], "invited": [1, 0, 1, 1, 0],
     ...                      "wave": ["baseline"] * 3 + ["followup"] * 2,
     ...                      "status": ["interviewed"] * 4 + ["closed"],
-    ...                      "y": [1.0, 2.0, 3.0, 4.0, None]})
-    >>> frame, notes = attrition_frame(plan, long, "y", "z")
+    ...                      "value_added": [1.0, 2.0, 3.0, 4.0, None]})
+    >>> frame, notes = attrition_frame(plan, long, "value_added", "invited")
     >>> frame["responded"].tolist(), frame["status"].tolist()
     ([1, 0, 0], ['interviewed', 'closed', 'no_record'])
     >>> notes[0]
-    'Y is not observed for 2 of 3 firms in followup: 1 closed, 1 without a row.'
+    'Value added (USD) is not observed for 2 of 3 firms in followup: 1 closed, 1 without a row.'
     """
     spec, des, id_col = plan.attrition, plan.design, plan.data.id
     wave = str(spec.wave)

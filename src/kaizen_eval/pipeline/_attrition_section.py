@@ -23,8 +23,10 @@ import pandas as pd
 
 import kaizen_eval as ke
 from kaizen_eval import _format as F
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.pipeline._attrition_frame import RESPONDED, _weight_covariates, attrition_frame
+from kaizen_eval.pipeline._docs import DOCS
 from kaizen_eval.pipeline._sections import label_of
 from kaizen_eval.pipeline.plan import Plan
 from kaizen_eval.report import Report
@@ -144,6 +146,7 @@ def _weights_rows(
     ]
 
 
+@fill_doc(DOCS)
 def attrition_tables(plan: Plan, long: pd.DataFrame, arm: str) -> AttritionTables:
     """Return the Lee bounds and the weights' diagnostics of ``arm`` for the plan's outcomes.
 
@@ -156,8 +159,7 @@ def attrition_tables(plan: Plan, long: pd.DataFrame, arm: str) -> AttritionTable
     ----------
     plan : Plan
         A plan with ``[attrition]`` outcomes.
-    long : pandas.DataFrame
-        The analysis frame.
+    %(param_long)s
     arm : str
         One assignment column (0/1).
 
@@ -175,30 +177,22 @@ def attrition_tables(plan: Plan, long: pd.DataFrame, arm: str) -> AttritionTable
     Examples
     --------
     >>> import numpy as np
-    >>> from kaizen_eval.pipeline.plan import parse_plan
-    >>> plan = parse_plan('''
-    ... [data]
-    ... waves = { baseline = "b.csv", followup = "f.csv" }
-    ... [design]
-    ... assignment = "z"
-    ... [[families]]
-    ... name = "f"
-    ... outcomes = ["y"]
-    ... wave = "followup"
+    %(example_plan)s
+    >>> plan = parse_plan(PLAN + '''
     ... [attrition]
-    ... outcomes = ["y"]
+    ... outcomes = ["value_added"]
     ... draws = 50
     ... ''')
     >>> rng = np.random.default_rng(0)
     >>> ids = np.arange(200)
     >>> z = ids % 2
     >>> y = np.where(rng.uniform(size=200) < 0.7 + 0.2 * z, rng.normal(size=200) + z, np.nan)
-    >>> long = pd.DataFrame({"firm_id": np.tile(ids, 2), "z": np.tile(z, 2),
+    >>> long = pd.DataFrame({"firm_id": np.tile(ids, 2), "invited": np.tile(z, 2),
     ...                      "wave": np.repeat(["baseline", "followup"], 200),
-    ...                      "y": np.r_[np.zeros(200), y]})
-    >>> t = attrition_tables(plan, long, "z")
-    >>> t.bounds.index.tolist(), t.bounds.loc[("y", "Lee"), "trimmed_arm"]
-    ([('y', 'Lee')], 'treated')
+    ...                      "value_added": np.r_[np.zeros(200), y]})
+    >>> t = attrition_tables(plan, long, "invited")
+    >>> t.bounds.index.tolist(), t.bounds.loc[("value_added", "Lee"), "trimmed_arm"]
+    ([('value_added', 'Lee')], 'treated')
     """
     spec, seed = plan.attrition, plan.estimate.seed
     b_rows: dict[tuple[str, str], dict[str, float | str]] = {}
@@ -292,6 +286,7 @@ def attrition_tables(plan: Plan, long: pd.DataFrame, arm: str) -> AttritionTable
     return out
 
 
+@fill_doc(DOCS)
 def attrition_section(
     plan: Plan, long: pd.DataFrame, report: Report, prefix: str, section: str
 ) -> dict[str, AttritionTables]:
@@ -301,14 +296,9 @@ def attrition_section(
     ----------
     plan : Plan
         The plan; without ``[attrition]`` outcomes nothing is added.
-    long : pandas.DataFrame
-        The analysis frame.
-    report : Report
-        The report to add the tables to.
-    prefix : str
-        Prefix of the tables' file names.
-    section : str
-        Prefix of the headings (``"Ghana: "``).
+    %(param_long)s
+    %(param_report_section)s
+    %(param_prefix_section)s
 
     Returns
     -------
@@ -317,18 +307,8 @@ def attrition_section(
 
     Examples
     --------
-    >>> from kaizen_eval.pipeline.plan import parse_plan
-    >>> plan = parse_plan('''
-    ... [data]
-    ... waves = { followup = "f.csv" }
-    ... [design]
-    ... assignment = "z"
-    ... [[families]]
-    ... name = "f"
-    ... outcomes = ["y"]
-    ... wave = "followup"
-    ... ''')
-    >>> attrition_section(plan, pd.DataFrame(), Report("r"), "", "")
+    %(example_plan)s
+    >>> attrition_section(parse_plan(PLAN), pd.DataFrame(), Report("r"), "", "")
     {}
     """
     if not plan.attrition.outcomes:

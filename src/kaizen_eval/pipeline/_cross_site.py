@@ -21,8 +21,10 @@ import pandas as pd
 
 import kaizen_eval as ke
 from kaizen_eval import _format as F
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError, KaizenWarning
 from kaizen_eval.pipeline._cost_benefit import bcr_columns
+from kaizen_eval.pipeline._docs import DOCS
 from kaizen_eval.pipeline._sections import family_unit, label_of
 from kaizen_eval.pipeline.pool_plan import PoolSpec
 from kaizen_eval.pipeline.results import PlanResults
@@ -170,6 +172,7 @@ def _rollout(pooled: ke.PooledEstimate, spec: PoolSpec) -> dict[str, ke.CostBene
     }
 
 
+@fill_doc(DOCS)
 def cross_site_section(
     results: Mapping[str, PlanResults],
     spec: PoolSpec,
@@ -187,8 +190,7 @@ def cross_site_section(
     spec : PoolSpec
         What to pool and how, and the roll-out cost (see
         :func:`~kaizen_eval.pipeline.pool_plan.parse_pool`).
-    report : Report
-        The report to add the section to.
+    %(param_report_section)s
     name : str, default "cross_site"
         Prefix of the section's table and figure file names.
     heading : str, default "Across sites"
@@ -213,18 +215,9 @@ def cross_site_section(
 
     Examples
     --------
-    >>> from kaizen_eval.pipeline.plan import parse_plan
     >>> from kaizen_eval.pipeline.results import PlanEstimate, PlanResults
-    >>> plan = parse_plan('''
-    ... [data]
-    ... waves = { followup = "f.csv" }
-    ... [design]
-    ... assignment = "invited"
-    ... [[families]]
-    ... name = "performance"
-    ... outcomes = ["value_added"]
-    ... wave = "followup"
-    ... ''')
+    %(example_plan)s
+    >>> plan = parse_plan(PLAN)
     >>> def run(coef, se):  # a plan run that holds its ITT of value added
     ...     itt = ke.Estimate(terms=("invited",), coef=[coef], vcov=[[se**2]], dof=200.0,
     ...                       se_type="HC1", method="OLS", estimand="ITT",

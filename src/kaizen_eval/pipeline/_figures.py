@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from kaizen_eval import _format as F
+from kaizen_eval._docs import fill_doc
+from kaizen_eval.pipeline._docs import DOCS
 from kaizen_eval.report.figures import tick_formatter
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,6 +82,7 @@ def tornado_figure(table: pd.DataFrame, *, title: str) -> tuple[Figure, list[str
     return fig, dropped
 
 
+@fill_doc(DOCS)
 def heatmap_figure(grid: pd.DataFrame, *, title: str) -> Figure:
     """Draw the two-way grid of benefit-cost ratios with readable labels and annotations.
 
@@ -93,9 +96,7 @@ def heatmap_figure(grid: pd.DataFrame, *, title: str) -> Figure:
     title : str
         Title of the chart.
 
-    Returns
-    -------
-    matplotlib.figure.Figure
+    %(returns_figure)s
 
     Examples
     --------

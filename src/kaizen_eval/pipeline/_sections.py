@@ -6,6 +6,7 @@ from the baseline wave).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -236,24 +237,48 @@ def _compliance(plan: Plan, long: pd.DataFrame, report: Report, prefix: str, sec
         )
 
 
-def _multiple_testing(
-    plan: Plan,
-    fam: Family,
-    frame: pd.DataFrame,
-    specs: dict[str, dict[str, Any]],
-    report: Report,
-    prefix: str,
-    section: str,
-) -> None:
+@dataclass(frozen=True, eq=False)
+class FamilyRun:
+    """One family's estimation, as the runner hands it to each of the family's tables.
+
+    Attributes
+    ----------
+    plan : Plan
+        The plan.
+    fam : Family
+        The family estimated.
+    frame : pandas.DataFrame
+        The family's wave, its controls and baseline columns taken from the baseline wave.
+    specs : dict
+        Outcome -> the keyword arguments of its ITT (``outcome``, ``covariates``,
+        ``fixed_effects``, ``cluster``, ``se`` and, with ANCOVA or baselines, ``baseline``).
+    report : Report
+        The report the tables go to.
+    prefix, section : str
+        Prefixes of the tables' file names and of their headings (``"Ghana: "``).
+    """
+
+    plan: Plan
+    fam: Family
+    frame: pd.DataFrame
+    specs: dict[str, dict[str, Any]]
+    report: Report
+    prefix: str
+    section: str
+
+
+def _multiple_testing(run: FamilyRun) -> None:
     """Family-wise (Romano–Wolf beside Westfall–Young) or false-discovery (sharpened q) tables."""
-    des, est = plan.design, plan.estimate
-    if est.multiple_testing == "romano-wolf":
-        table, method, notes = _step_down_table(plan, fam, frame, specs)
+    fam, des = run.fam, run.plan.design
+    if run.plan.estimate.multiple_testing == "romano-wolf":
+        table, method, notes = _step_down_table(run)
     else:
         tables = []
         for arm in des.assignment:
             p = [
-                ke.itt(frame, treatment=list(des.assignment), **specs[o]).term(arm)["pvalue"]
+                ke.itt(run.frame, treatment=list(des.assignment), **run.specs[o]).term(arm)[
+                    "pvalue"
+                ]
                 for o in fam.outcomes
             ]
             t = pd.DataFrame(
@@ -263,8 +288,8 @@ def _multiple_testing(
             tables.append(t.assign(treatment=arm).reset_index().set_index(["outcome", "treatment"]))
         table, notes = pd.concat(tables), []
         method = "Anderson (2008) sharpened q-values of the ITT p-values"
-    report.add_table(
-        f"{prefix}{fam.name}_multiple_testing",
+    run.report.add_table(
+        f"{run.prefix}{fam.name}_multiple_testing",
         table,
         kinds={
             "qvalue_sharpened": "pvalue",
@@ -273,14 +298,12 @@ def _multiple_testing(
             "nobs": "count",
         },
         caption=f"Multiple testing across the {fam.name} family: {method}.",
-        heading=f"{section}{fam.name}: multiple testing",
+        heading=f"{run.section}{fam.name}: multiple testing",
         notes=notes,
     )
 
 
-def _step_down_table(
-    plan: Plan, fam: Family, frame: pd.DataFrame, specs: dict[str, dict[str, Any]]
-) -> tuple[pd.DataFrame, str, list[str]]:
+def _step_down_table(run: FamilyRun) -> tuple[pd.DataFrame, str, list[str]]:
     """Romano–Wolf, Westfall–Young and sharpened q of each family (one, or one per arm).
 
     With ``estimate.family_across_arms`` the arms are one family re-drawn jointly; otherwise
@@ -289,10 +312,10 @@ def _step_down_table(
     randomization p-values. A family of one hypothesis has nothing to adjust: its row shows the
     randomization p-value alone, with a note (no step-down is run, so no warning).
     """
-    des, est = plan.design, plan.estimate
+    fam, frame, des, est = run.fam, run.frame, run.plan.design, run.plan.estimate
     across = est.family_across_arms and len(des.assignment) > 1
     groups = [list(des.assignment)] if across else [[a] for a in des.assignment]
-    baseline = {o: sp["baseline"] for o, sp in specs.items() if "baseline" in sp}
+    baseline = {o: sp["baseline"] for o, sp in run.specs.items() if "baseline" in sp}
     tables, single = [], False
     for arms in groups:
         others = [a for a in des.assignment if a not in arms]
@@ -349,24 +372,16 @@ def _step_down_table(
     return pd.concat(tables), method, notes
 
 
-def _randomization_inference(
-    plan: Plan,
-    fam: Family,
-    frame: pd.DataFrame,
-    specs: dict[str, dict[str, Any]],
-    report: Report,
-    prefix: str,
-    section: str,
-) -> None:
+def _randomization_inference(run: FamilyRun) -> None:
     """Randomization inference on each outcome and arm (the other arms held fixed)."""
-    des, est = plan.design, plan.estimate
+    fam, des, est = run.fam, run.plan.design, run.plan.estimate
     rows = []
     for outcome in fam.outcomes:
         for arm in des.assignment:
             others = [a for a in des.assignment if a != arm]
-            spec = specs[outcome]
+            spec = run.specs[outcome]
             ri = ke.randomization_inference(
-                frame,
+                run.frame,
                 outcome=outcome,
                 treatment=arm,
                 covariates=[*spec["covariates"], *others],
@@ -387,12 +402,12 @@ def _randomization_inference(
                     "exact": ri.exact,
                 }
             )
-    report.add_table(
-        f"{prefix}{fam.name}_ri",
+    run.report.add_table(
+        f"{run.prefix}{fam.name}_ri",
         pd.DataFrame(rows).set_index(["outcome", "treatment"]),
         by_row=["itt_observed"],
         kinds={"ri_pvalue": "pvalue", "assignments": "count"},
         caption=f"Randomization inference ({est.ri_draws} draws within strata; statistic: "
         "the ITT coefficient of the family's specification, other arms held fixed).",
-        heading=f"{section}{fam.name}: randomization inference",
+        heading=f"{run.section}{fam.name}: randomization inference",
     )

@@ -19,7 +19,9 @@ import pandas as pd
 
 import kaizen_eval as ke
 from kaizen_eval import _format as F
+from kaizen_eval._docs import fill_doc
 from kaizen_eval.pipeline._cost_benefit import bcr_columns
+from kaizen_eval.pipeline._docs import DOCS
 from kaizen_eval.pipeline._sections import label_of
 from kaizen_eval.report import Report
 from kaizen_eval.studies.saturation_site import SaturationSite
@@ -201,6 +203,7 @@ def exposure_figure(data: pd.DataFrame, exposure: pd.DataFrame, *, radius_km: fl
     return fig
 
 
+@fill_doc(DOCS)
 def spillover_section(
     site: SaturationSite,
     report: Report,
@@ -216,8 +219,7 @@ def spillover_section(
     site : SaturationSite
         The trial: firms, two-stage assignment, follow-up and truth (usually the bundled one,
         :func:`~kaizen_eval.saturation_site`).
-    report : Report
-        The report to add the section to.
+    %(param_report_section)s
     name : str, default "spillover"
         Prefix of the section's table and figure file names.
     heading : str, default "Spillovers (saturation trial)"

@@ -27,12 +27,14 @@ import pandas as pd
 
 import kaizen_eval as ke
 from kaizen_eval._atomic import atomic_folder
+from kaizen_eval._docs import fill_doc
 from kaizen_eval.pipeline._cross_site import cross_site_section
+from kaizen_eval.pipeline._docs import DOCS
 from kaizen_eval.pipeline._headline import headline_sentences
 from kaizen_eval.pipeline._spillover_section import spillover_section
 from kaizen_eval.pipeline.plan import load_plan
 from kaizen_eval.pipeline.pool_plan import load_pool
-from kaizen_eval.pipeline.run import analyse
+from kaizen_eval.pipeline.run_sites import _analyse_sites
 from kaizen_eval.report import Report
 from kaizen_eval.studies.saturation_site import (
     SaturationSite,
@@ -289,6 +291,7 @@ def load_saturation_site() -> SaturationSite:
     return saturation_site() if folder is None else read_saturation_site(folder)
 
 
+@fill_doc(DOCS)
 def run_demo(
     out: Path,
     *,
@@ -310,10 +313,8 @@ def run_demo(
         Simulate new trials with this seed instead of analysing the bundled ones (the default).
     progress : bool
         Print one line per step (on standard error, so ``--json`` output stays clean).
-    overwrite : bool
-        Replace an existing demo folder. Default ``False``.
-    flag : str
-        How the caller spells ``overwrite`` in error messages (``"--force"`` on the CLI).
+    %(param_overwrite)s
+    %(param_flag)s
 
     Returns
     -------
@@ -341,13 +342,11 @@ def run_demo(
         truth_rows = []
         headline = []
         sentences: list[str] = []
-        sites = Report(report.title)
-        results = {}
+        labels = {site: site.capitalize() for site in plan_paths}
+        plans = {site: load_plan(path) for site, path in plan_paths.items()}
+        sites, results = _analyse_sites(plans, labels, report.title, say)
         for site, path in plan_paths.items():
-            say(f"analysing {site} ({path})")
-            plan = load_plan(path)
-            res = analyse(plan, sites, prefix=f"{site}_", section=f"{site.capitalize()}: ", log=say)
-            results[site.capitalize()] = res
+            res = results[labels[site]]
             truth = json.loads((path.parent / "truth.json").read_text(encoding="utf-8"))
             for (s, estimand, term), tkey in _TRUTH_KEYS.items():
                 if s != site:
@@ -366,7 +365,7 @@ def run_demo(
                     }
                 )
             headline.append(f"{site}:\n{res.headline()}")
-            sentences += headline_sentences(res, site.capitalize())
+            sentences += headline_sentences(res, labels[site])
         report.add_headline(
             sentences,
             "Headline (synthetic trials; benefit-cost ratios over one year, undiscounted)",

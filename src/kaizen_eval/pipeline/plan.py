@@ -56,6 +56,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from kaizen_eval._docs import fill_doc
+from kaizen_eval.pipeline._docs import DOCS
 from kaizen_eval.pipeline._plan_checks import (
     PlanError,
     PlanPathError,
@@ -266,6 +268,7 @@ def _parse_estimate(raw: Mapping[str, Any], design: DesignSpec) -> EstimateSpec:
     return estimate
 
 
+@fill_doc(DOCS)
 def parse_plan(text: str, *, base: Path | None = None, data_root: str | Path | None = None) -> Plan:
     """Parse and validate a plan from TOML text; relative paths resolve against ``base``.
 
@@ -298,18 +301,10 @@ def parse_plan(text: str, *, base: Path | None = None, data_root: str | Path | N
 
     Examples
     --------
-    >>> plan = parse_plan('''
-    ... [data]
-    ... waves = { baseline = "b.csv", followup = "f.csv" }
-    ... [design]
-    ... assignment = "invited"
-    ... [[families]]
-    ... name = "scores"
-    ... outcomes = ["score"]
-    ... wave = "followup"
-    ... ''')
+    %(example_plan)s
+    >>> plan = parse_plan(PLAN)
     >>> plan.design.assignment, plan.families[0].outcomes
-    (('invited',), ('score',))
+    (('invited',), ('value_added',))
     """
     base = (Path(base) if base is not None else Path.cwd()).resolve()
     roots = (base,) if data_root is None else (base, Path(data_root).resolve())
@@ -337,6 +332,7 @@ def parse_plan(text: str, *, base: Path | None = None, data_root: str | Path | N
     )
 
 
+@fill_doc(DOCS)
 def load_plan(path: str | Path, *, data_root: str | Path | None = None) -> Plan:
     """Read and validate a plan file (TOML); relative data paths are relative to the file.
 
@@ -345,6 +341,13 @@ def load_plan(path: str | Path, *, data_root: str | Path | None = None) -> Plan:
 
     Examples
     --------
+    >>> import tempfile
+    %(example_plan)s
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = (Path(d) / "plan.toml").write_text(PLAN, encoding="utf-8")
+    ...     plan = load_plan(Path(d) / "plan.toml")
+    ...     plan.data.waves["followup"] == (Path(d) / "f.csv").resolve()
+    True
     >>> load_plan("no-such-plan.toml")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
     FileNotFoundError: analysis plan not found: no-such-plan.toml

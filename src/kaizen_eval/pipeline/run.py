@@ -26,13 +26,16 @@ import pandas as pd
 
 import kaizen_eval as ke
 from kaizen_eval._atomic import atomic_folder
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._format import sentence
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.pipeline._attrition_section import attrition_section
 from kaizen_eval.pipeline._cost_benefit import cost_benefit_section
+from kaizen_eval.pipeline._docs import DOCS
 from kaizen_eval.pipeline._headline import headline_sentences
 from kaizen_eval.pipeline._sections import (
     LABELS,
+    FamilyRun,
     _baseline_columns,
     _compliance,
     _design_summary,
@@ -169,31 +172,23 @@ def _estimate_family(
             ),
             caption=f"{estimand.upper()} estimates with 95% confidence intervals, in {unit}.",
         )
+    run = FamilyRun(plan, fam, frame, specs, report, prefix, section)
     for var in est.heterogeneity:
-        out += _heterogeneity(plan, fam, var, frame, specs, report, prefix, section)
+        out += _heterogeneity(run, var)
     if est.ri_draws:
-        _randomization_inference(plan, fam, frame, specs, report, prefix, section)
+        _randomization_inference(run)
     if est.multiple_testing != "none":
-        _multiple_testing(plan, fam, frame, specs, report, prefix, section)
+        _multiple_testing(run)
     return out
 
 
-def _heterogeneity(
-    plan: Plan,
-    fam: Family,
-    var: str,
-    frame: pd.DataFrame,
-    specs: dict[str, dict[str, Any]],
-    report: Report,
-    prefix: str,
-    section: str,
-) -> list[PlanEstimate]:
+def _heterogeneity(run: FamilyRun, var: str) -> list[PlanEstimate]:
     """Estimate a family's ITT by one moderator; add its table and its joint test."""
-    des = plan.design
+    fam, des, report = run.fam, run.plan.design, run.report
     out: list[PlanEstimate] = []
     rows, tests, kinds = [], [], set()
     for outcome in fam.outcomes:
-        r = ke.itt(frame, treatment=list(des.assignment), by=var, **specs[outcome])
+        r = ke.itt(run.frame, treatment=list(des.assignment), by=var, **run.specs[outcome])
         t = r.tidy().reset_index()
         t.insert(0, "outcome", outcome)
         rows.append(t)
@@ -227,16 +222,16 @@ def _heterogeneity(
         else "; the next table tests that the effects are equal"
     )
     report.add_table(
-        f"{prefix}{fam.name}_by_{var}",
+        f"{run.prefix}{fam.name}_by_{var}",
         pd.concat(rows, ignore_index=True).set_index(["outcome", "term"]),
         caption=f"ITT by {name} at baseline, {rows_are}{follow}",
-        heading=f"{section}{fam.name}: heterogeneity by {name}",
+        heading=f"{run.section}{fam.name}: heterogeneity by {name}",
         kinds={"df": "count"},
         by_row=["estimate", "std_error", "ci_low", "ci_high"],
     )
     if tests:
         report.add_table(
-            f"{prefix}{fam.name}_by_{var}_equality",
+            f"{run.prefix}{fam.name}_by_{var}_equality",
             pd.DataFrame(tests).set_index(["outcome", "treatment"]),
             caption=(
                 f"Wald test that the effect does not vary with {name} (slope zero)"
@@ -248,6 +243,7 @@ def _heterogeneity(
     return out
 
 
+@fill_doc(DOCS)
 def analyse(
     plan: Plan,
     report: Report,
@@ -264,10 +260,7 @@ def analyse(
         A validated plan (see :func:`~kaizen_eval.pipeline.load_plan`).
     report : Report
         The report to add sections to.
-    prefix : str
-        Prefix of the table and figure file names (several plans in one report).
-    section : str
-        Prefix of the section headings, e.g. ``"Ghana: "``.
+    %(param_prefix_section)s
     log : callable, optional
         Called with a short message as each step starts (progress on the command line).
 
@@ -363,6 +356,7 @@ def analyse(
     return PlanResults(plan, panel, long, tuple(estimates), benefits, balances)
 
 
+@fill_doc(DOCS)
 def run_plan(
     plan: Plan | str | Path,
     out: str | Path,
@@ -386,13 +380,11 @@ def run_plan(
         Report folder. It must not exist (or be empty) unless ``overwrite``.
     log : callable, optional
         Progress messages, as in :func:`analyse`.
-    overwrite : bool
-        Replace an existing report folder. Default ``False``.
+    %(param_overwrite)s
     data_root : path, optional
         A folder outside the plan's folder from which the plan may also read data (when
         ``plan`` is a path; see :func:`~kaizen_eval.pipeline.load_plan`).
-    flag : str
-        How the caller spells ``overwrite`` in error messages (``"--force"`` on the CLI).
+    %(param_flag)s
 
     Returns
     -------

@@ -16,8 +16,10 @@ from pathlib import Path
 from types import MappingProxyType
 
 from kaizen_eval._atomic import atomic_folder
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.pipeline._cross_site import CrossSite, cross_site_section
+from kaizen_eval.pipeline._docs import DOCS
 from kaizen_eval.pipeline.plan import Plan, load_plan
 from kaizen_eval.pipeline.pool_plan import PoolSpec, load_pool
 from kaizen_eval.pipeline.results import PlanResults
@@ -25,6 +27,35 @@ from kaizen_eval.pipeline.run import analyse
 from kaizen_eval.report import Report
 
 _SITE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def _analyse_sites(
+    plans: Mapping[str, Plan],
+    labels: Mapping[str, str],
+    title: str,
+    say: Callable[[str], None],
+) -> tuple[Report, dict[str, PlanResults]]:
+    """Run each site's plan into one report of the sites' sections, before the pooling.
+
+    The tables of site ``s`` are prefixed ``"s_"`` and its headings by its label
+    (``labels[s]``, e.g. ``"Ghana: "``); :func:`run_sites` and the demo both add this report
+    after their own sections (``report.extend(sites)``).
+
+    Returns
+    -------
+    sites : Report
+        The sites' sections, titled ``title``.
+    results : dict
+        Each site's :class:`PlanResults` by its label, ready for
+        :func:`~kaizen_eval.pipeline._cross_site.cross_site_section`.
+    """
+    sites = Report(title)
+    results = {}
+    for site, plan in plans.items():
+        say(f"analysing {site}" + ("" if plan.path is None else f" ({plan.path})"))
+        label = labels[site]
+        results[label] = analyse(plan, sites, prefix=f"{site}_", section=f"{label}: ", log=say)
+    return sites, results
 
 
 @dataclass(frozen=True)
@@ -35,6 +66,7 @@ class SitesResults:
     cross_site: CrossSite
 
 
+@fill_doc(DOCS)
 def run_sites(
     plans: Mapping[str, Plan | str | Path],
     pool: PoolSpec | str | Path,
@@ -61,10 +93,8 @@ def run_sites(
         The report's title (default: "Across sites: " and the site names).
     log : callable, optional
         Progress messages.
-    overwrite : bool
-        Replace an existing report folder. Default ``False``.
-    flag : str
-        How the caller spells ``overwrite`` in error messages (``"--force"`` on the CLI).
+    %(param_overwrite)s
+    %(param_flag)s
 
     Returns
     -------
@@ -108,12 +138,7 @@ def run_sites(
     say = log or (lambda _message: None)
     with atomic_folder(Path(out), overwrite=overwrite, flag=flag) as tmp:
         report = Report(title or "Across sites: " + ", ".join(loaded))
-        sites = Report(report.title)
-        results = {}
-        for site, plan in loaded.items():
-            say(f"analysing {site}")
-            label = labels[site]
-            results[label] = analyse(plan, sites, prefix=f"{site}_", section=f"{label}: ", log=say)
+        sites, results = _analyse_sites(loaded, labels, report.title, say)
         say("pooling the sites")
         cross = cross_site_section(results, spec, report)
         report.extend(sites)

@@ -33,8 +33,10 @@ from typing import Any
 import pandas as pd
 
 from kaizen_eval._atomic import atomic_folder
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import check_count, check_seed
 from kaizen_eval.design import Assignment, assign
+from kaizen_eval.synthetic._docs import DOCS
 from kaizen_eval.synthetic.saturation import (
     SaturationTruth,
     saturation_firms,
@@ -134,6 +136,7 @@ class SaturationSite:
             "files": list(FILES),
         }
 
+    @fill_doc(DOCS)
     def write(self, directory: str | Path, *, overwrite: bool = False) -> dict[str, Path]:
         """Write the trial to ``directory`` (CSV and JSON files), all or nothing.
 
@@ -148,14 +151,9 @@ class SaturationSite:
         ----------
         directory : str or pathlib.Path
             The folder, usually ``data/synthetic/saturation``.
-        overwrite : bool
-            Replace an existing non-empty folder. Default ``False``: it is an
-            ``OutputExistsError`` and nothing is written.
+        %(param_overwrite_folder)s
 
-        Returns
-        -------
-        dict
-            File name → path written.
+        %(returns_files_written)s
 
         Examples
         --------
@@ -252,6 +250,7 @@ def saturation_site(
     return SaturationSite(seed, firms, asg, followup, truth, MappingProxyType(parameters))
 
 
+@fill_doc(DOCS)
 def write_saturation_site(
     directory: str | Path, *, seed: int = SATURATION_SEED, overwrite: bool = False
 ) -> dict[str, Path]:
@@ -266,13 +265,9 @@ def write_saturation_site(
         The folder to write.
     seed : int
         See :func:`saturation_site`.
-    overwrite : bool
-        Replace an existing non-empty folder (default ``False``: ``OutputExistsError``).
+    %(param_overwrite_folder)s
 
-    Returns
-    -------
-    dict
-        File name → path written.
+    %(returns_files_written)s
 
     Examples
     --------

@@ -11,6 +11,8 @@ from types import MappingProxyType
 import pandas as pd
 
 from kaizen_eval._atomic import atomic_folder
+from kaizen_eval._docs import fill_doc
+from kaizen_eval.synthetic._docs import DOCS
 from kaizen_eval.waves.export import platform_delivery
 from kaizen_eval.waves.io import write_table
 
@@ -95,6 +97,7 @@ class Trial:
             wave=wave,
         )
 
+    @fill_doc(DOCS)
     def write(
         self,
         directory: str | Path,
@@ -114,8 +117,7 @@ class Trial:
         directory : str or pathlib.Path
             Created if needed. It is built aside and renamed into place once every file is
             written, so an interrupted write never leaves a partial trial.
-        overwrite : bool, default False
-            Replace an existing non-empty folder; otherwise it is an ``OutputExistsError``.
+        %(param_overwrite_folder)s
         flag : str
             How the caller spells "overwrite" in that error (``"--force"`` on the command line).
         platform : {"surveycto", "odk", "kobo"}, optional
@@ -124,10 +126,7 @@ class Trial:
             ``ke.load_waves(..., form=..., platform=...)`` reads back into the same panel
             (see :func:`kaizen_eval.waves.export.platform_delivery`).
 
-        Returns
-        -------
-        dict
-            File name → path written.
+        %(returns_files_written)s
 
         Examples
         --------
