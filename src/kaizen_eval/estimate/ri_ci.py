@@ -9,8 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError, as_list, check_alpha, check_count, check_seed
 from kaizen_eval.estimate._build import check_assignment
+from kaizen_eval.estimate._docs_ri import DOCS
 from kaizen_eval.estimate._frame import numeric_column
 from kaizen_eval.estimate.ri_arms import arm_coefficients, joint_redraws
 from kaizen_eval.estimate.ri_draws import assignment_blocks, design_units
@@ -62,6 +64,7 @@ class RandomizationCI:
         return bool(np.isfinite(self.low) and np.isfinite(self.high))
 
 
+@fill_doc(DOCS)
 def randomization_ci(
     df: pd.DataFrame,
     *,
@@ -111,13 +114,11 @@ def randomization_ci(
         The randomized column, or (with ``instrument``) the take-up; several for several arms.
     instrument : str or sequence of str, optional
         The randomized column(s) when ``treatment`` is take-up.
-    covariates, strata, cluster, fixed_effects, draws, seed
-        As in :func:`~kaizen_eval.estimate.ri.randomization_inference`.
+    %(params_ri_design)s
     alpha : float
     baseline : str, optional
         Baseline outcome as a covariate (McKenzie's dummy for missing values).
-    progress : bool
-        Show a progress bar over the blocks of draws (on standard error).
+    %(param_ri_progress)s
     dose : bool
         Declare a randomized column (``instrument``, else ``treatment``) coded other than 0/1;
         by default that is an error. Take-up (``treatment`` with ``instrument``) may be an
