@@ -26,9 +26,7 @@ from collections.abc import Callable
 import numpy as np
 
 from kaizen_eval._core.absorb import Absorber
-from kaizen_eval._core.covariance import small_sample_factor
-from kaizen_eval._core.wild import CHUNK, WildTest
-from kaizen_eval._core.wild_sums import ClusterAlgebra
+from kaizen_eval._core.wild import WildTest
 
 __all__ = ["WildIV"]
 
@@ -78,9 +76,8 @@ class WildIV(WildTest):
         on_block: Callable[[int], object] | None = None,
     ) -> None:
         z = np.asarray(z, dtype=float).reshape(len(y), -1)
-        alg = ClusterAlgebra(x, fixed_effects, clusters, boot_clusters)
-        self.alg, self.v, self.null, self.on_block = alg, np.asarray(v, float), null, on_block
-        self.factor = small_sample_factor("CR1", alg.n, alg.k_total + 1, alg.n_clusters)
+        super().__init__(x, clusters, v, fixed_effects, boot_clusters, null, on_block)
+        alg = self.alg
         part = alg.partial(np.column_stack([y, d, z]))
         self.y, self.d, self.z = part[:, 0], part[:, 1], part[:, 2:]
         self.szz = self.z.T @ self.z
@@ -106,8 +103,7 @@ class WildIV(WildTest):
         k2 = [alg.cells(z[:, j] * u2) - alg.cross(u2, z[:, j]) for j in range(z.shape[1])]
         f = alg.by_cluster(z * zpi[:, None])  # (H, l)
         out = []
-        for start in range(0, self.v.shape[0], CHUNK):
-            vb = self.v[start : start + CHUNK]
+        for vb in self.blocks():
             a = a0[None, :] + vb @ c2
             c = vb @ c1
             w = np.linalg.solve(self.szz, a.T).T
@@ -118,7 +114,5 @@ class WildIV(WildTest):
                 for j in range(z.shape[1]):
                     s += w[:, j, None] * (vb @ k1[j] - shift[:, None] * (f[:, j] + vb @ k2[j]))
                 out.append(num / np.sqrt(self.factor * np.einsum("bh,bh->b", s, s)))
-            if self.on_block is not None:
-                self.on_block(vb.shape[0])
         draws = np.concatenate(out) if out else np.empty(0)
         return (self.estimate - value) / self.std_error, draws

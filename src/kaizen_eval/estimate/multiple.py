@@ -135,47 +135,32 @@ def _pvalue_array(pvalues) -> np.ndarray:
 def _family(
     df: pd.DataFrame,
     *,
-    outcomes,
     treatment,
-    by,
-    covariates,
-    strata,
-    cluster,
-    fixed_effects,
-    draws,
     seed,
-    statistic,
     baseline,
-    progress,
-    dose,
     where: str,
     stacklevel: int = 3,
+    **design,
 ) -> HypothesisNull:
     """Check the step-downs' arguments and re-draw their family's null (their one driver).
 
-    ``stacklevel`` of the one-hypothesis warning: 3 names the caller of a step-down called
-    directly, 4 the caller of one bound by :func:`~kaizen_eval._docs.signature_from`.
+    ``design`` holds the step-downs' other arguments (``outcomes``, ``by``, ``covariates``,
+    ``strata``, ``cluster``, ``fixed_effects``, ``draws``, ``statistic``, ``progress``,
+    ``dose``), which :func:`~kaizen_eval.estimate.multiple_family.hypothesis_null` takes as
+    they are. ``stacklevel`` of the one-hypothesis warning: 3 names the caller of a step-down
+    called directly, 4 the caller of one bound by :func:`~kaizen_eval._docs.signature_from`.
     """
-    check_option("statistic", statistic, RI_STATISTICS)
-    check_count("draws", draws)
+    check_option("statistic", design["statistic"], RI_STATISTICS)
+    check_count("draws", design["draws"])
     rng = np.random.default_rng(check_seed("seed", seed))  # a Generator is used as it is
     fam = hypothesis_null(
         df,
-        outcomes=as_list(outcomes),
         treatments=as_list(treatment),
-        by=by,
-        covariates=as_list(covariates),
-        strata=strata,
-        cluster=cluster,
-        fixed_effects=as_list(fixed_effects),
-        draws=draws,
         rng=rng,
-        statistic=statistic,
         baselines=dict(baseline or {}),
-        progress=progress,
         where=where,
-        dose=dose,
         arm_level=not isinstance(treatment, str),
+        **design,
     )
     if len(fam.observed) == 1:
         warnings.warn(

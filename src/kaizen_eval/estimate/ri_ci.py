@@ -14,7 +14,7 @@ from kaizen_eval._validation import KaizenError, as_list, check_alpha, check_cou
 from kaizen_eval.estimate._build import check_assignment
 from kaizen_eval.estimate._docs_ri import DOCS
 from kaizen_eval.estimate._frame import numeric_column
-from kaizen_eval.estimate.ri_arms import arm_coefficients, joint_redraws
+from kaizen_eval.estimate.ri_arms import JointSummary, arm_coefficients, joint_redraws
 from kaizen_eval.estimate.ri_draws import assignment_blocks, design_units
 from kaizen_eval.estimate.ri_pvalues import TIE_RTOL
 from kaizen_eval.estimate.ri_statistic import (
@@ -245,7 +245,7 @@ def _invert(
 
 
 @dataclass(frozen=True)
-class RandomizationCIs:
+class RandomizationCIs(JointSummary):
     """Randomization confidence intervals of several arms, from one set of joint re-draws.
 
     Attributes
@@ -272,13 +272,8 @@ class RandomizationCIs:
         out.index.name = "term"
         return out
 
-    def summary(self) -> str:
-        """Return a short text table (the same as ``str``)."""
-        return str(self)
-
     def __str__(self) -> str:
-        how = "exact enumeration" if self.exact else f"{self.draws:,} joint re-draws"
-        lines = [f"Randomization confidence intervals ({how})"]
+        lines = [f"Randomization confidence intervals ({self._how(self.draws)})"]
         for t, ci in self.intervals.items():
             lines.append(
                 f"  {t:<20s} {ci.estimate:.4g}  [{ci.low:.4g}, {ci.high:.4g}]  "
