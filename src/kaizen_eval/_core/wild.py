@@ -32,8 +32,10 @@ from kaizen_eval._core.covariance import small_sample_factor
 from kaizen_eval._core.wild_sums import ClusterAlgebra
 
 __all__ = [
+    "WILD_BOOTSTRAPS",
     "WILD_WEIGHTS",
     "WildDraws",
+    "WildKind",
     "WildOLS",
     "WildWeights",
     "draw_weights",
@@ -42,6 +44,9 @@ __all__ = [
 
 WildWeights = Literal["rademacher", "webb", "mammen", "normal"]
 WILD_WEIGHTS: tuple[str, ...] = get_args(WildWeights)
+#: The bootstraps: WCR/WCU (:class:`WildOLS`), WRE and AR (:mod:`~kaizen_eval._core.wild_iv`).
+WildKind = Literal["WCR", "WCU", "WRE", "AR"]
+WILD_BOOTSTRAPS: tuple[str, ...] = get_args(WildKind)
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 _S5 = np.sqrt(5.0)
 _MAMMEN = np.array([-(_S5 - 1) / 2, (_S5 + 1) / 2])

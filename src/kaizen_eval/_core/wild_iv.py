@@ -22,13 +22,15 @@ After partialling ``W`` (``z̃``, ``d̃``, ``ỹ``; ``S = z̃ᵀz̃``), a draw `
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from kaizen_eval._core.absorb import Absorber
-from kaizen_eval._core.wild import WildTest
+from kaizen_eval._core.wild import WildDraws, WildOLS, WildTest
 
-__all__ = ["WildIV"]
+__all__ = ["AndersonRubin", "WildIV", "wild_test"]
 
 
 class WildIV(WildTest):
@@ -116,3 +118,54 @@ class WildIV(WildTest):
                 out.append(num / np.sqrt(self.factor * np.einsum("bh,bh->b", s, s)))
         draws = np.concatenate(out) if out else np.empty(0)
         return (self.estimate - value) / self.std_error, draws
+
+
+def wild_test(
+    kind: str,
+    y: np.ndarray,
+    t: np.ndarray,
+    z: np.ndarray | None,
+    x: np.ndarray,
+    clusters: np.ndarray,
+    v: np.ndarray,
+    null: float,
+    **common: Any,
+) -> WildOLS | WildIV | AndersonRubin:
+    """Prepare the bootstrap ``kind`` of ``WILD_BOOTSTRAPS`` (``result()``, ``pvalue(value)``).
+
+    ``t`` is the tested regressor (the endogenous one with instruments ``z``); ``common`` are
+    the keywords ``fixed_effects``, ``boot_clusters`` and ``on_block`` of :class:`WildOLS`.
+    """
+    if kind in ("WCR", "WCU"):
+        return WildOLS(y, t, x, clusters, v, restricted=kind == "WCR", null=null, **common)
+    if kind == "WRE":
+        return WildIV(y, t, z, x, clusters, v, null=null, **common)
+    return AndersonRubin(y, t, z[:, 0], x, clusters, v, null, common)
+
+
+class AndersonRubin:
+    """WCR bootstrap of the instrument's coefficient in the regression of ``y − β₀ d``.
+
+    The hypothesized ``β₀`` moves the outcome, not the tested coefficient (always 0), so each
+    value is one pass of :class:`~kaizen_eval._core.wild.WildOLS` on the same weights. The
+    reported estimate and standard error are the 2SLS ones (:class:`WildIV` without draws).
+    """
+
+    def __init__(self, y, d, z, x, clusters, v, null, common):
+        self.args = (y, d, z, x, clusters, v, common)
+        iv = WildIV(y, d, z[:, None], x, clusters, v[:0], **{**common, "on_block": None})
+        self.estimate, self.std_error = iv.estimate, iv.std_error
+        self.null = null
+
+    def _ols(self, value: float) -> WildOLS:
+        y, d, z, x, clusters, v, common = self.args
+        return WildOLS(y - value * d, z, x, clusters, v, restricted=True, null=0.0, **common)
+
+    def pvalue(self, value: float) -> float:
+        """Bootstrap p-value of ``H0: β = value``."""
+        return self._ols(value).result().pvalue
+
+    def result(self) -> WildDraws:
+        """Return the test of ``H0: β = null``, with the 2SLS estimate and standard error."""
+        drawn = self._ols(self.null).result()
+        return replace(drawn, estimate=self.estimate, std_error=self.std_error)
