@@ -21,7 +21,7 @@ by test inversion needs five numbers per draw and no refit.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -32,8 +32,10 @@ from kaizen_eval._core.covariance import small_sample_factor
 from kaizen_eval._core.wild_sums import ClusterAlgebra
 
 __all__ = [
+    "WILD_BOOTSTRAPS",
     "WILD_WEIGHTS",
     "WildDraws",
+    "WildKind",
     "WildOLS",
     "WildWeights",
     "draw_weights",
@@ -42,6 +44,9 @@ __all__ = [
 
 WildWeights = Literal["rademacher", "webb", "mammen", "normal"]
 WILD_WEIGHTS: tuple[str, ...] = get_args(WildWeights)
+#: The bootstraps: WCR/WCU (:class:`WildOLS`), WRE and AR (:mod:`~kaizen_eval._core.wild_iv`).
+WildKind = Literal["WCR", "WCU", "WRE", "AR"]
+WILD_BOOTSTRAPS: tuple[str, ...] = get_args(WildKind)
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 _S5 = np.sqrt(5.0)
 _MAMMEN = np.array([-(_S5 - 1) / 2, (_S5 + 1) / 2])
@@ -112,11 +117,38 @@ class WildDraws:
 
 
 class WildTest:
-    """What the wild bootstraps share: the p-value and the test from their ``statistics``."""
+    """What the wild bootstraps share: the cluster algebra, the weights by blocks, the test.
+
+    Parameters
+    ----------
+    x, clusters, v, fixed_effects, boot_clusters, null, on_block
+        As in :class:`WildOLS`.
+    """
 
     estimate: float
     std_error: float
-    null: float
+
+    def __init__(
+        self,
+        x: np.ndarray,
+        clusters: np.ndarray,
+        v: np.ndarray,
+        fixed_effects: np.ndarray | Absorber | None,
+        boot_clusters: np.ndarray | None,
+        null: float,
+        on_block: Callable[[int], object] | None,
+    ) -> None:
+        alg = ClusterAlgebra(x, fixed_effects, clusters, boot_clusters)
+        self.alg, self.v, self.null, self.on_block = alg, np.asarray(v, float), null, on_block
+        self.factor = small_sample_factor("CR1", alg.n, alg.k_total + 1, alg.n_clusters)
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """Yield the weights ``V`` by blocks of :data:`CHUNK` draws; ``on_block`` hears of each."""
+        for start in range(0, self.v.shape[0], CHUNK):
+            vb = self.v[start : start + CHUNK]
+            yield vb
+            if self.on_block is not None:
+                self.on_block(vb.shape[0])
 
     def statistics(self, value: float) -> tuple[float, np.ndarray]:  # pragma: no cover
         """Return the observed statistic and the bootstrap draws under ``H0: β = value``."""
@@ -182,10 +214,8 @@ class WildOLS(WildTest):
         null: float = 0.0,
         on_block: Callable[[int], object] | None = None,
     ) -> None:
-        alg = ClusterAlgebra(x, fixed_effects, clusters, boot_clusters)
-        self.alg, self.v, self.null, self.restricted = alg, np.asarray(v, float), null, restricted
-        n = alg.n
-        self.factor = small_sample_factor("CR1", n, alg.k_total + 1, alg.n_clusters)
+        super().__init__(x, clusters, v, fixed_effects, boot_clusters, null, on_block)
+        alg, self.restricted = self.alg, restricted
         yt = alg.partial(np.column_stack([y, t]))
         self.y, self.t = yt[:, 0], yt[:, 1]
         self.ss = float(self.t @ self.t)
@@ -194,7 +224,6 @@ class WildOLS(WildTest):
         scores = alg.by_cluster(self.t * (self.y - self.estimate * self.t))
         self.std_error = float(np.sqrt(self.factor * (scores @ scores))) / self.ss
         u = self.y - (null if restricted else self.estimate) * self.t
-        self._on_block = on_block
         self._a, self._qyy = self._products(np.column_stack(self._k_matrix(u)))
         self._linear: tuple[np.ndarray, ...] | None = None  # for other values (WCR), lazily
         self._u = u
@@ -205,8 +234,7 @@ class WildOLS(WildTest):
         With ``m_t`` (the same for ``ü = t̃``) also ``V n_t``, ``Σ s s_t`` and ``Σ s_t²``.
         """
         out = []
-        for start in range(0, self.v.shape[0], CHUNK):
-            vb = self.v[start : start + CHUNK]
+        for vb in self.blocks():
             p = vb @ m
             s = p[:, 1:]
             part = [p[:, 0], np.einsum("bh,bh->b", s, s)]
@@ -215,8 +243,6 @@ class WildOLS(WildTest):
                 st = pt[:, 1:]
                 part = [pt[:, 0], np.einsum("bh,bh->b", s, st), np.einsum("bh,bh->b", st, st)]
             out.append(part)
-            if self._on_block is not None:
-                self._on_block(vb.shape[0])
         if not out:
             return [np.empty(0)] * (2 if m_t is None else 3)
         return [np.concatenate(c) for c in zip(*out, strict=True)]

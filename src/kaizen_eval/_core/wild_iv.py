@@ -22,15 +22,15 @@ After partialling ``W`` (``z̃``, ``d̃``, ``ỹ``; ``S = z̃ᵀz̃``), a draw `
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from kaizen_eval._core.absorb import Absorber
-from kaizen_eval._core.covariance import small_sample_factor
-from kaizen_eval._core.wild import CHUNK, WildTest
-from kaizen_eval._core.wild_sums import ClusterAlgebra
+from kaizen_eval._core.wild import WildDraws, WildOLS, WildTest
 
-__all__ = ["WildIV"]
+__all__ = ["AndersonRubin", "WildIV", "wild_test"]
 
 
 class WildIV(WildTest):
@@ -78,9 +78,8 @@ class WildIV(WildTest):
         on_block: Callable[[int], object] | None = None,
     ) -> None:
         z = np.asarray(z, dtype=float).reshape(len(y), -1)
-        alg = ClusterAlgebra(x, fixed_effects, clusters, boot_clusters)
-        self.alg, self.v, self.null, self.on_block = alg, np.asarray(v, float), null, on_block
-        self.factor = small_sample_factor("CR1", alg.n, alg.k_total + 1, alg.n_clusters)
+        super().__init__(x, clusters, v, fixed_effects, boot_clusters, null, on_block)
+        alg = self.alg
         part = alg.partial(np.column_stack([y, d, z]))
         self.y, self.d, self.z = part[:, 0], part[:, 1], part[:, 2:]
         self.szz = self.z.T @ self.z
@@ -106,8 +105,7 @@ class WildIV(WildTest):
         k2 = [alg.cells(z[:, j] * u2) - alg.cross(u2, z[:, j]) for j in range(z.shape[1])]
         f = alg.by_cluster(z * zpi[:, None])  # (H, l)
         out = []
-        for start in range(0, self.v.shape[0], CHUNK):
-            vb = self.v[start : start + CHUNK]
+        for vb in self.blocks():
             a = a0[None, :] + vb @ c2
             c = vb @ c1
             w = np.linalg.solve(self.szz, a.T).T
@@ -118,7 +116,56 @@ class WildIV(WildTest):
                 for j in range(z.shape[1]):
                     s += w[:, j, None] * (vb @ k1[j] - shift[:, None] * (f[:, j] + vb @ k2[j]))
                 out.append(num / np.sqrt(self.factor * np.einsum("bh,bh->b", s, s)))
-            if self.on_block is not None:
-                self.on_block(vb.shape[0])
         draws = np.concatenate(out) if out else np.empty(0)
         return (self.estimate - value) / self.std_error, draws
+
+
+def wild_test(
+    kind: str,
+    y: np.ndarray,
+    t: np.ndarray,
+    z: np.ndarray | None,
+    x: np.ndarray,
+    clusters: np.ndarray,
+    v: np.ndarray,
+    null: float,
+    **common: Any,
+) -> WildOLS | WildIV | AndersonRubin:
+    """Prepare the bootstrap ``kind`` of ``WILD_BOOTSTRAPS`` (``result()``, ``pvalue(value)``).
+
+    ``t`` is the tested regressor (the endogenous one with instruments ``z``); ``common`` are
+    the keywords ``fixed_effects``, ``boot_clusters`` and ``on_block`` of :class:`WildOLS`.
+    """
+    if kind in ("WCR", "WCU"):
+        return WildOLS(y, t, x, clusters, v, restricted=kind == "WCR", null=null, **common)
+    if kind == "WRE":
+        return WildIV(y, t, z, x, clusters, v, null=null, **common)
+    return AndersonRubin(y, t, z[:, 0], x, clusters, v, null, common)
+
+
+class AndersonRubin:
+    """WCR bootstrap of the instrument's coefficient in the regression of ``y − β₀ d``.
+
+    The hypothesized ``β₀`` moves the outcome, not the tested coefficient (always 0), so each
+    value is one pass of :class:`~kaizen_eval._core.wild.WildOLS` on the same weights. The
+    reported estimate and standard error are the 2SLS ones (:class:`WildIV` without draws).
+    """
+
+    def __init__(self, y, d, z, x, clusters, v, null, common):
+        self.args = (y, d, z, x, clusters, v, common)
+        iv = WildIV(y, d, z[:, None], x, clusters, v[:0], **{**common, "on_block": None})
+        self.estimate, self.std_error = iv.estimate, iv.std_error
+        self.null = null
+
+    def _ols(self, value: float) -> WildOLS:
+        y, d, z, x, clusters, v, common = self.args
+        return WildOLS(y - value * d, z, x, clusters, v, restricted=True, null=0.0, **common)
+
+    def pvalue(self, value: float) -> float:
+        """Bootstrap p-value of ``H0: β = value``."""
+        return self._ols(value).result().pvalue
+
+    def result(self) -> WildDraws:
+        """Return the test of ``H0: β = null``, with the 2SLS estimate and standard error."""
+        drawn = self._ols(self.null).result()
+        return replace(drawn, estimate=self.estimate, std_error=self.std_error)

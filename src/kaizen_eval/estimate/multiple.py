@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._docs import fill_doc, signature_from
 from kaizen_eval._validation import (
     KaizenError,
     KaizenWarning,
@@ -21,6 +23,7 @@ from kaizen_eval._validation import (
     check_option,
     check_seed,
 )
+from kaizen_eval.estimate._docs_ri import DOCS
 from kaizen_eval.estimate.multiple_family import HypothesisNull, hypothesis_null
 from kaizen_eval.estimate.ri_statistic import RI_STATISTICS
 
@@ -132,42 +135,32 @@ def _pvalue_array(pvalues) -> np.ndarray:
 def _family(
     df: pd.DataFrame,
     *,
-    outcomes,
     treatment,
-    by,
-    covariates,
-    strata,
-    cluster,
-    fixed_effects,
-    draws,
     seed,
-    statistic,
     baseline,
-    progress,
-    dose,
     where: str,
+    stacklevel: int = 3,
+    **design,
 ) -> HypothesisNull:
-    """Check the step-downs' arguments and re-draw their family's null (their one driver)."""
-    check_option("statistic", statistic, RI_STATISTICS)
-    check_count("draws", draws)
+    """Check the step-downs' arguments and re-draw their family's null (their one driver).
+
+    ``design`` holds the step-downs' other arguments (``outcomes``, ``by``, ``covariates``,
+    ``strata``, ``cluster``, ``fixed_effects``, ``draws``, ``statistic``, ``progress``,
+    ``dose``), which :func:`~kaizen_eval.estimate.multiple_family.hypothesis_null` takes as
+    they are. ``stacklevel`` of the one-hypothesis warning: 3 names the caller of a step-down
+    called directly, 4 the caller of one bound by :func:`~kaizen_eval._docs.signature_from`.
+    """
+    check_option("statistic", design["statistic"], RI_STATISTICS)
+    check_count("draws", design["draws"])
     rng = np.random.default_rng(check_seed("seed", seed))  # a Generator is used as it is
     fam = hypothesis_null(
         df,
-        outcomes=as_list(outcomes),
         treatments=as_list(treatment),
-        by=by,
-        covariates=as_list(covariates),
-        strata=strata,
-        cluster=cluster,
-        fixed_effects=as_list(fixed_effects),
-        draws=draws,
         rng=rng,
-        statistic=statistic,
         baselines=dict(baseline or {}),
-        progress=progress,
         where=where,
-        dose=dose,
         arm_level=not isinstance(treatment, str),
+        **design,
     )
     if len(fam.observed) == 1:
         warnings.warn(
@@ -175,38 +168,12 @@ def _family(
             "nothing to adjust: the adjusted p-value is the unadjusted one. Name the whole "
             "family (`outcomes=`, several arms in `treatment=`, or `by=`).",
             KaizenWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     return fam
 
 
-_FAMILY_DOC = """Parameters
-    ----------
-    df : pandas.DataFrame
-    outcomes : sequence of str
-        The outcomes of the family. Each hypothesis uses its own non-missing rows: the
-        assignment is re-drawn over every row with the design columns, and each statistic uses
-        the re-drawn assignment of its observed rows (whether an outcome is observed is
-        treated as unaffected by assignment, as the sharp null implies).
-    treatment : str or sequence of str
-        The arm, or several arms (0/1 columns, e.g. a 2×2's ``["classroom", "onsite"]``) that
-        form one family: their columns are re-drawn jointly (within strata, whole clusters)
-        and each arm's statistic is its own column's regression (in a cross-randomized
-        design, its main effect averaged over the other arm). With a list the result is
-        indexed by ``treatment`` too.
-    by : str, optional
-        A baseline subgroup column: one hypothesis per subgroup (indexed by it too).
-    covariates, strata, cluster, fixed_effects, draws, seed, dose
-        As in :func:`~kaizen_eval.estimate.ri.randomization_inference`.
-    statistic : str
-        ``"t"`` (default; HC1, or CR1 with ``cluster``) or ``"coef"``.
-    baseline : mapping of outcome to column(s), optional
-        ANCOVA: each listed outcome's statistic controls for its own baseline value(s), each with
-        McKenzie's dummy for a missing baseline, exactly as ``itt(..., baseline=...)`` does.
-    progress : bool
-        Show a progress bar of the draws."""
-
-
+@fill_doc(DOCS)
 def romano_wolf(
     df: pd.DataFrame,
     *,
@@ -234,7 +201,8 @@ def romano_wolf(
     observed ``|stat|`` (the observed assignment counted as a draw), made monotone. For a 2SLS
     family, pass the instrument as ``treatment``: under the sharp null the reduced form carries
     the test.
-    {family}
+
+    %(section_step_down_parameters)s
 
     Returns
     -------
@@ -248,16 +216,12 @@ def romano_wolf(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> import kaizen_eval as ke
-    >>> rng = np.random.default_rng(0)
-    >>> t = np.repeat([0, 1], 50)
-    >>> df = pd.DataFrame({"t": t, "a": t + rng.normal(size=100), "b": rng.normal(size=100)})
+    %(example_step_down_family)s
     >>> rw = ke.romano_wolf(df, outcomes=["a", "b"], treatment="t", draws=199)
     >>> bool(rw.loc["a", "pvalue_romano_wolf"] < 0.01), list(rw.columns)
     (True, ['statistic', 'nobs', 'pvalue', 'pvalue_romano_wolf'])
     """
-    fam = _family(where="romano_wolf", **locals())  # all arguments: both step-downs share them
+    fam = _family(where="romano_wolf", **locals())  # all arguments: westfall_young takes them too
     return pd.DataFrame(
         {
             "statistic": fam.observed,
@@ -283,23 +247,9 @@ def romano_wolf_step_down(fam: HypothesisNull) -> np.ndarray:
     return adjusted
 
 
-def westfall_young(
-    df: pd.DataFrame,
-    *,
-    outcomes: Sequence[str],
-    treatment: str | Sequence[str],
-    covariates: str | Sequence[str] = (),
-    strata: str | None = None,
-    cluster: str | None = None,
-    fixed_effects: str | Sequence[str] | None = None,
-    draws: int = 1_000,
-    seed: int | np.random.Generator = 0,
-    statistic: str = "t",
-    baseline: Mapping[str, str | Sequence[str]] | None = None,
-    progress: bool = False,
-    dose: bool = False,
-    by: str | None = None,
-) -> pd.DataFrame:
+@signature_from(romano_wolf)
+@fill_doc(DOCS)
+def westfall_young(**arguments: Any) -> pd.DataFrame:
     """Westfall–Young free step-down (minP) p-values for a family of arms × outcomes × subgroups.
 
     Westfall and Young (1993, Algorithm 2.8; Stata ``wyoung``), with the re-drawn
@@ -310,7 +260,8 @@ def westfall_young(
     draws (the observed assignment counted as one) with ``min_{s ≥ r} p*_b(s) ≤ p_(r)``, made
     monotone. Unlike Romano–Wolf's maxT, minP puts every hypothesis on the p-value scale, so a
     statistic with a wider null distribution does not dominate the maximum.
-    {family}
+
+    %(section_step_down_parameters)s
 
     Returns
     -------
@@ -332,11 +283,7 @@ def westfall_young(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> import kaizen_eval as ke
-    >>> rng = np.random.default_rng(0)
-    >>> t = np.repeat([0, 1], 50)
-    >>> df = pd.DataFrame({"t": t, "a": t + rng.normal(size=100), "b": rng.normal(size=100)})
+    %(example_step_down_family)s
     >>> wy = ke.westfall_young(df, outcomes=["a", "b"], treatment="t", draws=199)
     >>> bool(wy.loc["a", "pvalue_westfall_young"] < 0.05)
     True
@@ -344,7 +291,7 @@ def westfall_young(
     ['statistic', 'nobs', 'pvalue', 'pvalue_westfall_young', 'pvalue_holm',
      'pvalue_bonferroni']
     """
-    fam = _family(where="westfall_young", **locals())  # all arguments: both step-downs share them
+    fam = _family(where="westfall_young", stacklevel=4, **arguments)
     single = fam.pvalues()
     return pd.DataFrame(
         {
@@ -373,8 +320,3 @@ def westfall_young_step_down(fam: HypothesisNull) -> np.ndarray:
         running = max(running, float(fam.shares(hits)))
         adjusted[j] = running
     return adjusted
-
-
-for _f in (romano_wolf, westfall_young):
-    if _f.__doc__:  # absent under python -OO
-        _f.__doc__ = _f.__doc__.replace("{family}", _FAMILY_DOC)

@@ -107,13 +107,13 @@ AdapterKey = tuple[bytes, tuple[str, ...]]
 def hypothesis_null(
     df: pd.DataFrame,
     *,
-    outcomes: Sequence[str],
+    outcomes: str | Sequence[str],
     treatments: Sequence[str],
     by: str | None,
-    covariates: Sequence[str],
+    covariates: str | Sequence[str],
     strata: str | None,
     cluster: str | None,
-    fixed_effects: Sequence[str],
+    fixed_effects: str | Sequence[str] | None,
     draws: int,
     rng: np.random.Generator,
     statistic: str,
@@ -133,9 +133,11 @@ def hypothesis_null(
     other arm); the arms are re-drawn jointly. With ``assignment`` (one arm) the draws are the
     assignment's own (``redraw_many``, rows matched on its id column). Hypotheses observed on
     the same rows (with the same baseline control) share one engine pass. A hypothesis on whose
-    rows its arm does not vary is refused.
+    rows its arm does not vary is refused. ``outcomes``, ``covariates`` and ``fixed_effects``
+    may be given as the public functions take them (a name, names or ``None``).
     """
-    outs, arms = list(outcomes), list(treatments)
+    outs, arms = as_list(outcomes), list(treatments)
+    covariates, fixed_effects = as_list(covariates), as_list(fixed_effects)
     base_of = _baselines(outs, arms, baselines, dose, assignment, strata)
     roles = design_roles(arms, [], covariates, strata, cluster, fixed_effects)
     id_col = [assignment.id_col] if assignment is not None else []

@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError, as_list, check_count, check_option, check_seed
 from kaizen_eval.estimate._build import check_assignment
+from kaizen_eval.estimate._docs_ri import DOCS
 from kaizen_eval.estimate.ri_arms import (
     RandomizationArms,
     arm_coefficients,
@@ -50,6 +52,7 @@ __all__ = [
 _BinaryDraws, _permute, _Statistic = BinaryDraws, permute, StatisticAdapter
 
 
+@fill_doc(DOCS)
 def randomization_inference(
     df: pd.DataFrame,
     *,
@@ -90,20 +93,7 @@ def randomization_inference(
         all arms: a :class:`~kaizen_eval.estimate.ri_arms.RandomizationArms` with each arm's
         p-value and the joint test of the sharp null that no arm has any effect (statistic
         ``"coef"``, one outcome).
-    covariates : str or sequence of str
-        Covariates of the regression whose coefficient is the statistic.
-    strata : str, optional
-        Randomization strata: assignments are permuted within them.
-    cluster : str, optional
-        Unit of randomization: whole clusters are permuted (treatment and strata must be
-        constant within a cluster).
-    fixed_effects : str or sequence of str, optional
-        Fixed effects absorbed in the statistic's regression (often the strata).
-    draws : int
-        Number of random assignments; if the design allows at most ``draws`` distinct
-        assignments (and the treatment is binary), all of them are enumerated instead.
-    seed : int or numpy.random.Generator
-        Seed of the draws (the global NumPy RNG is never used).
+    %(params_ri_design)s
     statistic : str
         ``"coef"`` (default; with no covariates the difference in means) or ``"t"``
         (coefficient over its HC1 standard error, CR1 with ``cluster``).
@@ -117,12 +107,8 @@ def randomization_inference(
         McKenzie's dummy for missing values, exactly as in :func:`~kaizen_eval.estimate.itt.itt`
         (the baseline outcome, and possibly baselines of other variables). With several
         outcomes, a mapping from each outcome to its own baseline column(s).
-    progress : bool
-        Show a progress bar over the blocks of draws (on standard error).
-    dose : bool
-        Declare a treatment coded other than 0/1 (doses, or several arms coded as values, which
-        are permuted as they are). By default that is an error: a 0/2 coding would halve the
-        reported statistic.
+    %(param_ri_progress)s
+    %(param_ri_dose)s
 
     Returns
     -------
@@ -145,6 +131,18 @@ def randomization_inference(
     rng = np.random.default_rng(check_seed("seed", seed))  # a Generator is used as it is
     covs = as_list(covariates)
     fes = as_list(fixed_effects)
+    # the design and its draws, the same for the several-arms and the several-outcomes tests
+    design = {
+        "covariates": covs,
+        "strata": strata,
+        "cluster": cluster,
+        "fixed_effects": fes,
+        "draws": draws,
+        "rng": rng,
+        "assignment": assignment,
+        "progress": progress,
+        "dose": dose,
+    }
     if not isinstance(treatment, str):
         arms = as_list(treatment)
         if len(arms) > 1:
@@ -156,21 +154,7 @@ def randomization_inference(
                 )
             if isinstance(baseline, Mapping):
                 raise KaizenError("`baseline` is a column name (or names) for one outcome")
-            return arms_test(
-                df,
-                outcome=outcome,
-                arms=arms,
-                covariates=covs,
-                strata=strata,
-                cluster=cluster,
-                fixed_effects=fes,
-                draws=draws,
-                rng=rng,
-                assignment=assignment,
-                baseline=baseline,
-                progress=progress,
-                dose=dose,
-            )
+            return arms_test(df, outcome=outcome, arms=arms, baseline=baseline, **design)
         treatment = arms[0]
     if not isinstance(outcome, str):
         outs = as_list(outcome)
@@ -185,18 +169,10 @@ def randomization_inference(
             df,
             outcomes=outs,
             treatment=treatment,
-            covariates=covs,
-            strata=strata,
-            cluster=cluster,
-            fixed_effects=fes,
-            draws=draws,
-            rng=rng,
             statistic=statistic,
             baselines=dict(baseline or {}),
-            progress=progress,
             where="randomization_inference",
-            assignment=assignment,
-            dose=dose,
+            **design,
         )
         return RandomizationFamily(null, statistic=statistic, treatment=treatment)
     if isinstance(baseline, Mapping):

@@ -112,8 +112,21 @@ def arm_coefficients(stat: StatisticAdapter, zb: np.ndarray, cols: np.ndarray) -
     return np.linalg.solve(gram, zt @ cols)
 
 
+class JointSummary:
+    """Mixin of the results from joint re-draws: ``summary()`` and how the draws were made."""
+
+    exact: bool
+
+    def summary(self) -> str:
+        """Return a short text table (the same as ``str``)."""
+        return str(self)
+
+    def _how(self, n_draws: int) -> str:
+        return "exact enumeration" if self.exact else f"{n_draws:,} joint re-draws"
+
+
 @dataclass(frozen=True, eq=False)
-class RandomizationArms:
+class RandomizationArms(JointSummary):
     """A randomization test of several arms re-drawn jointly; immutable.
 
     Attributes
@@ -156,15 +169,10 @@ class RandomizationArms:
         out.index.name = "term"
         return out
 
-    def summary(self) -> str:
-        """Return a short text table (the same as ``str``)."""
-        return str(self)
-
     def __str__(self) -> str:
-        how = "exact enumeration" if self.exact else f"{len(self.draws):,} joint re-draws"
         lines = [
             f"Randomization test of {', '.join(self.treatments)} on {self.outcome!r} "
-            f"({how}, N = {self.nobs:,})"
+            f"({self._how(len(self.draws))}, N = {self.nobs:,})"
         ]
         for arm in self.treatments:
             lines.append(

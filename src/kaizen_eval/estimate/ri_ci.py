@@ -9,12 +9,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError, as_list, check_alpha, check_count, check_seed
 from kaizen_eval.estimate._build import check_assignment
+from kaizen_eval.estimate._docs_ri import DOCS
 from kaizen_eval.estimate._frame import numeric_column
-from kaizen_eval.estimate.ri_arms import arm_coefficients, joint_redraws
+from kaizen_eval.estimate.ri_arms import JointSummary, arm_coefficients, joint_redraws
 from kaizen_eval.estimate.ri_draws import assignment_blocks, design_units
-from kaizen_eval.estimate.ri_pvalues import TIE_RTOL
+from kaizen_eval.estimate.ri_pvalues import TIE_RTOL, randomization_shares
 from kaizen_eval.estimate.ri_statistic import (
     StatisticAdapter,
     baseline_columns,
@@ -62,6 +64,7 @@ class RandomizationCI:
         return bool(np.isfinite(self.low) and np.isfinite(self.high))
 
 
+@fill_doc(DOCS)
 def randomization_ci(
     df: pd.DataFrame,
     *,
@@ -111,13 +114,11 @@ def randomization_ci(
         The randomized column, or (with ``instrument``) the take-up; several for several arms.
     instrument : str or sequence of str, optional
         The randomized column(s) when ``treatment`` is take-up.
-    covariates, strata, cluster, fixed_effects, draws, seed
-        As in :func:`~kaizen_eval.estimate.ri.randomization_inference`.
+    %(params_ri_design)s
     alpha : float
     baseline : str, optional
         Baseline outcome as a covariate (McKenzie's dummy for missing values).
-    progress : bool
-        Show a progress bar over the blocks of draws (on standard error).
+    %(param_ri_progress)s
     dose : bool
         Declare a randomized column (``instrument``, else ``treatment``) coded other than 0/1;
         by default that is an error. Take-up (``treatment`` with ``instrument``) may be an
@@ -199,12 +200,27 @@ def randomization_ci(
     b = len(a)
 
     def pvalue(tau: float) -> float:
-        obs = abs(a0 - tau * c0)
-        hits = int(np.sum(np.abs(a - tau * c) >= obs - TIE_RTOL * max(obs, 1e-300)))
-        return hits / b if exact else (1 + hits) / (1 + b)
+        return _share_at_least(np.abs(a - tau * c), abs(a0 - tau * c0), exact)
 
-    estimate = a0 / c0
-    step = max(float(np.std(a)) / abs(c0), 1e-12 * max(1.0, abs(estimate)))
+    return _interval(pvalue, a0 / c0, float(np.std(a)) / abs(c0), alpha, exact, b)
+
+
+def _share_at_least(null: np.ndarray, observed: float, exact: bool) -> float:
+    """P-value of one test: the share of ``null`` (absolute values) at least ``observed``."""
+    hits = int(np.sum(null >= observed - TIE_RTOL * max(observed, 1e-300)))
+    return float(randomization_shares(hits, len(null), exact))
+
+
+def _interval(
+    pvalue: Callable[[float], float],
+    estimate: float,
+    null_se: float,
+    alpha: float,
+    exact: bool,
+    b: int,
+) -> RandomizationCI:
+    """Invert the tests ``pvalue`` of one effect, searching by steps of its null ``null_se``."""
+    step = max(null_se, 1e-12 * max(1.0, abs(estimate)))
     low, high = _invert(pvalue, estimate, step, alpha)
     return RandomizationCI(
         low=low,
@@ -244,7 +260,7 @@ def _invert(
 
 
 @dataclass(frozen=True)
-class RandomizationCIs:
+class RandomizationCIs(JointSummary):
     """Randomization confidence intervals of several arms, from one set of joint re-draws.
 
     Attributes
@@ -271,13 +287,8 @@ class RandomizationCIs:
         out.index.name = "term"
         return out
 
-    def summary(self) -> str:
-        """Return a short text table (the same as ``str``)."""
-        return str(self)
-
     def __str__(self) -> str:
-        how = "exact enumeration" if self.exact else f"{self.draws:,} joint re-draws"
-        lines = [f"Randomization confidence intervals ({how})"]
+        lines = [f"Randomization confidence intervals ({self._how(self.draws)})"]
         for t, ci in self.intervals.items():
             lines.append(
                 f"  {t:<20s} {ci.estimate:.4g}  [{ci.low:.4g}, {ci.high:.4g}]  "
@@ -335,21 +346,8 @@ def _arms_ci(
         def pvalue(tau: float, j: int = j) -> float:
             t = tau_hat.copy()
             t[j] = tau
-            obs_j = abs(a0[j] - c0[j] @ t)
-            null_j = np.abs(a[:, j] - c[:, j, :] @ t)
-            hits = int(np.sum(null_j >= obs_j - TIE_RTOL * max(obs_j, 1e-300)))
-            return hits / b if exact else (1 + hits) / (1 + b)
+            return _share_at_least(np.abs(a[:, j] - c[:, j, :] @ t), abs(a0[j] - c0[j] @ t), exact)
 
-        est = float(tau_hat[j])
-        step = max(float(np.std(a[:, j])) / abs(c0[j, j]), 1e-12 * max(1.0, abs(est)))
-        low, high = _invert(pvalue, est, step, alpha)
-        intervals[name] = RandomizationCI(
-            low=low,
-            high=high,
-            estimate=est,
-            alpha=alpha,
-            exact=bool(exact),
-            draws=b,
-            pvalue=float(pvalue(0.0)),
-        )
+        null_se = float(np.std(a[:, j])) / abs(c0[j, j])
+        intervals[name] = _interval(pvalue, float(tau_hat[j]), null_se, alpha, exact, b)
     return RandomizationCIs(intervals, bool(exact), b)

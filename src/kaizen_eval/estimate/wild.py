@@ -9,15 +9,21 @@ over the data forms cluster sums, after which every draw costs ``O(G²)``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, get_args
+from dataclasses import fields
 
 import numpy as np
 import pandas as pd
 
 from kaizen_eval._core.absorb import Absorber
 from kaizen_eval._core.linear import check_full_rank
-from kaizen_eval._core.wild import WILD_WEIGHTS, WildOLS, WildWeights, draw_weights, invert
-from kaizen_eval._core.wild_iv import WildIV
+from kaizen_eval._core.wild import (
+    WILD_BOOTSTRAPS,
+    WILD_WEIGHTS,
+    WildWeights,
+    draw_weights,
+    invert,
+)
+from kaizen_eval._core.wild_iv import wild_test
 from kaizen_eval._progress import counter
 from kaizen_eval._validation import (
     KaizenError,
@@ -42,8 +48,6 @@ __all__ = [
     "wild_cluster_bootstrap",
 ]
 
-WildKind = Literal["WCR", "WCU", "WRE", "AR"]
-WILD_BOOTSTRAPS: tuple[str, ...] = get_args(WildKind)
 _WHERE = "wild_cluster_bootstrap"
 
 
@@ -194,21 +198,16 @@ def wild_cluster_bootstrap(
         total=None if ci else v.shape[0], show=progress, desc="wild bootstrap", unit="draw"
     )
     common = {"fixed_effects": absorber, "boot_clusters": boot, "on_block": bar.update}
-    test = _prepare(kind, y, t, z, x, clusters, v, null, common)
-    res = test.result()
-    estimate, std_error = (
-        (test.estimate, test.std_error) if kind == "AR" else (res.estimate, res.std_error)
-    )
+    test = wild_test(kind, y, t, z, x, clusters, v, null, **common)
+    res = test.result()  # estimate, std_error, statistic, draws, pvalue
     lo = hi = float("nan")
     if ci:
-        step = std_error if np.isfinite(std_error) and std_error > 0 else 1.0
-        lo, hi = (invert(test.pvalue, estimate, d * step, alpha) for d in (-1.0, 1.0))
+        se = res.std_error
+        step = se if np.isfinite(se) and se > 0 else 1.0
+        lo, hi = (invert(test.pvalue, res.estimate, d * step, alpha) for d in (-1.0, 1.0))
     bar.close()
     return WildBootstrap(
-        pvalue=res.pvalue,
-        statistic=res.statistic,
-        estimate=estimate,
-        draws=res.draws,
+        **{f.name: getattr(res, f.name) for f in fields(res)},
         exact=bool(exact),
         weights=weights,
         n_clusters=g,
@@ -217,7 +216,6 @@ def wild_cluster_bootstrap(
         ci_high=hi,
         bootstrap=kind,
         n_boot_clusters=g_boot,
-        std_error=std_error,
     )
 
 
@@ -230,41 +228,3 @@ def _check_treated_clusters(t: np.ndarray, clusters: np.ndarray, treatment: str,
         f"treatment {treatment!r} does not vary (all {g} clusters are {state}); there is "
         "nothing to test"
     )
-
-
-def _prepare(kind, y, t, z, x, clusters, v, null, common):
-    """Build the prepared kernel of the chosen bootstrap (``result()``, ``pvalue(value)``)."""
-    if kind in ("WCR", "WCU"):
-        return WildOLS(y, t, x, clusters, v, restricted=kind == "WCR", null=null, **common)
-    if kind == "WRE":
-        return WildIV(y, t, z, x, clusters, v, null=null, **common)
-    return _AndersonRubin(y, t, z[:, 0], x, clusters, v, null, common)
-
-
-class _AndersonRubin:
-    """WCR bootstrap of the instrument's coefficient in the regression of ``y − β₀ d``.
-
-    The hypothesized ``β₀`` moves the outcome, not the tested coefficient (always 0), so each
-    value is one pass of :class:`~kaizen_eval._core.wild.WildOLS` on the same weights. The
-    reported estimate and standard error are the 2SLS ones (:class:`WildIV` without draws).
-    """
-
-    def __init__(self, y, d, z, x, clusters, v, null, common):
-        self.args = (y, d, z, x, clusters, v, common)
-        iv = WildIV(y, d, z[:, None], x, clusters, v[:0], **_no_bar(common))
-        self.estimate, self.std_error = iv.estimate, iv.std_error
-        self.null = null
-
-    def _ols(self, value: float) -> WildOLS:
-        y, d, z, x, clusters, v, common = self.args
-        return WildOLS(y - value * d, z, x, clusters, v, restricted=True, null=0.0, **common)
-
-    def pvalue(self, value: float) -> float:
-        return self._ols(value).result().pvalue
-
-    def result(self):
-        return self._ols(self.null).result()
-
-
-def _no_bar(common: dict) -> dict:
-    return {**common, "on_block": None}
