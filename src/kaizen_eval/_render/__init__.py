@@ -21,6 +21,8 @@ built: such a cell is a formatting bug upstream, not something to print.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from kaizen_eval._render._markup import latex_escape as latex_escape
 from kaizen_eval._render._markup import markdown_escape as markdown_escape
 from kaizen_eval._render._markup import to_html as to_html
@@ -34,7 +36,8 @@ from kaizen_eval._render._table import to_text as to_text
 class Rendered:
     """Mixin: ``to_latex``, ``to_markdown``, ``to_html``, notebook display and ``__str__``.
 
-    All come from one method ``_table()`` that returns a :class:`Table`.
+    All come from one method ``_table()`` that returns a :class:`Table`; the HTML table's
+    ``class`` attribute is the class attribute ``_CSS_CLASS``.
 
     Examples
     --------
@@ -51,6 +54,8 @@ class Rendered:
     >>> Result().to_markdown().splitlines()[0]
     '*CBA*'
     """
+
+    _CSS_CLASS: ClassVar[str] = "kaizen-table"
 
     def _table(self) -> Table:  # pragma: no cover - every user overrides it
         raise NotImplementedError
@@ -71,7 +76,7 @@ class Rendered:
 
     def to_html(self) -> str:
         """Render as an HTML table (notes in its foot)."""
-        return to_html(self._table())
+        return to_html(self._table(), css_class=self._CSS_CLASS)
 
     def _repr_html_(self) -> str:
         return self.to_html()
