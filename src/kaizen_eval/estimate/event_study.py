@@ -19,6 +19,7 @@ from kaizen_eval import _format as F
 from kaizen_eval._core.covariance import check_se_type
 from kaizen_eval._core.linear import LinearFit, fit_ols
 from kaizen_eval._core.wald import WaldTest, wald_test
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import (
     KaizenError,
     as_list,
@@ -33,6 +34,7 @@ from kaizen_eval.estimate._build import (
     check_parameters,
     wrap,
 )
+from kaizen_eval.estimate._docs_pooling import DOCS
 from kaizen_eval.estimate._frame import design_columns, estimation_sample, fe_codes
 from kaizen_eval.estimate.result import Estimate
 
@@ -72,14 +74,13 @@ class EventStudy(Estimate):
         """Event time of each term (waves since the first treated wave), indexed by term."""
         return pd.Series(self.extra["event_time"], name="event_time")
 
+    @fill_doc(DOCS)
     def plot(self, *, title: str | None = None, ylabel: str | None = None) -> Figure:
         """Coefficients with their intervals against event time; the reference period at 0.
 
         A dashed vertical line separates the leads from event time 0 (the first treated wave).
 
-        Returns
-        -------
-        matplotlib.figure.Figure
+        %(returns_figure)s
 
         Examples
         --------

@@ -7,10 +7,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import stats
 
+from kaizen_eval._docs import fill_doc
+from kaizen_eval.estimate._docs_pooling import DOCS
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 
+@fill_doc(DOCS)
 def forest_plot(pooled: Any, *, title: str | None = None, xlabel: str = "Effect") -> Figure:
     """Draw each site raw and shrunk, the pooled diamond and a new site's prediction interval.
 
@@ -21,16 +25,11 @@ def forest_plot(pooled: Any, *, title: str | None = None, xlabel: str = "Effect"
     title, xlabel : str, optional
         Figure annotations.
 
-    Returns
-    -------
-    matplotlib.figure.Figure
+    %(returns_figure)s
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> import kaizen_eval as ke
-    >>> t = pd.DataFrame({"estimate": [1.0, 2.0, 4.0], "std_error": [1.0, 1.0, 1.0]},
-    ...                  index=["a", "b", "c"])
+    %(example_three_sites)s
     >>> fig = forest_plot(ke.pool_sites(t, method="bayes", prior="half_normal", prior_scale=2))
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['new site', 'pooled (bayes)', 'a', 'b', 'c']
