@@ -10,10 +10,11 @@ from __future__ import annotations
 __all__ = ["DOCS"]
 
 DOCS: dict[str, str] = {
-    "param_n_draws": """\
+    "params_draws": """\
+Parameters
+----------
 n : int, default 10000
-    Number of draws.""",
-    "param_draws_seed": """\
+    Number of draws.
 seed : int or numpy.random.Generator, default 0
     Random seed.""",
     "returns_draws": """\

@@ -134,10 +134,7 @@ class PooledEstimate(_render.Rendered):
         are the prediction interval. ``"bayes"``: exact draws of ``theta_new`` (``tau`` from its
         grid posterior by inverse CDF, then ``mu`` and ``theta_new`` given ``tau``).
 
-        Parameters
-        ----------
-        %(param_n_draws)s
-        %(param_draws_seed)s
+        %(params_draws)s
 
         %(returns_draws)s
 
@@ -157,10 +154,7 @@ class PooledEstimate(_render.Rendered):
         ``test="knha"``), whose quantiles are the confidence interval; ``"bayes"``: exact
         posterior draws of ``mu``. :meth:`draws` adds the between-site spread of a new site.
 
-        Parameters
-        ----------
-        %(param_n_draws)s
-        %(param_draws_seed)s
+        %(params_draws)s
 
         %(returns_draws)s
 
