@@ -95,6 +95,8 @@ class EventStudy(Estimate):
         """
         from matplotlib.figure import Figure
 
+        from kaizen_eval.estimate.pooling_plot import ESTIMATE_COLOURS, draw_intervals
+
         t = self.tidy()
         k = self.event_time.reindex(t.index).to_numpy()
         level = F.number(100 * (1 - self.alpha), 0 if (100 * (1 - self.alpha)) % 1 == 0 else 1)
@@ -102,16 +104,8 @@ class EventStudy(Estimate):
         ax = fig.subplots()
         ax.axhline(0, color="grey", linewidth=0.8)
         ax.axvline(-0.5, color="grey", linewidth=0.9, linestyle="--")
-        ax.errorbar(
-            k,
-            t["estimate"],
-            yerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
-            fmt="o",
-            color="#1f4e79",
-            ecolor="#7da7d9",
-            capsize=3,
-            label=f"estimate, {level} % CI",
-        )
+        label = f"estimate, {level} % CI"
+        draw_intervals(ax, k, t, vertical=True, fmt="o", label=label, **ESTIMATE_COLOURS)
         ref = self.extra["reference"]
         ax.plot([ref], [0.0], "o", markerfacecolor="white", markeredgecolor="#1f4e79",
                 label=f"reference period ({ref}), set to 0")  # fmt: skip
