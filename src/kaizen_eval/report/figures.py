@@ -14,14 +14,17 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from kaizen_eval import _format as F
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.estimate.pooling_plot import draw_intervals
 from kaizen_eval.estimate.result import Estimate
+from kaizen_eval.report._docs import DOCS
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 
+@fill_doc(DOCS)
 def coef_plot(
     results: Mapping[str, Estimate] | Sequence[Estimate],
     *,
@@ -50,9 +53,7 @@ def coef_plot(
         Reader-facing names of outcomes and terms (a codebook's labels) for the row labels;
         ``truth`` keys stay the raw ``"label: term"`` names.
 
-    Returns
-    -------
-    matplotlib.figure.Figure
+    %(returns_figure)s
 
     Examples
     --------
