@@ -91,28 +91,25 @@ class PooledEstimate(_render.Rendered):
     _experimental: tuple[bool, ...] = ()
     _CSS_CLASS: ClassVar[str] = "pooled"
 
-    @property
-    def sites(self) -> pd.DataFrame:
-        """One row per site: ``estimate, std_error, weight, shrunk, shrunk_se`` (a copy)."""
-        return self._sites.copy()
-
-    @property
-    def pooling(self) -> pd.DataFrame:
+    sites = _render.copied(
+        "_sites", "One row per site: ``estimate, std_error, weight, shrunk, shrunk_se`` (a copy)."
+    )
+    pooling = _render.copied(
+        "_pooling",
         """Pooling factor ``s_j**2 / (s_j**2 + tau**2)`` by site (1: fully pooled), a copy.
 
         Columns ``mean, q2.5, q50, q97.5`` (posterior for ``"bayes"``, as ``baggr`` reports it;
         the plug-in value at the estimated ``tau2``, in every column, otherwise).
-        """
-        return self._pooling.copy()
-
-    @property
-    def posterior(self) -> pd.DataFrame | None:
-        """Posterior summaries for ``"bayes"`` (``None`` for the frequentist methods).
+        """,
+    )
+    posterior = _render.copied(
+        "_posterior",
+        """Posterior summaries for ``"bayes"`` (``None`` for the frequentist methods), a copy.
 
         Indexed ``mu``, ``tau``, ``theta_new``, ``theta[<site>]``; columns ``mean, sd, q2.5,
         q50, q97.5``.
-        """
-        return None if self._posterior is None else self._posterior.copy()
+        """,
+    )
 
     @property
     def experimental(self) -> pd.Series:
