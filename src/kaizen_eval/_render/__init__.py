@@ -15,11 +15,16 @@ a caption and notes. The renderers only adapt that text to each format:
   ``<tfoot>``; every cell escaped.
 * :func:`to_text` -- aligned columns for ``__str__`` and ``summary()``.
 
+Result classes take their displays from the mixin :class:`Rendered`, and hand out their private
+frames through :func:`copied`.
+
 A cell that reads ``nan``, ``NaN``, ``None``, ``True`` or ``False`` is refused when the table is
 built: such a cell is a formatting bug upstream, not something to print.
 """
 
 from __future__ import annotations
+
+from typing import Any, ClassVar
 
 from kaizen_eval._render._markup import latex_escape as latex_escape
 from kaizen_eval._render._markup import markdown_escape as markdown_escape
@@ -34,7 +39,8 @@ from kaizen_eval._render._table import to_text as to_text
 class Rendered:
     """Mixin: ``to_latex``, ``to_markdown``, ``to_html``, notebook display and ``__str__``.
 
-    All come from one method ``_table()`` that returns a :class:`Table`.
+    All come from one method ``_table()`` that returns a :class:`Table`; the HTML table's
+    ``class`` attribute is the class attribute ``_CSS_CLASS``.
 
     Examples
     --------
@@ -51,6 +57,8 @@ class Rendered:
     >>> Result().to_markdown().splitlines()[0]
     '*CBA*'
     """
+
+    _CSS_CLASS: ClassVar[str] = "kaizen-table"
 
     def _table(self) -> Table:  # pragma: no cover - every user overrides it
         raise NotImplementedError
@@ -71,10 +79,46 @@ class Rendered:
 
     def to_html(self) -> str:
         """Render as an HTML table (notes in its foot)."""
-        return to_html(self._table())
+        return to_html(self._table(), css_class=self._CSS_CLASS)
 
     def _repr_html_(self) -> str:
         return self.to_html()
 
     def __str__(self) -> str:
         return to_text(self._table())
+
+
+def copied(attribute: str, doc: str) -> property:
+    """Return a property giving a copy of the frame held in ``attribute`` (``None`` stays so).
+
+    An immutable result keeps its tables private and hands out copies: editing one cannot
+    change the result.
+
+    Parameters
+    ----------
+    attribute : str
+        Name of the private attribute (``"_table"``).
+    doc : str
+        The property's docstring.
+
+    Returns
+    -------
+    property
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> class Result:
+    ...     _numbers = pd.DataFrame({"bcr": [18.8]})
+    ...     numbers = copied("_numbers", "The numbers (a copy).")
+    >>> r = Result()
+    >>> r.numbers is r._numbers, r.numbers.equals(r._numbers)
+    (False, True)
+    """
+
+    def get(self: Any) -> Any:
+        value = getattr(self, attribute)
+        return None if value is None else value.copy()
+
+    get.__doc__ = doc
+    return property(get)

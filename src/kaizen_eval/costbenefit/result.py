@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,7 @@ from kaizen_eval.costbenefit.uncertainty import GainDistribution
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class CostBenefit:
+class CostBenefit(_render.Rendered):
     """The result of :func:`cost_benefit`; immutable.
 
     Attributes
@@ -89,6 +89,7 @@ class CostBenefit:
     alpha: float = 0.05
     notes: tuple[str, ...] = field(default_factory=tuple)
     spillover: Any = None
+    _CSS_CLASS: ClassVar[str] = "cost-benefit"
 
     @property
     def years(self) -> int:
@@ -175,7 +176,7 @@ class CostBenefit:
         return out
 
     # --- display -------------------------------------------------------------------------
-    def _display(self) -> _render.Table:
+    def _table(self) -> _render.Table:
         """Build the display table: each metric in its unit, intervals alike, blanks noted."""
         t = self.table()
         uncertain = "ci_low" in t.columns
@@ -267,26 +268,8 @@ class CostBenefit:
         """
         return str(self)
 
-    def __str__(self) -> str:
-        return _render.to_text(self._display())
-
     def __repr__(self) -> str:
         return f"<CostBenefit {self.summary()}>"
-
-    def to_latex(self, *, float_env: bool = True) -> str:
-        """Render as LaTeX (booktabs, ``threeparttable`` notes)."""
-        return _render.to_latex(self._display(), float_env=float_env)
-
-    def to_markdown(self) -> str:
-        """Render as a Markdown table with the notes below."""
-        return _render.to_markdown(self._display())
-
-    def to_html(self) -> str:
-        """Render as an HTML table (notes in its foot)."""
-        return _render.to_html(self._display(), css_class="cost-benefit")
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
 
 
 def _rate(x: float) -> str:

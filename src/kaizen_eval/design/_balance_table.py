@@ -112,15 +112,8 @@ class BalanceTable(_DesignTable):
     notes: tuple[str, ...] = field(default_factory=tuple)
     _CSS_CLASS: ClassVar[str] = "balance"
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """Per covariate and arm statistics (a copy)."""
-        return self._table.copy()
-
-    @property
-    def joint(self) -> pd.DataFrame:
-        """Joint tests, one row per arm (a copy)."""
-        return self._joint.copy()
+    table = _render.copied("_table", "Per covariate and arm statistics (a copy).")
+    joint = _render.copied("_joint", "Joint tests, one row per arm (a copy).")
 
     @property
     def arms(self) -> tuple[str, ...]:

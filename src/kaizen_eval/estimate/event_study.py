@@ -19,6 +19,7 @@ from kaizen_eval import _format as F
 from kaizen_eval._core.covariance import check_se_type
 from kaizen_eval._core.linear import LinearFit, fit_ols
 from kaizen_eval._core.wald import WaldTest, wald_test
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import (
     KaizenError,
     as_list,
@@ -33,6 +34,7 @@ from kaizen_eval.estimate._build import (
     check_parameters,
     wrap,
 )
+from kaizen_eval.estimate._docs_pooling import DOCS
 from kaizen_eval.estimate._frame import design_columns, estimation_sample, fe_codes
 from kaizen_eval.estimate.result import Estimate
 
@@ -72,14 +74,13 @@ class EventStudy(Estimate):
         """Event time of each term (waves since the first treated wave), indexed by term."""
         return pd.Series(self.extra["event_time"], name="event_time")
 
+    @fill_doc(DOCS)
     def plot(self, *, title: str | None = None, ylabel: str | None = None) -> Figure:
         """Coefficients with their intervals against event time; the reference period at 0.
 
         A dashed vertical line separates the leads from event time 0 (the first treated wave).
 
-        Returns
-        -------
-        matplotlib.figure.Figure
+        %(returns_figure)s
 
         Examples
         --------
@@ -94,6 +95,8 @@ class EventStudy(Estimate):
         """
         from matplotlib.figure import Figure
 
+        from kaizen_eval.estimate.pooling_plot import ESTIMATE_COLOURS, draw_intervals
+
         t = self.tidy()
         k = self.event_time.reindex(t.index).to_numpy()
         level = F.number(100 * (1 - self.alpha), 0 if (100 * (1 - self.alpha)) % 1 == 0 else 1)
@@ -101,16 +104,8 @@ class EventStudy(Estimate):
         ax = fig.subplots()
         ax.axhline(0, color="grey", linewidth=0.8)
         ax.axvline(-0.5, color="grey", linewidth=0.9, linestyle="--")
-        ax.errorbar(
-            k,
-            t["estimate"],
-            yerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
-            fmt="o",
-            color="#1f4e79",
-            ecolor="#7da7d9",
-            capsize=3,
-            label=f"estimate, {level} % CI",
-        )
+        label = f"estimate, {level} % CI"
+        draw_intervals(ax, k, t, vertical=True, fmt="o", label=label, **ESTIMATE_COLOURS)
         ref = self.extra["reference"]
         ax.plot([ref], [0.0], "o", markerfacecolor="white", markeredgecolor="#1f4e79",
                 label=f"reference period ({ref}), set to 0")  # fmt: skip

@@ -205,7 +205,7 @@ def pool_sites(
         )
         notes.append(f"posterior sd infinite for {', '.join(heavy)} ({prior} prior on tau)")
     return _with_nonexperimental(
-        _bayesian(table, fit, summ, prior, alpha, tuple(notes), options), table, names_nx
+        _bayesian(table, fit, summ, prior, tuple(notes), options), table, names_nx
     )
 
 
@@ -266,24 +266,17 @@ def _check_prior(prior: str, scale: Any, mu_prior: Any, k: int) -> float | None:
 
 
 def _frequentist(table: SiteTable, f: FreqFit, method, test, alpha, options) -> PooledEstimate:
-    names, y, se = table.names, table.y, table.se
     crit = _crit(alpha, f.df)
     stat = f.mu / f.std_error
     half_pi = crit * np.sqrt(f.std_error**2 + f.tau2)
-    index = pd.Index(names, name="site")
-    sites = pd.DataFrame(
-        {
-            "estimate": y,
-            "std_error": se,
-            "weight": f.weight,
-            "shrunk": f.shrunk,
-            "shrunk_se": f.shrunk_se,
-        },
-        index=index,
-    )
-    b = se**2 / (se**2 + f.tau2)
-    pooling = pd.DataFrame({c: b for c in ("mean", "q2.5", "q50", "q97.5")}, index=index)
-    return PooledEstimate(
+    b = table.se**2 / (table.se**2 + f.tau2)
+    return _result(
+        table,
+        options,
+        weight=f.weight,
+        shrunk=f.shrunk,
+        shrunk_se=f.shrunk_se,
+        pooling=np.column_stack([b] * 4),
         mu=f.mu,
         std_error=f.std_error,
         ci_low=f.mu - crit * f.std_error,
@@ -298,47 +291,35 @@ def _frequentist(table: SiteTable, f: FreqFit, method, test, alpha, options) -> 
         df=f.df,
         method=method,
         test=test,
-        alpha=alpha,
-        outcome=table.outcome,
-        estimand=table.estimand,
         prior=None,
         notes=(),
-        _sites=sites,
-        _pooling=pooling,
         _posterior=None,
         _site_ci=None,
         _fit=f,
-        _options=options,
     )
 
 
-def _bayesian(table: SiteTable, fit, summ, prior, alpha, notes, options) -> PooledEstimate:
+def _bayesian(table: SiteTable, fit, summ, prior, notes, options) -> PooledEstimate:
     names, y, se = table.names, table.y, table.se
-    index = pd.Index(names, name="site")
     q = summ["q"]
-    sites = pd.DataFrame(
-        {
-            "estimate": y,
-            "std_error": se,
-            "weight": summ["weight"],
-            "shrunk": summ["mean"][3:],
-            "shrunk_se": summ["sd"][3:],
-        },
-        index=index,
-    )
     post = pd.DataFrame(
         {"mean": summ["mean"], "sd": summ["sd"], "q2.5": q[0], "q50": q[1], "q97.5": q[2]},
         index=pd.Index(
             ["mu", "tau", "theta_new", *(f"theta[{n}]" for n in names)], name="quantity"
         ),
     )
-    pooling = pd.DataFrame(summ["pooling"].T, index=index, columns=["mean", "q2.5", "q50", "q97.5"])
     w0 = 1.0 / se**2
     mu0 = float(w0 @ y / w0.sum())
     qstat = float(w0 @ (y - mu0) ** 2)
     p_below = summ["p_mu_below_0"]
     tau_mean = summ["mean"][1]
-    return PooledEstimate(
+    return _result(
+        table,
+        options,
+        weight=summ["weight"],
+        shrunk=summ["mean"][3:],
+        shrunk_se=summ["sd"][3:],
+        pooling=summ["pooling"].T,
         mu=float(summ["mean"][0]),
         std_error=float(summ["sd"][0]),
         ci_low=float(q[3, 0]),
@@ -353,16 +334,46 @@ def _bayesian(table: SiteTable, fit, summ, prior, alpha, notes, options) -> Pool
         df=np.inf,
         method="bayes",
         test="z",
-        alpha=alpha,
-        outcome=table.outcome,
-        estimand=table.estimand,
         prior=prior,
         notes=notes,
-        _sites=sites,
-        _pooling=pooling,
         _posterior=post,
         _site_ci=q[3:5, 3:],
         _fit=fit,
+    )
+
+
+def _result(
+    table: SiteTable,
+    options: Mapping[str, Any],
+    *,
+    weight: Any,
+    shrunk: Any,
+    shrunk_se: Any,
+    pooling: Any,
+    **pooled: Any,
+) -> PooledEstimate:
+    """Build the result with what every method records alike: sites, pooling, level, options.
+
+    ``pooling`` holds the ``(k, 4)`` pooling factors; ``pooled``, the method's own fields.
+    """
+    index = pd.Index(table.names, name="site")
+    sites = pd.DataFrame(
+        {
+            "estimate": table.y,
+            "std_error": table.se,
+            "weight": weight,
+            "shrunk": shrunk,
+            "shrunk_se": shrunk_se,
+        },
+        index=index,
+    )
+    return PooledEstimate(
+        **pooled,
+        alpha=options["alpha"],
+        outcome=table.outcome,
+        estimand=table.estimand,
+        _sites=sites,
+        _pooling=pd.DataFrame(pooling, index=index, columns=["mean", "q2.5", "q50", "q97.5"]),
         _options=options,
     )
 

@@ -1,16 +1,30 @@
-"""The forest plot of a pooled estimate; matplotlib is imported only when drawing."""
+"""The forest plot of a pooled estimate; matplotlib is imported only when drawing.
+
+:func:`draw_intervals` draws estimates with their intervals; the forest plot, the event
+study's plot and ``ke.coef_plot`` use it.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats
+
+from kaizen_eval._docs import fill_doc
+from kaizen_eval.estimate._docs_pooling import DOCS
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
+#: Marker and interval colours of an estimate (dark and light blue: a site's own, an event
+#: time's) and of a site's shrunk estimate (dark and light red).
+ESTIMATE_COLOURS = {"color": "#1f4e79", "ecolor": "#7da7d9"}
+SHRUNK_COLOURS = {"color": "#c0392b", "ecolor": "#e6a29a"}
 
+
+@fill_doc(DOCS)
 def forest_plot(pooled: Any, *, title: str | None = None, xlabel: str = "Effect") -> Figure:
     """Draw each site raw and shrunk, the pooled diamond and a new site's prediction interval.
 
@@ -21,16 +35,11 @@ def forest_plot(pooled: Any, *, title: str | None = None, xlabel: str = "Effect"
     title, xlabel : str, optional
         Figure annotations.
 
-    Returns
-    -------
-    matplotlib.figure.Figure
+    %(returns_figure)s
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> import kaizen_eval as ke
-    >>> t = pd.DataFrame({"estimate": [1.0, 2.0, 4.0], "std_error": [1.0, 1.0, 1.0]},
-    ...                  index=["a", "b", "c"])
+    %(example_three_sites)s
     >>> fig = forest_plot(ke.pool_sites(t, method="bayes", prior="half_normal", prior_scale=2))
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['new site', 'pooled (bayes)', 'a', 'b', 'c']
@@ -45,27 +54,12 @@ def forest_plot(pooled: Any, *, title: str | None = None, xlabel: str = "Effect"
     fig = Figure(figsize=(6.4, 0.45 * k + 2.0))
     ax = fig.subplots()
     y = np.arange(k)[::-1] + 2.0
-    ax.errorbar(
-        sites["estimate"],
-        y + 0.15,
-        xerr=z * sites["std_error"],
-        fmt="s",
-        color="#1f4e79",
-        ecolor="#7da7d9",
-        capsize=3,
-        label=f"site estimate, {level}% CI",
-    )
-    shrunk = tidy.iloc[2:]
-    ax.errorbar(
-        shrunk["estimate"],
-        y - 0.15,
-        xerr=[shrunk["estimate"] - shrunk["ci_low"], shrunk["ci_high"] - shrunk["estimate"]],
-        fmt="o",
-        color="#c0392b",
-        ecolor="#e6a29a",
-        capsize=3,
-        label="shrunk (posterior)" if pooled.method == "bayes" else "shrunk (BLUP)",
-    )
+    half = z * sites["std_error"]
+    raw = sites.assign(ci_low=sites["estimate"] - half, ci_high=sites["estimate"] + half)
+    label = f"site estimate, {level}% CI"
+    draw_intervals(ax, y + 0.15, raw, fmt="s", label=label, **ESTIMATE_COLOURS)
+    label = "shrunk (posterior)" if pooled.method == "bayes" else "shrunk (BLUP)"
+    draw_intervals(ax, y - 0.15, tidy.iloc[2:], fmt="o", label=label, **SHRUNK_COLOURS)
     mu, lo, hi = pooled.mu, pooled.ci_low, pooled.ci_high
     ax.fill(
         [lo, mu, hi, mu],
@@ -105,3 +99,42 @@ def forest_plot(pooled: Any, *, title: str | None = None, xlabel: str = "Effect"
     ax.legend(loc="upper right", fontsize="small", frameon=False)
     fig.tight_layout()
     return fig
+
+
+def draw_intervals(
+    ax: Any, at: Any, frame: pd.DataFrame, *, vertical: bool = False, **style: Any
+) -> Any:
+    """Draw the ``estimate`` column of ``frame`` with its ``ci_low`` to ``ci_high`` intervals.
+
+    Capped error bars on ``ax``; the intervals need not be symmetric.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    at : array-like
+        Position of each row of ``frame`` on the other axis (a row of the plot, an event time).
+    frame : pandas.DataFrame
+        Columns ``estimate``, ``ci_low`` and ``ci_high`` (a ``tidy()`` table, say).
+    vertical : bool, default False
+        Estimates on the y axis (``at`` on x); default on the x axis, one row each.
+    **style
+        Passed to ``Axes.errorbar`` (``fmt``, ``color``, ``ecolor``, ``label``, ...).
+
+    Returns
+    -------
+    matplotlib.container.ErrorbarContainer
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from matplotlib.figure import Figure
+    >>> rows = pd.DataFrame({"estimate": [1.0, 2.0], "ci_low": [0.5, 1.0], "ci_high": [2.0, 2.5]})
+    >>> bars = draw_intervals(Figure().subplots(), [0, 1], rows, fmt="o", **ESTIMATE_COLOURS)
+    >>> bars.has_xerr, bars.has_yerr
+    (True, False)
+    """
+    estimate = frame["estimate"]
+    err = [estimate - frame["ci_low"], frame["ci_high"] - estimate]
+    if vertical:
+        return ax.errorbar(at, estimate, yerr=err, capsize=3, **style)
+    return ax.errorbar(estimate, at, xerr=err, capsize=3, **style)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -25,8 +25,10 @@ from scipy import special
 
 from kaizen_eval import _format as F
 from kaizen_eval import _render
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import check_count, check_seed
 from kaizen_eval.estimate import pooling_bayes as pb
+from kaizen_eval.estimate._docs_pooling import DOCS
 from kaizen_eval.estimate.result import TIDY_COLUMNS
 
 SITE_COLUMNS = ("estimate", "std_error", "weight", "shrunk", "shrunk_se")
@@ -34,7 +36,7 @@ POSTERIOR_COLUMNS = ("mean", "sd", "q2.5", "q50", "q97.5")
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class PooledEstimate:
+class PooledEstimate(_render.Rendered):
     """The pooled effect across sites, its heterogeneity and a new site's prediction; immutable.
 
     Attributes
@@ -87,29 +89,27 @@ class PooledEstimate:
     estimand: str | None = None
     _options: Mapping[str, Any] = field(default_factory=dict)
     _experimental: tuple[bool, ...] = ()
+    _CSS_CLASS: ClassVar[str] = "pooled"
 
-    @property
-    def sites(self) -> pd.DataFrame:
-        """One row per site: ``estimate, std_error, weight, shrunk, shrunk_se`` (a copy)."""
-        return self._sites.copy()
-
-    @property
-    def pooling(self) -> pd.DataFrame:
+    sites = _render.copied(
+        "_sites", "One row per site: ``estimate, std_error, weight, shrunk, shrunk_se`` (a copy)."
+    )
+    pooling = _render.copied(
+        "_pooling",
         """Pooling factor ``s_j**2 / (s_j**2 + tau**2)`` by site (1: fully pooled), a copy.
 
         Columns ``mean, q2.5, q50, q97.5`` (posterior for ``"bayes"``, as ``baggr`` reports it;
         the plug-in value at the estimated ``tau2``, in every column, otherwise).
-        """
-        return self._pooling.copy()
-
-    @property
-    def posterior(self) -> pd.DataFrame | None:
-        """Posterior summaries for ``"bayes"`` (``None`` for the frequentist methods).
+        """,
+    )
+    posterior = _render.copied(
+        "_posterior",
+        """Posterior summaries for ``"bayes"`` (``None`` for the frequentist methods), a copy.
 
         Indexed ``mu``, ``tau``, ``theta_new``, ``theta[<site>]``; columns ``mean, sd, q2.5,
         q50, q97.5``.
-        """
-        return None if self._posterior is None else self._posterior.copy()
+        """,
+    )
 
     @property
     def experimental(self) -> pd.Series:
@@ -122,6 +122,7 @@ class PooledEstimate:
         """Number of pooled sites."""
         return len(self._sites)
 
+    @fill_doc(DOCS)
     def draws(self, n: int = 10_000, seed: Any = 0) -> np.ndarray:
         """Draw a new site's effect from its predictive distribution.
 
@@ -130,28 +131,19 @@ class PooledEstimate:
         are the prediction interval. ``"bayes"``: exact draws of ``theta_new`` (``tau`` from its
         grid posterior by inverse CDF, then ``mu`` and ``theta_new`` given ``tau``).
 
-        Parameters
-        ----------
-        n : int, default 10000
-            Number of draws.
-        seed : int or numpy.random.Generator, default 0
-            Random seed.
+        %(params_draws)s
 
-        Returns
-        -------
-        numpy.ndarray, shape (n,)
+        %(returns_draws)s
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> import kaizen_eval as ke
-        >>> t = pd.DataFrame({"estimate": [1.0, 2.0, 4.0], "std_error": [1.0, 1.0, 1.0]},
-        ...                  index=["a", "b", "c"])
+        %(example_three_sites)s
         >>> ke.pool_sites(t, method="DL").draws(5, seed=1).shape
         (5,)
         """
         return self._draw(n, seed, new_site=True)
 
+    @fill_doc(DOCS)
     def mu_draws(self, n: int = 10_000, seed: Any = 0) -> np.ndarray:
         """Draw the average effect ``mu`` from its sampling (or posterior) distribution.
 
@@ -159,23 +151,13 @@ class PooledEstimate:
         ``test="knha"``), whose quantiles are the confidence interval; ``"bayes"``: exact
         posterior draws of ``mu``. :meth:`draws` adds the between-site spread of a new site.
 
-        Parameters
-        ----------
-        n : int, default 10000
-            Number of draws.
-        seed : int or numpy.random.Generator, default 0
-            Random seed.
+        %(params_draws)s
 
-        Returns
-        -------
-        numpy.ndarray, shape (n,)
+        %(returns_draws)s
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> import kaizen_eval as ke
-        >>> t = pd.DataFrame({"estimate": [1.0, 2.0, 4.0], "std_error": [1.0, 1.0, 1.0]},
-        ...                  index=["a", "b", "c"])
+        %(example_three_sites)s
         >>> p = ke.pool_sites(t, method="DL")
         >>> bool(p.mu_draws(20_000).std() < p.draws(20_000).std())
         True
@@ -191,6 +173,7 @@ class PooledEstimate:
         spread = self.std_error**2 + (self.tau2 if new_site else 0.0)
         return self.mu + np.sqrt(spread) * e
 
+    @fill_doc(DOCS)
     def tidy(self) -> pd.DataFrame:
         """Rows ``mu``, ``theta_new`` (a new site) and ``theta[<site>]`` (shrunk), tidy columns.
 
@@ -201,10 +184,7 @@ class PooledEstimate:
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> import kaizen_eval as ke
-        >>> t = pd.DataFrame({"estimate": [1.0, 2.0, 4.0], "std_error": [1.0, 1.0, 1.0]},
-        ...                  index=["a", "b", "c"])
+        %(example_three_sites)s
         >>> list(ke.pool_sites(t, method="DL").tidy().index)
         ['mu', 'theta_new', 'theta[a]', 'theta[b]', 'theta[c]']
         """
@@ -237,21 +217,19 @@ class PooledEstimate:
         index = ["mu", "theta_new", *(f"theta[{site}]" for site in s.index)]
         return pd.DataFrame(rows, index=pd.Index(index, name="term"))[list(TIDY_COLUMNS)]
 
+    @fill_doc(DOCS)
     def summary(self) -> str:
         """Return a plain-text summary: sites, the pooled effect, heterogeneity, prediction.
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> import kaizen_eval as ke
-        >>> t = pd.DataFrame({"estimate": [1.0, 2.0, 4.0], "std_error": [1.0, 1.0, 1.0]},
-        ...                  index=["a", "b", "c"])
+        %(example_three_sites)s
         >>> print(ke.pool_sites(t, method="DL").summary().splitlines()[0])
         Pooled across 3 sites: random effects (DL), z test
         """
         return str(self)
 
-    def _display(self) -> _render.Table:
+    def _table(self) -> _render.Table:
         """Build the display table: sites raw and shrunk, then the pooled effect and a new site."""
         level = F.number(100 * (1 - self.alpha), 0)
         if self.method == "bayes":
@@ -311,40 +289,18 @@ class PooledEstimate:
         return _render.Table(header=[header], body=body, notes=notes, caption=head,
                              align="l" + "r" * 5)  # fmt: skip
 
-    def __str__(self) -> str:
-        return _render.to_text(self._display())
-
-    def to_latex(self, *, float_env: bool = True) -> str:
-        """Render as LaTeX (booktabs, ``threeparttable`` notes)."""
-        return _render.to_latex(self._display(), float_env=float_env)
-
-    def to_markdown(self) -> str:
-        """Render as a Markdown table with the pooled effect and heterogeneity below."""
-        return _render.to_markdown(self._display())
-
-    def to_html(self) -> str:
-        """Render as an HTML table (notes in its foot)."""
-        return _render.to_html(self._display(), css_class="pooled")
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
     def __repr__(self) -> str:
         return f"<PooledEstimate {self.summary()}>"
 
+    @fill_doc(DOCS)
     def plot(self, *, title: str | None = None, xlabel: str = "Effect") -> Any:
         """Forest plot: each site raw and shrunk, the pooled diamond, the prediction interval.
 
-        Returns
-        -------
-        matplotlib.figure.Figure
+        %(returns_figure)s
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> import kaizen_eval as ke
-        >>> t = pd.DataFrame({"estimate": [1.0, 2.0, 4.0], "std_error": [1.0, 1.0, 1.0]},
-        ...                  index=["a", "b", "c"])
+        %(example_three_sites)s
         >>> len(ke.pool_sites(t).plot().axes)
         1
         """

@@ -63,6 +63,16 @@ class PicklesMappings:
             object.__setattr__(self, name, value)
 
 
+def _single_term(column: str, doc: str) -> property:
+    """Return the property giving ``column`` of the tidy row of a single-term result."""
+
+    def get(self: Estimate) -> float:
+        return self._single(column)
+
+    get.__doc__ = doc
+    return property(get)
+
+
 @dataclass(frozen=True, repr=False, eq=False)
 class Estimate(PicklesMappings, _render.Rendered):
     """An estimated effect with its inference; immutable.
@@ -230,35 +240,16 @@ class Estimate(PicklesMappings, _render.Rendered):
             raise KeyError(f"term {name!r} not in this result; terms: {self.terms}")
         return self.tidy().loc[name]
 
-    @property
-    def estimate(self) -> float:
-        """The coefficient (single-term results only)."""
-        return self._single("estimate")
-
-    @property
-    def std_error(self) -> float:
-        """Its standard error (single-term results only)."""
-        return self._single("std_error")
-
-    @property
-    def statistic(self) -> float:
-        """The t (or z) statistic (single-term results only)."""
-        return self._single("statistic")
-
-    @property
-    def pvalue(self) -> float:
-        """Two-sided p-value (single-term results only)."""
-        return self._single("pvalue")
-
-    @property
-    def ci_low(self) -> float:
-        """Lower end of the ``1 - alpha`` interval (single-term results only)."""
-        return self._single("ci_low")
-
-    @property
-    def ci_high(self) -> float:
-        """Upper end of the ``1 - alpha`` interval (single-term results only)."""
-        return self._single("ci_high")
+    estimate = _single_term("estimate", "The coefficient (single-term results only).")
+    std_error = _single_term("std_error", "Its standard error (single-term results only).")
+    statistic = _single_term("statistic", "The t (or z) statistic (single-term results only).")
+    pvalue = _single_term("pvalue", "Two-sided p-value (single-term results only).")
+    ci_low = _single_term(
+        "ci_low", "Lower end of the ``1 - alpha`` interval (single-term results only)."
+    )
+    ci_high = _single_term(
+        "ci_high", "Upper end of the ``1 - alpha`` interval (single-term results only)."
+    )
 
     @property
     def first_stage(self) -> Any:

@@ -14,13 +14,17 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from kaizen_eval import _format as F
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError
+from kaizen_eval.estimate.pooling_plot import draw_intervals
 from kaizen_eval.estimate.result import Estimate
+from kaizen_eval.report._docs import DOCS
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 
+@fill_doc(DOCS)
 def coef_plot(
     results: Mapping[str, Estimate] | Sequence[Estimate],
     *,
@@ -49,9 +53,7 @@ def coef_plot(
         Reader-facing names of outcomes and terms (a codebook's labels) for the row labels;
         ``truth`` keys stay the raw ``"label: term"`` names.
 
-    Returns
-    -------
-    matplotlib.figure.Figure
+    %(returns_figure)s
 
     Examples
     --------
@@ -80,7 +82,7 @@ def coef_plot(
                 else f"{F.label(label, labels)}: {F.label(term, labels)}"
             )
             rows.append((name, shown, row["estimate"], row["ci_low"], row["ci_high"]))
-    data = pd.DataFrame(rows, columns=["label", "shown", "estimate", "low", "high"])
+    data = pd.DataFrame(rows, columns=["label", "shown", "estimate", "ci_low", "ci_high"])
     from matplotlib.figure import Figure
 
     # A bare Figure (no pyplot): nothing is registered globally, it renders on any backend, and
@@ -88,16 +90,9 @@ def coef_plot(
     fig = Figure(figsize=(6.4, 0.5 * len(data) + 1.2))
     ax = fig.subplots()
     y = list(range(len(data)))[::-1]
-    ax.errorbar(
-        data["estimate"],
-        y,
-        xerr=[data["estimate"] - data["low"], data["high"] - data["estimate"]],
-        fmt="o",
-        color="#0072B2",
-        ecolor="#56B4E9",
-        elinewidth=2,
-        capsize=3,
-        label=f"estimate, {round(100 * (1 - alpha))}% CI",
+    label = f"estimate, {round(100 * (1 - alpha))}% CI"
+    draw_intervals(
+        ax, y, data, fmt="o", color="#0072B2", ecolor="#56B4E9", elinewidth=2, label=label
     )
     if truth:
         ty = [yy for yy, lab in zip(y, data["label"], strict=True) if lab in truth]

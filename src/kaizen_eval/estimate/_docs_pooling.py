@@ -1,0 +1,33 @@
+r"""Docstring fragments of the pooled estimate (:mod:`~kaizen_eval.estimate.pooling_result`).
+
+Its methods and the forest plot share the draws' parameters and returns, a figure's returns and
+the example set-up of three sites; the event study's plot shares the figure's returns. Filled at
+import by :func:`kaizen_eval._docs.fill_doc`.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DOCS"]
+
+DOCS: dict[str, str] = {
+    "params_draws": """\
+Parameters
+----------
+n : int, default 10000
+    Number of draws.
+seed : int or numpy.random.Generator, default 0
+    Random seed.""",
+    "returns_draws": """\
+Returns
+-------
+numpy.ndarray, shape (n,)""",
+    "returns_figure": """\
+Returns
+-------
+matplotlib.figure.Figure""",
+    "example_three_sites": """\
+>>> import pandas as pd
+>>> import kaizen_eval as ke
+>>> t = pd.DataFrame({"estimate": [1.0, 2.0, 4.0], "std_error": [1.0, 1.0, 1.0]},
+...                  index=["a", "b", "c"])""",
+}
