@@ -23,6 +23,7 @@ from kaizen_eval.estimate._build import check_cluster_column, check_parameters
 from kaizen_eval.estimate._frame import estimation_sample
 from kaizen_eval.estimate.attrition_weights import (
     ResponseModel,
+    ResponseSpec,
     diagnostics,
     fit_response_model,
     warn_exploding,
@@ -155,16 +156,8 @@ def ipw_itt(
     resp = response or "__responded__"
     if response is None:
         data[resp] = data[outcome].notna().astype(int)
-    model = fit_response_model(
-        data,
-        response=resp,
-        treatment=treatment,
-        covariates=rcovs,
-        by_arm=by_arm,
-        stabilize=stabilize,
-        trim=trim,
-        where="ipw_itt",
-    )
+    spec = ResponseSpec(resp, treatment, rcovs, by_arm, stabilize, trim)
+    model = fit_response_model(data, spec, where="ipw_itt")
     obs = model.observed
     if data.loc[obs, outcome].isna().any():
         raise KaizenError(

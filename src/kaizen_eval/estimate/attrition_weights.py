@@ -2,9 +2,9 @@
 
 :func:`attrition_weights` returns the weights as a Series on the frame's index, ready to be a
 ``weights=`` column of any estimator, with a diagnostics table in ``.attrs["diagnostics"]``.
-:func:`fit_response_model` is the array-level model it wraps, which
-:mod:`~kaizen_eval.estimate.attrition_ipw` also uses to account for the estimated weights in
-the standard errors.
+:func:`fit_response_model` is the array-level model it wraps (asked for by a
+:class:`ResponseSpec`), which :mod:`~kaizen_eval.estimate.attrition_ipw` also uses to account
+for the estimated weights in the standard errors.
 """
 
 from __future__ import annotations
@@ -107,22 +107,38 @@ def _logit(s: np.ndarray, r: np.ndarray, what: str, names: list[str]) -> np.ndar
     return coef
 
 
-def fit_response_model(
-    data: pd.DataFrame,
-    *,
-    response: str,
-    treatment: str | None,
-    covariates: Sequence[str],
-    by_arm: bool,
-    stabilize: bool,
-    trim: float | None,
-    where: str,
-) -> ResponseModel:
+@dataclass(frozen=True)
+class ResponseSpec:
+    """The response model a caller asks for, built once from its arguments.
+
+    Attributes
+    ----------
+    response : str
+        0/1 column: whether the row responded.
+    treatment : str or None
+        The 0/1 arm column (required with ``by_arm``).
+    covariates : sequence of str
+        Regressors of the logit(s).
+    by_arm, stabilize, trim
+        As in :func:`attrition_weights`.
+    """
+
+    response: str
+    treatment: str | None
+    covariates: Sequence[str]
+    by_arm: bool
+    stabilize: bool
+    trim: float | None
+
+
+def fit_response_model(data: pd.DataFrame, spec: ResponseSpec, *, where: str) -> ResponseModel:
     """Fit the logit(s) of response and compute the weights of ``data``'s rows (all observed)."""
+    response, treatment = spec.response, spec.treatment
+    by_arm, stabilize = spec.by_arm, spec.stabilize
     n = len(data)
     s = check_binary(finite_column(data, response, "response", where=where), response, "response")
     obs = s == 1
-    covs = list(covariates)
+    covs = list(spec.covariates)
     x = np.column_stack(
         [finite_column(data, c, "covariate", where=where) for c in covs] or [np.empty((n, 0))]
     )
@@ -180,8 +196,8 @@ def fit_response_model(
     raw_max = float(np.nanmax(w))
     trimmed = np.zeros(n, dtype=bool)
     cap = None
-    if trim is not None:
-        q = check_probability("trim", trim, zero=False)
+    if spec.trim is not None:
+        q = check_probability("trim", spec.trim, zero=False)
         if not 0.5 <= q < 1:
             raise KaizenError(f"`trim` is a quantile of the weights in [0.5, 1). You passed: {q}")
         cap = float(np.quantile(w[obs], q))
@@ -345,16 +361,8 @@ def attrition_weights(
     ]
     sample = estimation_sample(df, roles, where="attrition_weights")
     data = sample.data
-    model = fit_response_model(
-        data,
-        response=response,
-        treatment=treatment,
-        covariates=covs,
-        by_arm=by_arm,
-        stabilize=stabilize,
-        trim=trim,
-        where="attrition_weights",
-    )
+    spec = ResponseSpec(response, treatment, covs, by_arm, stabilize, trim)
+    model = fit_response_model(data, spec, where="attrition_weights")
     labels = [f"{treatment}={a}" for a in (0, 1)] if treatment else ["all"]
     labels = labels[: int(model.stratum.max()) + 1]
     table = diagnostics(model, labels)

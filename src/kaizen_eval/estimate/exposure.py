@@ -20,12 +20,38 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError, check_binary, check_count, check_seed
+from kaizen_eval.estimate._docs_exposure import DOCS
 from kaizen_eval.estimate.exposure_graph import NeighbourGraph, edge_graph, radius_graph
 
 #: The exposure conditions, in code order: ``2·z_i + 1[a treated neighbour]``.
 CONDITIONS: tuple[str, ...] = ("none", "indirect", "direct", "direct+indirect")
 _CHUNK = 1_000
+
+
+@dataclass(frozen=True, eq=False)
+class Neighbours:
+    """Who is whose neighbour: firms within ``radius_km`` of coordinates, or a declared network."""
+
+    id_col: str
+    lat: str | None
+    lon: str | None
+    radius_km: float
+    edges: pd.DataFrame | None
+    directed: bool
+
+    def graph(self, df: pd.DataFrame) -> NeighbourGraph:
+        """Build the neighbour graph of ``df``'s firms (from ``edges``, else the coordinates)."""
+        if self.edges is not None:
+            if self.lat is not None or self.lon is not None:
+                raise KaizenError("give either coordinates (`lat`, `lon`) or `edges`, not both.")
+            return edge_graph(df, id_col=self.id_col, edges=self.edges, directed=self.directed)
+        if self.lat is None or self.lon is None:
+            raise KaizenError("an exposure needs coordinates (`lat` and `lon`) or an `edges` list.")
+        return radius_graph(
+            df, id_col=self.id_col, lat=self.lat, lon=self.lon, radius_km=self.radius_km
+        )
 
 
 def neighbour_graph(
@@ -39,13 +65,7 @@ def neighbour_graph(
     directed: bool = False,
 ) -> NeighbourGraph:
     """Build the neighbour graph from coordinates (``lat``, ``lon``) or from ``edges``."""
-    if edges is not None:
-        if lat is not None or lon is not None:
-            raise KaizenError("give either coordinates (`lat`, `lon`) or `edges`, not both.")
-        return edge_graph(df, id_col=id_col, edges=edges, directed=directed)
-    if lat is None or lon is None:
-        raise KaizenError("an exposure needs coordinates (`lat` and `lon`) or an `edges` list.")
-    return radius_graph(df, id_col=id_col, lat=lat, lon=lon, radius_km=radius_km)
+    return Neighbours(id_col, lat, lon, radius_km, edges, directed).graph(df)
 
 
 def _treatment(df: pd.DataFrame, treatment: str) -> np.ndarray:
@@ -58,6 +78,59 @@ def _treatment(df: pd.DataFrame, treatment: str) -> np.ndarray:
     return v
 
 
+@dataclass(frozen=True, eq=False)
+class ExposureMapping:
+    """An exposure mapping: whose assignment counts, and who is whose neighbour.
+
+    The public functions (:func:`exposure`, :func:`exposure_probabilities`,
+    :func:`~kaizen_eval.estimate.exposure_ht.exposure_effects`) build it once from their
+    arguments and pass it along, so that the neighbour graph, the observed conditions and the
+    probabilities of each condition are read from one spec (and the graph is built once).
+    """
+
+    treatment: str
+    neighbours: Neighbours
+
+    def observed(self, df: pd.DataFrame) -> tuple[NeighbourGraph, np.ndarray]:
+        """Return the neighbour graph of ``df``'s firms and their observed 0/1 assignment."""
+        return self.neighbours.graph(df), _treatment(df, self.treatment)
+
+    def conditions(self, graph: NeighbourGraph, z: np.ndarray) -> pd.DataFrame:
+        """Return the table of :func:`exposure` for the assignment ``z`` (N,)."""
+        n_nb = graph.n_neighbours
+        n_tr = np.rint(graph.adjacency @ z).astype(np.int64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(n_nb > 0, n_tr / np.maximum(n_nb, 1), np.nan)
+        codes = 2 * z.astype(np.int64) + (n_tr > 0)
+        return pd.DataFrame(
+            {
+                self.neighbours.id_col: graph.ids,
+                "n_neighbours": n_nb,
+                "n_treated": n_tr,
+                "share_treated": share,
+                "condition": np.asarray(CONDITIONS, dtype=object)[codes],
+            }
+        )
+
+    def probabilities(
+        self, graph: NeighbourGraph, z_obs: np.ndarray, assignment: Any, draws: int, seed: Any
+    ) -> ExposureProbabilities:
+        """Return the result of :func:`exposure_probabilities` for the observed ``z_obs``."""
+        z, exact = _draws_from(assignment, self.treatment, graph.ids, z_obs, draws, seed)
+        codes = condition_codes(z, graph)
+        probs = np.column_stack([(codes == k).mean(axis=0) for k in range(len(CONDITIONS))])
+        never = [CONDITIONS[k] for k in range(len(CONDITIONS)) if not probs[:, k].any()]
+        if never:
+            raise KaizenError(
+                f"exposure condition(s) {never} are reached by no firm in any of the {len(z)} "
+                "assignments; use other conditions (a larger radius, another design)."
+            )
+        codes.flags.writeable = False
+        probs.flags.writeable = False
+        return ExposureProbabilities(graph.ids, codes, probs, len(z), exact)
+
+
+@fill_doc(DOCS)
 def exposure(
     df: pd.DataFrame,
     *,
@@ -75,18 +148,7 @@ def exposure(
     ----------
     df : pandas.DataFrame
         One row per firm.
-    id_col : str
-        Firm id (unique).
-    treatment : str
-        The 0/1 assignment column.
-    lat, lon : str, optional
-        Coordinates in decimal degrees (latitude in [-90, 90], longitude in [-180, 180]).
-    radius_km : float
-        Firms within this great-circle distance are neighbours (default 1 km).
-    edges : pandas.DataFrame, optional
-        Instead of coordinates: an edge list whose first two columns are firm ids.
-    directed : bool
-        With ``edges``: a firm's neighbours are only the firms it names.
+    %(param_exposure_mapping)s
 
     Returns
     -------
@@ -110,24 +172,8 @@ def exposure(
     >>> e["n_treated"].tolist(), e["condition"].tolist()
     ([0, 1, 0], ['direct', 'indirect', 'none'])
     """
-    graph = neighbour_graph(
-        df, id_col=id_col, lat=lat, lon=lon, radius_km=radius_km, edges=edges, directed=directed
-    )
-    z = _treatment(df, treatment)
-    n_nb = graph.n_neighbours
-    n_tr = np.rint(graph.adjacency @ z).astype(np.int64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(n_nb > 0, n_tr / np.maximum(n_nb, 1), np.nan)
-    codes = 2 * z.astype(np.int64) + (n_tr > 0)
-    return pd.DataFrame(
-        {
-            id_col: graph.ids,
-            "n_neighbours": n_nb,
-            "n_treated": n_tr,
-            "share_treated": share,
-            "condition": np.asarray(CONDITIONS, dtype=object)[codes],
-        }
-    )
+    mapping = ExposureMapping(treatment, Neighbours(id_col, lat, lon, radius_km, edges, directed))
+    return mapping.conditions(*mapping.observed(df))
 
 
 def condition_codes(z: np.ndarray, graph: NeighbourGraph) -> np.ndarray:
@@ -245,6 +291,7 @@ def _draws_from(
     return assignment.redraw_many(n, seed)[treatment][:, cols].astype(np.int8), False
 
 
+@fill_doc(DOCS)
 def exposure_probabilities(
     df: pd.DataFrame,
     assignment: Any,
@@ -265,16 +312,9 @@ def exposure_probabilities(
     ----------
     df : pandas.DataFrame
         One row per firm (ids, assignment, coordinates).
-    assignment : Assignment or numpy.ndarray
-        The trial's :class:`kaizen_eval.Assignment` (re-drawn ``draws`` times exactly as it
-        was drawn), or an array (R, N) of equally likely assignments (columns in ``df``'s rows;
-        all of them gives exact probabilities).
-    id_col, treatment, lat, lon, radius_km, edges, directed
-        As in :func:`exposure`.
-    draws : int
-        Number of re-draws (default 10,000; reported as ``draws``).
-    seed : int or numpy.random.Generator
-        Randomness of the re-draws.
+    %(param_exposure_assignment)s
+    %(param_exposure_mapping)s
+    %(param_exposure_draws)s
 
     Returns
     -------
@@ -299,19 +339,5 @@ def exposure_probabilities(
     >>> p.draws, p.probabilities.shape, bool(np.allclose(p.probabilities.sum(axis=1), 1))
     (2000, (6, 4), True)
     """
-    graph = neighbour_graph(
-        df, id_col=id_col, lat=lat, lon=lon, radius_km=radius_km, edges=edges, directed=directed
-    )
-    z_obs = _treatment(df, treatment)
-    z, exact = _draws_from(assignment, treatment, graph.ids, z_obs, draws, seed)
-    codes = condition_codes(z, graph)
-    probs = np.column_stack([(codes == k).mean(axis=0) for k in range(len(CONDITIONS))])
-    never = [CONDITIONS[k] for k in range(len(CONDITIONS)) if not probs[:, k].any()]
-    if never:
-        raise KaizenError(
-            f"exposure condition(s) {never} are reached by no firm in any of the {len(z)} "
-            "assignments; use other conditions (a larger radius, another design)."
-        )
-    codes.flags.writeable = False
-    probs.flags.writeable = False
-    return ExposureProbabilities(graph.ids, codes, probs, len(z), exact)
+    mapping = ExposureMapping(treatment, Neighbours(id_col, lat, lon, radius_km, edges, directed))
+    return mapping.probabilities(*mapping.observed(df), assignment, draws, seed)

@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import (
     KaizenError,
     as_list,
@@ -32,11 +33,12 @@ from kaizen_eval._validation import (
     check_option,
     finite_column,
 )
+from kaizen_eval.estimate._docs_exposure import DOCS
 from kaizen_eval.estimate.exposure import (
     CONDITIONS,
+    ExposureMapping,
     ExposureProbabilities,
-    exposure,
-    exposure_probabilities,
+    Neighbours,
 )
 from kaizen_eval.estimate.exposure_regression import (
     adjusted_means,
@@ -86,6 +88,7 @@ def ht_covariance(
     return out
 
 
+@fill_doc(DOCS)
 def exposure_effects(
     df: pd.DataFrame,
     *,
@@ -114,10 +117,8 @@ def exposure_effects(
         One row per firm: id, assignment, outcome, and coordinates (or give ``edges``).
     outcome : str
         Outcome column.
-    id_col, treatment, lat, lon, radius_km, edges, directed
-        As in :func:`kaizen_eval.exposure`.
-    assignment : Assignment or numpy.ndarray
-        As in :func:`kaizen_eval.exposure_probabilities`.
+    %(param_exposure_mapping)s
+    %(param_exposure_assignment)s
     estimator : {"HT", "Hajek", "regression"}
         Horvitz–Thompson (unbiased), Hájek (ratio; usually less variable), or the
         regression-adjusted Hájek estimator: a weighted least-squares fit of the outcome on
@@ -130,8 +131,7 @@ def exposure_effects(
     interact : bool
         With ``"regression"``: one slope per condition (default; never less efficient
         asymptotically), or common slopes (``False``, the paper's covariance adjustment).
-    draws, seed
-        Re-draws of the assignment for the probabilities.
+    %(param_exposure_draws)s
     alpha : float
         Level of the normal confidence intervals.
     probabilities : ExposureProbabilities, optional
@@ -191,31 +191,12 @@ def exposure_effects(
             "exposure estimators weight every firm of the design: impute or bound them first."
         )
     y_all = finite_column(df, outcome, "outcome", where="exposure_effects")
-    obs = exposure(
-        df,
-        id_col=id_col,
-        treatment=treatment,
-        lat=lat,
-        lon=lon,
-        radius_km=radius_km,
-        edges=edges,
-        directed=directed,
-    )
+    mapping = ExposureMapping(treatment, Neighbours(id_col, lat, lon, radius_km, edges, directed))
+    graph, z_obs = mapping.observed(df)
+    obs = mapping.conditions(graph, z_obs)
     x_all = covariate_matrix(df, covs, outcome=outcome, treatment=treatment, id_col=id_col)
     if probabilities is None:
-        probabilities = exposure_probabilities(
-            df,
-            assignment,
-            id_col=id_col,
-            treatment=treatment,
-            lat=lat,
-            lon=lon,
-            radius_km=radius_km,
-            edges=edges,
-            directed=directed,
-            draws=draws,
-            seed=seed,
-        )
+        probabilities = mapping.probabilities(graph, z_obs, assignment, draws, seed)
     pi_all = probabilities.probabilities
     keep = (pi_all > 0).all(axis=1)
     excluded = probabilities.unreachable(id_col)

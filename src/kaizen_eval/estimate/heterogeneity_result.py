@@ -50,6 +50,19 @@ def median_inference(est, se, dof, alpha: float, index) -> pd.DataFrame:
     )
 
 
+class _Table:
+    """A result's table, read as a copy of its private field ``_<name>`` (results are immutable)."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.field = f"_{name}"
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        return self if obj is None else getattr(obj, self.field).copy()
+
+
 @dataclass(frozen=True, repr=False, eq=False)
 class Heterogeneity:
     """Generic ML inference on heterogeneous effects (BLP, GATES, CLAN); immutable.
@@ -88,25 +101,14 @@ class Heterogeneity:
     _arrays: Arrays = field(repr=False)
     _splits: tuple[Split, ...] = field(repr=False)
 
-    @property
-    def blp(self) -> pd.DataFrame:
-        """BLP: rows ``ate`` (β₁) and ``heterogeneity`` (β₂); estimate, ci_low, ci_high, pvalue."""
-        return self._blp.copy()
-
-    @property
-    def gates(self) -> pd.DataFrame:
-        """GATES: rows ``1 … groups`` (least to most affected), as ``blp``'s columns."""
-        return self._gates.copy()
-
-    @property
-    def gates_difference(self) -> pd.DataFrame:
-        """The most-minus-least-affected GATES test (one row, ``"most - least"``)."""
-        return self._gates_difference.copy()
-
-    @property
-    def clan(self) -> pd.DataFrame:
-        """CLAN: rows by covariate; most, least, difference, ci_low, ci_high, pvalue."""
-        return self._clan.copy()
+    blp = _Table(
+        "BLP: rows ``ate`` (β₁) and ``heterogeneity`` (β₂); estimate, ci_low, ci_high, pvalue."
+    )
+    gates = _Table("GATES: rows ``1 … groups`` (least to most affected), as ``blp``'s columns.")
+    gates_difference = _Table(
+        'The most-minus-least-affected GATES test (one row, ``"most - least"``).'
+    )
+    clan = _Table("CLAN: rows by covariate; most, least, difference, ci_low, ci_high, pvalue.")
 
     def tidy(self) -> pd.DataFrame:
         """BLP, GATES and the GATES difference in one table (indexed by ``blp:…``, ``gates:…``)."""
