@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from kaizen_eval import _format as F
+from kaizen_eval._render import copied
 from kaizen_eval._validation import check_probability
 from kaizen_eval.estimate.heterogeneity_core import Arrays, Split, share_effect
 
@@ -50,19 +51,6 @@ def median_inference(est, se, dof, alpha: float, index) -> pd.DataFrame:
     )
 
 
-class _Table:
-    """A result's table, read as a copy of its private field ``_<name>`` (results are immutable)."""
-
-    def __init__(self, doc: str) -> None:
-        self.__doc__ = doc
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.field = f"_{name}"
-
-    def __get__(self, obj: object, owner: type | None = None) -> Any:
-        return self if obj is None else getattr(obj, self.field).copy()
-
-
 @dataclass(frozen=True, repr=False, eq=False)
 class Heterogeneity:
     """Generic ML inference on heterogeneous effects (BLP, GATES, CLAN); immutable.
@@ -101,14 +89,20 @@ class Heterogeneity:
     _arrays: Arrays = field(repr=False)
     _splits: tuple[Split, ...] = field(repr=False)
 
-    blp = _Table(
-        "BLP: rows ``ate`` (β₁) and ``heterogeneity`` (β₂); estimate, ci_low, ci_high, pvalue."
+    blp = copied(
+        "_blp",
+        "BLP: rows ``ate`` (β₁) and ``heterogeneity`` (β₂); estimate, ci_low, ci_high, pvalue.",
     )
-    gates = _Table("GATES: rows ``1 … groups`` (least to most affected), as ``blp``'s columns.")
-    gates_difference = _Table(
-        'The most-minus-least-affected GATES test (one row, ``"most - least"``).'
+    gates = copied(
+        "_gates", "GATES: rows ``1 … groups`` (least to most affected), as ``blp``'s columns."
     )
-    clan = _Table("CLAN: rows by covariate; most, least, difference, ci_low, ci_high, pvalue.")
+    gates_difference = copied(
+        "_gates_difference",
+        'The most-minus-least-affected GATES test (one row, ``"most - least"``).',
+    )
+    clan = copied(
+        "_clan", "CLAN: rows by covariate; most, least, difference, ci_low, ci_high, pvalue."
+    )
 
     def tidy(self) -> pd.DataFrame:
         """BLP, GATES and the GATES difference in one table (indexed by ``blp:…``, ``gates:…``)."""
