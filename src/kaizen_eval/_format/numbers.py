@@ -33,16 +33,14 @@ def _blank_when_missing(write: Callable[..., str]) -> Callable[..., str]:
     ``write`` as a float (infinities stay infinities).
     """
     signature = inspect.signature(write)
-    first = next(iter(signature.parameters))
 
     @functools.wraps(write)
     def call(*args: Any, **kwargs: Any) -> str:
-        bound = signature.bind(*args, **kwargs)
-        v = _finite(bound.arguments[first])
-        if v is None:
-            return MISSING
-        bound.arguments[first] = v
-        return write(*bound.args, **bound.kwargs)
+        if not args:  # the value passed by name: bind it as the writer would
+            bound = signature.bind(**kwargs)
+            args, kwargs = bound.args, bound.kwargs
+        v = _finite(args[0])
+        return MISSING if v is None else write(v, *args[1:], **kwargs)
 
     return call
 
