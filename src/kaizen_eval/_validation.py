@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -185,10 +185,7 @@ def check_r2(value: Any, name: str = "r2") -> float:
     ...
     kaizen_eval._validation.KaizenError: `r2` must be a number in [0, 1). You passed: 1.0.
     """
-    v = _real(name, value)
-    if not 0 <= v < 1:
-        raise _must_be(name, "a number in [0, 1)", value)
-    return v
+    return _real_within(name, value, lambda v: 0 <= v < 1, "a number in [0, 1)")
 
 
 def check_probability(name: str, value: Any, *, zero: bool = True) -> float:
@@ -203,10 +200,8 @@ def check_probability(name: str, value: Any, *, zero: bool = True) -> float:
     ...
     kaizen_eval._validation.KaizenError: `takeup` must be in (0, 1] (a probability). You passed: 0.0.
     """  # noqa: E501
-    v = _real(name, value)
-    if not ((0 <= v if zero else 0 < v) and v <= 1):
-        raise _must_be(name, f"in {'[' if zero else '('}0, 1] (a probability)", value)
-    return v
+    what = f"in {'[' if zero else '('}0, 1] (a probability)"
+    return _real_within(name, value, lambda v: (0 <= v if zero else 0 < v) and v <= 1, what)
 
 
 def check_nonnegative(name: str, value: Any, *, positive: bool = False) -> float:
@@ -221,10 +216,8 @@ def check_nonnegative(name: str, value: Any, *, positive: bool = False) -> float
     ...
     kaizen_eval._validation.KaizenError: `cost` must be a finite number >= 0. You passed: -1.
     """
-    v = _real(name, value)
-    if not (v > 0 if positive else v >= 0):
-        raise _must_be(name, f"a finite number {'> 0' if positive else '>= 0'}", value)
-    return v
+    what = f"a finite number {'> 0' if positive else '>= 0'}"
+    return _real_within(name, value, lambda v: v > 0 if positive else v >= 0, what)
 
 
 def check_finite_number(name: str, value: Any) -> float:
@@ -246,6 +239,14 @@ def _real(name: str, value: Any) -> float:
     if not _is_real(value) or not np.isfinite(float(value)):
         raise _must_be(name, "a finite number", value)
     return float(value)
+
+
+def _real_within(name: str, value: Any, within: Callable[[float], bool], what: str) -> float:
+    """Return ``value`` as a finite float if ``within(value)``, else raise: it must be ``what``."""
+    v = _real(name, value)
+    if not within(v):
+        raise _must_be(name, what, value)
+    return v
 
 
 def check_whole_number(name: str, value: Any, least: int = 1) -> int:

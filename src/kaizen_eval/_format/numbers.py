@@ -7,8 +7,10 @@ benefit-cost ratio of ``18.8``) and significance stars.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from kaizen_eval._format.missing import MISSING, is_missing
@@ -22,6 +24,25 @@ def _finite(x: Any) -> float | None:
     if is_missing(x):
         return None
     return float(x)
+
+
+def _blank_when_missing(write: Callable[..., str]) -> Callable[..., str]:
+    """Decorate a writer of one number, which then takes any value.
+
+    A missing first argument (``None``, NaN, ``pd.NA``) is written ``MISSING``; any other reaches
+    ``write`` as a float (infinities stay infinities).
+    """
+    signature = inspect.signature(write)
+
+    @functools.wraps(write)
+    def call(*args: Any, **kwargs: Any) -> str:
+        if not args:  # the value passed by name: bind it as the writer would
+            bound = signature.bind(**kwargs)
+            args, kwargs = bound.args, bound.kwargs
+        v = _finite(args[0])
+        return MISSING if v is None else write(v, *args[1:], **kwargs)
+
+    return call
 
 
 def _decimals_for(magnitude: float) -> int:
@@ -47,6 +68,7 @@ def _fixed(x: float, decimals: int) -> str:
     return text
 
 
+@_blank_when_missing
 def number(x: Any, digits: int | None = None) -> str:
     """Write a number with thousands separators and never an exponent.
 
@@ -68,13 +90,11 @@ def number(x: Any, digits: int | None = None) -> str:
     >>> number(1.219e-05)
     '0.0000122'
     """
-    v = _finite(x)
-    if v is None:
-        return MISSING
-    d = _decimals_for(abs(v)) if digits is None else int(digits)
-    return _fixed(v, d)
+    d = _decimals_for(abs(x)) if digits is None else int(digits)
+    return _fixed(x, d)
 
 
+@_blank_when_missing
 def cell(x: Any, digits: int | None = None) -> str:
     """Write a table cell: :func:`number`, but blank for an infinite value as for a missing one.
 
@@ -85,12 +105,10 @@ def cell(x: Any, digits: int | None = None) -> str:
     >>> cell(1116.2), cell(float("inf")), cell(None)
     ('1,116', '', '')
     """
-    v = _finite(x)
-    if v is None or not math.isfinite(v):
-        return MISSING
-    return number(v, digits)
+    return number(x, digits) if math.isfinite(x) else MISSING
 
 
+@_blank_when_missing
 def money(x: Any, *, currency: str | None = None, digits: int | None = None) -> str:
     """Write an amount of money: thousands separators, never an exponent, sensible rounding.
 
@@ -115,18 +133,16 @@ def money(x: Any, *, currency: str | None = None, digits: int | None = None) -> 
     >>> money(2e4)
     '20,000'
     """
-    v = _finite(x)
-    if v is None:
-        return MISSING
     if digits is None:
-        a = abs(v)
+        a = abs(x)
         d = 0 if a >= 100 or a == 0 else (1 if a >= 10 else 2)
     else:
         d = int(digits)
-    text = _fixed(v, d)
+    text = _fixed(x, d)
     return f"{currency} {text}" if currency else text
 
 
+@_blank_when_missing
 def count(n: Any) -> str:
     """Write a count with thousands separators (``1,234``); missing gives ``""``.
 
@@ -135,14 +151,12 @@ def count(n: Any) -> str:
     >>> count(1234), count(7.0), count(None)
     ('1,234', '7', '')
     """
-    v = _finite(n)
-    if v is None:
-        return MISSING
-    if math.isinf(v):
-        return _fixed(v, 0)
-    return f"{round(v):,d}"
+    if math.isinf(n):
+        return _fixed(n, 0)
+    return f"{round(n):,d}"
 
 
+@_blank_when_missing
 def pvalue(p: Any, digits: int = 3) -> str:
     """Write a p-value: ``< 0.001`` below the last shown digit, else ``digits`` decimals.
 
@@ -151,13 +165,10 @@ def pvalue(p: Any, digits: int = 3) -> str:
     >>> pvalue(0.0431), pvalue(1.219e-05), pvalue(0.0), pvalue(1.0), pvalue(float("nan"))
     ('0.043', '< 0.001', '< 0.001', '1.000', '')
     """
-    v = _finite(p)
-    if v is None:
-        return MISSING
     floor = 10.0**-digits
-    if v < floor:
+    if p < floor:
         return f"< {floor:.{digits}f}"
-    return f"{min(v, 1.0):.{digits}f}"
+    return f"{min(p, 1.0):.{digits}f}"
 
 
 def p_clause(p: Any, digits: int = 3) -> str:
@@ -174,6 +185,7 @@ def p_clause(p: Any, digits: int = 3) -> str:
     return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
+@_blank_when_missing
 def percent(x: Any, digits: int | None = None) -> str:
     """Write a fraction as a percentage: ``0.523`` -> ``52.3 %``, ``10.39`` -> ``1,039 %``.
 
@@ -189,14 +201,12 @@ def percent(x: Any, digits: int | None = None) -> str:
     >>> percent(0.523), percent(10.39), percent(0.05, 0)
     ('52.3 %', '1,039 %', '5 %')
     """
-    v = _finite(x)
-    if v is None:
-        return MISSING
-    pct = 100 * v
+    pct = 100 * x
     d = (0 if abs(pct) >= 100 else 1) if digits is None else int(digits)
     return _fixed(pct, d) + " %"
 
 
+@_blank_when_missing
 def share(x: Any, digits: int = 2) -> str:
     """Write a proportion as a decimal (``0.52``), as in a balance table or take-up row.
 
@@ -205,12 +215,10 @@ def share(x: Any, digits: int = 2) -> str:
     >>> share(0.5234), share(1.0), share(None)
     ('0.52', '1.00', '')
     """
-    v = _finite(x)
-    if v is None:
-        return MISSING
-    return _fixed(v, digits)
+    return _fixed(x, digits)
 
 
+@_blank_when_missing
 def ratio(x: Any, digits: int = 1) -> str:
     """Write a ratio such as a benefit-cost ratio: ``18.8``, ``1,204.5``; never an exponent.
 
@@ -219,10 +227,7 @@ def ratio(x: Any, digits: int = 1) -> str:
     >>> ratio(18.84), ratio(1204.46), ratio(0.734, 2)
     ('18.8', '1,204.5', '0.73')
     """
-    v = _finite(x)
-    if v is None:
-        return MISSING
-    return _fixed(v, digits)
+    return _fixed(x, digits)
 
 
 def stars(p: Any, levels: Sequence[tuple[float, str]] = STAR_LEVELS) -> str:

@@ -11,7 +11,9 @@ from typing import Literal, get_args
 
 import numpy as np
 
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError, check_option
+from kaizen_eval.costbenefit._docs import DOCS
 from kaizen_eval.costbenefit.analysis import CostBenefit, cost_benefit
 from kaizen_eval.costbenefit.costs import Cost
 
@@ -119,13 +121,13 @@ def default_ranges(cb: CostBenefit) -> dict[str, tuple[float, float]]:
     return out
 
 
+@fill_doc(DOCS)
 def evaluate(cb: CostBenefit, metric: Metric = "bcr", **changes: float) -> float:
     """Recompute ``metric`` of ``cb`` with some parameters changed (point values, no draws).
 
     Parameters
     ----------
-    cb : CostBenefit
-        The base result.
+    %(param_base_result)s
     metric : str
         One of ``bcr, npv, irr, pv_gains, breakeven_gain, breakeven_years``.
     **changes

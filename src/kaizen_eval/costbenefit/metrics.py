@@ -16,11 +16,14 @@ interpolated linearly within a year: if ``PV_{t−1} < C ≤ PV_t`` the payback 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import optimize
 
+from kaizen_eval._docs import fill_doc, signature_from
 from kaizen_eval._validation import KaizenError, check_finite_number, check_whole_number
+from kaizen_eval.costbenefit._docs import DOCS
 
 
 def _gains(gains: np.ndarray | list[float]) -> np.ndarray:
@@ -118,6 +121,7 @@ class IRRResult:
     reason: str | None = None
 
 
+@fill_doc(DOCS)
 def internal_rate_of_return(cost: float, gains: np.ndarray | list[float]) -> IRRResult:
     """Solve ``Σ_t g_t / (1 + r)^t = cost`` for ``r`` with :func:`scipy.optimize.brentq`.
 
@@ -125,8 +129,7 @@ def internal_rate_of_return(cost: float, gains: np.ndarray | list[float]) -> IRR
     ----------
     cost : float
         Cost at ``t = 0`` (positive).
-    gains : array-like, shape (T,)
-        Gains at the end of years ``1..T``.
+    %(param_yearly_gains)s
 
     Returns
     -------
@@ -204,6 +207,7 @@ def _crossing(cost: float, cumulative: np.ndarray) -> float:
     return k + (cost - prev) / (float(cumulative[k]) - prev)
 
 
+@fill_doc(DOCS)
 def payback_years(
     cost: float, gains: np.ndarray | list[float], discount_rate: float = 0.0
 ) -> float:
@@ -211,12 +215,9 @@ def payback_years(
 
     Parameters
     ----------
-    cost : float
-        Cost at ``t = 0``.
-    gains : array-like, shape (T,)
-        Gains at the end of years ``1..T``.
-    discount_rate : float
-        Annual discount rate.
+    %(param_cost_at_zero)s
+    %(param_yearly_gains)s
+    %(param_discount_rate)s
 
     Returns
     -------
@@ -234,20 +235,18 @@ def payback_years(
     return _crossing(check_finite_number("cost", cost), cumulative)
 
 
-def breakeven_years(
-    cost: float, gains: np.ndarray | list[float], discount_rate: float = 0.0
-) -> float:
+@fill_doc(DOCS)
+@signature_from(payback_years)
+def breakeven_years(**arguments: Any) -> float:
     """Return the persistence (in years) the gain path needs for BCR = 1 (``inf`` if never).
 
     Parameters
     ----------
-    cost : float
-        Cost at ``t = 0``.
+    %(param_cost_at_zero)s
     gains : array-like, shape (N,)
         A long path of yearly gains (the horizon extended; see
         :meth:`BenefitPath.gains <kaizen_eval.costbenefit.benefits.BenefitPath.gains>`).
-    discount_rate : float
-        Annual discount rate.
+    %(param_discount_rate)s
 
     Returns
     -------
@@ -262,10 +261,11 @@ def breakeven_years(
     >>> breakeven_years(250.0, [100.0, 50.0, 25.0])
     inf
     """
-    out = payback_years(cost, gains, discount_rate)
+    out = payback_years(**arguments)
     return float("inf") if np.isnan(out) else out
 
 
+@fill_doc(DOCS)
 def breakeven_gain(
     cost: float,
     profile: np.ndarray | list[float],
@@ -276,12 +276,10 @@ def breakeven_gain(
 
     Parameters
     ----------
-    cost : float
-        Cost at ``t = 0``.
+    %(param_cost_at_zero)s
     profile : array-like, shape (T,)
         Share of the full gain earned in each year (:func:`time_profile`).
-    discount_rate : float
-        Annual discount rate.
+    %(param_discount_rate)s
     offset : float
         Part of the yearly net gain that is not the participant's gain
         (``spillover_gain − business_stealing``); the result is the participant gain.

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval import _format as F
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError, check_option
+from kaizen_eval.costbenefit._docs import DOCS
 from kaizen_eval.costbenefit._parameters import (
     METRICS,
     PARAMETERS,
@@ -49,6 +51,7 @@ def _check_parameter(cb: CostBenefit, name: str, base: Mapping[str, float], metr
         evaluate(cb, metric, **{name: 1.0})  # raises, saying why it does not apply
 
 
+@fill_doc(DOCS)
 def one_way_sensitivity(
     cb: CostBenefit,
     *,
@@ -60,8 +63,7 @@ def one_way_sensitivity(
 
     Parameters
     ----------
-    cb : CostBenefit
-        The base result.
+    %(param_base_result)s
     ranges : dict of str to (float, float), optional
         Ranges overriding :func:`default_ranges`.
     parameters : sequence of str, optional
@@ -105,6 +107,7 @@ def one_way_sensitivity(
     return out
 
 
+@fill_doc(DOCS)
 def two_way_sensitivity(
     cb: CostBenefit,
     *,
@@ -118,8 +121,7 @@ def two_way_sensitivity(
 
     Parameters
     ----------
-    cb : CostBenefit
-        The base result.
+    %(param_base_result)s
     rows, columns : str
         The two parameters (names as in :func:`base_values`).
     row_values, column_values : sequence of float
@@ -169,6 +171,7 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     return fig, fig.add_subplot()
 
 
+@fill_doc(DOCS)
 def plot_tornado(table: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     """Draw a tornado chart from :func:`one_way_sensitivity`'s table.
 
@@ -176,12 +179,9 @@ def plot_tornado(table: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     ----------
     table : pandas.DataFrame
         Output of :func:`one_way_sensitivity`.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure otherwise (no pyplot state is touched).
+    %(param_ax)s
 
-    Returns
-    -------
-    matplotlib.figure.Figure
+    %(returns_figure)s
 
     Examples
     --------
@@ -234,6 +234,7 @@ def _lever_label(name: str, low: float, high: float) -> str:
     return f"{F.heading(name)} ({ends[0]} – {ends[1]})"
 
 
+@fill_doc(DOCS)
 def plot_two_way(grid: pd.DataFrame, *, ax: Axes | None = None, annotate: bool = True) -> Figure:
     """Draw :func:`two_way_sensitivity`'s grid as an annotated heatmap.
 
@@ -241,14 +242,11 @@ def plot_two_way(grid: pd.DataFrame, *, ax: Axes | None = None, annotate: bool =
     ----------
     grid : pandas.DataFrame
         Output of :func:`two_way_sensitivity`.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure otherwise.
+    %(param_ax)s
     annotate : bool
         Write each cell's value.
 
-    Returns
-    -------
-    matplotlib.figure.Figure
+    %(returns_figure)s
 
     Examples
     --------
@@ -273,6 +271,7 @@ def plot_two_way(grid: pd.DataFrame, *, ax: Axes | None = None, annotate: bool =
     return fig
 
 
+@fill_doc(DOCS)
 def plot_bcr_distribution(cb: CostBenefit, *, ax: Axes | None = None, bins: int = 60) -> Figure:
     """Draw the distribution of the benefit-cost ratio over the draws of an uncertain gain.
 
@@ -283,14 +282,11 @@ def plot_bcr_distribution(cb: CostBenefit, *, ax: Axes | None = None, bins: int 
     ----------
     cb : CostBenefit
         A result whose gain was uncertain (an ``Estimate`` or ``gain_draws``).
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure otherwise (no pyplot state is touched).
+    %(param_ax)s
     bins : int
         Number of histogram bins.
 
-    Returns
-    -------
-    matplotlib.figure.Figure
+    %(returns_figure)s
 
     Raises
     ------

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError, as_list, check_alpha, require_columns
+from kaizen_eval.costbenefit._docs import DOCS
 from kaizen_eval.costbenefit.analysis import CostBenefit
 from kaizen_eval.costbenefit.costs import Cost, CostStructure
 
@@ -59,6 +61,20 @@ def _groups(frame: pd.DataFrame, by: list[str]) -> list[tuple[object, pd.DataFra
     return list(frame.groupby(key, sort=True))
 
 
+def _answers_by_group(
+    df: pd.DataFrame, wtp: str, by: list[str], dropna: bool
+) -> list[tuple[tuple[object, ...], np.ndarray, int]]:
+    """Each group's key values, WTP answers and number of missing answers (groups sorted)."""
+    frame, n_missing = _answers(df, wtp, by, dropna, "the WTP data")
+    out = []
+    for key, part in _groups(frame, by):
+        keys = key if isinstance(key, tuple) else (key,)
+        miss = int(n_missing.loc[key]) if by else int(n_missing.iloc[0])
+        out.append((keys, part["_wtp"].to_numpy(dtype=float), miss))
+    return out
+
+
+@fill_doc(DOCS)
 def wtp_demand(
     df: pd.DataFrame,
     *,
@@ -71,16 +87,13 @@ def wtp_demand(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per firm with the highest price accepted in ``wtp``.
+    %(param_wtp_frame)s
     prices : sequence of float, optional
         Prices at which to evaluate demand (default: 0 and every distinct answer).
-    wtp : str
-        Column of the highest price accepted (USD).
+    %(param_wtp_column)s
     by : str or list of str, optional
         Group columns (e.g. the arm); one curve per group.
-    dropna : bool
-        Leave out firms without an answer (otherwise they raise).
+    %(param_wtp_dropna)s
 
     Returns
     -------
@@ -95,19 +108,16 @@ def wtp_demand(
     [[50.0, 0.75], [400.0, 0.25]]
     """
     cols = as_list(by)
-    frame, n_missing = _answers(df, wtp, cols, dropna, "the WTP data")
+    groups = _answers_by_group(df, wtp, cols, dropna)
     if prices is None:
-        grid = np.unique(np.concatenate([[0.0], frame["_wtp"].to_numpy(dtype=float)]))
+        grid = np.unique(np.concatenate([[0.0], *(w for _, w, _ in groups)]))
     else:
         grid = np.asarray(prices, dtype=float).reshape(-1)
         if grid.size == 0 or not np.all(np.isfinite(grid)):
             raise KaizenError("`prices` must be a non-empty list of finite prices.")
     rows = []
-    for key, part in _groups(frame, cols):
-        w = part["_wtp"].to_numpy(dtype=float)
+    for keys, w, miss in groups:
         n = w.size
-        keys = key if isinstance(key, tuple) else (key,)
-        miss = int(n_missing.loc[key]) if cols else int(n_missing.iloc[0])
         for p in grid:
             willing = int(np.sum(w >= p))
             share = willing / n if n else np.nan
@@ -117,6 +127,7 @@ def wtp_demand(
     return pd.DataFrame(rows, columns=columns)
 
 
+@fill_doc(DOCS)
 def wtp_share(
     df: pd.DataFrame,
     price: float,
@@ -129,16 +140,13 @@ def wtp_share(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per firm.
+    %(param_wtp_frame)s
     price : float
         The price (USD), e.g. 400 for the training the papers asked about.
-    wtp : str
-        Column of the highest price accepted.
+    %(param_wtp_column)s
     by : str or list of str, optional
         Group columns; the result is then a Series indexed by group.
-    dropna : bool
-        Leave out firms without an answer (otherwise they raise).
+    %(param_wtp_dropna)s
 
     Returns
     -------
@@ -181,6 +189,7 @@ class WTPChange:
     paired: pd.DataFrame
 
 
+@fill_doc(DOCS)
 def wtp_change(
     before: pd.DataFrame,
     after: pd.DataFrame,
@@ -204,8 +213,7 @@ def wtp_change(
         else from ``before``.
     id_col : str
         Firm identifier.
-    wtp : str
-        Column of the highest price accepted.
+    %(param_wtp_column)s
     alpha : float
         Level of the per-arm intervals.
     dropna : bool
@@ -304,6 +312,7 @@ def wtp_change(
     return WTPChange(table=table, difference=difference, paired=paired)
 
 
+@fill_doc(DOCS)
 def wtp_compare(
     df: pd.DataFrame,
     *,
@@ -317,20 +326,17 @@ def wtp_compare(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per firm with the highest price accepted in ``wtp``.
+    %(param_wtp_frame)s
     benefit : float or CostBenefit
         Benefit per participant: a number (e.g. the annual gain), or a per-participant
         ``CostBenefit`` whose present value of gains (``pv_gains``) is used.
     cost : float, Cost or CostStructure, optional
         Cost per participant (default: the ``CostBenefit``'s cost). A ``Cost`` must be per
         participant (or convertible without a take-up rate, i.e. already per participant).
-    wtp : str
-        Column of the highest price accepted.
+    %(param_wtp_column)s
     by : str or list of str, optional
         Group columns.
-    dropna : bool
-        Leave out firms without an answer (otherwise they raise).
+    %(param_wtp_dropna)s
 
     Returns
     -------
@@ -359,19 +365,13 @@ def wtp_compare(
         value = float(benefit)
     if cost is None:
         raise KaizenError("`cost` is needed when `benefit` is a number.")
-    if isinstance(cost, CostStructure):
-        c = cost.per_participant()
-    elif isinstance(cost, Cost):
+    if isinstance(cost, Cost | CostStructure):
         c = cost.per_participant()
     else:
         c = float(cost)
     cols = as_list(by)
-    frame, n_missing = _answers(df, wtp, cols, dropna, "the WTP data")
     rows = []
-    for key, part in _groups(frame, cols):
-        w = part["_wtp"].to_numpy(dtype=float)
-        keys = key if isinstance(key, tuple) else (key,)
-        miss = int(n_missing.loc[key]) if cols else int(n_missing.iloc[0])
+    for keys, w, miss in _answers_by_group(df, wtp, cols, dropna):
         mean = float(w.mean()) if w.size else np.nan
         rows.append(
             {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pandas as pd
+from kaizen_eval.design._montecarlo import MonteCarloResult
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class PowerGrid:
+class PowerGrid(MonteCarloResult):
     """Simulated power over a grid of designs; immutable.
 
     Attributes
@@ -37,17 +37,9 @@ class PowerGrid:
         Number of strata.
     """
 
-    _table: pd.DataFrame
-    sims: int
-    alpha: float
     design: str
     cluster_size: int
     strata: int
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """One row per grid point (a copy)."""
-        return self._table.copy()
 
     def __repr__(self) -> str:
         return (

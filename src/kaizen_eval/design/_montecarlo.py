@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from kaizen_eval._core.batch import BatchFit
 
@@ -58,6 +59,24 @@ def streams(
     ss_assign, ss_outcome = seed.spawn(2)
     draws = redraw_many(int(sims), np.random.default_rng(ss_assign))
     return draws, np.random.default_rng(ss_outcome)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class MonteCarloResult:
+    """The table a simulation gives, its replications and its test level; immutable.
+
+    The base of :class:`~kaizen_eval.design.simulate.SimulatedPower` and
+    :class:`~kaizen_eval.design._grid_result.PowerGrid`, which document their tables.
+    """
+
+    _table: pd.DataFrame
+    sims: int
+    alpha: float
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The results (a copy)."""
+        return self._table.copy()
 
 
 @dataclass(frozen=True, eq=False)

@@ -51,7 +51,12 @@ from kaizen_eval._validation import (
     check_probability,
     check_r2,
 )
-from kaizen_eval.design._montecarlo import OutcomeModel, batch_then_refit, streams
+from kaizen_eval.design._montecarlo import (
+    MonteCarloResult,
+    OutcomeModel,
+    batch_then_refit,
+    streams,
+)
 from kaizen_eval.design._power_model import _response, _rounds, round_average_share
 from kaizen_eval.design.assignment import Assignment
 
@@ -75,7 +80,7 @@ _BLOCK_BYTES = 2**21
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class SimulatedPower:
+class SimulatedPower(MonteCarloResult):
     """Operating characteristics of a design's estimates, by simulation; immutable.
 
     Attributes
@@ -93,15 +98,7 @@ class SimulatedPower:
         Covariance type of the estimates.
     """
 
-    _table: pd.DataFrame
-    sims: int
-    alpha: float
     se_type: str
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """Per-term results (a copy)."""
-        return self._table.copy()
 
     def __repr__(self) -> str:
         return f"<SimulatedPower: {self.sims} replications, terms {list(self._table.index)}>"

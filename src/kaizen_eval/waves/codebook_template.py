@@ -20,7 +20,9 @@ from typing import Any
 import pandas as pd
 
 from kaizen_eval._atomic import atomic_file
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError
+from kaizen_eval.waves._docs import DOCS
 from kaizen_eval.waves._loading import _frame_of
 from kaizen_eval.waves.answers import apply_form
 from kaizen_eval.waves.missing_codes import DEFAULT_MISSING_CODES
@@ -102,6 +104,7 @@ def _suggest(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return table
 
 
+@fill_doc(DOCS)
 def codebook_template(
     waves: Mapping[str, pd.DataFrame | str | os.PathLike[str]],
     path: str | os.PathLike[str] = "codebook.xlsx",
@@ -125,8 +128,7 @@ def codebook_template(
         types and choices, which is what the codebook's ``source`` names then.
     id_col : str
         The firm id column.
-    overwrite : bool, default False
-        Replace an existing file (else ``OutputExistsError``).
+    %(param_overwrite)s
 
     Returns
     -------

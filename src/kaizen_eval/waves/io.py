@@ -10,12 +10,27 @@ from pathlib import Path
 import pandas as pd
 
 from kaizen_eval._atomic import atomic_file
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError
+from kaizen_eval.waves._docs import DOCS
 from kaizen_eval.waves.pii import looks_personal, refuse_pii
 from kaizen_eval.waves.validate import id_text
 
 READ_SUFFIXES = (".parquet", ".csv", ".dta", ".xlsx", ".xls")
 WRITE_SUFFIXES = (".parquet", ".csv")
+
+
+def unknown_file_type(path: Path, doing: str, known: str) -> KaizenError:
+    """Return the error for a file of a type not handled here (``doing``: what failed).
+
+    Examples
+    --------
+    >>> print(unknown_file_type(Path("x.sav"), "read x.sav", "read_wave reads .csv files"))
+    cannot read x.sav: unknown file type '.sav'; read_wave reads .csv files
+    """
+    return KaizenError(
+        f"cannot {doing}: unknown file type {path.suffix or '(no suffix)'!r}; {known}"
+    )
 
 
 def _where(path: Path, wave: str | None) -> str:
@@ -123,9 +138,8 @@ def read_wave(
     where = _where(path, wave)
     suffix = path.suffix.lower()
     if suffix not in READ_SUFFIXES:
-        raise KaizenError(
-            f"cannot read {where}: unknown file type {path.suffix or '(no suffix)'!r}; "
-            f"read_wave reads {', '.join(READ_SUFFIXES)} files"
+        raise unknown_file_type(
+            path, f"read {where}", f"read_wave reads {', '.join(READ_SUFFIXES)} files"
         )
     if not path.is_file():
         raise KaizenError(f"cannot read {where}: no such file")
@@ -175,6 +189,7 @@ def read_wave(
     return df
 
 
+@fill_doc(DOCS)
 def write_table(
     df: pd.DataFrame,
     path: str | os.PathLike[str],
@@ -193,21 +208,12 @@ def write_table(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table (its index is not written).
+    %(param_table_written)s
     path : str or path-like
         Target file; the suffix chooses the format.
-    allow_pii : bool or sequence of str
-        ``True`` writes flagged columns anyway; a list allows just those columns.
-    id_col : str, optional
-        The firm id column, which is never flagged (hash it with :func:`deidentify`).
-    overwrite : bool, default False
-        Replace an existing file; otherwise an existing ``path`` is an ``OutputExistsError``.
+    %(params_write_safely)s
 
-    Returns
-    -------
-    pathlib.Path
-        The written file.
+    %(returns_written_path)s
 
     Raises
     ------
@@ -231,9 +237,8 @@ def write_table(
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in WRITE_SUFFIXES:
-        raise KaizenError(
-            f"cannot write {path}: unknown file type {path.suffix or '(no suffix)'!r}; "
-            f"write_table writes {', '.join(WRITE_SUFFIXES)} files"
+        raise unknown_file_type(
+            path, f"write {path}", f"write_table writes {', '.join(WRITE_SUFFIXES)} files"
         )
     refuse_pii(df, allow_pii=allow_pii, id_col=id_col, where=str(path))
     with atomic_file(path, overwrite=overwrite) as tmp:

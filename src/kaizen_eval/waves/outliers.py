@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._docs import signature_from
 from kaizen_eval._validation import KaizenError, as_list, require_columns
 from kaizen_eval.waves.errors import NonFiniteValueError
 
@@ -251,15 +253,8 @@ def winsorize(
     return _clip(df, columns, lower=lower, upper=upper, by=by, method=method, remove=False)
 
 
-def trim(
-    df: pd.DataFrame,
-    columns: str | Sequence[str],
-    *,
-    lower: float | None = 0.01,
-    upper: float | None = 0.99,
-    by: str | Sequence[str] | None = None,
-    method: str = "linear",
-) -> Adjustment:
+@signature_from(winsorize)
+def trim(**arguments: Any) -> Adjustment:
     """Set values beyond the ``lower``/``upper`` quantiles to missing (rows are kept).
 
     Same arguments and summary as :func:`winsorize`; ``n_low``/``n_high`` count the values
@@ -273,4 +268,4 @@ def trim(
     >>> t.data["sales"].isna().sum().item(), t.changes["old"].tolist()
     (2, [0.0, 10.0])
     """
-    return _clip(df, columns, lower=lower, upper=upper, by=by, method=method, remove=True)
+    return _clip(**arguments, remove=True)

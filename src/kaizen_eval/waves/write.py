@@ -21,9 +21,11 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._atomic import atomic_file
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError
+from kaizen_eval.waves._docs import DOCS
 from kaizen_eval.waves.errors import WavesWarning
-from kaizen_eval.waves.io import write_table
+from kaizen_eval.waves.io import unknown_file_type, write_table
 from kaizen_eval.waves.pii import refuse_pii
 
 PanelFormat = Literal["parquet", "csv", "dta"]
@@ -109,6 +111,7 @@ def _stata_frame(
     return out, var_labels, labels
 
 
+@fill_doc(DOCS)
 def write_wave(
     df: pd.DataFrame,
     path: str | os.PathLike[str],
@@ -132,25 +135,16 @@ def write_wave(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table (its index is not written).
+    %(param_table_written)s
     path : str or path-like
         Target file; ``.csv``, ``.parquet`` or ``.dta``.
     variable_labels : dict, optional
         Column → label (at most 80 characters in Stata; longer ones are cut, with a warning).
     value_labels : dict, optional
         Column → {code: label}; codes must be whole numbers, except for categoricals.
-    allow_pii : bool or sequence of str
-        ``True`` writes flagged identifier columns anyway; a list allows just those.
-    id_col : str, optional
-        The firm id column, never flagged.
-    overwrite : bool, default False
-        Replace an existing file (else ``OutputExistsError``).
+    %(params_write_safely)s
 
-    Returns
-    -------
-    pathlib.Path
-        The written file.
+    %(returns_written_path)s
 
     Raises
     ------
@@ -182,9 +176,8 @@ def write_wave(
     if suffix in (".csv", ".parquet"):
         return write_table(df, path, allow_pii=allow_pii, id_col=id_col, overwrite=overwrite)
     if suffix != ".dta":
-        raise KaizenError(
-            f"cannot write {path}: unknown file type {path.suffix or '(no suffix)'!r}; "
-            "write_wave writes .csv, .parquet and .dta files"
+        raise unknown_file_type(
+            path, f"write {path}", "write_wave writes .csv, .parquet and .dta files"
         )
     refuse_pii(df, allow_pii=allow_pii, id_col=id_col, where=str(path))
     var = dict(df.attrs.get("variable_labels", {}))
