@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -143,6 +144,86 @@ def weight_column(data: pd.DataFrame, weights: str | None, *, where: str) -> np.
     return check_weights(finite_column(data, weights, "weight", where=where), weights, where=where)
 
 
+def fit_estimate(
+    fit: LinearFit,
+    terms: Sequence[str],
+    *,
+    rows: np.ndarray | None = None,
+    dof: np.ndarray | None = None,
+    coef: np.ndarray | None = None,
+    vcov: np.ndarray | None = None,
+    **fields: Any,
+) -> Estimate:
+    """Return the :class:`Estimate` of the coefficients ``terms`` of ``fit``.
+
+    With ``rows`` (a matrix ``L``) and ``dof``, the reported terms are the linear combinations
+    ``L β̂`` with covariance ``L V Lᵀ`` (effects at chosen values of a moderator); ``coef`` and
+    ``vcov`` replace the fit's (coefficients of several fits stacked). The fit gives the
+    standard-error type, method and counts; ``fields`` are the estimate's other fields.
+    """
+    if rows is None:
+        idx = [fit.index(t) for t in terms]
+        rows = np.eye(len(fit.coef))[idx]
+        dof = fit.df[idx]
+    coef = fit.coef if coef is None else coef
+    vcov = fit.vcov if vcov is None else vcov
+    return Estimate(
+        terms=tuple(terms),
+        coef=rows @ coef,
+        vcov=rows @ vcov @ rows.T,
+        dof=dof,
+        se_type=fit.se_type,
+        method=fit.method,
+        nobs=fit.nobs,
+        n_clusters=fit.n_clusters,
+        **fields,
+    )
+
+
+@dataclass(frozen=True)
+class Reporting:
+    """What an estimator reports beside its fit, the same for each of its fits.
+
+    Built once by an estimator (``itt``, ``late``) and used by its plain and moderated fits.
+    """
+
+    estimand: str
+    outcome: str
+    dropped: pd.DataFrame
+    control_mean: float | None
+    alpha: float
+
+    def estimate(
+        self,
+        fit: LinearFit,
+        terms: Sequence[str],
+        *,
+        notes: Sequence[str],
+        extra: dict[str, Any],
+        **rows: Any,
+    ) -> Estimate:
+        """Return the :class:`Estimate` of ``terms`` (``rows`` as in :func:`fit_estimate`).
+
+        Its notes are the standard-error note of the fit, then ``notes``.
+        """
+        notes = (SE_NOTES[fit.se_type], *notes)
+        return fit_estimate(fit, terms, notes=notes, extra=extra, **rows, **vars(self))
+
+    def wrap(
+        self,
+        fit: LinearFit,
+        terms: Sequence[str],
+        *,
+        notes: Sequence[str],
+        extra: dict[str, Any],
+        rows: np.ndarray | None = None,
+        dof: np.ndarray | None = None,
+    ) -> Estimate:
+        """:meth:`estimate`, with the whole fit in ``extra["fit"]``."""
+        extra = {"fit": fit, **extra}
+        return self.estimate(fit, terms, notes=notes, extra=extra, rows=rows, dof=dof)
+
+
 def wrap(
     fit: LinearFit,
     terms: Sequence[str],
@@ -161,30 +242,10 @@ def wrap(
 
     With ``rows`` (a matrix ``L`` on the fit's coefficients) and ``dof``, the reported terms
     are the linear combinations ``L β̂`` with covariance ``L V Lᵀ`` (effects at chosen values
-    of a moderator).
+    of a moderator). The fit is kept in ``extra["fit"]``; see :class:`Reporting`.
     """
-    if rows is None:
-        idx = [fit.index(t) for t in terms]
-        rows = np.eye(len(fit.coef))[idx]
-        dof = fit.df[idx]
-    all_notes = [SE_NOTES[fit.se_type], *notes]
-    return Estimate(
-        terms=tuple(terms),
-        coef=rows @ fit.coef,
-        vcov=rows @ fit.vcov @ rows.T,
-        dof=dof,
-        se_type=fit.se_type,
-        method=fit.method,
-        estimand=estimand,
-        outcome=outcome,
-        nobs=fit.nobs,
-        n_clusters=fit.n_clusters,
-        alpha=alpha,
-        control_mean=control_mean,
-        dropped=dropped,
-        notes=tuple(all_notes),
-        extra={"fit": fit, **extra},
-    )
+    report = Reporting(estimand, outcome, dropped, control_mean, alpha)
+    return report.wrap(fit, terms, notes=notes, extra=extra, rows=rows, dof=dof)
 
 
 def weighted_mean(v: np.ndarray, w: np.ndarray | None) -> float:

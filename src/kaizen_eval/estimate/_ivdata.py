@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,16 @@ class IVData:
     codes: np.ndarray | None
     se_type: str
     notes: list[str]
+
+    @property
+    def inference(self) -> dict[str, Any]:
+        """Keywords of every fit on these arrays: ``se``, ``clusters``, fixed effects, weights."""
+        return {
+            "se": self.se_type,
+            "clusters": self.clusters,
+            "fixed_effects": self.codes,
+            "weights": self.weights,
+        }
 
 
 def iv_data(

@@ -16,6 +16,7 @@ from kaizen_eval._validation import (
     check_probability,
 )
 from kaizen_eval.estimate._build import (
+    Reporting,
     check_assignment,
     check_cluster_column,
     check_fixed_effects,
@@ -24,13 +25,9 @@ from kaizen_eval.estimate._build import (
     check_varies,
     control_mean,
     weight_column,
-    wrap,
 )
 from kaizen_eval.estimate._covariates import covariate_block
-from kaizen_eval.estimate._frame import (
-    estimation_sample,
-    fe_codes,
-)
+from kaizen_eval.estimate._frame import estimation_sample, fe_codes, fe_parameters
 from kaizen_eval.estimate._moderators import (
     build_moderator,
     equality_table,
@@ -221,6 +218,8 @@ def itt(
     x, x_names, bnotes = covariate_block(data, covs, baseline)
     notes.extend(bnotes)
     w = weight_column(data, weights, where="itt")
+    control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
+    report = Reporting("ITT", outcome, sample.dropped, control_mean(y, control, w), alpha)
     equality_terms: dict[str, list[str]] = {}
     mods = [build_moderator(data, m, kinds[m], t, t_names, quantiles, w) for m in mods_by]
     split = len(mods) == 1 and mods[0].kind == "levels"
@@ -246,11 +245,8 @@ def itt(
             fes,
             se_type,
             clusters,
-            treatments,
-            outcome=outcome,
-            sample=sample,
-            notes=notes,
-            alpha=alpha,
+            report,
+            notes,
         )
     blocks = [t, x]
     names = [*t_names, *x_names]
@@ -263,11 +259,11 @@ def itt(
     if not fes:
         blocks.insert(0, np.ones((len(y), 1)))
         names.insert(0, "(Intercept)")
-    report = list(t_names)
+    reported = list(t_names)
     if lin and lin_terms:
-        report.extend(names[len(names) - len(t_names) * len(lin_names) :])
+        reported.extend(names[len(names) - len(t_names) * len(lin_names) :])
     design = np.hstack(blocks)
-    check_parameters(len(y), design.shape[1] + _fe_parameters(data, fes), "itt")
+    check_parameters(len(y), design.shape[1] + fe_parameters(data, fes), "itt")
     fit = fit_ols(
         y,
         design,
@@ -277,17 +273,11 @@ def itt(
         weights=w,
         names=names,
     )
-    control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
     equality = equality_tests(fit, equality_terms, mods_by[0] if split else "", notes)
-    return wrap(
+    return report.wrap(
         fit,
-        report,
-        estimand="ITT",
-        outcome=outcome,
-        dropped=sample.dropped,
+        reported,
         notes=notes,
-        control_mean=control_mean(y, control, w),
-        alpha=alpha,
         extra={
             "covariates": tuple(x_names),
             "fixed_effects": tuple(fes),
@@ -299,10 +289,10 @@ def itt(
 
 
 def _moderated_itt(
-    data, y, t, t_names, x, x_names, mods, w, fes, se_type, clusters, treatments, **info
+    data, y, t, t_names, x, x_names, mods, w, fes, se_type, clusters, report, notes
 ) -> Estimate:
     """``itt`` with continuous or several moderators: the centred interaction model."""
-    k_fe = _fe_parameters(data, fes)
+    k_fe = fe_parameters(data, fes)
     codes = fe_codes(data, fes)
 
     def fit_at(centres):
@@ -318,18 +308,11 @@ def _moderated_itt(
         )
 
     res = moderated(mods, t_names, w, fit_at)
-    notes = list(info["notes"])
-    notes.extend(moderation_notes(res.tests, res.fit.se_type))
-    control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
-    return wrap(
+    notes = [*notes, *moderation_notes(res.tests, res.fit.se_type)]
+    return report.wrap(
         res.fit,
         res.terms,
-        estimand="ITT",
-        outcome=info["outcome"],
-        dropped=info["sample"].dropped,
         notes=notes,
-        control_mean=control_mean(y, control, w),
-        alpha=info["alpha"],
         extra={
             "covariates": tuple(x_names),
             "fixed_effects": tuple(fes),
@@ -340,11 +323,6 @@ def _moderated_itt(
         rows=res.lmat,
         dof=res.dof,
     )
-
-
-def _fe_parameters(data: pd.DataFrame, fes: Sequence[str]) -> int:
-    """Parameters absorbed by the fixed effects (the levels, less one per extra dimension)."""
-    return sum(int(data[fe].nunique()) for fe in fes) - max(len(fes) - 1, 0)
 
 
 def _lin_blocks(

@@ -101,6 +101,11 @@ def anderson_rubin_set(
     rf = reduced_form(
         y, d, z, x, se=se, clusters=clusters, fixed_effects=fixed_effects, weights=weights
     )
+    return _one_treatment_set(rf, alpha)
+
+
+def _one_treatment_set(rf: ReducedForm, alpha: float) -> AndersonRubinSet:
+    """Return the exact AR set of one treatment (closed form with one instrument, else the line)."""
     if rf.k == 1:
         return _quadratic_set(rf, alpha)
     pieces = solve_line(rf, np.array([1.0, 0.0]), np.array([0.0, -1.0]), rf.critical(alpha))
@@ -393,24 +398,10 @@ def anderson_rubin(
         weights=weights,
         where="anderson_rubin",
     )
-    y, d, z, x, w, se_type = iv.y, iv.d, iv.z, iv.x, iv.weights, iv.se_type
-    rf = reduced_form(
-        y,
-        d,
-        z,
-        x,
-        se=se_type,
-        clusters=iv.clusters,
-        fixed_effects=iv.codes,
-        weights=w,
-    )
+    rf = reduced_form(iv.y, iv.d, iv.z, iv.x, **iv.inference)
     sets: dict[str, AndersonRubinSet] = {}
     if len(treatments) == 1:
-        if rf.k == 1:
-            sets[treatments[0]] = _quadratic_set(rf, alpha)
-        else:
-            u0, e = np.array([1.0, 0.0]), np.array([0.0, -1.0])
-            sets[treatments[0]] = _as_set(solve_line(rf, u0, e, rf.critical(alpha)), alpha)
+        sets[treatments[0]] = _one_treatment_set(rf, alpha)
     else:
         for j, t in enumerate(treatments):
             g = grid[t] if isinstance(grid, Mapping) else grid
@@ -422,6 +413,6 @@ def anderson_rubin(
         alpha=alpha,
         sets=MappingProxyType(sets),
         reduced_form=rf,
-        nobs=len(y),
-        se_type=se_type,
+        nobs=len(iv.y),
+        se_type=iv.se_type,
     )
