@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,12 +14,15 @@ from kaizen_eval._core.linear import LinearFit, check_parameters  # noqa: F401 (
 from kaizen_eval._validation import (
     KaizenError,
     KaizenWarning,
+    as_list,
     check_binary,
     check_clusters,
+    check_probability,
     check_variation,
     check_weights,
     finite_column,
 )
+from kaizen_eval.estimate._moderators import Moderator, build_moderator, resolve_kinds
 from kaizen_eval.estimate.result import Estimate
 
 SE_NOTES = {
@@ -246,6 +249,37 @@ def wrap(
     """
     report = Reporting(estimand, outcome, dropped, control_mean, alpha)
     return report.wrap(fit, terms, notes=notes, extra=extra, rows=rows, dof=dof)
+
+
+@dataclass(frozen=True)
+class ModeratorRequest:
+    """The pre-specified moderators asked for (``by``, ``by_kind``, ``by_quantiles``), checked."""
+
+    names: list[str]
+    kinds: dict[str, str]
+    quantiles: list[float]
+
+    @classmethod
+    def read(
+        cls,
+        by: str | Sequence[str] | None,
+        by_kind: str | Mapping[str, str] | None,
+        by_quantiles: Sequence[float],
+    ) -> ModeratorRequest:
+        """Check the three arguments of an estimator that takes moderators."""
+        names = as_list(by)
+        kinds = resolve_kinds(names, by_kind)
+        quantiles = [check_probability("by_quantiles", q, zero=False) for q in by_quantiles]
+        return cls(names, kinds, quantiles)
+
+    def build(
+        self, data: pd.DataFrame, t: np.ndarray, t_names: Sequence[str], w: np.ndarray | None
+    ) -> list[Moderator]:
+        """Check each moderator on the estimation sample and build its columns."""
+        return [
+            build_moderator(data, m, self.kinds[m], t, t_names, self.quantiles, w)
+            for m in self.names
+        ]
 
 
 def weighted_mean(v: np.ndarray, w: np.ndarray | None) -> float:

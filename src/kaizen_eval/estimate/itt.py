@@ -13,9 +13,9 @@ from kaizen_eval._validation import (
     KaizenError,
     as_list,
     check_alpha,
-    check_probability,
 )
 from kaizen_eval.estimate._build import (
+    ModeratorRequest,
     Reporting,
     check_assignment,
     check_cluster_column,
@@ -29,13 +29,11 @@ from kaizen_eval.estimate._build import (
 from kaizen_eval.estimate._covariates import covariate_block
 from kaizen_eval.estimate._frame import estimation_sample, fe_codes, fe_parameters
 from kaizen_eval.estimate._moderators import (
-    build_moderator,
     equality_table,
     equality_tests,
     interaction_columns,
     moderated,
     moderation_notes,
-    resolve_kinds,
 )
 from kaizen_eval.estimate.result import Estimate
 
@@ -184,11 +182,10 @@ def itt(
         raise KaizenError(
             f"`interaction=True` needs exactly two treatment columns; got {len(treatments)}"
         )
-    mods_by = as_list(by)
-    if mods_by and interaction:
+    if as_list(by) and interaction:
         raise KaizenError("`by` cannot be combined with `interaction`")
-    kinds = resolve_kinds(mods_by, by_kind)
-    quantiles = [check_probability("by_quantiles", q, zero=False) for q in by_quantiles]
+    request = ModeratorRequest.read(by, by_kind, by_quantiles)
+    mods_by = request.names
     alpha = check_alpha(alpha)
     se_type = check_se_type(se, cluster is not None)
     sample = estimation_sample(
@@ -221,7 +218,7 @@ def itt(
     control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
     report = Reporting("ITT", outcome, sample.dropped, control_mean(y, control, w), alpha)
     equality_terms: dict[str, list[str]] = {}
-    mods = [build_moderator(data, m, kinds[m], t, t_names, quantiles, w) for m in mods_by]
+    mods = request.build(data, t, t_names, w)
     split = len(mods) == 1 and mods[0].kind == "levels"
     if lin and mods and not split:
         raise KaizenError(

@@ -8,22 +8,22 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._core.linear import LinearFit, fit_2sls
-from kaizen_eval._validation import (
-    as_list,
-    check_alpha,
-    check_probability,
+from kaizen_eval._validation import as_list, check_alpha
+from kaizen_eval.estimate._build import (
+    ModeratorRequest,
+    Reporting,
+    check_parameters,
+    check_varies,
+    control_mean,
 )
-from kaizen_eval.estimate._build import Reporting, check_parameters, check_varies, control_mean
 from kaizen_eval.estimate._frame import fe_parameters
 from kaizen_eval.estimate._ivdata import iv_data
 from kaizen_eval.estimate._moderators import (
-    build_moderator,
     equality_table,
     equality_tests,
     interaction_columns,
     moderated,
     moderation_notes,
-    resolve_kinds,
 )
 from kaizen_eval.estimate.iv_first_stage import FirstStage, first_stage
 from kaizen_eval.estimate.result import Estimate
@@ -138,10 +138,7 @@ def late(
     fe_params = fe_parameters(iv.data, fes)
     control = np.all(iv.z == 0, axis=1)
     report = Reporting("LATE", outcome, iv.sample.dropped, control_mean(y, control, w), alpha)
-    mods_by = as_list(by)
-    kinds = resolve_kinds(mods_by, by_kind)
-    quantiles = [check_probability("by_quantiles", q, zero=False) for q in by_quantiles]
-    mods = [build_moderator(iv.data, m, kinds[m], z, instruments, quantiles, w) for m in mods_by]
+    mods = ModeratorRequest.read(by, by_kind, by_quantiles).build(iv.data, z, instruments, w)
     equality_terms: dict[str, list[str]] = {}
     if len(mods) == 1 and mods[0].kind == "levels":
         m = mods[0]
