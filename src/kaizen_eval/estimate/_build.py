@@ -116,6 +116,17 @@ def check_outcome(data: pd.DataFrame, col: str, *, where: str) -> np.ndarray:
     return y
 
 
+def regression_outcome(
+    data: pd.DataFrame, col: str, fixed_effects: Sequence[str], *, where: str
+) -> np.ndarray:
+    """Return the outcome of a regression that absorbs ``fixed_effects``, both checked.
+
+    See :func:`check_fixed_effects` and :func:`check_outcome`.
+    """
+    check_fixed_effects(data, fixed_effects, where)
+    return check_outcome(data, col, where=where)
+
+
 def check_cluster_column(
     data: pd.DataFrame,
     cluster: str | None,

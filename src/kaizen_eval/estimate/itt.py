@@ -19,11 +19,10 @@ from kaizen_eval.estimate._build import (
     Reporting,
     check_assignment,
     check_cluster_column,
-    check_fixed_effects,
-    check_outcome,
     check_parameters,
     check_varies,
     control_mean,
+    regression_outcome,
     weight_column,
 )
 from kaizen_eval.estimate._covariates import covariate_block
@@ -203,8 +202,7 @@ def itt(
         keep=as_list(baseline),
     )
     data = sample.data
-    check_fixed_effects(data, fes, "itt")
-    y = check_outcome(data, outcome, where="itt")
+    y = regression_outcome(data, outcome, fes, where="itt")
     t = check_assignment(data, treatments, "treatment", where="itt", dose=dose)
     notes = check_varies(data, treatments, fes, "treatment")
     clusters = check_cluster_column(data, cluster, where="itt", warn=se_type != "CR2")

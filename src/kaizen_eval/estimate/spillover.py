@@ -39,9 +39,8 @@ from kaizen_eval.estimate._build import (
     Reporting,
     check_assignment,
     check_cluster_column,
-    check_fixed_effects,
-    check_outcome,
     check_parameters,
+    regression_outcome,
 )
 from kaizen_eval.estimate._frame import design_columns, estimation_sample, fe_codes, fe_parameters
 from kaizen_eval.estimate.result import Estimate
@@ -229,8 +228,7 @@ def spillover(
         where=WHERE,
     )
     data = sample.data
-    check_fixed_effects(data, fes, WHERE)
-    y = check_outcome(data, outcome, where=WHERE)
+    y = regression_outcome(data, outcome, fes, where=WHERE)
     t = check_assignment(data, [treatment], "treatment", where=WHERE, dose=False)[:, 0]
     clusters = check_cluster_column(data, cluster, where=WHERE, warn=se_type != "CR2")
     sat = _levels(data, saturation, cluster, t)
