@@ -97,14 +97,23 @@ def check_fixed_effects(data: pd.DataFrame, fixed_effects: Sequence[str], where:
 
 
 def check_assignment(
-    data: pd.DataFrame, cols: Sequence[str], role: str, *, where: str, dose: bool
+    data: pd.DataFrame,
+    cols: Sequence[str],
+    role: str,
+    *,
+    where: str,
+    dose: bool,
+    declared: str = "dose=True",
 ) -> np.ndarray:
-    """Return the assignment (or take-up) columns as floats, 0/1 unless ``dose`` is declared."""
+    """Return the assignment (or take-up) columns as floats, 0/1 unless ``dose`` is declared.
+
+    ``declared`` is the keyword the error offers for other codings (``""`` where none does).
+    """
     out = []
     for c in cols:
         v = finite_column(data, c, role, where=where)
         if not dose:
-            check_binary(v, c, role, where=where, declared="dose=True")
+            check_binary(v, c, role, where=where, declared=declared)
         out.append(v)
     return np.column_stack(out)
 

@@ -12,10 +12,9 @@ from kaizen_eval._validation import (
     KaizenError,
     as_list,
     check_alpha,
-    check_binary,
-    finite_column,
     require_columns,
 )
+from kaizen_eval.estimate._build import check_assignment
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import late
 from kaizen_eval.estimate.result import Estimate
@@ -98,8 +97,8 @@ def att(
     sub = df.loc[complete]
     alpha = check_alpha(alpha)
     for role, cols in (("take-up", treatments), ("instrument", instruments)):
-        for c in cols:  # the ATT reading needs participation and assignment coded 0/1
-            check_binary(finite_column(sub, c, role, where="att"), c, role, where="att")
+        # the ATT reading needs participation and assignment coded 0/1, whatever the dose
+        check_assignment(sub, cols, role, where="att", dose=False, declared="")
     control = (sub[instruments] == 0).all(axis=1)
     for t in treatments:
         takers = int((sub.loc[control, t] != 0).sum())
