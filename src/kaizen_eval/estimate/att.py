@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import (
     KaizenError,
     as_list,
@@ -15,11 +16,13 @@ from kaizen_eval._validation import (
     require_columns,
 )
 from kaizen_eval.estimate._build import check_assignment
+from kaizen_eval.estimate._docs_regression import DOCS
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import late
 from kaizen_eval.estimate.result import Estimate
 
 
+@fill_doc(DOCS)
 def att(
     df: pd.DataFrame,
     *,
@@ -52,8 +55,7 @@ def att(
         Take-up column(s) (participation).
     instrument : str or sequence of str
         The random assignment column(s), in the same order as ``treatment`` (required).
-    covariates, fixed_effects, cluster, se, baseline, weights, alpha
-        As in :func:`~kaizen_eval.estimate.itt.itt`.
+    %(params_linear)s
     by, by_kind, by_quantiles
         Pre-specified moderators, as in :func:`~kaizen_eval.estimate.itt.itt` (terms named
         after the take-up column).

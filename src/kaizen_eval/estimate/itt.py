@@ -9,6 +9,7 @@ import pandas as pd
 
 from kaizen_eval._core.covariance import check_se_type
 from kaizen_eval._core.linear import fit_ols
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import (
     KaizenError,
     as_list,
@@ -26,6 +27,7 @@ from kaizen_eval.estimate._build import (
     weight_column,
 )
 from kaizen_eval.estimate._covariates import covariate_block
+from kaizen_eval.estimate._docs_regression import DOCS
 from kaizen_eval.estimate._frame import estimation_sample, fe_codes, fe_parameters
 from kaizen_eval.estimate._moderators import (
     equality_table,
@@ -37,6 +39,7 @@ from kaizen_eval.estimate._moderators import (
 from kaizen_eval.estimate.result import Estimate
 
 
+@fill_doc(DOCS)
 def itt(
     df: pd.DataFrame,
     *,
@@ -70,27 +73,18 @@ def itt(
         Outcome column.
     treatment : str or sequence of str
         Assignment column(s), one coefficient per arm.
-    covariates : str or sequence of str
-        Baseline covariates (text or categorical ones enter as dummies).
-    fixed_effects : str or sequence of str, optional
-        Columns absorbed as fixed effects (randomization strata, survey waves).
-    cluster : str, optional
-        Cluster column (e.g. ``firm_id`` for pooled waves, or the unit of randomization).
-    se : str, optional
-        ``"classical"``, ``"HC0"``, ``"HC1"`` (default), ``"HC2"``, ``"HC3"``; with ``cluster``
-        ``"CR0"``, ``"CR1"`` (default) or ``"CR2"``.
+    %(param_covariates)s
+    %(param_fixed_effects)s
+    %(param_cluster)s
+    %(param_se)s
     lin : bool
         Lin (2013) adjustment: covariates centered at their (weighted) sample means and
         interacted with every treatment column. With one discrete ``by``, Lin's estimator
         within each level: a covariate slope per level, and each level's treatment interacted
         with the covariates centred at that level's mean (``estimatr::lm_lin`` run in each
         level gives the same effects and HC2 standard errors).
-    baseline : str or sequence of str, optional
-        Baseline value(s) (ANCOVA): the baseline outcome, and possibly baselines of other
-        variables. Missing values are set to 0 and flagged by a dummy per column
-        (``<baseline>_missing``, McKenzie 2012), so no row is dropped for them.
-    weights : str, optional
-        Column of positive regression weights.
+    %(param_baseline)s
+    %(param_weights)s
     interaction : bool
         With two treatment columns, add their product (a 2×2 factorial's interaction).
     by : str or sequence of str, optional
@@ -120,8 +114,7 @@ def itt(
         With ``lin=True``, also report the treatment × centred covariate interactions
         (``"<treatment>:<covariate>"``; ``"<treatment>[<by>=<level>]:<covariate>"`` with
         ``by``).
-    alpha : float
-        Level of the reported confidence intervals.
+    %(param_alpha)s
     dose : bool
         Declare that a treatment column holds doses (hours of training, 0/1/2 visits) rather
         than a 0/1 assignment. By default a treatment coded other than 0/1 is an error: a 0/2

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._core.linear import LinearFit, fit_2sls
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import as_list, check_alpha
 from kaizen_eval.estimate._build import (
     ModeratorRequest,
@@ -16,6 +17,7 @@ from kaizen_eval.estimate._build import (
     check_varies,
     control_mean,
 )
+from kaizen_eval.estimate._docs_regression import DOCS
 from kaizen_eval.estimate._frame import fe_parameters
 from kaizen_eval.estimate._ivdata import iv_data
 from kaizen_eval.estimate._moderators import (
@@ -30,6 +32,7 @@ from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.weakiv import anderson_rubin_set
 
 
+@fill_doc(DOCS)
 def late(
     df: pd.DataFrame,
     *,
@@ -60,8 +63,7 @@ def late(
         or two (classroom and on-site training).
     instrument : str or sequence of str
         Random assignment column(s) (excluded instruments), at least as many as treatments.
-    covariates, fixed_effects, cluster, se, baseline, weights, alpha
-        As in :func:`kaizen_eval.estimate.itt.itt`.
+    %(params_linear)s
     dose : bool
         Declare that an instrument holds doses or several arms coded as values (an
         encouragement intensity). By default an instrument coded other than 0/1 is an error:

@@ -15,7 +15,9 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError, as_list, check_alpha
+from kaizen_eval.estimate._docs_regression import DOCS
 from kaizen_eval.estimate._ivdata import iv_data
 from kaizen_eval.estimate._reduced_form import (
     AndersonRubinSet,
@@ -39,6 +41,7 @@ __all__ = [
 ]
 
 
+@fill_doc(DOCS)
 def anderson_rubin_set(
     y: np.ndarray,
     d: np.ndarray,
@@ -66,10 +69,7 @@ def anderson_rubin_set(
         Outcome, treatment.
     z : numpy.ndarray, shape (n,) or (n, k)
         Instrument(s).
-    x : numpy.ndarray, shape (n, p)
-        Exogenous regressors (with a constant unless fixed effects are absorbed).
-    se, clusters, fixed_effects, weights
-        As in :func:`~kaizen_eval._core.linear.fit_ols`.
+    %(params_iv_exog_inference)s
     alpha : float
 
     Returns
@@ -295,6 +295,7 @@ class AndersonRubin(PicklesMappings):
         return "\n".join(lines)
 
 
+@fill_doc(DOCS)
 def anderson_rubin(
     df: pd.DataFrame,
     *,
@@ -327,9 +328,7 @@ def anderson_rubin(
         One or two endogenous take-up columns.
     instrument : str or sequence of str
         At least as many instruments as treatments.
-    covariates, fixed_effects, cluster, se, baseline, weights, alpha
-        As in :func:`~kaizen_eval.estimate.iv.late` (``baseline`` with McKenzie's dummy for a
-        missing value).
+    %(params_linear)s
     grid : int, sequence of float, or mapping of treatment to sequence of float
         Two treatments only: the number of grid points for each projection (widened
         automatically), or the grid(s) itself. Ignored with one treatment (exact set).
