@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._core.linear import LinearFit, check_parameters  # noqa: F401 (re-exported)
+from kaizen_eval._core.wald import WaldTest
 from kaizen_eval._validation import (
     KaizenError,
     KaizenWarning,
@@ -22,7 +23,16 @@ from kaizen_eval._validation import (
     check_weights,
     finite_column,
 )
-from kaizen_eval.estimate._moderators import Moderator, build_moderator, resolve_kinds
+from kaizen_eval.estimate._moderators import (
+    Moderated,
+    Moderator,
+    build_moderator,
+    equality_table,
+    equality_tests,
+    moderated,
+    moderation_notes,
+    resolve_kinds,
+)
 from kaizen_eval.estimate.result import Estimate
 
 SE_NOTES = {
@@ -300,6 +310,30 @@ class ModeratorRequest:
             build_moderator(data, m, self.kinds[m], t, t_names, self.quantiles, w)
             for m in self.names
         ]
+
+
+def fit_moderated(
+    mods: Sequence[Moderator], t_names: Sequence[str], w: np.ndarray | None, fit_at, notes
+) -> tuple[Moderated, list[str]]:
+    """Fit the centred interaction model; return it and ``notes`` followed by its tests'.
+
+    See :func:`~kaizen_eval.estimate._moderators.moderated`.
+    """
+    res = moderated(mods, t_names, w, fit_at)
+    return res, [*notes, *moderation_notes(res.tests, res.fit.se_type)]
+
+
+def equality_results(
+    fit: LinearFit, terms_by_treatment: Mapping[str, Sequence[str]], by: str, notes: list[str]
+) -> tuple[dict[str, WaldTest], pd.DataFrame | None]:
+    """Return the tests that effects are equal across the levels of ``by``, and their table.
+
+    See :func:`~kaizen_eval.estimate._moderators.equality_tests` (which adds to ``notes``);
+    the table, as :func:`~kaizen_eval.estimate._moderators.equality_table`, is ``None``
+    without tests.
+    """
+    equality = equality_tests(fit, terms_by_treatment, by, notes)
+    return equality, equality_table(by, equality) if equality else None
 
 
 def weighted_mean(v: np.ndarray, w: np.ndarray | None) -> float:

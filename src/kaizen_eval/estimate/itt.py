@@ -23,19 +23,15 @@ from kaizen_eval.estimate._build import (
     check_parameters,
     check_varies,
     control_mean,
+    equality_results,
+    fit_moderated,
     regression_outcome,
     weight_column,
 )
 from kaizen_eval.estimate._covariates import covariate_block
 from kaizen_eval.estimate._docs_regression import DOCS
 from kaizen_eval.estimate._frame import estimation_sample, fe_codes, fe_parameters
-from kaizen_eval.estimate._moderators import (
-    equality_table,
-    equality_tests,
-    interaction_columns,
-    moderated,
-    moderation_notes,
-)
+from kaizen_eval.estimate._moderators import interaction_columns
 from kaizen_eval.estimate.result import Estimate
 
 
@@ -261,7 +257,7 @@ def itt(
         weights=w,
         names=names,
     )
-    equality = equality_tests(fit, equality_terms, mods_by[0] if split else "", notes)
+    equality, table = equality_results(fit, equality_terms, mods_by[0] if split else "", notes)
     return report.wrap(
         fit,
         reported,
@@ -271,7 +267,7 @@ def itt(
             "fixed_effects": tuple(fes),
             "lin": lin,
             "equality": equality,
-            "moderation": equality_table(mods_by[0], equality) if equality else None,
+            "moderation": table,
         },
     )
 
@@ -295,8 +291,7 @@ def _moderated_itt(
             y, design, se=se_type, clusters=clusters, fixed_effects=codes, weights=w, names=names
         )
 
-    res = moderated(mods, t_names, w, fit_at)
-    notes = [*notes, *moderation_notes(res.tests, res.fit.se_type)]
+    res, notes = fit_moderated(mods, t_names, w, fit_at, notes)
     return report.wrap(
         res.fit,
         res.terms,

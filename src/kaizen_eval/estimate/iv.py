@@ -16,17 +16,13 @@ from kaizen_eval.estimate._build import (
     check_parameters,
     check_varies,
     control_mean,
+    equality_results,
+    fit_moderated,
 )
 from kaizen_eval.estimate._docs_regression import DOCS
 from kaizen_eval.estimate._frame import fe_parameters
 from kaizen_eval.estimate._ivdata import iv_data
-from kaizen_eval.estimate._moderators import (
-    equality_table,
-    equality_tests,
-    interaction_columns,
-    moderated,
-    moderation_notes,
-)
+from kaizen_eval.estimate._moderators import interaction_columns
 from kaizen_eval.estimate.iv_first_stage import FirstStage, first_stage
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.weakiv import anderson_rubin_set
@@ -161,10 +157,11 @@ def late(
     first = _first_stage(iv, x, x_names, d, treatments, z, instruments, tested)
     fit = _fit(iv, x, x_names, d, treatments, z, instruments)
     extra_ar = {}
-    equality = equality_tests(fit, equality_terms, mods[0].name, notes) if equality_terms else {}
+    by_name = mods[0].name if mods else ""
+    equality, table = equality_results(fit, equality_terms, by_name, notes)
     if equality:
         extra_ar["equality"] = equality
-        extra_ar["moderation"] = equality_table(mods[0].name, equality)
+        extra_ar["moderation"] = table
     if d.shape[1] == 1:
         ar = anderson_rubin_set(y, d[:, 0], z, x, **iv.inference, alpha=alpha)
         extra_ar["anderson_rubin"] = ar
@@ -222,8 +219,7 @@ def _moderated_late(iv, mods, treatments, instruments, fes, fe_params, report):
             first.append(_first_stage(iv, ex, ex_names, en, en_names, ins, ins_names))
         return _fit(iv, ex, ex_names, en, en_names, ins, ins_names)
 
-    res = moderated(mods, treatments, w, fit_at)
-    notes = [*iv.notes, *moderation_notes(res.tests, res.fit.se_type)]
+    res, notes = fit_moderated(mods, treatments, w, fit_at, iv.notes)
     return report.wrap(
         res.fit,
         res.terms,
