@@ -233,14 +233,14 @@ class Reporting:
         *,
         notes: Sequence[str],
         extra: dict[str, Any],
-        **rows: Any,
+        **combination: Any,
     ) -> Estimate:
-        """Return the :class:`Estimate` of ``terms`` (``rows`` as in :func:`fit_estimate`).
+        """Return the :class:`Estimate` of ``terms`` (``combination``: as in :func:`fit_estimate`).
 
         Its notes are the standard-error note of the fit, then ``notes``.
         """
         notes = (SE_NOTES[fit.se_type], *notes)
-        return fit_estimate(fit, terms, notes=notes, extra=extra, **rows, **vars(self))
+        return fit_estimate(fit, terms, notes=notes, extra=extra, **combination, **vars(self))
 
     def wrap(
         self,
@@ -249,12 +249,11 @@ class Reporting:
         *,
         notes: Sequence[str],
         extra: dict[str, Any],
-        rows: np.ndarray | None = None,
-        dof: np.ndarray | None = None,
+        **combination: Any,
     ) -> Estimate:
         """:meth:`estimate`, with the whole fit in ``extra["fit"]``."""
         extra = {"fit": fit, **extra}
-        return self.estimate(fit, terms, notes=notes, extra=extra, rows=rows, dof=dof)
+        return self.estimate(fit, terms, notes=notes, extra=extra, **combination)
 
 
 def wrap(
