@@ -249,11 +249,12 @@ class Reporting:
         *,
         notes: Sequence[str],
         extra: dict[str, Any],
-        **combination: Any,
+        rows: np.ndarray | None = None,
+        dof: np.ndarray | None = None,
     ) -> Estimate:
-        """:meth:`estimate`, with the whole fit in ``extra["fit"]``."""
+        """:meth:`estimate` of the rows ``L`` of one fit, kept whole in ``extra["fit"]``."""
         extra = {"fit": fit, **extra}
-        return self.estimate(fit, terms, notes=notes, extra=extra, **combination)
+        return self.estimate(fit, terms, notes=notes, extra=extra, rows=rows, dof=dof)
 
 
 def wrap(
