@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from kaizen_eval._core.linear import LinearFit, check_parameters  # noqa: F401 (re-exported)
+from kaizen_eval._core.wald import WaldTest
 from kaizen_eval._validation import (
     KaizenError,
     KaizenWarning,
+    as_list,
     check_binary,
     check_clusters,
+    check_probability,
     check_variation,
     check_weights,
     finite_column,
+)
+from kaizen_eval.estimate._moderators import (
+    Moderated,
+    Moderator,
+    build_moderator,
+    equality_table,
+    equality_tests,
+    moderated,
+    moderation_notes,
+    resolve_kinds,
 )
 from kaizen_eval.estimate.result import Estimate
 
@@ -93,14 +107,23 @@ def check_fixed_effects(data: pd.DataFrame, fixed_effects: Sequence[str], where:
 
 
 def check_assignment(
-    data: pd.DataFrame, cols: Sequence[str], role: str, *, where: str, dose: bool
+    data: pd.DataFrame,
+    cols: Sequence[str],
+    role: str,
+    *,
+    where: str,
+    dose: bool,
+    declared: str = "dose=True",
 ) -> np.ndarray:
-    """Return the assignment (or take-up) columns as floats, 0/1 unless ``dose`` is declared."""
+    """Return the assignment (or take-up) columns as floats, 0/1 unless ``dose`` is declared.
+
+    ``declared`` is the keyword the error offers for other codings (``""`` where none does).
+    """
     out = []
     for c in cols:
         v = finite_column(data, c, role, where=where)
         if not dose:
-            check_binary(v, c, role, where=where, declared="dose=True")
+            check_binary(v, c, role, where=where, declared=declared)
         out.append(v)
     return np.column_stack(out)
 
@@ -110,6 +133,17 @@ def check_outcome(data: pd.DataFrame, col: str, *, where: str) -> np.ndarray:
     y = finite_column(data, col, "outcome", where=where)
     check_variation(y, col, "outcome", where=where)
     return y
+
+
+def regression_outcome(
+    data: pd.DataFrame, col: str, fixed_effects: Sequence[str], *, where: str
+) -> np.ndarray:
+    """Return the outcome of a regression that absorbs ``fixed_effects``, both checked.
+
+    See :func:`check_fixed_effects` and :func:`check_outcome`.
+    """
+    check_fixed_effects(data, fixed_effects, where)
+    return check_outcome(data, col, where=where)
 
 
 def check_cluster_column(
@@ -143,6 +177,86 @@ def weight_column(data: pd.DataFrame, weights: str | None, *, where: str) -> np.
     return check_weights(finite_column(data, weights, "weight", where=where), weights, where=where)
 
 
+def fit_estimate(
+    fit: LinearFit,
+    terms: Sequence[str],
+    *,
+    rows: np.ndarray | None = None,
+    dof: np.ndarray | None = None,
+    coef: np.ndarray | None = None,
+    vcov: np.ndarray | None = None,
+    **fields: Any,
+) -> Estimate:
+    """Return the :class:`Estimate` of the coefficients ``terms`` of ``fit``.
+
+    With ``rows`` (a matrix ``L``) and ``dof``, the reported terms are the linear combinations
+    ``L β̂`` with covariance ``L V Lᵀ`` (effects at chosen values of a moderator); ``coef`` and
+    ``vcov`` replace the fit's (coefficients of several fits stacked). The fit gives the
+    standard-error type, method and counts; ``fields`` are the estimate's other fields.
+    """
+    if rows is None:
+        idx = [fit.index(t) for t in terms]
+        rows = np.eye(len(fit.coef))[idx]
+        dof = fit.df[idx]
+    coef = fit.coef if coef is None else coef
+    vcov = fit.vcov if vcov is None else vcov
+    return Estimate(
+        terms=tuple(terms),
+        coef=rows @ coef,
+        vcov=rows @ vcov @ rows.T,
+        dof=dof,
+        se_type=fit.se_type,
+        method=fit.method,
+        nobs=fit.nobs,
+        n_clusters=fit.n_clusters,
+        **fields,
+    )
+
+
+@dataclass(frozen=True)
+class Reporting:
+    """What an estimator reports beside its fit, the same for each of its fits.
+
+    Built once by an estimator (``itt``, ``late``) and used by its plain and moderated fits.
+    """
+
+    estimand: str
+    outcome: str
+    dropped: pd.DataFrame
+    control_mean: float | None
+    alpha: float
+
+    def estimate(
+        self,
+        fit: LinearFit,
+        terms: Sequence[str],
+        *,
+        notes: Sequence[str],
+        extra: dict[str, Any],
+        **combination: Any,
+    ) -> Estimate:
+        """Return the :class:`Estimate` of ``terms`` (``combination``: as in :func:`fit_estimate`).
+
+        Its notes are the standard-error note of the fit, then ``notes``.
+        """
+        notes = (SE_NOTES[fit.se_type], *notes)
+        return fit_estimate(fit, terms, notes=notes, extra=extra, **combination, **vars(self))
+
+    def wrap(
+        self,
+        fit: LinearFit,
+        terms: Sequence[str],
+        *,
+        notes: Sequence[str],
+        extra: dict[str, Any],
+        rows: np.ndarray | None = None,
+        dof: np.ndarray | None = None,
+    ) -> Estimate:
+        """:meth:`estimate` of the rows ``L`` of one fit, kept whole in ``extra["fit"]``."""
+        extra = {"fit": fit, **extra}
+        return self.estimate(fit, terms, notes=notes, extra=extra, rows=rows, dof=dof)
+
+
 def wrap(
     fit: LinearFit,
     terms: Sequence[str],
@@ -161,30 +275,65 @@ def wrap(
 
     With ``rows`` (a matrix ``L`` on the fit's coefficients) and ``dof``, the reported terms
     are the linear combinations ``L β̂`` with covariance ``L V Lᵀ`` (effects at chosen values
-    of a moderator).
+    of a moderator). The fit is kept in ``extra["fit"]``; see :class:`Reporting`.
     """
-    if rows is None:
-        idx = [fit.index(t) for t in terms]
-        rows = np.eye(len(fit.coef))[idx]
-        dof = fit.df[idx]
-    all_notes = [SE_NOTES[fit.se_type], *notes]
-    return Estimate(
-        terms=tuple(terms),
-        coef=rows @ fit.coef,
-        vcov=rows @ fit.vcov @ rows.T,
-        dof=dof,
-        se_type=fit.se_type,
-        method=fit.method,
-        estimand=estimand,
-        outcome=outcome,
-        nobs=fit.nobs,
-        n_clusters=fit.n_clusters,
-        alpha=alpha,
-        control_mean=control_mean,
-        dropped=dropped,
-        notes=tuple(all_notes),
-        extra={"fit": fit, **extra},
-    )
+    report = Reporting(estimand, outcome, dropped, control_mean, alpha)
+    return report.wrap(fit, terms, notes=notes, extra=extra, rows=rows, dof=dof)
+
+
+@dataclass(frozen=True)
+class ModeratorRequest:
+    """The pre-specified moderators asked for (``by``, ``by_kind``, ``by_quantiles``), checked."""
+
+    names: list[str]
+    kinds: dict[str, str]
+    quantiles: list[float]
+
+    @classmethod
+    def read(
+        cls,
+        by: str | Sequence[str] | None,
+        by_kind: str | Mapping[str, str] | None,
+        by_quantiles: Sequence[float],
+    ) -> ModeratorRequest:
+        """Check the three arguments of an estimator that takes moderators."""
+        names = as_list(by)
+        kinds = resolve_kinds(names, by_kind)
+        quantiles = [check_probability("by_quantiles", q, zero=False) for q in by_quantiles]
+        return cls(names, kinds, quantiles)
+
+    def build(
+        self, data: pd.DataFrame, t: np.ndarray, t_names: Sequence[str], w: np.ndarray | None
+    ) -> list[Moderator]:
+        """Check each moderator on the estimation sample and build its columns."""
+        return [
+            build_moderator(data, m, self.kinds[m], t, t_names, self.quantiles, w)
+            for m in self.names
+        ]
+
+
+def fit_moderated(
+    mods: Sequence[Moderator], t_names: Sequence[str], w: np.ndarray | None, fit_at, notes
+) -> tuple[Moderated, list[str]]:
+    """Fit the centred interaction model; return it and ``notes`` followed by its tests'.
+
+    See :func:`~kaizen_eval.estimate._moderators.moderated`.
+    """
+    res = moderated(mods, t_names, w, fit_at)
+    return res, [*notes, *moderation_notes(res.tests, res.fit.se_type)]
+
+
+def equality_results(
+    fit: LinearFit, terms_by_treatment: Mapping[str, Sequence[str]], by: str, notes: list[str]
+) -> tuple[dict[str, WaldTest], pd.DataFrame | None]:
+    """Return the tests that effects are equal across the levels of ``by``, and their table.
+
+    See :func:`~kaizen_eval.estimate._moderators.equality_tests` (which adds to ``notes``);
+    the table, as :func:`~kaizen_eval.estimate._moderators.equality_table`, is ``None``
+    without tests.
+    """
+    equality = equality_tests(fit, terms_by_treatment, by, notes)
+    return equality, equality_table(by, equality) if equality else None
 
 
 def weighted_mean(v: np.ndarray, w: np.ndarray | None) -> float:

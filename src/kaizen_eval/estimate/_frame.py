@@ -133,3 +133,8 @@ def fe_codes(data: pd.DataFrame, cols: Sequence[str]) -> np.ndarray | None:
     if not cols:
         return None
     return np.column_stack([pd.factorize(data[c])[0] for c in cols])
+
+
+def fe_parameters(data: pd.DataFrame, cols: Sequence[str]) -> int:
+    """Parameters absorbed by the fixed effects (the levels, less one per extra dimension)."""
+    return sum(int(data[c].nunique()) for c in cols) - max(len(cols) - 1, 0)

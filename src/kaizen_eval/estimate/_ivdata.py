@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,9 +14,8 @@ from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._build import (
     check_assignment,
     check_cluster_column,
-    check_fixed_effects,
-    check_outcome,
     check_varies,
+    regression_outcome,
     weight_column,
 )
 from kaizen_eval.estimate._covariates import covariate_block
@@ -42,6 +42,16 @@ class IVData:
     codes: np.ndarray | None
     se_type: str
     notes: list[str]
+
+    @property
+    def inference(self) -> dict[str, Any]:
+        """Keywords of every fit on these arrays: ``se``, ``clusters``, fixed effects, weights."""
+        return {
+            "se": self.se_type,
+            "clusters": self.clusters,
+            "fixed_effects": self.codes,
+            "weights": self.weights,
+        }
 
 
 def iv_data(
@@ -94,8 +104,7 @@ def iv_data(
         keep=as_list(baseline),
     )
     data = sample.data
-    check_fixed_effects(data, fes, where)
-    y = check_outcome(data, outcome, where=where)
+    y = regression_outcome(data, outcome, fes, where=where)
     d = np.column_stack([numeric_column(data, c, "treatment") for c in treatments])
     z = check_assignment(data, instruments, "instrument", where=where, dose=dose)
     notes = check_varies(data, instruments, fes, "instrument")

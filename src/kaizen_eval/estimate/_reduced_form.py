@@ -17,6 +17,8 @@ from scipy import stats
 
 from kaizen_eval import _format as F
 from kaizen_eval._core.linear import LinearFit, fit_ols
+from kaizen_eval._docs import fill_doc
+from kaizen_eval.estimate._docs_regression import DOCS
 
 Pieces = tuple[tuple[float, float], ...]
 
@@ -144,6 +146,7 @@ class ReducedForm:
         return float(stats.chi2.sf(f * self.k, self.k))
 
 
+@fill_doc(DOCS)
 def reduced_form(
     y: np.ndarray,
     d: np.ndarray,
@@ -162,10 +165,7 @@ def reduced_form(
     y : numpy.ndarray, shape (n,)
     d : numpy.ndarray, shape (n,) or (n, m)
     z : numpy.ndarray, shape (n,) or (n, k)
-    x : numpy.ndarray, shape (n, p)
-        Exogenous regressors (with a constant unless fixed effects are absorbed).
-    se, clusters, fixed_effects, weights
-        As in :func:`~kaizen_eval._core.linear.fit_ols`.
+    %(params_iv_exog_inference)s
 
     Returns
     -------

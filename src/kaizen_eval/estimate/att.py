@@ -8,19 +8,21 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import (
     KaizenError,
     as_list,
     check_alpha,
-    check_binary,
-    finite_column,
     require_columns,
 )
+from kaizen_eval.estimate._build import check_assignment
+from kaizen_eval.estimate._docs_regression import DOCS
 from kaizen_eval.estimate.itt import itt
 from kaizen_eval.estimate.iv import late
 from kaizen_eval.estimate.result import Estimate
 
 
+@fill_doc(DOCS)
 def att(
     df: pd.DataFrame,
     *,
@@ -53,8 +55,7 @@ def att(
         Take-up column(s) (participation).
     instrument : str or sequence of str
         The random assignment column(s), in the same order as ``treatment`` (required).
-    covariates, fixed_effects, cluster, se, baseline, weights, alpha
-        As in :func:`~kaizen_eval.estimate.itt.itt`.
+    %(params_linear)s
     by, by_kind, by_quantiles
         Pre-specified moderators, as in :func:`~kaizen_eval.estimate.itt.itt` (terms named
         after the take-up column).
@@ -98,8 +99,8 @@ def att(
     sub = df.loc[complete]
     alpha = check_alpha(alpha)
     for role, cols in (("take-up", treatments), ("instrument", instruments)):
-        for c in cols:  # the ATT reading needs participation and assignment coded 0/1
-            check_binary(finite_column(sub, c, role, where="att"), c, role, where="att")
+        # the ATT reading needs participation and assignment coded 0/1, whatever the dose
+        check_assignment(sub, cols, role, where="att", dose=False, declared="")
     control = (sub[instruments] == 0).all(axis=1)
     for t in treatments:
         takers = int((sub.loc[control, t] != 0).sum())

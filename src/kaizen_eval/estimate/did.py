@@ -20,6 +20,7 @@ import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
 from kaizen_eval._core.absorb import factorize
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._progress import progress as progress_bar
 from kaizen_eval._validation import (
     KaizenError,
@@ -32,6 +33,7 @@ from kaizen_eval._validation import (
     check_seed,
     check_variation,
 )
+from kaizen_eval.estimate._docs_regression import DOCS
 from kaizen_eval.estimate._frame import design_columns, estimation_sample, numeric_column
 from kaizen_eval.estimate.result import Estimate
 
@@ -52,6 +54,7 @@ class IPWDiD:
     propensity: np.ndarray
 
 
+@fill_doc(DOCS)
 def ipw_did(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> IPWDiD:
     """Estimate the ATT by normalized IPW difference-in-differences (Abadie 2005).
 
@@ -60,10 +63,7 @@ def ipw_did(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> IPWDiD:
 
     Parameters
     ----------
-    dy : numpy.ndarray, shape (n,)
-        Change in the outcome (follow-up − baseline).
-    d : numpy.ndarray, shape (n,)
-        Participation (0/1).
+    %(params_did_change)s
     x : numpy.ndarray, shape (n, k)
         Propensity-score covariates including a constant.
 
@@ -122,6 +122,7 @@ class DRDiD:
     propensity: np.ndarray
 
 
+@fill_doc(DOCS)
 def dr_did(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> DRDiD:
     """Estimate the ATT by doubly robust DiD (Sant'Anna and Zhao 2020, eq. 3.1), with its IF.
 
@@ -133,10 +134,7 @@ def dr_did(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> DRDiD:
 
     Parameters
     ----------
-    dy : numpy.ndarray, shape (n,)
-        Change in the outcome (follow-up − baseline).
-    d : numpy.ndarray, shape (n,)
-        Participation (0/1).
+    %(params_did_change)s
     x : numpy.ndarray, shape (n, k)
         Covariates of both nuisance models, including a constant.
 

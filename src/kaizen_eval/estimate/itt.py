@@ -9,40 +9,33 @@ import pandas as pd
 
 from kaizen_eval._core.covariance import check_se_type
 from kaizen_eval._core.linear import fit_ols
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import (
     KaizenError,
     as_list,
     check_alpha,
-    check_probability,
 )
 from kaizen_eval.estimate._build import (
+    ModeratorRequest,
+    Reporting,
     check_assignment,
     check_cluster_column,
-    check_fixed_effects,
-    check_outcome,
     check_parameters,
     check_varies,
     control_mean,
+    equality_results,
+    fit_moderated,
+    regression_outcome,
     weight_column,
-    wrap,
 )
 from kaizen_eval.estimate._covariates import covariate_block
-from kaizen_eval.estimate._frame import (
-    estimation_sample,
-    fe_codes,
-)
-from kaizen_eval.estimate._moderators import (
-    build_moderator,
-    equality_table,
-    equality_tests,
-    interaction_columns,
-    moderated,
-    moderation_notes,
-    resolve_kinds,
-)
+from kaizen_eval.estimate._docs_regression import DOCS
+from kaizen_eval.estimate._frame import estimation_sample, fe_codes, fe_parameters
+from kaizen_eval.estimate._moderators import interaction_columns
 from kaizen_eval.estimate.result import Estimate
 
 
+@fill_doc(DOCS)
 def itt(
     df: pd.DataFrame,
     *,
@@ -76,27 +69,18 @@ def itt(
         Outcome column.
     treatment : str or sequence of str
         Assignment column(s), one coefficient per arm.
-    covariates : str or sequence of str
-        Baseline covariates (text or categorical ones enter as dummies).
-    fixed_effects : str or sequence of str, optional
-        Columns absorbed as fixed effects (randomization strata, survey waves).
-    cluster : str, optional
-        Cluster column (e.g. ``firm_id`` for pooled waves, or the unit of randomization).
-    se : str, optional
-        ``"classical"``, ``"HC0"``, ``"HC1"`` (default), ``"HC2"``, ``"HC3"``; with ``cluster``
-        ``"CR0"``, ``"CR1"`` (default) or ``"CR2"``.
+    %(param_covariates)s
+    %(param_fixed_effects)s
+    %(param_cluster)s
+    %(param_se)s
     lin : bool
         Lin (2013) adjustment: covariates centered at their (weighted) sample means and
         interacted with every treatment column. With one discrete ``by``, Lin's estimator
         within each level: a covariate slope per level, and each level's treatment interacted
         with the covariates centred at that level's mean (``estimatr::lm_lin`` run in each
         level gives the same effects and HC2 standard errors).
-    baseline : str or sequence of str, optional
-        Baseline value(s) (ANCOVA): the baseline outcome, and possibly baselines of other
-        variables. Missing values are set to 0 and flagged by a dummy per column
-        (``<baseline>_missing``, McKenzie 2012), so no row is dropped for them.
-    weights : str, optional
-        Column of positive regression weights.
+    %(param_baseline)s
+    %(param_weights)s
     interaction : bool
         With two treatment columns, add their product (a 2×2 factorial's interaction).
     by : str or sequence of str, optional
@@ -126,8 +110,7 @@ def itt(
         With ``lin=True``, also report the treatment × centred covariate interactions
         (``"<treatment>:<covariate>"``; ``"<treatment>[<by>=<level>]:<covariate>"`` with
         ``by``).
-    alpha : float
-        Level of the reported confidence intervals.
+    %(param_alpha)s
     dose : bool
         Declare that a treatment column holds doses (hours of training, 0/1/2 visits) rather
         than a 0/1 assignment. By default a treatment coded other than 0/1 is an error: a 0/2
@@ -187,11 +170,10 @@ def itt(
         raise KaizenError(
             f"`interaction=True` needs exactly two treatment columns; got {len(treatments)}"
         )
-    mods_by = as_list(by)
-    if mods_by and interaction:
+    if as_list(by) and interaction:
         raise KaizenError("`by` cannot be combined with `interaction`")
-    kinds = resolve_kinds(mods_by, by_kind)
-    quantiles = [check_probability("by_quantiles", q, zero=False) for q in by_quantiles]
+    request = ModeratorRequest.read(by, by_kind, by_quantiles)
+    mods_by = request.names
     alpha = check_alpha(alpha)
     se_type = check_se_type(se, cluster is not None)
     sample = estimation_sample(
@@ -209,8 +191,7 @@ def itt(
         keep=as_list(baseline),
     )
     data = sample.data
-    check_fixed_effects(data, fes, "itt")
-    y = check_outcome(data, outcome, where="itt")
+    y = regression_outcome(data, outcome, fes, where="itt")
     t = check_assignment(data, treatments, "treatment", where="itt", dose=dose)
     notes = check_varies(data, treatments, fes, "treatment")
     clusters = check_cluster_column(data, cluster, where="itt", warn=se_type != "CR2")
@@ -221,8 +202,10 @@ def itt(
     x, x_names, bnotes = covariate_block(data, covs, baseline)
     notes.extend(bnotes)
     w = weight_column(data, weights, where="itt")
+    control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
+    report = Reporting("ITT", outcome, sample.dropped, control_mean(y, control, w), alpha)
     equality_terms: dict[str, list[str]] = {}
-    mods = [build_moderator(data, m, kinds[m], t, t_names, quantiles, w) for m in mods_by]
+    mods = request.build(data, t, t_names, w)
     split = len(mods) == 1 and mods[0].kind == "levels"
     if lin and mods and not split:
         raise KaizenError(
@@ -246,11 +229,8 @@ def itt(
             fes,
             se_type,
             clusters,
-            treatments,
-            outcome=outcome,
-            sample=sample,
-            notes=notes,
-            alpha=alpha,
+            report,
+            notes,
         )
     blocks = [t, x]
     names = [*t_names, *x_names]
@@ -263,11 +243,11 @@ def itt(
     if not fes:
         blocks.insert(0, np.ones((len(y), 1)))
         names.insert(0, "(Intercept)")
-    report = list(t_names)
+    reported = list(t_names)
     if lin and lin_terms:
-        report.extend(names[len(names) - len(t_names) * len(lin_names) :])
+        reported.extend(names[len(names) - len(t_names) * len(lin_names) :])
     design = np.hstack(blocks)
-    check_parameters(len(y), design.shape[1] + _fe_parameters(data, fes), "itt")
+    check_parameters(len(y), design.shape[1] + fe_parameters(data, fes), "itt")
     fit = fit_ols(
         y,
         design,
@@ -277,32 +257,26 @@ def itt(
         weights=w,
         names=names,
     )
-    control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
-    equality = equality_tests(fit, equality_terms, mods_by[0] if split else "", notes)
-    return wrap(
+    equality, table = equality_results(fit, equality_terms, mods_by[0] if split else "", notes)
+    return report.wrap(
         fit,
-        report,
-        estimand="ITT",
-        outcome=outcome,
-        dropped=sample.dropped,
+        reported,
         notes=notes,
-        control_mean=control_mean(y, control, w),
-        alpha=alpha,
         extra={
             "covariates": tuple(x_names),
             "fixed_effects": tuple(fes),
             "lin": lin,
             "equality": equality,
-            "moderation": equality_table(mods_by[0], equality) if equality else None,
+            "moderation": table,
         },
     )
 
 
 def _moderated_itt(
-    data, y, t, t_names, x, x_names, mods, w, fes, se_type, clusters, treatments, **info
+    data, y, t, t_names, x, x_names, mods, w, fes, se_type, clusters, report, notes
 ) -> Estimate:
     """``itt`` with continuous or several moderators: the centred interaction model."""
-    k_fe = _fe_parameters(data, fes)
+    k_fe = fe_parameters(data, fes)
     codes = fe_codes(data, fes)
 
     def fit_at(centres):
@@ -317,19 +291,11 @@ def _moderated_itt(
             y, design, se=se_type, clusters=clusters, fixed_effects=codes, weights=w, names=names
         )
 
-    res = moderated(mods, t_names, w, fit_at)
-    notes = list(info["notes"])
-    notes.extend(moderation_notes(res.tests, res.fit.se_type))
-    control = np.all(data[treatments].to_numpy(dtype=float) == 0, axis=1)
-    return wrap(
+    res, notes = fit_moderated(mods, t_names, w, fit_at, notes)
+    return report.wrap(
         res.fit,
         res.terms,
-        estimand="ITT",
-        outcome=info["outcome"],
-        dropped=info["sample"].dropped,
         notes=notes,
-        control_mean=control_mean(y, control, w),
-        alpha=info["alpha"],
         extra={
             "covariates": tuple(x_names),
             "fixed_effects": tuple(fes),
@@ -340,11 +306,6 @@ def _moderated_itt(
         rows=res.lmat,
         dof=res.dof,
     )
-
-
-def _fe_parameters(data: pd.DataFrame, fes: Sequence[str]) -> int:
-    """Parameters absorbed by the fixed effects (the levels, less one per extra dimension)."""
-    return sum(int(data[fe].nunique()) for fe in fes) - max(len(fes) - 1, 0)
 
 
 def _lin_blocks(

@@ -7,28 +7,28 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from kaizen_eval._core.linear import fit_2sls
-from kaizen_eval._validation import (
-    as_list,
-    check_alpha,
-    check_probability,
+from kaizen_eval._core.linear import LinearFit, fit_2sls
+from kaizen_eval._docs import fill_doc
+from kaizen_eval._validation import as_list, check_alpha
+from kaizen_eval.estimate._build import (
+    ModeratorRequest,
+    Reporting,
+    check_parameters,
+    check_varies,
+    control_mean,
+    equality_results,
+    fit_moderated,
 )
-from kaizen_eval.estimate._build import check_parameters, check_varies, control_mean, wrap
+from kaizen_eval.estimate._docs_regression import DOCS
+from kaizen_eval.estimate._frame import fe_parameters
 from kaizen_eval.estimate._ivdata import iv_data
-from kaizen_eval.estimate._moderators import (
-    build_moderator,
-    equality_table,
-    equality_tests,
-    interaction_columns,
-    moderated,
-    moderation_notes,
-    resolve_kinds,
-)
-from kaizen_eval.estimate.iv_first_stage import FirstStage, first_stage  # noqa: F401 (re-exported)
+from kaizen_eval.estimate._moderators import interaction_columns
+from kaizen_eval.estimate.iv_first_stage import FirstStage, first_stage
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.weakiv import anderson_rubin_set
 
 
+@fill_doc(DOCS)
 def late(
     df: pd.DataFrame,
     *,
@@ -59,8 +59,7 @@ def late(
         or two (classroom and on-site training).
     instrument : str or sequence of str
         Random assignment column(s) (excluded instruments), at least as many as treatments.
-    covariates, fixed_effects, cluster, se, baseline, weights, alpha
-        As in :func:`kaizen_eval.estimate.itt.itt`.
+    %(params_linear)s
     dose : bool
         Declare that an instrument holds doses or several arms coded as values (an
         encouragement intensity). By default an instrument coded other than 0/1 is an error:
@@ -132,14 +131,12 @@ def late(
         by=as_list(by),
     )
     check_varies(iv.data, treatments, (), "treatment")
-    sample, notes, se_type = iv.sample, iv.notes, iv.se_type
-    y, d, z, x, x_names = iv.y, iv.d, iv.z, iv.x, iv.x_names
-    w, clusters, codes = iv.weights, iv.clusters, iv.codes
-    fe_params = sum(int(iv.data[fe].nunique()) for fe in fes) - max(len(fes) - 1, 0)
-    mods_by = as_list(by)
-    kinds = resolve_kinds(mods_by, by_kind)
-    quantiles = [check_probability("by_quantiles", q, zero=False) for q in by_quantiles]
-    mods = [build_moderator(iv.data, m, kinds[m], z, instruments, quantiles, w) for m in mods_by]
+    notes = iv.notes
+    y, d, z, x, x_names, w = iv.y, iv.d, iv.z, iv.x, iv.x_names, iv.weights
+    fe_params = fe_parameters(iv.data, fes)
+    control = np.all(iv.z == 0, axis=1)
+    report = Reporting("LATE", outcome, iv.sample.dropped, control_mean(y, control, w), alpha)
+    mods = ModeratorRequest.read(by, by_kind, by_quantiles).build(iv.data, z, instruments, w)
     equality_terms: dict[str, list[str]] = {}
     if len(mods) == 1 and mods[0].kind == "levels":
         m = mods[0]
@@ -149,7 +146,7 @@ def late(
             x, x_names = np.hstack([x, m.columns]), [*x_names, *m.labels]
         treatments, instruments = d_names, z_names
     elif mods:
-        return _moderated_late(iv, mods, treatments, instruments, fes, fe_params, outcome, alpha)
+        return _moderated_late(iv, mods, treatments, instruments, fes, fe_params, report)
     check_parameters(len(y), x.shape[1] + d.shape[1] + fe_params, "late")
     tested = None
     if equality_terms:
@@ -157,60 +154,31 @@ def late(
             dn: [j for j, zn in enumerate(instruments) if zn.endswith(dn[dn.index("[") :])]
             for dn in treatments
         }
-    first = first_stage(
-        d, z, x, treatments, instruments, x_names, se_type, clusters, codes, w, tested
-    )
-    fit = fit_2sls(
-        y,
-        x,
-        d,
-        z,
-        se=se_type,
-        clusters=clusters,
-        fixed_effects=codes,
-        weights=w,
-        exog_names=x_names,
-        endog_names=treatments,
-        instrument_names=instruments,
-    )
+    first = _first_stage(iv, x, x_names, d, treatments, z, instruments, tested)
+    fit = _fit(iv, x, x_names, d, treatments, z, instruments)
     extra_ar = {}
-    equality = equality_tests(fit, equality_terms, mods[0].name, notes) if equality_terms else {}
+    by_name = mods[0].name if mods else ""
+    equality, table = equality_results(fit, equality_terms, by_name, notes)
     if equality:
         extra_ar["equality"] = equality
-        extra_ar["moderation"] = equality_table(mods[0].name, equality)
+        extra_ar["moderation"] = table
     if d.shape[1] == 1:
-        ar = anderson_rubin_set(
-            y,
-            d[:, 0],
-            z,
-            x,
-            se=se_type,
-            clusters=clusters,
-            fixed_effects=codes,
-            weights=w,
-            alpha=alpha,
-        )
+        ar = anderson_rubin_set(y, d[:, 0], z, x, **iv.inference, alpha=alpha)
         extra_ar["anderson_rubin"] = ar
         if not ar.bounded:
             notes.append(f"{ar}: the 2SLS confidence interval is not reliable")
         elif ar.kind == "empty":
             notes.append(f"{ar}: no constant effect fits all instruments")
-    control = np.all(iv.z == 0, axis=1)
     for j, t in enumerate(treatments):
         if control.any() and np.all(d[control, j] == 0):
             notes.append(
                 f"non-compliance is one-sided (no unit with {_all_zero(instruments)} has "
                 f"{t!r} > 0): the LATE of {t!r} equals the ATT, the effect on those treated"
             )
-    return wrap(
+    return report.wrap(
         fit,
         treatments,
-        estimand="LATE",
-        outcome=outcome,
-        dropped=sample.dropped,
         notes=notes,
-        control_mean=control_mean(y, control, w),
-        alpha=alpha,
         extra={
             "first_stage": first,
             "instruments": tuple(instruments),
@@ -233,7 +201,7 @@ def _split(a: np.ndarray, names: Sequence[str], m) -> tuple[np.ndarray, list[str
     return np.column_stack(cols), out, groups
 
 
-def _moderated_late(iv, mods, treatments, instruments, fes, fe_params, outcome, alpha):
+def _moderated_late(iv, mods, treatments, instruments, fes, fe_params, report):
     """``late`` with continuous or several moderators: the centred interaction model by 2SLS."""
     y, d, z, x, x_names, w = iv.y, iv.d, iv.z, iv.x, iv.x_names, iv.weights
     first: list = []
@@ -248,47 +216,14 @@ def _moderated_late(iv, mods, treatments, instruments, fes, fe_params, outcome, 
         ins, ins_names = np.hstack([z, z_int]), [*instruments, *z_int_names]
         check_parameters(len(y), ex.shape[1] + en.shape[1] + fe_params, "late")
         if not first:
-            first.append(
-                first_stage(
-                    en,
-                    ins,
-                    ex,
-                    en_names,
-                    ins_names,
-                    ex_names,
-                    iv.se_type,
-                    iv.clusters,
-                    iv.codes,
-                    w,
-                )
-            )
-        return fit_2sls(
-            y,
-            ex,
-            en,
-            ins,
-            se=iv.se_type,
-            clusters=iv.clusters,
-            fixed_effects=iv.codes,
-            weights=w,
-            exog_names=ex_names,
-            endog_names=en_names,
-            instrument_names=ins_names,
-        )
+            first.append(_first_stage(iv, ex, ex_names, en, en_names, ins, ins_names))
+        return _fit(iv, ex, ex_names, en, en_names, ins, ins_names)
 
-    res = moderated(mods, treatments, w, fit_at)
-    notes = list(iv.notes)
-    notes.extend(moderation_notes(res.tests, res.fit.se_type))
-    control = np.all(z == 0, axis=1)
-    return wrap(
+    res, notes = fit_moderated(mods, treatments, w, fit_at, iv.notes)
+    return report.wrap(
         res.fit,
         res.terms,
-        estimand="LATE",
-        outcome=outcome,
-        dropped=iv.sample.dropped,
         notes=notes,
-        control_mean=control_mean(y, control, w),
-        alpha=alpha,
         extra={
             "first_stage": first[0],
             "instruments": tuple(instruments),
@@ -299,6 +234,18 @@ def _moderated_late(iv, mods, treatments, instruments, fes, fe_params, outcome, 
         rows=res.lmat,
         dof=res.dof,
     )
+
+
+def _first_stage(iv, x, x_names, d, d_names, z, z_names, tested=None) -> FirstStage:
+    """Fit the first stage of :func:`_fit`'s model (``tested`` as in :func:`first_stage`)."""
+    inference = (iv.se_type, iv.clusters, iv.codes, iv.weights)
+    return first_stage(d, z, x, d_names, z_names, x_names, *inference, tested)
+
+
+def _fit(iv, x, x_names, d, d_names, z, z_names) -> LinearFit:
+    """2SLS of ``iv.y`` on the endogenous ``d`` and exogenous ``x``, instruments ``z``."""
+    names = {"exog_names": x_names, "endog_names": d_names, "instrument_names": z_names}
+    return fit_2sls(iv.y, x, d, z, **iv.inference, **names)
 
 
 def _all_zero(instruments: Sequence[str]) -> str:

@@ -14,6 +14,7 @@ from kaizen_eval import _format as F
 from kaizen_eval._core.linear import fit_ols
 from kaizen_eval._core.wald import wald_test
 from kaizen_eval._validation import KaizenError, KaizenWarning
+from kaizen_eval.estimate._build import fit_estimate
 from kaizen_eval.estimate.result import Estimate, PicklesMappings
 
 WEAK_F = 10.0  # rule-of-thumb threshold (Staiger–Stock) below which we warn
@@ -117,19 +118,7 @@ def first_stage(
         fstats[t], pvals[t] = test.fstat, test.pvalue
         df_pair = (test.df1, test.df2)
         eff[t] = _effective_f(fit, z, x, codes, w, len(instruments))
-        e = Estimate(
-            terms=tuple(instruments),
-            coef=coef,
-            vcov=fit.vcov[: len(instruments), : len(instruments)],
-            dof=fit.df[: len(instruments)],
-            se_type=fit.se_type,
-            method="OLS",
-            estimand="other",
-            outcome=t,
-            nobs=fit.nobs,
-            n_clusters=fit.n_clusters,
-            extra={"fit": fit},
-        )
+        e = fit_estimate(fit, instruments, estimand="other", outcome=t, extra={"fit": fit})
         ests[t] = e
         tidy = e.tidy()
         tidy.index = pd.MultiIndex.from_product([[t], tidy.index], names=["endogenous", "term"])

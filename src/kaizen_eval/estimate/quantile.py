@@ -22,13 +22,11 @@ from kaizen_eval._validation import (
     KaizenError,
     as_list,
     check_alpha,
-    check_binary,
     check_count,
     check_probability,
     check_seed,
-    finite_column,
 )
-from kaizen_eval.estimate._build import check_cluster_column, check_outcome
+from kaizen_eval.estimate._build import check_assignment, check_cluster_column, check_outcome
 from kaizen_eval.estimate._frame import estimation_sample
 
 
@@ -184,10 +182,7 @@ def quantile_effects(
     )
     data = sample.data
     y = check_outcome(data, outcome, where="quantile_effects")
-    d = finite_column(data, treatment, "treatment", where="quantile_effects")
-    check_binary(d, treatment, "treatment", where="quantile_effects")
-    if d.min() == d.max():
-        raise KaizenError(f"treatment {treatment!r} has a single arm; nothing to compare")
+    d = _two_arms(data, treatment, "treatment")
     clusters = check_cluster_column(data, cluster, where="quantile_effects", warn=False)
     s = np.zeros(len(y), dtype=int) if strata is None else pd.factorize(data[strata])[0]
     if clusters is not None and strata is not None:
@@ -199,17 +194,9 @@ def quantile_effects(
                 f"within strata, so clusters must be nested in strata ({int((spans > 1).sum())} "
                 "are not)."
             )
-    z = d
-    if instrument is not None:
-        z = finite_column(data, instrument, "instrument", where="quantile_effects")
-        check_binary(z, instrument, "instrument", where="quantile_effects")
-        if z.min() == z.max():
-            raise KaizenError(f"instrument {instrument!r} has a single arm; nothing to compare")
-        stat = _complier_quantiles
-        q1, q0 = stat(y, d, z, qs)
-    else:
-        stat = _arm_quantiles
-        q1, q0 = stat(y, d, z, qs)
+    z = d if instrument is None else _two_arms(data, instrument, "instrument")
+    stat = _arm_quantiles if instrument is None else _complier_quantiles
+    q1, q0 = stat(y, d, z, qs)
     rng = np.random.default_rng(seed)
     boot = np.empty((draws, len(qs)))
     resample = _cluster_resampler(clusters, s) if clusters is not None else _row_resampler(z, s)
@@ -255,6 +242,14 @@ def quantile_effects(
         n_clusters=None if clusters is None else len(np.unique(clusters)),
         notes=notes,
     )
+
+
+def _two_arms(data: pd.DataFrame, col: str, role: str) -> np.ndarray:
+    """Return a 0/1 column that holds both arms."""
+    v = check_assignment(data, [col], role, where="quantile_effects", dose=False, declared="")
+    if v.min() == v.max():
+        raise KaizenError(f"{role} {col!r} has a single arm; nothing to compare")
+    return v[:, 0]
 
 
 def _arm_quantiles(y, d, z, qs):

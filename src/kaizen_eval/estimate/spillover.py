@@ -36,14 +36,13 @@ from kaizen_eval._validation import (
     finite_column,
 )
 from kaizen_eval.estimate._build import (
-    SE_NOTES,
+    Reporting,
     check_assignment,
     check_cluster_column,
-    check_fixed_effects,
-    check_outcome,
     check_parameters,
+    regression_outcome,
 )
-from kaizen_eval.estimate._frame import design_columns, estimation_sample, fe_codes
+from kaizen_eval.estimate._frame import design_columns, estimation_sample, fe_codes, fe_parameters
 from kaizen_eval.estimate.result import Estimate
 
 WHERE = "spillover"
@@ -229,8 +228,7 @@ def spillover(
         where=WHERE,
     )
     data = sample.data
-    check_fixed_effects(data, fes, WHERE)
-    y = check_outcome(data, outcome, where=WHERE)
+    y = regression_outcome(data, outcome, fes, where=WHERE)
     t = check_assignment(data, [treatment], "treatment", where=WHERE, dose=False)[:, 0]
     clusters = check_cluster_column(data, cluster, where=WHERE, warn=se_type != "CR2")
     sat = _levels(data, saturation, cluster, t)
@@ -241,7 +239,7 @@ def spillover(
     const = [] if fes else [np.ones((len(y), 1))]
     const_name = [] if fes else ["(Intercept)"]
     fe = fe_codes(data, fes)
-    n_fe = sum(int(data[c].nunique()) for c in fes) - max(len(fes) - 1, 0)
+    n_fe = fe_parameters(data, fes)
     check_parameters(len(y), len(const) + cells.shape[1] + x.shape[1] + n_fe, WHERE)
     fit1 = fit_ols(
         y,
@@ -285,7 +283,6 @@ def spillover(
     vcov[:k1, :k1], vcov[k1:, k1:] = fit1.vcov, fit2.vcov
     coef = np.concatenate([fit1.coef, fit2.coef])
     linear = {kind: _linearity(fit2, groups[kind], levels, test) for kind in groups}
-    notes = [SE_NOTES[se_type], *_linearity_notes(linear, groups)]
     counts = pd.DataFrame(
         {
             "cell": ["pure control", *cell_names],
@@ -294,22 +291,15 @@ def spillover(
             + [int(pd.unique(clusters[c > 0]).size) for c in cells.T],
         }
     )
-    control_mean = float(np.mean(y[sat == 0]))
-    return Estimate(
-        terms=tuple(terms),
-        coef=lmat @ coef,
-        vcov=lmat @ vcov @ lmat.T,
+    report = Reporting("ITT", outcome, sample.dropped, float(np.mean(y[sat == 0])), alpha)
+    return report.estimate(
+        fit1,
+        terms,
+        rows=lmat,
         dof=np.asarray(dof, dtype=float),
-        se_type=se_type,
-        method="OLS",
-        estimand="ITT",
-        outcome=outcome,
-        nobs=fit1.nobs,
-        n_clusters=fit1.n_clusters,
-        alpha=alpha,
-        control_mean=control_mean,
-        dropped=sample.dropped,
-        notes=tuple(notes),
+        coef=coef,
+        vcov=vcov,
+        notes=_linearity_notes(linear, groups),
         extra={
             "pooled_fit": fit1,
             "saturation_fit": fit2,

@@ -15,7 +15,9 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError, as_list, check_alpha
+from kaizen_eval.estimate._docs_regression import DOCS
 from kaizen_eval.estimate._ivdata import iv_data
 from kaizen_eval.estimate._reduced_form import (
     AndersonRubinSet,
@@ -39,6 +41,7 @@ __all__ = [
 ]
 
 
+@fill_doc(DOCS)
 def anderson_rubin_set(
     y: np.ndarray,
     d: np.ndarray,
@@ -66,10 +69,7 @@ def anderson_rubin_set(
         Outcome, treatment.
     z : numpy.ndarray, shape (n,) or (n, k)
         Instrument(s).
-    x : numpy.ndarray, shape (n, p)
-        Exogenous regressors (with a constant unless fixed effects are absorbed).
-    se, clusters, fixed_effects, weights
-        As in :func:`~kaizen_eval._core.linear.fit_ols`.
+    %(params_iv_exog_inference)s
     alpha : float
 
     Returns
@@ -101,6 +101,11 @@ def anderson_rubin_set(
     rf = reduced_form(
         y, d, z, x, se=se, clusters=clusters, fixed_effects=fixed_effects, weights=weights
     )
+    return _one_treatment_set(rf, alpha)
+
+
+def _one_treatment_set(rf: ReducedForm, alpha: float) -> AndersonRubinSet:
+    """Return the exact AR set of one treatment (closed form with one instrument, else the line)."""
     if rf.k == 1:
         return _quadratic_set(rf, alpha)
     pieces = solve_line(rf, np.array([1.0, 0.0]), np.array([0.0, -1.0]), rf.critical(alpha))
@@ -290,6 +295,7 @@ class AndersonRubin(PicklesMappings):
         return "\n".join(lines)
 
 
+@fill_doc(DOCS)
 def anderson_rubin(
     df: pd.DataFrame,
     *,
@@ -322,9 +328,7 @@ def anderson_rubin(
         One or two endogenous take-up columns.
     instrument : str or sequence of str
         At least as many instruments as treatments.
-    covariates, fixed_effects, cluster, se, baseline, weights, alpha
-        As in :func:`~kaizen_eval.estimate.iv.late` (``baseline`` with McKenzie's dummy for a
-        missing value).
+    %(params_linear)s
     grid : int, sequence of float, or mapping of treatment to sequence of float
         Two treatments only: the number of grid points for each projection (widened
         automatically), or the grid(s) itself. Ignored with one treatment (exact set).
@@ -393,24 +397,10 @@ def anderson_rubin(
         weights=weights,
         where="anderson_rubin",
     )
-    y, d, z, x, w, se_type = iv.y, iv.d, iv.z, iv.x, iv.weights, iv.se_type
-    rf = reduced_form(
-        y,
-        d,
-        z,
-        x,
-        se=se_type,
-        clusters=iv.clusters,
-        fixed_effects=iv.codes,
-        weights=w,
-    )
+    rf = reduced_form(iv.y, iv.d, iv.z, iv.x, **iv.inference)
     sets: dict[str, AndersonRubinSet] = {}
     if len(treatments) == 1:
-        if rf.k == 1:
-            sets[treatments[0]] = _quadratic_set(rf, alpha)
-        else:
-            u0, e = np.array([1.0, 0.0]), np.array([0.0, -1.0])
-            sets[treatments[0]] = _as_set(solve_line(rf, u0, e, rf.critical(alpha)), alpha)
+        sets[treatments[0]] = _one_treatment_set(rf, alpha)
     else:
         for j, t in enumerate(treatments):
             g = grid[t] if isinstance(grid, Mapping) else grid
@@ -422,6 +412,6 @@ def anderson_rubin(
         alpha=alpha,
         sets=MappingProxyType(sets),
         reduced_form=rf,
-        nobs=len(y),
-        se_type=se_type,
+        nobs=len(iv.y),
+        se_type=iv.se_type,
     )
