@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 import kaizen_eval as ke
+from kaizen_eval import _format as F
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.pipeline.demo import write_demo_inputs
 from kaizen_eval.pipeline.run import run_plan
@@ -113,3 +114,19 @@ def test_a_continuous_moderator_gets_its_slope_and_its_test(inputs, tmp_path):
     # the discrete moderator keeps its per-level caption and equality test
     assert "one row per level" in page
     assert (tables / "management_by_female_equality.csv").exists()
+
+
+def test_fractional_degrees_of_freedom_are_not_rounded_to_counts(inputs, tmp_path):
+    # With CR2 the moderation test is HTZ, whose denominator df is fractional (as clubSandwich's):
+    # the report must show it with its decimal, not rounded to a whole count.
+    text = inputs["ghana"].read_text()
+    text = text.replace('strata = "stratum"', 'strata = "stratum"\ncluster = "firm_id"')
+    text = text.replace('se = "HC1"', 'se = "CR2"').replace("ri_draws = 2000", "ri_draws = 99")
+    plan = inputs["ghana"].with_name("plan_cr2.toml")
+    plan.write_text(text)
+    run_plan(plan, tmp_path / "r")
+    test = pd.read_csv(tmp_path / "r" / "tables" / "management_by_female_equality.csv")
+    df2 = float(test["df2"][0])
+    assert df2 != round(df2)
+    page = (tmp_path / "r" / "report.md").read_text()
+    assert F.dof(df2) in page and F.dof(df2) == f"{df2:.1f}"

@@ -183,6 +183,13 @@ def test_interval_writes_both_ends_alike():
     assert F.interval(-math.inf, 2.5) == "[-inf, 2.50]"
 
 
+def test_degrees_of_freedom_keep_a_fraction_and_are_guessed_by_name():
+    assert F.dof(394.0) == "394" and F.dof(7.43) == "7.4" and F.dof(np.int64(12)) == "12"
+    assert F.dof(float("inf")) == F.count(float("inf")) and F.dof(None) == ""
+    assert F.guess_kind("df2") == "dof" and F.guess_kind("df") == "dof"
+    assert F.column([394.0, 7.43, None], "dof") == ["394", "7.4", ""]
+
+
 def test_guess_kind():
     assert F.guess_kind("pvalue") == "pvalue"
     assert F.guess_kind("joint_pvalue") == "pvalue"

@@ -8,7 +8,7 @@ guesses the kind of a column from its name and values.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 
@@ -17,6 +17,7 @@ from kaizen_eval._format.missing import MISSING, is_missing
 from kaizen_eval._format.numbers import (
     column_decimals,
     count,
+    dof,
     money,
     number,
     percent,
@@ -28,8 +29,8 @@ from kaizen_eval._format.text import yes_no
 from kaizen_eval._validation import check_option
 
 #: The kinds of column :func:`column` knows.
-Kind = Literal["number", "money", "count", "pvalue", "percent", "share", "ratio", "text"]
-KINDS: tuple[str, ...] = ("number", "money", "count", "pvalue", "percent", "share", "ratio", "text")
+Kind = Literal["number", "money", "count", "dof", "pvalue", "percent", "share", "ratio", "text"]
+KINDS: tuple[str, ...] = get_args(Kind)
 
 
 def interval(low: Any, high: Any, kind: str = "number", digits: int | None = None) -> str:
@@ -67,6 +68,8 @@ def fmt(x: Any, kind: str = "number", digits: int | None = None) -> str:
         return money(x, digits=digits)
     if kind == "count":
         return count(x)
+    if kind == "dof":
+        return dof(x)
     if kind == "pvalue":
         return pvalue(x) if digits is None else pvalue(x, digits)
     if kind == "percent":
@@ -85,9 +88,9 @@ def column(values: Iterable[Any], kind: str = "number", digits: int | None = Non
     ----------
     values : iterable
         The column's values; missing ones become ``""``.
-    kind : {"number", "money", "count", "pvalue", "percent", "share", "ratio", "text"}
-        How the values are written; p-values, counts, percentages, shares and ratios keep their
-        own fixed rules.
+    kind : {"number", "money", "count", "dof", "pvalue", "percent", "share", "ratio", "text"}
+        How the values are written; p-values, counts, degrees of freedom, percentages, shares and
+        ratios keep their own fixed rules.
     digits : int, optional
         Decimals for the whole column; default from the column's largest value.
 
@@ -127,11 +130,10 @@ def guess_kind(name: Any, values: Sequence[Any] = ()) -> str:
         "n_obs",
         "n_clusters",
         "clusters",
-        "df",
-        "df1",
-        "df2",
     ) or key.startswith("n_"):
         return "count"
+    if key in ("df", "df1", "df2", "dof", "df_resid"):
+        return "dof"
     if key.startswith("prob_") or key.startswith("share_"):
         return "share"
     vals = [v for v in values if not is_missing(v)]

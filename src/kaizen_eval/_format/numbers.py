@@ -157,6 +157,23 @@ def count(n: Any) -> str:
 
 
 @_blank_when_missing
+def dof(x: Any) -> str:
+    """Write degrees of freedom: a whole number as a count, a fractional one with one decimal.
+
+    Residual df are whole numbers; the Satterthwaite df of a CR2 t-test and the denominator df of
+    the HTZ Wald test are not, and rounding them to a count would hide that they are small.
+
+    Examples
+    --------
+    >>> dof(1234.0), dof(7.43), dof(3.96), dof(None)
+    ('1,234', '7.4', '4.0', '')
+    """
+    if math.isfinite(x) and x != round(x):
+        return _fixed(x, 1)
+    return count(x)
+
+
+@_blank_when_missing
 def pvalue(p: Any, digits: int = 3) -> str:
     """Write a p-value: ``< 0.001`` below the last shown digit, else ``digits`` decimals.
 

@@ -226,7 +226,7 @@ def _heterogeneity(run: FamilyRun, var: str) -> list[PlanEstimate]:
         pd.concat(rows, ignore_index=True).set_index(["outcome", "term"]),
         caption=f"ITT by {name} at baseline, {rows_are}{follow}",
         heading=f"{run.section}{fam.name}: heterogeneity by {name}",
-        kinds={"df": "count"},
+        kinds={"df": "dof"},
         by_row=["estimate", "std_error", "ci_low", "ci_high"],
     )
     if tests:
@@ -238,7 +238,7 @@ def _heterogeneity(run: FamilyRun, var: str) -> list[PlanEstimate]:
                 if continuous
                 else f"Wald test that the effect is equal across levels of {name}"
             ),
-            kinds={"df1": "count", "df2": "count", "F": "ratio"},
+            kinds={"df1": "dof", "df2": "dof", "F": "ratio"},
         )
     return out
 

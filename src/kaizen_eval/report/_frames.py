@@ -45,7 +45,8 @@ def _rows(
     numeric = [
         j
         for j, k in enumerate(col_kinds)
-        if k not in ("text", "pvalue", "count") and (named is None or data.columns[j] in named)
+        if k not in ("text", "pvalue", "count", "dof")
+        and (named is None or data.columns[j] in named)
     ]
     for j, k in enumerate(col_kinds):
         if j not in numeric:
