@@ -12,6 +12,7 @@ from scipy import stats
 import kaizen_eval as ke
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.estimate.ri_arms import joint_redraws
+from kaizen_eval.estimate.ri_draws import DrawPlan
 
 N = 120
 ARMS = ["invited", "onsite"]
@@ -134,9 +135,8 @@ def test_list_treatment_no_longer_raises_type_error_and_single_assignment_ci():
 def test_without_an_assignment_the_combinations_are_permuted_within_strata():
     df, _ = _trial()
     z = df[ARMS].to_numpy(dtype=float)
-    joint = joint_redraws(
-        df, z, ARMS, "stratum", None, None, 50, np.random.default_rng(0), progress=False
-    )
+    plan = DrawPlan("stratum", None, None, 50, np.random.default_rng(0), progress=False)
+    joint = joint_redraws(df, z, ARMS, plan)
     blocks = np.concatenate(list(joint.blocks))
     assert blocks.shape == (50, N, 2) and not joint.exact
     for s in range(4):

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from kaizen_eval._render import copied
 from kaizen_eval._validation import KaizenError, check_probability
 from kaizen_eval.costbenefit.analysis import cost_benefit
 from kaizen_eval.estimate.heterogeneity_result import Heterogeneity
@@ -43,10 +44,10 @@ class Targeting:
     kind: str
     notes: tuple[str, ...]
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """Rows by share (or subgroup): effect, ci_low, ci_high, pvalue, bcr, bcr_low, bcr_high, prob_bcr_above_1."""  # noqa: E501
-        return self._table.copy()
+    table = copied(
+        "_table",
+        "Rows by share (or subgroup): effect, ci_low, ci_high, pvalue, bcr, bcr_low, bcr_high, prob_bcr_above_1.",  # noqa: E501
+    )
 
     def tidy(self) -> pd.DataFrame:
         """Return :attr:`table`."""

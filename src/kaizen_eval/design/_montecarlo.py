@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._core.batch import BatchFit
+from kaizen_eval._render import copied
 
 
 def streams(
@@ -73,10 +74,7 @@ class MonteCarloResult:
     sims: int
     alpha: float
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """The results (a copy)."""
-        return self._table.copy()
+    table = copied("_table", "The results (a copy).")
 
 
 @dataclass(frozen=True, eq=False)

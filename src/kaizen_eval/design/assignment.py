@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._render import copied
 from kaizen_eval._validation import (
     KaizenError,
     check_count,
@@ -65,10 +66,7 @@ class Assignment:
     _manifest: Mapping[str, Any]
     _design: Design = field(repr=False)
 
-    @property
-    def frame(self) -> pd.DataFrame:
-        """Id and assignment columns (a copy)."""
-        return self._frame.copy()
+    frame = copied("_frame", "Id and assignment columns (a copy).")
 
     @property
     def manifest(self) -> dict[str, Any]:

@@ -72,10 +72,7 @@ class AttritionTable(_DesignTable):
     cluster: str | None = None
     _CSS_CLASS: ClassVar[str] = "attrition"
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """Per wave and arm statistics (a copy)."""
-        return self._table.copy()
+    table = _render.copied("_table", "Per wave and arm statistics (a copy).")
 
     def _display(self, digits: int | None = None) -> _render.Table:
         """Build the display table: response rates as shares, p-values, counts; notes."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kaizen_eval._render import copied
 from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._frame import estimation_sample, numeric_column
 
@@ -29,20 +30,20 @@ class Compliance:
     _take_up: pd.DataFrame
     _characteristics: pd.DataFrame
 
-    @property
-    def take_up(self) -> pd.DataFrame:
-        """Take-up rate and counts by arm (and by the ``by`` column, if given)."""
-        return self._take_up.copy()
+    take_up = copied(
+        "_take_up",
+        "Take-up rate and counts by arm (and by the ``by`` column, if given).",
+    )
 
-    @property
-    def characteristics(self) -> pd.DataFrame:
+    characteristics = copied(
+        "_characteristics",
         """Mean covariates of compliers, always-takers, never-takers and the whole sample.
 
         Complier means use Abadie's (2003) κ-weights
         ``κ = 1 − D(1 − Z)/(1 − p) − (1 − D)Z/p`` with ``p`` the share assigned; always-takers
         are the takers among the non-assigned, never-takers the non-takers among the assigned.
-        """
-        return self._characteristics.copy()
+        """,
+    )
 
     def __repr__(self) -> str:
         return (

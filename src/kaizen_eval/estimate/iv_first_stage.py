@@ -13,6 +13,7 @@ import pandas as pd
 from kaizen_eval import _format as F
 from kaizen_eval._core.linear import fit_ols
 from kaizen_eval._core.wald import wald_test
+from kaizen_eval._render import copied
 from kaizen_eval._validation import KaizenError, KaizenWarning
 from kaizen_eval.estimate._build import fit_estimate
 from kaizen_eval.estimate.result import Estimate, PicklesMappings
@@ -43,32 +44,29 @@ class FirstStage(PicklesMappings):
     df: tuple[int, float]
     estimates: Mapping[str, Estimate]
 
-    @property
-    def coefficients(self) -> pd.DataFrame:
-        """Tidy rows of the excluded instruments, indexed by (``endogenous``, ``term``)."""
-        return self._coefficients.copy()
+    coefficients = copied(
+        "_coefficients",
+        "Tidy rows of the excluded instruments, indexed by (``endogenous``, ``term``).",
+    )
 
-    @property
-    def fstats(self) -> pd.Series:
+    fstats = copied(
+        "_fstats",
         """Wald F of the excluded instruments per endogenous variable.
 
         Computed with the same (robust or cluster-robust) covariance as the second stage.
-        """
-        return self._fstats.copy()
+        """,
+    )
 
-    @property
-    def pvalues(self) -> pd.Series:
-        """p-values of :attr:`fstats`."""
-        return self._pvalues.copy()
+    pvalues = copied("_pvalues", "p-values of :attr:`fstats`.")
 
-    @property
-    def effective_f(self) -> pd.Series:
+    effective_f = copied(
+        "_effective_f",
         """Montiel Olea–Pflueger (2013) effective F per endogenous variable.
 
         ``π̂ᵀZ̃ᵀZ̃π̂ / tr(V̂(π̂) Z̃ᵀZ̃)`` with the second stage's covariance type; it equals the
         robust F with one instrument.
-        """
-        return self._effective_f.copy()
+        """,
+    )
 
     @property
     def fstat(self) -> float | pd.Series:

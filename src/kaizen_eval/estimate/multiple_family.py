@@ -25,7 +25,7 @@ from kaizen_eval._core.absorb import factorize
 from kaizen_eval._validation import KaizenError, as_list
 from kaizen_eval.estimate._build import check_assignment, check_outcome
 from kaizen_eval.estimate._frame import estimation_sample
-from kaizen_eval.estimate.ri_draws import redraws
+from kaizen_eval.estimate.ri_draws import DrawPlan, redraws
 from kaizen_eval.estimate.ri_pvalues import (
     randomization_pvalues,
     randomization_shares,
@@ -149,7 +149,8 @@ def hypothesis_null(
     tm = check_assignment(data, arms, "treatment", where=where, dose=dose)
     code = tm[:, 0] if len(arms) == 1 else tm @ (2.0 ** np.arange(len(arms)))
     label = " × ".join(arms)
-    redrawn = redraws(data, code, label, strata, cluster, assignment, draws, rng, progress)
+    plan = DrawPlan(strata, cluster, assignment, draws, rng, progress)
+    redrawn = redraws(data, code, label, plan)
     levels = list(pd.unique(data[by])) if by else [None]
     # hypotheses, arm-major: (arm index, outcome index, subgroup level)
     hyps = [(k, j, g) for k in range(len(arms)) for j in range(len(outs)) for g in levels]

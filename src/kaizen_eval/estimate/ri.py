@@ -25,7 +25,7 @@ from kaizen_eval.estimate.ri_arms import (
     joint_pvalues,
     joint_redraws,
 )
-from kaizen_eval.estimate.ri_draws import BinaryDraws, permute, redraws
+from kaizen_eval.estimate.ri_draws import BinaryDraws, DrawPlan, permute, redraws
 from kaizen_eval.estimate.ri_family import RandomizationFamily, family_null
 from kaizen_eval.estimate.ri_pvalues import randomization_pvalues
 from kaizen_eval.estimate.ri_result import RandomizationInference
@@ -188,7 +188,8 @@ def randomization_inference(
     t = t[:, 0]
     n = len(y)
     extra = baseline_columns(data, baseline)
-    redrawn = redraws(data, t, treatment, strata, cluster, assignment, draws, rng, progress)
+    plan = DrawPlan(strata, cluster, assignment, draws, rng, progress)
+    redrawn = redraws(data, t, treatment, plan)
     stat = StatisticAdapter(
         data, y, covs, fes, statistic, cluster_codes=redrawn.cluster_codes, extra=extra
     )
@@ -236,7 +237,8 @@ def arms_test(
     stat = StatisticAdapter(data, y, covariates, fixed_effects, "coef", None, extra=extra)
     yt = stat.engine.y  # the partialled outcome, (n, 1)
     observed = arm_coefficients(stat, z[None], yt)[0, :, 0]
-    joint = joint_redraws(data, z, arms, strata, cluster, assignment, draws, rng, progress)
+    plan = DrawPlan(strata, cluster, assignment, draws, rng, progress)
+    joint = joint_redraws(data, z, arms, plan)
     values = np.concatenate([arm_coefficients(stat, zb, yt)[..., 0] for zb in joint.blocks])
     per_arm, pvalue = joint_pvalues(observed, values, joint.exact)
     return RandomizationArms(

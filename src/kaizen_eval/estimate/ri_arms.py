@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,10 +21,10 @@ import pandas as pd
 from kaizen_eval._core.engine import block_rows
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.estimate.ri_draws import (
-    assignment_blocks,
+    DrawPlan,
     assignment_draws,
     assignment_positions,
-    design_units,
+    permuted_rows,
 )
 from kaizen_eval.estimate.ri_pvalues import randomization_pvalues
 from kaizen_eval.estimate.ri_statistic import StatisticAdapter
@@ -50,38 +49,23 @@ class JointDraws:
     n_assignments: int
 
 
-def joint_redraws(
-    data: pd.DataFrame,
-    z: np.ndarray,
-    arms: list[str],
-    strata: str | None,
-    cluster: str | None,
-    assignment: Any,
-    draws: int,
-    rng: np.random.Generator,
-    progress: bool,
-) -> JointDraws:
-    """Re-draw all arms (columns of ``z``) jointly, ``draws`` times, as they were drawn."""
-    n = len(z)
-    block = block_rows(n * len(arms))
-    if assignment is not None:
-        pos = [assignment_positions(assignment, data, a, z[:, j]) for j, a in enumerate(arms)]
+def joint_redraws(data: pd.DataFrame, z: np.ndarray, arms: list[str], plan: DrawPlan) -> JointDraws:
+    """Re-draw all arms (columns of ``z``) jointly, ``plan.draws`` times, as they were drawn."""
+    block = block_rows(len(z) * len(arms))
+    if plan.assignment is not None:
+        pos = [assignment_positions(plan.assignment, data, a, z[:, j]) for j, a in enumerate(arms)]
 
         def take(drawn: dict[str, np.ndarray]) -> np.ndarray:
             return np.stack([drawn[a][:, p] for a, p in zip(arms, pos, strict=True)], axis=2)
 
-        shown = assignment_draws(assignment, draws, rng, block, progress, take)
-        return JointDraws(shown, False, -1)
+        return JointDraws(assignment_draws(plan, block, take), False, -1)
     # each row's combination of arms is one code; permuting codes keeps the joint distribution
     cells, combo = np.unique(z, axis=0, return_inverse=True)
     combo = combo.reshape(-1)
-    name = " × ".join(arms)
-    unit, c_unit, s_unit = design_units(data, combo.astype(float), name, strata, cluster)
-    exact, n_assign, unit_blocks = assignment_blocks(
-        c_unit, s_unit, draws, rng, block, show=progress
+    _, exact, n_assign, rows = permuted_rows(
+        data, combo.astype(float), " × ".join(arms), plan, block
     )
-    out = (cells[(a[:, unit] if cluster else a).astype(np.intp)] for a in unit_blocks)
-    return JointDraws(out, exact, n_assign)
+    return JointDraws((cells[a.astype(np.intp)] for a in rows), exact, n_assign)
 
 
 def arm_coefficients(stat: StatisticAdapter, zb: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from kaizen_eval.estimate._build import check_assignment
 from kaizen_eval.estimate._docs_ri import DOCS
 from kaizen_eval.estimate._frame import numeric_column
 from kaizen_eval.estimate.ri_arms import JointSummary, arm_coefficients, joint_redraws
-from kaizen_eval.estimate.ri_draws import assignment_blocks, design_units
+from kaizen_eval.estimate.ri_draws import DrawPlan, assignment_blocks, design_units
 from kaizen_eval.estimate.ri_pvalues import TIE_RTOL, randomization_shares
 from kaizen_eval.estimate.ri_statistic import (
     StatisticAdapter,
@@ -335,7 +335,8 @@ def _arms_ci(
             f"{', '.join(map(repr, treatments))} independently: the effects are not identified"
         )
     tau_hat = np.linalg.solve(c0, a0)  # 2SLS (just identified) or OLS on the arms
-    joint = joint_redraws(data, z, randomized, strata, cluster, assignment, draws, rng, progress)
+    plan = DrawPlan(strata, cluster, assignment, draws, rng, progress)
+    joint = joint_redraws(data, z, randomized, plan)
     null = np.concatenate([arm_coefficients(stat, zb, cols) for zb in joint.blocks])
     a, c = null[:, :, 0], null[:, :, 1:]  # (B, J), (B, J, J)
     b = len(a)

@@ -82,65 +82,94 @@ class Redraws:
     cluster_codes: np.ndarray | None
 
 
-def redraws(
-    data: pd.DataFrame,
-    t: np.ndarray,
-    treatment: str,
-    strata: str | None,
-    cluster: str | None,
-    assignment: Any,
-    draws: int,
-    rng: np.random.Generator,
-    progress: bool,
-) -> Redraws:
-    """Re-draw the assignment of ``data``'s rows as it was made, ``draws`` times.
+@dataclass(frozen=True, eq=False)
+class DrawPlan:
+    """How the assignment is re-drawn, and how many times: built once, passed to the draws.
+
+    Attributes
+    ----------
+    strata : str or None
+        Column of the strata the observed assignment is permuted within (not used with
+        ``assignment``).
+    cluster : str or None
+        Column of the clusters assigned whole (with ``assignment``, the clusters of the
+        studentized statistic).
+    assignment : kaizen_eval.design.Assignment or None
+        The assignment object whose ``redraw_many`` makes the draws (rows matched on its id
+        column).
+    draws : int
+        Number of re-drawn assignments (at most, when every distinct one is enumerated).
+    rng : numpy.random.Generator
+        Stream of the draws.
+    progress : bool
+        Whether to show a progress bar over the blocks of draws.
+    """
+
+    strata: str | None
+    cluster: str | None
+    assignment: Any
+    draws: int
+    rng: np.random.Generator
+    progress: bool
+
+
+def redraws(data: pd.DataFrame, t: np.ndarray, treatment: str, plan: DrawPlan) -> Redraws:
+    """Re-draw the assignment of ``data``'s rows as it was made, ``plan.draws`` times.
 
     From an ``Assignment`` (its ``redraw_many``: both stages, strata, clusters and
     re-randomization exactly as drawn; rows matched on its id column), else by permuting the
     observed assignment within strata (whole clusters), every distinct assignment when there
-    are at most ``draws`` (:func:`assignment_blocks`).
+    are at most ``plan.draws`` (:func:`assignment_blocks`).
     """
     n = len(t)
     block = block_rows(n)
-    if assignment is not None:
-        pos = assignment_positions(assignment, data, treatment, t)
-        unit = factorize(data[cluster].to_numpy()) if cluster else np.arange(n)
+    if plan.assignment is not None:
+        pos = assignment_positions(plan.assignment, data, treatment, t)
+        unit = factorize(data[plan.cluster].to_numpy()) if plan.cluster else np.arange(n)
 
         def take(drawn: dict[str, np.ndarray]) -> np.ndarray:
             return drawn[treatment][:, pos].astype(float)
 
-        shown = assignment_draws(assignment, draws, rng, block, progress, take)
+        shown = assignment_draws(plan, block, take)
         exact, n_assign = False, -1
     else:
-        unit, t_unit, s_unit = design_units(data, t, treatment, strata, cluster)
-        exact, n_assign, unit_blocks = assignment_blocks(
-            t_unit, s_unit, draws, rng, block, show=progress
-        )
-        shown = (a[:, unit] if cluster else a for a in unit_blocks)
-    return Redraws(shown, exact, n_assign, unit, unit if cluster else None)
+        unit, exact, n_assign, shown = permuted_rows(data, t, treatment, plan, block)
+    return Redraws(shown, exact, n_assign, unit, unit if plan.cluster else None)
 
 
 def assignment_draws(
-    assignment: Any,
-    draws: int,
-    rng: np.random.Generator,
-    block: int,
-    progress: bool,
-    take: Callable[[dict[str, np.ndarray]], np.ndarray],
+    plan: DrawPlan, block: int, take: Callable[[dict[str, np.ndarray]], np.ndarray]
 ) -> Iterator[np.ndarray]:
     """Yield ``take`` of an ``Assignment``'s re-draws, ``block`` at a time, with a progress bar."""
+    draws = plan.draws
 
     def rows() -> Iterator[np.ndarray]:
         for start in range(0, draws, block):
-            yield take(assignment.redraw_many(min(block, draws - start), rng))
+            yield take(plan.assignment.redraw_many(min(block, draws - start), plan.rng))
 
     return progress_bar(
         rows(),
         total=-(-draws // block),
-        show=progress,
+        show=plan.progress,
         desc="randomization draws",
         unit="block",
     )
+
+
+def permuted_rows(
+    data: pd.DataFrame, values: np.ndarray, name: str, plan: DrawPlan, block: int
+) -> tuple[np.ndarray, bool, int, Iterable[np.ndarray]]:
+    """Row-level re-draws of ``values`` by permuting them within strata (whole clusters).
+
+    Returns ``(unit, exact, n_assignments, blocks)``: each row's unit of randomization and
+    :func:`assignment_blocks` of the units' values, spread back to the rows of ``data``.
+    """
+    unit, v_unit, s_unit = design_units(data, values, name, plan.strata, plan.cluster)
+    exact, n_assign, unit_blocks = assignment_blocks(
+        v_unit, s_unit, plan.draws, plan.rng, block, show=plan.progress
+    )
+    rows = (a[:, unit] if plan.cluster else a for a in unit_blocks)
+    return unit, exact, n_assign, rows
 
 
 def design_units(

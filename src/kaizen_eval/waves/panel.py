@@ -14,6 +14,7 @@ from typing import TypeVar
 import pandas as pd
 
 from kaizen_eval._atomic import atomic_folder
+from kaizen_eval._render import copied
 from kaizen_eval._validation import KaizenError, MissingColumnError, as_list, check_option
 from kaizen_eval.waves._loading import ID_MISMATCH_SHARE as ID_MISMATCH_SHARE
 from kaizen_eval.waves.answers import NOT_ASKED_COLUMNS
@@ -101,8 +102,8 @@ class Panel:
         """Wave names, in the order given to :func:`load_waves`."""
         return tuple(self._frames)
 
-    @property
-    def id_changes(self) -> pd.DataFrame:
+    id_changes = copied(
+        "_id_changes",
         """Every firm id the loader changed, with the id as delivered and as compared.
 
         Columns ``wave``, ``row`` (position in the delivered table), ``delivered`` (the id as
@@ -119,13 +120,13 @@ class Panel:
         ...                 "followup": pd.DataFrame({"firm_id": [7, 10]})})
         >>> p.id_changes[["delivered", "firm_id"]].to_numpy().tolist()
         [['7', '007'], ['10', '010']]
-        """
-        return self._id_changes.copy()
+        """,
+    )
 
-    @property
-    def issues(self) -> pd.DataFrame:
-        """Every dropped row, coerced value and flagged row or column (see ``waves.issues``)."""
-        return self._issues.copy()
+    issues = copied(
+        "_issues",
+        "Every dropped row, coerced value and flagged row or column (see ``waves.issues``).",
+    )
 
     @property
     def metadata(self) -> pd.DataFrame:
@@ -140,14 +141,14 @@ class Panel:
         out = pd.concat(parts, ignore_index=True, sort=False)
         return out[["wave", *[c for c in out.columns if c != "wave"]]]
 
-    @property
-    def not_asked(self) -> pd.DataFrame:
+    not_asked = copied(
+        "_not_asked",
         """Cells left empty because the form's ``relevant`` was false (structural missings).
 
         Columns ``wave``, ``firm_id``, ``column`` and ``relevant`` (the condition). These are
         not attrition: the question was skipped by design.
-        """
-        return self._not_asked.copy()
+        """,
+    )
 
     def _tag(self, df: pd.DataFrame) -> pd.DataFrame:
         df.attrs = {
