@@ -108,3 +108,28 @@ def test_a_twin_takes_its_templates_arguments_and_refuses_others():
         twin("d", outcome="y", outcom="y")
     with pytest.raises(TypeError, match="missing a required argument: 'outcome'"):
         twin("d")
+
+
+def test_package_wide_fragments_are_known_to_every_fill_doc_and_not_redefined():
+    from kaizen_eval._docs import COMMON
+
+    @fill_doc({"p": "x : int"})
+    def f():
+        """T.
+
+        %(p)s
+
+        %(returns_figure)s
+        """
+
+    assert "matplotlib.figure.Figure" in f.__doc__
+    names = [i.name for i in pkgutil.walk_packages(kaizen_eval.__path__, prefix="kaizen_eval.")]
+    stage_fragments = [
+        importlib.import_module(name)
+        for name in names
+        if name.rsplit(".", 1)[-1].startswith("_docs")
+    ]
+    stage_fragments = [m for m in stage_fragments if isinstance(getattr(m, "DOCS", None), dict)]
+    assert stage_fragments
+    for module in stage_fragments:
+        assert not set(module.DOCS) & set(COMMON), module.__name__

@@ -30,9 +30,17 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-__all__ = ["fill_doc", "fragments", "signature_from"]
+__all__ = ["COMMON", "fill_doc", "fragments", "signature_from"]
 
 T = TypeVar("T")
+
+#: Fragments of the whole package, which every :func:`fill_doc` knows besides its own.
+COMMON: dict[str, str] = {
+    "returns_figure": """\
+Returns
+-------
+matplotlib.figure.Figure""",
+}
 
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)%\((?P<name>\w+)\)s[ \t]*$", re.MULTILINE)
 
@@ -68,22 +76,24 @@ def fragments(*parts: Mapping[str, str], **more: str) -> dict[str, str]:
 def _fill(doc: str, parts: Mapping[str, str], owner: str) -> str:
     def one(m: re.Match[str]) -> str:
         name, indent = m.group("name"), m.group("indent")
-        if name not in parts:
+        text = parts.get(name, COMMON.get(name))
+        if text is None:
             raise KeyError(f"{owner}: no docstring fragment named {name!r}")
-        text = _fill(parts[name], parts, owner)
+        text = _fill(text, parts, owner)
         return "\n".join(indent + line if line.strip() else "" for line in text.splitlines())
 
     return _PLACEHOLDER.sub(one, doc)
 
 
-def fill_doc(parts: Mapping[str, str]) -> Callable[[T], T]:
+def fill_doc(parts: Mapping[str, str] = COMMON) -> Callable[[T], T]:
     r"""Return a decorator that fills the ``%(name)s`` lines of a docstring from ``parts``.
 
     Parameters
     ----------
-    parts : mapping of str to str
+    parts : mapping of str to str, default :data:`COMMON`
         Fragment name → text, written flush left (continuation lines indented as in numpydoc).
-        A fragment may itself hold placeholder lines.
+        A fragment may itself hold placeholder lines. The package-wide :data:`COMMON` fragments
+        (a figure's ``Returns``) are known whatever ``parts`` is.
 
     Returns
     -------

@@ -27,8 +27,4 @@ dropna : bool
     "param_ax": """\
 ax : matplotlib.axes.Axes, optional
     Where to draw; a new figure otherwise (no pyplot state is touched).""",
-    "returns_figure": """\
-Returns
--------
-matplotlib.figure.Figure""",
 }

@@ -1,8 +1,8 @@
 r"""Docstring fragments of the pooled estimate (:mod:`~kaizen_eval.estimate.pooling_result`).
 
-Its methods and the forest plot share the draws' parameters and returns, a figure's returns and
-the example set-up of three sites; the event study's plot shares the figure's returns. Filled at
-import by :func:`kaizen_eval._docs.fill_doc`.
+Its methods and the forest plot share the draws' parameters and returns and the example set-up
+of three sites (a figure's returns are the package-wide ``returns_figure`` of
+:data:`kaizen_eval._docs.COMMON`). Filled at import by :func:`kaizen_eval._docs.fill_doc`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,6 @@ seed : int or numpy.random.Generator, default 0
 Returns
 -------
 numpy.ndarray, shape (n,)""",
-    "returns_figure": """\
-Returns
--------
-matplotlib.figure.Figure""",
     "example_three_sites": """\
 >>> import pandas as pd
 >>> import kaizen_eval as ke

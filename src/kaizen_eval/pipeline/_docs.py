@@ -41,8 +41,4 @@ overwrite : bool
     "param_flag": """\
 flag : str
     How the caller spells ``overwrite`` in error messages (``"--force"`` on the CLI).""",
-    "returns_figure": """\
-Returns
--------
-matplotlib.figure.Figure""",
 }

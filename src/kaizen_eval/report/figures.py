@@ -18,13 +18,12 @@ from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import KaizenError
 from kaizen_eval.estimate.pooling_plot import draw_intervals
 from kaizen_eval.estimate.result import Estimate
-from kaizen_eval.report._docs import DOCS
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 
-@fill_doc(DOCS)
+@fill_doc()
 def coef_plot(
     results: Mapping[str, Estimate] | Sequence[Estimate],
     *,
