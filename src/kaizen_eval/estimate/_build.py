@@ -257,30 +257,6 @@ class Reporting:
         return self.estimate(fit, terms, notes=notes, extra=extra, rows=rows, dof=dof)
 
 
-def wrap(
-    fit: LinearFit,
-    terms: Sequence[str],
-    *,
-    estimand: str,
-    outcome: str,
-    dropped: pd.DataFrame,
-    notes: Sequence[str],
-    control_mean: float | None,
-    alpha: float,
-    extra: dict[str, Any],
-    rows: np.ndarray | None = None,
-    dof: np.ndarray | None = None,
-) -> Estimate:
-    """Turn the rows ``terms`` of a :class:`LinearFit` into an :class:`Estimate`.
-
-    With ``rows`` (a matrix ``L`` on the fit's coefficients) and ``dof``, the reported terms
-    are the linear combinations ``L β̂`` with covariance ``L V Lᵀ`` (effects at chosen values
-    of a moderator). The fit is kept in ``extra["fit"]``; see :class:`Reporting`.
-    """
-    report = Reporting(estimand, outcome, dropped, control_mean, alpha)
-    return report.wrap(fit, terms, notes=notes, extra=extra, rows=rows, dof=dof)
-
-
 @dataclass(frozen=True)
 class ModeratorRequest:
     """The pre-specified moderators asked for (``by``, ``by_kind``, ``by_quantiles``), checked."""

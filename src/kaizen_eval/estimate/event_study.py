@@ -29,10 +29,10 @@ from kaizen_eval._validation import (
     require_columns,
 )
 from kaizen_eval.estimate._build import (
+    Reporting,
     check_cluster_column,
     check_outcome,
     check_parameters,
-    wrap,
 )
 from kaizen_eval.estimate._docs_pooling import DOCS
 from kaizen_eval.estimate._frame import design_columns, estimation_sample, fe_codes
@@ -430,11 +430,19 @@ def event_study(
     # wald_test's df2 for a clustered fit is G − 1, the R script's pf(W, q, G − 1)
     pretrend = wald_test(fit, leads) if leads else None
     never = np.isnan(k)
-    base = wrap(fit, names, estimand="ATT", outcome=outcome, dropped=dropped, alpha=alpha,
-                notes=_notes(reference, bins, leads, pretrend, bool(never.any())),
-                control_mean=float(y[never].mean()) if never.any() else None,
-                extra={"event_time": dict(zip(names, times, strict=True)), "reference": reference,
-                       "pretrend": pretrend, "window": bins, "covariates": tuple(xnames),
-                       "cluster": cluster})  # fmt: skip
+    control = float(y[never].mean()) if never.any() else None
+    base = Reporting("ATT", outcome, dropped, control, alpha).wrap(
+        fit,
+        names,
+        notes=_notes(reference, bins, leads, pretrend, bool(never.any())),
+        extra={
+            "event_time": dict(zip(names, times, strict=True)),
+            "reference": reference,
+            "pretrend": pretrend,
+            "window": bins,
+            "covariates": tuple(xnames),
+            "cluster": cluster,
+        },
+    )
     values = {f.name: getattr(base, f.name) for f in fields(base)}
     return EventStudy(**{**values, "method": METHOD})
