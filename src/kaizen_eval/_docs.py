@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-__all__ = ["COMMON", "fill_doc", "fragments", "signature_from"]
+__all__ = ["COMMON", "fill_doc", "signature_from"]
 
 T = TypeVar("T")
 
@@ -40,37 +40,18 @@ COMMON: dict[str, str] = {
 Returns
 -------
 matplotlib.figure.Figure""",
+    "param_overwrite_folder": """\
+overwrite : bool, default False
+    Replace an existing non-empty folder; otherwise it is an ``OutputExistsError`` and nothing
+    is written.""",
+    "returns_files_written": """\
+Returns
+-------
+dict
+    File name → path written.""",
 }
 
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)%\((?P<name>\w+)\)s[ \t]*$", re.MULTILINE)
-
-
-def fragments(*parts: Mapping[str, str], **more: str) -> dict[str, str]:
-    """Return one mapping of fragments from several, refusing a name defined twice.
-
-    Parameters
-    ----------
-    *parts : mapping of str to str
-        Fragment mappings, e.g. a stage's shared ones and a module's own.
-    **more : str
-        Further fragments by name.
-
-    Returns
-    -------
-    dict
-
-    Examples
-    --------
-    >>> sorted(fragments({"a": "x"}, b="y"))
-    ['a', 'b']
-    """
-    out: dict[str, str] = {}
-    for part in (*parts, more):
-        for name, text in part.items():
-            if name in out and out[name] != text:
-                raise ValueError(f"docstring fragment {name!r} is defined twice, differently")
-            out[name] = text
-    return out
 
 
 def _fill(doc: str, parts: Mapping[str, str], owner: str) -> str:
@@ -119,10 +100,11 @@ def fill_doc(parts: Mapping[str, str] = COMMON) -> Callable[[T], T]:
     """
 
     def decorate(obj: T) -> T:
-        doc = getattr(obj, "__doc__", None)
+        target = getattr(obj, "__func__", obj)  # a classmethod or staticmethod: its function
+        doc = getattr(target, "__doc__", None)
         if doc:
-            owner = getattr(obj, "__qualname__", repr(obj))
-            obj.__doc__ = _fill(doc, parts, owner)
+            owner = getattr(target, "__qualname__", repr(target))
+            target.__doc__ = _fill(doc, parts, owner)
         return obj
 
     return decorate
@@ -131,21 +113,29 @@ def fill_doc(parts: Mapping[str, str] = COMMON) -> Callable[[T], T]:
 def signature_from(template: Callable[..., Any]) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Return a decorator giving a twin function the signature of ``template``.
 
-    For two public functions that take the very same arguments (Romano–Wolf and Westfall–Young,
-    say): the twin is written ``def twin(**arguments)``; the decorator binds each call to
-    ``template``'s signature first — a wrong or missing argument raises the ``TypeError`` Python
-    would, defaults are applied — and passes the bound arguments by name. ``inspect.signature``,
-    ``help()`` and notebook completion show ``template``'s parameters.
+    For two public functions of one module that take the very same arguments (Romano–Wolf and
+    Westfall–Young, say): the twin is written ``def twin(**arguments)``; the decorator binds each
+    call to ``template``'s signature first — a wrong or missing argument raises the ``TypeError``
+    Python would, naming the twin; defaults are applied — and passes the bound arguments by
+    name. ``inspect.signature``, ``help()``, ``typing.get_type_hints`` and notebook completion
+    show ``template``'s parameters and return type. Put :func:`fill_doc`, if any, above it.
 
     Parameters
     ----------
     template : callable
-        The function whose parameters the twin takes.
+        The function whose parameters the twin takes: of the twin's module, with named
+        parameters only (no ``*args`` or ``**kwargs``).
 
     Returns
     -------
     callable
         The decorator.
+
+    Raises
+    ------
+    TypeError
+        ``template`` takes ``*args`` or ``**kwargs``, or lives in another module than the twin
+        (its annotations are read in the twin's module).
 
     Examples
     --------
@@ -158,21 +148,32 @@ def signature_from(template: Callable[..., Any]) -> Callable[[Callable[..., T]],
     (3.0, ['x', 'by'])
     >>> shifted(1.0, byy=3)
     Traceback (most recent call last):
-    TypeError: got an unexpected keyword argument 'byy'
+    TypeError: shifted() got an unexpected keyword argument 'byy'
     """
     sig = inspect.signature(template)
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    if any(p.kind in variadic for p in sig.parameters.values()):
+        raise TypeError(f"signature_from: {template.__qualname__} takes *args or **kwargs")
     annotations = dict(getattr(template, "__annotations__", {}))
 
     def decorate(twin: Callable[..., T]) -> Callable[..., T]:
-        @functools.wraps(twin)
+        if twin.__module__ != template.__module__:
+            raise TypeError(
+                f"signature_from: {twin.__qualname__} and its template {template.__qualname__} "
+                "must be defined in one module"
+            )
+
+        @functools.wraps(twin)  # __wrapped__ = twin: get_type_hints reads the module's names
         def call(*args: Any, **kwargs: Any) -> T:
-            bound = sig.bind(*args, **kwargs)
+            try:
+                bound = sig.bind(*args, **kwargs)
+            except TypeError as e:
+                raise TypeError(f"{twin.__name__}() {e}") from None
             bound.apply_defaults()
             return twin(**bound.arguments)
 
-        call.__signature__ = sig  # type: ignore[attr-defined]
+        call.__signature__ = sig  # type: ignore[attr-defined]  # read before __wrapped__
         call.__annotations__ = annotations
-        del call.__wrapped__  # inspect must read __signature__, not the twin's **arguments
         return call
 
     return decorate

@@ -247,8 +247,8 @@ def romano_wolf_step_down(fam: HypothesisNull) -> np.ndarray:
     return adjusted
 
 
-@signature_from(romano_wolf)
 @fill_doc(DOCS)
+@signature_from(romano_wolf)
 def westfall_young(**arguments: Any) -> pd.DataFrame:
     """Westfall–Young free step-down (minP) p-values for a family of arms × outcomes × subgroups.
 
