@@ -30,7 +30,7 @@ import numpy as np
 from kaizen_eval._core.absorb import Absorber
 from kaizen_eval._core.wild import WildDraws, WildOLS, WildTest
 
-__all__ = ["AndersonRubin", "WildIV", "wild_test"]
+__all__ = ["WildAndersonRubin", "WildIV", "wild_test"]
 
 
 class WildIV(WildTest):
@@ -130,7 +130,7 @@ def wild_test(
     v: np.ndarray,
     null: float,
     **common: Any,
-) -> WildOLS | WildIV | AndersonRubin:
+) -> WildOLS | WildIV | WildAndersonRubin:
     """Prepare the bootstrap ``kind`` of ``WILD_BOOTSTRAPS`` (``result()``, ``pvalue(value)``).
 
     ``t`` is the tested regressor (the endogenous one with instruments ``z``); ``common`` are
@@ -140,10 +140,10 @@ def wild_test(
         return WildOLS(y, t, x, clusters, v, restricted=kind == "WCR", null=null, **common)
     if kind == "WRE":
         return WildIV(y, t, z, x, clusters, v, null=null, **common)
-    return AndersonRubin(y, t, z[:, 0], x, clusters, v, null, common)
+    return WildAndersonRubin(y, t, z[:, 0], x, clusters, v, null=null, **common)
 
 
-class AndersonRubin:
+class WildAndersonRubin:
     """WCR bootstrap of the instrument's coefficient in the regression of ``y − β₀ d``.
 
     The hypothesized ``β₀`` moves the outcome, not the tested coefficient (always 0), so each
@@ -151,7 +151,8 @@ class AndersonRubin:
     reported estimate and standard error are the 2SLS ones (:class:`WildIV` without draws).
     """
 
-    def __init__(self, y, d, z, x, clusters, v, null, common):
+    def __init__(self, y, d, z, x, clusters, v, *, null: float, **common: Any) -> None:
+        """Arrays as :class:`WildIV`'s (``z`` one column); ``common`` as :class:`WildOLS`'s."""
         self.args = (y, d, z, x, clusters, v, common)
         iv = WildIV(y, d, z[:, None], x, clusters, v[:0], **{**common, "on_block": None})
         self.estimate, self.std_error = iv.estimate, iv.std_error
