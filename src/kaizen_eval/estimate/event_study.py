@@ -34,7 +34,6 @@ from kaizen_eval.estimate._build import (
     check_outcome,
     check_parameters,
 )
-from kaizen_eval.estimate._docs_pooling import DOCS
 from kaizen_eval.estimate._frame import design_columns, estimation_sample, fe_codes
 from kaizen_eval.estimate.result import Estimate
 
@@ -74,7 +73,7 @@ class EventStudy(Estimate):
         """Event time of each term (waves since the first treated wave), indexed by term."""
         return pd.Series(self.extra["event_time"], name="event_time")
 
-    @fill_doc(DOCS)
+    @fill_doc()
     def plot(self, *, title: str | None = None, ylabel: str | None = None) -> Figure:
         """Coefficients with their intervals against event time; the reference period at 0.
 
@@ -95,7 +94,7 @@ class EventStudy(Estimate):
         """
         from matplotlib.figure import Figure
 
-        from kaizen_eval.estimate.pooling_plot import ESTIMATE_COLOURS, draw_intervals
+        from kaizen_eval._plot import ESTIMATE_COLOURS, draw_intervals
 
         t = self.tidy()
         k = self.event_time.reindex(t.index).to_numpy()

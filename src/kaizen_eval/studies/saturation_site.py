@@ -36,7 +36,6 @@ from kaizen_eval._atomic import atomic_folder
 from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import check_count, check_seed
 from kaizen_eval.design import Assignment, assign
-from kaizen_eval.synthetic._docs import DOCS
 from kaizen_eval.synthetic.saturation import (
     SaturationTruth,
     saturation_firms,
@@ -136,7 +135,7 @@ class SaturationSite:
             "files": list(FILES),
         }
 
-    @fill_doc(DOCS)
+    @fill_doc()
     def write(self, directory: str | Path, *, overwrite: bool = False) -> dict[str, Path]:
         """Write the trial to ``directory`` (CSV and JSON files), all or nothing.
 
@@ -250,7 +249,7 @@ def saturation_site(
     return SaturationSite(seed, firms, asg, followup, truth, MappingProxyType(parameters))
 
 
-@fill_doc(DOCS)
+@fill_doc()
 def write_saturation_site(
     directory: str | Path, *, seed: int = SATURATION_SEED, overwrite: bool = False
 ) -> dict[str, Path]:

@@ -12,7 +12,6 @@ import pandas as pd
 
 from kaizen_eval._atomic import atomic_folder
 from kaizen_eval._docs import fill_doc
-from kaizen_eval.synthetic._docs import DOCS
 from kaizen_eval.waves.export import platform_delivery
 from kaizen_eval.waves.io import write_table
 
@@ -97,7 +96,7 @@ class Trial:
             wave=wave,
         )
 
-    @fill_doc(DOCS)
+    @fill_doc()
     def write(
         self,
         directory: str | Path,
