@@ -46,6 +46,7 @@ FLOORS = {
     "_atomic": 1,
     "_format": 1,  # numbers, labels and missing cells written for a reader
     "_render": 1,  # a small table model rendered to text, Markdown, LaTeX and HTML
+    "_plot": 1,  # drawing shared by the figures (intervals, colours)
     "_core": 2,
     "waves": 2,
     "scores": 3,

@@ -15,8 +15,8 @@ import pandas as pd
 
 from kaizen_eval import _format as F
 from kaizen_eval._docs import fill_doc
+from kaizen_eval._plot import draw_intervals
 from kaizen_eval._validation import KaizenError
-from kaizen_eval.estimate.pooling_plot import draw_intervals
 from kaizen_eval.estimate.result import Estimate
 
 if TYPE_CHECKING:  # pragma: no cover
