@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kaizen_eval._render import copied
 from kaizen_eval.design._montecarlo import MonteCarloResult
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class PowerGrid(MonteCarloResult):
     design: str
     cluster_size: int
     strata: int
+    table = copied("_table", "One row per grid point (a copy).")
 
     def __repr__(self) -> str:
         return (

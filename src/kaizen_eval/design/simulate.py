@@ -44,6 +44,7 @@ from kaizen_eval._core.batch_ols import BATCH_SE_TYPES, BatchOLS
 from kaizen_eval._core.covariance import check_se_type
 from kaizen_eval._core.linear import fit_ols
 from kaizen_eval._progress import progress as progress_bar
+from kaizen_eval._render import copied
 from kaizen_eval._validation import (
     KaizenError,
     check_alpha,
@@ -99,6 +100,7 @@ class SimulatedPower(MonteCarloResult):
     """
 
     se_type: str
+    table = copied("_table", "Per-term results (a copy).")
 
     def __repr__(self) -> str:
         return f"<SimulatedPower: {self.sims} replications, terms {list(self._table.index)}>"
