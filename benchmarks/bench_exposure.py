@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 import kaizen_eval as ke
-from kaizen_eval.estimate.exposure import condition_codes, neighbour_graph
+from kaizen_eval.estimate.exposure import Neighbours, condition_codes
 
 
 def make_firms(n: int, seed: int = 0) -> pd.DataFrame:
@@ -66,7 +66,7 @@ def run(n: int = 2_000, draws: int = 10_000, repeat: int = 3) -> dict[str, float
         repeat,
         "total",
     )
-    t_graph, graph = best_of(lambda: neighbour_graph(df, **args), repeat, "graph")
+    t_graph, graph = best_of(lambda: Neighbours(**args).graph(df), repeat, "graph")
     t_draws, z = best_of(lambda: asg.redraw_many(draws, seed=0)["invited"], repeat, "redraw")
     t_codes, _ = best_of(lambda: condition_codes(z, graph), repeat, "codes")
     return {

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import kaizen_eval as ke
-from kaizen_eval.estimate.exposure import condition_codes, neighbour_graph
+from kaizen_eval.estimate.exposure import Neighbours, condition_codes
 
 N, M = 200, 60
 EFFECT = np.array([0.0, 0.5, 1.0, 1.3])  # none, indirect, direct, direct+indirect
@@ -42,7 +42,7 @@ def _simulate(reps: int, seed: int) -> dict[str, dict[str, np.ndarray]]:
     )
     truth = EFFECT[1:] + 0.2 * x.mean() * np.array([0.0, 1.0, 1.0])
     zs = draw(reps)
-    codes = condition_codes(zs, neighbour_graph(df, id_col="firm_id", edges=edges))
+    codes = condition_codes(zs, Neighbours(id_col="firm_id", edges=edges).graph(df))
     out = {e: {"est": [], "se": []} for e in ("Hajek", "regression")}
     for z, c in zip(zs, codes, strict=True):
         y = base + EFFECT[c] + 0.2 * x * (c >= 2) + rng.normal(0, 0.3, N)

@@ -35,11 +35,11 @@ class Neighbours:
     """Who is whose neighbour: firms within ``radius_km`` of coordinates, or a declared network."""
 
     id_col: str
-    lat: str | None
-    lon: str | None
-    radius_km: float
-    edges: pd.DataFrame | None
-    directed: bool
+    lat: str | None = None
+    lon: str | None = None
+    radius_km: float = 1.0
+    edges: pd.DataFrame | None = None
+    directed: bool = False
 
     def graph(self, df: pd.DataFrame) -> NeighbourGraph:
         """Build the neighbour graph of ``df``'s firms (from ``edges``, else the coordinates)."""
@@ -52,20 +52,6 @@ class Neighbours:
         return radius_graph(
             df, id_col=self.id_col, lat=self.lat, lon=self.lon, radius_km=self.radius_km
         )
-
-
-def neighbour_graph(
-    df: pd.DataFrame,
-    *,
-    id_col: str,
-    lat: str | None = None,
-    lon: str | None = None,
-    radius_km: float = 1.0,
-    edges: pd.DataFrame | None = None,
-    directed: bool = False,
-) -> NeighbourGraph:
-    """Build the neighbour graph from coordinates (``lat``, ``lon``) or from ``edges``."""
-    return Neighbours(id_col, lat, lon, radius_km, edges, directed).graph(df)
 
 
 def _treatment(df: pd.DataFrame, treatment: str) -> np.ndarray:
