@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,27 +11,14 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._core.linear import LinearFit, check_parameters  # noqa: F401 (re-exported)
-from kaizen_eval._core.wald import WaldTest
 from kaizen_eval._validation import (
     KaizenError,
     KaizenWarning,
-    as_list,
     check_binary,
     check_clusters,
-    check_probability,
     check_variation,
     check_weights,
     finite_column,
-)
-from kaizen_eval.estimate._moderators import (
-    Moderated,
-    Moderator,
-    build_moderator,
-    equality_table,
-    equality_tests,
-    moderated,
-    moderation_notes,
-    resolve_kinds,
 )
 from kaizen_eval.estimate.result import Estimate
 
@@ -255,61 +242,6 @@ class Reporting:
         """:meth:`estimate` of the rows ``L`` of one fit, kept whole in ``extra["fit"]``."""
         extra = {"fit": fit, **extra}
         return self.estimate(fit, terms, notes=notes, extra=extra, rows=rows, dof=dof)
-
-
-@dataclass(frozen=True)
-class ModeratorRequest:
-    """The pre-specified moderators asked for (``by``, ``by_kind``, ``by_quantiles``), checked."""
-
-    names: list[str]
-    kinds: dict[str, str]
-    quantiles: list[float]
-
-    @classmethod
-    def read(
-        cls,
-        by: str | Sequence[str] | None,
-        by_kind: str | Mapping[str, str] | None,
-        by_quantiles: Sequence[float],
-    ) -> ModeratorRequest:
-        """Check the three arguments of an estimator that takes moderators."""
-        names = as_list(by)
-        kinds = resolve_kinds(names, by_kind)
-        quantiles = [check_probability("by_quantiles", q, zero=False) for q in by_quantiles]
-        return cls(names, kinds, quantiles)
-
-    def build(
-        self, data: pd.DataFrame, t: np.ndarray, t_names: Sequence[str], w: np.ndarray | None
-    ) -> list[Moderator]:
-        """Check each moderator on the estimation sample and build its columns."""
-        return [
-            build_moderator(data, m, self.kinds[m], t, t_names, self.quantiles, w)
-            for m in self.names
-        ]
-
-
-def fit_moderated(
-    mods: Sequence[Moderator], t_names: Sequence[str], w: np.ndarray | None, fit_at, notes
-) -> tuple[Moderated, list[str]]:
-    """Fit the centred interaction model; return it and ``notes`` followed by its tests'.
-
-    See :func:`~kaizen_eval.estimate._moderators.moderated`.
-    """
-    res = moderated(mods, t_names, w, fit_at)
-    return res, [*notes, *moderation_notes(res.tests, res.fit.se_type)]
-
-
-def equality_results(
-    fit: LinearFit, terms_by_treatment: Mapping[str, Sequence[str]], by: str, notes: list[str]
-) -> tuple[dict[str, WaldTest], pd.DataFrame | None]:
-    """Return the tests that effects are equal across the levels of ``by``, and their table.
-
-    See :func:`~kaizen_eval.estimate._moderators.equality_tests` (which adds to ``notes``);
-    the table, as :func:`~kaizen_eval.estimate._moderators.equality_table`, is ``None``
-    without tests.
-    """
-    equality = equality_tests(fit, terms_by_treatment, by, notes)
-    return equality, equality_table(by, equality) if equality else None
 
 
 def weighted_mean(v: np.ndarray, w: np.ndarray | None) -> float:

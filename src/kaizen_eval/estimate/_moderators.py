@@ -29,7 +29,7 @@ import pandas as pd
 
 from kaizen_eval._core.linear import LinearFit
 from kaizen_eval._core.wald import WaldTest, wald_test
-from kaizen_eval._validation import KaizenError, check_option
+from kaizen_eval._validation import KaizenError, as_list, check_option, check_probability
 
 #: A numeric moderator with more distinct values than this is continuous under ``"auto"``.
 MAX_LEVELS = 10
@@ -338,3 +338,58 @@ def moderation_notes(tests: pd.DataFrame, se_type: str) -> list[str]:
         f"{r['fstat']:.4g}, p = {r['pvalue']:.4g}"
         for (tn, m), r in tests.iterrows()
     ]
+
+
+@dataclass(frozen=True)
+class ModeratorRequest:
+    """The pre-specified moderators asked for (``by``, ``by_kind``, ``by_quantiles``), checked."""
+
+    names: list[str]
+    kinds: dict[str, str]
+    quantiles: list[float]
+
+    @classmethod
+    def read(
+        cls,
+        by: str | Sequence[str] | None,
+        by_kind: str | Mapping[str, str] | None,
+        by_quantiles: Sequence[float],
+    ) -> ModeratorRequest:
+        """Check the three arguments of an estimator that takes moderators."""
+        names = as_list(by)
+        kinds = resolve_kinds(names, by_kind)
+        quantiles = [check_probability("by_quantiles", q, zero=False) for q in by_quantiles]
+        return cls(names, kinds, quantiles)
+
+    def build(
+        self, data: pd.DataFrame, t: np.ndarray, t_names: Sequence[str], w: np.ndarray | None
+    ) -> list[Moderator]:
+        """Check each moderator on the estimation sample and build its columns."""
+        return [
+            build_moderator(data, m, self.kinds[m], t, t_names, self.quantiles, w)
+            for m in self.names
+        ]
+
+
+def fit_moderated(
+    mods: Sequence[Moderator], t_names: Sequence[str], w: np.ndarray | None, fit_at, notes
+) -> tuple[Moderated, list[str]]:
+    """Fit the centred interaction model; return it and ``notes`` followed by its tests'.
+
+    See :func:`~kaizen_eval.estimate._moderators.moderated`.
+    """
+    res = moderated(mods, t_names, w, fit_at)
+    return res, [*notes, *moderation_notes(res.tests, res.fit.se_type)]
+
+
+def equality_results(
+    fit: LinearFit, terms_by_treatment: Mapping[str, Sequence[str]], by: str, notes: list[str]
+) -> tuple[dict[str, WaldTest], pd.DataFrame | None]:
+    """Return the tests that effects are equal across the levels of ``by``, and their table.
+
+    See :func:`~kaizen_eval.estimate._moderators.equality_tests` (which adds to ``notes``);
+    the table, as :func:`~kaizen_eval.estimate._moderators.equality_table`, is ``None``
+    without tests.
+    """
+    equality = equality_tests(fit, terms_by_treatment, by, notes)
+    return equality, equality_table(by, equality) if equality else None

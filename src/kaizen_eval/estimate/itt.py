@@ -16,22 +16,24 @@ from kaizen_eval._validation import (
     check_alpha,
 )
 from kaizen_eval.estimate._build import (
-    ModeratorRequest,
     Reporting,
     check_assignment,
     check_cluster_column,
     check_parameters,
     check_varies,
     control_mean,
-    equality_results,
-    fit_moderated,
     regression_outcome,
     weight_column,
 )
 from kaizen_eval.estimate._covariates import covariate_block
 from kaizen_eval.estimate._docs_regression import DOCS
 from kaizen_eval.estimate._frame import estimation_sample, fe_codes, fe_parameters
-from kaizen_eval.estimate._moderators import interaction_columns
+from kaizen_eval.estimate._moderators import (
+    ModeratorRequest,
+    equality_results,
+    fit_moderated,
+    interaction_columns,
+)
 from kaizen_eval.estimate.result import Estimate
 
 

@@ -11,18 +11,20 @@ from kaizen_eval._core.linear import LinearFit, fit_2sls
 from kaizen_eval._docs import fill_doc
 from kaizen_eval._validation import as_list, check_alpha
 from kaizen_eval.estimate._build import (
-    ModeratorRequest,
     Reporting,
     check_parameters,
     check_varies,
     control_mean,
-    equality_results,
-    fit_moderated,
 )
 from kaizen_eval.estimate._docs_regression import DOCS
 from kaizen_eval.estimate._frame import fe_parameters
 from kaizen_eval.estimate._ivdata import iv_data
-from kaizen_eval.estimate._moderators import interaction_columns
+from kaizen_eval.estimate._moderators import (
+    ModeratorRequest,
+    equality_results,
+    fit_moderated,
+    interaction_columns,
+)
 from kaizen_eval.estimate.iv_first_stage import FirstStage, first_stage
 from kaizen_eval.estimate.result import Estimate
 from kaizen_eval.estimate.weakiv import anderson_rubin_set
