@@ -16,7 +16,7 @@ from kaizen_eval.estimate._docs_ri import DOCS
 from kaizen_eval.estimate._frame import numeric_column
 from kaizen_eval.estimate.ri_arms import JointSummary, arm_coefficients, joint_redraws
 from kaizen_eval.estimate.ri_draws import DrawPlan, assignment_blocks, design_units
-from kaizen_eval.estimate.ri_pvalues import TIE_RTOL, randomization_shares
+from kaizen_eval.estimate.ri_pvalues import randomization_pvalues
 from kaizen_eval.estimate.ri_statistic import (
     StatisticAdapter,
     baseline_columns,
@@ -207,8 +207,7 @@ def randomization_ci(
 
 def _share_at_least(null: np.ndarray, observed: float, exact: bool) -> float:
     """P-value of one test: the share of ``null`` (absolute values) at least ``observed``."""
-    hits = int(np.sum(null >= observed - TIE_RTOL * max(observed, 1e-300)))
-    return float(randomization_shares(hits, len(null), exact))
+    return float(randomization_pvalues(null[:, None], np.array([observed]), exact)[0])
 
 
 def _interval(
