@@ -46,7 +46,8 @@ class Targeting:
 
     table = copied(
         "_table",
-        "Rows by share (or subgroup): effect, ci_low, ci_high, pvalue, bcr, bcr_low, bcr_high, prob_bcr_above_1.",  # noqa: E501
+        "Rows by share (or subgroup): effect, ci_low, ci_high, pvalue, bcr, bcr_low, bcr_high, "
+        "prob_bcr_above_1.",
     )
 
     def tidy(self) -> pd.DataFrame:

@@ -30,7 +30,6 @@ import numpy as np
 import pandas as pd
 
 from kaizen_eval._core.batch import BatchFit
-from kaizen_eval._render import copied
 
 
 def streams(
@@ -67,14 +66,13 @@ class MonteCarloResult:
     """The table a simulation gives, its replications and its test level; immutable.
 
     The base of :class:`~kaizen_eval.design.simulate.SimulatedPower` and
-    :class:`~kaizen_eval.design._grid_result.PowerGrid`, which document their tables.
+    :class:`~kaizen_eval.design._grid_result.PowerGrid`, which hand out and document their
+    tables (``table``, a copy of ``_table``).
     """
 
     _table: pd.DataFrame
     sims: int
     alpha: float
-
-    table = copied("_table", "The results (a copy).")
 
 
 @dataclass(frozen=True, eq=False)
