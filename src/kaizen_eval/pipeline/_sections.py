@@ -273,14 +273,11 @@ def _multiple_testing(run: FamilyRun) -> None:
     if run.plan.estimate.multiple_testing == "romano-wolf":
         table, method, notes = _step_down_table(run)
     else:
+        arms = list(des.assignment)  # one ITT per outcome, with every arm
+        fits = [ke.itt(run.frame, treatment=arms, **run.specs[o]) for o in fam.outcomes]
         tables = []
-        for arm in des.assignment:
-            p = [
-                ke.itt(run.frame, treatment=list(des.assignment), **run.specs[o]).term(arm)[
-                    "pvalue"
-                ]
-                for o in fam.outcomes
-            ]
+        for arm in arms:
+            p = [fit.term(arm)["pvalue"] for fit in fits]
             t = pd.DataFrame(
                 {"pvalue": p, "qvalue_sharpened": ke.sharpened_qvalues(p)},
                 index=pd.Index(list(fam.outcomes), name="outcome"),
